@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * BusService: one published Victron service (com.victronenergy.BusItem on
+ * every leaf path, on every intermediate node and on "/"), as
+ * VICTRON-DBUS.md describes.  One BusService per D-Bus connection: a
+ * connection can own one object tree.
+ *
+ * Life cycle: bus_service_new(), bus_service_add() every path with its
+ * initial value, bus_service_register() (registers the object tree, then
+ * requests the bus name with "do not queue"), then bus_service_set() as
+ * values change.  Changes made in one main-loop iteration are sent together
+ * from an idle source: one ItemsChanged on "/" with all changed paths, then
+ * one PropertiesChanged per changed leaf.  A set to an equal value (same type
+ * and value) is not a change.
+ */
+#ifndef BATAGG_BUSITEM_H
+#define BATAGG_BUSITEM_H
+
+#include <dbus/dbus.h>
+#include <glib.h>
+
+#include "value.h"
+
+typedef struct BusService BusService;
+
+/* Called when a client calls SetValue on a writable path, with the value it
+ * sent (decoded by dbus_value_read).  Return TRUE to accept: the service then
+ * stores *v (or whatever the callback stored with bus_service_set() during
+ * the call, which wins) and emits the change; FALSE refuses (SetValue returns
+ * non-zero and nothing changes). */
+typedef gboolean (*BusWriteFn)(BusService *svc, const char *path, const Value *v, void *user_data);
+
+/* Returns (transfer full) a service that will own bus name `name` on conn
+ * (conn is referenced).  Nothing is visible on the bus yet. */
+BusService *bus_service_new(DBusConnection *conn, const char *name);
+
+/* Adds a leaf path ("/Dc/0/Voltage") with its initial value and GetText unit.
+ * on_write NULL makes it read-only.  Adding an existing path replaces its
+ * unit/writability and sets the value.  May be called after registration. */
+void bus_service_add(BusService *svc, const char *path, const Value *initial, Unit unit,
+		     BusWriteFn on_write, void *user_data);
+
+/* Registers the object tree on the connection and requests the bus name with
+ * DBUS_NAME_FLAG_DO_NOT_QUEUE.  Returns FALSE with error set
+ * (BATAGG_BUS_ERROR_NAME_TAKEN when another owner has it). */
+gboolean bus_service_register(BusService *svc, GError **error);
+
+/* Sets a leaf's value (the path must have been added; an unknown path is a
+ * programming error, logged and ignored).  Signals follow from an idle
+ * source if the value changed. */
+void bus_service_set(BusService *svc, const char *path, const Value *v);
+
+/* Sends the pending signals now (tests and shutdown; normally not needed). */
+void bus_service_flush(BusService *svc);
+
+/* The current value of a leaf, or NULL when the path is unknown. */
+const Value *bus_service_get(BusService *svc, const char *path);
+
+const char *bus_service_name(BusService *svc);
+
+/* Releases the name, unregisters the tree, frees everything. */
+void bus_service_free(BusService *svc);
+
+#endif

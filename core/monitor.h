@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Monitor: follows other services on the bus (the consumer side of
+ * VICTRON-DBUS.md).  It lists names once, follows NameOwnerChanged, tracks
+ * each service's unique name, reads a new service's values with one
+ * asynchronous GetItems on "/" (falling back to GetValue on "/"), and
+ * decodes ItemsChanged and PropertiesChanged from it.  It keeps no values:
+ * it hands every decoded value to its callbacks, whose owner stores them.
+ * Nothing here blocks on another service.
+ */
+#ifndef BATAGG_MONITOR_H
+#define BATAGG_MONITOR_H
+
+#include <dbus/dbus.h>
+#include <glib.h>
+
+#include "value.h"
+
+typedef struct Monitor Monitor;
+
+/* One decoded path value; borrowed for the duration of a callback. */
+typedef struct {
+	const char *path; /* with the leading slash: "/Dc/0/Voltage" */
+	Value value;
+} MonitorItem;
+
+typedef enum {
+	MONITOR_IGNORE = 0, /* not interesting */
+	MONITOR_ALL,        /* read and follow every path (GetItems) */
+	MONITOR_PATHS,      /* read and follow only the paths given by want() */
+} MonitorInterest;
+
+typedef struct {
+	/* Decides, once per well-known name that appears, whether to follow it.
+	 * For MONITOR_PATHS, set *paths to a NULL-terminated array that stays
+	 * valid while the monitor lives; those paths are read one by one with
+	 * GetValue and only their changes are reported. */
+	MonitorInterest (*want)(void *user_data, const char *service, const char *const **paths);
+	/* A followed service appeared and its initial values were read (items
+	 * may be empty when the read failed: the service is still reported, and
+	 * later signals fill it in). */
+	void (*added)(void *user_data, const char *service, const MonitorItem *items, size_t n);
+	/* Values of a followed service changed: one call per received signal
+	 * (ItemsChanged: all its paths; PropertiesChanged: one path).  The
+	 * monitor does not suppress values equal to earlier ones. */
+	void (*changed)(void *user_data, const char *service, const MonitorItem *items, size_t n);
+	/* A followed service vanished (its name lost its owner).  Also called
+	 * for a service whose initial read is still pending, then without an
+	 * added() before it is never the case: removed() follows only added(). */
+	void (*removed)(void *user_data, const char *service);
+} MonitorCallbacks;
+
+/* Returns (transfer full) a monitor on conn (referenced).  Call
+ * monitor_start() to begin. */
+Monitor *monitor_new(DBusConnection *conn, const MonitorCallbacks *cb, void *user_data);
+
+/* Adds the match rules and the message filter, then lists names
+ * asynchronously.  Services are reported from the main loop. */
+void monitor_start(Monitor *mon);
+
+/* The unique name (":1.42") owning service, or NULL when it is not followed. */
+const char *monitor_owner(Monitor *mon, const char *service);
+
+/* Stops following, removes the filter and match rules, frees everything.
+ * No callback runs after it returns. */
+void monitor_free(Monitor *mon);
+
+#endif

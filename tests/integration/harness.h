@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Integration test harness: a private dbus-daemon per test, child processes
+ * (the simulator, the real batagg) that are killed when the test ends, and
+ * blocking client calls for reading what services publish.  Blocking is fine
+ * here: the harness is a test client, not the daemon.
+ */
+#ifndef BATAGG_TEST_HARNESS_H
+#define BATAGG_TEST_HARNESS_H
+
+#include <dbus/dbus.h>
+#include <glib.h>
+#include <stdbool.h>
+
+#include "value.h"
+
+typedef struct Harness Harness;
+
+/* Starts a private dbus-daemon (session configuration, --nofork,
+ * --print-address), sets DBUS_SESSION_BUS_ADDRESS in this process's
+ * environment so children and dbus_glib_open() use it, and opens a client
+ * connection.  Aborts the test (fails) if the bus cannot start. */
+Harness *harness_new(void);
+
+/* Kills every child (SIGTERM, then SIGKILL after 2 s), stops the bus,
+ * frees everything. */
+void harness_free(Harness *h);
+
+/* The client connection (blocking calls only; not attached to a main loop). */
+DBusConnection *harness_conn(Harness *h);
+
+/* The bus address. */
+const char *harness_address(Harness *h);
+
+/* Spawns argv (argv[0] a path) with the bus in its environment; its stdout
+ * and stderr go to the test's stderr prefixed by nothing.  When stdin_fd is
+ * non-NULL, *stdin_fd is a pipe to the child's stdin (write commands to it).
+ * Returns the pid; the child is killed by harness_free(). */
+GPid harness_spawn(Harness *h, char **argv, int *stdin_fd);
+
+/* Sends SIGTERM to pid and waits up to timeout_ms; returns its exit status
+ * as from waitpid (use WIFEXITED/WEXITSTATUS), or -1 on timeout. */
+int harness_terminate(Harness *h, GPid pid, int timeout_ms);
+
+/* True once some client owns name, polling up to timeout_ms. */
+bool harness_wait_name(Harness *h, const char *name, int timeout_ms);
+
+/* True when name has an owner now. */
+bool harness_has_name(Harness *h, const char *name);
+
+/* GetValue on service/path; true with *out set (cleared first) on success. */
+bool harness_get_value(Harness *h, const char *service, const char *path, Value *out);
+
+/* GetText on a leaf; returns (transfer full) the text, or NULL on error. */
+char *harness_get_text(Harness *h, const char *service, const char *path);
+
+/* SetValue; returns the method's int result, or -1000 on a D-Bus error. */
+int harness_set_value(Harness *h, const char *service, const char *path, const Value *v);
+
+/* Calls method (no arguments) on service/path, interface
+ * com.victronenergy.BusItem; returns (transfer full) the reply (or the error
+ * reply) or NULL on timeout. */
+DBusMessage *harness_call(Harness *h, const char *service, const char *path, const char *method);
+
+/* Polls GetValue every 50 ms until the value equals *expected (numbers
+ * compared with relative tolerance 1e-9; an INT and a DOUBLE of equal value
+ * are equal here), up to timeout_ms.  Returns true on success; on failure
+ * prints the last value seen and the expected one to stderr. */
+bool harness_wait_value(Harness *h, const char *service, const char *path, const Value *expected,
+			int timeout_ms);
+
+/* Convenience for numbers: wait until the value is a number close to x
+ * (relative 1e-9), or invalid when x is NAN. */
+bool harness_wait_number(Harness *h, const char *service, const char *path, double x,
+			 int timeout_ms);
+
+/* Writes a line (a newline is appended) to fd, e.g. a simulator command. */
+void harness_send(int fd, const char *line);
+
+/* A temporary directory for this test (removed by harness_free()). */
+const char *harness_tmpdir(Harness *h);
+
+/* Writes text to a new file in the temp dir; returns (transfer none) its path. */
+const char *harness_write_file(Harness *h, const char *name, const char *text);
+
+#endif
