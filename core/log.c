@@ -1,2 +1,104 @@
 /* SPDX-License-Identifier: MIT */
-/* placeholder: being written */
+/*
+ * The log writer and its runtime level.  GLib levels map onto the Python
+ * names: debug -> DEBUG, info and message -> INFO, warning -> WARNING,
+ * critical -> ERROR, error -> CRITICAL.
+ */
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static const struct {
+	const char *name;
+	int value;
+} levels[] = {
+	{ "NOTSET", 0 },  { "DEBUG", 10 }, { "INFO", 20 },
+	{ "WARNING", 30 }, { "ERROR", 40 }, { "CRITICAL", 50 },
+};
+
+static int current = 20;
+
+static int python_level(GLogLevelFlags flags)
+{
+	if (flags & G_LOG_LEVEL_ERROR)
+		return 50;
+	if (flags & G_LOG_LEVEL_CRITICAL)
+		return 40;
+	if (flags & G_LOG_LEVEL_WARNING)
+		return 30;
+	if (flags & (G_LOG_LEVEL_MESSAGE | G_LOG_LEVEL_INFO))
+		return 20;
+	return 10;
+}
+
+static const char *name_of(int value)
+{
+	for (size_t i = G_N_ELEMENTS(levels); i-- > 0;) {
+		if (value >= levels[i].value)
+			return levels[i].name;
+	}
+	return "NOTSET";
+}
+
+static GLogWriterOutput writer(GLogLevelFlags flags, const GLogField *fields, gsize n_fields,
+			       gpointer user_data)
+{
+	int level = python_level(flags);
+	const char *message = NULL;
+
+	if (level < current)
+		return G_LOG_WRITER_HANDLED;
+	for (gsize i = 0; i < n_fields; i++) {
+		if (strcmp(fields[i].key, "MESSAGE") == 0)
+			message = fields[i].value;
+	}
+	fprintf(stderr, "%s:batagg: %s\n", name_of(level), message ? message : "");
+	fflush(stderr);
+	return G_LOG_WRITER_HANDLED;
+}
+
+void log_init(void)
+{
+	g_log_set_writer_func(writer, NULL, NULL);
+}
+
+gboolean log_set_level(const char *name)
+{
+	for (size_t i = 0; name && i < G_N_ELEMENTS(levels); i++) {
+		if (strcmp(levels[i].name, name) == 0) {
+			current = levels[i].value;
+			return TRUE;
+		}
+	}
+	return FALSE;
+}
+
+const char *log_level_name(void)
+{
+	return name_of(current);
+}
+
+static void plugin_log(int level, const char *fmt, ...)
+{
+	GLogLevelFlags flags = level >= BATAGG_LOG_ERROR     ? G_LOG_LEVEL_CRITICAL
+			       : level >= BATAGG_LOG_WARNING ? G_LOG_LEVEL_WARNING
+			       : level >= BATAGG_LOG_INFO    ? G_LOG_LEVEL_INFO
+							     : G_LOG_LEVEL_DEBUG;
+	va_list ap;
+
+	va_start(ap, fmt);
+	g_logv(G_LOG_DOMAIN, flags, fmt, ap);
+	va_end(ap);
+}
+
+static const BataggHost host = {
+	.struct_size = sizeof(BataggHost),
+	.log = plugin_log,
+};
+
+const BataggHost *log_plugin_host(void)
+{
+	return &host;
+}

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Engine: the aggregate battery as pure computation (no D-Bus).  It holds the
+ * inputs (members, primary and auxiliary services, DVCC state, user limits),
+ * merges them per path with the configured merge policies, computes CCL, DCL
+ * and CVL, and reports every published value that changed through a publish
+ * callback.  This is where a member's value is stored and where a limit is
+ * computed.
+ *
+ * Inputs change through engine_input_set() and friends; nothing is computed
+ * until engine_flush(), so a batch of changes (one ItemsChanged) gives one
+ * recomputation and one set of published changes.
+ */
+#ifndef BATAGG_AGGREGATE_H
+#define BATAGG_AGGREGATE_H
+
+#include <stdbool.h>
+
+#include "batagg/plugin.h"
+#include "config.h"
+#include "charge_limits.h"
+#include "paths.h"
+
+/* Paths the engine publishes besides the battery paths. */
+typedef enum {
+	X_BATTERIES = 0,
+	X_NR_OF_BATTERIES,
+	X_BATTERIES_PARALLEL,
+	X_BATTERIES_SERIES,
+	X_INTERNAL_RESISTANCES,
+	X_EMFS,
+	X_IR_CORRECTIONS,
+	X_CHARGE_RATIOS,
+	X_DISCHARGE_RATIOS,
+	N_EXTRA_PATHS,
+} ExtraPathId;
+
+#define N_PUBLISHED (N_BATTERY_PATHS + N_EXTRA_PATHS)
+
+/* The path and type of published value i (0 <= i < N_PUBLISHED). */
+const char *engine_published_path(int i);
+Unit engine_published_unit(int i);
+
+typedef struct {
+	/* Merge policy per battery path (NULL for the three limits). */
+	const BataggMergePolicy *policy[N_BATTERY_PATHS];
+	void *policy_state[N_BATTERY_PATHS];
+	/* Precedence merge for primary and auxiliary services ("first"). */
+	const BataggMergePolicy *first;
+	void *first_state;
+	/* Current-ratio methods, tried in order for each member. */
+	RatioChain ratios;
+	/* The configured method, told about members' currents (may be NULL). */
+	const BataggRatioMethod *configured;
+	void *configured_state;
+	/* The internal-resistance estimator that runs always (may be NULL). */
+	const BataggRatioMethod *estimator;
+	void *estimator_state;
+	const BataggCvlMode *cvl;
+	void *cvl_state;
+	CclMode ccl_mode;
+	bool has_capacity;
+	double capacity; /* Ah, when has_capacity */
+} EngineSetup;
+
+typedef enum {
+	ROLE_MEMBER = 0,
+	ROLE_PRIMARY,
+	ROLE_AUXILIARY,
+} InputRole;
+
+typedef struct Engine Engine;
+typedef struct EngineInput EngineInput;
+
+/* Called from engine_flush() for every published value that changed. */
+typedef void (*EnginePublishFn)(void *user_data, const char *path, const Value *v);
+
+/* Returns (transfer full) an engine; setup is copied (the strategies' states
+ * stay owned by the caller and must outlive the engine). */
+Engine *engine_new(const EngineSetup *setup, EnginePublishFn publish, void *user_data);
+void engine_free(Engine *e);
+
+/* Adds an input: a member joins (appended to the members), or a primary or
+ * auxiliary service with its precedence rank (lower first) and the battery
+ * paths it is used for (NULL or empty: all).  service is copied. */
+EngineInput *engine_add_input(Engine *e, InputRole role, const char *service, int rank,
+			      const char *const *paths);
+
+/* Removes an input at once (its values no longer count). */
+void engine_remove_input(Engine *e, EngineInput *in);
+
+/* Every value of the input becomes invalid (before a fresh read replaces
+ * them), and a member's estimator state is reset as for a reconnect. */
+void engine_reset_input(Engine *e, EngineInput *in);
+
+/* One path's new value; paths that are not battery paths are ignored. */
+void engine_input_set(Engine *e, EngineInput *in, const char *path, const Value *v);
+
+const char *engine_input_service(const EngineInput *in);
+InputRole engine_input_role(const EngineInput *in);
+
+/* DVCC state and the user's limits (com.victronenergy.system and settings). */
+void engine_set_dvcc(Engine *e, bool on);
+void engine_set_user_ccl(Engine *e, double amps);  /* -1: none */
+void engine_set_user_cvl(Engine *e, double volts); /* 0: none */
+
+/* Orders the members by service name (used once at start, so that members
+ * found together appear in a stable order). */
+void engine_sort_members(Engine *e);
+
+/* Recomputes what the changes since the last flush affect and publishes the
+ * values that changed. */
+void engine_flush(Engine *e);
+
+/* The current published value i (valid after a flush). */
+const Value *engine_published(Engine *e, int i);
+
+/* True when some member reports a non-zero /Dc/0/Voltage. */
+bool engine_has_voltage(Engine *e);
+
+size_t engine_member_count(Engine *e);
+
+#endif

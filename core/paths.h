@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The battery paths batagg reads from members and publishes, with each one's
+ * unit, published type and default merge policy (SPEC.md 5.1-5.3).  The
+ * index of a path in battery_paths[] is its PathId everywhere in the core.
+ */
+#ifndef BATAGG_PATHS_H
+#define BATAGG_PATHS_H
+
+#include "value.h"
+
+typedef enum {
+	P_CURRENT = 0,
+	P_VOLTAGE,
+	P_POWER,
+	P_TEMPERATURE,
+	P_SOC,
+	P_TIME_TO_GO,
+	P_CAPACITY,
+	P_INSTALLED_CAPACITY,
+	P_CONSUMED_AH,
+	P_BALANCING,
+	P_BATTERY_LOW_VOLTAGE,
+	P_ALLOW_TO_CHARGE,
+	P_ALLOW_TO_DISCHARGE,
+	P_ALLOW_TO_BALANCE,
+	P_MIN_CELL_TEMPERATURE,
+	P_MIN_TEMPERATURE_CELL_ID,
+	P_MIN_CELL_VOLTAGE,
+	P_MIN_VOLTAGE_CELL_ID,
+	P_MAX_CELL_TEMPERATURE,
+	P_MAX_TEMPERATURE_CELL_ID,
+	P_MAX_CELL_VOLTAGE,
+	P_MAX_VOLTAGE_CELL_ID,
+	P_MODULES_BLOCKING_CHARGE,
+	P_MODULES_BLOCKING_DISCHARGE,
+	P_MODULES_ONLINE,
+	P_MODULES_OFFLINE,
+	P_ALARM_CELL_IMBALANCE,
+	P_ALARM_LOW_SOC,
+	P_ALARM_HIGH_DISCHARGE_CURRENT,
+	P_ALARM_LOW_VOLTAGE,
+	P_ALARM_HIGH_VOLTAGE,
+	P_ALARM_LOW_CELL_VOLTAGE,
+	P_ALARM_HIGH_CELL_VOLTAGE,
+	P_ALARM_LOW_TEMPERATURE,
+	P_ALARM_HIGH_TEMPERATURE,
+	P_ALARM_LOW_CHARGE_TEMPERATURE,
+	P_ALARM_HIGH_CHARGE_TEMPERATURE,
+	P_CHARGE_MODE,
+	P_CCL,
+	P_DCL,
+	P_CVL,
+	N_BATTERY_PATHS, /* the merged battery paths end here */
+	P_CUSTOM_NAME = N_BATTERY_PATHS, /* read from members for labels only */
+	N_MEMBER_PATHS,
+} PathId;
+
+typedef enum {
+	PUB_DOUBLE = 0, /* published as "d" */
+	PUB_INT,        /* published as "i" */
+	PUB_TEXT,       /* published as "s" */
+} PubType;
+
+typedef struct {
+	const char *path;
+	Unit unit;
+	PubType type;
+	/* Default merge policy for the aggregate; NULL for the limits, which
+	 * have rules of their own (SPEC 5.4-5.7). */
+	const char *policy;
+	/* For the extreme-cell ids: the path whose extreme picks the member. */
+	PathId key;
+} BatteryPath;
+
+extern const BatteryPath battery_paths[N_MEMBER_PATHS];
+
+/* The PathId of a member path, or -1. */
+int paths_find(const char *path);
+
+/* v converted to the path's published type (an int path gets a rounded
+ * integer, a double path a double; text stays text; a number on a text path
+ * or text on a number path becomes invalid). */
+void paths_coerce(PathId id, Value *v);
+
+#endif
