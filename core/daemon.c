@@ -192,6 +192,11 @@ fail:
 	return NULL;
 }
 
+const EngineSetup *strategies_setup(Strategies *st)
+{
+	return &st->setup;
+}
+
 void strategies_free(Strategies *st)
 {
 	if (!st)
@@ -629,7 +634,7 @@ Daemon *daemon_new(Config *cfg, Registry *reg, const char *program, GError **err
 	d->conn = dbus_glib_open(error);
 	if (!d->conn)
 		goto fail;
-	d->engine = engine_new(&d->strategies->setup, on_publish, d);
+	d->engine = engine_new(strategies_setup(d->strategies), on_publish, d);
 	d->loop = g_main_loop_new(NULL, FALSE);
 	d->monitor = monitor_new(d->conn, &callbacks, d);
 	return d;

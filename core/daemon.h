@@ -11,6 +11,7 @@
 
 #include <glib.h>
 
+#include "aggregate.h"
 #include "config.h"
 #include "registry.h"
 
@@ -32,5 +33,8 @@ void daemon_free(Daemon *d);
 typedef struct Strategies Strategies;
 Strategies *strategies_new(const Config *cfg, Registry *reg, GError **error);
 void strategies_free(Strategies *st);
+
+/* The engine setup the strategies make up (owned by st). */
+const EngineSetup *strategies_setup(Strategies *st);
 
 #endif

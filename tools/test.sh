@@ -1,0 +1,25 @@
+#!/bin/sh
+# The whole test suite, as CI runs it: installs dependencies, builds with
+# warnings as errors, runs every test (unit, plugins, loader, integration),
+# again under AddressSanitizer + UBSan, then the independent acceptance check
+# when ../shared/acceptance is present.
+set -e
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+sh tools/deps.sh
+
+meson setup build-ci --wipe -Dwerror=true >/dev/null 2>&1 || meson setup build-ci -Dwerror=true
+ninja -C build-ci
+meson test -C build-ci --print-errorlogs
+
+meson setup build-asan --wipe -Db_sanitize=address,undefined -Db_lundef=false >/dev/null 2>&1 ||
+	meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false
+ninja -C build-asan
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	meson test -C build-asan --print-errorlogs
+
+acc="$top/../shared/acceptance"
+if [ -x "$acc/run.sh" ]; then
+	echo "== acceptance check"
+	"$acc/run.sh" "$top/build-ci/batagg"
+fi
