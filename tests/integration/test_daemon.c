@@ -1,0 +1,371 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The real batagg on a private bus with simulated batteries (batsim): what
+ * the aggregate publishes, read with real D-Bus calls, as members change,
+ * vanish and return, and as clients write to it.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <math.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "dbus_value.h"
+#include "harness.h"
+
+#define AGG "com.victronenergy.battery.aggregator"
+#define S1 "com.victronenergy.battery.ttyS1"
+#define S2 "com.victronenergy.battery.ttyS2"
+#define S10 "com.victronenergy.battery.ttyS10"
+#define WAIT_MS 10000
+
+static const char scenario[] =
+	"{\"dvcc\": 1, \"batteries\": {"
+	" \"" S1 "\": {\"/CustomName\": \"Rack A\", \"/Dc/0/Voltage\": 53.1,"
+	"  \"/Dc/0/Current\": 10.0, \"/Dc/0/Power\": 531.0, \"/Soc\": 80.0,"
+	"  \"/InstalledCapacity\": 280.0, \"/Info/MaxChargeCurrent\": 100.0,"
+	"  \"/Info/MaxDischargeCurrent\": 150.0, \"/Info/MaxChargeVoltage\": 55.2,"
+	"  \"/Io/AllowToCharge\": 1, \"/Io/AllowToDischarge\": 1,"
+	"  \"/System/MinCellVoltage\": 3.30, \"/System/MinVoltageCellId\": \"C3\","
+	"  \"/Alarms/LowVoltage\": 0, \"/Balancing\": 0},"
+	" \"" S2 "\": {\"/CustomName\": \"\", \"/Dc/0/Voltage\": 53.3,"
+	"  \"/Dc/0/Current\": 5.0, \"/Dc/0/Power\": 266.5, \"/Soc\": 70.0,"
+	"  \"/InstalledCapacity\": 100.0, \"/Info/MaxChargeCurrent\": 50.0,"
+	"  \"/Info/MaxDischargeCurrent\": 100.0, \"/Info/MaxChargeVoltage\": 55.0,"
+	"  \"/Io/AllowToCharge\": 1, \"/Io/AllowToDischarge\": 1,"
+	"  \"/System/MinCellVoltage\": 3.28, \"/System/MinVoltageCellId\": \"C1\","
+	"  \"/Alarms/LowVoltage\": 1, \"/Balancing\": 0}}}";
+
+typedef struct {
+	Harness *h;
+	int sim; /* batsim's stdin */
+	GPid sim_pid;
+	GPid agg_pid;
+} Bank;
+
+static const char *env_or_fail(const char *name)
+{
+	const char *v = g_getenv(name);
+
+	if (!v)
+		fail_msg("%s is not set (run through meson test)", name);
+	return v;
+}
+
+static void start_sim(Bank *b, const char *scenario_text, const char *flag)
+{
+	const char *path = harness_write_file(b->h, "scenario.json", scenario_text);
+	char *argv[] = { (char *)env_or_fail("BATSIM"), (char *)(flag ? flag : path),
+			 flag ? (char *)path : NULL, NULL };
+
+	b->sim_pid = harness_spawn(b->h, argv, &b->sim);
+	assert_true(harness_wait_name(b->h, S1, WAIT_MS));
+}
+
+static void start_agg(Bank *b, const char *config)
+{
+	const char *path = harness_write_file(b->h, "config.json", config);
+	char *argv[] = { (char *)env_or_fail("BATAGG"), "--config", (char *)path, NULL };
+
+	b->agg_pid = harness_spawn(b->h, argv, NULL);
+}
+
+static Bank *bank_new(const char *config, const char *sim_flag)
+{
+	Bank *b = g_new0(Bank, 1);
+
+	b->h = harness_new();
+	start_sim(b, scenario, sim_flag);
+	start_agg(b, config);
+	assert_true(harness_wait_name(b->h, AGG, WAIT_MS));
+	return b;
+}
+
+static void bank_free(Bank *b)
+{
+	harness_free(b->h);
+	g_free(b);
+}
+
+static void expect_number(Bank *b, const char *path, double x)
+{
+	if (!harness_wait_number(b->h, AGG, path, x, WAIT_MS))
+		fail_msg("%s never became %.12g", path, x);
+}
+
+static void expect_text(Bank *b, const char *path, const char *text)
+{
+	Value v = value_text(text);
+	bool ok = harness_wait_value(b->h, AGG, path, &v, WAIT_MS);
+
+	value_clear(&v);
+	if (!ok)
+		fail_msg("%s never became '%s'", path, text);
+}
+
+/* Finds key in an a{sv} dict reply (possibly wrapped in a variant). */
+static bool dict_has(DBusMessage *reply, const char *key, Value *out)
+{
+	DBusMessageIter it, dict, entry;
+
+	if (!reply || dbus_message_get_type(reply) != DBUS_MESSAGE_TYPE_METHOD_RETURN)
+		return false;
+	dbus_message_iter_init(reply, &it);
+	if (dbus_message_iter_get_arg_type(&it) == DBUS_TYPE_VARIANT) {
+		DBusMessageIter inner;
+
+		dbus_message_iter_recurse(&it, &inner);
+		it = inner;
+	}
+	if (dbus_message_iter_get_arg_type(&it) != DBUS_TYPE_ARRAY)
+		return false;
+	dbus_message_iter_recurse(&it, &dict);
+	while (dbus_message_iter_get_arg_type(&dict) == DBUS_TYPE_DICT_ENTRY) {
+		const char *k;
+
+		dbus_message_iter_recurse(&dict, &entry);
+		dbus_message_iter_get_basic(&entry, &k);
+		if (strcmp(k, key) == 0) {
+			dbus_message_iter_next(&entry);
+			if (out)
+				dbus_value_read(&entry, out);
+			return true;
+		}
+		dbus_message_iter_next(&dict);
+	}
+	return false;
+}
+
+static void test_publishes_the_aggregate(void **state)
+{
+	Bank *b = bank_new("{}", NULL);
+	DBusMessage *reply;
+	Value v = VALUE_INIT;
+	char *text;
+
+	expect_number(b, "/Dc/0/Current", 15.0);
+	expect_number(b, "/Dc/0/Voltage", 53.2);
+	expect_number(b, "/Soc", 75.0);
+	expect_number(b, "/InstalledCapacity", 380.0);
+	expect_number(b, "/Info/MaxChargeCurrent", 100.0 * 380 / 280);
+	expect_number(b, "/Info/MaxChargeVoltage", 55.0);
+	expect_number(b, "/Alarms/LowVoltage", 1);
+	expect_number(b, "/DeviceInstance", 1024);
+	expect_number(b, "/Connected", 1);
+	expect_text(b, "/ProductName", "Battery Aggregator");
+	expect_text(b, "/System/MinVoltageCellId", "ttyS2 C1");
+	expect_text(b, "/System/Batteries", "[\"" S1 "\", \"" S2 "\"]");
+	assert_true(harness_get_value(b->h, AGG, "/TimeToGo", &v));
+	assert_int_equal(v.type, VALUE_INVALID);
+
+	text = harness_get_text(b->h, AGG, "/Dc/0/Voltage");
+	assert_string_equal(text, "53.200V");
+	g_free(text);
+	text = harness_get_text(b->h, AGG, "/TimeToGo");
+	assert_string_equal(text, "---");
+	g_free(text);
+
+	/* "/" answers with every leaf, keyed without the leading slash. */
+	reply = harness_call(b->h, AGG, "/", "GetValue");
+	assert_true(dict_has(reply, "Dc/0/Current", &v));
+	assert_int_equal(v.type, VALUE_DOUBLE);
+	assert_true(fabs(v.u.d - 15.0) < 1e-9);
+	assert_true(dict_has(reply, "Mgmt/ProcessVersion", NULL));
+	dbus_message_unref(reply);
+	/* An intermediate node answers with its sub-tree, keys relative to it. */
+	reply = harness_call(b->h, AGG, "/Dc/0", "GetValue");
+	assert_true(dict_has(reply, "Voltage", NULL));
+	assert_false(dict_has(reply, "Soc", NULL));
+	dbus_message_unref(reply);
+	reply = harness_call(b->h, AGG, "/", "GetItems");
+	assert_true(dict_has(reply, "/Info/MaxChargeCurrent", NULL));
+	dbus_message_unref(reply);
+	reply = harness_call(b->h, AGG, "/No/Such/Path", "GetValue");
+	assert_non_null(reply);
+	assert_int_equal(dbus_message_get_type(reply), DBUS_MESSAGE_TYPE_ERROR);
+	dbus_message_unref(reply);
+	value_clear(&v);
+	bank_free(b);
+}
+
+static void test_members_change_vanish_and_join(void **state)
+{
+	Bank *b = bank_new("{}", NULL);
+
+	harness_send(b->sim, "set " S1 " /Dc/0/Current 20.0");
+	expect_number(b, "/Dc/0/Current", 25.0);
+	harness_send(b->sim, "setmany " S2 " {\"/Balancing\": 1, \"/Soc\": 60.0}");
+	expect_number(b, "/Balancing", 1);
+	expect_number(b, "/Soc", 70.0);
+	expect_number(b, "/Info/MaxChargeVoltage", 55.2);
+	harness_send(b->sim, "set " S2 " /Io/AllowToCharge 0");
+	expect_number(b, "/Info/MaxChargeCurrent", 100.0);
+
+	/* Gone without invalidating its values first. */
+	harness_send(b->sim, "remove " S2);
+	expect_number(b, "/System/NrOfBatteries", 1);
+	expect_number(b, "/Dc/0/Voltage", 53.1);
+	expect_number(b, "/Alarms/LowVoltage", 0);
+	expect_text(b, "/System/MinVoltageCellId", "Rack A C3");
+
+	harness_send(b->sim, "add " S10 " {\"/Dc/0/Voltage\": 53.2, \"/Dc/0/Current\": 3.0,"
+			     " \"/InstalledCapacity\": 100.0, \"/Info/MaxChargeCurrent\": 40.0,"
+			     " \"/Io/AllowToCharge\": 1}");
+	expect_number(b, "/System/NrOfBatteries", 2);
+	expect_number(b, "/Dc/0/Current", 23.0);
+	expect_number(b, "/Info/MaxChargeCurrent", 100.0 * 380 / 280);
+
+	/* Older publishers send only PropertiesChanged. */
+	harness_send(b->sim, "props " S10 " /Dc/0/Current 4.0");
+	expect_number(b, "/Dc/0/Current", 24.0);
+	bank_free(b);
+}
+
+static void test_wrong_types_never_crash(void **state)
+{
+	Bank *b = bank_new("{}", NULL);
+	Value v = VALUE_INIT;
+
+	harness_send(b->sim, "set " S2 " /Dc/0/Voltage \"fifty\"");
+	expect_number(b, "/Dc/0/Voltage", 53.1);
+	harness_send(b->sim, "set " S2 " /Dc/0/Voltage [1, 2]");
+	harness_send(b->sim, "set " S2 " /Soc {\"a\": 1}");
+	harness_send(b->sim, "set " S2 " /Info/MaxChargeCurrent true");
+	expect_number(b, "/Soc", 80.0);
+	harness_send(b->sim, "set " S2 " /Dc/0/Voltage 53");
+	expect_number(b, "/Dc/0/Voltage", 53.05);
+	assert_true(harness_get_value(b->h, AGG, "/Dc/0/Current", &v));
+	value_clear(&v);
+	bank_free(b);
+}
+
+static void test_writes(void **state)
+{
+	Bank *b = bank_new("{}", NULL);
+	Value name = value_text("Bank One");
+	Value number = value_int(3);
+	Value level = value_text("DEBUG");
+	Value bad_level = value_text("LOUD");
+	Value volts = value_double(1.0);
+
+	assert_int_equal(harness_set_value(b->h, AGG, "/CustomName", &name), 0);
+	expect_text(b, "/CustomName", "Bank One");
+	/* Persisted in localsettings under the Python daemon's path. */
+	assert_true(harness_wait_value(b->h, "com.victronenergy.settings",
+				       "/Settings/Battery/aggregator/CustomName", &name, WAIT_MS));
+	assert_int_not_equal(harness_set_value(b->h, AGG, "/CustomName", &number), 0);
+	expect_text(b, "/CustomName", "Bank One");
+	assert_int_not_equal(harness_set_value(b->h, AGG, "/Dc/0/Voltage", &volts), 0);
+	expect_number(b, "/Dc/0/Voltage", 53.2);
+	assert_int_equal(harness_set_value(b->h, AGG, "/LogLevel", &level), 0);
+	expect_text(b, "/LogLevel", "DEBUG");
+	assert_int_not_equal(harness_set_value(b->h, AGG, "/LogLevel", &bad_level), 0);
+	expect_text(b, "/LogLevel", "DEBUG");
+	assert_int_not_equal(harness_set_value(b->h, AGG, "/", &volts), 0);
+	value_clear(&name);
+	value_clear(&level);
+	value_clear(&bad_level);
+	bank_free(b);
+}
+
+static void test_dvcc_and_user_limit(void **state)
+{
+	Bank *b = bank_new("{}", NULL);
+
+	harness_send(b->sim, "settings /Settings/SystemSetup/MaxChargeCurrent 30");
+	expect_number(b, "/Info/MaxChargeCurrent", 30);
+	harness_send(b->sim, "system /Control/Dvcc 0");
+	expect_number(b, "/Info/MaxChargeCurrent", 100.0 * 380 / 280);
+	harness_send(b->sim, "settings /Settings/SystemSetup/MaxChargeVoltage 54.0");
+	expect_number(b, "/Info/MaxChargeVoltage", 55.0);
+	harness_send(b->sim, "system /Control/Dvcc 1");
+	expect_number(b, "/Info/MaxChargeVoltage", 54.0);
+	bank_free(b);
+}
+
+static void test_excluded_is_matched_exactly(void **state)
+{
+	Bank *b = bank_new("{\"excludedServices\": [\"" S1 "\"]}", NULL);
+
+	harness_send(b->sim, "add " S10 " {\"/Dc/0/Voltage\": 52.0}");
+	expect_text(b, "/System/Batteries", "[\"" S2 "\", \"" S10 "\"]");
+	expect_number(b, "/Dc/0/Voltage", (53.3 + 52.0) / 2);
+	bank_free(b);
+}
+
+static void test_reconnect_timeout_keeps_the_member(void **state)
+{
+	Bank *b = bank_new("{\"reconnectTimeout\": 30}", NULL);
+
+	harness_send(b->sim, "remove " S2);
+	/* Still a member with its last values while it may come back. */
+	g_usleep(500 * 1000);
+	expect_number(b, "/System/NrOfBatteries", 2);
+	expect_number(b, "/Dc/0/Voltage", 53.2);
+	harness_send(b->sim, "add " S2 " {\"/Dc/0/Voltage\": 53.5}");
+	/* Its fresh values replace the kept ones at once. */
+	expect_number(b, "/Dc/0/Voltage", 53.3);
+	expect_number(b, "/Dc/0/Current", 10.0);
+	expect_number(b, "/System/NrOfBatteries", 2);
+	bank_free(b);
+}
+
+static void test_without_localsettings(void **state)
+{
+	Bank *b = bank_new("{}", "--no-settings");
+
+	expect_number(b, "/DeviceInstance", 1024);
+	expect_text(b, "/CustomName", "");
+	expect_number(b, "/Dc/0/Current", 15.0);
+	bank_free(b);
+}
+
+static void test_sigterm_releases_the_name(void **state)
+{
+	Bank *b = bank_new("{}", NULL);
+	int status = harness_terminate(b->h, b->agg_pid, WAIT_MS);
+
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_false(harness_has_name(b->h, AGG));
+	bank_free(b);
+}
+
+static void test_gives_up_without_batteries(void **state)
+{
+	Bank *b = g_new0(Bank, 1);
+	int status;
+
+	b->h = harness_new();
+	start_sim(b, "{\"batteries\": {\"" S1 "\": {\"/Soc\": 50.0}}}", NULL);
+	start_agg(b, "{\"startupBatteryWait\": 2}");
+	g_usleep(4500 * 1000);
+	assert_false(harness_has_name(b->h, AGG));
+	status = harness_terminate(b->h, b->agg_pid, WAIT_MS);
+	assert_true(WIFEXITED(status));
+	assert_int_not_equal(WEXITSTATUS(status), 0);
+	bank_free(b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_publishes_the_aggregate),
+		cmocka_unit_test(test_members_change_vanish_and_join),
+		cmocka_unit_test(test_wrong_types_never_crash),
+		cmocka_unit_test(test_writes),
+		cmocka_unit_test(test_dvcc_and_user_limit),
+		cmocka_unit_test(test_excluded_is_matched_exactly),
+		cmocka_unit_test(test_reconnect_timeout_keeps_the_member),
+		cmocka_unit_test(test_without_localsettings),
+		cmocka_unit_test(test_sigterm_releases_the_name),
+		cmocka_unit_test(test_gives_up_without_batteries),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
