@@ -288,8 +288,7 @@ static gboolean is_virtual_member(const Config *cfg, const char *service, const 
 		const ConfigVirtual *vb = &cfg->virtuals[v];
 		int rank;
 
-		if (strcmp(vb->name, service) == 0 ||
-		    find_entry(vb->members, vb->n_members, service, custom_name, &rank))
+		if (find_entry(vb->members, vb->n_members, service, custom_name, &rank))
 			return TRUE;
 	}
 	return FALSE;
