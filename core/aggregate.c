@@ -386,7 +386,7 @@ static void ensure_scratch(Engine *e, size_t n)
 static Value run_policy(Engine *e, const BataggMergePolicy *pol, void *state, GPtrArray *inputs,
 			int p, bool *any_valid)
 {
-	BataggMergeInput in = { .n = inputs->len, .values = e->vals };
+	BataggMergeInput in = { .n = inputs->len, .values = e->vals, .path = battery_paths[p].path };
 	BataggValue out = { 0 };
 	int k = e->key[p];
 

@@ -229,6 +229,8 @@ typedef struct {
 	/* labels[i]: member i's display name (its /CustomName, else its service
 	 * name without "com.victronenergy.battery."). */
 	const char *const *labels;
+	/* The path being merged, e.g. "/Info/MaxChargeCurrent". */
+	const char *path;
 } BataggMergeInput;
 
 typedef struct {
@@ -247,6 +249,13 @@ typedef struct {
 	 * text; it must not point into in. */
 	void (*merge)(void *state, const BataggMergeInput *in, BataggValue *out, char *text,
 		      size_t text_len);
+	/* Optional; set by hooks (SPEC 6), which supply values of their own at
+	 * their position in a virtual battery's precedence order instead of
+	 * merging members.  Returns true for each path the hook supplies.  For a
+	 * hook, merge() is called with n == 1, values[0] the hook's previous
+	 * value, keys[0] the virtual battery's merged value of key_path, and
+	 * path the path wanted; options come from the config's "classes". */
+	bool (*provides)(void *state, const char *path);
 } BataggMergePolicy;
 
 /* ------------------------------------------------------------------------ */
