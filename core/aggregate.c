@@ -21,6 +21,9 @@ struct EngineInput {
 	int rank;
 	BataggMemberId id;
 	uint64_t paths; /* primary/auxiliary: the battery paths it is used for */
+	const BataggMergePolicy *hook; /* a hook supplies its own values */
+	void *hook_state;
+	int hook_key; /* PathId of the hook's key_path, or -1 */
 	bool voltage_changed;
 	bool current_changed;
 	Value values[N_MEMBER_PATHS];
@@ -251,6 +254,26 @@ EngineInput *engine_add_input(Engine *e, InputRole role, const char *service, in
 	return in;
 }
 
+EngineInput *engine_add_hook(Engine *e, int rank, const BataggMergePolicy *hook, void *state)
+{
+	EngineInput *in = g_new0(EngineInput, 1);
+
+	in->role = ROLE_PRIMARY;
+	in->service = g_strdup(hook->name);
+	in->rank = rank;
+	in->hook = hook;
+	in->hook_state = state;
+	in->hook_key = hook->key_path ? paths_find(hook->key_path) : -1;
+	for (int p = 0; p < N_BATTERY_PATHS; p++) {
+		if (hook->provides && hook->provides(state, battery_paths[p].path))
+			in->paths |= BIT(p);
+	}
+	g_ptr_array_add(e->primary, in);
+	g_ptr_array_sort(e->primary, by_rank);
+	e->membership_changed = true;
+	return in;
+}
+
 void engine_remove_input(Engine *e, EngineInput *in)
 {
 	if (in->role == ROLE_MEMBER) {
@@ -356,6 +379,11 @@ bool engine_has_voltage(Engine *e)
 	return false;
 }
 
+bool engine_publishes(Engine *e, int i)
+{
+	return !e->s.precedence_only || i < N_BATTERY_PATHS || i == N_BATTERY_PATHS + X_BATTERIES;
+}
+
 const Value *engine_published(Engine *e, int i)
 {
 	return &e->pub[i];
@@ -452,7 +480,9 @@ static void compute_path(Engine *e, int p)
 	Value agg = VALUE_INIT;
 	bool any = false;
 
-	if (e->s.has_capacity && (p == P_CAPACITY || p == P_INSTALLED_CAPACITY)) {
+	if (e->s.precedence_only) {
+		any = false;
+	} else if (e->s.has_capacity && (p == P_CAPACITY || p == P_INSTALLED_CAPACITY)) {
 		/* A fixed bank capacity replaces what members say. */
 		if (p == P_INSTALLED_CAPACITY)
 			agg = value_double(e->s.capacity);
@@ -555,19 +585,32 @@ static void compute_cvl(Engine *e)
 	publish_merged(e, P_CVL, &v, r.valid);
 }
 
+static void append_services(GString *s, GPtrArray *inputs)
+{
+	gboolean first = TRUE;
+
+	for (guint i = 0; i < inputs->len; i++) {
+		const EngineInput *m = inputs->pdata[i];
+		g_autofree char *quoted = NULL;
+
+		if (m->hook)
+			continue;
+		quoted = g_strescape(m->service, NULL);
+		g_string_append_printf(s, "%s\"%s\"", first ? "" : ", ", quoted);
+		first = FALSE;
+	}
+}
+
 static void publish_bank(Engine *e)
 {
 	g_autoptr(GString) s = g_string_new("[");
 	Value v;
 
-	for (guint i = 0; i < e->members->len; i++) {
-		const EngineInput *m = e->members->pdata[i];
-		g_autofree char *quoted = g_strescape(m->service, NULL);
-
-		g_string_append_printf(s, "%s\"%s\"", i ? ", " : "", quoted);
-	}
+	append_services(s, e->s.precedence_only ? e->primary : e->members);
 	g_string_append_c(s, ']');
 	publish_text(e, X_BATTERIES, s);
+	if (e->s.precedence_only)
+		return;
 	v = value_int(e->members->len);
 	set_published(e, N_BATTERY_PATHS + X_NR_OF_BATTERIES, &v);
 	v = value_int(e->members->len);
@@ -629,8 +672,67 @@ static int feed_methods(Engine *e)
 	return bits;
 }
 
+/* Asks every hook for its values from the merged values published so far. */
+static void run_hooks(Engine *e)
+{
+	for (guint i = 0; i < e->primary->len; i++) {
+		EngineInput *h = e->primary->pdata[i];
+
+		if (!h->hook)
+			continue;
+		for (int p = 0; p < N_BATTERY_PATHS; p++) {
+			BataggValue prev = value_view(&h->values[p]);
+			BataggValue key = { 0 };
+			BataggMergeInput in = { .n = 1, .values = &prev, .keys = &key,
+						.path = battery_paths[p].path };
+			BataggValue out = { 0 };
+			const char *label = h->service;
+			Value v;
+
+			if (!(h->paths & BIT(p)))
+				continue;
+			if (h->hook_key >= 0)
+				key = value_view(&e->pub[h->hook_key]);
+			in.labels = &label;
+			h->hook->merge(h->hook_state, &in, &out, e->text, sizeof(e->text));
+			v = value_from_view(&out);
+			if (!value_equal(&v, &h->values[p])) {
+				value_move(&h->values[p], &v);
+				e->dirty |= BIT(p);
+			}
+			value_clear(&v);
+		}
+	}
+}
+
+static void flush_precedence(Engine *e)
+{
+	if (e->membership_changed)
+		e->dirty |= ALL_BATTERY_PATHS;
+	/* A hook's key may itself come from a hook: settle in a few passes; a
+	 * cycle is left for the next flush. */
+	for (int pass = 0; pass < 3; pass++) {
+		for (int p = 0; p < N_BATTERY_PATHS; p++) {
+			if (e->dirty & BIT(p))
+				compute_path(e, p);
+		}
+		e->dirty = 0;
+		run_hooks(e);
+		if (!e->dirty)
+			break;
+	}
+	if (e->membership_changed)
+		publish_bank(e);
+	e->membership_changed = false;
+}
+
 void engine_flush(Engine *e)
 {
+	if (e->s.precedence_only) {
+		flush_precedence(e);
+		return;
+	}
+
 	int bits = feed_methods(e);
 	uint64_t limits = BIT(P_CCL) | BIT(P_DCL) | BIT(P_CVL);
 

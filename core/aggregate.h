@@ -61,6 +61,9 @@ typedef struct {
 	CclMode ccl_mode;
 	bool has_capacity;
 	double capacity; /* Ah, when has_capacity */
+	/* A virtual battery (SPEC 6): every path is the first valid value of
+	 * its inputs (all primary, by rank, hooks among them); no members. */
+	bool precedence_only;
 } EngineSetup;
 
 typedef enum {
@@ -85,6 +88,10 @@ void engine_free(Engine *e);
  * paths it is used for (NULL or empty: all).  service is copied. */
 EngineInput *engine_add_input(Engine *e, InputRole role, const char *service, int rank,
 			      const char *const *paths);
+
+/* Adds a hook (a merge policy with provides()) as a primary input of the
+ * given rank; state stays the caller's. */
+EngineInput *engine_add_hook(Engine *e, int rank, const BataggMergePolicy *hook, void *state);
 
 /* Removes an input at once (its values no longer count). */
 void engine_remove_input(Engine *e, EngineInput *in);
@@ -111,6 +118,10 @@ void engine_sort_members(Engine *e);
 /* Recomputes what the changes since the last flush affect and publishes the
  * values that changed. */
 void engine_flush(Engine *e);
+
+/* Whether this engine publishes value i at all (a virtual battery publishes
+ * the battery paths and /System/Batteries only). */
+bool engine_publishes(Engine *e, int i);
 
 /* The current published value i (valid after a flush). */
 const Value *engine_published(Engine *e, int i);
