@@ -26,6 +26,7 @@
 #define USER_CCL_PATH "/Settings/SystemSetup/MaxChargeCurrent"
 #define USER_CVL_PATH "/Settings/SystemSetup/MaxChargeVoltage"
 #define AGGREGATE_INSTANCE 1024
+#define VIRTUAL_INSTANCE_BASE 1056
 
 /* ---- strategies ---------------------------------------------------------- */
 
@@ -192,6 +193,53 @@ fail:
 	return NULL;
 }
 
+Strategies *strategies_new_virtual(Registry *reg, GError **error)
+{
+	Strategies *st = g_new0(Strategies, 1);
+
+	st->owned = g_array_new(FALSE, FALSE, sizeof(Owned));
+	st->setup.precedence_only = TRUE;
+	st->setup.first = merge_policy(st, reg, "first", &st->setup.first_state, error);
+	if (!st->setup.first) {
+		strategies_free(st);
+		return NULL;
+	}
+	return st;
+}
+
+/* "class:hooks.FixedValueHook#soc": the hook named by the part before '#',
+ * with the options of "hooks.FixedValueHook#soc" in "classes". */
+const BataggMergePolicy *strategies_add_hook(Strategies *st, Registry *reg, const Config *cfg,
+					     const char *member, void **state, GError **error)
+{
+	const char *id = member + strlen("class:");
+	g_autofree char *class_name = g_strndup(id, strcspn(id, "#"));
+	g_autoptr(GArray) opts = g_array_new(FALSE, FALSE, sizeof(BataggOption));
+	const BataggMergePolicy *hook = registry_lookup(reg, REGISTRY_MERGE, class_name, error);
+
+	if (!hook)
+		return NULL;
+	if (!hook->provides) {
+		g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_INVALID,
+			    "'%s' is a merge policy, not a hook", class_name);
+		return NULL;
+	}
+	for (size_t i = 0; i < cfg->n_classes; i++) {
+		if (strcmp(cfg->classes[i].id, id) != 0)
+			continue;
+		for (size_t k = 0; k < cfg->classes[i].n_options; k++) {
+			BataggOption o = { cfg->classes[i].options[k].key,
+					   cfg->classes[i].options[k].value };
+
+			g_array_append_val(opts, o);
+		}
+	}
+	if (!create_state(st, "hook", id, hook->create, hook->destroy,
+			  (const BataggOption *)opts->data, opts->len, state, error))
+		return NULL;
+	return hook;
+}
+
 const EngineSetup *strategies_setup(Strategies *st)
 {
 	return &st->setup;
@@ -212,35 +260,57 @@ void strategies_free(Strategies *st)
 
 /* ---- the daemon ---------------------------------------------------------- */
 
-/* A battery service we follow: its engine input, and while it is gone, the
- * timer that drops it for good. */
+/* One service batagg publishes: the aggregate, or a virtual battery. */
 typedef struct {
+	Daemon *d;
+	int index;           /* -1: the aggregate; else the virtual battery's index */
+	char *name;          /* bus name */
+	const char *product; /* /ProductName */
+	char *device;        /* localsettings device id */
+	int instance;        /* preferred device instance */
+	char *name_group;    /* last part of the bus name */
+	char *instance_setting;
+	char *name_setting;
+	DBusConnection *conn; /* a connection of its own: one object tree each */
+	Strategies *strategies;
+	Engine *engine;
+	Settings *settings;
+	BusService *svc; /* NULL until published */
+} Published;
+
+/* A battery service we follow: where its values go (one engine input per
+ * published service that uses it), and while it is gone, the timer that
+ * drops it for good. */
+typedef struct {
+	Published *pub;
 	EngineInput *input;
+} Link;
+
+typedef struct {
+	GArray *links; /* Link */
 	guint drop_timer;
 } Followed;
 
 struct Daemon {
 	Config *cfg;
 	Registry *reg;
-	Strategies *strategies;
 	char *program;
 
 	GMainLoop *loop;
 	int exit_code;
-	DBusConnection *conn;
+	DBusConnection *conn; /* the monitor's, and the aggregate's */
 	Monitor *monitor;
-	Engine *engine;
-	Settings *settings;
-	BusService *svc; /* NULL until published */
+	GPtrArray *published; /* Published *: [0] is the aggregate */
 
 	GHashTable *followed; /* service name -> Followed */
-	const char *settings_paths[5];
-	char *name_group;
+	const char **settings_paths; /* NULL-terminated, what we follow in localsettings */
 
 	guint startup_timer;
 	int startup_attempts;
 	guint signal_sources[2];
 };
+
+#define AGGREGATE(d) ((Published *)(d)->published->pdata[0])
 
 static const char *const system_paths[] = { DVCC_PATH, NULL };
 
@@ -250,11 +320,12 @@ static void followed_free(gpointer data)
 
 	if (f->drop_timer)
 		g_source_remove(f->drop_timer);
+	g_array_free(f->links, TRUE);
 	g_free(f);
 }
 
-/* The config entry (primary or auxiliary) that names this service, if any:
- * by exact name, or "name:X" for a service whose /CustomName is X. */
+/* The config entry that names this service, if any: by exact name, or
+ * "name:X" for a service whose /CustomName is X. */
 static const ConfigService *find_entry(const ConfigService *list, size_t n, const char *service,
 				       const char *custom_name, int *rank)
 {
@@ -315,48 +386,68 @@ static MonitorInterest want(void *user_data, const char *service, const char *co
 		*paths = (const char *const *)d->settings_paths;
 		return MONITOR_PATHS;
 	}
-	if (g_str_has_prefix(service, BATTERY_PREFIX) &&
-	    strcmp(service, d->cfg->service_name) != 0)
+	/* A virtual battery is followed like any battery: the aggregate
+	 * aggregates it. */
+	if (g_str_has_prefix(service, BATTERY_PREFIX) && strcmp(service, AGGREGATE(d)->name) != 0)
 		return MONITOR_ALL;
 	return MONITOR_IGNORE;
 }
 
-static void set_number_setting(Daemon *d, const char *path, const Value *v)
+static void for_each_engine_flush(Daemon *d)
 {
+	for (guint i = 0; i < d->published->len; i++)
+		engine_flush(((Published *)d->published->pdata[i])->engine);
+}
+
+static void set_system_value(Daemon *d, const char *path, const Value *v)
+{
+	Engine *e = AGGREGATE(d)->engine;
 	double x;
 	gboolean valid = value_number(v, &x);
 
 	if (strcmp(path, DVCC_PATH) == 0)
-		engine_set_dvcc(d->engine, valid && x == 1);
+		engine_set_dvcc(e, valid && x == 1);
 	else if (strcmp(path, USER_CCL_PATH) == 0)
-		engine_set_user_ccl(d->engine, valid ? x : -1);
+		engine_set_user_ccl(e, valid ? x : -1);
 	else if (strcmp(path, USER_CVL_PATH) == 0)
-		engine_set_user_cvl(d->engine, valid ? x : 0);
+		engine_set_user_cvl(e, valid ? x : 0);
 }
 
+/* localsettings or the system service changed (or was read). */
 static void settings_changed(Daemon *d, const char *path, const Value *v)
 {
-	if (d->settings && strcmp(path, settings_instance_path(d->settings)) == 0) {
-		int instance = v->type == VALUE_TEXT ? settings_parse_instance(v->u.s) : -1;
+	for (guint i = 0; i < d->published->len; i++) {
+		Published *p = d->published->pdata[i];
 
-		if (instance >= 0 && d->svc) {
+		if (strcmp(path, p->instance_setting) == 0) {
+			int instance = v->type == VALUE_TEXT ? settings_parse_instance(v->u.s) : -1;
 			Value n = value_int(instance);
 
-			bus_service_set(d->svc, "/DeviceInstance", &n);
+			if (instance >= 0 && p->svc)
+				bus_service_set(p->svc, "/DeviceInstance", &n);
+			return;
 		}
-	} else if (d->settings && strcmp(path, settings_name_path(d->settings)) == 0) {
-		if (v->type == VALUE_TEXT && d->svc)
-			bus_service_set(d->svc, "/CustomName", v);
-	} else {
-		set_number_setting(d, path, v);
+		if (strcmp(path, p->name_setting) == 0) {
+			if (v->type == VALUE_TEXT && p->svc)
+				bus_service_set(p->svc, "/CustomName", v);
+			return;
+		}
 	}
+	set_system_value(d, path, v);
 }
 
-/* Decides what a newly seen battery service is to the aggregate. */
-static EngineInput *classify(Daemon *d, const char *service, const MonitorItem *items, size_t n)
+static void link_input(Followed *f, Published *p, EngineInput *input)
+{
+	Link l = { p, input };
+
+	g_array_append_val(f->links, l);
+}
+
+/* What a newly seen battery service is to the aggregate (SPEC 4). */
+static EngineInput *aggregate_input(Daemon *d, const char *service, const char *custom_name)
 {
 	const Config *cfg = d->cfg;
-	const char *custom_name = custom_name_of(items, n);
+	Engine *e = AGGREGATE(d)->engine;
 	const ConfigService *entry;
 	int rank;
 
@@ -365,21 +456,51 @@ static EngineInput *classify(Daemon *d, const char *service, const MonitorItem *
 		return NULL;
 	entry = find_entry(cfg->primary, cfg->n_primary, service, custom_name, &rank);
 	if (entry)
-		return engine_add_input(d->engine, ROLE_PRIMARY, service, rank,
+		return engine_add_input(e, ROLE_PRIMARY, service, rank,
 					(const char *const *)entry->paths);
 	entry = find_entry(cfg->auxiliary, cfg->n_auxiliary, service, custom_name, &rank);
 	if (entry)
-		return engine_add_input(d->engine, ROLE_AUXILIARY, service, rank,
+		return engine_add_input(e, ROLE_AUXILIARY, service, rank,
 					(const char *const *)entry->paths);
 	g_info("member joined: %s", service);
-	return engine_add_input(d->engine, ROLE_MEMBER, service, 0, NULL);
+	return engine_add_input(e, ROLE_MEMBER, service, 0, NULL);
 }
 
-static void apply_items(Daemon *d, EngineInput *input, const MonitorItem *items, size_t n)
+static Followed *classify(Daemon *d, const char *service, const MonitorItem *items, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		engine_input_set(d->engine, input, items[i].path, &items[i].value);
-	engine_flush(d->engine);
+	const char *custom_name = custom_name_of(items, n);
+	Followed *f = g_new0(Followed, 1);
+	EngineInput *input;
+
+	f->links = g_array_new(FALSE, FALSE, sizeof(Link));
+	input = aggregate_input(d, service, custom_name);
+	if (input)
+		link_input(f, AGGREGATE(d), input);
+	for (guint i = 1; i < d->published->len; i++) {
+		Published *p = d->published->pdata[i];
+		const ConfigVirtual *vb = &d->cfg->virtuals[p->index];
+		const ConfigService *entry;
+		int rank;
+
+		entry = find_entry(vb->members, vb->n_members, service, custom_name, &rank);
+		if (!entry)
+			continue;
+		g_info("%s: member joined: %s", p->name, service);
+		link_input(f, p, engine_add_input(p->engine, ROLE_PRIMARY, service, rank,
+						  (const char *const *)entry->paths));
+	}
+	return f;
+}
+
+static void apply_items(Daemon *d, Followed *f, const MonitorItem *items, size_t n)
+{
+	for (guint k = 0; k < f->links->len; k++) {
+		Link *l = &g_array_index(f->links, Link, k);
+
+		for (size_t i = 0; i < n; i++)
+			engine_input_set(l->pub->engine, l->input, items[i].path, &items[i].value);
+		engine_flush(l->pub->engine);
+	}
 }
 
 static void on_added(void *user_data, const char *service, const MonitorItem *items, size_t n)
@@ -390,7 +511,7 @@ static void on_added(void *user_data, const char *service, const MonitorItem *it
 	if (!g_str_has_prefix(service, BATTERY_PREFIX)) {
 		for (size_t i = 0; i < n; i++)
 			settings_changed(d, items[i].path, &items[i].value);
-		engine_flush(d->engine);
+		for_each_engine_flush(d);
 		return;
 	}
 	f = g_hash_table_lookup(d->followed, service);
@@ -400,19 +521,18 @@ static void on_added(void *user_data, const char *service, const MonitorItem *it
 		g_source_remove(f->drop_timer);
 		f->drop_timer = 0;
 		g_info("member reconnected: %s", service);
-		engine_reset_input(d->engine, f->input);
-	} else {
-		EngineInput *input = classify(d, service, items, n);
+		for (guint k = 0; k < f->links->len; k++) {
+			Link *l = &g_array_index(f->links, Link, k);
 
-		if (!input) {
-			g_info("not aggregated: %s (excluded by the config)", service);
-			return;
+			engine_reset_input(l->pub->engine, l->input);
 		}
-		f = g_new0(Followed, 1);
-		f->input = input;
+	} else {
+		f = classify(d, service, items, n);
+		if (f->links->len == 0)
+			g_info("not aggregated: %s (excluded by the config)", service);
 		g_hash_table_replace(d->followed, g_strdup(service), f);
 	}
-	apply_items(d, f->input, items, n);
+	apply_items(d, f, items, n);
 }
 
 static void on_changed(void *user_data, const char *service, const MonitorItem *items, size_t n)
@@ -421,13 +541,13 @@ static void on_changed(void *user_data, const char *service, const MonitorItem *
 	Followed *f = g_hash_table_lookup(d->followed, service);
 
 	if (f) {
-		apply_items(d, f->input, items, n);
+		apply_items(d, f, items, n);
 		return;
 	}
 	if (!g_str_has_prefix(service, BATTERY_PREFIX)) {
 		for (size_t i = 0; i < n; i++)
 			settings_changed(d, items[i].path, &items[i].value);
-		engine_flush(d->engine);
+		for_each_engine_flush(d);
 	}
 }
 
@@ -437,10 +557,14 @@ static void drop(Daemon *d, const char *service)
 
 	if (!f)
 		return;
-	g_info("member left: %s", service);
-	engine_remove_input(d->engine, f->input);
+	for (guint k = 0; k < f->links->len; k++) {
+		Link *l = &g_array_index(f->links, Link, k);
+
+		g_info("%s: member left: %s", l->pub->name, service);
+		engine_remove_input(l->pub->engine, l->input);
+		engine_flush(l->pub->engine);
+	}
 	g_hash_table_remove(d->followed, service);
-	engine_flush(d->engine);
 }
 
 typedef struct {
@@ -467,6 +591,19 @@ static gboolean on_drop_timer(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
+/* Only members wait for reconnectTimeout; primary and auxiliary inputs go
+ * at once. */
+static gboolean only_members(Followed *f)
+{
+	for (guint k = 0; k < f->links->len; k++) {
+		Link *l = &g_array_index(f->links, Link, k);
+
+		if (l->pub->index < 0 && engine_input_role(l->input) != ROLE_MEMBER)
+			return FALSE;
+	}
+	return f->links->len > 0;
+}
+
 static void on_removed(void *user_data, const char *service)
 {
 	Daemon *d = user_data;
@@ -475,11 +612,11 @@ static void on_removed(void *user_data, const char *service)
 
 	if (!f) {
 		if (strcmp(service, SYSTEM_SERVICE) == 0)
-			engine_set_dvcc(d->engine, FALSE);
-		engine_flush(d->engine);
+			engine_set_dvcc(AGGREGATE(d)->engine, FALSE);
+		for_each_engine_flush(d);
 		return;
 	}
-	if (engine_input_role(f->input) != ROLE_MEMBER || d->cfg->reconnect_timeout <= 0) {
+	if (d->cfg->reconnect_timeout <= 0 || !only_members(f)) {
 		drop(d, service);
 		return;
 	}
@@ -494,22 +631,22 @@ static void on_removed(void *user_data, const char *service)
 
 static void on_publish(void *user_data, const char *path, const Value *v)
 {
-	Daemon *d = user_data;
+	Published *p = user_data;
 
-	if (d->svc)
-		bus_service_set(d->svc, path, v);
+	if (p->svc)
+		bus_service_set(p->svc, path, v);
 }
 
-/* ---- the published service's own paths ----------------------------------- */
+/* ---- the published services' own paths ----------------------------------- */
 
 static gboolean write_custom_name(BusService *svc, const char *path, const Value *v, void *ud)
 {
-	Daemon *d = ud;
+	Published *p = ud;
 
 	if (v->type != VALUE_TEXT)
 		return FALSE;
-	if (d->settings)
-		settings_write_name(d->settings, v->u.s);
+	if (p->settings)
+		settings_write_name(p->settings, v->u.s);
 	return TRUE;
 }
 
@@ -539,48 +676,62 @@ static void add_int(BusService *svc, const char *path, int64_t i)
 	bus_service_add(svc, path, &v, UNIT_NONE, NULL, NULL);
 }
 
+static void fail(Daemon *d)
+{
+	d->exit_code = 1;
+	g_main_loop_quit(d->loop);
+}
+
+/* Settings are read: build the whole tree, then take the bus name. */
 static void publish_service(void *user_data, int instance, const char *custom_name)
 {
-	Daemon *d = user_data;
+	Published *p = user_data;
 	g_autoptr(GError) error = NULL;
-	BusService *svc = bus_service_new(d->conn, d->cfg->service_name);
+	BusService *svc = bus_service_new(p->conn, p->name);
 
-	add_text(svc, "/Mgmt/ProcessName", d->program, NULL, NULL);
+	add_text(svc, "/Mgmt/ProcessName", p->d->program, NULL, NULL);
 	add_text(svc, "/Mgmt/ProcessVersion", BATAGG_VERSION, NULL, NULL);
 	add_text(svc, "/Mgmt/Connection", "dbus", NULL, NULL);
 	add_int(svc, "/DeviceInstance", instance);
 	add_int(svc, "/ProductId", 0);
-	add_text(svc, "/ProductName", "Battery Aggregator", NULL, NULL);
+	add_text(svc, "/ProductName", p->product, NULL, NULL);
 	add_int(svc, "/FirmwareVersion", 0);
 	add_int(svc, "/HardwareVersion", 0);
 	add_int(svc, "/Connected", 1);
-	add_text(svc, "/CustomName", custom_name, write_custom_name, d);
-	add_text(svc, "/LogLevel", log_level_name(), write_log_level, d);
-	engine_flush(d->engine);
-	for (int i = 0; i < N_PUBLISHED; i++)
-		bus_service_add(svc, engine_published_path(i), engine_published(d->engine, i),
-				engine_published_unit(i), NULL, NULL);
+	add_text(svc, "/CustomName", custom_name, write_custom_name, p);
+	if (p->index < 0)
+		add_text(svc, "/LogLevel", log_level_name(), write_log_level, p);
+	engine_flush(p->engine);
+	for (int i = 0; i < N_PUBLISHED; i++) {
+		if (engine_publishes(p->engine, i))
+			bus_service_add(svc, engine_published_path(i),
+					engine_published(p->engine, i),
+					engine_published_unit(i), NULL, NULL);
+	}
 	if (!bus_service_register(svc, &error)) {
-		g_critical("cannot publish %s: %s", d->cfg->service_name, error->message);
+		g_critical("cannot publish %s: %s", p->name, error->message);
 		bus_service_free(svc);
-		d->exit_code = 1;
-		g_main_loop_quit(d->loop);
+		fail(p->d);
 		return;
 	}
-	d->svc = svc;
-	g_info("published %s (device instance %d) with %zu batteries", d->cfg->service_name,
-	       instance, engine_member_count(d->engine));
+	p->svc = svc;
+	g_info("published %s (device instance %d)", p->name, instance);
+}
+
+static void start_publishing(Published *p)
+{
+	p->settings = settings_new(p->conn, p->device, p->instance, p->name_group, publish_service,
+				   p);
 }
 
 static gboolean on_startup_check(gpointer data)
 {
 	Daemon *d = data;
 
-	if (engine_has_voltage(d->engine)) {
+	if (engine_has_voltage(AGGREGATE(d)->engine)) {
 		d->startup_timer = 0;
-		engine_sort_members(d->engine);
-		d->settings = settings_new(d->conn, "BatteryAggregator", AGGREGATE_INSTANCE,
-					   d->name_group, publish_service, d);
+		engine_sort_members(AGGREGATE(d)->engine);
+		start_publishing(AGGREGATE(d));
 		return G_SOURCE_REMOVE;
 	}
 	if (++d->startup_attempts < d->cfg->startup_battery_wait) {
@@ -591,8 +742,7 @@ static gboolean on_startup_check(gpointer data)
 	g_warning("no battery with a voltage appeared after %d checks; exiting",
 		  d->cfg->startup_battery_wait);
 	d->startup_timer = 0;
-	d->exit_code = 1;
-	g_main_loop_quit(d->loop);
+	fail(d);
 	return G_SOURCE_REMOVE;
 }
 
@@ -606,6 +756,97 @@ static gboolean on_signal(gpointer data)
 	return G_SOURCE_CONTINUE;
 }
 
+static void published_free(gpointer data)
+{
+	Published *p = data;
+
+	if (p->svc)
+		bus_service_free(p->svc);
+	settings_free(p->settings);
+	engine_free(p->engine);
+	strategies_free(p->strategies);
+	if (p->conn && p->index >= 0)
+		dbus_glib_close(p->conn);
+	g_free(p->name);
+	g_free(p->device);
+	g_free(p->name_group);
+	g_free(p->instance_setting);
+	g_free(p->name_setting);
+	g_free(p);
+}
+
+static Published *published_new(Daemon *d, int index, const char *name)
+{
+	Published *p = g_new0(Published, 1);
+	const char *last = strrchr(name, '.');
+
+	p->d = d;
+	p->index = index;
+	p->name = g_strdup(name);
+	p->name_group = g_strdup(last ? last + 1 : name);
+	if (index < 0) {
+		p->product = "Battery Aggregator";
+		p->device = g_strdup("BatteryAggregator");
+		p->instance = AGGREGATE_INSTANCE;
+	} else {
+		/* The Python daemon's numbering, so users keep their instance. */
+		g_autofree char *sha = g_compute_checksum_for_string(G_CHECKSUM_SHA1,
+								     p->name_group, -1);
+		int n = (int)g_ascii_strtoll(((char[]){ sha[0], sha[1], 0 }), NULL, 16);
+
+		p->product = "Virtual Battery";
+		p->device = g_strdup_printf("virtbatt_%d", n);
+		p->instance = VIRTUAL_INSTANCE_BASE + n;
+	}
+	p->instance_setting = g_strdup_printf("/Settings/Devices/%s/ClassAndVrmInstance", p->device);
+	p->name_setting = g_strdup_printf("/Settings/Battery/%s/CustomName", p->name_group);
+	return p;
+}
+
+static gboolean add_virtual(Daemon *d, int index, GError **error)
+{
+	const ConfigVirtual *vb = &d->cfg->virtuals[index];
+	Published *p = published_new(d, index, vb->name);
+
+	g_ptr_array_add(d->published, p);
+	p->strategies = strategies_new_virtual(d->reg, error);
+	if (!p->strategies)
+		return FALSE;
+	p->engine = engine_new(strategies_setup(p->strategies), on_publish, p);
+	for (size_t m = 0; m < vb->n_members; m++) {
+		const BataggMergePolicy *hook;
+		void *state;
+
+		if (!g_str_has_prefix(vb->members[m].name, "class:"))
+			continue;
+		hook = strategies_add_hook(p->strategies, d->reg, d->cfg, vb->members[m].name,
+					   &state, error);
+		if (!hook) {
+			g_prefix_error(error, "virtual battery %s: ", vb->name);
+			return FALSE;
+		}
+		engine_add_hook(p->engine, (int)m, hook, state);
+	}
+	p->conn = dbus_glib_open(error);
+	return p->conn != NULL;
+}
+
+static void build_settings_paths(Daemon *d)
+{
+	guint n = 2 + 2 * d->published->len;
+	guint k = 0;
+
+	d->settings_paths = g_new0(const char *, n + 1);
+	d->settings_paths[k++] = USER_CCL_PATH;
+	d->settings_paths[k++] = USER_CVL_PATH;
+	for (guint i = 0; i < d->published->len; i++) {
+		Published *p = d->published->pdata[i];
+
+		d->settings_paths[k++] = p->instance_setting;
+		d->settings_paths[k++] = p->name_setting;
+	}
+}
+
 Daemon *daemon_new(Config *cfg, Registry *reg, const char *program, GError **error)
 {
 	Daemon *d = g_new0(Daemon, 1);
@@ -615,26 +856,29 @@ Daemon *daemon_new(Config *cfg, Registry *reg, const char *program, GError **err
 		.changed = on_changed,
 		.removed = on_removed,
 	};
-	const char *last;
+	Published *agg;
 
 	d->cfg = cfg;
 	d->reg = reg;
 	d->program = g_strdup(program);
+	d->loop = g_main_loop_new(NULL, FALSE);
 	d->followed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, followed_free);
-	d->strategies = strategies_new(cfg, reg, error);
-	if (!d->strategies)
+	d->published = g_ptr_array_new_with_free_func(published_free);
+	agg = published_new(d, -1, cfg->service_name);
+	g_ptr_array_add(d->published, agg);
+	agg->strategies = strategies_new(cfg, reg, error);
+	if (!agg->strategies)
 		goto fail;
-	last = strrchr(cfg->service_name, '.');
-	d->name_group = g_strdup(last ? last + 1 : cfg->service_name);
-	d->settings_paths[0] = USER_CCL_PATH;
-	d->settings_paths[1] = USER_CVL_PATH;
-	d->settings_paths[2] = "/Settings/Devices/BatteryAggregator/ClassAndVrmInstance";
-	d->settings_paths[3] = g_strdup_printf("/Settings/Battery/%s/CustomName", d->name_group);
+	agg->engine = engine_new(strategies_setup(agg->strategies), on_publish, agg);
 	d->conn = dbus_glib_open(error);
 	if (!d->conn)
 		goto fail;
-	d->engine = engine_new(strategies_setup(d->strategies), on_publish, d);
-	d->loop = g_main_loop_new(NULL, FALSE);
+	agg->conn = d->conn;
+	for (size_t v = 0; v < cfg->n_virtuals; v++) {
+		if (!add_virtual(d, (int)v, error))
+			goto fail;
+	}
+	build_settings_paths(d);
 	d->monitor = monitor_new(d->conn, &callbacks, d);
 	return d;
 fail:
@@ -647,6 +891,10 @@ int daemon_run(Daemon *d)
 	d->signal_sources[0] = g_unix_signal_add(SIGTERM, on_signal, d);
 	d->signal_sources[1] = g_unix_signal_add(SIGINT, on_signal, d);
 	monitor_start(d->monitor);
+	/* Virtual batteries publish at once (with invalid values until their
+	 * members appear); the aggregate waits for batteries. */
+	for (guint i = 1; i < d->published->len; i++)
+		start_publishing(d->published->pdata[i]);
 	d->startup_timer = g_timeout_add_seconds(1, on_startup_check, d);
 	g_main_loop_run(d->loop);
 	return d->exit_code;
@@ -662,20 +910,14 @@ void daemon_free(Daemon *d)
 	}
 	if (d->startup_timer)
 		g_source_remove(d->startup_timer);
-	if (d->svc)
-		bus_service_free(d->svc);
-	settings_free(d->settings);
 	if (d->monitor)
 		monitor_free(d->monitor);
 	g_hash_table_destroy(d->followed);
-	engine_free(d->engine);
-	strategies_free(d->strategies);
+	g_ptr_array_free(d->published, TRUE);
 	if (d->conn)
 		dbus_glib_close(d->conn);
-	if (d->loop)
-		g_main_loop_unref(d->loop);
-	g_free((char *)d->settings_paths[3]);
-	g_free(d->name_group);
+	g_main_loop_unref(d->loop);
+	g_free(d->settings_paths);
 	g_free(d->program);
 	config_free(d->cfg);
 	registry_free(d->reg);
