@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Virtual batteries and hooks (SPEC.md section 6) with the real batagg on a
+ * private bus: precedence per path, path lists, members leaving and
+ * returning, each hook, and one process serving every service.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <math.h>
+#include <string.h>
+
+#include "harness.h"
+
+#define AGG "com.victronenergy.battery.aggregator"
+#define BMS "com.victronenergy.battery.bms"
+#define SHUNT "com.victronenergy.battery.shunt"
+#define OTHER "com.victronenergy.battery.other"
+#define V1 "com.victronenergy.battery.virtual1"
+#define V2 "com.victronenergy.battery.virtual2"
+#define WAIT_MS 10000
+
+static const char scenario[] =
+	"{\"batteries\": {"
+	" \"" BMS "\": {\"/Dc/0/Voltage\": 52.0, \"/Dc/0/Current\": 1.0, \"/Soc\": 90.0,"
+	"  \"/Info/MaxChargeCurrent\": 100.0, \"/Dc/0/Temperature\": 20.0,"
+	"  \"/Info/MaxChargeVoltage\": 55.0},"
+	" \"" SHUNT "\": {\"/Dc/0/Voltage\": 52.1, \"/Dc/0/Current\": 12.5, \"/Soc\": 61.0},"
+	" \"" OTHER "\": {\"/Dc/0/Voltage\": 52.4, \"/Dc/0/Current\": 2.0, \"/Soc\": 50.0}}}";
+
+typedef struct {
+	Harness *h;
+	int sim;
+	GPid agg_pid;
+} Setup;
+
+static Setup *setup_new(const char *config)
+{
+	Setup *s = g_new0(Setup, 1);
+	const char *scen, *cfg;
+	char *sim_argv[3] = { NULL, NULL, NULL };
+	char *agg_argv[4] = { NULL, "--config", NULL, NULL };
+
+	s->h = harness_new();
+	scen = harness_write_file(s->h, "scenario.json", scenario);
+	cfg = harness_write_file(s->h, "config.json", config);
+	sim_argv[0] = (char *)g_getenv("BATSIM");
+	sim_argv[1] = (char *)scen;
+	agg_argv[0] = (char *)g_getenv("BATAGG");
+	agg_argv[2] = (char *)cfg;
+	assert_non_null(sim_argv[0]);
+	assert_non_null(agg_argv[0]);
+	harness_spawn(s->h, sim_argv, &s->sim);
+	assert_true(harness_wait_name(s->h, BMS, WAIT_MS));
+	s->agg_pid = harness_spawn(s->h, agg_argv, NULL);
+	assert_true(harness_wait_name(s->h, V1, WAIT_MS));
+	assert_true(harness_wait_name(s->h, AGG, WAIT_MS));
+	return s;
+}
+
+static void setup_free(Setup *s)
+{
+	harness_free(s->h);
+	g_free(s);
+}
+
+static void expect_number(Setup *s, const char *service, const char *path, double x)
+{
+	if (!harness_wait_number(s->h, service, path, x, WAIT_MS))
+		fail_msg("%s %s never became %.12g", service, path, x);
+}
+
+static void expect_text(Setup *s, const char *service, const char *path, const char *text)
+{
+	Value v = value_text(text);
+	bool ok = harness_wait_value(s->h, service, path, &v, WAIT_MS);
+
+	value_clear(&v);
+	if (!ok)
+		fail_msg("%s %s never became '%s'", service, path, text);
+}
+
+static void test_object_form_path_lists(void **state)
+{
+	Setup *s = setup_new("{\"virtualBatteries\": {\"" V1 "\": {"
+			     " \"" SHUNT "\": [\"/Soc\", \"/Dc/0/Current\"], \"" BMS "\": []}}}");
+
+	expect_number(s, V1, "/Soc", 61.0);
+	expect_number(s, V1, "/Dc/0/Current", 12.5);
+	expect_number(s, V1, "/Dc/0/Voltage", 52.0);
+	expect_number(s, V1, "/Info/MaxChargeCurrent", 100.0);
+	expect_text(s, V1, "/ProductName", "Virtual Battery");
+	expect_text(s, V1, "/System/Batteries", "[\"" SHUNT "\", \"" BMS "\"]");
+	/* The aggregate sees the virtual battery, not its members. */
+	expect_text(s, AGG, "/System/Batteries", "[\"" OTHER "\", \"" V1 "\"]");
+	expect_number(s, AGG, "/Dc/0/Current", 14.5);
+
+	/* The first member's value invalid: the next one's counts. */
+	harness_send(s->sim, "set " SHUNT " /Soc null");
+	expect_number(s, V1, "/Soc", 90.0);
+	/* A member leaving and returning. */
+	harness_send(s->sim, "remove " SHUNT);
+	expect_number(s, V1, "/Dc/0/Current", 1.0);
+	expect_text(s, V1, "/System/Batteries", "[\"" BMS "\"]");
+	harness_send(s->sim, "add " SHUNT " {\"/Dc/0/Current\": -3.0, \"/Soc\": 40.0}");
+	expect_number(s, V1, "/Dc/0/Current", -3.0);
+	expect_number(s, V1, "/Soc", 40.0);
+	setup_free(s);
+}
+
+static void test_array_form_and_all_absent(void **state)
+{
+	Setup *s = setup_new("{\"virtualBatteries\": {\"" V1 "\": [\"" SHUNT "\", \"" BMS "\"],"
+			     " \"" V2 "\": [\"com.victronenergy.battery.nobody\"]}}");
+	Value v = VALUE_INIT;
+
+	expect_number(s, V1, "/Dc/0/Voltage", 52.1);
+	expect_number(s, V1, "/Info/MaxChargeCurrent", 100.0);
+	/* A virtual battery whose members are all absent stays, invalid. */
+	assert_true(harness_wait_name(s->h, V2, WAIT_MS));
+	assert_true(harness_get_value(s->h, V2, "/Dc/0/Voltage", &v));
+	assert_int_equal(v.type, VALUE_INVALID);
+	expect_text(s, V2, "/System/Batteries", "[]");
+	value_clear(&v);
+	setup_free(s);
+}
+
+static void test_hooks(void **state)
+{
+	Setup *s = setup_new(
+		"{\"virtualBatteries\": {\"" V1 "\": [\"class:hooks.FixedValueHook#soc\","
+		" \"class:hooks.CustomChargingHook\", \"" BMS "\","
+		" \"class:hooks.FixedValueHook#cvl\", \"class:hooks.TemperatureChargingHook\"]},"
+		" \"classes\": {"
+		"  \"hooks.FixedValueHook#soc\": {\"path\": \"/Soc\", \"value\": 55},"
+		"  \"hooks.FixedValueHook#cvl\": {\"path\": \"/Info/MaxChargeVoltage\", "
+		"\"value\": 54.0},"
+		"  \"hooks.CustomChargingHook\": {\"ccls\": {\"50\": 80, \"53\": 20}},"
+		"  \"hooks.TemperatureChargingHook\": {\"dcls\": {\"0\": 10, \"15\": 200}}}}");
+
+	expect_number(s, V1, "/Soc", 55);
+	expect_number(s, V1, "/Info/MaxChargeCurrent", 80);
+	/* The BMS's own CVL comes before the #cvl hook in precedence. */
+	expect_number(s, V1, "/Info/MaxChargeVoltage", 55.0);
+	expect_number(s, V1, "/Info/MaxDischargeCurrent", 200);
+	harness_send(s->sim, "setmany " BMS " {\"/Dc/0/Voltage\": 53.5, \"/Info/MaxChargeVoltage\": null,"
+			     " \"/Dc/0/Temperature\": 5.0}");
+	expect_number(s, V1, "/Info/MaxChargeCurrent", 20);
+	expect_number(s, V1, "/Info/MaxChargeVoltage", 54.0);
+	expect_number(s, V1, "/Info/MaxDischargeCurrent", 10);
+	setup_free(s);
+}
+
+static unsigned pid_of(Setup *s, const char *name)
+{
+	DBusMessage *msg = dbus_message_new_method_call("org.freedesktop.DBus",
+							"/org/freedesktop/DBus",
+							"org.freedesktop.DBus",
+							"GetConnectionUnixProcessID");
+	DBusMessage *reply;
+	dbus_uint32_t pid = 0;
+
+	dbus_message_append_args(msg, DBUS_TYPE_STRING, &name, DBUS_TYPE_INVALID);
+	reply = dbus_connection_send_with_reply_and_block(harness_conn(s->h), msg, 5000, NULL);
+	dbus_message_unref(msg);
+	assert_non_null(reply);
+	assert_true(dbus_message_get_args(reply, NULL, DBUS_TYPE_UINT32, &pid,
+					  DBUS_TYPE_INVALID));
+	dbus_message_unref(reply);
+	return pid;
+}
+
+static void test_one_process_serves_all(void **state)
+{
+	Setup *s = setup_new("{\"virtualBatteries\": {\"" V1 "\": [\"" BMS "\"],"
+			     " \"" V2 "\": [\"" SHUNT "\"]}}");
+
+	assert_true(harness_wait_name(s->h, V2, WAIT_MS));
+	assert_int_equal(pid_of(s, AGG), (unsigned)s->agg_pid);
+	assert_int_equal(pid_of(s, V1), (unsigned)s->agg_pid);
+	assert_int_equal(pid_of(s, V2), (unsigned)s->agg_pid);
+	expect_number(s, AGG, "/System/NrOfBatteries", 3);
+	/* Device instances: 1056 plus the first byte of SHA-1("virtual1"). */
+	expect_number(s, V1, "/DeviceInstance", 1056 + 0x5b);
+	setup_free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_object_form_path_lists),
+		cmocka_unit_test(test_array_form_and_all_absent),
+		cmocka_unit_test(test_hooks),
+		cmocka_unit_test(test_one_process_serves_all),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
