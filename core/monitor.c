@@ -1,2 +1,613 @@
 /* SPDX-License-Identifier: MIT */
-/* placeholder: being written */
+/*
+ * The service monitor: discovery (ListNames once, then NameOwnerChanged),
+ * one asynchronous read per new service, and decoding of ItemsChanged and
+ * PropertiesChanged from followed senders.  Every signal on the bus passes
+ * through the filter, so it first looks the sender up and leaves at once
+ * for anyone not followed.
+ */
+#include "monitor.h"
+
+#include <string.h>
+
+#include "dbus_value.h"
+
+#define BUSITEM_IFACE "com.victronenergy.BusItem"
+#define VICTRON_PREFIX "com.victronenergy."
+#define READ_TIMEOUT_MS 10000
+
+typedef struct Service Service;
+
+struct Service {
+	Monitor *mon;
+	char *name;  /* well-known name */
+	char *owner; /* unique name */
+	MonitorInterest interest;
+	const char *const *paths; /* MONITOR_PATHS: borrowed from want() */
+	gboolean reported;        /* added() was called */
+	GPtrArray *pending;       /* DBusPendingCall * of the initial read */
+	GArray *items;            /* MonitorItem being collected by the read */
+	int replies_left;
+};
+
+struct Monitor {
+	DBusConnection *conn;
+	MonitorCallbacks cb;
+	void *user_data;
+	GHashTable *services; /* well-known name -> Service */
+	GHashTable *owners;   /* unique name -> GPtrArray of Service * (borrowed) */
+	gboolean filtering;
+	DBusPendingCall *list_call;
+	GPtrArray *owner_calls; /* DBusPendingCall * of GetNameOwner in flight */
+};
+
+static const char *const match_rules[] = {
+	"type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',"
+	"member='NameOwnerChanged',arg0namespace='com.victronenergy'",
+	"type='signal',interface='" BUSITEM_IFACE "',member='ItemsChanged'",
+	"type='signal',interface='" BUSITEM_IFACE "',member='PropertiesChanged'",
+};
+
+static void items_clear(GArray *items)
+{
+	for (guint i = 0; i < items->len; i++) {
+		MonitorItem *it = &g_array_index(items, MonitorItem, i);
+
+		g_free((char *)it->path);
+		value_clear(&it->value);
+	}
+	g_array_set_size(items, 0);
+}
+
+static void cancel_read(Service *s)
+{
+	for (guint i = 0; i < s->pending->len; i++) {
+		DBusPendingCall *p = s->pending->pdata[i];
+
+		dbus_pending_call_cancel(p);
+		dbus_pending_call_unref(p);
+	}
+	g_ptr_array_set_size(s->pending, 0);
+	items_clear(s->items);
+}
+
+static void unlink_owner(Monitor *mon, Service *s)
+{
+	GPtrArray *list;
+
+	if (!s->owner)
+		return;
+	list = g_hash_table_lookup(mon->owners, s->owner);
+	if (list) {
+		g_ptr_array_remove(list, s);
+		if (list->len == 0)
+			g_hash_table_remove(mon->owners, s->owner);
+	}
+	g_clear_pointer(&s->owner, g_free);
+}
+
+static void service_free(gpointer data)
+{
+	Service *s = data;
+
+	cancel_read(s);
+	unlink_owner(s->mon, s);
+	g_ptr_array_free(s->pending, TRUE);
+	g_array_free(s->items, TRUE);
+	g_free(s->name);
+	g_free(s);
+}
+
+Monitor *monitor_new(DBusConnection *conn, const MonitorCallbacks *cb, void *user_data)
+{
+	Monitor *mon = g_new0(Monitor, 1);
+
+	mon->conn = dbus_connection_ref(conn);
+	mon->cb = *cb;
+	mon->user_data = user_data;
+	mon->owners = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					    (GDestroyNotify)g_ptr_array_unref);
+	mon->services = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, service_free);
+	mon->owner_calls = g_ptr_array_new();
+	return mon;
+}
+
+const char *monitor_owner(Monitor *mon, const char *service)
+{
+	Service *s = g_hash_table_lookup(mon->services, service);
+
+	return s ? s->owner : NULL;
+}
+
+/* ---- the initial read ---------------------------------------------------- */
+
+static void add_item(GArray *items, const char *path, DBusMessageIter *value)
+{
+	MonitorItem it = { 0 };
+
+	it.path = path[0] == '/' ? g_strdup(path) : g_strconcat("/", path, NULL);
+	dbus_value_read(value, &it.value);
+	g_array_append_val(items, it);
+}
+
+/* Entries of an a{sv} dict: key -> value. */
+static void read_sv_dict(DBusMessageIter *dict, GArray *items)
+{
+	DBusMessageIter entry;
+
+	while (dbus_message_iter_get_arg_type(dict) == DBUS_TYPE_DICT_ENTRY) {
+		const char *key;
+
+		dbus_message_iter_recurse(dict, &entry);
+		if (dbus_message_iter_get_arg_type(&entry) == DBUS_TYPE_STRING) {
+			dbus_message_iter_get_basic(&entry, &key);
+			dbus_message_iter_next(&entry);
+			add_item(items, key, &entry);
+		}
+		dbus_message_iter_next(dict);
+	}
+}
+
+/* The "Value" of an {"Value": v, "Text": v} dict, appended under path. */
+static void read_value_of(DBusMessageIter *props, const char *path, GArray *items)
+{
+	DBusMessageIter entry;
+
+	while (dbus_message_iter_get_arg_type(props) == DBUS_TYPE_DICT_ENTRY) {
+		const char *key;
+
+		dbus_message_iter_recurse(props, &entry);
+		if (dbus_message_iter_get_arg_type(&entry) == DBUS_TYPE_STRING) {
+			dbus_message_iter_get_basic(&entry, &key);
+			if (strcmp(key, "Value") == 0) {
+				dbus_message_iter_next(&entry);
+				add_item(items, path, &entry);
+				return;
+			}
+		}
+		dbus_message_iter_next(props);
+	}
+}
+
+/* a{sa{sv}}: ItemsChanged, and the reply of GetItems. */
+static gboolean read_items(DBusMessage *msg, GArray *items)
+{
+	DBusMessageIter it, outer, entry, props;
+
+	if (!dbus_message_has_signature(msg, "a{sa{sv}}"))
+		return FALSE;
+	dbus_message_iter_init(msg, &it);
+	dbus_message_iter_recurse(&it, &outer);
+	while (dbus_message_iter_get_arg_type(&outer) == DBUS_TYPE_DICT_ENTRY) {
+		const char *path;
+
+		dbus_message_iter_recurse(&outer, &entry);
+		dbus_message_iter_get_basic(&entry, &path);
+		dbus_message_iter_next(&entry);
+		dbus_message_iter_recurse(&entry, &props);
+		read_value_of(&props, path, items);
+		dbus_message_iter_next(&outer);
+	}
+	return TRUE;
+}
+
+static gboolean wanted_path(const Service *s, const char *path)
+{
+	if (s->interest != MONITOR_PATHS)
+		return TRUE;
+	for (size_t i = 0; s->paths && s->paths[i]; i++) {
+		if (strcmp(s->paths[i], path) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* Keeps only the paths a MONITOR_PATHS service is followed for. */
+static void filter_items(const Service *s, GArray *items)
+{
+	for (guint i = items->len; i-- > 0;) {
+		MonitorItem *it = &g_array_index(items, MonitorItem, i);
+
+		if (!wanted_path(s, it->path)) {
+			g_free((char *)it->path);
+			value_clear(&it->value);
+			g_array_remove_index(items, i);
+		}
+	}
+}
+
+static void report_added(Service *s)
+{
+	Monitor *mon = s->mon;
+	g_autoptr(GArray) items = s->items;
+
+	s->items = g_array_new(FALSE, FALSE, sizeof(MonitorItem));
+	s->reported = TRUE;
+	filter_items(s, items);
+	mon->cb.added(mon->user_data, s->name, (const MonitorItem *)(void *)items->data,
+		      items->len);
+	items_clear(items);
+}
+
+typedef void (*ReplyFn)(Service *s, DBusMessage *reply, const char *path);
+
+typedef struct {
+	Service *s;
+	ReplyFn fn;
+	char *path;
+} Call;
+
+static void call_free(void *data)
+{
+	Call *c = data;
+
+	g_free(c->path);
+	g_free(c);
+}
+
+static void on_call_reply(DBusPendingCall *pending, void *data)
+{
+	Call *c = data;
+	DBusMessage *reply = dbus_pending_call_steal_reply(pending);
+
+	/* No longer in flight: the service must not cancel it any more.  The
+	 * connection holds the call (and c) until this notify returns. */
+	g_ptr_array_remove(c->s->pending, pending);
+	if (reply) {
+		c->fn(c->s, reply, c->path);
+		dbus_message_unref(reply);
+	}
+	dbus_pending_call_unref(pending);
+}
+
+static void call(Service *s, const char *path, const char *member, ReplyFn fn)
+{
+	DBusMessage *msg = dbus_message_new_method_call(s->name, path, BUSITEM_IFACE, member);
+	DBusPendingCall *pending = NULL;
+	Call *c;
+
+	if (!dbus_connection_send_with_reply(s->mon->conn, msg, &pending, READ_TIMEOUT_MS) ||
+	    !pending) {
+		dbus_message_unref(msg);
+		return;
+	}
+	dbus_message_unref(msg);
+	c = g_new0(Call, 1);
+	c->s = s;
+	c->fn = fn;
+	c->path = g_strdup(path);
+	g_ptr_array_add(s->pending, pending);
+	/* Set last: a reply that is already there calls the notify at once. */
+	dbus_pending_call_set_notify(pending, on_call_reply, c, call_free);
+}
+
+static void got_root_value(Service *s, DBusMessage *reply, const char *path)
+{
+	DBusMessageIter it, var, dict;
+
+	if (dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_ERROR) {
+		g_info("monitor: %s answers neither GetItems nor GetValue on /: %s", s->name,
+		       dbus_message_get_error_name(reply));
+	} else if (dbus_message_iter_init(reply, &it)) {
+		if (dbus_message_iter_get_arg_type(&it) == DBUS_TYPE_VARIANT) {
+			dbus_message_iter_recurse(&it, &var);
+			it = var;
+		}
+		if (dbus_message_iter_get_arg_type(&it) == DBUS_TYPE_ARRAY &&
+		    dbus_message_iter_get_element_type(&it) == DBUS_TYPE_DICT_ENTRY) {
+			dbus_message_iter_recurse(&it, &dict);
+			read_sv_dict(&dict, s->items);
+		}
+	}
+	report_added(s);
+}
+
+static void got_items(Service *s, DBusMessage *reply, const char *path)
+{
+	if (dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_ERROR ||
+	    !read_items(reply, s->items)) {
+		/* Older services: the whole tree from GetValue on "/". */
+		items_clear(s->items);
+		call(s, "/", "GetValue", got_root_value);
+		if (s->pending->len == 0)
+			report_added(s);
+		return;
+	}
+	report_added(s);
+}
+
+static void got_path(Service *s, DBusMessage *reply, const char *path)
+{
+	DBusMessageIter it;
+	MonitorItem item = { 0 };
+
+	item.path = g_strdup(path);
+	if (dbus_message_get_type(reply) != DBUS_MESSAGE_TYPE_ERROR &&
+	    dbus_message_iter_init(reply, &it))
+		dbus_value_read(&it, &item.value);
+	g_array_append_val(s->items, item);
+	if (--s->replies_left == 0)
+		report_added(s);
+}
+
+static void start_read(Service *s)
+{
+	if (s->interest == MONITOR_ALL) {
+		call(s, "/", "GetItems", got_items);
+		if (s->pending->len == 0)
+			report_added(s);
+		return;
+	}
+	s->replies_left = 0;
+	for (size_t i = 0; s->paths && s->paths[i]; i++)
+		s->replies_left++;
+	if (s->replies_left == 0) {
+		report_added(s);
+		return;
+	}
+	for (size_t i = 0; s->paths[i]; i++)
+		call(s, s->paths[i], "GetValue", got_path);
+}
+
+/* ---- names --------------------------------------------------------------- */
+
+static void service_gone(Monitor *mon, const char *name)
+{
+	Service *s = g_hash_table_lookup(mon->services, name);
+	gboolean reported;
+
+	if (!s)
+		return;
+	reported = s->reported;
+	g_hash_table_steal(mon->services, name);
+	if (reported)
+		mon->cb.removed(mon->user_data, name);
+	service_free(s);
+}
+
+static void service_appeared(Monitor *mon, const char *name, const char *owner)
+{
+	const char *const *paths = NULL;
+	MonitorInterest interest;
+	GPtrArray *list;
+	Service *s;
+
+	service_gone(mon, name);
+	interest = mon->cb.want(mon->user_data, name, &paths);
+	if (interest == MONITOR_IGNORE)
+		return;
+	s = g_new0(Service, 1);
+	s->mon = mon;
+	s->name = g_strdup(name);
+	s->owner = g_strdup(owner);
+	s->interest = interest;
+	s->paths = paths;
+	s->pending = g_ptr_array_new();
+	s->items = g_array_new(FALSE, FALSE, sizeof(MonitorItem));
+	g_hash_table_insert(mon->services, s->name, s);
+	list = g_hash_table_lookup(mon->owners, owner);
+	if (!list) {
+		list = g_ptr_array_new();
+		g_hash_table_insert(mon->owners, g_strdup(owner), list);
+	}
+	g_ptr_array_add(list, s);
+	start_read(s);
+}
+
+static void on_name_owner_changed(Monitor *mon, DBusMessage *msg)
+{
+	const char *name, *old_owner, *new_owner;
+
+	if (!dbus_message_get_args(msg, NULL, DBUS_TYPE_STRING, &name, DBUS_TYPE_STRING,
+				   &old_owner, DBUS_TYPE_STRING, &new_owner, DBUS_TYPE_INVALID))
+		return;
+	if (!g_str_has_prefix(name, VICTRON_PREFIX))
+		return;
+	if (new_owner[0])
+		service_appeared(mon, name, new_owner);
+	else
+		service_gone(mon, name);
+}
+
+typedef struct {
+	Monitor *mon;
+	char *name;
+} OwnerQuery;
+
+static void owner_query_free(void *data)
+{
+	OwnerQuery *q = data;
+
+	g_free(q->name);
+	g_free(q);
+}
+
+static void on_owner(DBusPendingCall *pending, void *data)
+{
+	OwnerQuery *q = data;
+	DBusMessage *reply = dbus_pending_call_steal_reply(pending);
+	const char *owner;
+
+	g_ptr_array_remove(q->mon->owner_calls, pending);
+	/* NameOwnerChanged may have got there first. */
+	if (reply && !g_hash_table_contains(q->mon->services, q->name) &&
+	    dbus_message_get_args(reply, NULL, DBUS_TYPE_STRING, &owner, DBUS_TYPE_INVALID))
+		service_appeared(q->mon, q->name, owner);
+	if (reply)
+		dbus_message_unref(reply);
+	dbus_pending_call_unref(pending);
+}
+
+static void query_owner(Monitor *mon, const char *name)
+{
+	DBusMessage *msg = dbus_message_new_method_call(DBUS_SERVICE_DBUS, DBUS_PATH_DBUS,
+							DBUS_INTERFACE_DBUS, "GetNameOwner");
+	DBusPendingCall *pending = NULL;
+	OwnerQuery *q;
+
+	dbus_message_append_args(msg, DBUS_TYPE_STRING, &name, DBUS_TYPE_INVALID);
+	if (!dbus_connection_send_with_reply(mon->conn, msg, &pending, READ_TIMEOUT_MS) ||
+	    !pending) {
+		dbus_message_unref(msg);
+		return;
+	}
+	dbus_message_unref(msg);
+	q = g_new0(OwnerQuery, 1);
+	q->mon = mon;
+	q->name = g_strdup(name);
+	g_ptr_array_add(mon->owner_calls, pending);
+	dbus_pending_call_set_notify(pending, on_owner, q, owner_query_free);
+}
+
+static void on_list_names(DBusPendingCall *pending, void *data)
+{
+	Monitor *mon = data;
+	DBusMessage *reply = dbus_pending_call_steal_reply(pending);
+	char **names = NULL;
+	int n = 0;
+
+	dbus_pending_call_unref(pending);
+	mon->list_call = NULL;
+	if (!reply)
+		return;
+	if (dbus_message_get_args(reply, NULL, DBUS_TYPE_ARRAY, DBUS_TYPE_STRING, &names, &n,
+				  DBUS_TYPE_INVALID)) {
+		for (int i = 0; i < n; i++) {
+			if (g_str_has_prefix(names[i], VICTRON_PREFIX))
+				query_owner(mon, names[i]);
+		}
+		dbus_free_string_array(names);
+	} else {
+		g_warning("monitor: ListNames failed: %s", dbus_message_get_error_name(reply));
+	}
+	dbus_message_unref(reply);
+}
+
+/* ---- signals ------------------------------------------------------------- */
+
+static void deliver(Service *s, GArray *items)
+{
+	filter_items(s, items);
+	if (items->len)
+		s->mon->cb.changed(s->mon->user_data, s->name,
+				   (const MonitorItem *)(void *)items->data, items->len);
+	items_clear(items);
+}
+
+static void copy_items(GArray *dst, const GArray *src)
+{
+	for (guint k = 0; k < src->len; k++) {
+		const MonitorItem *from = &g_array_index(src, MonitorItem, k);
+		MonitorItem dup = { g_strdup(from->path), VALUE_INIT };
+
+		value_copy(&dup.value, &from->value);
+		g_array_append_val(dst, dup);
+	}
+}
+
+static void on_busitem_signal(Monitor *mon, DBusMessage *msg, GPtrArray *services)
+{
+	g_autoptr(GArray) items = g_array_new(FALSE, FALSE, sizeof(MonitorItem));
+	DBusMessageIter it, props;
+
+	if (dbus_message_is_signal(msg, BUSITEM_IFACE, "ItemsChanged")) {
+		if (!read_items(msg, items))
+			return;
+	} else {
+		if (!dbus_message_has_signature(msg, "a{sv}") || !dbus_message_get_path(msg))
+			return;
+		dbus_message_iter_init(msg, &it);
+		dbus_message_iter_recurse(&it, &props);
+		read_value_of(&props, dbus_message_get_path(msg), items);
+	}
+	/* Usually one service per sender; a sender owning several gets the
+	 * values for each (callbacks do not change the monitor's tables). */
+	for (guint i = 0; i < services->len; i++) {
+		Service *s = services->pdata[i];
+		g_autoptr(GArray) mine = NULL;
+
+		/* A service whose read is pending gets its newer state from the
+		 * reply, which follows on the same ordered connection. */
+		if (!s->reported)
+			continue;
+		if (i + 1 == services->len) {
+			deliver(s, items);
+			continue;
+		}
+		mine = g_array_new(FALSE, FALSE, sizeof(MonitorItem));
+		copy_items(mine, items);
+		deliver(s, mine);
+	}
+	items_clear(items);
+}
+
+static DBusHandlerResult filter(DBusConnection *conn, DBusMessage *msg, void *data)
+{
+	Monitor *mon = data;
+	const char *sender;
+	GPtrArray *services;
+
+	if (dbus_message_get_type(msg) != DBUS_MESSAGE_TYPE_SIGNAL)
+		return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
+	if (dbus_message_is_signal(msg, DBUS_INTERFACE_DBUS, "NameOwnerChanged")) {
+		on_name_owner_changed(mon, msg);
+		return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
+	}
+	sender = dbus_message_get_sender(msg);
+	services = sender ? g_hash_table_lookup(mon->owners, sender) : NULL;
+	if (!services)
+		return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
+	if (dbus_message_is_signal(msg, BUSITEM_IFACE, "ItemsChanged") ||
+	    dbus_message_is_signal(msg, BUSITEM_IFACE, "PropertiesChanged"))
+		on_busitem_signal(mon, msg, services);
+	return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
+}
+
+void monitor_start(Monitor *mon)
+{
+	DBusMessage *msg;
+	DBusError err;
+
+	dbus_connection_add_filter(mon->conn, filter, mon, NULL);
+	mon->filtering = TRUE;
+	for (size_t i = 0; i < G_N_ELEMENTS(match_rules); i++) {
+		dbus_error_init(&err);
+		dbus_bus_add_match(mon->conn, match_rules[i], &err);
+		if (dbus_error_is_set(&err)) {
+			/* A bus without arg0namespace: follow every owner change. */
+			dbus_error_free(&err);
+			if (i == 0)
+				dbus_bus_add_match(mon->conn,
+						   "type='signal',sender='org.freedesktop.DBus',"
+						   "member='NameOwnerChanged'",
+						   NULL);
+		}
+	}
+	msg = dbus_message_new_method_call(DBUS_SERVICE_DBUS, DBUS_PATH_DBUS, DBUS_INTERFACE_DBUS,
+					   "ListNames");
+	if (dbus_connection_send_with_reply(mon->conn, msg, &mon->list_call, READ_TIMEOUT_MS) &&
+	    mon->list_call)
+		dbus_pending_call_set_notify(mon->list_call, on_list_names, mon, NULL);
+	dbus_message_unref(msg);
+}
+
+void monitor_free(Monitor *mon)
+{
+	if (!mon)
+		return;
+	if (mon->filtering)
+		dbus_connection_remove_filter(mon->conn, filter, mon);
+	if (mon->list_call) {
+		dbus_pending_call_cancel(mon->list_call);
+		dbus_pending_call_unref(mon->list_call);
+	}
+	for (guint i = 0; i < mon->owner_calls->len; i++) {
+		dbus_pending_call_cancel(mon->owner_calls->pdata[i]);
+		dbus_pending_call_unref(mon->owner_calls->pdata[i]);
+	}
+	g_ptr_array_free(mon->owner_calls, TRUE);
+	g_hash_table_destroy(mon->services);
+	g_hash_table_destroy(mon->owners);
+	dbus_connection_unref(mon->conn);
+	g_free(mon);
+}
