@@ -414,11 +414,12 @@ static void ensure_scratch(Engine *e, size_t n)
 static Value run_policy(Engine *e, const BataggMergePolicy *pol, void *state, GPtrArray *inputs,
 			int p, bool *any_valid)
 {
-	BataggMergeInput in = { .n = inputs->len, .values = e->vals, .path = battery_paths[p].path };
+	BataggMergeInput in = { .n = inputs->len, .path = battery_paths[p].path };
 	BataggValue out = { 0 };
 	int k = e->key[p];
 
 	ensure_scratch(e, inputs->len + 1);
+	in.values = e->vals;
 	*any_valid = false;
 	for (guint i = 0; i < inputs->len; i++) {
 		const EngineInput *m = inputs->pdata[i];

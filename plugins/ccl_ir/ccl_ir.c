@@ -1,3 +1,258 @@
 /* SPDX-License-Identifier: MIT */
-/* placeholder: being written */
+/*
+ * The "ir" current-ratio method and the internal-resistance estimator behind
+ * it (SPEC.md 5.4).  Each battery's resistance comes from a total least
+ * squares fit of its voltage against its current over its last ten
+ * significantly different voltage samples; batteries in parallel share the
+ * bank current in inverse proportion to their resistance.  When a battery
+ * carries more than its own limit, its resistance is corrected downwards
+ * until the next accepted fit or a reconnect.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "batagg/plugin.h"
+
+#define WINDOW 10
+
+typedef struct {
+	double v, i;
+} Sample;
+
+typedef struct {
+	BataggMemberId id;
+	Sample ring[WINDOW];
+	size_t next;     /* ring position of the next sample */
+	size_t appended; /* samples kept so far */
+	double last_v;
+	double r, err, emf; /* the last accepted fit; r == 0: none yet */
+	double correction;
+} Member;
+
+typedef struct {
+	const BataggHost *host;
+	double max_error;  /* accepted err/R */
+	double min_change; /* V between kept samples */
+	Member *members;
+	size_t n, cap;
+} Ir;
+
+static bool parse(const char *text, double *out)
+{
+	char *end;
+
+	*out = strtod(text, &end);
+	return end != text && *end == '\0' && isfinite(*out);
+}
+
+static void *create(const BataggHost *host, const BataggOption *opts, size_t n_opts, char *err,
+		    size_t err_len)
+{
+	Ir *ir = calloc(1, sizeof(*ir));
+
+	if (!ir)
+		return NULL;
+	ir->host = host;
+	ir->max_error = 0.1;
+	ir->min_change = 0.02;
+	for (size_t k = 0; k < n_opts; k++) {
+		double *target = NULL;
+		double x;
+
+		if (strcmp(opts[k].key, "maxPercentageError") == 0)
+			target = &ir->max_error;
+		else if (strcmp(opts[k].key, "minVoltageChange") == 0)
+			target = &ir->min_change;
+		if (!target || !parse(opts[k].value, &x) || x < 0) {
+			snprintf(err, err_len, "bad option %s=%s", opts[k].key, opts[k].value);
+			free(ir);
+			return NULL;
+		}
+		*target = x;
+	}
+	return ir;
+}
+
+static void destroy(void *state)
+{
+	Ir *ir = state;
+
+	free(ir->members);
+	free(ir);
+}
+
+static Member *find(Ir *ir, BataggMemberId id)
+{
+	for (size_t k = 0; k < ir->n; k++) {
+		if (ir->members[k].id == id)
+			return &ir->members[k];
+	}
+	return NULL;
+}
+
+/* A new member, or one that reconnected, starts afresh. */
+static void member_added(void *state, BataggMemberId id)
+{
+	Ir *ir = state;
+	Member *m = find(ir, id);
+
+	if (!m) {
+		if (ir->n == ir->cap) {
+			size_t cap = ir->cap ? ir->cap * 2 : 8;
+			Member *grown = realloc(ir->members, cap * sizeof(*grown));
+
+			if (!grown)
+				return;
+			ir->members = grown;
+			ir->cap = cap;
+		}
+		m = &ir->members[ir->n++];
+	}
+	memset(m, 0, sizeof(*m));
+	m->id = id;
+	m->correction = 1;
+}
+
+static void member_removed(void *state, BataggMemberId id)
+{
+	Ir *ir = state;
+	Member *m = find(ir, id);
+
+	if (m)
+		*m = ir->members[--ir->n];
+}
+
+static double resistance(const Member *m)
+{
+	return m->correction * m->r;
+}
+
+/* Total least squares over the window; returns BATAGG_* bits. */
+static int fit(Ir *ir, Member *m)
+{
+	const double n = WINDOW;
+	double mean_v = 0, mean_i = 0, svv = 0, sii = 0, svi = 0;
+	double k, r, err;
+	bool changed;
+
+	for (size_t s = 0; s < WINDOW; s++) {
+		mean_v += m->ring[s].v;
+		mean_i += m->ring[s].i;
+	}
+	mean_v /= n;
+	mean_i /= n;
+	for (size_t s = 0; s < WINDOW; s++) {
+		double dv = m->ring[s].v - mean_v;
+		double di = m->ring[s].i - mean_i;
+
+		svv += dv * dv;
+		sii += di * di;
+		svi += 2 * dv * di;
+	}
+	if (svi == 0)
+		return 0;
+	k = (svv - sii) / svi;
+	r = k + sqrt(k * k + 1);
+	err = sqrt((r * r * sii - r * svi + svv) / (n - 2)) * (1 + r * r) /
+	      sqrt(r * r * svv + r * svi + sii);
+	if (!(r > 0) || !(err / r <= ir->max_error))
+		return 0;
+	changed = fabs(r - m->r) > hypot(err, m->err);
+	m->r = r;
+	m->err = err;
+	m->emf = mean_v + mean_i * r;
+	/* A fresh fit replaces any over-current correction (the Python daemon
+	 * kept shrinking the factor until a restart). */
+	m->correction = 1;
+	if (ir->host && ir->host->log)
+		ir->host->log(BATAGG_LOG_INFO, "internal resistance of member %u: %g +- %g ohm",
+			      (unsigned)m->id, r, err);
+	return BATAGG_ESTIMATE_CHANGED |
+	       (changed ? BATAGG_RECOMPUTE_CCL | BATAGG_RECOMPUTE_DCL : 0);
+}
+
+static int sample(void *state, BataggMemberId id, double v, double i)
+{
+	Ir *ir = state;
+	Member *m = find(ir, id);
+
+	if (!m || !(v > 0))
+		return 0;
+	if (m->appended && fabs(v - m->last_v) < ir->min_change)
+		return 0;
+	m->ring[m->next] = (Sample){ v, i };
+	m->next = (m->next + 1) % WINDOW;
+	m->last_v = v;
+	/* The window is full once an eleventh sample has pushed out the first. */
+	if (++m->appended <= WINDOW)
+		return 0;
+	return fit(ir, m);
+}
+
+static int current(void *state, BataggMemberId id, double i, BataggNum ccl, BataggNum dcl)
+{
+	Ir *ir = state;
+	Member *m = find(ir, id);
+	BataggNum limit = i > 0 ? ccl : dcl;
+
+	if (!m || i == 0 || !limit.valid || limit.value == 0 || fabs(i) <= limit.value ||
+	    m->r == 0)
+		return 0;
+	m->correction *= limit.value / fabs(i);
+	return BATAGG_ESTIMATE_CHANGED | (i > 0 ? BATAGG_RECOMPUTE_CCL : BATAGG_RECOMPUTE_DCL);
+}
+
+static void ratios(void *state, const BataggRatioInput *in, BataggNum *out)
+{
+	Ir *ir = state;
+	double inverse_total = 0;
+
+	for (size_t k = 0; k < in->n; k++)
+		out[k].valid = false;
+	for (size_t k = 0; k < in->n; k++) {
+		const Member *m = find(ir, in->ids[k]);
+
+		/* One battery without an estimate leaves the total unknown. */
+		if (!m || !(resistance(m) > 0))
+			return;
+		inverse_total += 1 / resistance(m);
+	}
+	for (size_t k = 0; k < in->n; k++) {
+		const Member *m = find(ir, in->ids[k]);
+
+		out[k] = (BataggNum){ .value = resistance(m) * inverse_total, .valid = true };
+	}
+}
+
+static int diagnose(void *state, BataggMemberId id, BataggMemberDiag *out)
+{
+	const Member *m = find(state, id);
+
+	if (!m)
+		return -1;
+	out->correction = (BataggNum){ .value = m->correction, .valid = true };
+	out->resistance = (BataggNum){ .value = resistance(m), .valid = m->r > 0 };
+	out->emf = (BataggNum){ .value = m->emf, .valid = m->r > 0 };
+	return 0;
+}
+
+static const BataggRatioMethod method = {
+	.struct_size = sizeof(BataggRatioMethod),
+	.name = "ir",
+	.summary = "shares in inverse proportion to the estimated internal resistance",
+	.create = create,
+	.destroy = destroy,
+	.ratios = ratios,
+	.member_added = member_added,
+	.member_removed = member_removed,
+	.sample = sample,
+	.current = current,
+	.diagnose = diagnose,
+};
+
+static const BataggRatioMethod *const methods[] = { &method, NULL };
+
+BATAGG_PLUGIN_DEFINE("ccl_ir", "1.0", "Current ratios by internal resistance", methods, NULL,
+		     NULL);

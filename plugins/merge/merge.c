@@ -1,3 +1,270 @@
 /* SPDX-License-Identifier: MIT */
-/* placeholder: being written */
+/*
+ * The merge policies: how the members' values of one path combine into the
+ * aggregate's (SPEC.md 5.1-5.3), plus precedence ("first", for primary and
+ * auxiliary services and virtual batteries) and a capacity-weighted mean.
+ * Stateless: each is a pure function of its input.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
 #include "batagg/plugin.h"
+
+static bool is_number(const BataggValue *v)
+{
+	return v->type == BATAGG_VALUE_NUMBER;
+}
+
+static void set_number(BataggValue *out, double x)
+{
+	out->type = BATAGG_VALUE_NUMBER;
+	out->number = x;
+	out->text = NULL;
+}
+
+static void set_invalid(BataggValue *out)
+{
+	out->type = BATAGG_VALUE_INVALID;
+	out->text = NULL;
+}
+
+/* Folds the valid numbers with op; invalid (or `empty`) when there are none. */
+static void fold(const BataggMergeInput *in, BataggValue *out, double (*op)(double, double),
+		 const double *empty)
+{
+	bool any = false;
+	double acc = 0;
+
+	for (size_t i = 0; i < in->n; i++) {
+		if (!is_number(&in->values[i]))
+			continue;
+		acc = any ? op(acc, in->values[i].number) : in->values[i].number;
+		any = true;
+	}
+	if (any)
+		set_number(out, acc);
+	else if (empty)
+		set_number(out, *empty);
+	else
+		set_invalid(out);
+}
+
+static double add(double a, double b)
+{
+	return a + b;
+}
+
+static double min(double a, double b)
+{
+	return b < a ? b : a;
+}
+
+static double max(double a, double b)
+{
+	return b > a ? b : a;
+}
+
+static const double zero = 0;
+
+static void merge_sum(void *state, const BataggMergeInput *in, BataggValue *out, char *text,
+		      size_t len)
+{
+	fold(in, out, add, NULL);
+}
+
+static void merge_sum_or_zero(void *state, const BataggMergeInput *in, BataggValue *out,
+			      char *text, size_t len)
+{
+	fold(in, out, add, &zero);
+}
+
+static void merge_min(void *state, const BataggMergeInput *in, BataggValue *out, char *text,
+		      size_t len)
+{
+	fold(in, out, min, NULL);
+}
+
+static void merge_max(void *state, const BataggMergeInput *in, BataggValue *out, char *text,
+		      size_t len)
+{
+	fold(in, out, max, NULL);
+}
+
+static void merge_alarm(void *state, const BataggMergeInput *in, BataggValue *out, char *text,
+			size_t len)
+{
+	fold(in, out, max, &zero);
+}
+
+/* Sum then divide, in member order, as the Python daemon did. */
+static void merge_mean(void *state, const BataggMergeInput *in, BataggValue *out, char *text,
+		       size_t len)
+{
+	double sum = 0;
+	size_t count = 0;
+
+	for (size_t i = 0; i < in->n; i++) {
+		if (is_number(&in->values[i])) {
+			sum += in->values[i].number;
+			count++;
+		}
+	}
+	if (count)
+		set_number(out, sum / (double)count);
+	else
+		set_invalid(out);
+}
+
+static void merge_weighted_mean(void *state, const BataggMergeInput *in, BataggValue *out,
+				char *text, size_t len)
+{
+	double sum = 0, weight = 0;
+
+	for (size_t i = 0; in->keys && i < in->n; i++) {
+		if (is_number(&in->values[i]) && is_number(&in->keys[i]) &&
+		    in->keys[i].number > 0) {
+			sum += in->values[i].number * in->keys[i].number;
+			weight += in->keys[i].number;
+		}
+	}
+	if (weight > 0)
+		set_number(out, sum / weight);
+	else
+		merge_mean(state, in, out, text, len);
+}
+
+static void merge_first(void *state, const BataggMergeInput *in, BataggValue *out, char *text,
+			size_t len)
+{
+	for (size_t i = 0; i < in->n; i++) {
+		if (in->values[i].type == BATAGG_VALUE_INVALID)
+			continue;
+		*out = in->values[i];
+		if (out->type == BATAGG_VALUE_TEXT) {
+			snprintf(text, len, "%s", in->values[i].text);
+			out->text = text;
+		}
+		return;
+	}
+	set_invalid(out);
+}
+
+static bool contains(const char *haystack, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (const char *p = haystack; *p; p++) {
+		if (strncasecmp(p, needle, n) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* SPEC 5.2.  Each member counts once, for the first of bulk, absorption,
+ * float its text contains; "Float" wins over "Absorption" over "Bulk". */
+static void merge_charge_mode(void *state, const BataggMergeInput *in, BataggValue *out,
+			      char *text, size_t len)
+{
+	static const char *const words[] = { "bulk", "absorption", "float" };
+	static const char *const all[] = { "Bulk", "Absorption", "Float" };
+	static const char *const some[] = { "Bulk Transition", "Absorption Transition",
+					    "Float Transition" };
+	size_t counts[3] = { 0 };
+	size_t total = 0;
+
+	for (size_t i = 0; i < in->n; i++) {
+		if (in->values[i].type != BATAGG_VALUE_TEXT)
+			continue;
+		total++;
+		for (size_t w = 0; w < 3; w++) {
+			if (contains(in->values[i].text, words[w])) {
+				counts[w]++;
+				break;
+			}
+		}
+	}
+	if (total == 0) {
+		set_invalid(out);
+		return;
+	}
+	out->type = BATAGG_VALUE_TEXT;
+	out->text = "Charging";
+	for (size_t w = 3; w-- > 0;) {
+		if (counts[w]) {
+			out->text = counts[w] == total ? all[w] : some[w];
+			return;
+		}
+	}
+}
+
+/* SPEC 5.3: the member with the extreme key names the cell. */
+static void pick_label(const BataggMergeInput *in, BataggValue *out, char *text, size_t len,
+		       bool highest)
+{
+	size_t best = in->n;
+
+	for (size_t i = 0; in->keys && i < in->n; i++) {
+		if (!is_number(&in->keys[i]))
+			continue;
+		if (best == in->n || (highest ? in->keys[i].number > in->keys[best].number
+					      : in->keys[i].number < in->keys[best].number))
+			best = i;
+	}
+	if (best == in->n || in->values[best].type == BATAGG_VALUE_INVALID) {
+		set_invalid(out);
+		return;
+	}
+	if (in->values[best].type == BATAGG_VALUE_TEXT)
+		snprintf(text, len, "%s %s", in->labels[best], in->values[best].text);
+	else
+		snprintf(text, len, "%s %.15g", in->labels[best], in->values[best].number);
+	out->type = BATAGG_VALUE_TEXT;
+	out->text = text;
+}
+
+static void merge_min_label(void *state, const BataggMergeInput *in, BataggValue *out, char *text,
+			    size_t len)
+{
+	pick_label(in, out, text, len, false);
+}
+
+static void merge_max_label(void *state, const BataggMergeInput *in, BataggValue *out, char *text,
+			    size_t len)
+{
+	pick_label(in, out, text, len, true);
+}
+
+#define POLICY(n, s, fn, key)                                                                      \
+	static const BataggMergePolicy policy_##n = {                                              \
+		.struct_size = sizeof(BataggMergePolicy),                                          \
+		.name = #n,                                                                        \
+		.summary = s,                                                                      \
+		.key_path = key,                                                                   \
+		.merge = fn,                                                                       \
+	}
+
+POLICY(sum, "sum of the valid values; invalid if none", merge_sum, NULL);
+POLICY(sum_or_zero, "sum of the valid values; 0 if none (counts)", merge_sum_or_zero, NULL);
+POLICY(mean, "arithmetic mean of the valid values", merge_mean, NULL);
+POLICY(capacity_weighted_mean, "mean weighted by /InstalledCapacity", merge_weighted_mean,
+       "/InstalledCapacity");
+POLICY(min, "smallest valid value", merge_min, NULL);
+POLICY(max, "largest valid value", merge_max, NULL);
+POLICY(any, "1 when any member says 1 (flags); invalid if none", merge_max, NULL);
+POLICY(alarm, "highest alarm level (0 ok, 1 warning, 2 alarm); 0 if none", merge_alarm, NULL);
+POLICY(charge_mode, "Bulk/Absorption/Float, with Transition when members differ",
+       merge_charge_mode, NULL);
+POLICY(min_label, "the member with the lowest key value names the cell", merge_min_label, NULL);
+POLICY(max_label, "the member with the highest key value names the cell", merge_max_label, NULL);
+POLICY(first, "the first valid value in precedence order", merge_first, NULL);
+
+static const BataggMergePolicy *const policies[] = {
+	&policy_sum,	   &policy_sum_or_zero, &policy_mean,	     &policy_capacity_weighted_mean,
+	&policy_min,	   &policy_max,		&policy_any,	     &policy_alarm,
+	&policy_charge_mode, &policy_min_label,	&policy_max_label, &policy_first,
+	NULL,
+};
+
+BATAGG_PLUGIN_DEFINE("merge", "1.0", "The built-in merge policies", NULL, NULL, policies);
