@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The integration test harness: a private dbus-daemon, children that never
+ * outlive the test, and blocking client calls (fine here: this is a test
+ * client, not the daemon) with polling waits.
+ */
+#include "harness.h"
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+
+#include "dbus_value.h"
+
+#define CALL_TIMEOUT_MS 5000
+
+struct Harness {
+	GPid bus_pid;
+	char *address;
+	DBusConnection *conn;
+	GArray *children; /* GPid */
+	char *tmpdir;
+	GPtrArray *files; /* paths written, owned */
+};
+
+static void die(const char *what)
+{
+	fprintf(stderr, "harness: %s\n", what);
+	abort();
+}
+
+Harness *harness_new(void)
+{
+	Harness *h = g_new0(Harness, 1);
+	char *argv[] = { "dbus-daemon", "--session", "--nofork", "--print-address=1", NULL };
+	GError *error = NULL;
+	DBusError err;
+	int out = -1;
+	char line[512];
+	FILE *f;
+
+	if (!g_spawn_async_with_pipes(NULL, argv, NULL,
+				      G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+				      &h->bus_pid, NULL, &out, NULL, &error))
+		die(error->message);
+	f = fdopen(out, "r");
+	if (!f || !fgets(line, sizeof(line), f))
+		die("dbus-daemon printed no address");
+	fclose(f);
+	h->address = g_strdup(g_strstrip(line));
+	g_setenv("DBUS_SESSION_BUS_ADDRESS", h->address, TRUE);
+	dbus_error_init(&err);
+	h->conn = dbus_connection_open_private(h->address, &err);
+	if (!h->conn || !dbus_bus_register(h->conn, &err))
+		die(err.message ? err.message : "cannot connect to the test bus");
+	dbus_connection_set_exit_on_disconnect(h->conn, FALSE);
+	h->children = g_array_new(FALSE, FALSE, sizeof(GPid));
+	h->files = g_ptr_array_new_with_free_func(g_free);
+	h->tmpdir = g_dir_make_tmp("batagg-test-XXXXXX", NULL);
+	if (!h->tmpdir)
+		die("cannot make a temporary directory");
+	return h;
+}
+
+static int wait_exit(GPid pid, int timeout_ms)
+{
+	for (int waited = 0; waited <= timeout_ms; waited += 20) {
+		int status;
+		pid_t r = waitpid(pid, &status, WNOHANG);
+
+		if (r == pid)
+			return status;
+		if (r < 0 && errno != EINTR)
+			return -1;
+		g_usleep(20 * 1000);
+	}
+	return -1;
+}
+
+static void stop(GPid pid)
+{
+	kill(pid, SIGTERM);
+	if (wait_exit(pid, 2000) == -1) {
+		kill(pid, SIGKILL);
+		wait_exit(pid, 2000);
+	}
+}
+
+static void remove_tree(const char *dir)
+{
+	GDir *d = g_dir_open(dir, 0, NULL);
+	const char *name;
+
+	while (d && (name = g_dir_read_name(d))) {
+		g_autofree char *path = g_build_filename(dir, name, NULL);
+
+		if (g_file_test(path, G_FILE_TEST_IS_DIR) && !g_file_test(path, G_FILE_TEST_IS_SYMLINK))
+			remove_tree(path);
+		else
+			g_unlink(path);
+	}
+	if (d)
+		g_dir_close(d);
+	g_rmdir(dir);
+}
+
+void harness_free(Harness *h)
+{
+	for (guint i = h->children->len; i-- > 0;)
+		stop(g_array_index(h->children, GPid, i));
+	g_array_free(h->children, TRUE);
+	dbus_connection_close(h->conn);
+	dbus_connection_unref(h->conn);
+	stop(h->bus_pid);
+	remove_tree(h->tmpdir);
+	g_free(h->tmpdir);
+	g_ptr_array_free(h->files, TRUE);
+	g_free(h->address);
+	g_free(h);
+}
+
+DBusConnection *harness_conn(Harness *h)
+{
+	return h->conn;
+}
+
+const char *harness_address(Harness *h)
+{
+	return h->address;
+}
+
+GPid harness_spawn(Harness *h, char **argv, int *stdin_fd)
+{
+	GError *error = NULL;
+	GPid pid;
+
+	if (!g_spawn_async_with_pipes(NULL, argv, NULL,
+				      G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_CHILD_INHERITS_STDIN, NULL,
+				      NULL, &pid, stdin_fd, NULL, NULL, &error))
+		die(error->message);
+	g_array_append_val(h->children, pid);
+	return pid;
+}
+
+int harness_terminate(Harness *h, GPid pid, int timeout_ms)
+{
+	int status;
+
+	kill(pid, SIGTERM);
+	status = wait_exit(pid, timeout_ms);
+	for (guint i = 0; status != -1 && i < h->children->len; i++) {
+		if (g_array_index(h->children, GPid, i) == pid) {
+			g_array_remove_index(h->children, i);
+			break;
+		}
+	}
+	return status;
+}
+
+bool harness_has_name(Harness *h, const char *name)
+{
+	return dbus_bus_name_has_owner(h->conn, name, NULL);
+}
+
+bool harness_wait_name(Harness *h, const char *name, int timeout_ms)
+{
+	for (int waited = 0; waited <= timeout_ms; waited += 50) {
+		if (harness_has_name(h, name))
+			return true;
+		g_usleep(50 * 1000);
+	}
+	fprintf(stderr, "harness: %s never appeared\n", name);
+	return false;
+}
+
+DBusMessage *harness_call(Harness *h, const char *service, const char *path, const char *method)
+{
+	DBusMessage *msg = dbus_message_new_method_call(service, path, "com.victronenergy.BusItem",
+							method);
+	DBusPendingCall *pending = NULL;
+	DBusMessage *reply = NULL;
+
+	if (dbus_connection_send_with_reply(h->conn, msg, &pending, CALL_TIMEOUT_MS) && pending) {
+		dbus_pending_call_block(pending);
+		reply = dbus_pending_call_steal_reply(pending);
+		dbus_pending_call_unref(pending);
+	}
+	dbus_message_unref(msg);
+	return reply;
+}
+
+bool harness_get_value(Harness *h, const char *service, const char *path, Value *out)
+{
+	DBusMessage *reply = harness_call(h, service, path, "GetValue");
+	DBusMessageIter it;
+	bool ok = reply && dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_METHOD_RETURN &&
+		  dbus_message_iter_init(reply, &it);
+
+	value_clear(out);
+	if (ok)
+		dbus_value_read(&it, out);
+	if (reply)
+		dbus_message_unref(reply);
+	return ok;
+}
+
+char *harness_get_text(Harness *h, const char *service, const char *path)
+{
+	DBusMessage *reply = harness_call(h, service, path, "GetText");
+	DBusMessageIter it;
+	Value v = VALUE_INIT;
+	char *text = NULL;
+
+	if (reply && dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_METHOD_RETURN &&
+	    dbus_message_iter_init(reply, &it)) {
+		dbus_value_read(&it, &v);
+		if (v.type == VALUE_TEXT)
+			text = g_strdup(v.u.s);
+		value_clear(&v);
+	}
+	if (reply)
+		dbus_message_unref(reply);
+	return text;
+}
+
+int harness_set_value(Harness *h, const char *service, const char *path, const Value *v)
+{
+	DBusMessage *msg = dbus_message_new_method_call(service, path, "com.victronenergy.BusItem",
+							"SetValue");
+	DBusMessage *reply;
+	DBusMessageIter it;
+	dbus_int32_t rc = -1000;
+
+	dbus_message_iter_init_append(msg, &it);
+	dbus_value_append_variant(&it, v);
+	reply = dbus_connection_send_with_reply_and_block(h->conn, msg, CALL_TIMEOUT_MS, NULL);
+	dbus_message_unref(msg);
+	if (!reply)
+		return -1000;
+	if (!dbus_message_get_args(reply, NULL, DBUS_TYPE_INT32, &rc, DBUS_TYPE_INVALID))
+		rc = -1000;
+	dbus_message_unref(reply);
+	return rc;
+}
+
+static bool close_to(const Value *a, const Value *b)
+{
+	double x, y;
+
+	if (value_number(a, &x) && value_number(b, &y))
+		return x == y || fabs(x - y) <= 1e-9 * fmax(fabs(x), fabs(y));
+	return value_equal(a, b);
+}
+
+bool harness_wait_value(Harness *h, const char *service, const char *path, const Value *expected,
+			int timeout_ms)
+{
+	Value v = VALUE_INIT;
+
+	for (int waited = 0; waited <= timeout_ms; waited += 50) {
+		if (harness_get_value(h, service, path, &v) && close_to(&v, expected)) {
+			value_clear(&v);
+			return true;
+		}
+		g_usleep(50 * 1000);
+	}
+	{
+		g_autofree char *got = value_format(&v, UNIT_NONE);
+		g_autofree char *want = value_format(expected, UNIT_NONE);
+
+		fprintf(stderr, "harness: %s %s is %s, expected %s\n", service, path, got, want);
+	}
+	value_clear(&v);
+	return false;
+}
+
+bool harness_wait_number(Harness *h, const char *service, const char *path, double x,
+			 int timeout_ms)
+{
+	Value expected = isnan(x) ? VALUE_INIT : value_double(x);
+
+	return harness_wait_value(h, service, path, &expected, timeout_ms);
+}
+
+void harness_send(int fd, const char *line)
+{
+	g_autofree char *text = g_strconcat(line, "\n", NULL);
+	size_t len = strlen(text);
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = write(fd, text + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			die("cannot write to a child");
+		done += (size_t)n;
+	}
+}
+
+const char *harness_tmpdir(Harness *h)
+{
+	return h->tmpdir;
+}
+
+const char *harness_write_file(Harness *h, const char *name, const char *text)
+{
+	char *full = g_build_filename(h->tmpdir, name, NULL);
+
+	if (!g_file_set_contents(full, text, -1, NULL))
+		die("cannot write a test file");
+	g_ptr_array_add(h->files, full);
+	return full;
+}
