@@ -250,6 +250,8 @@ EngineInput *engine_add_input(Engine *e, InputRole role, const char *service, in
 	} else {
 		g_ptr_array_sort(list_of(e, role), by_rank);
 		e->dirty |= in->paths;
+		/* A virtual battery lists its inputs in /System/Batteries. */
+		e->membership_changed = e->membership_changed || e->s.precedence_only;
 	}
 	return in;
 }
@@ -281,6 +283,7 @@ void engine_remove_input(Engine *e, EngineInput *in)
 		e->membership_changed = true;
 	} else {
 		e->dirty |= in->paths;
+		e->membership_changed = e->membership_changed || e->s.precedence_only;
 	}
 	g_ptr_array_remove(list_of(e, in->role), in);
 	input_free(in);

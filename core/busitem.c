@@ -35,6 +35,7 @@ struct BusService {
 	guint flush_source;
 	gboolean registered;
 	gboolean writing; /* inside a write callback */
+	gboolean no_items_changed;
 };
 
 typedef DBusMessage *(*Handler)(BusService *svc, DBusMessage *msg, const char *path, Item *item);
@@ -131,6 +132,11 @@ static void append_items(DBusMessageIter *iter, GPtrArray *items)
 	dbus_message_iter_close_container(iter, &outer);
 }
 
+void bus_service_use_items_changed(BusService *svc, gboolean on)
+{
+	svc->no_items_changed = !on;
+}
+
 void bus_service_flush(BusService *svc)
 {
 	DBusMessage *sig;
@@ -142,12 +148,14 @@ void bus_service_flush(BusService *svc)
 	}
 	if (svc->changed->len == 0)
 		return;
-	if (svc->registered) {
+	if (svc->registered && !svc->no_items_changed) {
 		sig = dbus_message_new_signal("/", BUSITEM_IFACE, "ItemsChanged");
 		dbus_message_iter_init_append(sig, &it);
 		append_items(&it, svc->changed);
 		dbus_connection_send(svc->conn, sig, NULL);
 		dbus_message_unref(sig);
+	}
+	if (svc->registered) {
 		for (guint i = 0; i < svc->changed->len; i++) {
 			const Item *item = svc->changed->pdata[i];
 			DBusMessageIter dict;

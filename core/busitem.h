@@ -50,6 +50,11 @@ gboolean bus_service_register(BusService *svc, GError **error);
  * source if the value changed. */
 void bus_service_set(BusService *svc, const char *path, const Value *v);
 
+/* Whether changes also go out as one ItemsChanged (the default) or only as
+ * PropertiesChanged per leaf, as older publishers do (the simulator
+ * imitates them). */
+void bus_service_use_items_changed(BusService *svc, gboolean on);
+
 /* Sends the pending signals now (tests and shutdown; normally not needed). */
 void bus_service_flush(BusService *svc);
 

@@ -39,7 +39,8 @@ static void die(const char *what)
 Harness *harness_new(void)
 {
 	Harness *h = g_new0(Harness, 1);
-	char *argv[] = { "dbus-daemon", "--session", "--nofork", "--print-address=1", NULL };
+	char *argv[] = { (char *)"dbus-daemon", (char *)"--session", (char *)"--nofork",
+			 (char *)"--print-address=1", NULL };
 	GError *error = NULL;
 	DBusError err;
 	int out = -1;
@@ -136,14 +137,22 @@ const char *harness_address(Harness *h)
 	return h->address;
 }
 
+/* Children print to stderr: stdout is the test's TAP stream. */
+static void stdout_to_stderr(gpointer data)
+{
+	dup2(2, 1);
+}
+
 GPid harness_spawn(Harness *h, char **argv, int *stdin_fd)
 {
+	GSpawnFlags flags = G_SPAWN_DO_NOT_REAP_CHILD;
 	GError *error = NULL;
 	GPid pid;
 
-	if (!g_spawn_async_with_pipes(NULL, argv, NULL,
-				      G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_CHILD_INHERITS_STDIN, NULL,
-				      NULL, &pid, stdin_fd, NULL, NULL, &error))
+	if (!stdin_fd)
+		flags |= G_SPAWN_CHILD_INHERITS_STDIN;
+	if (!g_spawn_async_with_pipes(NULL, argv, NULL, flags, stdout_to_stderr, NULL, &pid,
+				      stdin_fd, NULL, NULL, &error))
 		die(error->message);
 	g_array_append_val(h->children, pid);
 	return pid;

@@ -70,7 +70,7 @@ static void start_sim(Bank *b, const char *scenario_text, const char *flag)
 static void start_agg(Bank *b, const char *config)
 {
 	const char *path = harness_write_file(b->h, "config.json", config);
-	char *argv[] = { (char *)env_or_fail("BATAGG"), "--config", (char *)path, NULL };
+	char *argv[] = { (char *)env_or_fail("BATAGG"), (char *)"--config", (char *)path, NULL };
 
 	b->agg_pid = harness_spawn(b->h, argv, NULL);
 }

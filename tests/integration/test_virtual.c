@@ -42,7 +42,7 @@ static Setup *setup_new(const char *config)
 	Setup *s = g_new0(Setup, 1);
 	const char *scen, *cfg;
 	char *sim_argv[3] = { NULL, NULL, NULL };
-	char *agg_argv[4] = { NULL, "--config", NULL, NULL };
+	char *agg_argv[4] = { NULL, (char *)"--config", NULL, NULL };
 
 	s->h = harness_new();
 	scen = harness_write_file(s->h, "scenario.json", scenario);

@@ -1,6 +1,720 @@
 /* SPDX-License-Identifier: MIT */
-/* placeholder: being written */
-int main(void)
+/*
+ * batsim: simulated Venus OS services on a D-Bus, for rehearsing a config,
+ * for the demo and for the tests.  It publishes battery services exactly as
+ * a scenario file describes them (the acceptance check's format, plus
+ * "models" that make values drift like real batteries), a minimal
+ * localsettings (AddSetting, device instances) and a system service
+ * (/Control/Dvcc).  Scenario steps play in order; commands on stdin change
+ * things at any time (see usage()).
+ */
+#include <glib-unix.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yajl/yajl_tree.h>
+
+#include <unistd.h>
+
+#include "busitem.h"
+#include "dbus_value.h"
+#include "dbus_glib.h"
+
+#define SETTINGS "com.victronenergy.settings"
+#define SYSTEM "com.victronenergy.system"
+
+typedef struct {
+	double emf, resistance, noise, capacity;
+	double mean, amplitude, period, phase;
+	double soc;
+	guint32 seed;
+} Model;
+
+typedef struct {
+	char *name;
+	DBusConnection *conn;
+	BusService *svc;
+	Model *model; /* NULL: values change only when told */
+} Sim;
+
+typedef struct {
+	GMainLoop *loop;
+	GHashTable *sims; /* name -> Sim */
+	yajl_val scenario;
+	yajl_val steps;
+	size_t next_step;
+	double settle;
+	double tick;
+	double t; /* model time, s */
+	gboolean loop_steps;
+	gboolean quiet;
+	GString *input; /* stdin not yet a whole line */
+	int exit_code;
+} Batsim;
+
+static void usage(void)
 {
-	return 0;
+	fputs("usage: batsim [--no-settings] [--no-system] [--quiet] [SCENARIO.json | -]\n"
+	      "stdin commands, one per line:\n"
+	      "  set SERVICE PATH JSON          one value (one ItemsChanged)\n"
+	      "  setmany SERVICE {PATH: JSON}   several values in one ItemsChanged\n"
+	      "  props SERVICE PATH JSON        a value sent with PropertiesChanged only\n"
+	      "  add SERVICE {PATH: JSON}       a new battery service\n"
+	      "  remove SERVICE                 it vanishes (values not invalidated first)\n"
+	      "  settings PATH JSON | system PATH JSON\n"
+	      "  quit\n"
+	      "JSON values: numbers (with '.' or exponent: double, else int32), strings,\n"
+	      "null (invalid), true/false (int), arrays and objects (sent as such: a wrong\n"
+	      "type, for testing consumers)\n",
+	      stderr);
+}
+
+/* ---- values -------------------------------------------------------------- */
+
+/* The Value a JSON scalar stands for; arrays and objects have none. */
+static gboolean json_value(yajl_val v, Value *out)
+{
+	*out = VALUE_INIT;
+	if (YAJL_IS_NULL(v))
+		return TRUE;
+	if (YAJL_IS_TRUE(v) || YAJL_IS_FALSE(v)) {
+		*out = value_int(YAJL_IS_TRUE(v));
+		return TRUE;
+	}
+	if (YAJL_IS_INTEGER(v) && !strpbrk(YAJL_GET_NUMBER(v), ".eE")) {
+		*out = value_int(YAJL_GET_INTEGER(v));
+		return TRUE;
+	}
+	if (YAJL_IS_NUMBER(v)) {
+		*out = value_double(YAJL_GET_DOUBLE(v));
+		return TRUE;
+	}
+	if (YAJL_IS_STRING(v)) {
+		*out = value_text(YAJL_GET_STRING(v));
+		return TRUE;
+	}
+	return FALSE;
+}
+
+/* A wrong-typed value, sent as a signal: a non-empty array or a dict. */
+static void append_weird(DBusMessageIter *it, yajl_val v)
+{
+	DBusMessageIter var, arr;
+
+	if (YAJL_IS_ARRAY(v)) {
+		dbus_message_iter_open_container(it, DBUS_TYPE_VARIANT, "ad", &var);
+		dbus_message_iter_open_container(&var, DBUS_TYPE_ARRAY, "d", &arr);
+		for (size_t i = 0; i < v->u.array.len; i++) {
+			double d = YAJL_IS_NUMBER(v->u.array.values[i])
+					   ? YAJL_GET_DOUBLE(v->u.array.values[i])
+					   : 0;
+
+			dbus_message_iter_append_basic(&arr, DBUS_TYPE_DOUBLE, &d);
+		}
+	} else {
+		dbus_message_iter_open_container(it, DBUS_TYPE_VARIANT, "a{sv}", &var);
+		dbus_message_iter_open_container(&var, DBUS_TYPE_ARRAY, "{sv}", &arr);
+		for (size_t i = 0; YAJL_IS_OBJECT(v) && i < v->u.object.len; i++) {
+			DBusMessageIter entry;
+			Value inner = VALUE_INIT;
+
+			json_value(v->u.object.values[i], &inner);
+			dbus_message_iter_open_container(&arr, DBUS_TYPE_DICT_ENTRY, NULL, &entry);
+			dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING,
+						       &v->u.object.keys[i]);
+			dbus_value_append_variant(&entry, &inner);
+			dbus_message_iter_close_container(&arr, &entry);
+			value_clear(&inner);
+		}
+	}
+	dbus_message_iter_close_container(&var, &arr);
+	dbus_message_iter_close_container(it, &var);
+}
+
+static void emit_weird(Sim *s, const char *path, yajl_val v)
+{
+	DBusMessage *sig = dbus_message_new_signal("/", "com.victronenergy.BusItem", "ItemsChanged");
+	DBusMessageIter it, outer, entry, props, prop;
+	const char *value_key = "Value";
+
+	dbus_message_iter_init_append(sig, &it);
+	dbus_message_iter_open_container(&it, DBUS_TYPE_ARRAY, "{sa{sv}}", &outer);
+	dbus_message_iter_open_container(&outer, DBUS_TYPE_DICT_ENTRY, NULL, &entry);
+	dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING, &path);
+	dbus_message_iter_open_container(&entry, DBUS_TYPE_ARRAY, "{sv}", &props);
+	dbus_message_iter_open_container(&props, DBUS_TYPE_DICT_ENTRY, NULL, &prop);
+	dbus_message_iter_append_basic(&prop, DBUS_TYPE_STRING, &value_key);
+	append_weird(&prop, v);
+	dbus_message_iter_close_container(&props, &prop);
+	dbus_message_iter_close_container(&entry, &props);
+	dbus_message_iter_close_container(&outer, &entry);
+	dbus_message_iter_close_container(&it, &outer);
+	dbus_connection_send(s->conn, sig, NULL);
+	dbus_message_unref(sig);
+}
+
+/* Sets path on s; a path it did not have is added (writable for names). */
+static void sim_set(Sim *s, const char *path, yajl_val v)
+{
+	Value value;
+
+	if (!json_value(v, &value)) {
+		value = VALUE_INIT;
+		if (bus_service_get(s->svc, path))
+			bus_service_set(s->svc, path, &value);
+		bus_service_flush(s->svc);
+		emit_weird(s, path, v);
+		return;
+	}
+	if (bus_service_get(s->svc, path))
+		bus_service_set(s->svc, path, &value);
+	else
+		bus_service_add(s->svc, path, &value, UNIT_NONE, NULL, NULL);
+	value_clear(&value);
+}
+
+/* ---- services ------------------------------------------------------------ */
+
+static gboolean write_any(BusService *svc, const char *path, const Value *v, void *ud)
+{
+	return TRUE;
+}
+
+static gboolean write_text(BusService *svc, const char *path, const Value *v, void *ud)
+{
+	return v->type == VALUE_TEXT;
+}
+
+static void sim_free(gpointer data)
+{
+	Sim *s = data;
+
+	bus_service_free(s->svc);
+	dbus_glib_close(s->conn);
+	g_free(s->model);
+	g_free(s->name);
+	g_free(s);
+}
+
+static Sim *sim_new(Batsim *b, const char *name, yajl_val values, GError **error)
+{
+	Sim *s = g_new0(Sim, 1);
+
+	s->name = g_strdup(name);
+	s->conn = dbus_glib_open(error);
+	if (!s->conn) {
+		g_free(s->name);
+		g_free(s);
+		return NULL;
+	}
+	s->svc = bus_service_new(s->conn, name);
+	for (size_t i = 0; YAJL_IS_OBJECT(values) && i < values->u.object.len; i++) {
+		const char *path = values->u.object.keys[i];
+		Value v = VALUE_INIT;
+
+		json_value(values->u.object.values[i], &v);
+		bus_service_add(s->svc, path, &v, UNIT_NONE,
+				strcmp(path, "/CustomName") == 0 ? write_text : NULL, NULL);
+		value_clear(&v);
+	}
+	if (g_str_has_prefix(name, "com.victronenergy.battery.") &&
+	    !bus_service_get(s->svc, "/CustomName")) {
+		Value empty = value_text("");
+
+		bus_service_add(s->svc, "/CustomName", &empty, UNIT_NONE, write_text, NULL);
+		value_clear(&empty);
+	}
+	if (!bus_service_register(s->svc, error)) {
+		sim_free(s);
+		return NULL;
+	}
+	g_hash_table_replace(b->sims, s->name, s);
+	return s;
+}
+
+static Sim *find_sim(Batsim *b, const char *name)
+{
+	return g_hash_table_lookup(b->sims, name);
+}
+
+/* localsettings keeps device instances unique within a class. */
+static char *unique_instance(GPtrArray *taken, const char *wanted)
+{
+	const char *colon = strchr(wanted, ':');
+	g_autofree char *cls = colon ? g_strndup(wanted, colon - wanted) : NULL;
+	long n = colon ? strtol(colon + 1, NULL, 10) : 0;
+
+	if (!cls)
+		return g_strdup(wanted);
+	for (;; n++) {
+		char *candidate = g_strdup_printf("%s:%ld", cls, n);
+		gboolean used = FALSE;
+
+		for (guint i = 0; i < taken->len && !used; i++)
+			used = strcmp(taken->pdata[i], candidate) == 0;
+		if (!used)
+			return candidate;
+		g_free(candidate);
+	}
+}
+
+/* AddSetting(s group, s name, v default, s type, v min, v max) -> i on
+ * /Settings; other calls fall through to the BusItem tree. */
+static DBusHandlerResult on_settings_call(DBusConnection *conn, DBusMessage *msg, void *data)
+{
+	Batsim *b = data;
+	Sim *s = find_sim(b, SETTINGS);
+	static GPtrArray *instances;
+	const char *member = dbus_message_get_member(msg);
+	const char *group, *name, *type;
+	DBusMessageIter it;
+	Value def = VALUE_INIT;
+	g_autofree char *path = NULL;
+	DBusMessage *reply;
+	dbus_int32_t rc = 0;
+
+	if (!s || dbus_message_get_type(msg) != DBUS_MESSAGE_TYPE_METHOD_CALL || !member ||
+	    (strcmp(member, "AddSetting") != 0 && strcmp(member, "AddSilentSetting") != 0))
+		return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
+	if (!instances)
+		instances = g_ptr_array_new_with_free_func(g_free);
+	if (!dbus_message_has_signature(msg, "ssvsvv")) {
+		reply = dbus_message_new_error(msg, DBUS_ERROR_INVALID_ARGS, "AddSetting takes ssvsvv");
+		dbus_connection_send(conn, reply, NULL);
+		dbus_message_unref(reply);
+		return DBUS_HANDLER_RESULT_HANDLED;
+	}
+	dbus_message_iter_init(msg, &it);
+	dbus_message_iter_get_basic(&it, &group);
+	dbus_message_iter_next(&it);
+	dbus_message_iter_get_basic(&it, &name);
+	dbus_message_iter_next(&it);
+	dbus_value_read(&it, &def);
+	dbus_message_iter_next(&it);
+	dbus_message_iter_get_basic(&it, &type);
+	path = g_strdup_printf("/Settings/%s/%s", group, name);
+	while (strstr(path, "//"))
+		memmove(strstr(path, "//"), strstr(path, "//") + 1, strlen(strstr(path, "//")));
+	if (!bus_service_get(s->svc, path)) {
+		if (strcmp(name, "ClassAndVrmInstance") == 0 && def.type == VALUE_TEXT) {
+			char *unique = unique_instance(instances, def.u.s);
+
+			value_clear(&def);
+			def = value_text(unique);
+			g_ptr_array_add(instances, unique);
+		}
+		bus_service_add(s->svc, path, &def, UNIT_NONE, write_any, NULL);
+	}
+	value_clear(&def);
+	reply = dbus_message_new_method_return(msg);
+	dbus_message_append_args(reply, DBUS_TYPE_INT32, &rc, DBUS_TYPE_INVALID);
+	dbus_connection_send(conn, reply, NULL);
+	dbus_message_unref(reply);
+	return DBUS_HANDLER_RESULT_HANDLED;
+}
+
+static const DBusObjectPathVTable settings_vtable = {
+	.message_function = on_settings_call,
+};
+
+static gboolean start_settings(Batsim *b, GError **error)
+{
+	Sim *s = sim_new(b, SETTINGS, NULL, error);
+	yajl_val v;
+	Value ccl, cvl;
+
+	if (!s)
+		return FALSE;
+	v = yajl_tree_get(b->scenario, (const char *[]){ "userMaxChargeCurrent", NULL }, yajl_t_any);
+	if (!v || !json_value(v, &ccl))
+		ccl = value_int(-1);
+	v = yajl_tree_get(b->scenario, (const char *[]){ "userMaxChargeVoltage", NULL }, yajl_t_any);
+	if (!v || !json_value(v, &cvl))
+		cvl = value_double(0);
+	bus_service_add(s->svc, "/Settings/SystemSetup/MaxChargeCurrent", &ccl, UNIT_NONE,
+			write_any, NULL);
+	bus_service_add(s->svc, "/Settings/SystemSetup/MaxChargeVoltage", &cvl, UNIT_NONE,
+			write_any, NULL);
+	value_clear(&ccl);
+	value_clear(&cvl);
+	dbus_connection_register_object_path(s->conn, "/Settings", &settings_vtable, b);
+	return TRUE;
+}
+
+static gboolean start_system(Batsim *b, GError **error)
+{
+	Sim *s = sim_new(b, SYSTEM, NULL, error);
+	yajl_val v;
+	Value dvcc;
+
+	if (!s)
+		return FALSE;
+	v = yajl_tree_get(b->scenario, (const char *[]){ "dvcc", NULL }, yajl_t_any);
+	if (!v || !json_value(v, &dvcc))
+		dvcc = value_int(1);
+	bus_service_add(s->svc, "/Control/Dvcc", &dvcc, UNIT_NONE, write_any, NULL);
+	value_clear(&dvcc);
+	return TRUE;
+}
+
+/* ---- models -------------------------------------------------------------- */
+
+static double number_or(yajl_val obj, const char *key, double fallback)
+{
+	yajl_val v = yajl_tree_get(obj, (const char *[]){ key, NULL }, yajl_t_number);
+
+	return v ? YAJL_GET_DOUBLE(v) : fallback;
+}
+
+static void attach_model(Sim *s, yajl_val m)
+{
+	yajl_val cur = yajl_tree_get(m, (const char *[]){ "current", NULL }, yajl_t_object);
+	const Value *soc = bus_service_get(s->svc, "/Soc");
+	double x;
+
+	s->model = g_new0(Model, 1);
+	s->model->emf = number_or(m, "emf", 52.0);
+	s->model->resistance = number_or(m, "resistance", 0.01);
+	s->model->noise = number_or(m, "noise", 0.002);
+	s->model->capacity = number_or(m, "capacity", 100);
+	s->model->mean = number_or(cur, "mean", 0);
+	s->model->amplitude = number_or(cur, "amplitude", 10);
+	s->model->period = number_or(cur, "period", 60);
+	s->model->seed = g_str_hash(s->name);
+	s->model->phase = (s->model->seed % 628) / 100.0;
+	s->model->soc = soc && value_number(soc, &x) ? x : 50;
+}
+
+/* A deterministic noise source, so that runs repeat. */
+static double noise(Model *m)
+{
+	m->seed = m->seed * 1103515245u + 12345u;
+	return ((m->seed >> 8) / (double)(1u << 24)) * 2 - 1;
+}
+
+static void set_number(Sim *s, const char *path, double x)
+{
+	Value v = value_double(round(x * 1000) / 1000);
+
+	if (bus_service_get(s->svc, path))
+		bus_service_set(s->svc, path, &v);
+	else
+		bus_service_add(s->svc, path, &v, UNIT_NONE, NULL, NULL);
+}
+
+static void step_model(Sim *s, double t, double dt)
+{
+	Model *m = s->model;
+	double i = m->mean + m->amplitude * sin(2 * G_PI * t / m->period + m->phase);
+	double v = m->emf + m->resistance * i + m->noise * noise(m);
+
+	m->soc = CLAMP(m->soc + i * dt / 3600 / m->capacity * 100, 0, 100);
+	set_number(s, "/Dc/0/Current", i);
+	set_number(s, "/Dc/0/Voltage", v);
+	set_number(s, "/Dc/0/Power", v * i);
+	set_number(s, "/Soc", m->soc);
+	set_number(s, "/ConsumedAmphours", m->capacity * (100 - m->soc) / 100);
+	set_number(s, "/System/MinCellVoltage", v / 16 - 0.008 - 0.002 * fabs(noise(m)));
+	set_number(s, "/System/MaxCellVoltage", v / 16 + 0.008 + 0.002 * fabs(noise(m)));
+}
+
+static gboolean on_tick(gpointer data)
+{
+	Batsim *b = data;
+	GHashTableIter it;
+	gpointer value;
+
+	b->t += b->tick;
+	g_hash_table_iter_init(&it, b->sims);
+	while (g_hash_table_iter_next(&it, NULL, &value)) {
+		Sim *s = value;
+
+		if (s->model)
+			step_model(s, b->t, b->tick);
+	}
+	return G_SOURCE_CONTINUE;
+}
+
+/* ---- actions (steps and commands) ---------------------------------------- */
+
+static void set_many(Batsim *b, const char *service, yajl_val values)
+{
+	Sim *s = find_sim(b, service);
+
+	if (!s) {
+		fprintf(stderr, "batsim: no service %s\n", service);
+		return;
+	}
+	for (size_t i = 0; YAJL_IS_OBJECT(values) && i < values->u.object.len; i++)
+		sim_set(s, values->u.object.keys[i], values->u.object.values[i]);
+}
+
+static void add_battery(Batsim *b, const char *service, yajl_val values)
+{
+	g_autoptr(GError) error = NULL;
+	yajl_val model = yajl_tree_get(b->scenario, (const char *[]){ "models", service, NULL },
+				       yajl_t_object);
+	Sim *s;
+
+	if (find_sim(b, service)) {
+		fprintf(stderr, "batsim: %s exists already\n", service);
+		return;
+	}
+	s = sim_new(b, service, values, &error);
+	if (!s) {
+		fprintf(stderr, "batsim: %s\n", error->message);
+		return;
+	}
+	if (model)
+		attach_model(s, model);
+}
+
+static void remove_battery(Batsim *b, const char *service)
+{
+	if (!g_hash_table_remove(b->sims, service))
+		fprintf(stderr, "batsim: no service %s\n", service);
+}
+
+static void play(Batsim *b, yajl_val step)
+{
+	static const char *const kinds[] = { "set", "settings" };
+	yajl_val v;
+
+	for (size_t k = 0; k < G_N_ELEMENTS(kinds); k++) {
+		v = yajl_tree_get(step, (const char *[]){ kinds[k], NULL }, yajl_t_object);
+		for (size_t i = 0; v && i < v->u.object.len; i++)
+			set_many(b, v->u.object.keys[i], v->u.object.values[i]);
+	}
+	v = yajl_tree_get(step, (const char *[]){ "remove", NULL }, yajl_t_array);
+	for (size_t i = 0; v && i < v->u.array.len; i++) {
+		if (YAJL_IS_STRING(v->u.array.values[i]))
+			remove_battery(b, YAJL_GET_STRING(v->u.array.values[i]));
+	}
+	v = yajl_tree_get(step, (const char *[]){ "add", NULL }, yajl_t_object);
+	for (size_t i = 0; v && i < v->u.object.len; i++)
+		add_battery(b, v->u.object.keys[i], v->u.object.values[i]);
+	v = yajl_tree_get(step, (const char *[]){ "label", NULL }, yajl_t_string);
+	if (v && !b->quiet)
+		printf("batsim: step %s\n", YAJL_GET_STRING(v));
+	fflush(stdout);
+}
+
+static void schedule_step(Batsim *b);
+
+static gboolean on_step(gpointer data)
+{
+	Batsim *b = data;
+
+	play(b, b->steps->u.array.values[b->next_step++]);
+	if (b->next_step == b->steps->u.array.len && b->loop_steps)
+		b->next_step = 0;
+	schedule_step(b);
+	return G_SOURCE_REMOVE;
+}
+
+static void schedule_step(Batsim *b)
+{
+	yajl_val step;
+	double wait;
+
+	if (!b->steps || b->next_step >= b->steps->u.array.len)
+		return;
+	step = b->steps->u.array.values[b->next_step];
+	wait = number_or(step, "wait", b->settle);
+	g_timeout_add((guint)(wait * 1000), on_step, b);
+}
+
+/* One stdin line: "verb SERVICE [PATH] [JSON]". */
+static void command(Batsim *b, char *line)
+{
+	g_auto(GStrv) words = g_strsplit(g_strstrip(line), " ", 3);
+	char err[256] = "";
+	yajl_val json = NULL;
+	const char *verb = words[0];
+	int n = (int)g_strv_length(words);
+	g_autofree char *path_json = NULL;
+
+	if (!verb || !*verb)
+		return;
+	if (strcmp(verb, "quit") == 0) {
+		g_main_loop_quit(b->loop);
+		return;
+	}
+	if (n >= 2 && strcmp(verb, "remove") == 0) {
+		remove_battery(b, words[1]);
+		return;
+	}
+	if (n < 3) {
+		fprintf(stderr, "batsim: bad command: %s\n", line);
+		usage();
+		return;
+	}
+	if (strcmp(verb, "settings") == 0 || strcmp(verb, "system") == 0) {
+		/* "settings PATH JSON": the service is implied. */
+		path_json = g_strdup_printf("{\"%s\": %s}", words[1], words[2]);
+		json = yajl_tree_parse(path_json, err, sizeof(err));
+		if (json)
+			set_many(b, strcmp(verb, "settings") == 0 ? SETTINGS : SYSTEM, json);
+	} else if (strcmp(verb, "set") == 0 || strcmp(verb, "props") == 0) {
+		g_auto(GStrv) rest = g_strsplit(words[2], " ", 2);
+		Sim *s = find_sim(b, words[1]);
+
+		if (!rest[0] || !rest[1] || !s) {
+			fprintf(stderr, "batsim: bad command (or no such service): %s\n", line);
+			return;
+		}
+		path_json = g_strdup_printf("{\"%s\": %s}", rest[0], rest[1]);
+		json = yajl_tree_parse(path_json, err, sizeof(err));
+		if (json) {
+			bus_service_use_items_changed(s->svc, strcmp(verb, "set") == 0);
+			set_many(b, words[1], json);
+			bus_service_flush(s->svc);
+			bus_service_use_items_changed(s->svc, TRUE);
+		}
+	} else if (strcmp(verb, "setmany") == 0 || strcmp(verb, "add") == 0) {
+		json = yajl_tree_parse(words[2], err, sizeof(err));
+		if (json && strcmp(verb, "setmany") == 0)
+			set_many(b, words[1], json);
+		else if (json)
+			add_battery(b, words[1], json);
+	} else {
+		fprintf(stderr, "batsim: unknown command %s\n", verb);
+		usage();
+		return;
+	}
+	if (!json)
+		fprintf(stderr, "batsim: bad JSON in \"%s\": %s\n", line, err);
+	yajl_tree_free(json);
+}
+
+static gboolean on_stdin(gint fd, GIOCondition cond, gpointer data)
+{
+	Batsim *b = data;
+	char buf[4096];
+	ssize_t n = read(fd, buf, sizeof(buf));
+	char *nl;
+
+	if (n <= 0)
+		return G_SOURCE_REMOVE; /* stdin closed: keep running */
+	g_string_append_len(b->input, buf, n);
+	while ((nl = memchr(b->input->str, '\n', b->input->len))) {
+		g_autofree char *line = g_strndup(b->input->str, nl - b->input->str);
+
+		g_string_erase(b->input, 0, nl - b->input->str + 1);
+		command(b, line);
+	}
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean on_signal(gpointer data)
+{
+	g_main_loop_quit(((Batsim *)data)->loop);
+	return G_SOURCE_CONTINUE;
+}
+
+/* ---- start --------------------------------------------------------------- */
+
+static yajl_val load_scenario(const char *path)
+{
+	g_autofree char *text = NULL;
+	g_autoptr(GError) error = NULL;
+	char err[512] = "";
+	yajl_val v;
+
+	if (!path || strcmp(path, "-") == 0)
+		return yajl_tree_parse("{}", err, sizeof(err));
+	if (!g_file_get_contents(path, &text, NULL, &error)) {
+		fprintf(stderr, "batsim: %s\n", error->message);
+		return NULL;
+	}
+	v = yajl_tree_parse(text, err, sizeof(err));
+	if (!v)
+		fprintf(stderr, "batsim: %s: %s\n", path, err);
+	else if (!YAJL_IS_OBJECT(v)) {
+		fprintf(stderr, "batsim: %s: the scenario must be a JSON object\n", path);
+		yajl_tree_free(v);
+		v = NULL;
+	}
+	return v;
+}
+
+static gboolean start_batteries(Batsim *b, GError **error)
+{
+	yajl_val batteries = yajl_tree_get(b->scenario, (const char *[]){ "batteries", NULL },
+					   yajl_t_object);
+
+	for (size_t i = 0; batteries && i < batteries->u.object.len; i++) {
+		const char *name = batteries->u.object.keys[i];
+		yajl_val model = yajl_tree_get(b->scenario, (const char *[]){ "models", name, NULL },
+					       yajl_t_object);
+		Sim *s = sim_new(b, name, batteries->u.object.values[i], error);
+
+		if (!s)
+			return FALSE;
+		if (model)
+			attach_model(s, model);
+	}
+	return TRUE;
+}
+
+int main(int argc, char **argv)
+{
+	gboolean no_settings = FALSE, no_system = FALSE;
+	const GOptionEntry entries[] = {
+		{ "no-settings", 0, 0, G_OPTION_ARG_NONE, &no_settings,
+		  "Do not publish com.victronenergy.settings", NULL },
+		{ "no-system", 0, 0, G_OPTION_ARG_NONE, &no_system,
+		  "Do not publish com.victronenergy.system", NULL },
+		{ NULL },
+	};
+	g_autoptr(GOptionContext) ctx = g_option_context_new("[SCENARIO.json | -]");
+	g_autoptr(GError) error = NULL;
+	Batsim b = { 0 };
+	gboolean quiet = FALSE;
+	const GOptionEntry more[] = {
+		{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print nothing but errors", NULL },
+		{ NULL },
+	};
+
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	g_option_context_add_main_entries(ctx, more, NULL);
+	if (!g_option_context_parse(ctx, &argc, &argv, &error) || argc > 2) {
+		fprintf(stderr, "batsim: %s\n", error ? error->message : "too many arguments");
+		usage();
+		return 2;
+	}
+	b.quiet = quiet;
+	b.scenario = load_scenario(argc == 2 ? argv[1] : NULL);
+	if (!b.scenario)
+		return 2;
+	b.sims = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, sim_free);
+	b.loop = g_main_loop_new(NULL, FALSE);
+	b.input = g_string_new(NULL);
+	b.settle = number_or(b.scenario, "settle", 1.0);
+	b.tick = number_or(b.scenario, "tick", 1.0);
+	b.loop_steps = yajl_tree_get(b.scenario, (const char *[]){ "loop", NULL }, yajl_t_true) !=
+		       NULL;
+	b.steps = yajl_tree_get(b.scenario, (const char *[]){ "steps", NULL }, yajl_t_array);
+	if ((!no_settings && !start_settings(&b, &error)) ||
+	    (!no_system && !start_system(&b, &error)) || !start_batteries(&b, &error)) {
+		fprintf(stderr, "batsim: %s\n", error->message);
+		b.exit_code = 1;
+		goto out;
+	}
+	printf("batsim: ready\n");
+	fflush(stdout);
+	schedule_step(&b);
+	if (yajl_tree_get(b.scenario, (const char *[]){ "models", NULL }, yajl_t_object))
+		g_timeout_add((guint)(b.tick * 1000), on_tick, &b);
+	g_unix_fd_add(0, G_IO_IN | G_IO_HUP, on_stdin, &b);
+	g_unix_signal_add(SIGTERM, on_signal, &b);
+	g_unix_signal_add(SIGINT, on_signal, &b);
+	g_main_loop_run(b.loop);
+out:
+	g_hash_table_destroy(b.sims);
+	g_main_loop_unref(b.loop);
+	g_string_free(b.input, TRUE);
+	yajl_tree_free(b.scenario);
+	return b.exit_code;
 }
