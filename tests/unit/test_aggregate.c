@@ -302,7 +302,7 @@ static void test_dvcc_user_limit(void **state)
 		engine_set_dvcc(f->e, cases[i].dvcc);
 		engine_set_user_ccl(f->e, cases[i].user);
 		engine_flush(f->e);
-		print_message("case %zu: %s dvcc=%d user=%g\n", i, cases[i].config, cases[i].dvcc,
+		print_message("# case %zu: %s dvcc=%d user=%g\n", i, cases[i].config, cases[i].dvcc,
 			      cases[i].user);
 		expect_number(f, "/Info/MaxChargeCurrent", cases[i].ccl);
 		fixture_free(f);

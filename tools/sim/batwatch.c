@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * batwatch: every battery service on the bus side by side, the aggregate
+ * last, refreshed every second.  It follows the services with the same
+ * Monitor the daemon uses and keeps their values in a small table.
+ */
+#include <glib-unix.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dbus_glib.h"
+#include "monitor.h"
+
+#define COLUMN 18
+
+typedef struct {
+	const char *label;
+	const char *path;
+	Unit unit;
+} Row;
+
+static const Row rows[] = {
+	{ "Name", "/CustomName", UNIT_NONE },
+	{ "Voltage", "/Dc/0/Voltage", UNIT_VOLT },
+	{ "Current", "/Dc/0/Current", UNIT_AMP },
+	{ "Power", "/Dc/0/Power", UNIT_WATT },
+	{ "SoC", "/Soc", UNIT_PERCENT },
+	{ "Temperature", "/Dc/0/Temperature", UNIT_NONE },
+	{ "Installed cap.", "/InstalledCapacity", UNIT_AH },
+	{ "CCL", "/Info/MaxChargeCurrent", UNIT_AMP },
+	{ "DCL", "/Info/MaxDischargeCurrent", UNIT_AMP },
+	{ "CVL", "/Info/MaxChargeVoltage", UNIT_VOLT },
+	{ "Charge mode", "/Info/ChargeMode", UNIT_NONE },
+	{ "Allow charge", "/Io/AllowToCharge", UNIT_NONE },
+	{ "Allow discharge", "/Io/AllowToDischarge", UNIT_NONE },
+	{ "Min cell", "/System/MinCellVoltage", UNIT_VOLT },
+	{ "Max cell", "/System/MaxCellVoltage", UNIT_VOLT },
+	{ "Min cell id", "/System/MinVoltageCellId", UNIT_NONE },
+	{ "Batteries", "/System/NrOfBatteries", UNIT_NONE },
+	{ "IR (ohm)", "/System/InternalResistances", UNIT_NONE },
+	{ "Low V alarm", "/Alarms/LowVoltage", UNIT_NONE },
+};
+
+typedef struct {
+	GMainLoop *loop;
+	GHashTable *services; /* name -> GHashTable path -> Value * */
+	const char *aggregate;
+	gboolean once;
+	gboolean tty;
+} Watch;
+
+static void value_free_ptr(gpointer p)
+{
+	value_clear(p);
+	g_free(p);
+}
+
+static MonitorInterest want(void *ud, const char *service, const char *const **paths)
+{
+	return g_str_has_prefix(service, "com.victronenergy.battery.") ? MONITOR_ALL
+								       : MONITOR_IGNORE;
+}
+
+static void store(Watch *w, const char *service, const MonitorItem *items, size_t n)
+{
+	GHashTable *values = g_hash_table_lookup(w->services, service);
+
+	if (!values) {
+		values = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, value_free_ptr);
+		g_hash_table_insert(w->services, g_strdup(service), values);
+	}
+	for (size_t i = 0; i < n; i++) {
+		Value *v = g_new0(Value, 1);
+
+		value_copy(v, &items[i].value);
+		g_hash_table_replace(values, g_strdup(items[i].path), v);
+	}
+}
+
+static void on_added(void *ud, const char *service, const MonitorItem *items, size_t n)
+{
+	store(ud, service, items, n);
+}
+
+static void on_changed(void *ud, const char *service, const MonitorItem *items, size_t n)
+{
+	store(ud, service, items, n);
+}
+
+static void on_removed(void *ud, const char *service)
+{
+	g_hash_table_remove(((Watch *)ud)->services, service);
+}
+
+static gint members_first(gconstpointer a, gconstpointer b, gpointer ud)
+{
+	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+	const char *agg = ud;
+
+	if (strcmp(x, agg) == 0 || strcmp(y, agg) == 0)
+		return (strcmp(x, agg) == 0) - (strcmp(y, agg) == 0);
+	return strcmp(x, y);
+}
+
+static void cell(GString *s, const char *text)
+{
+	g_string_append_printf(s, "%-*.*s", COLUMN, COLUMN - 1, text);
+}
+
+static gboolean draw(gpointer data)
+{
+	Watch *w = data;
+	g_autoptr(GPtrArray) names = g_ptr_array_new();
+	g_autoptr(GString) s = g_string_new(w->tty ? "\033[H\033[2J" : "");
+
+	GHashTableIter it;
+	gpointer key;
+
+	g_hash_table_iter_init(&it, w->services);
+	while (g_hash_table_iter_next(&it, &key, NULL))
+		g_ptr_array_add(names, key);
+	g_ptr_array_sort_with_data(names, members_first, (gpointer)w->aggregate);
+	cell(s, "");
+	for (guint i = 0; i < names->len; i++) {
+		const char *name = names->pdata[i];
+
+		cell(s, g_str_has_prefix(name, "com.victronenergy.battery.")
+				? name + strlen("com.victronenergy.battery.")
+				: name);
+	}
+	g_string_append_c(s, '\n');
+	for (size_t r = 0; r < G_N_ELEMENTS(rows); r++) {
+		cell(s, rows[r].label);
+		for (guint i = 0; i < names->len; i++) {
+			GHashTable *values = g_hash_table_lookup(w->services, names->pdata[i]);
+			const Value *v = g_hash_table_lookup(values, rows[r].path);
+			g_autofree char *text = v ? value_format(v, rows[r].unit) : g_strdup("");
+
+			cell(s, text);
+		}
+		g_string_append_c(s, '\n');
+	}
+	if (!g_hash_table_contains(w->services, w->aggregate))
+		g_string_append_printf(s, "\n(waiting for %s)\n", w->aggregate);
+	fputs(s->str, stdout);
+	fflush(stdout);
+	if (w->once) {
+		g_main_loop_quit(w->loop);
+		return G_SOURCE_REMOVE;
+	}
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean on_signal(gpointer data)
+{
+	g_main_loop_quit(((Watch *)data)->loop);
+	return G_SOURCE_REMOVE;
+}
+
+int main(int argc, char **argv)
+{
+	gboolean once = FALSE;
+	double interval = 1.0;
+	const GOptionEntry entries[] = {
+		{ "once", '1', 0, G_OPTION_ARG_NONE, &once, "Print one table after INTERVAL, then exit",
+		  NULL },
+		{ "interval", 'i', 0, G_OPTION_ARG_DOUBLE, &interval, "Seconds between tables (1)",
+		  "SEC" },
+		{ NULL },
+	};
+	static const MonitorCallbacks callbacks = {
+		.want = want, .added = on_added, .changed = on_changed, .removed = on_removed,
+	};
+	g_autoptr(GOptionContext) ctx = g_option_context_new("[AGGREGATE_SERVICE]");
+	g_autoptr(GError) error = NULL;
+	Watch w = { 0 };
+	DBusConnection *conn;
+	Monitor *mon;
+
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	if (!g_option_context_parse(ctx, &argc, &argv, &error) || argc > 2 || interval <= 0) {
+		fprintf(stderr, "batwatch: %s\n", error ? error->message : "bad arguments");
+		return 2;
+	}
+	w.aggregate = argc == 2 ? argv[1] : "com.victronenergy.battery.aggregator";
+	w.once = once;
+	w.tty = isatty(1) && !once;
+	conn = dbus_glib_open(&error);
+	if (!conn) {
+		fprintf(stderr, "batwatch: %s\n", error->message);
+		return 1;
+	}
+	w.loop = g_main_loop_new(NULL, FALSE);
+	w.services = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					   (GDestroyNotify)g_hash_table_unref);
+	mon = monitor_new(conn, &callbacks, &w);
+	monitor_start(mon);
+	g_timeout_add((guint)(interval * 1000), draw, &w);
+	g_unix_signal_add(SIGINT, on_signal, &w);
+	g_unix_signal_add(SIGTERM, on_signal, &w);
+	g_main_loop_run(w.loop);
+	monitor_free(mon);
+	g_hash_table_destroy(w.services);
+	g_main_loop_unref(w.loop);
+	dbus_glib_close(conn);
+	return 0;
+}
