@@ -12,7 +12,7 @@
 #include "dbus_glib.h"
 #include "monitor.h"
 
-#define COLUMN 18
+#define COLUMN 22
 
 typedef struct {
 	const char *label;
