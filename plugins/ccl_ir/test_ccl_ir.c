@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: MIT */
+/* The internal-resistance estimator and the "ir" ratio (SPEC.md 5.4). */
+#include "plugin_test.h"
+
+static const BataggRatioMethod *ir(void)
+{
+	return ratio_method("ir");
+}
+
+static void *make(const char *max_error, const char *min_change)
+{
+	BataggOption opts[] = { { "maxPercentageError", max_error },
+				{ "minVoltageChange", min_change } };
+	char err[128];
+	void *st = ir()->create(&test_host, opts, 2, err, sizeof(err));
+
+	assert_non_null(st);
+	return st;
+}
+
+/* Deterministic noise in [-1, 1]. */
+static double noise(unsigned *seed)
+{
+	*seed = *seed * 1103515245u + 12345u;
+	return ((*seed >> 8) / (double)(1u << 24)) * 2 - 1;
+}
+
+/* Feeds n samples of V = emf + r * I (+ noise), I sweeping -50..50 A;
+ * returns the OR of the returned bits. */
+static int feed(void *st, BataggMemberId id, double emf, double r, double amplitude, int n,
+		unsigned seed)
+{
+	int bits = 0;
+
+	for (int k = 0; k < n; k++) {
+		double i = 50 * sin(k * 0.7);
+		double v = emf + r * i + amplitude * noise(&seed);
+
+		bits |= ir()->sample(st, id, v, i);
+	}
+	return bits;
+}
+
+static BataggMemberDiag diag(void *st, BataggMemberId id)
+{
+	BataggMemberDiag d;
+
+	assert_int_equal(ir()->diagnose(st, id, &d), 0);
+	return d;
+}
+
+static void test_recovers_a_known_resistance(void **state)
+{
+	static const struct {
+		double r, noise;
+	} cases[] = { { 0.010, 0 }, { 0.010, 0.002 }, { 0.004, 0.001 }, { 0.025, 0.003 } };
+
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		/* Every sample kept, so the window is known: the last ten. */
+		void *st = make("0.1", "0");
+		BataggMemberDiag d;
+		int bits;
+
+		ir()->member_added(st, 1);
+		bits = feed(st, 1, 52.0, cases[c].r, cases[c].noise, 40, 7);
+		d = diag(st, 1);
+		print_message("# R %g noise %g: fitted %g\n", cases[c].r, cases[c].noise,
+			      d.resistance.value);
+		assert_true(bits & BATAGG_ESTIMATE_CHANGED);
+		assert_true(d.resistance.valid);
+		assert_true(fabs(d.resistance.value - cases[c].r) < 0.1 * cases[c].r);
+		/* SPEC 5.4: EMF = mean_V + mean_I * R over the window (the last
+		 * ten samples: k = 30..39). */
+		{
+			double mv = 0, mi = 0;
+			unsigned seed = 7;
+
+			for (int k = 0; k < 40; k++) {
+				double i = 50 * sin(k * 0.7);
+				double v = 52.0 + cases[c].r * i + cases[c].noise * noise(&seed);
+
+				if (k >= 30) {
+					mv += v / 10;
+					mi += i / 10;
+				}
+			}
+			assert_true(fabs(d.emf.value - (mv + mi * d.resistance.value)) < 1e-9);
+		}
+		ir()->destroy(st);
+	}
+}
+
+static void test_rejects_a_bad_fit(void **state)
+{
+	void *st = make("0.1", "0.02");
+
+	ir()->member_added(st, 1);
+	/* Noise far larger than r * I: the error is no small part of R. */
+	feed(st, 1, 52.0, 0.001, 0.5, 60, 3);
+	assert_false(diag(st, 1).resistance.valid);
+	ir()->destroy(st);
+}
+
+static void test_needs_eleven_distinct_samples(void **state)
+{
+	void *st = make("0.1", "0.02");
+
+	ir()->member_added(st, 1);
+	/* Ten kept samples: no fit yet. */
+	feed(st, 1, 52.0, 0.01, 0, 10, 1);
+	assert_false(diag(st, 1).resistance.valid);
+	/* Voltage steps below minVoltageChange are not kept. */
+	for (int k = 0; k < 20; k++)
+		ir()->sample(st, 1, 52.0 + 0.01 * sin(9 * 0.7) + 0.001 * k, 0);
+	assert_false(diag(st, 1).resistance.valid);
+	/* Nor are zero or negative voltages. */
+	assert_int_equal(ir()->sample(st, 1, 0, 10), 0);
+	feed(st, 1, 52.0, 0.01, 0, 3, 1);
+	assert_true(diag(st, 1).resistance.valid);
+	ir()->destroy(st);
+}
+
+static void test_over_current_correction(void **state)
+{
+	void *st = make("0.1", "0.02");
+	BataggMemberDiag d;
+	double r;
+	int bits;
+
+	ir()->member_added(st, 1);
+	/* No estimate yet: nothing to correct. */
+	assert_int_equal(ir()->current(st, 1, 150, NUM(100), NUM(100)), 0);
+	feed(st, 1, 52.0, 0.01, 0, 30, 1);
+	r = diag(st, 1).resistance.value;
+	/* 150 A against a 100 A CCL: the resistance shrinks by 100/150. */
+	bits = ir()->current(st, 1, 150, NUM(100), NUM(300));
+	assert_true(bits & BATAGG_RECOMPUTE_CCL);
+	assert_false(bits & BATAGG_RECOMPUTE_DCL);
+	d = diag(st, 1);
+	assert_true(fabs(d.correction.value - 100.0 / 150) < 1e-12);
+	assert_true(fabs(d.resistance.value - r * 100 / 150) < 1e-12);
+	/* Discharging within the DCL: nothing. */
+	assert_int_equal(ir()->current(st, 1, -200, NUM(100), NUM(300)), 0);
+	bits = ir()->current(st, 1, -600, NUM(100), NUM(300));
+	assert_true(bits & BATAGG_RECOMPUTE_DCL);
+	assert_true(fabs(diag(st, 1).correction.value - (100.0 / 150) * 0.5) < 1e-12);
+	/* A new accepted fit brings the factor back to 1. */
+	feed(st, 1, 52.1, 0.012, 0, 12, 9);
+	assert_true(fabs(diag(st, 1).correction.value - 1) < 1e-12);
+	/* So does a reconnect. */
+	ir()->current(st, 1, 150, NUM(100), NUM(300));
+	ir()->member_added(st, 1);
+	assert_true(fabs(diag(st, 1).correction.value - 1) < 1e-12);
+	ir()->destroy(st);
+}
+
+static void test_ratios_follow_resistance(void **state)
+{
+	void *st = make("0.1", "0.02");
+	BataggMemberId ids[] = { 1, 2, 3 };
+	BataggNum caps[3] = { NONE, NONE, NONE };
+	BataggRatioInput in = { .n = 2, .ids = ids, .capacity = caps };
+	BataggNum out[3];
+	double r1, r2;
+
+	for (BataggMemberId id = 1; id <= 3; id++)
+		ir()->member_added(st, id);
+	feed(st, 1, 52.0, 0.01, 0, 20, 1);
+	feed(st, 2, 52.0, 0.02, 0, 20, 2);
+	r1 = diag(st, 1).resistance.value;
+	r2 = diag(st, 2).resistance.value;
+	ir()->ratios(st, &in, out);
+	/* r_i = R_i / R_total, 1/R_total = sum of 1/R_j. */
+	expect_num("r1", out[0], NUM(r1 * (1 / r1 + 1 / r2)));
+	expect_num("r2", out[1], NUM(r2 * (1 / r1 + 1 / r2)));
+	/* One connected member without an estimate: the total is unknown. */
+	in.n = 3;
+	ir()->ratios(st, &in, out);
+	for (int i = 0; i < 3; i++)
+		expect_num("unknown", out[i], NONE);
+	ir()->member_removed(st, 3);
+	assert_int_equal(ir()->diagnose(st, 3, &(BataggMemberDiag){ 0 }), -1);
+	ir()->destroy(st);
+}
+
+static void test_bad_options(void **state)
+{
+	BataggOption bad[] = { { "maxPercentageError", "lots" } };
+	char err[128] = "";
+
+	assert_null(ir()->create(&test_host, bad, 1, err, sizeof(err)));
+	assert_true(strstr(err, "maxPercentageError") != NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_recovers_a_known_resistance),
+		cmocka_unit_test(test_rejects_a_bad_fit),
+		cmocka_unit_test(test_needs_eleven_distinct_samples),
+		cmocka_unit_test(test_over_current_correction),
+		cmocka_unit_test(test_ratios_follow_resistance),
+		cmocka_unit_test(test_bad_options),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
