@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Strategies chosen in config.json change what the real daemon publishes
+ * (SPEC.md 5.4-5.7, 7); a third-party plugin is loaded by name; bad plugins
+ * and unknown names give their clear errors.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "harness.h"
+
+#define AGG "com.victronenergy.battery.aggregator"
+#define S1 "com.victronenergy.battery.ttyS1"
+#define S2 "com.victronenergy.battery.ttyS2"
+#define WAIT_MS 10000
+
+static const char scenario[] =
+	"{\"dvcc\": 1, \"userMaxChargeCurrent\": 80, \"batteries\": {"
+	" \"" S1 "\": {\"/Dc/0/Voltage\": 53.1, \"/InstalledCapacity\": 280.0,"
+	"  \"/Info/MaxChargeCurrent\": 100.0, \"/Info/MaxDischargeCurrent\": 150.0,"
+	"  \"/Info/MaxChargeVoltage\": 55.2, \"/Balancing\": 0},"
+	" \"" S2 "\": {\"/Dc/0/Voltage\": 53.3, \"/InstalledCapacity\": 100.0,"
+	"  \"/Info/MaxChargeCurrent\": 50.0, \"/Info/MaxDischargeCurrent\": 100.0,"
+	"  \"/Info/MaxChargeVoltage\": 55.0, \"/Balancing\": 0}}}";
+
+/* Runs batagg with config on a bus with the two batteries above; extra is
+ * one more argument (or NULL). */
+static Harness *run(const char *config, const char *extra, int *sim)
+{
+	Harness *h = harness_new();
+	const char *scen = harness_write_file(h, "scenario.json", scenario);
+	const char *cfg = harness_write_file(h, "config.json", config);
+	char *sim_argv[] = { (char *)g_getenv("BATSIM"), (char *)scen, NULL };
+	char *agg_argv[] = { (char *)g_getenv("BATAGG"), (char *)"--config", (char *)cfg,
+			     (char *)extra, NULL };
+
+	harness_spawn(h, sim_argv, sim);
+	assert_true(harness_wait_name(h, S1, WAIT_MS));
+	harness_spawn(h, agg_argv, NULL);
+	assert_true(harness_wait_name(h, AGG, WAIT_MS));
+	return h;
+}
+
+static void expect(Harness *h, const char *path, double x)
+{
+	if (!harness_wait_number(h, AGG, path, x, WAIT_MS))
+		fail_msg("%s never became %.12g", path, x);
+}
+
+static void test_ratio_methods_and_ccl_modes(void **state)
+{
+	static const struct {
+		const char *config;
+		double ccl, dcl;
+	} cases[] = {
+		/* No IR estimate yet: ir falls back to capacity. */
+		{ "{}", 80, 150.0 * 380 / 280 },
+		{ "{\"currentRatioMethod\": \"capacity\"}", 80, 150.0 * 380 / 280 },
+		{ "{\"currentRatioMethod\": \"count\"}", 80, 200 },
+		{ "{\"cclMode\": \"battery\"}", 100.0 * 380 / 280, 150.0 * 380 / 280 },
+		{ "{\"cclMode\": \"dvcc\"}", 80, 150.0 * 380 / 280 },
+		{ "{\"currentRatioMethod\": \"count\", \"cclMode\": \"battery\"}", 100, 200 },
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		Harness *h = run(cases[i].config, NULL, NULL);
+
+		print_message("# %s\n", cases[i].config);
+		expect(h, "/Info/MaxChargeCurrent", cases[i].ccl);
+		expect(h, "/Info/MaxDischargeCurrent", cases[i].dcl);
+		harness_free(h);
+	}
+}
+
+static void test_cvl_modes(void **state)
+{
+	static const struct {
+		const char *config;
+		double idle, balancing;
+	} cases[] = {
+		{ "{}", 55.0, 55.2 },
+		{ "{\"cvlMode\": \"min_when_balancing\"}", 55.0, 55.0 },
+		{ "{\"cvlMode\": \"max_always\"}", 55.2, 55.2 },
+		{ "{\"cvlMode\": \"dvcc\"}", 0, 0 },
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		int sim;
+		Harness *h = run(cases[i].config, NULL, &sim);
+
+		print_message("# %s\n", cases[i].config);
+		expect(h, "/Info/MaxChargeVoltage", cases[i].idle);
+		harness_send(sim, "set " S2 " /Balancing 1");
+		expect(h, "/Balancing", 1);
+		expect(h, "/Info/MaxChargeVoltage", cases[i].balancing);
+		harness_free(h);
+	}
+}
+
+static char *example_dir(void)
+{
+	const char *dir = g_getenv("BATAGG_EXAMPLE_PLUGIN_DIR");
+
+	assert_non_null(dir);
+	return g_strdup_printf("--plugin-dir=%s", dir);
+}
+
+static void test_example_plugin_by_name(void **state)
+{
+	g_autofree char *flag = example_dir();
+	int sim;
+	Harness *h = run("{\"cvlMode\": \"fixed\"}", flag, &sim);
+
+	expect(h, "/Info/MaxChargeVoltage", 54.0);
+	harness_send(sim, "settings /Settings/SystemSetup/MaxChargeVoltage 53.5");
+	expect(h, "/Info/MaxChargeVoltage", 53.5);
+	harness_free(h);
+}
+
+/* Runs batagg to completion and returns its exit status and stderr. */
+static int run_to_exit(char **argv, char **err)
+{
+	int status = -1;
+	GError *error = NULL;
+
+	if (!g_spawn_sync(NULL, argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, err, &status,
+			  &error))
+		fail_msg("%s", error->message);
+	return status;
+}
+
+static void test_refusals(void **state)
+{
+	g_autofree char *dir = g_dir_make_tmp("batagg-plugins-XXXXXX", NULL);
+	g_autofree char *cfg = g_build_filename(dir, "config.json", NULL);
+	g_autofree char *flag = g_strdup_printf("--plugin-dir=%s", dir);
+	g_autofree char *bad = g_build_filename(dir, "broken.so", NULL);
+	char *argv[] = { (char *)g_getenv("BATAGG"), (char *)"--check-config", flag, cfg, NULL };
+	g_autofree char *err1 = NULL, *err2 = NULL, *err3 = NULL;
+	int status;
+
+	g_chmod(dir, 0755);
+	/* An unknown strategy lists the known ones. */
+	assert_true(g_file_set_contents(cfg, "{\"cvlMode\": \"fixed\"}", -1, NULL));
+	status = run_to_exit(argv, &err1);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) != 0);
+	assert_non_null(strstr(err1, "unknown CVL mode 'fixed'; known: dvcc, max_always"));
+	/* A file that is no plugin is refused with its path; the rest works. */
+	assert_true(g_file_set_contents(bad, "garbage", -1, NULL));
+	g_chmod(bad, 0755);
+	assert_true(g_file_set_contents(cfg, "{}", -1, NULL));
+	status = run_to_exit(argv, &err2);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_non_null(strstr(err2, "plugin refused: "));
+	assert_non_null(strstr(err2, bad));
+	/* A directory others can write is refused as a whole. */
+	g_chmod(dir, 0777);
+	status = run_to_exit(argv, &err3);
+	assert_non_null(strstr(err3, "writable by other users"));
+	g_chmod(dir, 0755);
+	g_unlink(bad);
+	g_unlink(cfg);
+	g_rmdir(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ratio_methods_and_ccl_modes),
+		cmocka_unit_test(test_cvl_modes),
+		cmocka_unit_test(test_example_plugin_by_name),
+		cmocka_unit_test(test_refusals),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
