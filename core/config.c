@@ -890,7 +890,7 @@ char *config_summary(const Config *cfg)
 	g_string_append_printf(s, "%-22s%d checks\n", "startup battery wait:",
 			       cfg->startup_battery_wait);
 	g_string_append_printf(s, "%-22s%s\n", "log level:", cfg->log_level);
-	g_string_append_printf(s, "%-22s%s\n", "plugin directory:",
-			       cfg->plugin_directory ? cfg->plugin_directory : "(built-in only)");
+	if (cfg->plugin_directory)
+		g_string_append_printf(s, "%-22s%s\n", "plugin directory:", cfg->plugin_directory);
 	return g_string_free(s, FALSE);
 }

@@ -68,32 +68,45 @@ static gboolean load_dir(Registry *reg, const char *dir, gboolean quiet)
 	return n >= 0;
 }
 
-static Registry *load_plugins(const Config *cfg)
+/* The built-in plugins first; then --plugin-dir, or else the config's
+ * pluginDirectory.  A name already taken is refused, so a third party
+ * cannot replace a built-in strategy. */
+static Registry *load_plugins(const Config *cfg, GString *loaded)
 {
 	Registry *reg = registry_new();
 	g_autofree char *builtin = builtin_plugin_dir();
 	const char *extra = plugin_dir ? plugin_dir : cfg->plugin_directory;
 
 	load_dir(reg, builtin, FALSE);
-	if (extra)
+	if (loaded)
+		g_string_append_printf(loaded, "%-22s%s\n", "plugins from:", builtin);
+	if (extra) {
 		load_dir(reg, extra, FALSE);
+		if (loaded)
+			g_string_append_printf(loaded, "%-22s%s\n", "", extra);
+	}
 	return reg;
 }
 
 static int run_check(Config *cfg)
 {
 	g_autoptr(GError) error = NULL;
-	Registry *reg = load_plugins(cfg);
-	Strategies *st = strategies_new(cfg, reg, &error);
+	g_autoptr(GString) loaded = g_string_new(NULL);
+	Registry *reg;
+	Strategies *st;
 	g_autofree char *summary = NULL;
 	int rc = 0;
 
+	/* Problems only: the summary says the rest. */
+	log_set_level("WARNING");
+	reg = load_plugins(cfg, loaded);
+	st = strategies_new(cfg, reg, &error);
 	if (!st) {
 		fprintf(stderr, "%s: %s\n", config_path, error->message);
 		rc = 1;
 	} else {
 		summary = config_summary(cfg);
-		printf("OK\n%s", summary);
+		printf("OK\n%s%s", summary, loaded->str);
 	}
 	strategies_free(st);
 	registry_free(reg);
@@ -142,7 +155,7 @@ int main(int argc, char **argv)
 
 	log_set_level(cfg->log_level);
 	g_info("batagg %s starting with config %s", BATAGG_VERSION, config_path);
-	d = daemon_new(cfg, load_plugins(cfg), argv[0], &error);
+	d = daemon_new(cfg, load_plugins(cfg, NULL), argv[0], &error);
 	if (!d) {
 		g_critical("refusing to start: %s", error->message);
 		return 1;

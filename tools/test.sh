@@ -18,6 +18,21 @@ ninja -C build-asan
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	meson test -C build-asan --print-errorlogs
 
+echo "== the example plugin, built out of tree from the installed SDK only"
+stage=$(mktemp -d)
+DESTDIR="$stage" meson install -C build-ci --quiet
+pc=$(dirname "$(find "$stage" -name batagg.pc | head -n 1)")
+make -s -C examples/plugin-cvl-fixed clean
+PKG_CONFIG_PATH="$pc" PKG_CONFIG_SYSROOT_DIR="$stage" make -s -C examples/plugin-cvl-fixed
+plugins=$(mktemp -d)
+chmod 755 "$plugins"
+cp examples/plugin-cvl-fixed/cvl_fixed.so "$plugins/"
+echo '{"cvlMode": "fixed"}' > "$plugins/config.json"
+build-ci/batagg --check-config --plugin-dir "$plugins" "$plugins/config.json" | grep -q "CVL mode: *fixed"
+make -s -C examples/plugin-cvl-fixed clean
+rm -rf "$stage" "$plugins"
+echo "example plugin: built and loaded"
+
 acc="$top/../shared/acceptance"
 if [ -x "$acc/run.sh" ]; then
 	echo "== acceptance check"
