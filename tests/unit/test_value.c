@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Values: GetText formats (SPEC.md 5.1) and decoding whatever a publisher
+ * sends (VICTRON-DBUS.md "Values"), through real D-Bus messages.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <glib.h>
+#include <string.h>
+
+#include "dbus_value.h"
+
+static void test_texts(void **state)
+{
+	static const struct {
+		Value v;
+		Unit unit;
+		const char *text;
+	} cases[] = {
+		{ { VALUE_DOUBLE, { .d = 53.2 } }, UNIT_VOLT, "53.200V" },
+		{ { VALUE_DOUBLE, { .d = -7.5 } }, UNIT_AMP, "-7.500A" },
+		{ { VALUE_DOUBLE, { .d = 797.5 } }, UNIT_WATT, "797.50W" },
+		{ { VALUE_INT, { .i = 280 } }, UNIT_AH, "280.000Ah" },
+		{ { VALUE_DOUBLE, { .d = 75 } }, UNIT_PERCENT, "75.00%" },
+		{ { VALUE_DOUBLE, { .d = 0.1 } }, UNIT_NONE, "0.1" },
+		{ { VALUE_DOUBLE, { .d = 135.71428571428572 } }, UNIT_NONE, "135.71428571428572" },
+		{ { VALUE_INT, { .i = 1024 } }, UNIT_NONE, "1024" },
+		{ { VALUE_INVALID, { .i = 0 } }, UNIT_VOLT, "---" },
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *text = value_format(&cases[i].v, cases[i].unit);
+
+		assert_string_equal(text, cases[i].text);
+	}
+}
+
+/* Builds a message holding one variant of the given type and reads it. */
+static Value decode(int type, const void *basic)
+{
+	DBusMessage *m = dbus_message_new_signal("/", "x.y", "z");
+	DBusMessageIter it, var;
+	char sig[2] = { (char)type, 0 };
+	Value v = VALUE_INIT;
+
+	dbus_message_iter_init_append(m, &it);
+	dbus_message_iter_open_container(&it, DBUS_TYPE_VARIANT, sig, &var);
+	dbus_message_iter_append_basic(&var, type, basic);
+	dbus_message_iter_close_container(&it, &var);
+	dbus_message_iter_init(m, &it);
+	dbus_value_read(&it, &v);
+	dbus_message_unref(m);
+	return v;
+}
+
+static void test_every_numeric_type_is_a_number(void **state)
+{
+	unsigned char byte = 7;
+	dbus_bool_t yes = TRUE;
+	dbus_int16_t i16 = -3;
+	dbus_uint16_t u16 = 3;
+	dbus_int32_t i32 = -100000;
+	dbus_uint32_t u32 = 4000000000u;
+	dbus_int64_t i64 = -5000000000;
+	dbus_uint64_t u64 = 18000000000000000000ull;
+	double d = 53.25;
+	const char *s = "Bulk";
+	const char *o = "/an/object";
+	Value v;
+
+	v = decode(DBUS_TYPE_BYTE, &byte);
+	assert_true(v.type == VALUE_INT && v.u.i == 7);
+	v = decode(DBUS_TYPE_BOOLEAN, &yes);
+	assert_true(v.type == VALUE_INT && v.u.i == 1);
+	v = decode(DBUS_TYPE_INT16, &i16);
+	assert_true(v.type == VALUE_INT && v.u.i == -3);
+	v = decode(DBUS_TYPE_UINT16, &u16);
+	assert_true(v.type == VALUE_INT && v.u.i == 3);
+	v = decode(DBUS_TYPE_INT32, &i32);
+	assert_true(v.type == VALUE_INT && v.u.i == -100000);
+	v = decode(DBUS_TYPE_UINT32, &u32);
+	assert_true(v.type == VALUE_INT && v.u.i == 4000000000);
+	v = decode(DBUS_TYPE_INT64, &i64);
+	assert_true(v.type == VALUE_INT && v.u.i == -5000000000);
+	v = decode(DBUS_TYPE_UINT64, &u64);
+	assert_int_equal(v.type, VALUE_DOUBLE);
+	v = decode(DBUS_TYPE_DOUBLE, &d);
+	assert_true(v.type == VALUE_DOUBLE && v.u.d == 53.25);
+	v = decode(DBUS_TYPE_STRING, &s);
+	assert_true(v.type == VALUE_TEXT && strcmp(v.u.s, "Bulk") == 0);
+	value_clear(&v);
+	v = decode(DBUS_TYPE_OBJECT_PATH, &o);
+	assert_int_equal(v.type, VALUE_INVALID);
+}
+
+/* Containers are no battery value: invalid, never a crash. */
+static void test_wrong_types_are_invalid(void **state)
+{
+	static const char *const sigs[] = { "ai", "ad", "as", "a{sv}", "(id)", "v" };
+
+	for (size_t k = 0; k < G_N_ELEMENTS(sigs); k++) {
+		for (int filled = 0; filled < 2; filled++) {
+			DBusMessage *m = dbus_message_new_signal("/", "x.y", "z");
+			DBusMessageIter it, var, inner, deeper;
+			dbus_int32_t one = 1;
+			double d = 2;
+			const char *s = "s";
+			Value v = value_int(99);
+
+			dbus_message_iter_init_append(m, &it);
+			dbus_message_iter_open_container(&it, DBUS_TYPE_VARIANT, sigs[k], &var);
+			switch (sigs[k][0]) {
+			case 'a':
+				dbus_message_iter_open_container(&var, DBUS_TYPE_ARRAY, sigs[k] + 1,
+								 &inner);
+				if (filled && sigs[k][1] == 'i')
+					dbus_message_iter_append_basic(&inner, DBUS_TYPE_INT32, &one);
+				if (filled && sigs[k][1] == 'd')
+					dbus_message_iter_append_basic(&inner, DBUS_TYPE_DOUBLE, &d);
+				if (filled && sigs[k][1] == 's')
+					dbus_message_iter_append_basic(&inner, DBUS_TYPE_STRING, &s);
+				dbus_message_iter_close_container(&var, &inner);
+				break;
+			case '(':
+				dbus_message_iter_open_container(&var, DBUS_TYPE_STRUCT, NULL, &inner);
+				dbus_message_iter_append_basic(&inner, DBUS_TYPE_INT32, &one);
+				dbus_message_iter_append_basic(&inner, DBUS_TYPE_DOUBLE, &d);
+				dbus_message_iter_close_container(&var, &inner);
+				break;
+			default:
+				/* A variant in a variant in a variant holding an array. */
+				dbus_message_iter_open_container(&var, DBUS_TYPE_VARIANT, "v", &inner);
+				dbus_message_iter_open_container(&inner, DBUS_TYPE_VARIANT, "ai",
+								 &deeper);
+				{
+					DBusMessageIter arr;
+
+					dbus_message_iter_open_container(&deeper, DBUS_TYPE_ARRAY, "i",
+									 &arr);
+					dbus_message_iter_close_container(&deeper, &arr);
+				}
+				dbus_message_iter_close_container(&inner, &deeper);
+				dbus_message_iter_close_container(&var, &inner);
+				break;
+			}
+			dbus_message_iter_close_container(&it, &var);
+			dbus_message_iter_init(m, &it);
+			dbus_value_read(&it, &v);
+			assert_int_equal(v.type, VALUE_INVALID);
+			dbus_message_unref(m);
+		}
+	}
+}
+
+static void test_round_trip(void **state)
+{
+	const Value values[] = { value_int(1), value_int(-4000000000), value_double(53.1),
+				 VALUE_INIT };
+
+	for (size_t i = 0; i < G_N_ELEMENTS(values); i++) {
+		DBusMessage *m = dbus_message_new_signal("/", "x.y", "z");
+		DBusMessageIter it;
+		Value back = VALUE_INIT;
+
+		dbus_message_iter_init_append(m, &it);
+		dbus_value_append_variant(&it, &values[i]);
+		dbus_message_iter_init(m, &it);
+		dbus_value_read(&it, &back);
+		assert_true(value_equal(&back, &values[i]));
+		dbus_message_unref(m);
+	}
+}
+
+/* libdbus aborts on strings that are not UTF-8: they are repaired. */
+static void test_bad_utf8_is_repaired(void **state)
+{
+	Value bad = value_text("Rack \xff");
+	DBusMessage *m = dbus_message_new_signal("/", "x.y", "z");
+	DBusMessageIter it;
+	Value back = VALUE_INIT;
+
+	dbus_message_iter_init_append(m, &it);
+	dbus_value_append_variant(&it, &bad);
+	dbus_message_iter_init(m, &it);
+	dbus_value_read(&it, &back);
+	assert_int_equal(back.type, VALUE_TEXT);
+	assert_true(g_str_has_prefix(back.u.s, "Rack "));
+	value_clear(&back);
+	value_clear(&bad);
+	dbus_message_unref(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_texts),
+		cmocka_unit_test(test_every_numeric_type_is_a_number),
+		cmocka_unit_test(test_wrong_types_are_invalid),
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_bad_utf8_is_repaired),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
