@@ -218,9 +218,19 @@ static gboolean parse_json(Parser *p, const char *text, size_t len)
 		unsigned char *err = yajl_get_error(p->handle, 1, (const unsigned char *)text, len);
 		size_t at = yajl_get_bytes_consumed(p->handle);
 		g_autofree char *w = where(p, at);
-		g_autofree char *flat = g_strdelimit(g_strdup((char *)err), "\n", ' ');
+		/* yajl says "parse error: WHAT\n  CONTEXT\n  (right here) --^". */
+		g_auto(GStrv) lines = g_strsplit((char *)err, "\n", 3);
+		const char *what = lines[0] ? lines[0] : "";
+		g_autofree char *context = g_strdup(lines[0] && lines[1] ? lines[1] : "");
 
-		problem(p->errors, p->origin, w, "syntax error: %s", g_strstrip(flat));
+		if (g_str_has_prefix(what, "parse error: "))
+			what += strlen("parse error: ");
+		g_strstrip(context);
+		if (context[0])
+			problem(p->errors, p->origin, w, "syntax error: %s, near '%s'", what,
+				context);
+		else
+			problem(p->errors, p->origin, w, "syntax error: %s", what);
 		yajl_free_error(p->handle, err);
 	}
 	yajl_free(p->handle);

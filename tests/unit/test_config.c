@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The config parser (SPEC.md 3): defaults, every key's forms, and a corpus
+ * of good and bad files, each bad one with the message it must give.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <glib.h>
+#include <string.h>
+
+#include "config.h"
+
+static char *corpus_dir(const char *kind)
+{
+	const char *root = g_getenv("BATAGG_SOURCE_ROOT");
+
+	assert_non_null(root);
+	return g_build_filename(root, "tests", "data", "configs", kind, NULL);
+}
+
+static Config *parse(const char *json)
+{
+	GError *error = NULL;
+	Config *cfg = config_parse(json, strlen(json), "test.json", &error);
+
+	if (!cfg)
+		fail_msg("%s", error->message);
+	return cfg;
+}
+
+static void test_defaults(void **state)
+{
+	Config *cfg = parse("{}");
+
+	assert_string_equal(cfg->service_name, "com.victronenergy.battery.aggregator");
+	assert_null(cfg->excluded[0]);
+	assert_int_equal(cfg->n_primary, 0);
+	assert_false(cfg->has_capacity);
+	assert_string_equal(cfg->current_ratio_method, "ir");
+	assert_int_equal(cfg->ccl_mode, CCL_BATTERY_DVCC);
+	assert_string_equal(cfg->cvl_mode, "max_when_balancing");
+	assert_true(cfg->ir_max_percentage_error == 0.1);
+	assert_true(cfg->ir_min_voltage_change == 0.02);
+	assert_int_equal(cfg->reconnect_timeout, 0);
+	assert_int_equal(cfg->startup_battery_wait, 30);
+	assert_string_equal(cfg->log_level, "INFO");
+	assert_null(cfg->plugin_directory);
+	config_free(cfg);
+}
+
+static void test_forms(void **state)
+{
+	Config *cfg = parse(
+		"{\"primaryServices\": {\"com.victronenergy.battery.shunt\": [\"/Soc\"],"
+		" \"name:Other\": []},"
+		" \"auxiliaryServices\": [\"com.victronenergy.battery.aux\"],"
+		" \"virtualBatteries\": {\"com.victronenergy.battery.v\":"
+		"  [\"class:hooks.CustomChargingHook#2\", \"com.victronenergy.battery.bms\"]},"
+		" \"classes\": {\"hooks.CustomChargingHook#2\": {\"ccls\": {\"52.5\": 100, \"50\": 5}}},"
+		" \"capacity\": 302.5, \"cclMode\": \"dvcc\", \"mergePolicies\": {\"/Soc\": \"min\"}}");
+
+	assert_int_equal(cfg->n_primary, 2);
+	assert_string_equal(cfg->primary[0].paths[0], "/Soc");
+	assert_null(cfg->primary[0].paths[1]);
+	assert_string_equal(cfg->primary[1].name, "name:Other");
+	assert_null(cfg->primary[1].paths[0]);
+	assert_null(cfg->auxiliary[0].paths);
+	assert_int_equal(cfg->n_virtuals, 1);
+	assert_string_equal(cfg->virtuals[0].members[0].name, "class:hooks.CustomChargingHook#2");
+	assert_int_equal(cfg->n_classes, 1);
+	/* Options keep the config's order, numbers as written. */
+	assert_string_equal(cfg->classes[0].options[0].key, "ccls/52.5");
+	assert_string_equal(cfg->classes[0].options[0].value, "100");
+	assert_string_equal(cfg->classes[0].options[1].key, "ccls/50");
+	assert_true(cfg->has_capacity && cfg->capacity == 302.5);
+	assert_int_equal(cfg->ccl_mode, CCL_DVCC);
+	assert_string_equal(cfg->merge_policies[0].policy, "min");
+	config_free(cfg);
+}
+
+static void test_missing_file_means_defaults(void **state)
+{
+	GError *error = NULL;
+	Config *cfg = config_load("/nonexistent/batagg/config.json", &error);
+
+	assert_non_null(cfg);
+	config_free(cfg);
+	/* A directory is not a config: an I/O error naming it. */
+	assert_null(config_load("/", &error));
+	assert_int_equal(error->code, BATAGG_CONFIG_ERROR_IO);
+	assert_true(g_str_has_prefix(error->message, "/:"));
+	g_error_free(error);
+}
+
+static void test_good_corpus(void **state)
+{
+	g_autofree char *dir = corpus_dir("good");
+	GDir *d = g_dir_open(dir, 0, NULL);
+	const char *name;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((name = g_dir_read_name(d))) {
+		g_autofree char *path = g_build_filename(dir, name, NULL);
+		GError *error = NULL;
+		Config *cfg = config_load(path, &error);
+		g_autofree char *summary = NULL;
+
+		if (!cfg)
+			fail_msg("%s: %s", name, error->message);
+		summary = config_summary(cfg);
+		assert_non_null(strstr(summary, "service:"));
+		config_free(cfg);
+		n++;
+	}
+	g_dir_close(d);
+	print_message("# %d good configs\n", n);
+	assert_true(n >= 20);
+}
+
+static void test_bad_corpus(void **state)
+{
+	g_autofree char *dir = corpus_dir("bad");
+	GDir *d = g_dir_open(dir, 0, NULL);
+	const char *name;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((name = g_dir_read_name(d))) {
+		g_autofree char *path = NULL;
+		g_autofree char *expect_path = NULL;
+		g_autofree char *expect = NULL;
+		GError *error = NULL;
+		Config *cfg;
+
+		if (!g_str_has_suffix(name, ".json"))
+			continue;
+		path = g_build_filename(dir, name, NULL);
+		expect_path = g_strndup(path, strlen(path) - 5);
+		expect_path = g_strconcat(expect_path, ".expect", NULL);
+		assert_true(g_file_get_contents(expect_path, &expect, NULL, NULL));
+		g_strchomp(expect);
+		cfg = config_load(path, &error);
+		if (cfg)
+			fail_msg("%s was accepted", name);
+		if (!strstr(error->message, expect))
+			fail_msg("%s: message '%s' does not contain '%s'", name, error->message,
+				 expect);
+		/* Every line names the file. */
+		assert_true(g_str_has_prefix(error->message, path));
+		g_error_free(error);
+		n++;
+	}
+	g_dir_close(d);
+	print_message("# %d bad configs\n", n);
+	assert_true(n >= 20);
+}
+
+static void test_examples_parse(void **state)
+{
+	const char *root = g_getenv("BATAGG_SOURCE_ROOT");
+	g_autofree char *dir = g_build_filename(root, "config", "examples", NULL);
+	GDir *d = g_dir_open(dir, 0, NULL);
+	const char *name;
+
+	assert_non_null(d);
+	while ((name = g_dir_read_name(d))) {
+		g_autofree char *path = g_build_filename(dir, name, NULL);
+		GError *error = NULL;
+		Config *cfg = config_load(path, &error);
+
+		if (!cfg)
+			fail_msg("%s: %s", name, error->message);
+		config_free(cfg);
+	}
+	g_dir_close(d);
+}
+
+/* Every problem is reported, not just the first. */
+static void test_all_problems_reported(void **state)
+{
+	const char *json = "{\n \"capacity\": \"x\",\n \"cclMode\": \"none\",\n \"logLevel\": 3\n}";
+	GError *error = NULL;
+
+	assert_null(config_parse(json, strlen(json), "c.json", &error));
+	assert_non_null(strstr(error->message, "c.json:2:"));
+	assert_non_null(strstr(error->message, "c.json:3:"));
+	assert_non_null(strstr(error->message, "c.json:4:"));
+	g_error_free(error);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_forms),
+		cmocka_unit_test(test_missing_file_means_defaults),
+		cmocka_unit_test(test_good_corpus),
+		cmocka_unit_test(test_bad_corpus),
+		cmocka_unit_test(test_examples_parse),
+		cmocka_unit_test(test_all_problems_reported),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
