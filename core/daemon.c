@@ -276,6 +276,7 @@ typedef struct {
 	Engine *engine;
 	Settings *settings;
 	BusService *svc; /* NULL until published */
+	gboolean hold;   /* after a reload, until the members are read again */
 } Published;
 
 /* A battery service we follow: where its values go (one engine input per
@@ -293,6 +294,7 @@ typedef struct {
 
 struct Daemon {
 	Config *cfg;
+	char *config_path;
 	Registry *reg;
 	char *program;
 
@@ -307,7 +309,8 @@ struct Daemon {
 
 	guint startup_timer;
 	int startup_attempts;
-	guint signal_sources[2];
+	guint hold_timer;
+	guint signal_sources[3];
 };
 
 #define AGGREGATE(d) ((Published *)(d)->published->pdata[0])
@@ -633,7 +636,7 @@ static void on_publish(void *user_data, const char *path, const Value *v)
 {
 	Published *p = user_data;
 
-	if (p->svc)
+	if (p->svc && !p->hold)
 		bus_service_set(p->svc, path, v);
 }
 
@@ -847,19 +850,36 @@ static void build_settings_paths(Daemon *d)
 	}
 }
 
-Daemon *daemon_new(Config *cfg, Registry *reg, const char *program, GError **error)
+static const MonitorCallbacks callbacks = {
+	.want = want,
+	.added = on_added,
+	.changed = on_changed,
+	.removed = on_removed,
+};
+
+/* Everything that follows from the config but the aggregate's bus name:
+ * the virtual batteries and the monitor. */
+static gboolean build(Daemon *d, GError **error)
+{
+	for (size_t v = 0; v < d->cfg->n_virtuals; v++) {
+		if (!add_virtual(d, (int)v, error))
+			return FALSE;
+	}
+	g_free(d->settings_paths);
+	build_settings_paths(d);
+	d->monitor = monitor_new(d->conn, &callbacks, d);
+	return TRUE;
+}
+
+Daemon *daemon_new(Config *cfg, Registry *reg, const char *config_path, const char *program,
+		   GError **error)
 {
 	Daemon *d = g_new0(Daemon, 1);
-	static const MonitorCallbacks callbacks = {
-		.want = want,
-		.added = on_added,
-		.changed = on_changed,
-		.removed = on_removed,
-	};
 	Published *agg;
 
 	d->cfg = cfg;
 	d->reg = reg;
+	d->config_path = g_strdup(config_path);
 	d->program = g_strdup(program);
 	d->loop = g_main_loop_new(NULL, FALSE);
 	d->followed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, followed_free);
@@ -874,28 +894,112 @@ Daemon *daemon_new(Config *cfg, Registry *reg, const char *program, GError **err
 	if (!d->conn)
 		goto fail;
 	agg->conn = d->conn;
-	for (size_t v = 0; v < cfg->n_virtuals; v++) {
-		if (!add_virtual(d, (int)v, error))
-			goto fail;
-	}
-	build_settings_paths(d);
-	d->monitor = monitor_new(d->conn, &callbacks, d);
+	if (!build(d, error))
+		goto fail;
 	return d;
 fail:
 	daemon_free(d);
 	return NULL;
 }
 
-int daemon_run(Daemon *d)
+static void start_all(Daemon *d)
 {
-	d->signal_sources[0] = g_unix_signal_add(SIGTERM, on_signal, d);
-	d->signal_sources[1] = g_unix_signal_add(SIGINT, on_signal, d);
 	monitor_start(d->monitor);
 	/* Virtual batteries publish at once (with invalid values until their
 	 * members appear); the aggregate waits for batteries. */
 	for (guint i = 1; i < d->published->len; i++)
 		start_publishing(d->published->pdata[i]);
-	d->startup_timer = g_timeout_add_seconds(1, on_startup_check, d);
+	if (!AGGREGATE(d)->svc && !AGGREGATE(d)->settings && !d->startup_timer) {
+		d->startup_attempts = 0;
+		d->startup_timer = g_timeout_add_seconds(1, on_startup_check, d);
+	}
+}
+
+/* After a reload the members are read again; until then the aggregate keeps
+ * publishing what it had, then catches up in one step. */
+static gboolean on_hold_over(gpointer data)
+{
+	Daemon *d = data;
+	Published *agg = AGGREGATE(d);
+
+	d->hold_timer = 0;
+	agg->hold = FALSE;
+	engine_sort_members(agg->engine);
+	engine_flush(agg->engine);
+	for (int i = 0; agg->svc && i < N_PUBLISHED; i++) {
+		if (engine_publishes(agg->engine, i))
+			bus_service_set(agg->svc, engine_published_path(i),
+					engine_published(agg->engine, i));
+	}
+	g_info("reload: the aggregate follows the new config");
+	return G_SOURCE_REMOVE;
+}
+
+static void reconfigure(Daemon *d, Config *cfg, Strategies *st)
+{
+	Published *agg = AGGREGATE(d);
+	g_autoptr(GError) error = NULL;
+	gboolean renamed = strcmp(cfg->service_name, agg->name) != 0;
+
+	monitor_free(d->monitor);
+	d->monitor = NULL;
+	g_hash_table_remove_all(d->followed);
+	g_ptr_array_set_size(d->published, 1);
+	g_clear_pointer(&agg->engine, engine_free);
+	g_clear_pointer(&agg->strategies, strategies_free);
+	if (renamed) {
+		/* A new name is a new service: start it as at start-up. */
+		published_free(g_ptr_array_steal_index(d->published, 0));
+		agg = published_new(d, -1, cfg->service_name);
+		agg->conn = d->conn;
+		g_ptr_array_insert(d->published, 0, agg);
+	} else if (agg->svc) {
+		agg->hold = TRUE;
+		if (d->hold_timer)
+			g_source_remove(d->hold_timer);
+		d->hold_timer = g_timeout_add_seconds(2, on_hold_over, d);
+	}
+	agg->strategies = st;
+	agg->engine = engine_new(strategies_setup(st), on_publish, agg);
+	config_free(d->cfg);
+	d->cfg = cfg;
+	log_set_level(cfg->log_level);
+	if (!build(d, &error)) {
+		g_critical("reload: %s", error->message);
+		fail(d);
+		return;
+	}
+	start_all(d);
+}
+
+static gboolean on_reload(gpointer data)
+{
+	Daemon *d = data;
+	g_autoptr(GError) error = NULL;
+	Config *cfg = config_load(d->config_path, &error);
+	Strategies *st;
+
+	if (!cfg) {
+		g_warning("reload refused, keeping the running config:\n%s", error->message);
+		return G_SOURCE_CONTINUE;
+	}
+	st = strategies_new(cfg, d->reg, &error);
+	if (!st) {
+		g_warning("reload refused, keeping the running config: %s", error->message);
+		config_free(cfg);
+		return G_SOURCE_CONTINUE;
+	}
+	g_info("reload: applying %s", d->config_path);
+	reconfigure(d, cfg, st);
+	return G_SOURCE_CONTINUE;
+}
+
+int daemon_run(Daemon *d)
+{
+	d->signal_sources[0] = g_unix_signal_add(SIGTERM, on_signal, d);
+	d->signal_sources[1] = g_unix_signal_add(SIGINT, on_signal, d);
+	d->signal_sources[2] = g_unix_signal_add(SIGHUP, on_reload, d);
+	start_all(d);
 	g_main_loop_run(d->loop);
 	return d->exit_code;
 }
@@ -910,6 +1014,8 @@ void daemon_free(Daemon *d)
 	}
 	if (d->startup_timer)
 		g_source_remove(d->startup_timer);
+	if (d->hold_timer)
+		g_source_remove(d->hold_timer);
 	if (d->monitor)
 		monitor_free(d->monitor);
 	g_hash_table_destroy(d->followed);
@@ -919,6 +1025,7 @@ void daemon_free(Daemon *d)
 	g_main_loop_unref(d->loop);
 	g_free(d->settings_paths);
 	g_free(d->program);
+	g_free(d->config_path);
 	config_free(d->cfg);
 	registry_free(d->reg);
 	g_free(d);

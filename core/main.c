@@ -155,7 +155,7 @@ int main(int argc, char **argv)
 
 	log_set_level(cfg->log_level);
 	g_info("batagg %s starting with config %s", BATAGG_VERSION, config_path);
-	d = daemon_new(cfg, load_plugins(cfg, NULL), argv[0], &error);
+	d = daemon_new(cfg, load_plugins(cfg, NULL), config_path, argv[0], &error);
 	if (!d) {
 		g_critical("refusing to start: %s", error->message);
 		return 1;

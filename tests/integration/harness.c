@@ -30,6 +30,23 @@ struct Harness {
 	GPtrArray *files; /* paths written, owned */
 };
 
+/* Harnesses alive, so that a failed test (cmocka jumps out of it) still
+ * leaves no process behind. */
+static GPtrArray *live;
+
+static void stop(GPid pid);
+
+static void kill_leftovers(void)
+{
+	for (guint i = 0; live && i < live->len; i++) {
+		Harness *h = live->pdata[i];
+
+		for (guint k = 0; k < h->children->len; k++)
+			stop(g_array_index(h->children, GPid, k));
+		stop(h->bus_pid);
+	}
+}
+
 static void die(const char *what)
 {
 	fprintf(stderr, "harness: %s\n", what);
@@ -64,6 +81,11 @@ Harness *harness_new(void)
 	dbus_connection_set_exit_on_disconnect(h->conn, FALSE);
 	h->children = g_array_new(FALSE, FALSE, sizeof(GPid));
 	h->files = g_ptr_array_new_with_free_func(g_free);
+	if (!live) {
+		live = g_ptr_array_new();
+		atexit(kill_leftovers);
+	}
+	g_ptr_array_add(live, h);
 	h->tmpdir = g_dir_make_tmp("batagg-test-XXXXXX", NULL);
 	if (!h->tmpdir)
 		die("cannot make a temporary directory");
@@ -114,6 +136,7 @@ static void remove_tree(const char *dir)
 
 void harness_free(Harness *h)
 {
+	g_ptr_array_remove(live, h);
 	for (guint i = h->children->len; i-- > 0;)
 		stop(g_array_index(h->children, GPid, i));
 	g_array_free(h->children, TRUE);

@@ -352,6 +352,38 @@ static void test_gives_up_without_batteries(void **state)
 	bank_free(b);
 }
 
+/* SIGHUP: a valid config is applied without dropping the bus name; a bad
+ * one is refused and the running config kept. */
+static void test_reload(void **state)
+{
+	Bank *b = bank_new("{}", NULL);
+
+	expect_number(b, "/Info/MaxChargeCurrent", 100.0 * 380 / 280);
+	harness_write_file(b->h, "config.json", "{\"currentRatioMethod\": \"count\"}");
+	kill(b->agg_pid, SIGHUP);
+	expect_number(b, "/Info/MaxChargeCurrent", 100.0);
+	assert_true(harness_has_name(b->h, AGG));
+
+	harness_write_file(b->h, "config.json", "{\"currentRatioMethod\": ");
+	kill(b->agg_pid, SIGHUP);
+	g_usleep(1000 * 1000);
+	assert_true(harness_has_name(b->h, AGG));
+	expect_number(b, "/Info/MaxChargeCurrent", 100.0);
+
+	harness_write_file(b->h, "config.json",
+			   "{\"virtualBatteries\": {\"com.victronenergy.battery.v1\": [\"" S2
+			   "\"]}}");
+	kill(b->agg_pid, SIGHUP);
+	assert_true(harness_wait_name(b->h, "com.victronenergy.battery.v1", WAIT_MS));
+	/* ttyS2 now belongs to the virtual battery, which is a member. */
+	expect_text(b, "/System/Batteries",
+		    "[\"" S1 "\", \"com.victronenergy.battery.v1\"]");
+	assert_true(harness_wait_number(b->h, "com.victronenergy.battery.v1", "/Dc/0/Voltage",
+					53.3, WAIT_MS));
+	assert_true(harness_has_name(b->h, AGG));
+	bank_free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -365,6 +397,7 @@ int main(void)
 		cmocka_unit_test(test_without_localsettings),
 		cmocka_unit_test(test_sigterm_releases_the_name),
 		cmocka_unit_test(test_gives_up_without_batteries),
+		cmocka_unit_test(test_reload),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
