@@ -33,6 +33,9 @@ make -s -C examples/plugin-cvl-fixed clean
 rm -rf "$stage" "$plugins"
 echo "example plugin: built and loaded"
 
+echo "== fuzzing the config parser"
+sh tests/fuzz/run.sh "$top/build-fuzz" 60
+
 acc="$top/../shared/acceptance"
 if [ -x "$acc/run.sh" ]; then
 	echo "== acceptance check"
