@@ -24,8 +24,6 @@ struct EngineInput {
 	const BataggMergePolicy *hook; /* a hook supplies its own values */
 	void *hook_state;
 	int hook_key; /* PathId of the hook's key_path, or -1 */
-	bool voltage_changed;
-	bool current_changed;
 	Value values[N_MEMBER_PATHS];
 };
 
@@ -47,6 +45,7 @@ struct Engine {
 	uint64_t dirty;
 	bool membership_changed;
 	bool need_ccl, need_dcl, need_cvl, need_estimates;
+	int method_bits; /* BATAGG_* bits the methods asked for */
 
 	/* Merge inputs that depend on another path (cell ids on their extreme,
 	 * a weighted mean on its weight): dependents[k] are the paths to redo
@@ -301,6 +300,22 @@ void engine_reset_input(Engine *e, EngineInput *in)
 	}
 }
 
+/* Tells the estimator about a member's new voltage (with its current as it
+ * is at that moment, as values arrive in order) and the configured method
+ * about a new current; returns the BATAGG_* bits they ask for. */
+static int feed_methods(Engine *e, const EngineInput *m, int p)
+{
+	BataggNum v = num(&m->values[P_VOLTAGE]);
+	BataggNum c = num(&m->values[P_CURRENT]);
+
+	if (p == P_VOLTAGE && v.valid && c.valid && e->s.estimator && e->s.estimator->sample)
+		return e->s.estimator->sample(e->s.estimator_state, m->id, v.value, c.value);
+	if (p == P_CURRENT && c.valid && e->s.configured && e->s.configured->current)
+		return e->s.configured->current(e->s.configured_state, m->id, c.value,
+						num(&m->values[P_CCL]), num(&m->values[P_DCL]));
+	return 0;
+}
+
 void engine_input_set(Engine *e, EngineInput *in, const char *path, const Value *v)
 {
 	int p = paths_find(path);
@@ -316,8 +331,8 @@ void engine_input_set(Engine *e, EngineInput *in, const char *path, const Value 
 	if (p < N_BATTERY_PATHS)
 		e->dirty |= BIT(p);
 	e->dirty |= e->dependents[p];
-	in->voltage_changed = in->voltage_changed || p == P_VOLTAGE;
-	in->current_changed = in->current_changed || p == P_CURRENT;
+	if (p == P_VOLTAGE || p == P_CURRENT)
+		e->method_bits |= feed_methods(e, in, p);
 }
 
 const char *engine_input_service(const EngineInput *in)
@@ -653,29 +668,6 @@ static void publish_estimates(Engine *e)
 	publish_text(e, X_IR_CORRECTIONS, corr);
 }
 
-/* Feeds the estimator and the configured method with the members' new
- * voltages and currents; returns the BATAGG_* bits they asked for. */
-static int feed_methods(Engine *e)
-{
-	int bits = 0;
-
-	for (guint i = 0; i < e->members->len; i++) {
-		EngineInput *m = e->members->pdata[i];
-		BataggNum v = num(&m->values[P_VOLTAGE]);
-		BataggNum c = num(&m->values[P_CURRENT]);
-
-		if (m->voltage_changed && v.valid && c.valid && e->s.estimator &&
-		    e->s.estimator->sample)
-			bits |= e->s.estimator->sample(e->s.estimator_state, m->id, v.value, c.value);
-		if (m->current_changed && c.valid && e->s.configured && e->s.configured->current)
-			bits |= e->s.configured->current(e->s.configured_state, m->id, c.value,
-							 num(&m->values[P_CCL]),
-							 num(&m->values[P_DCL]));
-		m->voltage_changed = m->current_changed = false;
-	}
-	return bits;
-}
-
 /* Asks every hook for its values from the merged values published so far. */
 static void run_hooks(Engine *e)
 {
@@ -737,7 +729,7 @@ void engine_flush(Engine *e)
 		return;
 	}
 
-	int bits = feed_methods(e);
+	int bits = e->method_bits;
 	uint64_t limits = BIT(P_CCL) | BIT(P_DCL) | BIT(P_CVL);
 
 	if (e->membership_changed) {
@@ -767,6 +759,7 @@ void engine_flush(Engine *e)
 	if (e->need_estimates)
 		publish_estimates(e);
 	e->dirty = 0;
+	e->method_bits = 0;
 	e->membership_changed = false;
 	e->need_ccl = e->need_dcl = e->need_cvl = e->need_estimates = false;
 }

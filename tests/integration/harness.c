@@ -34,7 +34,7 @@ struct Harness {
  * leaves no process behind. */
 static GPtrArray *live;
 
-static void stop(GPid pid);
+static int stop(GPid pid);
 
 static void kill_leftovers(void)
 {
@@ -107,13 +107,18 @@ static int wait_exit(GPid pid, int timeout_ms)
 	return -1;
 }
 
-static void stop(GPid pid)
+/* Returns the exit status, or -1 when it had to be killed. */
+static int stop(GPid pid)
 {
+	int status;
+
 	kill(pid, SIGTERM);
-	if (wait_exit(pid, 2000) == -1) {
+	status = wait_exit(pid, 5000);
+	if (status == -1) {
 		kill(pid, SIGKILL);
 		wait_exit(pid, 2000);
 	}
+	return status;
 }
 
 static void remove_tree(const char *dir)
@@ -136,9 +141,21 @@ static void remove_tree(const char *dir)
 
 void harness_free(Harness *h)
 {
+	int bad = 0;
+
 	g_ptr_array_remove(live, h);
-	for (guint i = h->children->len; i-- > 0;)
-		stop(g_array_index(h->children, GPid, i));
+	/* Every child must stop cleanly on SIGTERM: a crash, a sanitizer
+	 * report or a hang in a child fails the test. */
+	for (guint i = h->children->len; i-- > 0;) {
+		GPid pid = g_array_index(h->children, GPid, i);
+		int status = stop(pid);
+
+		if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+			fprintf(stderr, "harness: child %d did not stop cleanly (status %d)\n",
+				(int)pid, status);
+			bad++;
+		}
+	}
 	g_array_free(h->children, TRUE);
 	dbus_connection_close(h->conn);
 	dbus_connection_unref(h->conn);
@@ -148,6 +165,8 @@ void harness_free(Harness *h)
 	g_ptr_array_free(h->files, TRUE);
 	g_free(h->address);
 	g_free(h);
+	if (bad)
+		die("a child process failed");
 }
 
 DBusConnection *harness_conn(Harness *h)

@@ -70,10 +70,13 @@ static void test_leaf_values_and_texts(void **state)
 	{
 		DBusMessage *r = harness_call(f->h, S1, "/TimeToGo", "GetValue");
 		DBusMessageIter it, var;
-
 		dbus_message_iter_init(r, &it);
+		char *sig;
+
 		dbus_message_iter_recurse(&it, &var);
-		assert_string_equal(dbus_message_iter_get_signature(&var), "ai");
+		sig = dbus_message_iter_get_signature(&var);
+		assert_string_equal(sig, "ai");
+		dbus_free(sig);
 		dbus_message_unref(r);
 	}
 	text = harness_get_text(f->h, S1, "/TimeToGo");

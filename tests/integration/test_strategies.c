@@ -125,13 +125,15 @@ static void test_example_plugin_by_name(void **state)
 	harness_free(h);
 }
 
-/* Runs batagg to completion and returns its exit status and stderr. */
+/* Runs batagg to completion and returns its exit status and stderr (its
+ * stdout is not the test's TAP stream). */
 static int run_to_exit(char **argv, char **err)
 {
+	g_autofree char *out = NULL;
 	int status = -1;
 	GError *error = NULL;
 
-	if (!g_spawn_sync(NULL, argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, err, &status,
+	if (!g_spawn_sync(NULL, argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, err, &status,
 			  &error))
 		fail_msg("%s", error->message);
 	return status;

@@ -132,6 +132,7 @@ static void test_bad_corpus(void **state)
 	assert_non_null(d);
 	while ((name = g_dir_read_name(d))) {
 		g_autofree char *path = NULL;
+		g_autofree char *stem = NULL;
 		g_autofree char *expect_path = NULL;
 		g_autofree char *expect = NULL;
 		GError *error = NULL;
@@ -140,8 +141,8 @@ static void test_bad_corpus(void **state)
 		if (!g_str_has_suffix(name, ".json"))
 			continue;
 		path = g_build_filename(dir, name, NULL);
-		expect_path = g_strndup(path, strlen(path) - 5);
-		expect_path = g_strconcat(expect_path, ".expect", NULL);
+		stem = g_strndup(path, strlen(path) - strlen(".json"));
+		expect_path = g_strconcat(stem, ".expect", NULL);
 		assert_true(g_file_get_contents(expect_path, &expect, NULL, NULL));
 		g_strchomp(expect);
 		cfg = config_load(path, &error);
