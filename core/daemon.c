@@ -290,6 +290,7 @@ typedef struct {
 typedef struct {
 	GArray *links; /* Link */
 	guint drop_timer;
+	char *custom_name; /* as first read, for "name:" entries */
 } Followed;
 
 struct Daemon {
@@ -324,6 +325,7 @@ static void followed_free(gpointer data)
 	if (f->drop_timer)
 		g_source_remove(f->drop_timer);
 	g_array_free(f->links, TRUE);
+	g_free(f->custom_name);
 	g_free(f);
 }
 
@@ -476,6 +478,7 @@ static Followed *classify(Daemon *d, const char *service, const MonitorItem *ite
 	EngineInput *input;
 
 	f->links = g_array_new(FALSE, FALSE, sizeof(Link));
+	f->custom_name = g_strdup(custom_name);
 	input = aggregate_input(d, service, custom_name);
 	if (input)
 		link_input(f, AGGREGATE(d), input);
@@ -685,6 +688,44 @@ static void fail(Daemon *d)
 	g_main_loop_quit(d->loop);
 }
 
+static void warn_if_unknown(Daemon *d, const char *name, GHashTable *seen)
+{
+	GHashTableIter it;
+	gpointer value;
+
+	if (!g_str_has_prefix(name, "name:") || g_hash_table_contains(seen, name))
+		return;
+	g_hash_table_add(seen, (gpointer)name);
+	g_hash_table_iter_init(&it, d->followed);
+	while (g_hash_table_iter_next(&it, NULL, &value)) {
+		const Followed *f = value;
+
+		if (f->custom_name && strcmp(f->custom_name, name + 5) == 0)
+			return;
+	}
+	g_warning("no battery is named \"%s\" yet (config entry \"%s\"); it takes effect when "
+		  "one appears",
+		  name + 5, name);
+}
+
+/* SPEC 3: a custom name that no service has yet is worth a warning. */
+static void warn_unresolved_names(Daemon *d)
+{
+	g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+	const Config *cfg = d->cfg;
+
+	for (size_t i = 0; cfg->excluded && cfg->excluded[i]; i++)
+		warn_if_unknown(d, cfg->excluded[i], seen);
+	for (size_t i = 0; i < cfg->n_primary; i++)
+		warn_if_unknown(d, cfg->primary[i].name, seen);
+	for (size_t i = 0; i < cfg->n_auxiliary; i++)
+		warn_if_unknown(d, cfg->auxiliary[i].name, seen);
+	for (size_t v = 0; v < cfg->n_virtuals; v++) {
+		for (size_t m = 0; m < cfg->virtuals[v].n_members; m++)
+			warn_if_unknown(d, cfg->virtuals[v].members[m].name, seen);
+	}
+}
+
 /* Settings are read: build the whole tree, then take the bus name. */
 static void publish_service(void *user_data, int instance, const char *custom_name)
 {
@@ -719,6 +760,8 @@ static void publish_service(void *user_data, int instance, const char *custom_na
 	}
 	p->svc = svc;
 	g_info("published %s (device instance %d)", p->name, instance);
+	if (p->index < 0)
+		warn_unresolved_names(p->d);
 }
 
 static void start_publishing(Published *p)

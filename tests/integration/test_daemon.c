@@ -298,6 +298,22 @@ static void test_excluded_is_matched_exactly(void **state)
 	bank_free(b);
 }
 
+/* "name:X" names the battery whose /CustomName is X, also one that appears
+ * later. */
+static void test_custom_names(void **state)
+{
+	Bank *b = bank_new("{\"excludedServices\": [\"name:Rack A\"],"
+			   " \"primaryServices\": {\"name:Shunt\": [\"/Soc\"]}}",
+			   NULL);
+
+	expect_text(b, "/System/Batteries", "[\"" S2 "\"]");
+	expect_number(b, "/Soc", 70.0);
+	harness_send(b->sim, "add " S10 " {\"/CustomName\": \"Shunt\", \"/Soc\": 55.5}");
+	expect_number(b, "/Soc", 55.5);
+	expect_text(b, "/System/Batteries", "[\"" S2 "\"]");
+	bank_free(b);
+}
+
 static void test_reconnect_timeout_keeps_the_member(void **state)
 {
 	Bank *b = bank_new("{\"reconnectTimeout\": 30}", NULL);
@@ -393,6 +409,7 @@ int main(void)
 		cmocka_unit_test(test_writes),
 		cmocka_unit_test(test_dvcc_and_user_limit),
 		cmocka_unit_test(test_excluded_is_matched_exactly),
+		cmocka_unit_test(test_custom_names),
 		cmocka_unit_test(test_reconnect_timeout_keeps_the_member),
 		cmocka_unit_test(test_without_localsettings),
 		cmocka_unit_test(test_sigterm_releases_the_name),

@@ -679,6 +679,10 @@ int main(int argc, char **argv)
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	g_option_context_add_main_entries(ctx, more, NULL);
+	g_option_context_set_description(
+		ctx, "Commands on stdin, one per line: set SERVICE PATH JSON | setmany SERVICE "
+		     "{PATH: JSON} | props SERVICE PATH JSON | add SERVICE {PATH: JSON} | remove "
+		     "SERVICE | settings PATH JSON | system PATH JSON | quit");
 	if (!g_option_context_parse(ctx, &argc, &argv, &error) || argc > 2) {
 		fprintf(stderr, "batsim: %s\n", error ? error->message : "too many arguments");
 		usage();
