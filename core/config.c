@@ -770,8 +770,17 @@ Config *config_parse(const char *text, size_t len, const char *origin, GError **
 	if (!p.root || p.root->type != J_OBJECT) {
 		problem(errors, origin, "", "the config must be a JSON object ({ ... })");
 	} else {
-		for (guint i = 0; i < p.root->items->len; i++)
-			check_key(&c, p.root->keys->pdata[i], p.root->items->pdata[i]);
+		for (guint i = 0; i < p.root->items->len; i++) {
+			const char *key = p.root->keys->pdata[i];
+			gboolean again = FALSE;
+
+			/* A duplicate is reported already; its second value is not
+			 * read (it would replace the first). */
+			for (guint k = 0; k < i && !again; k++)
+				again = strcmp(p.root->keys->pdata[k], key) == 0;
+			if (!again)
+				check_key(&c, key, p.root->items->pdata[i]);
+		}
 		check_relations(&c, p.root);
 	}
 	jnode_free(p.root);

@@ -12,7 +12,8 @@ clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-I"$top/include" -I"$top/core" $(pkg-config --cflags glib-2.0 yajl) \
 	"$top/tests/fuzz/fuzz_config.c" "$top/core/config.c" \
 	$(pkg-config --libs glib-2.0 yajl) -o "$out/fuzz_config"
-"$out/fuzz_config" -max_total_time="$seconds" -max_len=4096 -timeout=5 "$out/corpus" \
+"$out/fuzz_config" -max_total_time="$seconds" -max_len=4096 -timeout=5 \
+	-artifact_prefix="$out/" "$out/corpus" \
 	2>"$out/fuzz.log" || { tail -50 "$out/fuzz.log"; exit 1; }
 tail -n 2 "$out/fuzz.log"
 echo "fuzz: config parser ran clean for $seconds s"
