@@ -173,6 +173,38 @@ static void test_refusals(void **state)
 	g_rmdir(dir);
 }
 
+/* Every shipped example config starts the daemon on a bus and publishes. */
+static void test_examples_run(void **state)
+{
+	const char *root = g_getenv("BATAGG_SOURCE_ROOT");
+	g_autofree char *dir = g_build_filename(root, "config", "examples", NULL);
+	GDir *d = g_dir_open(dir, 0, NULL);
+	const char *name;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((name = g_dir_read_name(d))) {
+		g_autofree char *path = g_build_filename(dir, name, NULL);
+		g_autofree char *text = NULL;
+		Harness *h;
+		Value v = VALUE_INIT;
+
+		assert_true(g_file_get_contents(path, &text, NULL, NULL));
+		print_message("# %s\n", name);
+		h = run(text, NULL, NULL);
+		assert_true(harness_get_value(h, AGG, "/System/NrOfBatteries", &v));
+		assert_int_equal(v.type, VALUE_INT);
+		assert_true(v.u.i >= 1);
+		if (strstr(text, "virtual1"))
+			assert_true(harness_wait_name(h, "com.victronenergy.battery.virtual1",
+						      WAIT_MS));
+		harness_free(h);
+		n++;
+	}
+	g_dir_close(d);
+	assert_true(n >= 5);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -180,6 +212,7 @@ int main(void)
 		cmocka_unit_test(test_cvl_modes),
 		cmocka_unit_test(test_example_plugin_by_name),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_examples_run),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
