@@ -203,6 +203,36 @@ static gboolean start_measuring(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
+/* Once the aggregate is there: load, and measure after a warm-up. */
+static gboolean wait_for_aggregate(gpointer data)
+{
+	Load *l = data;
+	DBusMessage *q, *r;
+	const char *agg = AGG, *owner = NULL;
+	static int tries;
+
+	if (!dbus_bus_name_has_owner(l->probe, AGG, NULL)) {
+		if (++tries < 1200)
+			return G_SOURCE_CONTINUE;
+		g_main_loop_quit(l->loop);
+		return G_SOURCE_REMOVE;
+	}
+	q = dbus_message_new_method_call(DBUS_SERVICE_DBUS, DBUS_PATH_DBUS, DBUS_INTERFACE_DBUS,
+					 "GetNameOwner");
+	dbus_message_append_args(q, DBUS_TYPE_STRING, &agg, DBUS_TYPE_INVALID);
+	r = dbus_connection_send_with_reply_and_block(l->probe, q, 5000, NULL);
+	dbus_message_unref(q);
+	if (!r || !dbus_message_get_args(r, NULL, DBUS_TYPE_STRING, &owner, DBUS_TYPE_INVALID)) {
+		g_main_loop_quit(l->loop);
+		return G_SOURCE_REMOVE;
+	}
+	l->agg_owner = g_strdup(owner);
+	dbus_message_unref(r);
+	l->tick = g_timeout_add(MAX(1, 1000 / l->k), on_tick, l);
+	g_timeout_add_seconds(3, start_measuring, l);
+	return G_SOURCE_REMOVE;
+}
+
 static int by_value(gconstpointer a, gconstpointer b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -238,6 +268,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		m->svc = bus_service_new(m->conn, name);
+		m->current = 1;
 		for (size_t p = 0; paths[p]; p++) {
 			Value v = value_double(1);
 
@@ -254,29 +285,14 @@ int main(int argc, char **argv)
 				    "member='ItemsChanged',path='/'",
 			   NULL);
 	dbus_connection_add_filter(l.probe, on_signal, &l, NULL);
-	/* Wait for the aggregate, then warm up before measuring. */
-	for (int tries = 0; tries < 600 && !dbus_bus_name_has_owner(l.probe, AGG, NULL); tries++)
-		g_usleep(100 * 1000);
-	{
-		DBusMessage *q = dbus_message_new_method_call(DBUS_SERVICE_DBUS, DBUS_PATH_DBUS,
-							      DBUS_INTERFACE_DBUS, "GetNameOwner");
-		const char *agg = AGG, *owner = NULL;
-		DBusMessage *r;
-
-		dbus_message_append_args(q, DBUS_TYPE_STRING, &agg, DBUS_TYPE_INVALID);
-		r = dbus_connection_send_with_reply_and_block(l.probe, q, 5000, NULL);
-		if (!r || !dbus_message_get_args(r, NULL, DBUS_TYPE_STRING, &owner,
-						 DBUS_TYPE_INVALID)) {
-			fprintf(stderr, "batload: the aggregate never appeared\n");
-			return 1;
-		}
-		l.agg_owner = g_strdup(owner);
-		dbus_message_unref(r);
-		dbus_message_unref(q);
-	}
-	l.tick = g_timeout_add(MAX(1, 1000 / l.k), on_tick, &l);
-	g_timeout_add_seconds(3, start_measuring, &l);
+	/* The members must answer the daemon while we wait for it: wait in the
+	 * main loop. */
+	g_timeout_add(100, wait_for_aggregate, &l);
 	g_main_loop_run(l.loop);
+	if (!l.agg_owner) {
+		fprintf(stderr, "batload: the aggregate never appeared\n");
+		return 1;
+	}
 	agg_cpu = cpu_seconds(l.agg_pid) - l.agg_cpu0;
 	bus_cpu = cpu_seconds(l.bus_pid) - l.bus_cpu0;
 	g_array_sort(l.latencies, by_value);

@@ -54,6 +54,7 @@ struct Engine {
 	uint64_t dependents[N_MEMBER_PATHS];
 
 	BataggNum *ratios[2]; /* last CCL/DCL ratio of each member, for diagnosis */
+	guint n_ratios[2];
 	Value pub[N_PUBLISHED];
 
 	/* Scratch space for merge inputs, sized to the member count. */
@@ -545,10 +546,20 @@ static void publish_ratios(Engine *e, bool discharge)
 	publish_text(e, discharge ? X_DISCHARGE_RATIOS : X_CHARGE_RATIOS, s);
 }
 
+static bool same_ratios(const BataggNum *a, const BataggNum *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (a[i].valid != b[i].valid || (a[i].valid && a[i].value != b[i].value))
+			return false;
+	}
+	return true;
+}
+
 static void compute_current_limit(Engine *e, bool discharge)
 {
 	guint n = e->members->len;
 	g_autofree LimitMember *lm = g_new0(LimitMember, n ? n : 1);
+	g_autofree BataggNum *ratios = g_new0(BataggNum, n ? n : 1);
 	int limit = discharge ? P_DCL : P_CCL;
 	int allow = discharge ? P_ALLOW_TO_DISCHARGE : P_ALLOW_TO_CHARGE;
 	BataggNum r;
@@ -563,15 +574,22 @@ static void compute_current_limit(Engine *e, bool discharge)
 		if (!e->s.has_capacity)
 			lm[i].capacity = num(&m->values[P_INSTALLED_CAPACITY]);
 	}
-	e->ratios[discharge] = g_renew(BataggNum, e->ratios[discharge], n ? n : 1);
 	r = limits_current(lm, n, &e->s.ratios, discharge, num(&e->pub[P_INSTALLED_CAPACITY]),
-			   e->ratios[discharge]);
+			   ratios);
 	if (!discharge)
 		r = limits_ccl_mode(e->s.ccl_mode, r, e->dvcc, e->user_ccl);
 	if (r.valid)
 		v = value_double(r.value);
 	publish_merged(e, limit, &v, r.valid);
-	publish_ratios(e, discharge);
+	/* Formatting the diagnosis costs more than computing it: only when it
+	 * changed. */
+	if (e->membership_changed || e->n_ratios[discharge] != n ||
+	    !same_ratios(ratios, e->ratios[discharge], n)) {
+		g_free(e->ratios[discharge]);
+		e->ratios[discharge] = g_steal_pointer(&ratios);
+		e->n_ratios[discharge] = n;
+		publish_ratios(e, discharge);
+	}
 }
 
 static void compute_cvl(Engine *e)

@@ -11,7 +11,6 @@
 
 #include <glib.h>
 
-#include "aggregate.h"
 #include "config.h"
 #include "registry.h"
 
@@ -30,23 +29,5 @@ Daemon *daemon_new(Config *cfg, Registry *reg, const char *config_path, const ch
 int daemon_run(Daemon *d);
 
 void daemon_free(Daemon *d);
-
-/* Instantiated strategies for an engine, created from a config (shared with
- * --check-config, which validates the names without a bus). */
-typedef struct Strategies Strategies;
-Strategies *strategies_new(const Config *cfg, Registry *reg, GError **error);
-void strategies_free(Strategies *st);
-
-/* Strategies of a virtual battery: precedence merging only. */
-Strategies *strategies_new_virtual(Registry *reg, GError **error);
-
-/* Creates the hook a virtual battery's member entry "class:ID[#suffix]"
- * names, with its options from the config's "classes"; the state is owned
- * by st.  NULL with error set when the hook is unknown or refuses. */
-const BataggMergePolicy *strategies_add_hook(Strategies *st, Registry *reg, const Config *cfg,
-					     const char *member, void **state, GError **error);
-
-/* The engine setup the strategies make up (owned by st). */
-const EngineSetup *strategies_setup(Strategies *st);
 
 #endif

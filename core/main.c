@@ -12,6 +12,7 @@
 #include "build_config.h"
 #include "config.h"
 #include "daemon.h"
+#include "strategies.h"
 #include "log.h"
 #include "registry.h"
 

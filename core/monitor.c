@@ -25,6 +25,9 @@ struct Service {
 	MonitorInterest interest;
 	const char *const *paths; /* MONITOR_PATHS: borrowed from want() */
 	gboolean reported;        /* added() was called */
+	/* It sends ItemsChanged: its PropertiesChanged repeat the same values
+	 * (VICTRON-DBUS.md) and are skipped before they are decoded. */
+	gboolean items_changed;
 	GPtrArray *pending;       /* DBusPendingCall * of the initial read */
 	GArray *items;            /* MonitorItem being collected by the read */
 	int replies_left;
@@ -507,10 +510,17 @@ static void copy_items(GArray *dst, const GArray *src)
 
 static void on_busitem_signal(Monitor *mon, DBusMessage *msg, GPtrArray *services)
 {
-	g_autoptr(GArray) items = g_array_new(FALSE, FALSE, sizeof(MonitorItem));
+	g_autoptr(GArray) items = NULL;
+	gboolean whole = dbus_message_is_signal(msg, BUSITEM_IFACE, "ItemsChanged");
+	gboolean wanted = whole;
 	DBusMessageIter it, props;
 
-	if (dbus_message_is_signal(msg, BUSITEM_IFACE, "ItemsChanged")) {
+	for (guint i = 0; !wanted && i < services->len; i++)
+		wanted = !((Service *)services->pdata[i])->items_changed;
+	if (!wanted)
+		return;
+	items = g_array_new(FALSE, FALSE, sizeof(MonitorItem));
+	if (whole) {
 		if (!read_items(msg, items))
 			return;
 	} else {
@@ -525,6 +535,8 @@ static void on_busitem_signal(Monitor *mon, DBusMessage *msg, GPtrArray *service
 	for (guint i = 0; i < services->len; i++) {
 		Service *s = services->pdata[i];
 		g_autoptr(GArray) mine = NULL;
+
+		s->items_changed = s->items_changed || whole;
 
 		/* A service whose read is pending gets its newer state from the
 		 * reply, which follows on the same ordered connection. */

@@ -98,15 +98,15 @@ Value value_from_view(const BataggValue *bv)
 	}
 }
 
-/* The shortest text that reads back as the same double, as Python's
- * str(float) gives. */
+/* Text that reads back as the same double, short when it can be (as
+ * Python's str(float)): most values need 15 digits, a few 16 or 17. */
 static char *format_double(double d)
 {
 	char buf[64];
 
 	if (!isfinite(d))
 		return g_strdup(isnan(d) ? "nan" : d > 0 ? "inf" : "-inf");
-	for (int precision = 1; precision <= 17; precision++) {
+	for (int precision = 15; precision <= 17; precision++) {
 		snprintf(buf, sizeof(buf), "%.*g", precision, d);
 		if (strtod(buf, NULL) == d)
 			break;

@@ -16,6 +16,7 @@
 #include "aggregate.h"
 #include "config.h"
 #include "daemon.h"
+#include "strategies.h"
 #include "registry.h"
 
 typedef struct {
