@@ -48,8 +48,26 @@ static const char *const match_rules[] = {
 	"type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',"
 	"member='NameOwnerChanged',arg0namespace='com.victronenergy'",
 	"type='signal',interface='" BUSITEM_IFACE "',member='ItemsChanged'",
-	"type='signal',interface='" BUSITEM_IFACE "',member='PropertiesChanged'",
 };
+
+/* PropertiesChanged is followed per sender, and only until the sender shows
+ * it sends ItemsChanged too: then every PropertiesChanged repeats values the
+ * ItemsChanged brought, and neither the bus nor we need to carry them. */
+static void properties_rule(Monitor *mon, const char *owner, gboolean add)
+{
+	g_autofree char *rule = g_strdup_printf("type='signal',sender='%s',interface='" BUSITEM_IFACE
+						"',member='PropertiesChanged'",
+						owner);
+	DBusMessage *msg = dbus_message_new_method_call(DBUS_SERVICE_DBUS, DBUS_PATH_DBUS,
+							DBUS_INTERFACE_DBUS,
+							add ? "AddMatch" : "RemoveMatch");
+	const char *text = rule;
+
+	dbus_message_append_args(msg, DBUS_TYPE_STRING, &text, DBUS_TYPE_INVALID);
+	dbus_message_set_no_reply(msg, TRUE);
+	dbus_connection_send(mon->conn, msg, NULL);
+	dbus_message_unref(msg);
+}
 
 static void items_clear(GArray *items)
 {
@@ -83,8 +101,11 @@ static void unlink_owner(Monitor *mon, Service *s)
 	list = g_hash_table_lookup(mon->owners, s->owner);
 	if (list) {
 		g_ptr_array_remove(list, s);
-		if (list->len == 0)
+		if (list->len == 0) {
+			if (!s->items_changed && dbus_connection_get_is_connected(mon->conn))
+				properties_rule(mon, s->owner, FALSE);
 			g_hash_table_remove(mon->owners, s->owner);
+		}
 	}
 	g_clear_pointer(&s->owner, g_free);
 }
@@ -392,6 +413,9 @@ static void service_appeared(Monitor *mon, const char *name, const char *owner)
 	if (!list) {
 		list = g_ptr_array_new();
 		g_hash_table_insert(mon->owners, g_strdup(owner), list);
+		properties_rule(mon, owner, TRUE);
+	} else {
+		s->items_changed = ((Service *)list->pdata[0])->items_changed;
 	}
 	g_ptr_array_add(list, s);
 	start_read(s);
@@ -519,6 +543,8 @@ static void on_busitem_signal(Monitor *mon, DBusMessage *msg, GPtrArray *service
 		wanted = !((Service *)services->pdata[i])->items_changed;
 	if (!wanted)
 		return;
+	if (whole && !((Service *)services->pdata[0])->items_changed)
+		properties_rule(mon, dbus_message_get_sender(msg), FALSE);
 	items = g_array_new(FALSE, FALSE, sizeof(MonitorItem));
 	if (whole) {
 		if (!read_items(msg, items))
