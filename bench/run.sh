@@ -65,7 +65,7 @@ ir_per_update=$(( (ir_large - ir_small) / 320 ))
 			"$(field batagg_ms_per_1000 "$out/one")" "$(field ratio "$out/one")" \
 			"$(field rss_kib "$out/one")" "$(field p50_ms "$out/one")" \
 			"$(field p99_ms "$out/one")" "$(field max_ms "$out/one")"
-	done <"$out/all"
+	done <"$out/all" | sed "s/nan ms/n\/a/g"
 	echo
 	echo "Instructions per member update (callgrind, K=16, steady, the difference of a"
 	echo "160- and a 480-update run, so start-up cancels out): **$ir_per_update**."
