@@ -7,7 +7,6 @@
  * Monitor's and D-Bus out the BusService's.
  */
 #include "daemon.h"
-#include "strategies.h"
 
 #include <glib-unix.h>
 #include <string.h>
@@ -20,6 +19,7 @@
 #include "monitor.h"
 #include "paths.h"
 #include "settings.h"
+#include "strategies.h"
 
 #define BATTERY_PREFIX "com.victronenergy.battery."
 #define SYSTEM_SERVICE "com.victronenergy.system"

@@ -12,9 +12,9 @@
 #include "build_config.h"
 #include "config.h"
 #include "daemon.h"
-#include "strategies.h"
 #include "log.h"
 #include "registry.h"
+#include "strategies.h"
 
 static char *config_path;
 static char *plugin_dir;

@@ -16,8 +16,8 @@
 #include "aggregate.h"
 #include "config.h"
 #include "daemon.h"
-#include "strategies.h"
 #include "registry.h"
+#include "strategies.h"
 
 typedef struct {
 	Registry *reg;
