@@ -23,19 +23,47 @@
 #define AGG "com.victronenergy.battery.aggregator"
 
 static const char *const paths[] = {
-	"/Dc/0/Voltage", "/Dc/0/Current", "/Dc/0/Power", "/Dc/0/Temperature", "/Soc",
-	"/TimeToGo", "/Capacity", "/InstalledCapacity", "/ConsumedAmphours", "/Balancing",
-	"/Info/BatteryLowVoltage", "/Info/MaxChargeCurrent", "/Info/MaxDischargeCurrent",
-	"/Info/MaxChargeVoltage", "/Info/ChargeMode", "/Io/AllowToCharge", "/Io/AllowToDischarge",
-	"/Io/AllowToBalance", "/System/MinCellTemperature", "/System/MaxCellTemperature",
-	"/System/MinCellVoltage", "/System/MaxCellVoltage", "/System/MinVoltageCellId",
-	"/System/MaxVoltageCellId", "/System/MinTemperatureCellId", "/System/MaxTemperatureCellId",
-	"/System/NrOfModulesOnline", "/System/NrOfModulesOffline",
-	"/System/NrOfModulesBlockingCharge", "/System/NrOfModulesBlockingDischarge",
-	"/Alarms/LowVoltage", "/Alarms/HighVoltage", "/Alarms/LowSoc", "/Alarms/CellImbalance",
-	"/Alarms/HighChargeTemperature", "/Alarms/LowTemperature", "/Alarms/HighTemperature",
-	"/Alarms/HighDischargeCurrent", "/Alarms/LowCellVoltage", "/Alarms/HighCellVoltage",
-	NULL,
+        "/Dc/0/Voltage",
+        "/Dc/0/Current",
+        "/Dc/0/Power",
+        "/Dc/0/Temperature",
+        "/Soc",
+        "/TimeToGo",
+        "/Capacity",
+        "/InstalledCapacity",
+        "/ConsumedAmphours",
+        "/Balancing",
+        "/Info/BatteryLowVoltage",
+        "/Info/MaxChargeCurrent",
+        "/Info/MaxDischargeCurrent",
+        "/Info/MaxChargeVoltage",
+        "/Info/ChargeMode",
+        "/Io/AllowToCharge",
+        "/Io/AllowToDischarge",
+        "/Io/AllowToBalance",
+        "/System/MinCellTemperature",
+        "/System/MaxCellTemperature",
+        "/System/MinCellVoltage",
+        "/System/MaxCellVoltage",
+        "/System/MinVoltageCellId",
+        "/System/MaxVoltageCellId",
+        "/System/MinTemperatureCellId",
+        "/System/MaxTemperatureCellId",
+        "/System/NrOfModulesOnline",
+        "/System/NrOfModulesOffline",
+        "/System/NrOfModulesBlockingCharge",
+        "/System/NrOfModulesBlockingDischarge",
+        "/Alarms/LowVoltage",
+        "/Alarms/HighVoltage",
+        "/Alarms/LowSoc",
+        "/Alarms/CellImbalance",
+        "/Alarms/HighChargeTemperature",
+        "/Alarms/LowTemperature",
+        "/Alarms/HighTemperature",
+        "/Alarms/HighDischargeCurrent",
+        "/Alarms/LowCellVoltage",
+        "/Alarms/HighCellVoltage",
+        NULL,
 };
 
 typedef struct {
@@ -49,7 +77,7 @@ typedef struct {
 	GMainLoop *loop;
 	Member *members;
 	int k;
-	long updates;      /* member updates sent in the measured phase */
+	long updates; /* member updates sent in the measured phase */
 	long max_updates;
 	gboolean measuring;
 	gboolean burst;
@@ -108,7 +136,7 @@ static void update(Load *l, int i)
 		if (strstr(paths[p], "CellId"))
 			set(m, paths[p], value_text(m->step % 2 ? "C1" : "C2"));
 		else if (strstr(paths[p], "Alarms") || strstr(paths[p], "NrOf") ||
-			 strstr(paths[p], "/Io/") || strcmp(paths[p], "/Balancing") == 0)
+		         strstr(paths[p], "/Io/") || strcmp(paths[p], "/Balancing") == 0)
 			set(m, paths[p], value_int(m->step % 2));
 		else if (strcmp(paths[p], "/Info/ChargeMode") == 0)
 			set(m, paths[p], value_text(m->step % 2 ? "Bulk" : "Absorption"));
@@ -159,7 +187,8 @@ static DBusHandlerResult on_signal(DBusConnection *c, DBusMessage *msg, void *da
 	Load *l = data;
 	DBusMessageIter it, outer, entry, props, prop;
 
-	if (!l->sent_at || !dbus_message_is_signal(msg, "com.victronenergy.BusItem", "ItemsChanged") ||
+	if (!l->sent_at ||
+	    !dbus_message_is_signal(msg, "com.victronenergy.BusItem", "ItemsChanged") ||
 	    g_strcmp0(dbus_message_get_sender(msg), l->agg_owner) != 0)
 		return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
 	dbus_message_iter_init(msg, &it);
@@ -218,7 +247,7 @@ static gboolean wait_for_aggregate(gpointer data)
 		return G_SOURCE_REMOVE;
 	}
 	q = dbus_message_new_method_call(DBUS_SERVICE_DBUS, DBUS_PATH_DBUS, DBUS_INTERFACE_DBUS,
-					 "GetNameOwner");
+	                                 "GetNameOwner");
 	dbus_message_append_args(q, DBUS_TYPE_STRING, &agg, DBUS_TYPE_INVALID);
 	r = dbus_connection_send_with_reply_and_block(l->probe, q, 5000, NULL);
 	dbus_message_unref(q);
@@ -242,7 +271,7 @@ static int by_value(gconstpointer a, gconstpointer b)
 
 int main(int argc, char **argv)
 {
-	Load l = { 0 };
+	Load l = {0};
 	GError *error = NULL;
 	double agg_cpu, bus_cpu;
 
@@ -281,9 +310,10 @@ int main(int argc, char **argv)
 		l.expected += 1;
 	}
 	l.probe = dbus_glib_open(&error);
-	dbus_bus_add_match(l.probe, "type='signal',interface='com.victronenergy.BusItem',"
-				    "member='ItemsChanged',path='/'",
-			   NULL);
+	dbus_bus_add_match(l.probe,
+	                   "type='signal',interface='com.victronenergy.BusItem',"
+	                   "member='ItemsChanged',path='/'",
+	                   NULL);
 	dbus_connection_add_filter(l.probe, on_signal, &l, NULL);
 	/* The members must answer the daemon while we wait for it: wait in the
 	 * main loop. */

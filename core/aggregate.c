@@ -20,7 +20,7 @@ struct EngineInput {
 	char *service;
 	int rank;
 	BataggMemberId id;
-	uint64_t paths; /* primary/auxiliary: the battery paths it is used for */
+	uint64_t paths;                /* primary/auxiliary: the battery paths it is used for */
 	const BataggMergePolicy *hook; /* a hook supplies its own values */
 	void *hook_state;
 	int hook_key; /* PathId of the hook's key_path, or -1 */
@@ -66,15 +66,15 @@ struct Engine {
 };
 
 static const char *const extra_paths[N_EXTRA_PATHS] = {
-	[X_BATTERIES] = "/System/Batteries",
-	[X_NR_OF_BATTERIES] = "/System/NrOfBatteries",
-	[X_BATTERIES_PARALLEL] = "/System/BatteriesParallel",
-	[X_BATTERIES_SERIES] = "/System/BatteriesSeries",
-	[X_INTERNAL_RESISTANCES] = "/System/InternalResistances",
-	[X_EMFS] = "/System/EMFs",
-	[X_IR_CORRECTIONS] = "/System/InternalResistanceCorrections",
-	[X_CHARGE_RATIOS] = "/System/ChargeCurrentRatios",
-	[X_DISCHARGE_RATIOS] = "/System/DischargeCurrentRatios",
+        [X_BATTERIES] = "/System/Batteries",
+        [X_NR_OF_BATTERIES] = "/System/NrOfBatteries",
+        [X_BATTERIES_PARALLEL] = "/System/BatteriesParallel",
+        [X_BATTERIES_SERIES] = "/System/BatteriesSeries",
+        [X_INTERNAL_RESISTANCES] = "/System/InternalResistances",
+        [X_EMFS] = "/System/EMFs",
+        [X_IR_CORRECTIONS] = "/System/InternalResistanceCorrections",
+        [X_CHARGE_RATIOS] = "/System/ChargeCurrentRatios",
+        [X_DISCHARGE_RATIOS] = "/System/DischargeCurrentRatios",
 };
 
 const char *engine_published_path(int i)
@@ -89,7 +89,7 @@ Unit engine_published_unit(int i)
 
 static BataggNum num(const Value *v)
 {
-	BataggNum n = { 0 };
+	BataggNum n = {0};
 
 	n.valid = value_number(v, &n.value);
 	return n;
@@ -228,7 +228,7 @@ static GPtrArray *list_of(Engine *e, InputRole role)
 }
 
 EngineInput *engine_add_input(Engine *e, InputRole role, const char *service, int rank,
-			      const char *const *paths)
+                              const char *const *paths)
 {
 	EngineInput *in = g_new0(EngineInput, 1);
 
@@ -313,7 +313,7 @@ static int feed_methods(Engine *e, const EngineInput *m, int p)
 		return e->s.estimator->sample(e->s.estimator_state, m->id, v.value, c.value);
 	if (p == P_CURRENT && c.valid && e->s.configured && e->s.configured->current)
 		return e->s.configured->current(e->s.configured_state, m->id, c.value,
-						num(&m->values[P_CCL]), num(&m->values[P_DCL]));
+		                                num(&m->values[P_CCL]), num(&m->values[P_DCL]));
 	return 0;
 }
 
@@ -431,10 +431,10 @@ static void ensure_scratch(Engine *e, size_t n)
 
 /* Runs a merge policy over the given inputs' values of path p. */
 static Value run_policy(Engine *e, const BataggMergePolicy *pol, void *state, GPtrArray *inputs,
-			int p, bool *any_valid)
+                        int p, bool *any_valid)
 {
-	BataggMergeInput in = { .n = inputs->len, .path = battery_paths[p].path };
-	BataggValue out = { 0 };
+	BataggMergeInput in = {.n = inputs->len, .path = battery_paths[p].path};
+	BataggValue out = {0};
 	int k = e->key[p];
 
 	ensure_scratch(e, inputs->len + 1);
@@ -575,7 +575,7 @@ static void compute_current_limit(Engine *e, bool discharge)
 			lm[i].capacity = num(&m->values[P_INSTALLED_CAPACITY]);
 	}
 	r = limits_current(lm, n, &e->s.ratios, discharge, num(&e->pub[P_INSTALLED_CAPACITY]),
-			   ratios);
+	                   ratios);
 	if (!discharge)
 		r = limits_ccl_mode(e->s.ccl_mode, r, e->dvcc, e->user_ccl);
 	if (r.valid)
@@ -599,12 +599,12 @@ static void compute_cvl(Engine *e)
 	g_autofree const char **modes = g_new0(const char *, n ? n : 1);
 	const Value *bank_mode = &e->pub[P_CHARGE_MODE];
 	BataggCvlInput in = {
-		.n = n,
-		.cvl = cvl,
-		.charge_mode = modes,
-		.balancing = num(&e->pub[P_BALANCING]),
-		.bank_charge_mode = bank_mode->type == VALUE_TEXT ? bank_mode->u.s : NULL,
-		.user_cap = e->dvcc ? e->user_cvl : 0,
+	        .n = n,
+	        .cvl = cvl,
+	        .charge_mode = modes,
+	        .balancing = num(&e->pub[P_BALANCING]),
+	        .bank_charge_mode = bank_mode->type == VALUE_TEXT ? bank_mode->u.s : NULL,
+	        .user_cap = e->dvcc ? e->user_cvl : 0,
 	};
 	BataggNum r;
 	Value v = VALUE_INIT;
@@ -666,7 +666,7 @@ static void publish_estimates(Engine *e)
 
 	for (guint i = 0; i < e->members->len; i++) {
 		const EngineInput *m = e->members->pdata[i];
-		BataggMemberDiag d = { 0 };
+		BataggMemberDiag d = {0};
 		const char *sep = i ? ", " : "";
 
 		if (e->s.estimator && e->s.estimator->diagnose)
@@ -696,10 +696,12 @@ static void run_hooks(Engine *e)
 			continue;
 		for (int p = 0; p < N_BATTERY_PATHS; p++) {
 			BataggValue prev = value_view(&h->values[p]);
-			BataggValue key = { 0 };
-			BataggMergeInput in = { .n = 1, .values = &prev, .keys = &key,
-						.path = battery_paths[p].path };
-			BataggValue out = { 0 };
+			BataggValue key = {0};
+			BataggMergeInput in = {.n = 1,
+			                       .values = &prev,
+			                       .keys = &key,
+			                       .path = battery_paths[p].path};
+			BataggValue out = {0};
 			const char *label = h->service;
 			Value v;
 
@@ -755,11 +757,11 @@ void engine_flush(Engine *e)
 		e->need_estimates = true;
 	}
 	e->need_ccl = e->need_ccl || (bits & BATAGG_RECOMPUTE_CCL) ||
-		      (e->dirty & (BIT(P_CCL) | BIT(P_ALLOW_TO_CHARGE)));
+	              (e->dirty & (BIT(P_CCL) | BIT(P_ALLOW_TO_CHARGE)));
 	e->need_dcl = e->need_dcl || (bits & BATAGG_RECOMPUTE_DCL) ||
-		      (e->dirty & (BIT(P_DCL) | BIT(P_ALLOW_TO_DISCHARGE)));
-	e->need_cvl = e->need_cvl ||
-		      (e->dirty & (BIT(P_CVL) | BIT(P_BALANCING) | BIT(P_CHARGE_MODE)));
+	              (e->dirty & (BIT(P_DCL) | BIT(P_ALLOW_TO_DISCHARGE)));
+	e->need_cvl =
+	        e->need_cvl || (e->dirty & (BIT(P_CVL) | BIT(P_BALANCING) | BIT(P_CHARGE_MODE)));
 	e->need_estimates = e->need_estimates || (bits & BATAGG_ESTIMATE_CHANGED);
 
 	for (int p = 0; p < N_BATTERY_PATHS; p++) {

@@ -87,7 +87,7 @@ void engine_free(Engine *e);
  * auxiliary service with its precedence rank (lower first) and the battery
  * paths it is used for (NULL or empty: all).  service is copied. */
 EngineInput *engine_add_input(Engine *e, InputRole role, const char *service, int rank,
-			      const char *const *paths);
+                              const char *const *paths);
 
 /* Adds a hook (a merge policy with provides()) as a primary input of the
  * given rank; state stays the caller's. */

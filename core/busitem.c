@@ -160,7 +160,8 @@ void bus_service_flush(BusService *svc)
 			const Item *item = svc->changed->pdata[i];
 			DBusMessageIter dict;
 
-			sig = dbus_message_new_signal(item->path, BUSITEM_IFACE, "PropertiesChanged");
+			sig = dbus_message_new_signal(item->path, BUSITEM_IFACE,
+			                              "PropertiesChanged");
 			dbus_message_iter_init_append(sig, &it);
 			dbus_message_iter_open_container(&it, DBUS_TYPE_ARRAY, "{sv}", &dict);
 			append_value_and_text(&dict, item);
@@ -196,7 +197,7 @@ static void mark_changed(BusService *svc, Item *item)
 /* ---- items --------------------------------------------------------------- */
 
 void bus_service_add(BusService *svc, const char *path, const Value *initial, Unit unit,
-		     BusWriteFn on_write, void *user_data)
+                     BusWriteFn on_write, void *user_data)
 {
 	Item *item = g_hash_table_lookup(svc->items, path);
 
@@ -263,7 +264,7 @@ static GPtrArray *items_below(BusService *svc, const char *node)
 /* A variant holding a{sv} (values) or a{ss} (texts) of the items below
  * node, keyed relative to it. */
 static DBusMessage *subtree_reply(BusService *svc, DBusMessage *msg, const char *path,
-				  gboolean texts)
+                                  gboolean texts)
 {
 	g_autoptr(GPtrArray) below = items_below(svc, path);
 	size_t skip = strcmp(path, "/") == 0 ? 1 : strlen(path) + 1;
@@ -383,18 +384,17 @@ static DBusMessage *set_value(BusService *svc, DBusMessage *msg, const char *pat
 	return int_reply(msg, accepted ? 0 : 2);
 }
 
-static const char introspect_head[] =
-	DBUS_INTROSPECT_1_0_XML_DOCTYPE_DECL_NODE
-	"<node>\n"
-	" <interface name=\"" BUSITEM_IFACE "\">\n"
-	"  <method name=\"GetValue\"><arg direction=\"out\" type=\"v\"/></method>\n"
-	"  <method name=\"GetText\"><arg direction=\"out\" type=\"v\"/></method>\n"
-	"  <method name=\"GetItems\"><arg direction=\"out\" type=\"a{sa{sv}}\"/></method>\n"
-	"  <method name=\"SetValue\"><arg direction=\"in\" type=\"v\"/>"
-	"<arg direction=\"out\" type=\"i\"/></method>\n"
-	"  <signal name=\"ItemsChanged\"><arg type=\"a{sa{sv}}\"/></signal>\n"
-	"  <signal name=\"PropertiesChanged\"><arg type=\"a{sv}\"/></signal>\n"
-	" </interface>\n";
+static const char introspect_head[] = DBUS_INTROSPECT_1_0_XML_DOCTYPE_DECL_NODE
+        "<node>\n"
+        " <interface name=\"" BUSITEM_IFACE "\">\n"
+        "  <method name=\"GetValue\"><arg direction=\"out\" type=\"v\"/></method>\n"
+        "  <method name=\"GetText\"><arg direction=\"out\" type=\"v\"/></method>\n"
+        "  <method name=\"GetItems\"><arg direction=\"out\" type=\"a{sa{sv}}\"/></method>\n"
+        "  <method name=\"SetValue\"><arg direction=\"in\" type=\"v\"/>"
+        "<arg direction=\"out\" type=\"i\"/></method>\n"
+        "  <signal name=\"ItemsChanged\"><arg type=\"a{sa{sv}}\"/></signal>\n"
+        "  <signal name=\"PropertiesChanged\"><arg type=\"a{sv}\"/></signal>\n"
+        " </interface>\n";
 
 static DBusMessage *introspect(BusService *svc, DBusMessage *msg, const char *path, Item *item)
 {
@@ -420,24 +420,21 @@ static DBusMessage *introspect(BusService *svc, DBusMessage *msg, const char *pa
 }
 
 static const Method busitem_methods[] = {
-	{ "GetValue", "", get_value },
-	{ "GetText", "", get_text },
-	{ "GetItems", "", get_items },
-	{ "SetValue", "v", set_value },
-	{ NULL, NULL, NULL },
+        {"GetValue", "", get_value},  {"GetText", "", get_text}, {"GetItems", "", get_items},
+        {"SetValue", "v", set_value}, {NULL, NULL, NULL},
 };
 
 static const Method introspectable_methods[] = {
-	{ "Introspect", "", introspect },
-	{ NULL, NULL, NULL },
+        {"Introspect", "", introspect},
+        {NULL, NULL, NULL},
 };
 
 static const struct {
 	const char *name;
 	const Method *methods;
 } interfaces[] = {
-	{ BUSITEM_IFACE, busitem_methods },
-	{ INTROSPECT_IFACE, introspectable_methods },
+        {BUSITEM_IFACE, busitem_methods},
+        {INTROSPECT_IFACE, introspectable_methods},
 };
 
 /* Callers do not always set the interface (Victron's own settings client
@@ -468,11 +465,11 @@ static DBusHandlerResult on_message(DBusConnection *conn, DBusMessage *msg, void
 	m = find_method(dbus_message_get_interface(msg), member);
 	if (!m)
 		reply = dbus_message_new_error_printf(msg, DBUS_ERROR_UNKNOWN_METHOD,
-						      "no method %s on %s", member, path);
+		                                      "no method %s on %s", member, path);
 	else if (!dbus_message_has_signature(msg, m->signature))
-		reply = dbus_message_new_error_printf(msg, DBUS_ERROR_INVALID_ARGS,
-						      "%s takes (%s), not (%s)", member,
-						      m->signature, dbus_message_get_signature(msg));
+		reply = dbus_message_new_error_printf(
+		        msg, DBUS_ERROR_INVALID_ARGS, "%s takes (%s), not (%s)", member,
+		        m->signature, dbus_message_get_signature(msg));
 	else
 		reply = m->handler(svc, msg, path, g_hash_table_lookup(svc->items, path));
 	if (reply && !dbus_message_get_no_reply(msg))
@@ -483,7 +480,7 @@ static DBusHandlerResult on_message(DBusConnection *conn, DBusMessage *msg, void
 }
 
 static const DBusObjectPathVTable vtable = {
-	.message_function = on_message,
+        .message_function = on_message,
 };
 
 gboolean bus_service_register(BusService *svc, GError **error)
@@ -494,7 +491,7 @@ gboolean bus_service_register(BusService *svc, GError **error)
 	dbus_error_init(&err);
 	if (!dbus_connection_try_register_fallback(svc->conn, "/", &vtable, svc, &err)) {
 		g_set_error(error, BATAGG_BUS_ERROR, BATAGG_BUS_ERROR_FAILED,
-			    "cannot serve the object tree of %s: %s", svc->name, err.message);
+		            "cannot serve the object tree of %s: %s", svc->name, err.message);
 		dbus_error_free(&err);
 		return FALSE;
 	}
@@ -504,16 +501,17 @@ gboolean bus_service_register(BusService *svc, GError **error)
 		((Item *)svc->changed->pdata[i])->pending = FALSE;
 	g_ptr_array_set_size(svc->changed, 0);
 	rc = dbus_bus_request_name(svc->conn, svc->name, DBUS_NAME_FLAG_DO_NOT_QUEUE, &err);
-	if (rc == DBUS_REQUEST_NAME_REPLY_PRIMARY_OWNER || rc == DBUS_REQUEST_NAME_REPLY_ALREADY_OWNER)
+	if (rc == DBUS_REQUEST_NAME_REPLY_PRIMARY_OWNER ||
+	    rc == DBUS_REQUEST_NAME_REPLY_ALREADY_OWNER)
 		return TRUE;
 	if (rc < 0)
 		g_set_error(error, BATAGG_BUS_ERROR, BATAGG_BUS_ERROR_FAILED,
-			    "cannot own the name %s: %s", svc->name, err.message);
+		            "cannot own the name %s: %s", svc->name, err.message);
 	else
 		g_set_error(error, BATAGG_BUS_ERROR, BATAGG_BUS_ERROR_NAME_TAKEN,
-			    "the name %s is already owned by another program (is another "
-			    "aggregator running?)",
-			    svc->name);
+		            "the name %s is already owned by another program (is another "
+		            "aggregator running?)",
+		            svc->name);
 	dbus_error_free(&err);
 	dbus_connection_unregister_object_path(svc->conn, "/");
 	svc->registered = FALSE;

@@ -38,7 +38,7 @@ BusService *bus_service_new(DBusConnection *conn, const char *name);
  * on_write NULL makes it read-only.  Adding an existing path replaces its
  * unit/writability and sets the value.  May be called after registration. */
 void bus_service_add(BusService *svc, const char *path, const Value *initial, Unit unit,
-		     BusWriteFn on_write, void *user_data);
+                     BusWriteFn on_write, void *user_data);
 
 /* Registers the object tree on the connection and requests the bus name with
  * DBUS_NAME_FLAG_DO_NOT_QUEUE.  Returns FALSE with error set

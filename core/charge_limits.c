@@ -39,20 +39,22 @@ static void chain_ratios(const RatioChain *chain, const BataggRatioInput *in, Ba
 	/* The last resort, whatever the chain: every member takes an equal share. */
 	for (size_t i = 0; i < in->n; i++) {
 		if (!ratios[i].valid)
-			ratios[i] = (BataggNum){ .value = (double)in->n, .valid = true };
+			ratios[i] = (BataggNum){.value = (double)in->n, .valid = true};
 	}
 }
 
 BataggNum limits_current(const LimitMember *members, size_t n, const RatioChain *chain,
-			 bool discharge, BataggNum bank_capacity, BataggNum *ratios_out)
+                         bool discharge, BataggNum bank_capacity, BataggNum *ratios_out)
 {
 	g_autofree BataggMemberId *ids = g_new0(BataggMemberId, n ? n : 1);
 	g_autofree BataggNum *caps = g_new0(BataggNum, n ? n : 1);
 	g_autofree BataggNum *ratios = g_new0(BataggNum, n ? n : 1);
 	g_autofree size_t *index = g_new0(size_t, n ? n : 1);
-	BataggRatioInput in = { .ids = ids, .capacity = caps, .bank_capacity = bank_capacity,
-				.discharge = discharge };
-	BataggNum result = { 0 };
+	BataggRatioInput in = {.ids = ids,
+	                       .capacity = caps,
+	                       .bank_capacity = bank_capacity,
+	                       .discharge = discharge};
+	BataggNum result = {0};
 	bool reported = false;
 
 	for (size_t i = 0; i < n; i++) {
@@ -80,10 +82,10 @@ BataggNum limits_current(const LimitMember *members, size_t n, const RatioChain 
 			continue;
 		estimate = m->limit.value * ratios[c].value;
 		if (!result.valid || estimate < result.value)
-			result = (BataggNum){ .value = estimate, .valid = true };
+			result = (BataggNum){.value = estimate, .valid = true};
 	}
 	if (!result.valid && reported)
-		result = (BataggNum){ .value = 0, .valid = true };
+		result = (BataggNum){.value = 0, .valid = true};
 	return result;
 }
 
@@ -91,7 +93,7 @@ BataggNum limits_ccl_mode(CclMode mode, BataggNum battery, bool dvcc, double use
 {
 	switch (mode) {
 	case CCL_DVCC:
-		return (BataggNum){ .value = dvcc ? user_ccl : -1, .valid = true };
+		return (BataggNum){.value = dvcc ? user_ccl : -1, .valid = true};
 	case CCL_BATTERY:
 		return battery;
 	case CCL_BATTERY_DVCC:

@@ -37,7 +37,7 @@ typedef struct {
  * one.  ratios_out (n entries, may be NULL) receives each member's ratio,
  * invalid for members not connected. */
 BataggNum limits_current(const LimitMember *members, size_t n, const RatioChain *chain,
-			 bool discharge, BataggNum bank_capacity, BataggNum *ratios_out);
+                         bool discharge, BataggNum bank_capacity, BataggNum *ratios_out);
 
 /* The published CCL from the battery part, per cclMode (SPEC 5.5). */
 BataggNum limits_ccl_mode(CclMode mode, BataggNum battery, bool dvcc, double user_ccl);

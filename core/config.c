@@ -13,7 +13,7 @@
 #include <string.h>
 #include <yajl/yajl_parse.h>
 
-G_DEFINE_QUARK(batagg-config-error-quark, batagg_config_error)
+G_DEFINE_QUARK(batagg - config - error - quark, batagg_config_error)
 
 #define BATTERY_PREFIX "com.victronenergy.battery."
 
@@ -68,8 +68,7 @@ static void position(const char *text, size_t offset, int *line, int *col)
 }
 
 G_GNUC_PRINTF(4, 5)
-static void problem(GPtrArray *errors, const char *origin, const char *where, const char *fmt,
-		    ...)
+static void problem(GPtrArray *errors, const char *origin, const char *where, const char *fmt, ...)
 {
 	va_list ap;
 	g_autofree char *msg = NULL;
@@ -194,15 +193,15 @@ static int on_start_array(void *ctx)
 }
 
 static const yajl_callbacks callbacks = {
-	.yajl_null = on_null,
-	.yajl_boolean = on_boolean,
-	.yajl_number = on_number,
-	.yajl_string = on_string,
-	.yajl_start_map = on_start_map,
-	.yajl_map_key = on_map_key,
-	.yajl_end_map = on_end_container,
-	.yajl_start_array = on_start_array,
-	.yajl_end_array = on_end_container,
+        .yajl_null = on_null,
+        .yajl_boolean = on_boolean,
+        .yajl_number = on_number,
+        .yajl_string = on_string,
+        .yajl_start_map = on_start_map,
+        .yajl_map_key = on_map_key,
+        .yajl_end_map = on_end_container,
+        .yajl_start_array = on_start_array,
+        .yajl_end_array = on_end_container,
 };
 
 static gboolean parse_json(Parser *p, const char *text, size_t len)
@@ -228,7 +227,7 @@ static gboolean parse_json(Parser *p, const char *text, size_t len)
 		g_strstrip(context);
 		if (context[0])
 			problem(p->errors, p->origin, w, "syntax error: %s, near '%s'", what,
-				context);
+			        context);
 		else
 			problem(p->errors, p->origin, w, "syntax error: %s", what);
 		yajl_free_error(p->handle, err);
@@ -263,8 +262,8 @@ static void bad(Check *c, const JNode *n, const char *fmt, ...)
 
 static const char *type_name(JType t)
 {
-	static const char *const names[] = { "null", "a boolean", "a number",
-					     "a string", "an object", "an array" };
+	static const char *const names[] = {"null",     "a boolean", "a number",
+	                                    "a string", "an object", "an array"};
 	return names[t];
 }
 
@@ -301,7 +300,7 @@ static gboolean integer_of(Check *c, const JNode *n, const char *key, int min, i
 }
 
 static gboolean one_of(Check *c, const JNode *n, const char *key, const char *const *allowed,
-		       int *index)
+                       int *index)
 {
 	g_autofree char *list = NULL;
 
@@ -377,29 +376,30 @@ static char **string_list(Check *c, const JNode *n, const char *key, gboolean pa
 
 /* An array of names, or an object name -> array of paths. */
 static ConfigService *services(Check *c, const JNode *n, const char *key, gboolean hooks,
-			       size_t *count)
+                               size_t *count)
 {
 	GArray *out = g_array_new(FALSE, TRUE, sizeof(ConfigService));
 
 	if (n->type != J_ARRAY && n->type != J_OBJECT) {
-		bad(c, n, "key '%s': expected an array of service names or an object of service "
-			  "name -> array of paths, got %s",
+		bad(c, n,
+		    "key '%s': expected an array of service names or an object of service "
+		    "name -> array of paths, got %s",
 		    key, type_name(n->type));
 	}
 	for (guint i = 0; (n->type == J_ARRAY || n->type == J_OBJECT) && i < n->items->len; i++) {
 		const JNode *item = n->items->pdata[i];
-		ConfigService s = { 0 };
+		ConfigService s = {0};
 
 		if (n->type == J_ARRAY) {
 			if (!battery_name(c, item, key, hooks))
 				continue;
 			s.name = g_strdup(item->text);
 		} else {
-			JNode name = { .type = J_STRING, .offset = item->offset,
-				       .text = n->keys->pdata[i] };
+			JNode name = {.type = J_STRING,
+			              .offset = item->offset,
+			              .text = n->keys->pdata[i]};
 
-			if (!battery_name(c, &name, key, hooks) ||
-			    !expect(c, item, J_ARRAY, key))
+			if (!battery_name(c, &name, key, hooks) || !expect(c, item, J_ARRAY, key))
 				continue;
 			s.name = g_strdup(name.text);
 			s.paths = string_list(c, item, key, TRUE);
@@ -421,7 +421,7 @@ static void flatten(const JNode *n, const char *prefix, GArray *out)
 		const JNode *item = n->items->pdata[i];
 		const char *k = n->keys->pdata[i];
 		g_autofree char *key = prefix ? g_strdup_printf("%s/%s", prefix, k) : g_strdup(k);
-		ConfigOption o = { 0 };
+		ConfigOption o = {0};
 
 		if (item->type == J_OBJECT) {
 			flatten(item, key, out);
@@ -444,8 +444,8 @@ static void flatten(const JNode *n, const char *prefix, GArray *out)
 	}
 }
 
-static const char *const known_hooks[] = { "hooks.FixedValueHook", "hooks.CustomChargingHook",
-					   "hooks.TemperatureChargingHook", NULL };
+static const char *const known_hooks[] = {"hooks.FixedValueHook", "hooks.CustomChargingHook",
+                                          "hooks.TemperatureChargingHook", NULL};
 
 static gboolean known_hook(const char *id)
 {
@@ -461,7 +461,7 @@ static void check_classes(Check *c, const JNode *n)
 	for (guint i = 0; i < n->items->len; i++) {
 		const JNode *item = n->items->pdata[i];
 		g_autoptr(GArray) opts = NULL;
-		ConfigClass cls = { 0 };
+		ConfigClass cls = {0};
 
 		if (!expect(c, item, J_OBJECT, "classes"))
 			continue;
@@ -482,14 +482,15 @@ static void check_virtuals(Check *c, const JNode *n)
 
 	for (guint i = 0; i < n->items->len; i++) {
 		const JNode *item = n->items->pdata[i];
-		JNode name = { .type = J_STRING, .offset = item->offset, .text = n->keys->pdata[i] };
-		ConfigVirtual v = { 0 };
+		JNode name = {.type = J_STRING, .offset = item->offset, .text = n->keys->pdata[i]};
+		ConfigVirtual v = {0};
 
 		if (!battery_name(c, &name, "virtualBatteries", FALSE))
 			continue;
 		if (g_str_has_prefix(name.text, "name:")) {
-			bad(c, item, "key 'virtualBatteries': a virtual battery needs a service "
-				     "name, not \"%s\"",
+			bad(c, item,
+			    "key 'virtualBatteries': a virtual battery needs a service "
+			    "name, not \"%s\"",
 			    name.text);
 			continue;
 		}
@@ -508,21 +509,23 @@ static void check_ir(Check *c, const JNode *n)
 		const JNode *item = n->items->pdata[i];
 		double x;
 
-		if (strcmp(k, "maxPercentageError") == 0 && number_of(c, item, "ir.maxPercentageError", &x)) {
+		if (strcmp(k, "maxPercentageError") == 0 &&
+		    number_of(c, item, "ir.maxPercentageError", &x)) {
 			if (x > 0)
 				c->cfg->ir_max_percentage_error = x;
 			else
 				bad(c, item, "key 'ir.maxPercentageError': must be > 0");
 		} else if (strcmp(k, "minVoltageChange") == 0 &&
-			   number_of(c, item, "ir.minVoltageChange", &x)) {
+		           number_of(c, item, "ir.minVoltageChange", &x)) {
 			if (x >= 0)
 				c->cfg->ir_min_voltage_change = x;
 			else
 				bad(c, item, "key 'ir.minVoltageChange': must be >= 0");
 		} else if (strcmp(k, "maxPercentageError") != 0 &&
-			   strcmp(k, "minVoltageChange") != 0) {
-			bad(c, item, "unknown key 'ir.%s' (known: maxPercentageError, "
-				     "minVoltageChange)",
+		           strcmp(k, "minVoltageChange") != 0) {
+			bad(c, item,
+			    "unknown key 'ir.%s' (known: maxPercentageError, "
+			    "minVoltageChange)",
 			    k);
 		}
 	}
@@ -534,7 +537,7 @@ static void check_merge_policies(Check *c, const JNode *n)
 
 	for (guint i = 0; i < n->items->len; i++) {
 		const char *path = n->keys->pdata[i];
-		ConfigMergePolicy mp = { 0 };
+		ConfigMergePolicy mp = {0};
 
 		if (path[0] != '/') {
 			bad(c, n->items->pdata[i],
@@ -551,15 +554,28 @@ static void check_merge_policies(Check *c, const JNode *n)
 }
 
 static const char *const top_keys[] = {
-	"serviceName", "excludedServices", "primaryServices", "auxiliaryServices", "capacity",
-	"virtualBatteries", "classes", "currentRatioMethod", "cclMode", "cvlMode", "ir",
-	"reconnectTimeout", "startupBatteryWait", "logLevel", "pluginDirectory", "mergePolicies",
-	NULL,
+        "serviceName",
+        "excludedServices",
+        "primaryServices",
+        "auxiliaryServices",
+        "capacity",
+        "virtualBatteries",
+        "classes",
+        "currentRatioMethod",
+        "cclMode",
+        "cvlMode",
+        "ir",
+        "reconnectTimeout",
+        "startupBatteryWait",
+        "logLevel",
+        "pluginDirectory",
+        "mergePolicies",
+        NULL,
 };
 
-static const char *const ccl_modes[] = { "battery+dvcc", "battery", "dvcc", NULL };
-static const char *const log_levels[] = { "DEBUG", "INFO", "WARNING", "ERROR",
-					  "CRITICAL", "NOTSET", NULL };
+static const char *const ccl_modes[] = {"battery+dvcc", "battery", "dvcc", NULL};
+static const char *const log_levels[] = {"DEBUG",    "INFO",   "WARNING", "ERROR",
+                                         "CRITICAL", "NOTSET", NULL};
 
 static guint edit_distance(const char *a, const char *b)
 {
@@ -691,10 +707,10 @@ static void check_relations(Check *c, const JNode *root)
 
 	for (size_t i = 0; cfg->excluded && cfg->excluded[i]; i++) {
 		const char *name = cfg->excluded[i];
-		const char *also = in_services(cfg->primary, cfg->n_primary, name) ? "primaryServices"
-				   : in_services(cfg->auxiliary, cfg->n_auxiliary, name)
-					   ? "auxiliaryServices"
-					   : NULL;
+		const char *also =
+		        in_services(cfg->primary, cfg->n_primary, name)       ? "primaryServices"
+		        : in_services(cfg->auxiliary, cfg->n_auxiliary, name) ? "auxiliaryServices"
+		                                                              : NULL;
 
 		for (size_t v = 0; !also && v < cfg->n_virtuals; v++) {
 			if (in_services(cfg->virtuals[v].members, cfg->virtuals[v].n_members, name))
@@ -718,7 +734,8 @@ static void check_relations(Check *c, const JNode *root)
 			if (!known_hook(id + 6)) {
 				g_autofree char *list = g_strjoinv(", ", (char **)known_hooks);
 
-				bad(c, root, "virtual battery \"%s\": unknown hook \"%s\"; known: %s",
+				bad(c, root,
+				    "virtual battery \"%s\": unknown hook \"%s\"; known: %s",
 				    vb->name, id, list);
 			}
 		}
@@ -755,15 +772,15 @@ Config *config_parse(const char *text, size_t len, const char *origin, GError **
 {
 	g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
 	g_autofree char *copy = g_strndup(text, len);
-	Parser p = { .origin = origin, .text = copy, .errors = errors };
-	Check c = { .p = &p };
+	Parser p = {.origin = origin, .text = copy, .errors = errors};
+	Check c = {.p = &p};
 	gboolean parsed = parse_json(&p, copy, len);
 
 	if (!parsed) {
 		jnode_free(p.root);
 		g_ptr_array_add(errors, NULL);
 		g_set_error_literal(error, BATAGG_CONFIG_ERROR, BATAGG_CONFIG_ERROR_SYNTAX,
-				    ((char **)errors->pdata)[0]);
+		                    ((char **)errors->pdata)[0]);
 		return NULL;
 	}
 	c.cfg = config_new_default();
@@ -804,7 +821,7 @@ Config *config_load(const char *path, GError **error)
 			return config_new_default();
 		}
 		g_set_error(error, BATAGG_CONFIG_ERROR, BATAGG_CONFIG_ERROR_IO, "%s: %s", path,
-			    io->message);
+		            io->message);
 		g_error_free(io);
 		return NULL;
 	}
@@ -854,30 +871,29 @@ void config_free(Config *cfg)
 	g_free(cfg);
 }
 
-static void summarize_services(GString *s, const char *title, const ConfigService *list,
-			       size_t n)
+static void summarize_services(GString *s, const char *title, const ConfigService *list, size_t n)
 {
 	g_string_append_printf(s, "%-22s", title);
 	if (n == 0)
 		g_string_append(s, "none");
 	for (size_t i = 0; i < n; i++) {
 		g_autofree char *paths = list[i].paths && list[i].paths[0]
-						 ? g_strjoinv(" ", list[i].paths)
-						 : g_strdup("all paths");
+		                                 ? g_strjoinv(" ", list[i].paths)
+		                                 : g_strdup("all paths");
 
 		g_string_append_printf(s, "%s%s (%s)", i ? "\n                      " : "",
-				       list[i].name, paths);
+		                       list[i].name, paths);
 	}
 	g_string_append_c(s, '\n');
 }
 
 char *config_summary(const Config *cfg)
 {
-	static const char *const ccl_names[] = { "battery+dvcc", "battery", "dvcc" };
+	static const char *const ccl_names[] = {"battery+dvcc", "battery", "dvcc"};
 	GString *s = g_string_new(NULL);
 	g_autofree char *excluded = cfg->excluded && cfg->excluded[0]
-					    ? g_strjoinv(", ", cfg->excluded)
-					    : g_strdup("none");
+	                                    ? g_strjoinv(", ", cfg->excluded)
+	                                    : g_strdup("none");
 
 	g_string_append_printf(s, "%-22s%s\n", "service:", cfg->service_name);
 	g_string_append_printf(s, "%-22s%s\n", "excluded:", excluded);
@@ -888,7 +904,7 @@ char *config_summary(const Config *cfg)
 		g_string_append(s, "none");
 	for (size_t v = 0; v < cfg->n_virtuals; v++) {
 		g_string_append_printf(s, "%s%s <-", v ? "\n                      " : "",
-				       cfg->virtuals[v].name);
+		                       cfg->virtuals[v].name);
 		for (size_t m = 0; m < cfg->virtuals[v].n_members; m++)
 			g_string_append_printf(s, " %s", cfg->virtuals[v].members[m].name);
 	}
@@ -898,16 +914,17 @@ char *config_summary(const Config *cfg)
 	else
 		g_string_append_printf(s, "%-22sfrom the batteries\n", "capacity:");
 	g_string_append_printf(s, "%-22s%s (ir: maxPercentageError %g, minVoltageChange %g V)\n",
-			       "current ratio method:", cfg->current_ratio_method,
-			       cfg->ir_max_percentage_error, cfg->ir_min_voltage_change);
+	                       "current ratio method:", cfg->current_ratio_method,
+	                       cfg->ir_max_percentage_error, cfg->ir_min_voltage_change);
 	g_string_append_printf(s, "%-22s%s\n", "CCL mode:", ccl_names[cfg->ccl_mode]);
 	g_string_append_printf(s, "%-22s%s\n", "CVL mode:", cfg->cvl_mode);
 	for (size_t i = 0; i < cfg->n_merge_policies; i++)
-		g_string_append_printf(s, "%-22s%s: %s\n", i ? "" : "merge policies:",
-				       cfg->merge_policies[i].path, cfg->merge_policies[i].policy);
+		g_string_append_printf(s, "%-22s%s: %s\n",
+		                       i ? "" : "merge policies:", cfg->merge_policies[i].path,
+		                       cfg->merge_policies[i].policy);
 	g_string_append_printf(s, "%-22s%d s\n", "reconnect timeout:", cfg->reconnect_timeout);
-	g_string_append_printf(s, "%-22s%d checks\n", "startup battery wait:",
-			       cfg->startup_battery_wait);
+	g_string_append_printf(s, "%-22s%d checks\n",
+	                       "startup battery wait:", cfg->startup_battery_wait);
 	g_string_append_printf(s, "%-22s%s\n", "log level:", cfg->log_level);
 	if (cfg->plugin_directory)
 		g_string_append_printf(s, "%-22s%s\n", "plugin directory:", cfg->plugin_directory);

@@ -21,8 +21,8 @@ typedef struct {
 } ConfigService;
 
 typedef struct {
-	char *name;              /* the virtual battery's service name */
-	ConfigService *members;  /* in config (precedence) order */
+	char *name;             /* the virtual battery's service name */
+	ConfigService *members; /* in config (precedence) order */
 	size_t n_members;
 } ConfigVirtual;
 
@@ -66,7 +66,7 @@ typedef struct {
 	size_t n_classes;
 	char *current_ratio_method; /* default "ir"; a plugin's name is checked later */
 	CclMode ccl_mode;
-	char *cvl_mode;             /* default "max_when_balancing" */
+	char *cvl_mode;                 /* default "max_when_balancing" */
 	double ir_max_percentage_error; /* default 0.1 */
 	double ir_min_voltage_change;   /* default 0.02 */
 	int reconnect_timeout;          /* seconds, default 0 */

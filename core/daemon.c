@@ -76,7 +76,7 @@ struct Daemon {
 	Monitor *monitor;
 	GPtrArray *published; /* Published *: [0] is the aggregate */
 
-	GHashTable *followed; /* service name -> Followed */
+	GHashTable *followed;        /* service name -> Followed */
 	const char **settings_paths; /* NULL-terminated, what we follow in localsettings */
 
 	guint startup_timer;
@@ -87,7 +87,7 @@ struct Daemon {
 
 #define AGGREGATE(d) ((Published *)(d)->published->pdata[0])
 
-static const char *const system_paths[] = { DVCC_PATH, NULL };
+static const char *const system_paths[] = {DVCC_PATH, NULL};
 
 static void followed_free(gpointer data)
 {
@@ -103,14 +103,13 @@ static void followed_free(gpointer data)
 /* The config entry that names this service, if any: by exact name, or
  * "name:X" for a service whose /CustomName is X. */
 static const ConfigService *find_entry(const ConfigService *list, size_t n, const char *service,
-				       const char *custom_name, int *rank)
+                                       const char *custom_name, int *rank)
 {
 	for (size_t i = 0; i < n; i++) {
 		const char *name = list[i].name;
 
-		if (strcmp(name, service) == 0 ||
-		    (custom_name && g_str_has_prefix(name, "name:") &&
-		     strcmp(name + 5, custom_name) == 0)) {
+		if (strcmp(name, service) == 0 || (custom_name && g_str_has_prefix(name, "name:") &&
+		                                   strcmp(name + 5, custom_name) == 0)) {
 			*rank = (int)i;
 			return &list[i];
 		}
@@ -214,7 +213,7 @@ static void settings_changed(Daemon *d, const char *path, const Value *v)
 
 static void link_input(Followed *f, Published *p, EngineInput *input)
 {
-	Link l = { p, input };
+	Link l = {p, input};
 
 	g_array_append_val(f->links, l);
 }
@@ -233,11 +232,11 @@ static EngineInput *aggregate_input(Daemon *d, const char *service, const char *
 	entry = find_entry(cfg->primary, cfg->n_primary, service, custom_name, &rank);
 	if (entry)
 		return engine_add_input(e, ROLE_PRIMARY, service, rank,
-					(const char *const *)entry->paths);
+		                        (const char *const *)entry->paths);
 	entry = find_entry(cfg->auxiliary, cfg->n_auxiliary, service, custom_name, &rank);
 	if (entry)
 		return engine_add_input(e, ROLE_AUXILIARY, service, rank,
-					(const char *const *)entry->paths);
+		                        (const char *const *)entry->paths);
 	g_info("member joined: %s", service);
 	return engine_add_input(e, ROLE_MEMBER, service, 0, NULL);
 }
@@ -263,8 +262,9 @@ static Followed *classify(Daemon *d, const char *service, const MonitorItem *ite
 		if (!entry)
 			continue;
 		g_info("%s: member joined: %s", p->name, service);
-		link_input(f, p, engine_add_input(p->engine, ROLE_PRIMARY, service, rank,
-						  (const char *const *)entry->paths));
+		link_input(f, p,
+		           engine_add_input(p->engine, ROLE_PRIMARY, service, rank,
+		                            (const char *const *)entry->paths));
 	}
 	return f;
 }
@@ -403,7 +403,7 @@ static void on_removed(void *user_data, const char *service)
 	dl->d = d;
 	dl->service = g_strdup(service);
 	f->drop_timer = g_timeout_add_seconds_full(G_PRIORITY_DEFAULT, d->cfg->reconnect_timeout,
-						   on_drop_timer, dl, drop_later_free);
+	                                           on_drop_timer, dl, drop_later_free);
 }
 
 static void on_publish(void *user_data, const char *path, const Value *v)
@@ -431,7 +431,7 @@ static gboolean write_log_level(BusService *svc, const char *path, const Value *
 {
 	if (v->type != VALUE_TEXT || !log_set_level(v->u.s)) {
 		g_warning("refused /LogLevel write: not one of DEBUG, INFO, WARNING, ERROR, "
-			  "CRITICAL, NOTSET");
+		          "CRITICAL, NOTSET");
 		return FALSE;
 	}
 	g_info("log level is now %s", v->u.s);
@@ -475,8 +475,8 @@ static void warn_if_unknown(Daemon *d, const char *name, GHashTable *seen)
 			return;
 	}
 	g_warning("no battery is named \"%s\" yet (config entry \"%s\"); it takes effect when "
-		  "one appears",
-		  name + 5, name);
+	          "one appears",
+	          name + 5, name);
 }
 
 /* SPEC 3: a custom name that no service has yet is worth a warning. */
@@ -520,8 +520,8 @@ static void publish_service(void *user_data, int instance, const char *custom_na
 	for (int i = 0; i < N_PUBLISHED; i++) {
 		if (engine_publishes(p->engine, i))
 			bus_service_add(svc, engine_published_path(i),
-					engine_published(p->engine, i),
-					engine_published_unit(i), NULL, NULL);
+			                engine_published(p->engine, i), engine_published_unit(i),
+			                NULL, NULL);
 	}
 	if (!bus_service_register(svc, &error)) {
 		g_critical("cannot publish %s: %s", p->name, error->message);
@@ -537,8 +537,8 @@ static void publish_service(void *user_data, int instance, const char *custom_na
 
 static void start_publishing(Published *p)
 {
-	p->settings = settings_new(p->conn, p->device, p->instance, p->name_group, publish_service,
-				   p);
+	p->settings =
+	        settings_new(p->conn, p->device, p->instance, p->name_group, publish_service, p);
 }
 
 static gboolean on_startup_check(gpointer data)
@@ -557,7 +557,7 @@ static gboolean on_startup_check(gpointer data)
 		return G_SOURCE_CONTINUE;
 	}
 	g_warning("no battery with a voltage appeared after %d checks; exiting",
-		  d->cfg->startup_battery_wait);
+	          d->cfg->startup_battery_wait);
 	d->startup_timer = 0;
 	fail(d);
 	return G_SOURCE_REMOVE;
@@ -607,15 +607,16 @@ static Published *published_new(Daemon *d, int index, const char *name)
 		p->instance = AGGREGATE_INSTANCE;
 	} else {
 		/* The Python daemon's numbering, so users keep their instance. */
-		g_autofree char *sha = g_compute_checksum_for_string(G_CHECKSUM_SHA1,
-								     p->name_group, -1);
-		int n = (int)g_ascii_strtoll(((char[]){ sha[0], sha[1], 0 }), NULL, 16);
+		g_autofree char *sha =
+		        g_compute_checksum_for_string(G_CHECKSUM_SHA1, p->name_group, -1);
+		int n = (int)g_ascii_strtoll(((char[]){sha[0], sha[1], 0}), NULL, 16);
 
 		p->product = "Virtual Battery";
 		p->device = g_strdup_printf("virtbatt_%d", n);
 		p->instance = VIRTUAL_INSTANCE_BASE + n;
 	}
-	p->instance_setting = g_strdup_printf("/Settings/Devices/%s/ClassAndVrmInstance", p->device);
+	p->instance_setting =
+	        g_strdup_printf("/Settings/Devices/%s/ClassAndVrmInstance", p->device);
 	p->name_setting = g_strdup_printf("/Settings/Battery/%s/CustomName", p->name_group);
 	return p;
 }
@@ -637,7 +638,7 @@ static gboolean add_virtual(Daemon *d, int index, GError **error)
 		if (!g_str_has_prefix(vb->members[m].name, "class:"))
 			continue;
 		hook = strategies_add_hook(p->strategies, d->reg, d->cfg, vb->members[m].name,
-					   &state, error);
+		                           &state, error);
 		if (!hook) {
 			g_prefix_error(error, "virtual battery %s: ", vb->name);
 			return FALSE;
@@ -665,10 +666,10 @@ static void build_settings_paths(Daemon *d)
 }
 
 static const MonitorCallbacks callbacks = {
-	.want = want,
-	.added = on_added,
-	.changed = on_changed,
-	.removed = on_removed,
+        .want = want,
+        .added = on_added,
+        .changed = on_changed,
+        .removed = on_removed,
 };
 
 /* Everything that follows from the config but the aggregate's bus name:
@@ -686,7 +687,7 @@ static gboolean build(Daemon *d, GError **error)
 }
 
 Daemon *daemon_new(Config *cfg, Registry *reg, const char *config_path, const char *program,
-		   GError **error)
+                   GError **error)
 {
 	Daemon *d = g_new0(Daemon, 1);
 	Published *agg;
@@ -743,7 +744,7 @@ static gboolean on_hold_over(gpointer data)
 	for (int i = 0; agg->svc && i < N_PUBLISHED; i++) {
 		if (engine_publishes(agg->engine, i))
 			bus_service_set(agg->svc, engine_published_path(i),
-					engine_published(agg->engine, i));
+			                engine_published(agg->engine, i));
 	}
 	g_info("reload: the aggregate follows the new config");
 	return G_SOURCE_REMOVE;

@@ -21,7 +21,7 @@ typedef struct Daemon Daemon;
  * config_path is read again on SIGHUP.  Returns NULL with error set when a
  * strategy is unknown or the bus cannot be reached. */
 Daemon *daemon_new(Config *cfg, Registry *reg, const char *config_path, const char *program,
-		   GError **error);
+                   GError **error);
 
 /* Runs until SIGTERM/SIGINT or a fatal condition; returns the exit code.
  * SIGHUP reloads the config: a valid one is applied without dropping the

@@ -11,7 +11,7 @@
 #include <glib-unix.h>
 #include <stdlib.h>
 
-G_DEFINE_QUARK(batagg-bus-error-quark, batagg_bus_error)
+G_DEFINE_QUARK(batagg - bus - error - quark, batagg_bus_error)
 
 typedef struct {
 	DBusWatch *watch;
@@ -210,7 +210,7 @@ void dbus_glib_attach(DBusConnection *conn)
 	g->conn = conn;
 	dbus_connection_set_watch_functions(conn, add_watch, remove_watch, toggle_watch, g, NULL);
 	dbus_connection_set_timeout_functions(conn, add_timeout, remove_timeout, toggle_timeout, g,
-					      NULL);
+	                                      NULL);
 	dbus_connection_set_wakeup_main_function(conn, wakeup, g, NULL);
 	dbus_connection_set_dispatch_status_function(conn, dispatch_status, g, glue_free);
 	schedule_dispatch(g);
@@ -235,8 +235,8 @@ DBusConnection *dbus_glib_open(GError **error)
 	}
 	if (!conn) {
 		g_set_error(error, BATAGG_BUS_ERROR, BATAGG_BUS_ERROR_CONNECT,
-			    "cannot connect to the %s bus: %s", address ? "session" : "system",
-			    err.message ? err.message : "unknown error");
+		            "cannot connect to the %s bus: %s", address ? "session" : "system",
+		            err.message ? err.message : "unknown error");
 		dbus_error_free(&err);
 		return NULL;
 	}

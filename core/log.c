@@ -14,8 +14,8 @@ static const struct {
 	const char *name;
 	int value;
 } levels[] = {
-	{ "NOTSET", 0 },  { "DEBUG", 10 }, { "INFO", 20 },
-	{ "WARNING", 30 }, { "ERROR", 40 }, { "CRITICAL", 50 },
+        {"NOTSET", 0},   {"DEBUG", 10}, {"INFO", 20},
+        {"WARNING", 30}, {"ERROR", 40}, {"CRITICAL", 50},
 };
 
 static int current = 20;
@@ -43,7 +43,7 @@ static const char *name_of(int value)
 }
 
 static GLogWriterOutput writer(GLogLevelFlags flags, const GLogField *fields, gsize n_fields,
-			       gpointer user_data)
+                               gpointer user_data)
 {
 	int level = python_level(flags);
 	const char *message = NULL;
@@ -83,9 +83,9 @@ const char *log_level_name(void)
 static void plugin_log(int level, const char *fmt, ...)
 {
 	GLogLevelFlags flags = level >= BATAGG_LOG_ERROR     ? G_LOG_LEVEL_CRITICAL
-			       : level >= BATAGG_LOG_WARNING ? G_LOG_LEVEL_WARNING
-			       : level >= BATAGG_LOG_INFO    ? G_LOG_LEVEL_INFO
-							     : G_LOG_LEVEL_DEBUG;
+	                       : level >= BATAGG_LOG_WARNING ? G_LOG_LEVEL_WARNING
+	                       : level >= BATAGG_LOG_INFO    ? G_LOG_LEVEL_INFO
+	                                                     : G_LOG_LEVEL_DEBUG;
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -94,8 +94,8 @@ static void plugin_log(int level, const char *fmt, ...)
 }
 
 static const BataggHost host = {
-	.struct_size = sizeof(BataggHost),
-	.log = plugin_log,
+        .struct_size = sizeof(BataggHost),
+        .log = plugin_log,
 };
 
 const BataggHost *log_plugin_host(void)

@@ -22,15 +22,14 @@ static gboolean check_config;
 static gboolean show_version;
 
 static const GOptionEntry entries[] = {
-	{ "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
-	  "Read the config from FILE (default " BATAGG_DEFAULT_CONFIG ")", "FILE" },
-	{ "plugin-dir", 'p', 0, G_OPTION_ARG_FILENAME, &plugin_dir,
-	  "Also load strategy plugins from DIR (wins over the config's pluginDirectory)", "DIR" },
-	{ "check-config", 0, 0, G_OPTION_ARG_NONE, &check_config,
-	  "Check the config (and the plugins it names), print a summary, and exit", NULL },
-	{ "version", 'V', 0, G_OPTION_ARG_NONE, &show_version, "Print the version and exit",
-	  NULL },
-	{ NULL },
+        {"config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
+         "Read the config from FILE (default " BATAGG_DEFAULT_CONFIG ")", "FILE"},
+        {"plugin-dir", 'p', 0, G_OPTION_ARG_FILENAME, &plugin_dir,
+         "Also load strategy plugins from DIR (wins over the config's pluginDirectory)", "DIR"},
+        {"check-config", 0, 0, G_OPTION_ARG_NONE, &check_config,
+         "Check the config (and the plugins it names), print a summary, and exit", NULL},
+        {"version", 'V', 0, G_OPTION_ARG_NONE, &show_version, "Print the version and exit", NULL},
+        {NULL},
 };
 
 /* The built-in plugins: "plugins" beside the executable when it exists (a
@@ -125,7 +124,7 @@ int main(int argc, char **argv)
 
 	log_init();
 	g_option_context_set_summary(ctx, "Aggregates Victron battery services into one "
-					  "(com.victronenergy.battery.aggregator).");
+	                                  "(com.victronenergy.battery.aggregator).");
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
 		fprintf(stderr, "batagg: %s (try --help)\n", error->message);

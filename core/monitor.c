@@ -28,8 +28,8 @@ struct Service {
 	/* It sends ItemsChanged: its PropertiesChanged repeat the same values
 	 * (VICTRON-DBUS.md) and are skipped before they are decoded. */
 	gboolean items_changed;
-	GPtrArray *pending;       /* DBusPendingCall * of the initial read */
-	GArray *items;            /* MonitorItem being collected by the read */
+	GPtrArray *pending; /* DBusPendingCall * of the initial read */
+	GArray *items;      /* MonitorItem being collected by the read */
 	int replies_left;
 };
 
@@ -45,9 +45,9 @@ struct Monitor {
 };
 
 static const char *const match_rules[] = {
-	"type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',"
-	"member='NameOwnerChanged',arg0namespace='com.victronenergy'",
-	"type='signal',interface='" BUSITEM_IFACE "',member='ItemsChanged'",
+        "type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',"
+        "member='NameOwnerChanged',arg0namespace='com.victronenergy'",
+        "type='signal',interface='" BUSITEM_IFACE "',member='ItemsChanged'",
 };
 
 /* PropertiesChanged is followed per sender, and only until the sender shows
@@ -55,12 +55,13 @@ static const char *const match_rules[] = {
  * ItemsChanged brought, and neither the bus nor we need to carry them. */
 static void properties_rule(Monitor *mon, const char *owner, gboolean add)
 {
-	g_autofree char *rule = g_strdup_printf("type='signal',sender='%s',interface='" BUSITEM_IFACE
-						"',member='PropertiesChanged'",
-						owner);
-	DBusMessage *msg = dbus_message_new_method_call(DBUS_SERVICE_DBUS, DBUS_PATH_DBUS,
-							DBUS_INTERFACE_DBUS,
-							add ? "AddMatch" : "RemoveMatch");
+	g_autofree char *rule =
+	        g_strdup_printf("type='signal',sender='%s',interface='" BUSITEM_IFACE
+	                        "',member='PropertiesChanged'",
+	                        owner);
+	DBusMessage *msg =
+	        dbus_message_new_method_call(DBUS_SERVICE_DBUS, DBUS_PATH_DBUS, DBUS_INTERFACE_DBUS,
+	                                     add ? "AddMatch" : "RemoveMatch");
 	const char *text = rule;
 
 	dbus_message_append_args(msg, DBUS_TYPE_STRING, &text, DBUS_TYPE_INVALID);
@@ -130,7 +131,7 @@ Monitor *monitor_new(DBusConnection *conn, const MonitorCallbacks *cb, void *use
 	mon->cb = *cb;
 	mon->user_data = user_data;
 	mon->owners = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-					    (GDestroyNotify)g_ptr_array_unref);
+	                                    (GDestroyNotify)g_ptr_array_unref);
 	mon->services = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, service_free);
 	mon->owner_calls = g_ptr_array_new();
 	return mon;
@@ -147,7 +148,7 @@ const char *monitor_owner(Monitor *mon, const char *service)
 
 static void add_item(GArray *items, const char *path, DBusMessageIter *value)
 {
-	MonitorItem it = { 0 };
+	MonitorItem it = {0};
 
 	it.path = path[0] == '/' ? g_strdup(path) : g_strconcat("/", path, NULL);
 	dbus_value_read(value, &it.value);
@@ -249,7 +250,7 @@ static void report_added(Service *s)
 	s->reported = TRUE;
 	filter_items(s, items);
 	mon->cb.added(mon->user_data, s->name, (const MonitorItem *)(void *)items->data,
-		      items->len);
+	              items->len);
 	items_clear(items);
 }
 
@@ -343,7 +344,7 @@ static void got_items(Service *s, DBusMessage *reply, const char *path)
 static void got_path(Service *s, DBusMessage *reply, const char *path)
 {
 	DBusMessageIter it;
-	MonitorItem item = { 0 };
+	MonitorItem item = {0};
 
 	item.path = g_strdup(path);
 	if (dbus_message_get_type(reply) != DBUS_MESSAGE_TYPE_ERROR &&
@@ -425,8 +426,8 @@ static void on_name_owner_changed(Monitor *mon, DBusMessage *msg)
 {
 	const char *name, *old_owner, *new_owner;
 
-	if (!dbus_message_get_args(msg, NULL, DBUS_TYPE_STRING, &name, DBUS_TYPE_STRING,
-				   &old_owner, DBUS_TYPE_STRING, &new_owner, DBUS_TYPE_INVALID))
+	if (!dbus_message_get_args(msg, NULL, DBUS_TYPE_STRING, &name, DBUS_TYPE_STRING, &old_owner,
+	                           DBUS_TYPE_STRING, &new_owner, DBUS_TYPE_INVALID))
 		return;
 	if (!g_str_has_prefix(name, VICTRON_PREFIX))
 		return;
@@ -468,7 +469,7 @@ static void on_owner(DBusPendingCall *pending, void *data)
 static void query_owner(Monitor *mon, const char *name)
 {
 	DBusMessage *msg = dbus_message_new_method_call(DBUS_SERVICE_DBUS, DBUS_PATH_DBUS,
-							DBUS_INTERFACE_DBUS, "GetNameOwner");
+	                                                DBUS_INTERFACE_DBUS, "GetNameOwner");
 	DBusPendingCall *pending = NULL;
 	OwnerQuery *q;
 
@@ -498,7 +499,7 @@ static void on_list_names(DBusPendingCall *pending, void *data)
 	if (!reply)
 		return;
 	if (dbus_message_get_args(reply, NULL, DBUS_TYPE_ARRAY, DBUS_TYPE_STRING, &names, &n,
-				  DBUS_TYPE_INVALID)) {
+	                          DBUS_TYPE_INVALID)) {
 		for (int i = 0; i < n; i++) {
 			if (g_str_has_prefix(names[i], VICTRON_PREFIX))
 				query_owner(mon, names[i]);
@@ -517,7 +518,7 @@ static void deliver(Service *s, GArray *items)
 	filter_items(s, items);
 	if (items->len)
 		s->mon->cb.changed(s->mon->user_data, s->name,
-				   (const MonitorItem *)(void *)items->data, items->len);
+		                   (const MonitorItem *)(void *)items->data, items->len);
 	items_clear(items);
 }
 
@@ -525,7 +526,7 @@ static void copy_items(GArray *dst, const GArray *src)
 {
 	for (guint k = 0; k < src->len; k++) {
 		const MonitorItem *from = &g_array_index(src, MonitorItem, k);
-		MonitorItem dup = { g_strdup(from->path), VALUE_INIT };
+		MonitorItem dup = {g_strdup(from->path), VALUE_INIT};
 
 		value_copy(&dup.value, &from->value);
 		g_array_append_val(dst, dup);
@@ -616,13 +617,13 @@ void monitor_start(Monitor *mon)
 			dbus_error_free(&err);
 			if (i == 0)
 				dbus_bus_add_match(mon->conn,
-						   "type='signal',sender='org.freedesktop.DBus',"
-						   "member='NameOwnerChanged'",
-						   NULL);
+				                   "type='signal',sender='org.freedesktop.DBus',"
+				                   "member='NameOwnerChanged'",
+				                   NULL);
 		}
 	}
 	msg = dbus_message_new_method_call(DBUS_SERVICE_DBUS, DBUS_PATH_DBUS, DBUS_INTERFACE_DBUS,
-					   "ListNames");
+	                                   "ListNames");
 	if (dbus_connection_send_with_reply(mon->conn, msg, &mon->list_call, READ_TIMEOUT_MS) &&
 	    mon->list_call)
 		dbus_pending_call_set_notify(mon->list_call, on_list_names, mon, NULL);

@@ -8,6 +8,8 @@
 #include <glib.h>
 #include <math.h>
 
+/* One row per path reads best as a table. */
+/* clang-format off */
 #define NUM(p, u, pol) { p, u, PUB_DOUBLE, pol, 0 }
 #define INT(p, pol) { p, UNIT_NONE, PUB_INT, pol, 0 }
 #define ALARM(p) INT(p, "alarm")
@@ -62,6 +64,7 @@ const BatteryPath battery_paths[N_MEMBER_PATHS] = {
 	[P_CVL] = NUM("/Info/MaxChargeVoltage", UNIT_VOLT, NULL),
 	[P_CUSTOM_NAME] = { "/CustomName", UNIT_NONE, PUB_TEXT, NULL, 0 },
 };
+/* clang-format on */
 
 /* Every incoming value is looked up here, so use a hash table built once. */
 static GHashTable *build_index(void)

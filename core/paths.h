@@ -51,7 +51,7 @@ typedef enum {
 	P_CCL,
 	P_DCL,
 	P_CVL,
-	N_BATTERY_PATHS, /* the merged battery paths end here */
+	N_BATTERY_PATHS,                 /* the merged battery paths end here */
 	P_CUSTOM_NAME = N_BATTERY_PATHS, /* read from members for labels only */
 	N_MEMBER_PATHS,
 } PathId;

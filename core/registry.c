@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-G_DEFINE_QUARK(batagg-plugin-error-quark, batagg_plugin_error)
+G_DEFINE_QUARK(batagg - plugin - error - quark, batagg_plugin_error)
 
 typedef struct {
 	const void *entry;
@@ -28,9 +28,9 @@ struct Registry {
 };
 
 static const char *const kind_names[REGISTRY_N_KINDS] = {
-	[REGISTRY_RATIO] = "current ratio method",
-	[REGISTRY_CVL] = "CVL mode",
-	[REGISTRY_MERGE] = "merge policy",
+        [REGISTRY_RATIO] = "current ratio method",
+        [REGISTRY_CVL] = "CVL mode",
+        [REGISTRY_MERGE] = "merge policy",
 };
 
 static void entry_free(gpointer data)
@@ -69,19 +69,19 @@ static gboolean safe_owner(const struct stat *st)
 /* The daemon runs as root: a file anyone else can write is code anyone can
  * run as root. */
 static gboolean check_safe(const char *path, const struct stat *st, const char *what,
-			   GError **error)
+                           GError **error)
 {
 	if (!safe_owner(st)) {
 		g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_UNSAFE_PATH,
-			    "%s: refused: the %s is owned by uid %u, not by root or this user",
-			    path, what, (unsigned)st->st_uid);
+		            "%s: refused: the %s is owned by uid %u, not by root or this user",
+		            path, what, (unsigned)st->st_uid);
 		return FALSE;
 	}
 	if (st->st_mode & (S_IWGRP | S_IWOTH)) {
 		g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_UNSAFE_PATH,
-			    "%s: refused: the %s is writable by %s (mode %04o); run chmod go-w",
-			    path, what, (st->st_mode & S_IWOTH) ? "other users" : "its group",
-			    (unsigned)(st->st_mode & 07777));
+		            "%s: refused: the %s is writable by %s (mode %04o); run chmod go-w",
+		            path, what, (st->st_mode & S_IWOTH) ? "other users" : "its group",
+		            (unsigned)(st->st_mode & 07777));
 		return FALSE;
 	}
 	return TRUE;
@@ -93,12 +93,12 @@ static gboolean check_dir(const char *dir, const char *for_path, GError **error)
 
 	if (stat(dir, &st) != 0) {
 		g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_OPEN, "%s: %s",
-			    for_path, g_strerror(errno));
+		            for_path, g_strerror(errno));
 		return FALSE;
 	}
 	if (!S_ISDIR(st.st_mode)) {
 		g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_OPEN,
-			    "%s: not a directory", for_path);
+		            "%s: not a directory", for_path);
 		return FALSE;
 	}
 	return check_safe(for_path, &st, "directory", error);
@@ -115,16 +115,16 @@ static gboolean check_file(const char *path, GError **error)
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0) {
 		g_set_error(error, BATAGG_PLUGIN_ERROR,
-			    errno == ELOOP ? BATAGG_PLUGIN_ERROR_UNSAFE_PATH
-					   : BATAGG_PLUGIN_ERROR_OPEN,
-			    "%s: %s", path,
-			    errno == ELOOP ? "refused: a symbolic link" : g_strerror(errno));
+		            errno == ELOOP ? BATAGG_PLUGIN_ERROR_UNSAFE_PATH
+		                           : BATAGG_PLUGIN_ERROR_OPEN,
+		            "%s: %s", path,
+		            errno == ELOOP ? "refused: a symbolic link" : g_strerror(errno));
 		return FALSE;
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
 		g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_UNSAFE_PATH,
-			    "%s: refused: not a regular file", path);
+		            "%s: refused: not a regular file", path);
 		return FALSE;
 	}
 	close(fd);
@@ -152,63 +152,67 @@ typedef struct {
 	const void *entry;
 } Pending;
 
-#define ENTRY_HEAD(e) ((const struct { uint32_t struct_size; const char *name; } *)(e))
+#define ENTRY_HEAD(e)                                                                              \
+	((const struct {                                                                           \
+		uint32_t struct_size;                                                              \
+		const char *name;                                                                  \
+	} *)(e))
 
 /* Checks one table; its required functions must be set. */
-static gboolean check_entry(const char *path, RegistryKind kind, const void *entry,
-			    size_t min_size, gboolean has_required, GError **error)
+static gboolean check_entry(const char *path, RegistryKind kind, const void *entry, size_t min_size,
+                            gboolean has_required, GError **error)
 {
 	uint32_t size = ENTRY_HEAD(entry)->struct_size;
 	const char *name = ENTRY_HEAD(entry)->name;
 
 	if (size < min_size) {
 		g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_INVALID,
-			    "%s: a %s table is %u bytes, smaller than the %zu this interface "
-			    "needs",
-			    path, kind_names[kind], size, min_size);
+		            "%s: a %s table is %u bytes, smaller than the %zu this interface "
+		            "needs",
+		            path, kind_names[kind], size, min_size);
 		return FALSE;
 	}
 	if (!valid_name(name)) {
 		g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_INVALID,
-			    "%s: a %s has an invalid name '%s' (letters, digits, '_' and '.' "
-			    "only)",
-			    path, kind_names[kind], name ? name : "(null)");
+		            "%s: a %s has an invalid name '%s' (letters, digits, '_' and '.' "
+		            "only)",
+		            path, kind_names[kind], name ? name : "(null)");
 		return FALSE;
 	}
 	if (!has_required) {
 		g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_INVALID,
-			    "%s: %s '%s' lacks its required function", path, kind_names[kind],
-			    name);
+		            "%s: %s '%s' lacks its required function", path, kind_names[kind],
+		            name);
 		return FALSE;
 	}
 	return TRUE;
 }
 
 static gboolean collect(Registry *reg, const char *path, const BataggPluginDesc *desc,
-			GArray *pending, GError **error)
+                        GArray *pending, GError **error)
 {
 	for (const BataggRatioMethod *const *m = desc->ratio_methods; m && *m; m++) {
-		Pending p = { REGISTRY_RATIO, (*m)->name, *m };
+		Pending p = {REGISTRY_RATIO, (*m)->name, *m};
 
 		if (!check_entry(path, REGISTRY_RATIO, *m,
-				 offsetof(BataggRatioMethod, member_added), (*m)->ratios != NULL,
-				 error))
+		                 offsetof(BataggRatioMethod, member_added), (*m)->ratios != NULL,
+		                 error))
 			return FALSE;
 		g_array_append_val(pending, p);
 	}
 	for (const BataggCvlMode *const *m = desc->cvl_modes; m && *m; m++) {
-		Pending p = { REGISTRY_CVL, (*m)->name, *m };
+		Pending p = {REGISTRY_CVL, (*m)->name, *m};
 
 		if (!check_entry(path, REGISTRY_CVL, *m, sizeof(BataggCvlMode), (*m)->cvl != NULL,
-				 error))
+		                 error))
 			return FALSE;
 		g_array_append_val(pending, p);
 	}
 	for (const BataggMergePolicy *const *m = desc->merge_policies; m && *m; m++) {
-		Pending p = { REGISTRY_MERGE, (*m)->name, *m };
+		Pending p = {REGISTRY_MERGE, (*m)->name, *m};
 
 		if (!check_entry(path, REGISTRY_MERGE, *m, offsetof(BataggMergePolicy, provides),
-				 (*m)->merge != NULL, error))
+		                 (*m)->merge != NULL, error))
 			return FALSE;
 		g_array_append_val(pending, p);
 	}
@@ -220,16 +224,17 @@ static gboolean collect(Registry *reg, const char *path, const BataggPluginDesc 
 			Pending *q = &g_array_index(pending, Pending, j);
 
 			if (q->kind == p->kind && strcmp(q->name, p->name) == 0) {
-				g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_DUPLICATE,
-					    "%s: refused: it names %s '%s' twice", path,
-					    kind_names[p->kind], p->name);
+				g_set_error(error, BATAGG_PLUGIN_ERROR,
+				            BATAGG_PLUGIN_ERROR_DUPLICATE,
+				            "%s: refused: it names %s '%s' twice", path,
+				            kind_names[p->kind], p->name);
 				return FALSE;
 			}
 		}
 		if (old) {
 			g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_DUPLICATE,
-				    "%s: refused: %s '%s' is already registered by %s", path,
-				    kind_names[p->kind], p->name, old->origin);
+			            "%s: refused: %s '%s' is already registered by %s", path,
+			            kind_names[p->kind], p->name, old->origin);
 			return FALSE;
 		}
 	}
@@ -241,16 +246,16 @@ static gboolean check_desc(const char *path, const BataggPluginDesc *desc, GErro
 	if (desc->abi_major != BATAGG_PLUGIN_ABI_MAJOR ||
 	    desc->abi_minor > BATAGG_PLUGIN_ABI_MINOR) {
 		g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_ABI,
-			    "%s: refused: built for plugin interface %u.%u; this batagg provides "
-			    "%d.%d",
-			    path, desc->abi_major, desc->abi_minor, BATAGG_PLUGIN_ABI_MAJOR,
-			    BATAGG_PLUGIN_ABI_MINOR);
+		            "%s: refused: built for plugin interface %u.%u; this batagg provides "
+		            "%d.%d",
+		            path, desc->abi_major, desc->abi_minor, BATAGG_PLUGIN_ABI_MAJOR,
+		            BATAGG_PLUGIN_ABI_MINOR);
 		return FALSE;
 	}
 	if (desc->struct_size < sizeof(BataggPluginDesc) || !desc->name) {
 		g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_INVALID,
-			    "%s: refused: malformed descriptor (size %u, name %s)", path,
-			    desc->struct_size, desc->name ? desc->name : "missing");
+		            "%s: refused: malformed descriptor (size %u, name %s)", path,
+		            desc->struct_size, desc->name ? desc->name : "missing");
 		return FALSE;
 	}
 	return TRUE;
@@ -267,13 +272,13 @@ gboolean registry_load_file(Registry *reg, const char *path, GError **error)
 	module = g_module_open(path, G_MODULE_BIND_LOCAL);
 	if (!module) {
 		g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_OPEN,
-			    "%s: cannot load: %s (a missing library? ldd shows what it needs)",
-			    path, g_module_error());
+		            "%s: cannot load: %s (a missing library? ldd shows what it needs)",
+		            path, g_module_error());
 		return FALSE;
 	}
 	if (!g_module_symbol(module, BATAGG_PLUGIN_SYMBOL, (gpointer *)&desc) || !desc) {
 		g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_NOT_A_PLUGIN,
-			    "%s: not a batagg plugin (no symbol %s)", path, BATAGG_PLUGIN_SYMBOL);
+		            "%s: not a batagg plugin (no symbol %s)", path, BATAGG_PLUGIN_SYMBOL);
 		g_module_close(module);
 		return FALSE;
 	}
@@ -348,7 +353,7 @@ const char *registry_origin(Registry *reg, RegistryKind kind, const char *name)
 char *registry_names(Registry *reg, RegistryKind kind)
 {
 	g_autofree const char **names =
-		(const char **)g_hash_table_get_keys_as_array(reg->kinds[kind], NULL);
+	        (const char **)g_hash_table_get_keys_as_array(reg->kinds[kind], NULL);
 	guint n = g_hash_table_size(reg->kinds[kind]);
 
 	qsort(names, n, sizeof(char *), (int (*)(const void *, const void *))by_name);
@@ -364,7 +369,7 @@ const void *registry_lookup(Registry *reg, RegistryKind kind, const char *name, 
 		return entry;
 	known = registry_names(reg, kind);
 	g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_UNKNOWN_NAME,
-		    "unknown %s '%s'; known: %s", kind_names[kind], name ? name : "(none)",
-		    known[0] ? known : "none (no plugins loaded)");
+	            "unknown %s '%s'; known: %s", kind_names[kind], name ? name : "(none)",
+	            known[0] ? known : "none (no plugins loaded)");
 	return NULL;
 }

@@ -83,7 +83,7 @@ static void send(Settings *s, DBusMessage *msg, ReplyFn fn)
 	if (!dbus_connection_send_with_reply(s->conn, msg, &pending, SETTINGS_TIMEOUT_MS) ||
 	    !pending) {
 		g_warning("settings: cannot send %s to %s", dbus_message_get_member(msg),
-			  SETTINGS_SERVICE);
+		          SETTINGS_SERVICE);
 		dbus_message_unref(msg);
 		return;
 	}
@@ -98,7 +98,7 @@ static void send(Settings *s, DBusMessage *msg, ReplyFn fn)
 static DBusMessage *get_value(const char *path)
 {
 	return dbus_message_new_method_call(SETTINGS_SERVICE, path, "com.victronenergy.BusItem",
-					    "GetValue");
+	                                    "GetValue");
 }
 
 static gboolean reply_ok(DBusMessage *reply, const char *what)
@@ -152,10 +152,10 @@ static void added_name(Settings *s, DBusMessage *reply)
 }
 
 static void add_setting(Settings *s, const char *group, const char *name, const char *def,
-			ReplyFn fn)
+                        ReplyFn fn)
 {
 	DBusMessage *msg = dbus_message_new_method_call(SETTINGS_SERVICE, "/Settings",
-							"com.victronenergy.Settings", "AddSetting");
+	                                                "com.victronenergy.Settings", "AddSetting");
 	DBusMessageIter it;
 	Value text = value_text(def);
 	Value zero = value_int(0);
@@ -178,14 +178,14 @@ static gboolean on_timeout(gpointer data)
 
 	s->timeout = 0;
 	g_warning("settings: %s did not answer in %d s; using device instance %d and the name "
-		  "read so far",
-		  SETTINGS_SERVICE, SETTINGS_TIMEOUT_MS / 1000, s->instance);
+	          "read so far",
+	          SETTINGS_SERVICE, SETTINGS_TIMEOUT_MS / 1000, s->instance);
 	finish(s);
 	return G_SOURCE_REMOVE;
 }
 
 Settings *settings_new(DBusConnection *conn, const char *device, int instance,
-		       const char *name_group, SettingsReadyFn ready, void *user_data)
+                       const char *name_group, SettingsReadyFn ready, void *user_data)
 {
 	Settings *s = g_new0(Settings, 1);
 	g_autofree char *device_group = g_strdup_printf("Devices/%s", device);
@@ -242,13 +242,13 @@ static void wrote_name(Settings *s, DBusMessage *reply)
 		return;
 	if (!dbus_message_get_args(reply, NULL, DBUS_TYPE_INT32, &rc, DBUS_TYPE_INVALID) || rc != 0)
 		g_warning("settings: %s refused the custom name (SetValue returned %d)",
-			  SETTINGS_SERVICE, rc);
+		          SETTINGS_SERVICE, rc);
 }
 
 void settings_write_name(Settings *s, const char *name)
 {
 	DBusMessage *msg = dbus_message_new_method_call(SETTINGS_SERVICE, s->name_path,
-							"com.victronenergy.BusItem", "SetValue");
+	                                                "com.victronenergy.BusItem", "SetValue");
 	DBusMessageIter it;
 	Value v = value_text(name);
 

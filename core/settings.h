@@ -23,7 +23,7 @@ typedef void (*SettingsReadyFn)(void *user_data, int device_instance, const char
  * default "battery:<instance>" and "/Settings/Battery/<name_group>/CustomName"
  * with default "".  Returns (transfer full) the client. */
 Settings *settings_new(DBusConnection *conn, const char *device, int instance,
-		       const char *name_group, SettingsReadyFn ready, void *user_data);
+                       const char *name_group, SettingsReadyFn ready, void *user_data);
 
 /* The settings paths, for following their changes. */
 const char *settings_instance_path(Settings *s);

@@ -23,12 +23,12 @@ struct Strategies {
 };
 
 typedef void *(*CreateFn)(const BataggHost *host, const BataggOption *opts, size_t n_opts,
-			  char *err, size_t err_len);
+                          char *err, size_t err_len);
 
 /* Creates one strategy's state; FALSE with error set when create() fails. */
 static gboolean create_state(Strategies *st, const char *kind, const char *name, CreateFn create,
-			     void (*destroy)(void *), const BataggOption *opts, size_t n_opts,
-			     void **state, GError **error)
+                             void (*destroy)(void *), const BataggOption *opts, size_t n_opts,
+                             void **state, GError **error)
 {
 	char err[256] = "";
 
@@ -38,11 +38,12 @@ static gboolean create_state(Strategies *st, const char *kind, const char *name,
 	*state = create(log_plugin_host(), opts, n_opts, err, sizeof(err));
 	if (!*state) {
 		g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_INVALID,
-			    "%s '%s' could not start: %s", kind, name, err[0] ? err : "no reason given");
+		            "%s '%s' could not start: %s", kind, name,
+		            err[0] ? err : "no reason given");
 		return FALSE;
 	}
 	if (destroy) {
-		Owned o = { destroy, *state };
+		Owned o = {destroy, *state};
 
 		g_array_append_val(st->owned, o);
 	}
@@ -50,12 +51,12 @@ static gboolean create_state(Strategies *st, const char *kind, const char *name,
 }
 
 static const BataggMergePolicy *merge_policy(Strategies *st, Registry *reg, const char *name,
-					     void **state, GError **error)
+                                             void **state, GError **error)
 {
 	const BataggMergePolicy *p = registry_lookup(reg, REGISTRY_MERGE, name, error);
 
-	if (!p || !create_state(st, "merge policy", name, p->create, p->destroy, NULL, 0, state,
-				error))
+	if (!p ||
+	    !create_state(st, "merge policy", name, p->create, p->destroy, NULL, 0, state, error))
 		return NULL;
 	return p;
 }
@@ -76,9 +77,9 @@ static gboolean check_policy_paths(const Config *cfg, GError **error)
 
 		if (p < 0 || p >= N_BATTERY_PATHS || !battery_paths[p].policy) {
 			g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_UNKNOWN_NAME,
-				    "mergePolicies: '%s' is not a path merged by a policy (the "
-				    "limits have rules of their own)",
-				    cfg->merge_policies[i].path);
+			            "mergePolicies: '%s' is not a path merged by a policy (the "
+			            "limits have rules of their own)",
+			            cfg->merge_policies[i].path);
 			return FALSE;
 		}
 	}
@@ -101,24 +102,23 @@ static gboolean setup_ratios(Strategies *st, const Config *cfg, Registry *reg, G
 	EngineSetup *s = &st->setup;
 	g_autofree char *mpe = g_strdup_printf("%.17g", cfg->ir_max_percentage_error);
 	g_autofree char *mvc = g_strdup_printf("%.17g", cfg->ir_min_voltage_change);
-	const BataggOption ir_opts[] = { { "maxPercentageError", mpe },
-					 { "minVoltageChange", mvc } };
+	const BataggOption ir_opts[] = {{"maxPercentageError", mpe}, {"minVoltageChange", mvc}};
 	const BataggRatioMethod *ir = registry_find(reg, REGISTRY_RATIO, "ir");
 	const BataggRatioMethod *m;
 	void *state = NULL;
-	static const char *const fallbacks[] = { "capacity", "count" };
+	static const char *const fallbacks[] = {"capacity", "count"};
 
 	m = registry_lookup(reg, REGISTRY_RATIO, cfg->current_ratio_method, error);
 	if (!m)
 		return FALSE;
-	if (ir && !create_state(st, "current ratio method", "ir", ir->create, ir->destroy,
-				ir_opts, G_N_ELEMENTS(ir_opts), &s->estimator_state, error))
+	if (ir && !create_state(st, "current ratio method", "ir", ir->create, ir->destroy, ir_opts,
+	                        G_N_ELEMENTS(ir_opts), &s->estimator_state, error))
 		return FALSE;
 	s->estimator = ir;
 	if (m == ir) {
 		state = s->estimator_state;
 	} else if (!create_state(st, "current ratio method", m->name, m->create, m->destroy, NULL,
-				 0, &state, error)) {
+	                         0, &state, error)) {
 		return FALSE;
 	}
 	s->configured = m;
@@ -133,7 +133,7 @@ static gboolean setup_ratios(Strategies *st, const Config *cfg, Registry *reg, G
 		if (!f || seen)
 			continue;
 		if (!create_state(st, "current ratio method", f->name, f->create, f->destroy, NULL,
-				  0, &state, error))
+		                  0, &state, error))
 			return FALSE;
 		chain_add(&s->ratios, f, state);
 	}
@@ -166,7 +166,7 @@ Strategies *strategies_new(const Config *cfg, Registry *reg, GError **error)
 		goto fail;
 	cvl = registry_lookup(reg, REGISTRY_CVL, cfg->cvl_mode, error);
 	if (!cvl || !create_state(st, "CVL mode", cvl->name, cvl->create, cvl->destroy, NULL, 0,
-				  &s->cvl_state, error))
+	                          &s->cvl_state, error))
 		goto fail;
 	s->cvl = cvl;
 	return st;
@@ -192,7 +192,7 @@ Strategies *strategies_new_virtual(Registry *reg, GError **error)
 /* "class:hooks.FixedValueHook#soc": the hook named by the part before '#',
  * with the options of "hooks.FixedValueHook#soc" in "classes". */
 const BataggMergePolicy *strategies_add_hook(Strategies *st, Registry *reg, const Config *cfg,
-					     const char *member, void **state, GError **error)
+                                             const char *member, void **state, GError **error)
 {
 	const char *id = member + strlen("class:");
 	g_autofree char *class_name = g_strndup(id, strcspn(id, "#"));
@@ -203,21 +203,21 @@ const BataggMergePolicy *strategies_add_hook(Strategies *st, Registry *reg, cons
 		return NULL;
 	if (!hook->provides) {
 		g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_INVALID,
-			    "'%s' is a merge policy, not a hook", class_name);
+		            "'%s' is a merge policy, not a hook", class_name);
 		return NULL;
 	}
 	for (size_t i = 0; i < cfg->n_classes; i++) {
 		if (strcmp(cfg->classes[i].id, id) != 0)
 			continue;
 		for (size_t k = 0; k < cfg->classes[i].n_options; k++) {
-			BataggOption o = { cfg->classes[i].options[k].key,
-					   cfg->classes[i].options[k].value };
+			BataggOption o = {cfg->classes[i].options[k].key,
+			                  cfg->classes[i].options[k].value};
 
 			g_array_append_val(opts, o);
 		}
 	}
 	if (!create_state(st, "hook", id, hook->create, hook->destroy,
-			  (const BataggOption *)opts->data, opts->len, state, error))
+	                  (const BataggOption *)opts->data, opts->len, state, error))
 		return NULL;
 	return hook;
 }
@@ -239,4 +239,3 @@ void strategies_free(Strategies *st)
 	g_array_free(st->owned, TRUE);
 	g_free(st);
 }
-

@@ -27,7 +27,7 @@ Strategies *strategies_new_virtual(Registry *reg, GError **error);
  * names, with its options from the config's "classes"; the state is owned
  * by st.  NULL with error set when the hook is unknown or refuses. */
 const BataggMergePolicy *strategies_add_hook(Strategies *st, Registry *reg, const Config *cfg,
-					     const char *member, void **state, GError **error);
+                                             const char *member, void **state, GError **error);
 
 /* The engine setup the strategies make up (owned by st). */
 const EngineSetup *strategies_setup(Strategies *st);

@@ -14,7 +14,7 @@ Value value_text(const char *s)
 {
 	if (!s)
 		return VALUE_INIT;
-	return (Value){ .type = VALUE_TEXT, .u.s = g_strdup(s) };
+	return (Value){.type = VALUE_TEXT, .u.s = g_strdup(s)};
 }
 
 void value_clear(Value *v)
@@ -77,12 +77,12 @@ bool value_number(const Value *v, double *out)
 
 BataggValue value_view(const Value *v)
 {
-	BataggValue bv = { .type = BATAGG_VALUE_INVALID };
+	BataggValue bv = {.type = BATAGG_VALUE_INVALID};
 
 	if (value_number(v, &bv.number))
 		bv.type = BATAGG_VALUE_NUMBER;
 	else if (v->type == VALUE_TEXT)
-		bv = (BataggValue){ .type = BATAGG_VALUE_TEXT, .text = v->u.s };
+		bv = (BataggValue){.type = BATAGG_VALUE_TEXT, .text = v->u.s};
 	return bv;
 }
 

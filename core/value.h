@@ -29,16 +29,16 @@ typedef struct {
 	} u;
 } Value;
 
-#define VALUE_INIT ((Value){ .type = VALUE_INVALID })
+#define VALUE_INIT ((Value){.type = VALUE_INVALID})
 
 static inline Value value_int(int64_t i)
 {
-	return (Value){ .type = VALUE_INT, .u.i = i };
+	return (Value){.type = VALUE_INT, .u.i = i};
 }
 
 static inline Value value_double(double d)
 {
-	return (Value){ .type = VALUE_DOUBLE, .u.d = d };
+	return (Value){.type = VALUE_DOUBLE, .u.d = d};
 }
 
 /* A Value that owns a copy of s (NULL gives an invalid value). */

@@ -8,6 +8,9 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 sh tools/deps.sh
 
+echo "== formatting (clang-format, .clang-format)"
+git ls-files '*.c' '*.h' | xargs clang-format --dry-run -Werror
+
 meson setup build-ci --wipe -Dwerror=true >/dev/null 2>&1 || meson setup build-ci -Dwerror=true
 ninja -C build-ci
 meson test -C build-ci --print-errorlogs

@@ -15,7 +15,7 @@ typedef struct {
 } Fixed;
 
 static void *create(const BataggHost *host, const BataggOption *opts, size_t n_opts, char *err,
-		    size_t err_len)
+                    size_t err_len)
 {
 	Fixed *f = malloc(sizeof(*f));
 
@@ -34,7 +34,7 @@ static void *create(const BataggHost *host, const BataggOption *opts, size_t n_o
 static BataggNum fixed_cvl(void *state, const BataggCvlInput *in)
 {
 	const Fixed *f = state;
-	BataggNum out = { .value = f->volts, .valid = true };
+	BataggNum out = {.value = f->volts, .valid = true};
 
 	if (in->user_cap > 0 && in->user_cap < out.value)
 		out.value = in->user_cap;
@@ -42,15 +42,15 @@ static BataggNum fixed_cvl(void *state, const BataggCvlInput *in)
 }
 
 static const BataggCvlMode fixed = {
-	.struct_size = sizeof(BataggCvlMode),
-	.name = "fixed",
-	.summary = "a fixed charge voltage limit (54 V)",
-	.create = create,
-	.destroy = free,
-	.cvl = fixed_cvl,
+        .struct_size = sizeof(BataggCvlMode),
+        .name = "fixed",
+        .summary = "a fixed charge voltage limit (54 V)",
+        .create = create,
+        .destroy = free,
+        .cvl = fixed_cvl,
 };
 
-static const BataggCvlMode *const cvl_modes[] = { &fixed, NULL };
+static const BataggCvlMode *const cvl_modes[] = {&fixed, NULL};
 
 BATAGG_PLUGIN_DEFINE("cvl_fixed", "1.0", "Example: a fixed charge voltage limit", NULL, cvl_modes,
-		     NULL);
+                     NULL);

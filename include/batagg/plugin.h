@@ -107,9 +107,9 @@ typedef struct {
 	/* Log one line (no trailing newline needed) at a BATAGG_LOG_* level. */
 	void (*log)(int level, const char *fmt, ...)
 #if defined(__GNUC__)
-		__attribute__((format(printf, 2, 3)))
+	        __attribute__((format(printf, 2, 3)))
 #endif
-		;
+	        ;
 } BataggHost;
 
 /* Identifies a member for as long as it is a member; never reused while the
@@ -158,8 +158,8 @@ typedef struct {
 
 	/* Optional (NULL: stateless, state is NULL).  Returns the method's state,
 	 * or NULL with err filled (NUL-terminated, at most err_len bytes). */
-	void *(*create)(const BataggHost *host, const BataggOption *opts, size_t n_opts,
-			char *err, size_t err_len);
+	void *(*create)(const BataggHost *host, const BataggOption *opts, size_t n_opts, char *err,
+	                size_t err_len);
 	/* Optional; called once for every successful create(). */
 	void (*destroy)(void *state);
 
@@ -183,7 +183,7 @@ typedef struct {
 	 * method can correct itself when a member exceeds its limit.  Returns
 	 * BATAGG_* bits. */
 	int (*current)(void *state, BataggMemberId id, double current, BataggNum ccl,
-		       BataggNum dcl);
+	               BataggNum dcl);
 
 	/* Optional.  Fills the member's diagnosis; returns 0, or -1 when the
 	 * member is unknown to the method. */
@@ -194,11 +194,11 @@ typedef struct {
 /* Kind 2: CVL modes ("max_when_balancing", ..., "dvcc")                    */
 
 typedef struct {
-	size_t n;                 /* members */
-	const BataggNum *cvl;     /* cvl[i]: member i's /Info/MaxChargeVoltage (V) */
+	size_t n;             /* members */
+	const BataggNum *cvl; /* cvl[i]: member i's /Info/MaxChargeVoltage (V) */
 	/* charge_mode[i]: member i's /Info/ChargeMode text, NULL when it has none */
 	const char *const *charge_mode;
-	BataggNum balancing;      /* the aggregate's /Balancing (0/1) */
+	BataggNum balancing;          /* the aggregate's /Balancing (0/1) */
 	const char *bank_charge_mode; /* the aggregate's /Info/ChargeMode, or NULL */
 	/* The user's cap U: /Settings/SystemSetup/MaxChargeVoltage when DVCC is
 	 * on, else 0.  0 means no cap. */
@@ -209,9 +209,9 @@ typedef struct {
 	uint32_t struct_size; /* sizeof(BataggCvlMode) */
 	const char *name;     /* the config value; [a-z0-9_]+ */
 	const char *summary;
-	void *(*create)(const BataggHost *host, const BataggOption *opts, size_t n_opts,
-			char *err, size_t err_len); /* optional */
-	void (*destroy)(void *state);             /* optional */
+	void *(*create)(const BataggHost *host, const BataggOption *opts, size_t n_opts, char *err,
+	                size_t err_len); /* optional */
+	void (*destroy)(void *state);    /* optional */
 	/* Required.  The bank's CVL (V); invalid publishes "no limit". */
 	BataggNum (*cvl)(void *state, const BataggCvlInput *in);
 } BataggCvlMode;
@@ -241,14 +241,14 @@ typedef struct {
 	 * "/InstalledCapacity" for a capacity-weighted mean; NULL to use the
 	 * path's own key (or none). */
 	const char *key_path;
-	void *(*create)(const BataggHost *host, const BataggOption *opts, size_t n_opts,
-			char *err, size_t err_len); /* optional */
-	void (*destroy)(void *state);             /* optional */
+	void *(*create)(const BataggHost *host, const BataggOption *opts, size_t n_opts, char *err,
+	                size_t err_len); /* optional */
+	void (*destroy)(void *state);    /* optional */
 	/* Required.  Sets *out.  A text result either points to static storage
 	 * or is written to text (text_len bytes, NUL-terminated) with out->text =
 	 * text; it must not point into in. */
 	void (*merge)(void *state, const BataggMergeInput *in, BataggValue *out, char *text,
-		      size_t text_len);
+	              size_t text_len);
 	/* Optional; set by hooks (SPEC 6), which supply values of their own at
 	 * their position in a virtual battery's precedence order instead of
 	 * merging members.  Returns true for each path the hook supplies.  For a
@@ -262,9 +262,9 @@ typedef struct {
 /* The descriptor                                                           */
 
 typedef struct {
-	uint32_t abi_major;   /* BATAGG_PLUGIN_ABI_MAJOR as built */
-	uint32_t abi_minor;   /* BATAGG_PLUGIN_ABI_MINOR as built */
-	uint32_t struct_size; /* sizeof(BataggPluginDesc) as built */
+	uint32_t abi_major;      /* BATAGG_PLUGIN_ABI_MAJOR as built */
+	uint32_t abi_minor;      /* BATAGG_PLUGIN_ABI_MINOR as built */
+	uint32_t struct_size;    /* sizeof(BataggPluginDesc) as built */
 	const char *name;        /* the plugin's name, for messages */
 	const char *version;     /* the plugin's own version text */
 	const char *description; /* one line */
@@ -281,19 +281,19 @@ typedef struct {
 #endif
 
 /* Defines the plugin's descriptor.  Use once per shared object. */
-#define BATAGG_PLUGIN_DEFINE(name_, version_, description_, ratio_methods_, cvl_modes_,         \
-			     merge_policies_)                                                     \
-	BATAGG_PLUGIN_EXPORT extern const BataggPluginDesc batagg_plugin;                           \
-	const BataggPluginDesc batagg_plugin = {                                                    \
-		.abi_major = BATAGG_PLUGIN_ABI_MAJOR,                                               \
-		.abi_minor = BATAGG_PLUGIN_ABI_MINOR,                                               \
-		.struct_size = sizeof(BataggPluginDesc),                                            \
-		.name = (name_),                                                                    \
-		.version = (version_),                                                              \
-		.description = (description_),                                                      \
-		.ratio_methods = (ratio_methods_),                                                  \
-		.cvl_modes = (cvl_modes_),                                                          \
-		.merge_policies = (merge_policies_),                                                \
+#define BATAGG_PLUGIN_DEFINE(name_, version_, description_, ratio_methods_, cvl_modes_,            \
+                             merge_policies_)                                                      \
+	BATAGG_PLUGIN_EXPORT extern const BataggPluginDesc batagg_plugin;                          \
+	const BataggPluginDesc batagg_plugin = {                                                   \
+	        .abi_major = BATAGG_PLUGIN_ABI_MAJOR,                                              \
+	        .abi_minor = BATAGG_PLUGIN_ABI_MINOR,                                              \
+	        .struct_size = sizeof(BataggPluginDesc),                                           \
+	        .name = (name_),                                                                   \
+	        .version = (version_),                                                             \
+	        .description = (description_),                                                     \
+	        .ratio_methods = (ratio_methods_),                                                 \
+	        .cvl_modes = (cvl_modes_),                                                         \
+	        .merge_policies = (merge_policies_),                                               \
 	}
 
 #ifdef __cplusplus

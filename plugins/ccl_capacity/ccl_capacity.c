@@ -15,7 +15,7 @@ typedef struct {
 } Capacity;
 
 static void *create(const BataggHost *host, const BataggOption *opts, size_t n_opts, char *err,
-		    size_t err_len)
+                    size_t err_len)
 {
 	Capacity *c = calloc(1, sizeof(*c));
 
@@ -28,13 +28,13 @@ static void *create(const BataggHost *host, const BataggOption *opts, size_t n_o
  * flags, else the aggregate's /InstalledCapacity (all are connected). */
 static BataggNum total(const BataggRatioInput *in)
 {
-	BataggNum sum = { .value = 0, .valid = true };
+	BataggNum sum = {.value = 0, .valid = true};
 
 	if (!in->allow_reported)
 		return in->bank_capacity;
 	for (size_t i = 0; i < in->n; i++) {
 		if (!in->capacity[i].valid)
-			return (BataggNum){ 0 };
+			return (BataggNum){0};
 		sum.value += in->capacity[i].value;
 	}
 	return sum;
@@ -54,21 +54,21 @@ static void ratios(void *state, const BataggRatioInput *in, BataggNum *out)
 	/* Once per change of the situation, not on every recomputation. */
 	if (!t.valid && !c->warned && c->host && c->host->log)
 		c->host->log(BATAGG_LOG_WARNING,
-			     "capacity ratio: a battery reports no /InstalledCapacity; set the "
-			     "\"capacity\" option in the config");
+		             "capacity ratio: a battery reports no /InstalledCapacity; set the "
+		             "\"capacity\" option in the config");
 	c->warned = !t.valid;
 }
 
 static const BataggRatioMethod capacity = {
-	.struct_size = sizeof(BataggRatioMethod),
-	.name = "capacity",
-	.summary = "shares in proportion to /InstalledCapacity",
-	.create = create,
-	.destroy = free,
-	.ratios = ratios,
+        .struct_size = sizeof(BataggRatioMethod),
+        .name = "capacity",
+        .summary = "shares in proportion to /InstalledCapacity",
+        .create = create,
+        .destroy = free,
+        .ratios = ratios,
 };
 
-static const BataggRatioMethod *const methods[] = { &capacity, NULL };
+static const BataggRatioMethod *const methods[] = {&capacity, NULL};
 
 BATAGG_PLUGIN_DEFINE("ccl_capacity", "1.0", "Current ratios by installed capacity", methods, NULL,
-		     NULL);
+                     NULL);

@@ -12,15 +12,31 @@ typedef struct {
 } Case;
 
 static const Case cases[] = {
-	{ "shares by capacity", 2, { NUM(280), NUM(100) }, true, NUM(999),
-	  { NUM(380.0 / 280), NUM(3.8) } },
-	{ "without Allow flags: the bank's capacity", 2, { NUM(280), NUM(100) }, false, NUM(500),
-	  { NUM(500.0 / 280), NUM(5) } },
-	{ "a missing capacity leaves the total unknown", 2, { NUM(280), NONE }, true, NUM(380),
-	  { NONE, NONE } },
-	{ "a zero capacity cannot be served", 2, { NUM(280), NUM(0) }, false, NUM(280),
-	  { NUM(1), NONE } },
-	{ "no bank capacity", 1, { NUM(280) }, false, NONE, { NONE } },
+        {"shares by capacity",
+         2,
+         {NUM(280), NUM(100)},
+         true,
+         NUM(999),
+         {NUM(380.0 / 280), NUM(3.8)}},
+        {"without Allow flags: the bank's capacity",
+         2,
+         {NUM(280), NUM(100)},
+         false,
+         NUM(500),
+         {NUM(500.0 / 280), NUM(5)}},
+        {"a missing capacity leaves the total unknown",
+         2,
+         {NUM(280), NONE},
+         true,
+         NUM(380),
+         {NONE, NONE}},
+        {"a zero capacity cannot be served",
+         2,
+         {NUM(280), NUM(0)},
+         false,
+         NUM(280),
+         {NUM(1), NONE}},
+        {"no bank capacity", 1, {NUM(280)}, false, NONE, {NONE}},
 };
 
 static void test_capacity_ratios(void **state)
@@ -30,10 +46,12 @@ static void test_capacity_ratios(void **state)
 
 	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
 		const Case *k = &cases[c];
-		static const BataggMemberId ids[] = { 1, 2, 3 };
-		BataggRatioInput in = { .n = k->n, .ids = ids, .capacity = k->capacity,
-					.allow_reported = k->allow_reported,
-					.bank_capacity = k->bank };
+		static const BataggMemberId ids[] = {1, 2, 3};
+		BataggRatioInput in = {.n = k->n,
+		                       .ids = ids,
+		                       .capacity = k->capacity,
+		                       .allow_reported = k->allow_reported,
+		                       .bank_capacity = k->bank};
 		BataggNum out[3];
 
 		print_message("# %s\n", k->name);
@@ -47,7 +65,7 @@ static void test_capacity_ratios(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_capacity_ratios),
+	        cmocka_unit_test(test_capacity_ratios),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,9 +4,9 @@
 
 static void test_equal_shares(void **state)
 {
-	static const BataggMemberId ids[] = { 1, 2, 3 };
+	static const BataggMemberId ids[] = {1, 2, 3};
 	static const BataggNum caps[3];
-	BataggRatioInput in = { .n = 3, .ids = ids, .capacity = caps };
+	BataggRatioInput in = {.n = 3, .ids = ids, .capacity = caps};
 	BataggNum out[3];
 
 	ratio_method("count")->ratios(NULL, &in, out);
@@ -17,7 +17,7 @@ static void test_equal_shares(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_equal_shares),
+	        cmocka_unit_test(test_equal_shares),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

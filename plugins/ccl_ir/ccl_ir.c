@@ -48,7 +48,7 @@ static bool parse(const char *text, double *out)
 }
 
 static void *create(const BataggHost *host, const BataggOption *opts, size_t n_opts, char *err,
-		    size_t err_len)
+                    size_t err_len)
 {
 	Ir *ir = calloc(1, sizeof(*ir));
 
@@ -168,7 +168,7 @@ static int fit(Ir *ir, Member *m)
 	m->correction = 1;
 	if (ir->host && ir->host->log)
 		ir->host->log(BATAGG_LOG_INFO, "internal resistance of member %u: %g +- %g ohm",
-			      (unsigned)m->id, r, err);
+		              (unsigned)m->id, r, err);
 	return BATAGG_ESTIMATE_CHANGED |
 	       (changed ? BATAGG_RECOMPUTE_CCL | BATAGG_RECOMPUTE_DCL : 0);
 }
@@ -182,7 +182,7 @@ static int sample(void *state, BataggMemberId id, double v, double i)
 		return 0;
 	if (m->appended && fabs(v - m->last_v) < ir->min_change)
 		return 0;
-	m->ring[m->next] = (Sample){ v, i };
+	m->ring[m->next] = (Sample){v, i};
 	m->next = (m->next + 1) % WINDOW;
 	m->last_v = v;
 	/* The window is full once an eleventh sample has pushed out the first. */
@@ -197,8 +197,7 @@ static int current(void *state, BataggMemberId id, double i, BataggNum ccl, Bata
 	Member *m = find(ir, id);
 	BataggNum limit = i > 0 ? ccl : dcl;
 
-	if (!m || i == 0 || !limit.valid || limit.value == 0 || fabs(i) <= limit.value ||
-	    m->r == 0)
+	if (!m || i == 0 || !limit.valid || limit.value == 0 || fabs(i) <= limit.value || m->r == 0)
 		return 0;
 	m->correction *= limit.value / fabs(i);
 	return BATAGG_ESTIMATE_CHANGED | (i > 0 ? BATAGG_RECOMPUTE_CCL : BATAGG_RECOMPUTE_DCL);
@@ -222,7 +221,7 @@ static void ratios(void *state, const BataggRatioInput *in, BataggNum *out)
 	for (size_t k = 0; k < in->n; k++) {
 		const Member *m = find(ir, in->ids[k]);
 
-		out[k] = (BataggNum){ .value = resistance(m) * inverse_total, .valid = true };
+		out[k] = (BataggNum){.value = resistance(m) * inverse_total, .valid = true};
 	}
 }
 
@@ -232,27 +231,26 @@ static int diagnose(void *state, BataggMemberId id, BataggMemberDiag *out)
 
 	if (!m)
 		return -1;
-	out->correction = (BataggNum){ .value = m->correction, .valid = true };
-	out->resistance = (BataggNum){ .value = resistance(m), .valid = m->r > 0 };
-	out->emf = (BataggNum){ .value = m->emf, .valid = m->r > 0 };
+	out->correction = (BataggNum){.value = m->correction, .valid = true};
+	out->resistance = (BataggNum){.value = resistance(m), .valid = m->r > 0};
+	out->emf = (BataggNum){.value = m->emf, .valid = m->r > 0};
 	return 0;
 }
 
 static const BataggRatioMethod method = {
-	.struct_size = sizeof(BataggRatioMethod),
-	.name = "ir",
-	.summary = "shares in inverse proportion to the estimated internal resistance",
-	.create = create,
-	.destroy = destroy,
-	.ratios = ratios,
-	.member_added = member_added,
-	.member_removed = member_removed,
-	.sample = sample,
-	.current = current,
-	.diagnose = diagnose,
+        .struct_size = sizeof(BataggRatioMethod),
+        .name = "ir",
+        .summary = "shares in inverse proportion to the estimated internal resistance",
+        .create = create,
+        .destroy = destroy,
+        .ratios = ratios,
+        .member_added = member_added,
+        .member_removed = member_removed,
+        .sample = sample,
+        .current = current,
+        .diagnose = diagnose,
 };
 
-static const BataggRatioMethod *const methods[] = { &method, NULL };
+static const BataggRatioMethod *const methods[] = {&method, NULL};
 
-BATAGG_PLUGIN_DEFINE("ccl_ir", "1.0", "Current ratios by internal resistance", methods, NULL,
-		     NULL);
+BATAGG_PLUGIN_DEFINE("ccl_ir", "1.0", "Current ratios by internal resistance", methods, NULL, NULL);

@@ -9,8 +9,7 @@ static const BataggRatioMethod *ir(void)
 
 static void *make(const char *max_error, const char *min_change)
 {
-	BataggOption opts[] = { { "maxPercentageError", max_error },
-				{ "minVoltageChange", min_change } };
+	BataggOption opts[] = {{"maxPercentageError", max_error}, {"minVoltageChange", min_change}};
 	char err[128];
 	void *st = ir()->create(&test_host, opts, 2, err, sizeof(err));
 
@@ -28,7 +27,7 @@ static double noise(unsigned *seed)
 /* Feeds n samples of V = emf + r * I (+ noise), I sweeping -50..50 A;
  * returns the OR of the returned bits. */
 static int feed(void *st, BataggMemberId id, double emf, double r, double amplitude, int n,
-		unsigned seed)
+                unsigned seed)
 {
 	int bits = 0;
 
@@ -53,7 +52,7 @@ static void test_recovers_a_known_resistance(void **state)
 {
 	static const struct {
 		double r, noise;
-	} cases[] = { { 0.010, 0 }, { 0.010, 0.002 }, { 0.004, 0.001 }, { 0.025, 0.003 } };
+	} cases[] = {{0.010, 0}, {0.010, 0.002}, {0.004, 0.001}, {0.025, 0.003}};
 
 	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
 		/* Every sample kept, so the window is known: the last ten. */
@@ -65,7 +64,7 @@ static void test_recovers_a_known_resistance(void **state)
 		bits = feed(st, 1, 52.0, cases[c].r, cases[c].noise, 40, 7);
 		d = diag(st, 1);
 		print_message("# R %g noise %g: fitted %g\n", cases[c].r, cases[c].noise,
-			      d.resistance.value);
+		              d.resistance.value);
 		assert_true(bits & BATAGG_ESTIMATE_CHANGED);
 		assert_true(d.resistance.valid);
 		assert_true(fabs(d.resistance.value - cases[c].r) < 0.1 * cases[c].r);
@@ -157,9 +156,9 @@ static void test_over_current_correction(void **state)
 static void test_ratios_follow_resistance(void **state)
 {
 	void *st = make("0.1", "0.02");
-	BataggMemberId ids[] = { 1, 2, 3 };
-	BataggNum caps[3] = { NONE, NONE, NONE };
-	BataggRatioInput in = { .n = 2, .ids = ids, .capacity = caps };
+	BataggMemberId ids[] = {1, 2, 3};
+	BataggNum caps[3] = {NONE, NONE, NONE};
+	BataggRatioInput in = {.n = 2, .ids = ids, .capacity = caps};
 	BataggNum out[3];
 	double r1, r2;
 
@@ -179,13 +178,13 @@ static void test_ratios_follow_resistance(void **state)
 	for (int i = 0; i < 3; i++)
 		expect_num("unknown", out[i], NONE);
 	ir()->member_removed(st, 3);
-	assert_int_equal(ir()->diagnose(st, 3, &(BataggMemberDiag){ 0 }), -1);
+	assert_int_equal(ir()->diagnose(st, 3, &(BataggMemberDiag){0}), -1);
 	ir()->destroy(st);
 }
 
 static void test_bad_options(void **state)
 {
-	BataggOption bad[] = { { "maxPercentageError", "lots" } };
+	BataggOption bad[] = {{"maxPercentageError", "lots"}};
 	char err[128] = "";
 
 	assert_null(ir()->create(&test_host, bad, 1, err, sizeof(err)));
@@ -195,12 +194,12 @@ static void test_bad_options(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_recovers_a_known_resistance),
-		cmocka_unit_test(test_rejects_a_bad_fit),
-		cmocka_unit_test(test_needs_eleven_distinct_samples),
-		cmocka_unit_test(test_over_current_correction),
-		cmocka_unit_test(test_ratios_follow_resistance),
-		cmocka_unit_test(test_bad_options),
+	        cmocka_unit_test(test_recovers_a_known_resistance),
+	        cmocka_unit_test(test_rejects_a_bad_fit),
+	        cmocka_unit_test(test_needs_eleven_distinct_samples),
+	        cmocka_unit_test(test_over_current_correction),
+	        cmocka_unit_test(test_ratios_follow_resistance),
+	        cmocka_unit_test(test_bad_options),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -27,7 +27,7 @@ static bool charging(const BataggCvlInput *in, size_t i)
 
 static BataggNum pick(const BataggCvlInput *in, bool use_max)
 {
-	BataggNum r = { 0 };
+	BataggNum r = {0};
 	bool only_charging = false;
 
 	for (size_t i = 0; i < in->n; i++)
@@ -38,7 +38,7 @@ static BataggNum pick(const BataggCvlInput *in, bool use_max)
 		if (!in->cvl[i].valid || (only_charging && !charging(in, i)))
 			continue;
 		if (!r.valid || (use_max ? v > r.value : v < r.value))
-			r = (BataggNum){ .value = v, .valid = true };
+			r = (BataggNum){.value = v, .valid = true};
 	}
 	if (r.valid && in->user_cap > 0 && in->user_cap < r.value)
 		r.value = in->user_cap;
@@ -72,15 +72,15 @@ static BataggNum max_when_floating(void *state, const BataggCvlInput *in)
 
 static BataggNum dvcc(void *state, const BataggCvlInput *in)
 {
-	return (BataggNum){ .value = in->user_cap, .valid = true };
+	return (BataggNum){.value = in->user_cap, .valid = true};
 }
 
 #define MODE(n, s)                                                                                 \
 	static const BataggCvlMode mode_##n = {                                                    \
-		.struct_size = sizeof(BataggCvlMode),                                              \
-		.name = #n,                                                                        \
-		.summary = s,                                                                      \
-		.cvl = n,                                                                          \
+	        .struct_size = sizeof(BataggCvlMode),                                              \
+	        .name = #n,                                                                        \
+	        .summary = s,                                                                      \
+	        .cvl = n,                                                                          \
 	}
 
 MODE(max_when_balancing, "the highest member CVL while balancing, else the lowest");
@@ -89,8 +89,11 @@ MODE(max_always, "always the highest member CVL");
 MODE(max_when_floating, "the highest member CVL while the bank floats, else the lowest");
 MODE(dvcc, "the user's DVCC charge voltage limit");
 
-static const BataggCvlMode *const modes[] = { &mode_max_when_balancing, &mode_min_when_balancing,
-					      &mode_max_always, &mode_max_when_floating,
-					      &mode_dvcc, NULL };
+static const BataggCvlMode *const modes[] = {&mode_max_when_balancing,
+                                             &mode_min_when_balancing,
+                                             &mode_max_always,
+                                             &mode_max_when_floating,
+                                             &mode_dvcc,
+                                             NULL};
 
 BATAGG_PLUGIN_DEFINE("cvl", "1.0", "The built-in CVL modes", NULL, modes, NULL);

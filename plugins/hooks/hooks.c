@@ -37,7 +37,7 @@ static bool parse_number(const char *s, double *out)
 }
 
 static void *fixed_create(const BataggHost *host, const BataggOption *opts, size_t n_opts,
-			  char *err, size_t err_len)
+                          char *err, size_t err_len)
 {
 	Fixed *f = calloc(1, sizeof(*f));
 	const char *path = NULL, *value = NULL;
@@ -74,7 +74,7 @@ static bool fixed_provides(void *state, const char *path)
 }
 
 static void fixed_merge(void *state, const BataggMergeInput *in, BataggValue *out, char *text,
-			size_t text_len)
+                        size_t text_len)
 {
 	const Fixed *f = state;
 
@@ -112,7 +112,7 @@ static bool add_step(Step *steps, size_t *n, const char *threshold, const char *
 }
 
 static void *charging_create(const BataggHost *host, const BataggOption *opts, size_t n_opts,
-			     char *err, size_t err_len)
+                             char *err, size_t err_len)
 {
 	Charging *c = calloc(1, sizeof(*c));
 
@@ -130,9 +130,9 @@ static void *charging_create(const BataggHost *host, const BataggOption *opts, s
 			ok = false;
 		if (!ok) {
 			snprintf(err, err_len,
-				 "option '%s': expected \"ccls\" or \"dcls\", objects of "
-				 "threshold (text) -> limit (number), at most %d each",
-				 k, MAX_STEPS);
+			         "option '%s': expected \"ccls\" or \"dcls\", objects of "
+			         "threshold (text) -> limit (number), at most %d each",
+			         k, MAX_STEPS);
 			free(c);
 			return NULL;
 		}
@@ -150,7 +150,7 @@ static bool charging_provides(void *state, const char *path)
 
 /* The limit of the last threshold, in the config's order, at or below x. */
 static void charging_merge(void *state, const BataggMergeInput *in, BataggValue *out, char *text,
-			   size_t text_len)
+                           size_t text_len)
 {
 	const Charging *c = state;
 	bool dcl = in->path && strcmp(in->path, DCL_PATH) == 0;
@@ -170,39 +170,39 @@ static void charging_merge(void *state, const BataggMergeInput *in, BataggValue 
 }
 
 static const BataggMergePolicy fixed_value = {
-	.struct_size = sizeof(BataggMergePolicy),
-	.name = "hooks.FixedValueHook",
-	.summary = "a fixed value for one path (options: path, value)",
-	.create = fixed_create,
-	.destroy = free,
-	.merge = fixed_merge,
-	.provides = fixed_provides,
+        .struct_size = sizeof(BataggMergePolicy),
+        .name = "hooks.FixedValueHook",
+        .summary = "a fixed value for one path (options: path, value)",
+        .create = fixed_create,
+        .destroy = free,
+        .merge = fixed_merge,
+        .provides = fixed_provides,
 };
 
 static const BataggMergePolicy by_voltage = {
-	.struct_size = sizeof(BataggMergePolicy),
-	.name = "hooks.CustomChargingHook",
-	.summary = "CCL/DCL by the merged voltage (options: ccls, dcls)",
-	.key_path = "/Dc/0/Voltage",
-	.create = charging_create,
-	.destroy = free,
-	.merge = charging_merge,
-	.provides = charging_provides,
+        .struct_size = sizeof(BataggMergePolicy),
+        .name = "hooks.CustomChargingHook",
+        .summary = "CCL/DCL by the merged voltage (options: ccls, dcls)",
+        .key_path = "/Dc/0/Voltage",
+        .create = charging_create,
+        .destroy = free,
+        .merge = charging_merge,
+        .provides = charging_provides,
 };
 
 static const BataggMergePolicy by_temperature = {
-	.struct_size = sizeof(BataggMergePolicy),
-	.name = "hooks.TemperatureChargingHook",
-	.summary = "CCL/DCL by the merged temperature (options: ccls, dcls)",
-	.key_path = "/Dc/0/Temperature",
-	.create = charging_create,
-	.destroy = free,
-	.merge = charging_merge,
-	.provides = charging_provides,
+        .struct_size = sizeof(BataggMergePolicy),
+        .name = "hooks.TemperatureChargingHook",
+        .summary = "CCL/DCL by the merged temperature (options: ccls, dcls)",
+        .key_path = "/Dc/0/Temperature",
+        .create = charging_create,
+        .destroy = free,
+        .merge = charging_merge,
+        .provides = charging_provides,
 };
 
-static const BataggMergePolicy *const policies[] = { &fixed_value, &by_voltage, &by_temperature,
-						     NULL };
+static const BataggMergePolicy *const policies[] = {&fixed_value, &by_voltage, &by_temperature,
+                                                    NULL};
 
-BATAGG_PLUGIN_DEFINE("hooks", "1.0", "Virtual-battery hooks: fixed values, charging limits",
-		     NULL, NULL, policies);
+BATAGG_PLUGIN_DEFINE("hooks", "1.0", "Virtual-battery hooks: fixed values, charging limits", NULL,
+                     NULL, policies);

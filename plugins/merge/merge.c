@@ -32,7 +32,7 @@ static void set_invalid(BataggValue *out)
 
 /* Folds the valid numbers with op; invalid (or `empty`) when there are none. */
 static void fold(const BataggMergeInput *in, BataggValue *out, double (*op)(double, double),
-		 const double *empty)
+                 const double *empty)
 {
 	bool any = false;
 	double acc = 0;
@@ -69,38 +69,38 @@ static double max(double a, double b)
 static const double zero = 0;
 
 static void merge_sum(void *state, const BataggMergeInput *in, BataggValue *out, char *text,
-		      size_t len)
+                      size_t len)
 {
 	fold(in, out, add, NULL);
 }
 
-static void merge_sum_or_zero(void *state, const BataggMergeInput *in, BataggValue *out,
-			      char *text, size_t len)
+static void merge_sum_or_zero(void *state, const BataggMergeInput *in, BataggValue *out, char *text,
+                              size_t len)
 {
 	fold(in, out, add, &zero);
 }
 
 static void merge_min(void *state, const BataggMergeInput *in, BataggValue *out, char *text,
-		      size_t len)
+                      size_t len)
 {
 	fold(in, out, min, NULL);
 }
 
 static void merge_max(void *state, const BataggMergeInput *in, BataggValue *out, char *text,
-		      size_t len)
+                      size_t len)
 {
 	fold(in, out, max, NULL);
 }
 
 static void merge_alarm(void *state, const BataggMergeInput *in, BataggValue *out, char *text,
-			size_t len)
+                        size_t len)
 {
 	fold(in, out, max, &zero);
 }
 
 /* Sum then divide, in member order, as the Python daemon did. */
 static void merge_mean(void *state, const BataggMergeInput *in, BataggValue *out, char *text,
-		       size_t len)
+                       size_t len)
 {
 	double sum = 0;
 	size_t count = 0;
@@ -118,7 +118,7 @@ static void merge_mean(void *state, const BataggMergeInput *in, BataggValue *out
 }
 
 static void merge_weighted_mean(void *state, const BataggMergeInput *in, BataggValue *out,
-				char *text, size_t len)
+                                char *text, size_t len)
 {
 	double sum = 0, weight = 0;
 
@@ -136,7 +136,7 @@ static void merge_weighted_mean(void *state, const BataggMergeInput *in, BataggV
 }
 
 static void merge_first(void *state, const BataggMergeInput *in, BataggValue *out, char *text,
-			size_t len)
+                        size_t len)
 {
 	for (size_t i = 0; i < in->n; i++) {
 		if (in->values[i].type == BATAGG_VALUE_INVALID)
@@ -164,14 +164,14 @@ static bool contains(const char *haystack, const char *needle)
 
 /* SPEC 5.2.  Each member counts once, for the first of bulk, absorption,
  * float its text contains; "Float" wins over "Absorption" over "Bulk". */
-static void merge_charge_mode(void *state, const BataggMergeInput *in, BataggValue *out,
-			      char *text, size_t len)
+static void merge_charge_mode(void *state, const BataggMergeInput *in, BataggValue *out, char *text,
+                              size_t len)
 {
-	static const char *const words[] = { "bulk", "absorption", "float" };
-	static const char *const all[] = { "Bulk", "Absorption", "Float" };
-	static const char *const some[] = { "Bulk Transition", "Absorption Transition",
-					    "Float Transition" };
-	size_t counts[3] = { 0 };
+	static const char *const words[] = {"bulk", "absorption", "float"};
+	static const char *const all[] = {"Bulk", "Absorption", "Float"};
+	static const char *const some[] = {"Bulk Transition", "Absorption Transition",
+	                                   "Float Transition"};
+	size_t counts[3] = {0};
 	size_t total = 0;
 
 	for (size_t i = 0; i < in->n; i++) {
@@ -201,7 +201,7 @@ static void merge_charge_mode(void *state, const BataggMergeInput *in, BataggVal
 
 /* SPEC 5.3: the member with the extreme key names the cell. */
 static void pick_label(const BataggMergeInput *in, BataggValue *out, char *text, size_t len,
-		       bool highest)
+                       bool highest)
 {
 	size_t best = in->n;
 
@@ -209,7 +209,7 @@ static void pick_label(const BataggMergeInput *in, BataggValue *out, char *text,
 		if (!is_number(&in->keys[i]))
 			continue;
 		if (best == in->n || (highest ? in->keys[i].number > in->keys[best].number
-					      : in->keys[i].number < in->keys[best].number))
+		                              : in->keys[i].number < in->keys[best].number))
 			best = i;
 	}
 	if (best == in->n || in->values[best].type == BATAGG_VALUE_INVALID) {
@@ -225,24 +225,24 @@ static void pick_label(const BataggMergeInput *in, BataggValue *out, char *text,
 }
 
 static void merge_min_label(void *state, const BataggMergeInput *in, BataggValue *out, char *text,
-			    size_t len)
+                            size_t len)
 {
 	pick_label(in, out, text, len, false);
 }
 
 static void merge_max_label(void *state, const BataggMergeInput *in, BataggValue *out, char *text,
-			    size_t len)
+                            size_t len)
 {
 	pick_label(in, out, text, len, true);
 }
 
 #define POLICY(n, s, fn, key)                                                                      \
 	static const BataggMergePolicy policy_##n = {                                              \
-		.struct_size = sizeof(BataggMergePolicy),                                          \
-		.name = #n,                                                                        \
-		.summary = s,                                                                      \
-		.key_path = key,                                                                   \
-		.merge = fn,                                                                       \
+	        .struct_size = sizeof(BataggMergePolicy),                                          \
+	        .name = #n,                                                                        \
+	        .summary = s,                                                                      \
+	        .key_path = key,                                                                   \
+	        .merge = fn,                                                                       \
 	}
 
 POLICY(sum, "sum of the valid values; invalid if none", merge_sum, NULL);
@@ -254,17 +254,26 @@ POLICY(min, "smallest valid value", merge_min, NULL);
 POLICY(max, "largest valid value", merge_max, NULL);
 POLICY(any, "1 when any member says 1 (flags); invalid if none", merge_max, NULL);
 POLICY(alarm, "highest alarm level (0 ok, 1 warning, 2 alarm); 0 if none", merge_alarm, NULL);
-POLICY(charge_mode, "Bulk/Absorption/Float, with Transition when members differ",
-       merge_charge_mode, NULL);
+POLICY(charge_mode, "Bulk/Absorption/Float, with Transition when members differ", merge_charge_mode,
+       NULL);
 POLICY(min_label, "the member with the lowest key value names the cell", merge_min_label, NULL);
 POLICY(max_label, "the member with the highest key value names the cell", merge_max_label, NULL);
 POLICY(first, "the first valid value in precedence order", merge_first, NULL);
 
 static const BataggMergePolicy *const policies[] = {
-	&policy_sum,	   &policy_sum_or_zero, &policy_mean,	     &policy_capacity_weighted_mean,
-	&policy_min,	   &policy_max,		&policy_any,	     &policy_alarm,
-	&policy_charge_mode, &policy_min_label,	&policy_max_label, &policy_first,
-	NULL,
+        &policy_sum,
+        &policy_sum_or_zero,
+        &policy_mean,
+        &policy_capacity_weighted_mean,
+        &policy_min,
+        &policy_max,
+        &policy_any,
+        &policy_alarm,
+        &policy_charge_mode,
+        &policy_min_label,
+        &policy_max_label,
+        &policy_first,
+        NULL,
 };
 
 BATAGG_PLUGIN_DEFINE("merge", "1.0", "The built-in merge policies", NULL, NULL, policies);

@@ -56,8 +56,8 @@ static void die(const char *what)
 Harness *harness_new(void)
 {
 	Harness *h = g_new0(Harness, 1);
-	char *argv[] = { (char *)"dbus-daemon", (char *)"--session", (char *)"--nofork",
-			 (char *)"--print-address=1", NULL };
+	char *argv[] = {(char *)"dbus-daemon", (char *)"--session", (char *)"--nofork",
+	                (char *)"--print-address=1", NULL};
 	GError *error = NULL;
 	DBusError err;
 	int out = -1;
@@ -65,8 +65,8 @@ Harness *harness_new(void)
 	FILE *f;
 
 	if (!g_spawn_async_with_pipes(NULL, argv, NULL,
-				      G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
-				      &h->bus_pid, NULL, &out, NULL, &error))
+	                              G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+	                              &h->bus_pid, NULL, &out, NULL, &error))
 		die(error->message);
 	f = fdopen(out, "r");
 	if (!f || !fgets(line, sizeof(line), f))
@@ -129,7 +129,8 @@ static void remove_tree(const char *dir)
 	while (d && (name = g_dir_read_name(d))) {
 		g_autofree char *path = g_build_filename(dir, name, NULL);
 
-		if (g_file_test(path, G_FILE_TEST_IS_DIR) && !g_file_test(path, G_FILE_TEST_IS_SYMLINK))
+		if (g_file_test(path, G_FILE_TEST_IS_DIR) &&
+		    !g_file_test(path, G_FILE_TEST_IS_SYMLINK))
 			remove_tree(path);
 		else
 			g_unlink(path);
@@ -152,7 +153,7 @@ void harness_free(Harness *h)
 
 		if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 			fprintf(stderr, "harness: child %d did not stop cleanly (status %d)\n",
-				(int)pid, status);
+			        (int)pid, status);
 			bad++;
 		}
 	}
@@ -194,7 +195,7 @@ GPid harness_spawn(Harness *h, char **argv, int *stdin_fd)
 	if (!stdin_fd)
 		flags |= G_SPAWN_CHILD_INHERITS_STDIN;
 	if (!g_spawn_async_with_pipes(NULL, argv, NULL, flags, stdout_to_stderr, NULL, &pid,
-				      stdin_fd, NULL, NULL, &error))
+	                              stdin_fd, NULL, NULL, &error))
 		die(error->message);
 	g_array_append_val(h->children, pid);
 	return pid;
@@ -233,8 +234,8 @@ bool harness_wait_name(Harness *h, const char *name, int timeout_ms)
 
 DBusMessage *harness_call(Harness *h, const char *service, const char *path, const char *method)
 {
-	DBusMessage *msg = dbus_message_new_method_call(service, path, "com.victronenergy.BusItem",
-							method);
+	DBusMessage *msg =
+	        dbus_message_new_method_call(service, path, "com.victronenergy.BusItem", method);
 	DBusPendingCall *pending = NULL;
 	DBusMessage *reply = NULL;
 
@@ -252,7 +253,7 @@ bool harness_get_value(Harness *h, const char *service, const char *path, Value 
 	DBusMessage *reply = harness_call(h, service, path, "GetValue");
 	DBusMessageIter it;
 	bool ok = reply && dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_METHOD_RETURN &&
-		  dbus_message_iter_init(reply, &it);
+	          dbus_message_iter_init(reply, &it);
 
 	value_clear(out);
 	if (ok)
@@ -284,7 +285,7 @@ char *harness_get_text(Harness *h, const char *service, const char *path)
 int harness_set_value(Harness *h, const char *service, const char *path, const Value *v)
 {
 	DBusMessage *msg = dbus_message_new_method_call(service, path, "com.victronenergy.BusItem",
-							"SetValue");
+	                                                "SetValue");
 	DBusMessage *reply;
 	DBusMessageIter it;
 	dbus_int32_t rc = -1000;
@@ -311,7 +312,7 @@ static bool close_to(const Value *a, const Value *b)
 }
 
 bool harness_wait_value(Harness *h, const char *service, const char *path, const Value *expected,
-			int timeout_ms)
+                        int timeout_ms)
 {
 	Value v = VALUE_INIT;
 
@@ -333,7 +334,7 @@ bool harness_wait_value(Harness *h, const char *service, const char *path, const
 }
 
 bool harness_wait_number(Harness *h, const char *service, const char *path, double x,
-			 int timeout_ms)
+                         int timeout_ms)
 {
 	Value expected = isnan(x) ? VALUE_INIT : value_double(x);
 

@@ -67,12 +67,12 @@ DBusMessage *harness_call(Harness *h, const char *service, const char *path, con
  * are equal here), up to timeout_ms.  Returns true on success; on failure
  * prints the last value seen and the expected one to stderr. */
 bool harness_wait_value(Harness *h, const char *service, const char *path, const Value *expected,
-			int timeout_ms);
+                        int timeout_ms);
 
 /* Convenience for numbers: wait until the value is a number close to x
  * (relative 1e-9), or invalid when x is NAN. */
 bool harness_wait_number(Harness *h, const char *service, const char *path, double x,
-			 int timeout_ms);
+                         int timeout_ms);
 
 /* Writes a line (a newline is appended) to fd, e.g. a simulator command. */
 void harness_send(int fd, const char *line);

@@ -20,9 +20,9 @@
 #define WAIT_MS 10000
 
 static const char scenario[] =
-	"{\"batteries\": {\"" S1 "\": {\"/Dc/0/Voltage\": 53.1, \"/Dc/0/Current\": 10.5,"
-	" \"/Soc\": 80, \"/CustomName\": \"Rack A\", \"/Info/ChargeMode\": \"Bulk\","
-	" \"/TimeToGo\": null}}}";
+        "{\"batteries\": {\"" S1 "\": {\"/Dc/0/Voltage\": 53.1, \"/Dc/0/Current\": 10.5,"
+        " \"/Soc\": 80, \"/CustomName\": \"Rack A\", \"/Info/ChargeMode\": \"Bulk\","
+        " \"/TimeToGo\": null}}}";
 
 typedef struct {
 	Harness *h;
@@ -32,7 +32,7 @@ typedef struct {
 static int setup(void **state)
 {
 	Fixture *f = g_new0(Fixture, 1);
-	char *argv[] = { (char *)g_getenv("BATSIM"), NULL, NULL };
+	char *argv[] = {(char *)g_getenv("BATSIM"), NULL, NULL};
 
 	f->h = harness_new();
 	argv[1] = (char *)harness_write_file(f->h, "scenario.json", scenario);
@@ -115,15 +115,19 @@ static void test_tree_on_root_and_nodes(void **state)
 static void test_dbus_send(void **state)
 {
 	Fixture *f = *state;
-	char *argv[] = { (char *)"dbus-send", (char *)"--session", (char *)"--print-reply",
-			 (char *)"--dest=" S1, (char *)"/Dc/0",
-			 (char *)"com.victronenergy.BusItem.GetValue", NULL };
+	char *argv[] = {(char *)"dbus-send",
+	                (char *)"--session",
+	                (char *)"--print-reply",
+	                (char *)"--dest=" S1,
+	                (char *)"/Dc/0",
+	                (char *)"com.victronenergy.BusItem.GetValue",
+	                NULL};
 	g_autofree char *out = NULL;
 	int status;
 
 	(void)f;
 	assert_true(g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, NULL,
-				 &status, NULL));
+	                         &status, NULL));
 	assert_int_equal(status, 0);
 	assert_non_null(strstr(out, "string \"Voltage\""));
 	assert_non_null(strstr(out, "double 53.1"));
@@ -157,18 +161,20 @@ static void count_signals(DBusConnection *c, int ms, int *items, int *entries, i
 
 		dbus_connection_read_write(c, 50);
 		while ((m = dbus_connection_pop_message(c))) {
-			if (dbus_message_is_signal(m, "com.victronenergy.BusItem", "ItemsChanged")) {
+			if (dbus_message_is_signal(m, "com.victronenergy.BusItem",
+			                           "ItemsChanged")) {
 				DBusMessageIter it, dict;
 
 				(*items)++;
 				dbus_message_iter_init(m, &it);
 				dbus_message_iter_recurse(&it, &dict);
-				while (dbus_message_iter_get_arg_type(&dict) == DBUS_TYPE_DICT_ENTRY) {
+				while (dbus_message_iter_get_arg_type(&dict) ==
+				       DBUS_TYPE_DICT_ENTRY) {
 					(*entries)++;
 					dbus_message_iter_next(&dict);
 				}
 			} else if (dbus_message_is_signal(m, "com.victronenergy.BusItem",
-							  "PropertiesChanged")) {
+			                                  "PropertiesChanged")) {
 				(*props)++;
 			}
 			dbus_message_unref(m);
@@ -184,7 +190,7 @@ static void test_one_items_changed_per_step(void **state)
 
 	dbus_bus_add_match(c, "type='signal',interface='com.victronenergy.BusItem'", NULL);
 	harness_send(f->sim, "setmany " S1 " {\"/Dc/0/Voltage\": 53.4, \"/Dc/0/Current\": -3.0,"
-			     " \"/Soc\": 79}");
+	                     " \"/Soc\": 79}");
 	count_signals(c, 700, &items, &entries, &props);
 	assert_int_equal(items, 1);
 	assert_int_equal(entries, 3);
@@ -203,11 +209,11 @@ static void test_one_items_changed_per_step(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_leaf_values_and_texts, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tree_on_root_and_nodes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dbus_send, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_writes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_one_items_changed_per_step, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_leaf_values_and_texts, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_tree_on_root_and_nodes, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_dbus_send, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_writes, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_one_items_changed_per_step, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

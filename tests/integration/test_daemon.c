@@ -25,21 +25,21 @@
 #define WAIT_MS 10000
 
 static const char scenario[] =
-	"{\"dvcc\": 1, \"batteries\": {"
-	" \"" S1 "\": {\"/CustomName\": \"Rack A\", \"/Dc/0/Voltage\": 53.1,"
-	"  \"/Dc/0/Current\": 10.0, \"/Dc/0/Power\": 531.0, \"/Soc\": 80.0,"
-	"  \"/InstalledCapacity\": 280.0, \"/Info/MaxChargeCurrent\": 100.0,"
-	"  \"/Info/MaxDischargeCurrent\": 150.0, \"/Info/MaxChargeVoltage\": 55.2,"
-	"  \"/Io/AllowToCharge\": 1, \"/Io/AllowToDischarge\": 1,"
-	"  \"/System/MinCellVoltage\": 3.30, \"/System/MinVoltageCellId\": \"C3\","
-	"  \"/Alarms/LowVoltage\": 0, \"/Balancing\": 0},"
-	" \"" S2 "\": {\"/CustomName\": \"\", \"/Dc/0/Voltage\": 53.3,"
-	"  \"/Dc/0/Current\": 5.0, \"/Dc/0/Power\": 266.5, \"/Soc\": 70.0,"
-	"  \"/InstalledCapacity\": 100.0, \"/Info/MaxChargeCurrent\": 50.0,"
-	"  \"/Info/MaxDischargeCurrent\": 100.0, \"/Info/MaxChargeVoltage\": 55.0,"
-	"  \"/Io/AllowToCharge\": 1, \"/Io/AllowToDischarge\": 1,"
-	"  \"/System/MinCellVoltage\": 3.28, \"/System/MinVoltageCellId\": \"C1\","
-	"  \"/Alarms/LowVoltage\": 1, \"/Balancing\": 0}}}";
+        "{\"dvcc\": 1, \"batteries\": {"
+        " \"" S1 "\": {\"/CustomName\": \"Rack A\", \"/Dc/0/Voltage\": 53.1,"
+        "  \"/Dc/0/Current\": 10.0, \"/Dc/0/Power\": 531.0, \"/Soc\": 80.0,"
+        "  \"/InstalledCapacity\": 280.0, \"/Info/MaxChargeCurrent\": 100.0,"
+        "  \"/Info/MaxDischargeCurrent\": 150.0, \"/Info/MaxChargeVoltage\": 55.2,"
+        "  \"/Io/AllowToCharge\": 1, \"/Io/AllowToDischarge\": 1,"
+        "  \"/System/MinCellVoltage\": 3.30, \"/System/MinVoltageCellId\": \"C3\","
+        "  \"/Alarms/LowVoltage\": 0, \"/Balancing\": 0},"
+        " \"" S2 "\": {\"/CustomName\": \"\", \"/Dc/0/Voltage\": 53.3,"
+        "  \"/Dc/0/Current\": 5.0, \"/Dc/0/Power\": 266.5, \"/Soc\": 70.0,"
+        "  \"/InstalledCapacity\": 100.0, \"/Info/MaxChargeCurrent\": 50.0,"
+        "  \"/Info/MaxDischargeCurrent\": 100.0, \"/Info/MaxChargeVoltage\": 55.0,"
+        "  \"/Io/AllowToCharge\": 1, \"/Io/AllowToDischarge\": 1,"
+        "  \"/System/MinCellVoltage\": 3.28, \"/System/MinVoltageCellId\": \"C1\","
+        "  \"/Alarms/LowVoltage\": 1, \"/Balancing\": 0}}}";
 
 typedef struct {
 	Harness *h;
@@ -60,8 +60,8 @@ static const char *env_or_fail(const char *name)
 static void start_sim(Bank *b, const char *scenario_text, const char *flag)
 {
 	const char *path = harness_write_file(b->h, "scenario.json", scenario_text);
-	char *argv[] = { (char *)env_or_fail("BATSIM"), (char *)(flag ? flag : path),
-			 flag ? (char *)path : NULL, NULL };
+	char *argv[] = {(char *)env_or_fail("BATSIM"), (char *)(flag ? flag : path),
+	                flag ? (char *)path : NULL, NULL};
 
 	b->sim_pid = harness_spawn(b->h, argv, &b->sim);
 	assert_true(harness_wait_name(b->h, S1, WAIT_MS));
@@ -70,7 +70,7 @@ static void start_sim(Bank *b, const char *scenario_text, const char *flag)
 static void start_agg(Bank *b, const char *config)
 {
 	const char *path = harness_write_file(b->h, "config.json", config);
-	char *argv[] = { (char *)env_or_fail("BATAGG"), (char *)"--config", (char *)path, NULL };
+	char *argv[] = {(char *)env_or_fail("BATAGG"), (char *)"--config", (char *)path, NULL};
 
 	b->agg_pid = harness_spawn(b->h, argv, NULL);
 }
@@ -214,8 +214,8 @@ static void test_members_change_vanish_and_join(void **state)
 	expect_text(b, "/System/MinVoltageCellId", "Rack A C3");
 
 	harness_send(b->sim, "add " S10 " {\"/Dc/0/Voltage\": 53.2, \"/Dc/0/Current\": 3.0,"
-			     " \"/InstalledCapacity\": 100.0, \"/Info/MaxChargeCurrent\": 40.0,"
-			     " \"/Io/AllowToCharge\": 1}");
+	                     " \"/InstalledCapacity\": 100.0, \"/Info/MaxChargeCurrent\": 40.0,"
+	                     " \"/Io/AllowToCharge\": 1}");
 	expect_number(b, "/System/NrOfBatteries", 2);
 	expect_number(b, "/Dc/0/Current", 23.0);
 	expect_number(b, "/Info/MaxChargeCurrent", 100.0 * 380 / 280);
@@ -257,7 +257,7 @@ static void test_writes(void **state)
 	expect_text(b, "/CustomName", "Bank One");
 	/* Persisted in localsettings under the Python daemon's path. */
 	assert_true(harness_wait_value(b->h, "com.victronenergy.settings",
-				       "/Settings/Battery/aggregator/CustomName", &name, WAIT_MS));
+	                               "/Settings/Battery/aggregator/CustomName", &name, WAIT_MS));
 	assert_int_not_equal(harness_set_value(b->h, AGG, "/CustomName", &number), 0);
 	expect_text(b, "/CustomName", "Bank One");
 	assert_int_not_equal(harness_set_value(b->h, AGG, "/Dc/0/Voltage", &volts), 0);
@@ -303,8 +303,8 @@ static void test_excluded_is_matched_exactly(void **state)
 static void test_custom_names(void **state)
 {
 	Bank *b = bank_new("{\"excludedServices\": [\"name:Rack A\"],"
-			   " \"primaryServices\": {\"name:Shunt\": [\"/Soc\"]}}",
-			   NULL);
+	                   " \"primaryServices\": {\"name:Shunt\": [\"/Soc\"]}}",
+	                   NULL);
 
 	expect_text(b, "/System/Batteries", "[\"" S2 "\"]");
 	expect_number(b, "/Soc", 70.0);
@@ -387,15 +387,14 @@ static void test_reload(void **state)
 	expect_number(b, "/Info/MaxChargeCurrent", 100.0);
 
 	harness_write_file(b->h, "config.json",
-			   "{\"virtualBatteries\": {\"com.victronenergy.battery.v1\": [\"" S2
-			   "\"]}}");
+	                   "{\"virtualBatteries\": {\"com.victronenergy.battery.v1\": [\"" S2
+	                   "\"]}}");
 	kill(b->agg_pid, SIGHUP);
 	assert_true(harness_wait_name(b->h, "com.victronenergy.battery.v1", WAIT_MS));
 	/* ttyS2 now belongs to the virtual battery, which is a member. */
-	expect_text(b, "/System/Batteries",
-		    "[\"" S1 "\", \"com.victronenergy.battery.v1\"]");
-	assert_true(harness_wait_number(b->h, "com.victronenergy.battery.v1", "/Dc/0/Voltage",
-					53.3, WAIT_MS));
+	expect_text(b, "/System/Batteries", "[\"" S1 "\", \"com.victronenergy.battery.v1\"]");
+	assert_true(harness_wait_number(b->h, "com.victronenergy.battery.v1", "/Dc/0/Voltage", 53.3,
+	                                WAIT_MS));
 	assert_true(harness_has_name(b->h, AGG));
 	bank_free(b);
 }
@@ -403,18 +402,18 @@ static void test_reload(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_publishes_the_aggregate),
-		cmocka_unit_test(test_members_change_vanish_and_join),
-		cmocka_unit_test(test_wrong_types_never_crash),
-		cmocka_unit_test(test_writes),
-		cmocka_unit_test(test_dvcc_and_user_limit),
-		cmocka_unit_test(test_excluded_is_matched_exactly),
-		cmocka_unit_test(test_custom_names),
-		cmocka_unit_test(test_reconnect_timeout_keeps_the_member),
-		cmocka_unit_test(test_without_localsettings),
-		cmocka_unit_test(test_sigterm_releases_the_name),
-		cmocka_unit_test(test_gives_up_without_batteries),
-		cmocka_unit_test(test_reload),
+	        cmocka_unit_test(test_publishes_the_aggregate),
+	        cmocka_unit_test(test_members_change_vanish_and_join),
+	        cmocka_unit_test(test_wrong_types_never_crash),
+	        cmocka_unit_test(test_writes),
+	        cmocka_unit_test(test_dvcc_and_user_limit),
+	        cmocka_unit_test(test_excluded_is_matched_exactly),
+	        cmocka_unit_test(test_custom_names),
+	        cmocka_unit_test(test_reconnect_timeout_keeps_the_member),
+	        cmocka_unit_test(test_without_localsettings),
+	        cmocka_unit_test(test_sigterm_releases_the_name),
+	        cmocka_unit_test(test_gives_up_without_batteries),
+	        cmocka_unit_test(test_reload),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -23,13 +23,13 @@
 #define WAIT_MS 10000
 
 static const char scenario[] =
-	"{\"dvcc\": 1, \"userMaxChargeCurrent\": 80, \"batteries\": {"
-	" \"" S1 "\": {\"/Dc/0/Voltage\": 53.1, \"/InstalledCapacity\": 280.0,"
-	"  \"/Info/MaxChargeCurrent\": 100.0, \"/Info/MaxDischargeCurrent\": 150.0,"
-	"  \"/Info/MaxChargeVoltage\": 55.2, \"/Balancing\": 0},"
-	" \"" S2 "\": {\"/Dc/0/Voltage\": 53.3, \"/InstalledCapacity\": 100.0,"
-	"  \"/Info/MaxChargeCurrent\": 50.0, \"/Info/MaxDischargeCurrent\": 100.0,"
-	"  \"/Info/MaxChargeVoltage\": 55.0, \"/Balancing\": 0}}}";
+        "{\"dvcc\": 1, \"userMaxChargeCurrent\": 80, \"batteries\": {"
+        " \"" S1 "\": {\"/Dc/0/Voltage\": 53.1, \"/InstalledCapacity\": 280.0,"
+        "  \"/Info/MaxChargeCurrent\": 100.0, \"/Info/MaxDischargeCurrent\": 150.0,"
+        "  \"/Info/MaxChargeVoltage\": 55.2, \"/Balancing\": 0},"
+        " \"" S2 "\": {\"/Dc/0/Voltage\": 53.3, \"/InstalledCapacity\": 100.0,"
+        "  \"/Info/MaxChargeCurrent\": 50.0, \"/Info/MaxDischargeCurrent\": 100.0,"
+        "  \"/Info/MaxChargeVoltage\": 55.0, \"/Balancing\": 0}}}";
 
 /* Runs batagg with config on a bus with the two batteries above; extra is
  * one more argument (or NULL). */
@@ -38,9 +38,9 @@ static Harness *run(const char *config, const char *extra, int *sim)
 	Harness *h = harness_new();
 	const char *scen = harness_write_file(h, "scenario.json", scenario);
 	const char *cfg = harness_write_file(h, "config.json", config);
-	char *sim_argv[] = { (char *)g_getenv("BATSIM"), (char *)scen, NULL };
-	char *agg_argv[] = { (char *)g_getenv("BATAGG"), (char *)"--config", (char *)cfg,
-			     (char *)extra, NULL };
+	char *sim_argv[] = {(char *)g_getenv("BATSIM"), (char *)scen, NULL};
+	char *agg_argv[] = {(char *)g_getenv("BATAGG"), (char *)"--config", (char *)cfg,
+	                    (char *)extra, NULL};
 
 	harness_spawn(h, sim_argv, sim);
 	assert_true(harness_wait_name(h, S1, WAIT_MS));
@@ -61,13 +61,13 @@ static void test_ratio_methods_and_ccl_modes(void **state)
 		const char *config;
 		double ccl, dcl;
 	} cases[] = {
-		/* No IR estimate yet: ir falls back to capacity. */
-		{ "{}", 80, 150.0 * 380 / 280 },
-		{ "{\"currentRatioMethod\": \"capacity\"}", 80, 150.0 * 380 / 280 },
-		{ "{\"currentRatioMethod\": \"count\"}", 80, 200 },
-		{ "{\"cclMode\": \"battery\"}", 100.0 * 380 / 280, 150.0 * 380 / 280 },
-		{ "{\"cclMode\": \"dvcc\"}", 80, 150.0 * 380 / 280 },
-		{ "{\"currentRatioMethod\": \"count\", \"cclMode\": \"battery\"}", 100, 200 },
+	        /* No IR estimate yet: ir falls back to capacity. */
+	        {"{}", 80, 150.0 * 380 / 280},
+	        {"{\"currentRatioMethod\": \"capacity\"}", 80, 150.0 * 380 / 280},
+	        {"{\"currentRatioMethod\": \"count\"}", 80, 200},
+	        {"{\"cclMode\": \"battery\"}", 100.0 * 380 / 280, 150.0 * 380 / 280},
+	        {"{\"cclMode\": \"dvcc\"}", 80, 150.0 * 380 / 280},
+	        {"{\"currentRatioMethod\": \"count\", \"cclMode\": \"battery\"}", 100, 200},
 	};
 
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -86,10 +86,10 @@ static void test_cvl_modes(void **state)
 		const char *config;
 		double idle, balancing;
 	} cases[] = {
-		{ "{}", 55.0, 55.2 },
-		{ "{\"cvlMode\": \"min_when_balancing\"}", 55.0, 55.0 },
-		{ "{\"cvlMode\": \"max_always\"}", 55.2, 55.2 },
-		{ "{\"cvlMode\": \"dvcc\"}", 0, 0 },
+	        {"{}", 55.0, 55.2},
+	        {"{\"cvlMode\": \"min_when_balancing\"}", 55.0, 55.0},
+	        {"{\"cvlMode\": \"max_always\"}", 55.2, 55.2},
+	        {"{\"cvlMode\": \"dvcc\"}", 0, 0},
 	};
 
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -134,7 +134,7 @@ static int run_to_exit(char **argv, char **err)
 	GError *error = NULL;
 
 	if (!g_spawn_sync(NULL, argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, err, &status,
-			  &error))
+	                  &error))
 		fail_msg("%s", error->message);
 	return status;
 }
@@ -145,7 +145,7 @@ static void test_refusals(void **state)
 	g_autofree char *cfg = g_build_filename(dir, "config.json", NULL);
 	g_autofree char *flag = g_strdup_printf("--plugin-dir=%s", dir);
 	g_autofree char *bad = g_build_filename(dir, "broken.so", NULL);
-	char *argv[] = { (char *)g_getenv("BATAGG"), (char *)"--check-config", flag, cfg, NULL };
+	char *argv[] = {(char *)g_getenv("BATAGG"), (char *)"--check-config", flag, cfg, NULL};
 	g_autofree char *err1 = NULL, *err2 = NULL, *err3 = NULL;
 	int status;
 
@@ -197,7 +197,7 @@ static void test_examples_run(void **state)
 		assert_true(v.u.i >= 1);
 		if (strstr(text, "virtual1"))
 			assert_true(harness_wait_name(h, "com.victronenergy.battery.virtual1",
-						      WAIT_MS));
+			                              WAIT_MS));
 		harness_free(h);
 		n++;
 	}
@@ -208,11 +208,11 @@ static void test_examples_run(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ratio_methods_and_ccl_modes),
-		cmocka_unit_test(test_cvl_modes),
-		cmocka_unit_test(test_example_plugin_by_name),
-		cmocka_unit_test(test_refusals),
-		cmocka_unit_test(test_examples_run),
+	        cmocka_unit_test(test_ratio_methods_and_ccl_modes),
+	        cmocka_unit_test(test_cvl_modes),
+	        cmocka_unit_test(test_example_plugin_by_name),
+	        cmocka_unit_test(test_refusals),
+	        cmocka_unit_test(test_examples_run),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

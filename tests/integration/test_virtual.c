@@ -24,12 +24,12 @@
 #define WAIT_MS 10000
 
 static const char scenario[] =
-	"{\"batteries\": {"
-	" \"" BMS "\": {\"/Dc/0/Voltage\": 52.0, \"/Dc/0/Current\": 1.0, \"/Soc\": 90.0,"
-	"  \"/Info/MaxChargeCurrent\": 100.0, \"/Dc/0/Temperature\": 20.0,"
-	"  \"/Info/MaxChargeVoltage\": 55.0},"
-	" \"" SHUNT "\": {\"/Dc/0/Voltage\": 52.1, \"/Dc/0/Current\": 12.5, \"/Soc\": 61.0},"
-	" \"" OTHER "\": {\"/Dc/0/Voltage\": 52.4, \"/Dc/0/Current\": 2.0, \"/Soc\": 50.0}}}";
+        "{\"batteries\": {"
+        " \"" BMS "\": {\"/Dc/0/Voltage\": 52.0, \"/Dc/0/Current\": 1.0, \"/Soc\": 90.0,"
+        "  \"/Info/MaxChargeCurrent\": 100.0, \"/Dc/0/Temperature\": 20.0,"
+        "  \"/Info/MaxChargeVoltage\": 55.0},"
+        " \"" SHUNT "\": {\"/Dc/0/Voltage\": 52.1, \"/Dc/0/Current\": 12.5, \"/Soc\": 61.0},"
+        " \"" OTHER "\": {\"/Dc/0/Voltage\": 52.4, \"/Dc/0/Current\": 2.0, \"/Soc\": 50.0}}}";
 
 typedef struct {
 	Harness *h;
@@ -41,8 +41,8 @@ static Setup *setup_new(const char *config)
 {
 	Setup *s = g_new0(Setup, 1);
 	const char *scen, *cfg;
-	char *sim_argv[3] = { NULL, NULL, NULL };
-	char *agg_argv[4] = { NULL, (char *)"--config", NULL, NULL };
+	char *sim_argv[3] = {NULL, NULL, NULL};
+	char *agg_argv[4] = {NULL, (char *)"--config", NULL, NULL};
 
 	s->h = harness_new();
 	scen = harness_write_file(s->h, "scenario.json", scenario);
@@ -86,7 +86,7 @@ static void expect_text(Setup *s, const char *service, const char *path, const c
 static void test_object_form_path_lists(void **state)
 {
 	Setup *s = setup_new("{\"virtualBatteries\": {\"" V1 "\": {"
-			     " \"" SHUNT "\": [\"/Soc\", \"/Dc/0/Current\"], \"" BMS "\": []}}}");
+	                     " \"" SHUNT "\": [\"/Soc\", \"/Dc/0/Current\"], \"" BMS "\": []}}}");
 
 	expect_number(s, V1, "/Soc", 61.0);
 	expect_number(s, V1, "/Dc/0/Current", 12.5);
@@ -114,7 +114,7 @@ static void test_object_form_path_lists(void **state)
 static void test_array_form_and_all_absent(void **state)
 {
 	Setup *s = setup_new("{\"virtualBatteries\": {\"" V1 "\": [\"" SHUNT "\", \"" BMS "\"],"
-			     " \"" V2 "\": [\"com.victronenergy.battery.nobody\"]}}");
+	                     " \"" V2 "\": [\"com.victronenergy.battery.nobody\"]}}");
 	Value v = VALUE_INIT;
 
 	expect_number(s, V1, "/Dc/0/Voltage", 52.1);
@@ -131,23 +131,24 @@ static void test_array_form_and_all_absent(void **state)
 static void test_hooks(void **state)
 {
 	Setup *s = setup_new(
-		"{\"virtualBatteries\": {\"" V1 "\": [\"class:hooks.FixedValueHook#soc\","
-		" \"class:hooks.CustomChargingHook\", \"" BMS "\","
-		" \"class:hooks.FixedValueHook#cvl\", \"class:hooks.TemperatureChargingHook\"]},"
-		" \"classes\": {"
-		"  \"hooks.FixedValueHook#soc\": {\"path\": \"/Soc\", \"value\": 55},"
-		"  \"hooks.FixedValueHook#cvl\": {\"path\": \"/Info/MaxChargeVoltage\", "
-		"\"value\": 54.0},"
-		"  \"hooks.CustomChargingHook\": {\"ccls\": {\"50\": 80, \"53\": 20}},"
-		"  \"hooks.TemperatureChargingHook\": {\"dcls\": {\"0\": 10, \"15\": 200}}}}");
+	        "{\"virtualBatteries\": {\"" V1 "\": [\"class:hooks.FixedValueHook#soc\","
+	        " \"class:hooks.CustomChargingHook\", \"" BMS "\","
+	        " \"class:hooks.FixedValueHook#cvl\", \"class:hooks.TemperatureChargingHook\"]},"
+	        " \"classes\": {"
+	        "  \"hooks.FixedValueHook#soc\": {\"path\": \"/Soc\", \"value\": 55},"
+	        "  \"hooks.FixedValueHook#cvl\": {\"path\": \"/Info/MaxChargeVoltage\", "
+	        "\"value\": 54.0},"
+	        "  \"hooks.CustomChargingHook\": {\"ccls\": {\"50\": 80, \"53\": 20}},"
+	        "  \"hooks.TemperatureChargingHook\": {\"dcls\": {\"0\": 10, \"15\": 200}}}}");
 
 	expect_number(s, V1, "/Soc", 55);
 	expect_number(s, V1, "/Info/MaxChargeCurrent", 80);
 	/* The BMS's own CVL comes before the #cvl hook in precedence. */
 	expect_number(s, V1, "/Info/MaxChargeVoltage", 55.0);
 	expect_number(s, V1, "/Info/MaxDischargeCurrent", 200);
-	harness_send(s->sim, "setmany " BMS " {\"/Dc/0/Voltage\": 53.5, \"/Info/MaxChargeVoltage\": null,"
-			     " \"/Dc/0/Temperature\": 5.0}");
+	harness_send(s->sim,
+	             "setmany " BMS " {\"/Dc/0/Voltage\": 53.5, \"/Info/MaxChargeVoltage\": null,"
+	             " \"/Dc/0/Temperature\": 5.0}");
 	expect_number(s, V1, "/Info/MaxChargeCurrent", 20);
 	expect_number(s, V1, "/Info/MaxChargeVoltage", 54.0);
 	expect_number(s, V1, "/Info/MaxDischargeCurrent", 10);
@@ -156,10 +157,9 @@ static void test_hooks(void **state)
 
 static unsigned pid_of(Setup *s, const char *name)
 {
-	DBusMessage *msg = dbus_message_new_method_call("org.freedesktop.DBus",
-							"/org/freedesktop/DBus",
-							"org.freedesktop.DBus",
-							"GetConnectionUnixProcessID");
+	DBusMessage *msg =
+	        dbus_message_new_method_call("org.freedesktop.DBus", "/org/freedesktop/DBus",
+	                                     "org.freedesktop.DBus", "GetConnectionUnixProcessID");
 	DBusMessage *reply;
 	dbus_uint32_t pid = 0;
 
@@ -167,8 +167,7 @@ static unsigned pid_of(Setup *s, const char *name)
 	reply = dbus_connection_send_with_reply_and_block(harness_conn(s->h), msg, 5000, NULL);
 	dbus_message_unref(msg);
 	assert_non_null(reply);
-	assert_true(dbus_message_get_args(reply, NULL, DBUS_TYPE_UINT32, &pid,
-					  DBUS_TYPE_INVALID));
+	assert_true(dbus_message_get_args(reply, NULL, DBUS_TYPE_UINT32, &pid, DBUS_TYPE_INVALID));
 	dbus_message_unref(reply);
 	return pid;
 }
@@ -176,7 +175,7 @@ static unsigned pid_of(Setup *s, const char *name)
 static void test_one_process_serves_all(void **state)
 {
 	Setup *s = setup_new("{\"virtualBatteries\": {\"" V1 "\": [\"" BMS "\"],"
-			     " \"" V2 "\": [\"" SHUNT "\"]}}");
+	                     " \"" V2 "\": [\"" SHUNT "\"]}}");
 
 	assert_true(harness_wait_name(s->h, V2, WAIT_MS));
 	assert_int_equal(pid_of(s, AGG), (unsigned)s->agg_pid);
@@ -191,10 +190,10 @@ static void test_one_process_serves_all(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_object_form_path_lists),
-		cmocka_unit_test(test_array_form_and_all_absent),
-		cmocka_unit_test(test_hooks),
-		cmocka_unit_test(test_one_process_serves_all),
+	        cmocka_unit_test(test_object_form_path_lists),
+	        cmocka_unit_test(test_array_form_and_all_absent),
+	        cmocka_unit_test(test_hooks),
+	        cmocka_unit_test(test_one_process_serves_all),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

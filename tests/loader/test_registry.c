@@ -60,13 +60,13 @@ static void test_refusals(void **state)
 		int code;
 		const char *why;
 	} cases[] = {
-		{ "abi_major", BATAGG_PLUGIN_ERROR_ABI, "built for plugin interface 2.0" },
-		{ "abi_minor", BATAGG_PLUGIN_ERROR_ABI, "this batagg provides 1.0" },
-		{ "no_symbol", BATAGG_PLUGIN_ERROR_NOT_A_PLUGIN, "no symbol batagg_plugin" },
-		{ "null_fn", BATAGG_PLUGIN_ERROR_INVALID, "lacks its required function" },
-		{ "bad_name", BATAGG_PLUGIN_ERROR_INVALID, "invalid name 'bad name!'" },
-		{ "dup_twice", BATAGG_PLUGIN_ERROR_DUPLICATE, "names CVL mode 'fixture_good' twice" },
-		{ "missing", BATAGG_PLUGIN_ERROR_OPEN, "No such file" },
+	        {"abi_major", BATAGG_PLUGIN_ERROR_ABI, "built for plugin interface 2.0"},
+	        {"abi_minor", BATAGG_PLUGIN_ERROR_ABI, "this batagg provides 1.0"},
+	        {"no_symbol", BATAGG_PLUGIN_ERROR_NOT_A_PLUGIN, "no symbol batagg_plugin"},
+	        {"null_fn", BATAGG_PLUGIN_ERROR_INVALID, "lacks its required function"},
+	        {"bad_name", BATAGG_PLUGIN_ERROR_INVALID, "invalid name 'bad name!'"},
+	        {"dup_twice", BATAGG_PLUGIN_ERROR_DUPLICATE, "names CVL mode 'fixture_good' twice"},
+	        {"missing", BATAGG_PLUGIN_ERROR_OPEN, "No such file"},
 	};
 
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -89,12 +89,12 @@ static void test_duplicate_across_files(void **state)
 	GError *error = NULL;
 
 	assert_true(registry_load_dir(reg, g_getenv("BATAGG_PLUGIN_BUILD_DIR"), &refused, &error) >=
-		    5);
+	            5);
 	assert_null(refused);
 	expect_refusal(reg, impostor, BATAGG_PLUGIN_ERROR_DUPLICATE, "ccl_ir.so");
-	assert_string_equal(((const BataggRatioMethod *)registry_find(reg, REGISTRY_RATIO, "ir"))
-				    ->summary,
-			    "shares in inverse proportion to the estimated internal resistance");
+	assert_string_equal(
+	        ((const BataggRatioMethod *)registry_find(reg, REGISTRY_RATIO, "ir"))->summary,
+	        "shares in inverse proportion to the estimated internal resistance");
 	registry_free(reg);
 }
 
@@ -160,12 +160,12 @@ static void test_unknown_name_lists_known(void **state)
 	assert_null(registry_lookup(reg, REGISTRY_RATIO, "resistance", &error));
 	assert_int_equal(error->code, BATAGG_PLUGIN_ERROR_UNKNOWN_NAME);
 	assert_string_equal(error->message, "unknown current ratio method 'resistance'; known: "
-					    "capacity, count, ir");
+	                                    "capacity, count, ir");
 	g_clear_error(&error);
 	assert_null(registry_lookup(reg, REGISTRY_CVL, "max", &error));
 	assert_string_equal(error->message,
-			    "unknown CVL mode 'max'; known: dvcc, max_always, max_when_balancing, "
-			    "max_when_floating, min_when_balancing");
+	                    "unknown CVL mode 'max'; known: dvcc, max_always, max_when_balancing, "
+	                    "max_when_floating, min_when_balancing");
 	g_clear_error(&error);
 	registry_free(reg);
 }
@@ -173,11 +173,11 @@ static void test_unknown_name_lists_known(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_good_plugin),
-		cmocka_unit_test(test_refusals),
-		cmocka_unit_test(test_duplicate_across_files),
-		cmocka_unit_test(test_unsafe_paths),
-		cmocka_unit_test(test_unknown_name_lists_known),
+	        cmocka_unit_test(test_good_plugin),
+	        cmocka_unit_test(test_refusals),
+	        cmocka_unit_test(test_duplicate_across_files),
+	        cmocka_unit_test(test_unsafe_paths),
+	        cmocka_unit_test(test_unknown_name_lists_known),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

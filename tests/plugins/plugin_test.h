@@ -19,17 +19,17 @@
 
 extern const BataggPluginDesc batagg_plugin;
 
-#define NUM(x) ((BataggNum){ .value = (x), .valid = true })
-#define NONE ((BataggNum){ .value = 0, .valid = false })
-#define VNUM(x) ((BataggValue){ .type = BATAGG_VALUE_NUMBER, .number = (x) })
-#define VTEXT(s) ((BataggValue){ .type = BATAGG_VALUE_TEXT, .text = (s) })
-#define VNONE ((BataggValue){ .type = BATAGG_VALUE_INVALID })
+#define NUM(x) ((BataggNum){.value = (x), .valid = true})
+#define NONE ((BataggNum){.value = 0, .valid = false})
+#define VNUM(x) ((BataggValue){.type = BATAGG_VALUE_NUMBER, .number = (x)})
+#define VTEXT(s) ((BataggValue){.type = BATAGG_VALUE_TEXT, .text = (s)})
+#define VNONE ((BataggValue){.type = BATAGG_VALUE_INVALID})
 
 static inline void quiet_log(int level, const char *fmt, ...)
 {
 }
 
-static const BataggHost test_host = { .struct_size = sizeof(BataggHost), .log = quiet_log };
+static const BataggHost test_host = {.struct_size = sizeof(BataggHost), .log = quiet_log};
 
 static inline const BataggMergePolicy *merge_policy(const char *name)
 {
@@ -65,7 +65,7 @@ static inline void expect_num(const char *what, BataggNum got, BataggNum want)
 {
 	if (got.valid != want.valid)
 		fail_msg("%s: expected %s, got %s", what, want.valid ? "a value" : "invalid",
-			 got.valid ? "a value" : "invalid");
+		         got.valid ? "a value" : "invalid");
 	if (want.valid && fabs(got.value - want.value) > 1e-9 * fmax(1, fabs(want.value)))
 		fail_msg("%s: expected %.12g, got %.12g", what, want.value, got.value);
 }

@@ -121,7 +121,7 @@ static void expect_text(Fixture *f, const char *path, const char *text)
 
 	if (v->type != VALUE_TEXT || strcmp(v->u.s, text) != 0)
 		fail_msg("%s: expected '%s', got '%s'", path, text,
-			 v->type == VALUE_TEXT ? v->u.s : "(not text)");
+		         v->type == VALUE_TEXT ? v->u.s : "(not text)");
 }
 
 /* Sets "path=value" pairs on an input; value syntax: 1.5 (double), 3i (int),
@@ -143,8 +143,7 @@ static void set(Fixture *f, EngineInput *in, const char *spec)
 			g_autofree char *text = g_strndup(kv[1] + 1, len - 2);
 
 			v = value_text(text);
-		}
-		else if (strcmp(kv[1], "-") == 0)
+		} else if (strcmp(kv[1], "-") == 0)
 			v = VALUE_INIT;
 		else if (kv[1][len - 1] == 'i')
 			v = value_int(g_ascii_strtoll(kv[1], NULL, 10));
@@ -227,7 +226,7 @@ static void test_basic_bank(void **state)
 	expect_text(f, "/System/MaxVoltageCellId", "ttyS2 C2");
 	expect_invalid(f, "/System/MinTemperatureCellId");
 	expect_text(f, "/System/Batteries",
-		    "[\"com.victronenergy.battery.ttyS1\", \"com.victronenergy.battery.ttyS2\"]");
+	            "[\"com.victronenergy.battery.ttyS1\", \"com.victronenergy.battery.ttyS2\"]");
 	expect_number(f, "/System/NrOfBatteries", 2);
 	expect_number(f, "/System/BatteriesParallel", 2);
 	expect_number(f, "/System/BatteriesSeries", 1);
@@ -286,13 +285,13 @@ static void test_dvcc_user_limit(void **state)
 		double user;
 		double ccl;
 	} cases[] = {
-		{ "{}", true, 30, 30 },
-		{ "{}", true, -1, 100.0 * 380 / 280 },
-		{ "{}", false, 30, 100.0 * 380 / 280 },
-		{ "{\"cclMode\": \"battery\"}", true, 30, 100.0 * 380 / 280 },
-		{ "{\"cclMode\": \"dvcc\"}", true, 30, 30 },
-		{ "{\"cclMode\": \"dvcc\"}", false, 30, -1 },
-		{ "{\"currentRatioMethod\": \"count\"}", true, -1, 50.0 * 2 },
+	        {"{}", true, 30, 30},
+	        {"{}", true, -1, 100.0 * 380 / 280},
+	        {"{}", false, 30, 100.0 * 380 / 280},
+	        {"{\"cclMode\": \"battery\"}", true, 30, 100.0 * 380 / 280},
+	        {"{\"cclMode\": \"dvcc\"}", true, 30, 30},
+	        {"{\"cclMode\": \"dvcc\"}", false, 30, -1},
+	        {"{\"currentRatioMethod\": \"count\"}", true, -1, 50.0 * 2},
 	};
 
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -304,7 +303,7 @@ static void test_dvcc_user_limit(void **state)
 		engine_set_user_ccl(f->e, cases[i].user);
 		engine_flush(f->e);
 		print_message("# case %zu: %s dvcc=%d user=%g\n", i, cases[i].config, cases[i].dvcc,
-			      cases[i].user);
+		              cases[i].user);
 		expect_number(f, "/Info/MaxChargeCurrent", cases[i].ccl);
 		fixture_free(f);
 	}
@@ -338,7 +337,7 @@ static void test_membership_changes(void **state)
 
 static void test_primary_replaces_auxiliary_fills(void **state)
 {
-	static const char *const shunt_paths[] = { "/Soc", "/Dc/0/Current", NULL };
+	static const char *const shunt_paths[] = {"/Soc", "/Dc/0/Current", NULL};
 	Fixture *f = fixture_new("{}");
 	EngineInput *p, *x;
 
@@ -439,7 +438,7 @@ static void test_unchanged_values_publish_nothing(void **state)
  * connected member exceeds its own limit, i.e. CCL <= limit_i * r_i, and the
  * members' shares 1/r_i of the bank current add up to 1. */
 static void check_shares(Fixture *f, const char *ratios_path, const char *limit_path,
-			 const double *limits, const bool *connected, int n)
+                         const double *limits, const bool *connected, int n)
 {
 	const Value *lim = out(f, limit_path);
 	const Value *rv = out(f, ratios_path);
@@ -465,7 +464,7 @@ static void check_shares(Fixture *f, const char *ratios_path, const char *limit_
 		share += 1.0 / r;
 		if (value_number(lim, &bank) && bank > limits[k] * r * (1 + 1e-9))
 			fail_msg("%s = %.9g exceeds member %d's %.9g x %.9g (%s)", limit_path, bank,
-				 k, limits[k], r, rv->u.s);
+			         k, limits[k], r, rv->u.s);
 		k++;
 	}
 	assert_int_equal(k, n);
@@ -475,8 +474,8 @@ static void check_shares(Fixture *f, const char *ratios_path, const char *limit_
 
 static void test_property_random_banks(void **state)
 {
-	static const char *const methods[] = { "{}", "{\"currentRatioMethod\": \"capacity\"}",
-						"{\"currentRatioMethod\": \"count\"}" };
+	static const char *const methods[] = {"{}", "{\"currentRatioMethod\": \"capacity\"}",
+	                                      "{\"currentRatioMethod\": \"count\"}"};
 	GRand *rand = g_rand_new_with_seed(20261124);
 
 	for (int bank = 0; bank < 300; bank++) {
@@ -495,18 +494,18 @@ static void test_property_random_banks(void **state)
 			charge[i] = g_rand_int_range(rand, 0, 4) != 0;
 			discharge[i] = g_rand_int_range(rand, 0, 4) != 0;
 			spec = g_strdup_printf(
-				"/Info/MaxChargeCurrent=%.6f; /Info/MaxDischargeCurrent=%.6f;"
-				"/InstalledCapacity=%.1f; /Io/AllowToCharge=%di;"
-				"/Io/AllowToDischarge=%di; /Dc/0/Voltage=52.0",
-				ccl[i], dcl[i], g_rand_double_range(rand, 50, 400), charge[i],
-				discharge[i]);
+			        "/Info/MaxChargeCurrent=%.6f; /Info/MaxDischargeCurrent=%.6f;"
+			        "/InstalledCapacity=%.1f; /Io/AllowToCharge=%di;"
+			        "/Io/AllowToDischarge=%di; /Dc/0/Voltage=52.0",
+			        ccl[i], dcl[i], g_rand_double_range(rand, 50, 400), charge[i],
+			        discharge[i]);
 			member(f, name, spec);
 		}
 		engine_flush(f->e);
 		check_shares(f, "/System/ChargeCurrentRatios", "/Info/MaxChargeCurrent", ccl,
-			     charge, n);
+		             charge, n);
 		check_shares(f, "/System/DischargeCurrentRatios", "/Info/MaxDischargeCurrent", dcl,
-			     discharge, n);
+		             discharge, n);
 		fixture_free(f);
 	}
 	g_rand_free(rand);
@@ -515,19 +514,19 @@ static void test_property_random_banks(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_no_members_counts_zero_measurements_invalid),
-		cmocka_unit_test(test_basic_bank),
-		cmocka_unit_test(test_cvl_follows_balancing),
-		cmocka_unit_test(test_refusing_member_leaves_the_others),
-		cmocka_unit_test(test_dvcc_user_limit),
-		cmocka_unit_test(test_membership_changes),
-		cmocka_unit_test(test_primary_replaces_auxiliary_fills),
-		cmocka_unit_test(test_fixed_capacity),
-		cmocka_unit_test(test_charge_mode_and_cvl_of_charging_members),
-		cmocka_unit_test(test_merge_policy_override),
-		cmocka_unit_test(test_wrong_types_are_invalid),
-		cmocka_unit_test(test_unchanged_values_publish_nothing),
-		cmocka_unit_test(test_property_random_banks),
+	        cmocka_unit_test(test_no_members_counts_zero_measurements_invalid),
+	        cmocka_unit_test(test_basic_bank),
+	        cmocka_unit_test(test_cvl_follows_balancing),
+	        cmocka_unit_test(test_refusing_member_leaves_the_others),
+	        cmocka_unit_test(test_dvcc_user_limit),
+	        cmocka_unit_test(test_membership_changes),
+	        cmocka_unit_test(test_primary_replaces_auxiliary_fills),
+	        cmocka_unit_test(test_fixed_capacity),
+	        cmocka_unit_test(test_charge_mode_and_cvl_of_charging_members),
+	        cmocka_unit_test(test_merge_policy_override),
+	        cmocka_unit_test(test_wrong_types_are_invalid),
+	        cmocka_unit_test(test_unchanged_values_publish_nothing),
+	        cmocka_unit_test(test_property_random_banks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -55,13 +55,15 @@ static void test_defaults(void **state)
 static void test_forms(void **state)
 {
 	Config *cfg = parse(
-		"{\"primaryServices\": {\"com.victronenergy.battery.shunt\": [\"/Soc\"],"
-		" \"name:Other\": []},"
-		" \"auxiliaryServices\": [\"com.victronenergy.battery.aux\"],"
-		" \"virtualBatteries\": {\"com.victronenergy.battery.v\":"
-		"  [\"class:hooks.CustomChargingHook#2\", \"com.victronenergy.battery.bms\"]},"
-		" \"classes\": {\"hooks.CustomChargingHook#2\": {\"ccls\": {\"52.5\": 100, \"50\": 5}}},"
-		" \"capacity\": 302.5, \"cclMode\": \"dvcc\", \"mergePolicies\": {\"/Soc\": \"min\"}}");
+	        "{\"primaryServices\": {\"com.victronenergy.battery.shunt\": [\"/Soc\"],"
+	        " \"name:Other\": []},"
+	        " \"auxiliaryServices\": [\"com.victronenergy.battery.aux\"],"
+	        " \"virtualBatteries\": {\"com.victronenergy.battery.v\":"
+	        "  [\"class:hooks.CustomChargingHook#2\", \"com.victronenergy.battery.bms\"]},"
+	        " \"classes\": {\"hooks.CustomChargingHook#2\": {\"ccls\": {\"52.5\": 100, \"50\": "
+	        "5}}},"
+	        " \"capacity\": 302.5, \"cclMode\": \"dvcc\", \"mergePolicies\": {\"/Soc\": "
+	        "\"min\"}}");
 
 	assert_int_equal(cfg->n_primary, 2);
 	assert_string_equal(cfg->primary[0].paths[0], "/Soc");
@@ -150,7 +152,7 @@ static void test_bad_corpus(void **state)
 			fail_msg("%s was accepted", name);
 		if (!strstr(error->message, expect))
 			fail_msg("%s: message '%s' does not contain '%s'", name, error->message,
-				 expect);
+			         expect);
 		/* Every line names the file. */
 		assert_true(g_str_has_prefix(error->message, path));
 		g_error_free(error);
@@ -197,13 +199,13 @@ static void test_all_problems_reported(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_forms),
-		cmocka_unit_test(test_missing_file_means_defaults),
-		cmocka_unit_test(test_good_corpus),
-		cmocka_unit_test(test_bad_corpus),
-		cmocka_unit_test(test_examples_parse),
-		cmocka_unit_test(test_all_problems_reported),
+	        cmocka_unit_test(test_defaults),
+	        cmocka_unit_test(test_forms),
+	        cmocka_unit_test(test_missing_file_means_defaults),
+	        cmocka_unit_test(test_good_corpus),
+	        cmocka_unit_test(test_bad_corpus),
+	        cmocka_unit_test(test_examples_parse),
+	        cmocka_unit_test(test_all_problems_reported),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,15 +21,15 @@ static void test_texts(void **state)
 		Unit unit;
 		const char *text;
 	} cases[] = {
-		{ { VALUE_DOUBLE, { .d = 53.2 } }, UNIT_VOLT, "53.200V" },
-		{ { VALUE_DOUBLE, { .d = -7.5 } }, UNIT_AMP, "-7.500A" },
-		{ { VALUE_DOUBLE, { .d = 797.5 } }, UNIT_WATT, "797.50W" },
-		{ { VALUE_INT, { .i = 280 } }, UNIT_AH, "280.000Ah" },
-		{ { VALUE_DOUBLE, { .d = 75 } }, UNIT_PERCENT, "75.00%" },
-		{ { VALUE_DOUBLE, { .d = 0.1 } }, UNIT_NONE, "0.1" },
-		{ { VALUE_DOUBLE, { .d = 135.71428571428572 } }, UNIT_NONE, "135.71428571428572" },
-		{ { VALUE_INT, { .i = 1024 } }, UNIT_NONE, "1024" },
-		{ { VALUE_INVALID, { .i = 0 } }, UNIT_VOLT, "---" },
+	        {{VALUE_DOUBLE, {.d = 53.2}}, UNIT_VOLT, "53.200V"},
+	        {{VALUE_DOUBLE, {.d = -7.5}}, UNIT_AMP, "-7.500A"},
+	        {{VALUE_DOUBLE, {.d = 797.5}}, UNIT_WATT, "797.50W"},
+	        {{VALUE_INT, {.i = 280}}, UNIT_AH, "280.000Ah"},
+	        {{VALUE_DOUBLE, {.d = 75}}, UNIT_PERCENT, "75.00%"},
+	        {{VALUE_DOUBLE, {.d = 0.1}}, UNIT_NONE, "0.1"},
+	        {{VALUE_DOUBLE, {.d = 135.71428571428572}}, UNIT_NONE, "135.71428571428572"},
+	        {{VALUE_INT, {.i = 1024}}, UNIT_NONE, "1024"},
+	        {{VALUE_INVALID, {.i = 0}}, UNIT_VOLT, "---"},
 	};
 
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -44,7 +44,7 @@ static Value decode(int type, const void *basic)
 {
 	DBusMessage *m = dbus_message_new_signal("/", "x.y", "z");
 	DBusMessageIter it, var;
-	char sig[2] = { (char)type, 0 };
+	char sig[2] = {(char)type, 0};
 	Value v = VALUE_INIT;
 
 	dbus_message_iter_init_append(m, &it);
@@ -100,7 +100,7 @@ static void test_every_numeric_type_is_a_number(void **state)
 /* Containers are no battery value: invalid, never a crash. */
 static void test_wrong_types_are_invalid(void **state)
 {
-	static const char *const sigs[] = { "ai", "ad", "as", "a{sv}", "(id)", "v" };
+	static const char *const sigs[] = {"ai", "ad", "as", "a{sv}", "(id)", "v"};
 
 	for (size_t k = 0; k < G_N_ELEMENTS(sigs); k++) {
 		for (int filled = 0; filled < 2; filled++) {
@@ -116,31 +116,36 @@ static void test_wrong_types_are_invalid(void **state)
 			switch (sigs[k][0]) {
 			case 'a':
 				dbus_message_iter_open_container(&var, DBUS_TYPE_ARRAY, sigs[k] + 1,
-								 &inner);
+				                                 &inner);
 				if (filled && sigs[k][1] == 'i')
-					dbus_message_iter_append_basic(&inner, DBUS_TYPE_INT32, &one);
+					dbus_message_iter_append_basic(&inner, DBUS_TYPE_INT32,
+					                               &one);
 				if (filled && sigs[k][1] == 'd')
-					dbus_message_iter_append_basic(&inner, DBUS_TYPE_DOUBLE, &d);
+					dbus_message_iter_append_basic(&inner, DBUS_TYPE_DOUBLE,
+					                               &d);
 				if (filled && sigs[k][1] == 's')
-					dbus_message_iter_append_basic(&inner, DBUS_TYPE_STRING, &s);
+					dbus_message_iter_append_basic(&inner, DBUS_TYPE_STRING,
+					                               &s);
 				dbus_message_iter_close_container(&var, &inner);
 				break;
 			case '(':
-				dbus_message_iter_open_container(&var, DBUS_TYPE_STRUCT, NULL, &inner);
+				dbus_message_iter_open_container(&var, DBUS_TYPE_STRUCT, NULL,
+				                                 &inner);
 				dbus_message_iter_append_basic(&inner, DBUS_TYPE_INT32, &one);
 				dbus_message_iter_append_basic(&inner, DBUS_TYPE_DOUBLE, &d);
 				dbus_message_iter_close_container(&var, &inner);
 				break;
 			default:
 				/* A variant in a variant in a variant holding an array. */
-				dbus_message_iter_open_container(&var, DBUS_TYPE_VARIANT, "v", &inner);
+				dbus_message_iter_open_container(&var, DBUS_TYPE_VARIANT, "v",
+				                                 &inner);
 				dbus_message_iter_open_container(&inner, DBUS_TYPE_VARIANT, "ai",
-								 &deeper);
+				                                 &deeper);
 				{
 					DBusMessageIter arr;
 
-					dbus_message_iter_open_container(&deeper, DBUS_TYPE_ARRAY, "i",
-									 &arr);
+					dbus_message_iter_open_container(&deeper, DBUS_TYPE_ARRAY,
+					                                 "i", &arr);
 					dbus_message_iter_close_container(&deeper, &arr);
 				}
 				dbus_message_iter_close_container(&inner, &deeper);
@@ -158,8 +163,8 @@ static void test_wrong_types_are_invalid(void **state)
 
 static void test_round_trip(void **state)
 {
-	const Value values[] = { value_int(1), value_int(-4000000000), value_double(53.1),
-				 VALUE_INIT };
+	const Value values[] = {value_int(1), value_int(-4000000000), value_double(53.1),
+	                        VALUE_INIT};
 
 	for (size_t i = 0; i < G_N_ELEMENTS(values); i++) {
 		DBusMessage *m = dbus_message_new_signal("/", "x.y", "z");
@@ -197,11 +202,11 @@ static void test_bad_utf8_is_repaired(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_texts),
-		cmocka_unit_test(test_every_numeric_type_is_a_number),
-		cmocka_unit_test(test_wrong_types_are_invalid),
-		cmocka_unit_test(test_round_trip),
-		cmocka_unit_test(test_bad_utf8_is_repaired),
+	        cmocka_unit_test(test_texts),
+	        cmocka_unit_test(test_every_numeric_type_is_a_number),
+	        cmocka_unit_test(test_wrong_types_are_invalid),
+	        cmocka_unit_test(test_round_trip),
+	        cmocka_unit_test(test_bad_utf8_is_repaired),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -107,8 +107,8 @@ static void append_weird(DBusMessageIter *it, yajl_val v)
 		dbus_message_iter_open_container(&var, DBUS_TYPE_ARRAY, "d", &arr);
 		for (size_t i = 0; i < v->u.array.len; i++) {
 			double d = YAJL_IS_NUMBER(v->u.array.values[i])
-					   ? YAJL_GET_DOUBLE(v->u.array.values[i])
-					   : 0;
+			                   ? YAJL_GET_DOUBLE(v->u.array.values[i])
+			                   : 0;
 
 			dbus_message_iter_append_basic(&arr, DBUS_TYPE_DOUBLE, &d);
 		}
@@ -122,7 +122,7 @@ static void append_weird(DBusMessageIter *it, yajl_val v)
 			json_value(v->u.object.values[i], &inner);
 			dbus_message_iter_open_container(&arr, DBUS_TYPE_DICT_ENTRY, NULL, &entry);
 			dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING,
-						       &v->u.object.keys[i]);
+			                               &v->u.object.keys[i]);
 			dbus_value_append_variant(&entry, &inner);
 			dbus_message_iter_close_container(&arr, &entry);
 			value_clear(&inner);
@@ -134,7 +134,8 @@ static void append_weird(DBusMessageIter *it, yajl_val v)
 
 static void emit_weird(Sim *s, const char *path, yajl_val v)
 {
-	DBusMessage *sig = dbus_message_new_signal("/", "com.victronenergy.BusItem", "ItemsChanged");
+	DBusMessage *sig =
+	        dbus_message_new_signal("/", "com.victronenergy.BusItem", "ItemsChanged");
 	DBusMessageIter it, outer, entry, props, prop;
 	const char *value_key = "Value";
 
@@ -215,7 +216,7 @@ static Sim *sim_new(Batsim *b, const char *name, yajl_val values, GError **error
 
 		json_value(values->u.object.values[i], &v);
 		bus_service_add(s->svc, path, &v, UNIT_NONE,
-				strcmp(path, "/CustomName") == 0 ? write_text : NULL, NULL);
+		                strcmp(path, "/CustomName") == 0 ? write_text : NULL, NULL);
 		value_clear(&v);
 	}
 	if (g_str_has_prefix(name, "com.victronenergy.battery.") &&
@@ -280,7 +281,8 @@ static DBusHandlerResult on_settings_call(DBusConnection *conn, DBusMessage *msg
 	if (!instances)
 		instances = g_ptr_array_new_with_free_func(g_free);
 	if (!dbus_message_has_signature(msg, "ssvsvv")) {
-		reply = dbus_message_new_error(msg, DBUS_ERROR_INVALID_ARGS, "AddSetting takes ssvsvv");
+		reply = dbus_message_new_error(msg, DBUS_ERROR_INVALID_ARGS,
+		                               "AddSetting takes ssvsvv");
 		dbus_connection_send(conn, reply, NULL);
 		dbus_message_unref(reply);
 		return DBUS_HANDLER_RESULT_HANDLED;
@@ -315,7 +317,7 @@ static DBusHandlerResult on_settings_call(DBusConnection *conn, DBusMessage *msg
 }
 
 static const DBusObjectPathVTable settings_vtable = {
-	.message_function = on_settings_call,
+        .message_function = on_settings_call,
 };
 
 static gboolean start_settings(Batsim *b, GError **error)
@@ -326,16 +328,16 @@ static gboolean start_settings(Batsim *b, GError **error)
 
 	if (!s)
 		return FALSE;
-	v = yajl_tree_get(b->scenario, (const char *[]){ "userMaxChargeCurrent", NULL }, yajl_t_any);
+	v = yajl_tree_get(b->scenario, (const char *[]){"userMaxChargeCurrent", NULL}, yajl_t_any);
 	if (!v || !json_value(v, &ccl))
 		ccl = value_int(-1);
-	v = yajl_tree_get(b->scenario, (const char *[]){ "userMaxChargeVoltage", NULL }, yajl_t_any);
+	v = yajl_tree_get(b->scenario, (const char *[]){"userMaxChargeVoltage", NULL}, yajl_t_any);
 	if (!v || !json_value(v, &cvl))
 		cvl = value_double(0);
 	bus_service_add(s->svc, "/Settings/SystemSetup/MaxChargeCurrent", &ccl, UNIT_NONE,
-			write_any, NULL);
+	                write_any, NULL);
 	bus_service_add(s->svc, "/Settings/SystemSetup/MaxChargeVoltage", &cvl, UNIT_NONE,
-			write_any, NULL);
+	                write_any, NULL);
 	value_clear(&ccl);
 	value_clear(&cvl);
 	dbus_connection_register_object_path(s->conn, "/Settings", &settings_vtable, b);
@@ -350,7 +352,7 @@ static gboolean start_system(Batsim *b, GError **error)
 
 	if (!s)
 		return FALSE;
-	v = yajl_tree_get(b->scenario, (const char *[]){ "dvcc", NULL }, yajl_t_any);
+	v = yajl_tree_get(b->scenario, (const char *[]){"dvcc", NULL}, yajl_t_any);
 	if (!v || !json_value(v, &dvcc))
 		dvcc = value_int(1);
 	bus_service_add(s->svc, "/Control/Dvcc", &dvcc, UNIT_NONE, write_any, NULL);
@@ -362,14 +364,14 @@ static gboolean start_system(Batsim *b, GError **error)
 
 static double number_or(yajl_val obj, const char *key, double fallback)
 {
-	yajl_val v = yajl_tree_get(obj, (const char *[]){ key, NULL }, yajl_t_number);
+	yajl_val v = yajl_tree_get(obj, (const char *[]){key, NULL}, yajl_t_number);
 
 	return v ? YAJL_GET_DOUBLE(v) : fallback;
 }
 
 static void attach_model(Sim *s, yajl_val m)
 {
-	yajl_val cur = yajl_tree_get(m, (const char *[]){ "current", NULL }, yajl_t_object);
+	yajl_val cur = yajl_tree_get(m, (const char *[]){"current", NULL}, yajl_t_object);
 	const Value *soc = bus_service_get(s->svc, "/Soc");
 	double x;
 
@@ -453,8 +455,8 @@ static void set_many(Batsim *b, const char *service, yajl_val values)
 static void add_battery(Batsim *b, const char *service, yajl_val values)
 {
 	g_autoptr(GError) error = NULL;
-	yajl_val model = yajl_tree_get(b->scenario, (const char *[]){ "models", service, NULL },
-				       yajl_t_object);
+	yajl_val model = yajl_tree_get(b->scenario, (const char *[]){"models", service, NULL},
+	                               yajl_t_object);
 	Sim *s;
 
 	if (find_sim(b, service)) {
@@ -478,23 +480,23 @@ static void remove_battery(Batsim *b, const char *service)
 
 static void play(Batsim *b, yajl_val step)
 {
-	static const char *const kinds[] = { "set", "settings" };
+	static const char *const kinds[] = {"set", "settings"};
 	yajl_val v;
 
 	for (size_t k = 0; k < G_N_ELEMENTS(kinds); k++) {
-		v = yajl_tree_get(step, (const char *[]){ kinds[k], NULL }, yajl_t_object);
+		v = yajl_tree_get(step, (const char *[]){kinds[k], NULL}, yajl_t_object);
 		for (size_t i = 0; v && i < v->u.object.len; i++)
 			set_many(b, v->u.object.keys[i], v->u.object.values[i]);
 	}
-	v = yajl_tree_get(step, (const char *[]){ "remove", NULL }, yajl_t_array);
+	v = yajl_tree_get(step, (const char *[]){"remove", NULL}, yajl_t_array);
 	for (size_t i = 0; v && i < v->u.array.len; i++) {
 		if (YAJL_IS_STRING(v->u.array.values[i]))
 			remove_battery(b, YAJL_GET_STRING(v->u.array.values[i]));
 	}
-	v = yajl_tree_get(step, (const char *[]){ "add", NULL }, yajl_t_object);
+	v = yajl_tree_get(step, (const char *[]){"add", NULL}, yajl_t_object);
 	for (size_t i = 0; v && i < v->u.object.len; i++)
 		add_battery(b, v->u.object.keys[i], v->u.object.values[i]);
-	v = yajl_tree_get(step, (const char *[]){ "label", NULL }, yajl_t_string);
+	v = yajl_tree_get(step, (const char *[]){"label", NULL}, yajl_t_string);
 	if (v && !b->quiet)
 		printf("batsim: step %s\n", YAJL_GET_STRING(v));
 	fflush(stdout);
@@ -641,13 +643,13 @@ static yajl_val load_scenario(const char *path)
 
 static gboolean start_batteries(Batsim *b, GError **error)
 {
-	yajl_val batteries = yajl_tree_get(b->scenario, (const char *[]){ "batteries", NULL },
-					   yajl_t_object);
+	yajl_val batteries =
+	        yajl_tree_get(b->scenario, (const char *[]){"batteries", NULL}, yajl_t_object);
 
 	for (size_t i = 0; batteries && i < batteries->u.object.len; i++) {
 		const char *name = batteries->u.object.keys[i];
-		yajl_val model = yajl_tree_get(b->scenario, (const char *[]){ "models", name, NULL },
-					       yajl_t_object);
+		yajl_val model = yajl_tree_get(b->scenario, (const char *[]){"models", name, NULL},
+		                               yajl_t_object);
 		Sim *s = sim_new(b, name, batteries->u.object.values[i], error);
 
 		if (!s)
@@ -662,27 +664,27 @@ int main(int argc, char **argv)
 {
 	gboolean no_settings = FALSE, no_system = FALSE;
 	const GOptionEntry entries[] = {
-		{ "no-settings", 0, 0, G_OPTION_ARG_NONE, &no_settings,
-		  "Do not publish com.victronenergy.settings", NULL },
-		{ "no-system", 0, 0, G_OPTION_ARG_NONE, &no_system,
-		  "Do not publish com.victronenergy.system", NULL },
-		{ NULL },
+	        {"no-settings", 0, 0, G_OPTION_ARG_NONE, &no_settings,
+	         "Do not publish com.victronenergy.settings", NULL},
+	        {"no-system", 0, 0, G_OPTION_ARG_NONE, &no_system,
+	         "Do not publish com.victronenergy.system", NULL},
+	        {NULL},
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("[SCENARIO.json | -]");
 	g_autoptr(GError) error = NULL;
-	Batsim b = { 0 };
+	Batsim b = {0};
 	gboolean quiet = FALSE;
 	const GOptionEntry more[] = {
-		{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print nothing but errors", NULL },
-		{ NULL },
+	        {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print nothing but errors", NULL},
+	        {NULL},
 	};
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	g_option_context_add_main_entries(ctx, more, NULL);
 	g_option_context_set_description(
-		ctx, "Commands on stdin, one per line: set SERVICE PATH JSON | setmany SERVICE "
-		     "{PATH: JSON} | props SERVICE PATH JSON | add SERVICE {PATH: JSON} | remove "
-		     "SERVICE | settings PATH JSON | system PATH JSON | quit");
+	        ctx, "Commands on stdin, one per line: set SERVICE PATH JSON | setmany SERVICE "
+	             "{PATH: JSON} | props SERVICE PATH JSON | add SERVICE {PATH: JSON} | remove "
+	             "SERVICE | settings PATH JSON | system PATH JSON | quit");
 	if (!g_option_context_parse(ctx, &argc, &argv, &error) || argc > 2) {
 		fprintf(stderr, "batsim: %s\n", error ? error->message : "too many arguments");
 		usage();
@@ -697,9 +699,9 @@ int main(int argc, char **argv)
 	b.input = g_string_new(NULL);
 	b.settle = number_or(b.scenario, "settle", 1.0);
 	b.tick = number_or(b.scenario, "tick", 1.0);
-	b.loop_steps = yajl_tree_get(b.scenario, (const char *[]){ "loop", NULL }, yajl_t_true) !=
-		       NULL;
-	b.steps = yajl_tree_get(b.scenario, (const char *[]){ "steps", NULL }, yajl_t_array);
+	b.loop_steps =
+	        yajl_tree_get(b.scenario, (const char *[]){"loop", NULL}, yajl_t_true) != NULL;
+	b.steps = yajl_tree_get(b.scenario, (const char *[]){"steps", NULL}, yajl_t_array);
 	if ((!no_settings && !start_settings(&b, &error)) ||
 	    (!no_system && !start_system(&b, &error)) || !start_batteries(&b, &error)) {
 		fprintf(stderr, "batsim: %s\n", error->message);
@@ -709,7 +711,7 @@ int main(int argc, char **argv)
 	printf("batsim: ready\n");
 	fflush(stdout);
 	schedule_step(&b);
-	if (yajl_tree_get(b.scenario, (const char *[]){ "models", NULL }, yajl_t_object))
+	if (yajl_tree_get(b.scenario, (const char *[]){"models", NULL}, yajl_t_object))
 		g_timeout_add((guint)(b.tick * 1000), on_tick, &b);
 	g_unix_fd_add(0, G_IO_IN | G_IO_HUP, on_stdin, &b);
 	g_unix_signal_add(SIGTERM, on_signal, &b);

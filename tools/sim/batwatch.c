@@ -21,25 +21,25 @@ typedef struct {
 } Row;
 
 static const Row rows[] = {
-	{ "Name", "/CustomName", UNIT_NONE },
-	{ "Voltage", "/Dc/0/Voltage", UNIT_VOLT },
-	{ "Current", "/Dc/0/Current", UNIT_AMP },
-	{ "Power", "/Dc/0/Power", UNIT_WATT },
-	{ "SoC", "/Soc", UNIT_PERCENT },
-	{ "Temperature", "/Dc/0/Temperature", UNIT_NONE },
-	{ "Installed cap.", "/InstalledCapacity", UNIT_AH },
-	{ "CCL", "/Info/MaxChargeCurrent", UNIT_AMP },
-	{ "DCL", "/Info/MaxDischargeCurrent", UNIT_AMP },
-	{ "CVL", "/Info/MaxChargeVoltage", UNIT_VOLT },
-	{ "Charge mode", "/Info/ChargeMode", UNIT_NONE },
-	{ "Allow charge", "/Io/AllowToCharge", UNIT_NONE },
-	{ "Allow discharge", "/Io/AllowToDischarge", UNIT_NONE },
-	{ "Min cell", "/System/MinCellVoltage", UNIT_VOLT },
-	{ "Max cell", "/System/MaxCellVoltage", UNIT_VOLT },
-	{ "Min cell id", "/System/MinVoltageCellId", UNIT_NONE },
-	{ "Batteries", "/System/NrOfBatteries", UNIT_NONE },
-	{ "IR (ohm)", "/System/InternalResistances", UNIT_NONE },
-	{ "Low V alarm", "/Alarms/LowVoltage", UNIT_NONE },
+        {"Name", "/CustomName", UNIT_NONE},
+        {"Voltage", "/Dc/0/Voltage", UNIT_VOLT},
+        {"Current", "/Dc/0/Current", UNIT_AMP},
+        {"Power", "/Dc/0/Power", UNIT_WATT},
+        {"SoC", "/Soc", UNIT_PERCENT},
+        {"Temperature", "/Dc/0/Temperature", UNIT_NONE},
+        {"Installed cap.", "/InstalledCapacity", UNIT_AH},
+        {"CCL", "/Info/MaxChargeCurrent", UNIT_AMP},
+        {"DCL", "/Info/MaxDischargeCurrent", UNIT_AMP},
+        {"CVL", "/Info/MaxChargeVoltage", UNIT_VOLT},
+        {"Charge mode", "/Info/ChargeMode", UNIT_NONE},
+        {"Allow charge", "/Io/AllowToCharge", UNIT_NONE},
+        {"Allow discharge", "/Io/AllowToDischarge", UNIT_NONE},
+        {"Min cell", "/System/MinCellVoltage", UNIT_VOLT},
+        {"Max cell", "/System/MaxCellVoltage", UNIT_VOLT},
+        {"Min cell id", "/System/MinVoltageCellId", UNIT_NONE},
+        {"Batteries", "/System/NrOfBatteries", UNIT_NONE},
+        {"IR (ohm)", "/System/InternalResistances", UNIT_NONE},
+        {"Low V alarm", "/Alarms/LowVoltage", UNIT_NONE},
 };
 
 typedef struct {
@@ -59,7 +59,7 @@ static void value_free_ptr(gpointer p)
 static MonitorInterest want(void *ud, const char *service, const char *const **paths)
 {
 	return g_str_has_prefix(service, "com.victronenergy.battery.") ? MONITOR_ALL
-								       : MONITOR_IGNORE;
+	                                                               : MONITOR_IGNORE;
 }
 
 static void store(Watch *w, const char *service, const MonitorItem *items, size_t n)
@@ -126,8 +126,8 @@ static gboolean draw(gpointer data)
 		const char *name = names->pdata[i];
 
 		cell(s, g_str_has_prefix(name, "com.victronenergy.battery.")
-				? name + strlen("com.victronenergy.battery.")
-				: name);
+		                ? name + strlen("com.victronenergy.battery.")
+		                : name);
 	}
 	g_string_append_c(s, '\n');
 	for (size_t r = 0; r < G_N_ELEMENTS(rows); r++) {
@@ -163,18 +163,21 @@ int main(int argc, char **argv)
 	gboolean once = FALSE;
 	double interval = 1.0;
 	const GOptionEntry entries[] = {
-		{ "once", '1', 0, G_OPTION_ARG_NONE, &once, "Print one table after INTERVAL, then exit",
-		  NULL },
-		{ "interval", 'i', 0, G_OPTION_ARG_DOUBLE, &interval, "Seconds between tables (1)",
-		  "SEC" },
-		{ NULL },
+	        {"once", '1', 0, G_OPTION_ARG_NONE, &once,
+	         "Print one table after INTERVAL, then exit", NULL},
+	        {"interval", 'i', 0, G_OPTION_ARG_DOUBLE, &interval, "Seconds between tables (1)",
+	         "SEC"},
+	        {NULL},
 	};
 	static const MonitorCallbacks callbacks = {
-		.want = want, .added = on_added, .changed = on_changed, .removed = on_removed,
+	        .want = want,
+	        .added = on_added,
+	        .changed = on_changed,
+	        .removed = on_removed,
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("[AGGREGATE_SERVICE]");
 	g_autoptr(GError) error = NULL;
-	Watch w = { 0 };
+	Watch w = {0};
 	DBusConnection *conn;
 	Monitor *mon;
 
@@ -193,7 +196,7 @@ int main(int argc, char **argv)
 	}
 	w.loop = g_main_loop_new(NULL, FALSE);
 	w.services = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-					   (GDestroyNotify)g_hash_table_unref);
+	                                   (GDestroyNotify)g_hash_table_unref);
 	mon = monitor_new(conn, &callbacks, &w);
 	monitor_start(mon);
 	g_timeout_add((guint)(interval * 1000), draw, &w);
