@@ -13,7 +13,10 @@
 #include <string.h>
 #include <yajl/yajl_parse.h>
 
-G_DEFINE_QUARK(batagg - config - error - quark, batagg_config_error)
+GQuark batagg_config_error_quark(void)
+{
+	return g_quark_from_static_string("batagg-config-error-quark");
+}
 
 #define BATTERY_PREFIX "com.victronenergy.battery."
 

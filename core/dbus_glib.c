@@ -11,7 +11,10 @@
 #include <glib-unix.h>
 #include <stdlib.h>
 
-G_DEFINE_QUARK(batagg - bus - error - quark, batagg_bus_error)
+GQuark batagg_bus_error_quark(void)
+{
+	return g_quark_from_static_string("batagg-bus-error-quark");
+}
 
 typedef struct {
 	DBusWatch *watch;

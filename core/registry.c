@@ -16,7 +16,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-G_DEFINE_QUARK(batagg - plugin - error - quark, batagg_plugin_error)
+GQuark batagg_plugin_error_quark(void)
+{
+	return g_quark_from_static_string("batagg-plugin-error-quark");
+}
 
 typedef struct {
 	const void *entry;

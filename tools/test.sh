@@ -10,6 +10,10 @@ sh tools/deps.sh
 
 echo "== formatting (clang-format, .clang-format)"
 git ls-files '*.c' '*.h' | xargs clang-format --dry-run -Werror
+echo "== cppcheck"
+cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --std=c11 \
+	-I include -I core -D'G_GNUC_PRINTF(a,b)=' --suppress=missingIncludeSystem \
+	core plugins tools bench
 
 meson setup build-ci --wipe -Dwerror=true >/dev/null 2>&1 || meson setup build-ci -Dwerror=true
 ninja -C build-ci
