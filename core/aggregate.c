@@ -336,11 +336,6 @@ void engine_input_set(Engine *e, EngineInput *in, const char *path, const Value 
 		e->method_bits |= feed_methods(e, in, p);
 }
 
-const char *engine_input_service(const EngineInput *in)
-{
-	return in->service;
-}
-
 InputRole engine_input_role(const EngineInput *in)
 {
 	return in->role;
@@ -379,11 +374,6 @@ void engine_sort_members(Engine *e)
 {
 	g_ptr_array_sort(e->members, by_service);
 	e->membership_changed = true;
-}
-
-size_t engine_member_count(Engine *e)
-{
-	return e->members->len;
 }
 
 bool engine_has_voltage(Engine *e)

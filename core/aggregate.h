@@ -103,7 +103,6 @@ void engine_reset_input(Engine *e, EngineInput *in);
 /* One path's new value; paths that are not battery paths are ignored. */
 void engine_input_set(Engine *e, EngineInput *in, const char *path, const Value *v);
 
-const char *engine_input_service(const EngineInput *in);
 InputRole engine_input_role(const EngineInput *in);
 
 /* DVCC state and the user's limits (com.victronenergy.system and settings). */
@@ -128,7 +127,5 @@ const Value *engine_published(Engine *e, int i);
 
 /* True when some member reports a non-zero /Dc/0/Voltage. */
 bool engine_has_voltage(Engine *e);
-
-size_t engine_member_count(Engine *e);
 
 #endif

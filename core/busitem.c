@@ -66,11 +66,6 @@ BusService *bus_service_new(DBusConnection *conn, const char *name)
 	return svc;
 }
 
-const char *bus_service_name(BusService *svc)
-{
-	return svc->name;
-}
-
 static gint by_path(gconstpointer a, gconstpointer b)
 {
 	return strcmp((*(Item *const *)a)->path, (*(Item *const *)b)->path);

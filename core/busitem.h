@@ -61,8 +61,6 @@ void bus_service_flush(BusService *svc);
 /* The current value of a leaf, or NULL when the path is unknown. */
 const Value *bus_service_get(BusService *svc, const char *path);
 
-const char *bus_service_name(BusService *svc);
-
 /* Releases the name, unregisters the tree, frees everything. */
 void bus_service_free(BusService *svc);
 

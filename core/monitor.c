@@ -137,13 +137,6 @@ Monitor *monitor_new(DBusConnection *conn, const MonitorCallbacks *cb, void *use
 	return mon;
 }
 
-const char *monitor_owner(Monitor *mon, const char *service)
-{
-	Service *s = g_hash_table_lookup(mon->services, service);
-
-	return s ? s->owner : NULL;
-}
-
 /* ---- the initial read ---------------------------------------------------- */
 
 static void add_item(GArray *items, const char *path, DBusMessageIter *value)

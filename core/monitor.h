@@ -58,9 +58,6 @@ Monitor *monitor_new(DBusConnection *conn, const MonitorCallbacks *cb, void *use
  * asynchronously.  Services are reported from the main loop. */
 void monitor_start(Monitor *mon);
 
-/* The unique name (":1.42") owning service, or NULL when it is not followed. */
-const char *monitor_owner(Monitor *mon, const char *service);
-
 /* Stops following, removes the filter and match rules, frees everything.
  * No callback runs after it returns. */
 void monitor_free(Monitor *mon);

@@ -210,16 +210,6 @@ Settings *settings_new(DBusConnection *conn, const char *device, int instance,
 	return s;
 }
 
-const char *settings_instance_path(Settings *s)
-{
-	return s->instance_path;
-}
-
-const char *settings_name_path(Settings *s)
-{
-	return s->name_path;
-}
-
 int settings_parse_instance(const char *text)
 {
 	const char *colon = text ? strchr(text, ':') : NULL;

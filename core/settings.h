@@ -25,10 +25,6 @@ typedef void (*SettingsReadyFn)(void *user_data, int device_instance, const char
 Settings *settings_new(DBusConnection *conn, const char *device, int instance,
                        const char *name_group, SettingsReadyFn ready, void *user_data);
 
-/* The settings paths, for following their changes. */
-const char *settings_instance_path(Settings *s);
-const char *settings_name_path(Settings *s);
-
 /* The instance number in a "class:N" value, or -1. */
 int settings_parse_instance(const char *class_and_instance);
 

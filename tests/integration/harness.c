@@ -175,11 +175,6 @@ DBusConnection *harness_conn(Harness *h)
 	return h->conn;
 }
 
-const char *harness_address(Harness *h)
-{
-	return h->address;
-}
-
 /* Children print to stderr: stdout is the test's TAP stream. */
 static void stdout_to_stderr(gpointer data)
 {
@@ -356,11 +351,6 @@ void harness_send(int fd, const char *line)
 			die("cannot write to a child");
 		done += (size_t)n;
 	}
-}
-
-const char *harness_tmpdir(Harness *h)
-{
-	return h->tmpdir;
 }
 
 const char *harness_write_file(Harness *h, const char *name, const char *text)

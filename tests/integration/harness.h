@@ -29,9 +29,6 @@ void harness_free(Harness *h);
 /* The client connection (blocking calls only; not attached to a main loop). */
 DBusConnection *harness_conn(Harness *h);
 
-/* The bus address. */
-const char *harness_address(Harness *h);
-
 /* Spawns argv (argv[0] a path) with the bus in its environment; its stdout
  * and stderr go to the test's stderr prefixed by nothing.  When stdin_fd is
  * non-NULL, *stdin_fd is a pipe to the child's stdin (write commands to it).
@@ -76,9 +73,6 @@ bool harness_wait_number(Harness *h, const char *service, const char *path, doub
 
 /* Writes a line (a newline is appended) to fd, e.g. a simulator command. */
 void harness_send(int fd, const char *line);
-
-/* A temporary directory for this test (removed by harness_free()). */
-const char *harness_tmpdir(Harness *h);
 
 /* Writes text to a new file in the temp dir; returns (transfer none) its path. */
 const char *harness_write_file(Harness *h, const char *name, const char *text);
