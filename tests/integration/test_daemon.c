@@ -244,6 +244,45 @@ static void test_wrong_types_never_crash(void **state)
 	bank_free(b);
 }
 
+/* A member gone while it is being read, or right after it came: no crash,
+ * no stale member. */
+static void test_vanishing_mid_read(void **state)
+{
+	Bank *b = bank_new("{}", NULL);
+
+	for (int i = 0; i < 20; i++) {
+		harness_send(b->sim,
+		             "add " S10 " {\"/Dc/0/Voltage\": 52.0, \"/Dc/0/Current\": 100.0}");
+		harness_send(b->sim, "remove " S10);
+	}
+	harness_send(b->sim, "set " S1 " /Dc/0/Current 11.0");
+	expect_number(b, "/Dc/0/Current", 16.0);
+	expect_number(b, "/System/NrOfBatteries", 2);
+	expect_text(b, "/System/Batteries", "[\"" S1 "\", \"" S2 "\"]");
+	bank_free(b);
+}
+
+/* Calls with the wrong arguments get an error, not a crash. */
+static void test_bad_calls(void **state)
+{
+	Bank *b = bank_new("{}", NULL);
+	DBusMessage *msg =
+	        dbus_message_new_method_call(AGG, "/Soc", "com.victronenergy.BusItem", "GetValue");
+	const char *extra = "surprise";
+	DBusMessage *reply;
+
+	dbus_message_append_args(msg, DBUS_TYPE_STRING, &extra, DBUS_TYPE_INVALID);
+	reply = dbus_connection_send_with_reply_and_block(harness_conn(b->h), msg, 5000, NULL);
+	assert_null(reply);
+	dbus_message_unref(msg);
+	msg = dbus_message_new_method_call(AGG, "/CustomName", NULL, "SetValue");
+	reply = dbus_connection_send_with_reply_and_block(harness_conn(b->h), msg, 5000, NULL);
+	assert_null(reply);
+	dbus_message_unref(msg);
+	expect_number(b, "/Soc", 75.0);
+	bank_free(b);
+}
+
 static void test_writes(void **state)
 {
 	Bank *b = bank_new("{}", NULL);
@@ -405,6 +444,8 @@ int main(void)
 	        cmocka_unit_test(test_publishes_the_aggregate),
 	        cmocka_unit_test(test_members_change_vanish_and_join),
 	        cmocka_unit_test(test_wrong_types_never_crash),
+	        cmocka_unit_test(test_vanishing_mid_read),
+	        cmocka_unit_test(test_bad_calls),
 	        cmocka_unit_test(test_writes),
 	        cmocka_unit_test(test_dvcc_and_user_limit),
 	        cmocka_unit_test(test_excluded_is_matched_exactly),
