@@ -474,12 +474,14 @@ static void warn_if_unknown(Daemon *d, const char *name, GHashTable *seen)
 		if (f->custom_name && strcmp(f->custom_name, name + 5) == 0)
 			return;
 	}
-	g_warning("no battery is named \"%s\" yet (config entry \"%s\"); it takes effect when "
-	          "one appears",
-	          name + 5, name);
+	g_critical("no battery is named \"%s\" (config entry \"%s\"); it takes effect when "
+	           "one appears",
+	           name + 5, name);
 }
 
-/* SPEC 3: a custom name that no service has yet is worth a warning. */
+/* SPEC 3 asks for a warning, the configuration issue for an error, naming a
+ * custom name that no service has yet; logged at ERROR, not fatal: the entry
+ * takes effect as soon as such a battery appears. */
 static void warn_unresolved_names(Daemon *d)
 {
 	g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);

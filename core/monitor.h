@@ -44,9 +44,9 @@ typedef struct {
 	 * (ItemsChanged: all its paths; PropertiesChanged: one path).  The
 	 * monitor does not suppress values equal to earlier ones. */
 	void (*changed)(void *user_data, const char *service, const MonitorItem *items, size_t n);
-	/* A followed service vanished (its name lost its owner).  Also called
-	 * for a service whose initial read is still pending, then without an
-	 * added() before it is never the case: removed() follows only added(). */
+	/* A followed service vanished (its name lost its owner).  Called only
+	 * for services added() was called for: one that vanishes while its
+	 * initial read is pending is forgotten without a call. */
 	void (*removed)(void *user_data, const char *service);
 } MonitorCallbacks;
 
