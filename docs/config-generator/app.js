@@ -1,0 +1,1222 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The config generator: a form with one card per config key, the JSON it
+ * makes (shown live, validated live against the shipped schema and batagg's
+ * other rules), import of an existing config.json, Copy and Download.
+ *
+ * Every card holds the state of its key ("on": written to the file or not)
+ * and its DOM; each change rebuilds the JSON tree from the states, and while
+ * doing so each input registers where its errors go (by instance path).
+ * A value the form cannot show (a wrong type, an unknown key inside "ir",
+ * ...) is kept as JSON text in the card ("Edit as JSON"), so an import always
+ * exports unchanged.
+ */
+(function () {
+  "use strict";
+
+  var J = window.BataggJSON;
+  var V = window.BataggSchema;
+  var C = window.BataggChecks;
+  var SCHEMA = window.BATAGG_SCHEMA;
+
+  var LABELS = {
+    batteryService: "a battery service name (it must start with \"com.victronenergy.battery.\")",
+    batteryName: "a battery service (com.victronenergy.battery.…) or \"name:<custom name>\"",
+    hookId: "a hook (class:hooks.FixedValueHook, class:hooks.CustomChargingHook or class:hooks.TemperatureChargingHook, with an optional #suffix)",
+    path: "a D-Bus path (it starts with \"/\")",
+    strategyName: "a strategy name (letters, digits, \"_\" and \".\")"
+  };
+  var HOOK_TEXT = {
+    "hooks.FixedValueHook": "a fixed value for one path",
+    "hooks.CustomChargingHook": "CCL/DCL by the merged voltage",
+    "hooks.TemperatureChargingHook": "CCL/DCL by the merged temperature"
+  };
+  var HOOK_ID = /^class:(hooks\.(?:FixedValueHook|CustomChargingHook|TemperatureChargingHook))(?:#(.+))?$/;
+
+  /* ---- small DOM helpers ------------------------------------------------ */
+
+  var uid = 0;
+  function nextId(prefix) {
+    uid += 1;
+    return prefix + "-" + uid;
+  }
+
+  function h(tag, attrs, children) {
+    var el = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      var v = attrs[k];
+      if (v === undefined || v === null || v === false) return;
+      if (k.slice(0, 2) === "on" && typeof v === "function") el.addEventListener(k.slice(2), v);
+      else if (k === "text") el.textContent = v;
+      else if (k === "value" || k === "checked" || k === "hidden" || k === "disabled" || k === "selected") el[k] = v;
+      else el.setAttribute(k, v === true ? "" : v);
+    });
+    [].concat(children || []).forEach(function (c) {
+      if (c === null || c === undefined || c === false) return;
+      el.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
+    });
+    return el;
+  }
+
+  function errSlot() {
+    return h("div", { class: "field-errors", "aria-live": "polite" });
+  }
+
+  /* A text input with a label (visible or for screen readers) and an error
+   * slot; onInput(value) on every keystroke. */
+  function textInput(o) {
+    var id = nextId("in");
+    var input = h("input", {
+      id: id,
+      type: "text",
+      value: o.value || "",
+      placeholder: o.placeholder,
+      list: o.list,
+      inputmode: o.inputmode,
+      spellcheck: "false",
+      autocomplete: "off",
+      "data-role": o.role,
+      "aria-label": o.hideLabel ? o.label : null,
+      oninput: function () { o.onInput(input.value); }
+    });
+    var slot = errSlot();
+    var label = o.hideLabel ? null : h("label", { for: id, text: o.label });
+    var wrap = h("div", { class: "field " + (o.cls || "") }, [label, input, o.help ? h("div", { class: "field-help", text: o.help }) : null, slot]);
+    return { wrap: wrap, input: input, slot: slot };
+  }
+
+  function button(text, role, onClick, extra) {
+    var attrs = { type: "button", "data-role": role, onclick: onClick };
+    Object.keys(extra || {}).forEach(function (k) { attrs[k] = extra[k]; });
+    return h("button", attrs, text);
+  }
+
+  /* A radio group; options [[value, text]]. */
+  function radios(label, options, current, onChange) {
+    var name = nextId("radio");
+    return h("fieldset", { class: "radios" }, [h("legend", { text: label })].concat(options.map(function (o) {
+      return h("label", {}, [
+        h("input", { type: "radio", name: name, value: o[0], checked: current === o[0], onchange: function () { onChange(o[0]); } }),
+        " " + o[1]
+      ]);
+    })));
+  }
+
+  function numberNode(text) {
+    var t = text.trim();
+    return J.isNumberText(t) ? { t: "number", v: Number(t), raw: t } : { t: "string", v: text };
+  }
+
+  function strings(node) {
+    return node.t === "array" && node.items.every(function (x) { return x.t === "string"; });
+  }
+
+  function pathsOf(node) {
+    return strings(node) ? node.items.map(function (x) { return { text: x.v }; }) : null;
+  }
+
+  function pathListNode(paths, path, reg) {
+    return {
+      t: "array",
+      items: paths.map(function (p, j) {
+        reg(path.concat([j]), p.slot, false);
+        return { t: "string", v: p.text };
+      })
+    };
+  }
+
+  /* ---- the editors, one per kind of key ------------------------------- */
+
+  /* Each: init() -> state; fromNode(node) -> state or null (does not fit);
+   * render(state, ui) -> element; toNode(state, path, reg) -> node. ui has
+   * changed() (a value changed) and rerender() (rows added or removed). */
+
+  function scalarText(o) {
+    return {
+      init: function () { return { text: "" }; },
+      fromNode: function (n) {
+        if (o.number) return n.t === "number" ? { text: n.raw || String(n.v) } : null;
+        return n.t === "string" ? { text: n.v } : null;
+      },
+      render: function (s, ui) {
+        var f = textInput({
+          label: o.label, placeholder: o.placeholder, value: s.text, role: "value", list: o.list,
+          inputmode: o.number ? (o.integer ? "numeric" : "decimal") : null, cls: o.number ? "short" : "",
+          onInput: function (v) { s.text = v; ui.changed(); }
+        });
+        s.slot = f.slot;
+        return f.wrap;
+      },
+      toNode: function (s, path, reg) {
+        reg(path, s.slot, false);
+        return o.number ? numberNode(s.text) : { t: "string", v: s.text };
+      }
+    };
+  }
+
+  function enumSelect(values, def) {
+    return {
+      init: function () { return { value: def }; },
+      fromNode: function (n) { return n.t === "string" && values[n.v] !== undefined ? { value: n.v } : null; },
+      render: function (s, ui) {
+        var id = nextId("sel");
+        var explain = h("div", { class: "field-help", text: values[s.value] });
+        var select = h("select", {
+          id: id, "data-role": "value",
+          onchange: function () { s.value = select.value; explain.textContent = values[s.value]; ui.changed(); }
+        }, Object.keys(values).map(function (v) {
+          return h("option", { value: v, selected: v === s.value, text: v + (v === def ? " (default)" : "") });
+        }));
+        s.slot = errSlot();
+        var list = h("dl", { class: "values" }, [].concat.apply([], Object.keys(values).map(function (v) {
+          return [h("dt", {}, h("code", { text: v })), h("dd", { text: values[v] })];
+        })));
+        return h("div", { class: "field" }, [h("label", { for: id, text: "Value" }), select, explain, s.slot, h("details", { class: "all-values" }, [h("summary", { text: "What each value does" }), list])]);
+      },
+      toNode: function (s, path, reg) {
+        reg(path, s.slot, false);
+        return { t: "string", v: s.value };
+      }
+    };
+  }
+
+  /* A built-in strategy, or a plugin's by name. */
+  function strategy(builtins, def) {
+    var PLUGIN = "(plugin)";
+    return {
+      init: function () { return { choice: def, plugin: "" }; },
+      fromNode: function (n) {
+        if (n.t !== "string") return null;
+        return builtins[n.v] ? { choice: n.v, plugin: "" } : { choice: PLUGIN, plugin: n.v };
+      },
+      render: function (s, ui) {
+        var id = nextId("sel");
+        var explain = h("div", { class: "field-help" });
+        var plugin = textInput({
+          label: "Plugin's strategy name", value: s.plugin, role: "plugin", placeholder: "my_strategy",
+          onInput: function (v) { s.plugin = v; ui.changed(); }
+        });
+        function show() {
+          explain.textContent = s.choice === PLUGIN ? "a strategy from a plugin in pluginDirectory, by its name" : builtins[s.choice];
+          plugin.wrap.hidden = s.choice !== PLUGIN;
+        }
+        var select = h("select", {
+          id: id, "data-role": "choice",
+          onchange: function () { s.choice = select.value; show(); ui.changed(); }
+        }, Object.keys(builtins).map(function (v) {
+          return h("option", { value: v, selected: v === s.choice, text: v + (v === def ? " (default)" : "") });
+        }).concat([h("option", { value: PLUGIN, selected: s.choice === PLUGIN, text: "another, from a plugin…" })]));
+        s.slot = plugin.slot;
+        s.selectSlot = errSlot();
+        show();
+        var list = h("dl", { class: "values" }, [].concat.apply([], Object.keys(builtins).map(function (v) {
+          return [h("dt", {}, h("code", { text: v })), h("dd", { text: builtins[v] })];
+        })));
+        return h("div", {}, [
+          h("div", { class: "field" }, [h("label", { for: id, text: "Value" }), select, explain, s.selectSlot]),
+          plugin.wrap,
+          h("details", { class: "all-values" }, [h("summary", { text: "What each value does" }), list])
+        ]);
+      },
+      toNode: function (s, path, reg) {
+        reg(path, s.choice === PLUGIN ? s.slot : s.selectSlot, false);
+        return { t: "string", v: s.choice === PLUGIN ? s.plugin : s.choice };
+      }
+    };
+  }
+
+  /* A list of strings, each a row with a remove button. */
+  function rowsOfText(items, ui, o) {
+    var rows = items.map(function (item, i) {
+      var f = textInput({
+        label: o.label + " " + (i + 1), hideLabel: true, value: item.text, role: o.role, list: o.list, placeholder: o.placeholder,
+        onInput: function (v) { item.text = v; ui.changed(); }
+      });
+      item.slot = f.slot;
+      return h("div", { class: "row", "data-role": "item" }, [f.wrap, button("✕", "remove", function () {
+        items.splice(i, 1);
+        ui.rerender();
+      }, { title: "Remove", "aria-label": "Remove " + (item.text || o.label) })]);
+    });
+    var add = button(o.addText, o.addRole || "add", function () {
+      items.push({ text: o.initial || "" });
+      ui.rerender(o.focus);
+    });
+    return h("div", { class: "rows" }, rows.concat([add]));
+  }
+
+  var serviceList = {
+    init: function () { return { items: [] }; },
+    fromNode: function (n) {
+      return strings(n) ? { items: n.items.map(function (x) { return { text: x.v }; }) } : null;
+    },
+    render: function (s, ui) {
+      return rowsOfText(s.items, ui, {
+        label: "Service", role: "name", list: "battery-names", addText: "+ Add a service",
+        placeholder: "com.victronenergy.battery.ttyS3 or name:My Shunt", initial: ""
+      });
+    },
+    toNode: function (s, path, reg) {
+      return {
+        t: "array",
+        items: s.items.map(function (item, i) {
+          reg(path.concat([i]), item.slot, false);
+          return { t: "string", v: item.text };
+        })
+      };
+    }
+  };
+
+  /* The path list of one service or member, in the "per-service paths" form. */
+  function pathRows(entry, ui) {
+    var rows = rowsOfText(entry.paths, ui, {
+      label: "Path", role: "path", list: "battery-paths", addText: "+ Path", addRole: "add-path", placeholder: "/Soc"
+    });
+    entry.pathsSlot = errSlot();
+    return h("div", { class: "paths" }, [
+      h("div", { class: "paths-note", text: entry.paths.length ? "Paths taken from it:" : "No paths listed: all battery paths." }),
+      rows, entry.pathsSlot
+    ]);
+  }
+
+  /* primaryServices, auxiliaryServices: a list, or service -> paths. */
+  var services = {
+    init: function () { return { form: "list", items: [] }; },
+    fromNode: function (n) {
+      if (strings(n)) return { form: "list", items: n.items.map(function (x) { return { name: x.v, paths: [] }; }) };
+      if (n.t !== "object" || !n.vals.every(strings)) return null;
+      return { form: "paths", items: n.keys.map(function (k, i) { return { name: k, paths: pathsOf(n.vals[i]) }; }) };
+    },
+    render: function (s, ui) {
+      var rows = s.items.map(function (item, i) {
+        var f = textInput({
+          label: "Service " + (i + 1), hideLabel: true, value: item.name, role: "name", list: "battery-names",
+          placeholder: "com.victronenergy.battery.ttyUSB0 or name:SmartShunt",
+          onInput: function (v) { item.name = v; ui.changed(); }
+        });
+        item.slot = f.slot;
+        return h("div", { class: "entry", "data-role": "item" }, [
+          h("div", { class: "row" }, [f.wrap, button("✕", "remove", function () { s.items.splice(i, 1); ui.rerender(); }, { title: "Remove", "aria-label": "Remove service " + (i + 1) })]),
+          s.form === "paths" ? pathRows(item, ui) : null
+        ]);
+      });
+      return h("div", {}, [
+        radios("Form", [["list", "a list of services (all paths each)"], ["paths", "paths per service"]], s.form, function (v) { s.form = v; ui.rerender(); }),
+        h("div", { class: "rows" }, rows.concat([button("+ Add a service", "add", function () {
+          s.items.push({ name: "", paths: [] });
+          ui.rerender("name");
+        })]))
+      ]);
+    },
+    toNode: function (s, path, reg) {
+      if (s.form === "list") {
+        return {
+          t: "array",
+          items: s.items.map(function (item, i) {
+            reg(path.concat([i]), item.slot, false);
+            return { t: "string", v: item.name };
+          })
+        };
+      }
+      return {
+        t: "object",
+        keys: s.items.map(function (item) { return item.name; }),
+        vals: s.items.map(function (item) {
+          var p = path.concat([item.name]);
+          reg(p, item.slot, true);
+          reg(p, item.pathsSlot, false);
+          return pathListNode(item.paths, p, reg);
+        })
+      };
+    }
+  };
+
+  /* A virtual battery's member: a battery, or a hook with an optional suffix. */
+  function memberFrom(name, paths) {
+    var m = HOOK_ID.exec(name);
+    return m ? { kind: "hook", hook: m[1], suffix: m[2] || "", text: "", paths: paths || [] }
+      : { kind: "battery", hook: C.HOOKS[0], suffix: "", text: name, paths: paths || [] };
+  }
+
+  function memberName(m) {
+    return m.kind === "hook" ? "class:" + m.hook + (m.suffix ? "#" + m.suffix : "") : m.text;
+  }
+
+  function membersFit(n) {
+    return strings(n) || (n.t === "object" && n.vals.every(strings));
+  }
+
+  var virtuals = {
+    init: function () { return { items: [] }; },
+    fromNode: function (n) {
+      if (n.t !== "object" || !n.vals.every(membersFit)) return null;
+      return {
+        items: n.keys.map(function (k, i) {
+          var m = n.vals[i];
+          return {
+            name: k,
+            form: m.t === "array" ? "list" : "paths",
+            members: m.t === "array" ? m.items.map(function (x) { return memberFrom(x.v); })
+              : m.keys.map(function (mk, j) { return memberFrom(mk, pathsOf(m.vals[j])); })
+          };
+        })
+      };
+    },
+    render: function (s, ui) {
+      var blocks = s.items.map(function (vb, vi) {
+        var name = textInput({
+          label: "Virtual battery's service name", value: vb.name, role: "virtual-name", list: "battery-names",
+          placeholder: "com.victronenergy.battery.virtual1",
+          onInput: function (v) { vb.name = v; ui.changed(); }
+        });
+        vb.slot = name.slot;
+        var members = vb.members.map(function (m, mi) {
+          var kind = h("select", {
+            "data-role": "member-kind", "aria-label": "Member " + (mi + 1) + " kind",
+            onchange: function () { m.kind = kind.value; ui.rerender(); }
+          }, [h("option", { value: "battery", selected: m.kind === "battery", text: "battery" }), h("option", { value: "hook", selected: m.kind === "hook", text: "hook" })]);
+          m.slot = errSlot();
+          var what;
+          if (m.kind === "hook") {
+            var cls = h("select", {
+              "data-role": "hook-class", "aria-label": "Member " + (mi + 1) + " hook",
+              onchange: function () { m.hook = cls.value; ui.changed(); }
+            }, C.HOOKS.map(function (x) { return h("option", { value: x, selected: x === m.hook, text: x + " — " + HOOK_TEXT[x] }); }));
+            var suffix = h("input", {
+              type: "text", value: m.suffix, placeholder: "suffix (optional)", "data-role": "hook-suffix",
+              "aria-label": "Member " + (mi + 1) + " hook suffix, to tell two of a kind apart", spellcheck: "false",
+              oninput: function () { m.suffix = suffix.value; ui.changed(); }
+            });
+            what = h("div", { class: "field hook-id" }, [cls, h("span", { class: "hash", text: "#" }), suffix, m.slot]);
+          } else {
+            var input = h("input", {
+              type: "text", value: m.text, list: "battery-names", "data-role": "name", spellcheck: "false", autocomplete: "off",
+              placeholder: "com.victronenergy.battery.bms or name:My BMS", "aria-label": "Member " + (mi + 1),
+              oninput: function () { m.text = input.value; ui.changed(); }
+            });
+            what = h("div", { class: "field" }, [input, m.slot]);
+          }
+          return h("div", { class: "entry member", "data-role": "member" }, [
+            h("div", { class: "row" }, [
+              h("span", { class: "order", text: String(mi + 1) }), kind, what,
+              button("↑", "move-up", function () {
+                if (mi > 0) {
+                  vb.members.splice(mi - 1, 0, vb.members.splice(mi, 1)[0]);
+                  ui.rerender();
+                }
+              }, { title: "Earlier (takes precedence)", "aria-label": "Move member " + (mi + 1) + " up", disabled: mi === 0 }),
+              button("✕", "remove", function () { vb.members.splice(mi, 1); ui.rerender(); }, { title: "Remove", "aria-label": "Remove member " + (mi + 1) })
+            ]),
+            vb.form === "paths" ? pathRows(m, ui) : null
+          ]);
+        });
+        return h("fieldset", { class: "virtual", "data-role": "virtual" }, [
+          h("legend", { text: "Virtual battery " + (vi + 1) }),
+          h("div", { class: "row" }, [name.wrap, button("Remove this virtual battery", "remove-virtual", function () { s.items.splice(vi, 1); ui.rerender(); })]),
+          radios("Members", [["list", "a list (all paths each)"], ["paths", "paths per member"]], vb.form, function (v) { vb.form = v; ui.rerender(); }),
+          h("div", { class: "field-help", text: "In precedence order: for each path, the first member that has a value gives it." }),
+          h("div", { class: "rows" }, members.concat([button("+ Add a member", "add-member", function () {
+            vb.members.push(memberFrom(""));
+            ui.rerender();
+          })]))
+        ]);
+      });
+      return h("div", { class: "rows" }, blocks.concat([button("+ Add a virtual battery", "add-virtual", function () {
+        s.items.push({ name: "", form: "list", members: [] });
+        ui.rerender("virtual-name");
+      })]));
+    },
+    toNode: function (s, path, reg) {
+      return {
+        t: "object",
+        keys: s.items.map(function (vb) { return vb.name; }),
+        vals: s.items.map(function (vb) {
+          var p = path.concat([vb.name]);
+          reg(p, vb.slot, true);
+          reg(p, vb.slot, false);
+          if (vb.form === "list") {
+            return {
+              t: "array",
+              items: vb.members.map(function (m, i) {
+                reg(p.concat([i]), m.slot, false);
+                return { t: "string", v: memberName(m) };
+              })
+            };
+          }
+          return {
+            t: "object",
+            keys: vb.members.map(memberName),
+            vals: vb.members.map(function (m) {
+              var mp = p.concat([memberName(m)]);
+              reg(mp, m.slot, true);
+              reg(mp, m.pathsSlot, false);
+              return pathListNode(m.paths, mp, reg);
+            })
+          };
+        })
+      };
+    }
+  };
+
+  /* classes: options per hook id; a form for the known hooks. */
+  function hookKind(id) {
+    var cls = id.split("#")[0];
+    if (cls === "hooks.FixedValueHook") return "fixed";
+    if (cls === "hooks.CustomChargingHook" || cls === "hooks.TemperatureChargingHook") return "charging";
+    return "other";
+  }
+
+  function stepsFit(n) {
+    return n.t === "object" && n.keys.length > 0 && n.vals.every(function (x) { return x.t === "number"; });
+  }
+
+  function optionsFit(id, n) {
+    if (n.t !== "object") return false;
+    var kind = hookKind(id);
+    if (kind === "fixed") {
+      return n.keys.every(function (k, i) {
+        var v = n.vals[i];
+        if (k === "path") return v.t === "string";
+        if (k === "value") return v.t === "number" || (v.t === "string" && v.v !== "" && !J.isNumberText(v.v.trim()));
+        return false;
+      });
+    }
+    if (kind === "charging") {
+      return n.keys.every(function (k, i) { return (k === "ccls" || k === "dcls") && stepsFit(n.vals[i]); });
+    }
+    return false;
+  }
+
+  function newHookOptions(id) {
+    return { id: id, raw: null, path: "", value: "", ccls: [], dcls: [] };
+  }
+
+  var classes = {
+    init: function () { return { items: [] }; },
+    fromNode: function (n) {
+      if (n.t !== "object") return null;
+      return {
+        items: n.keys.map(function (id, i) {
+          var o = n.vals[i];
+          var e = newHookOptions(id);
+          if (!optionsFit(id, o)) {
+            e.raw = J.stringify(o);
+            return e;
+          }
+          o.keys.forEach(function (k, j) {
+            var v = o.vals[j];
+            if (k === "path") e.path = v.v;
+            else if (k === "value") e.value = v.t === "number" ? v.raw || String(v.v) : v.v;
+            else e[k] = v.keys.map(function (t, s) { return { t: t, l: v.vals[s].raw || String(v.vals[s].v) }; });
+          });
+          return e;
+        })
+      };
+    },
+    render: function (s, ui) {
+      var entries = s.items.map(function (e, i) {
+        var kind = hookKind(e.id);
+        var id = textInput({
+          label: "Hook id (without \"class:\")", value: e.id, role: "hook-id", list: "hook-ids",
+          placeholder: "hooks.CustomChargingHook",
+          onInput: function (v) {
+            var before = hookKind(e.id);
+            e.id = v;
+            if (hookKind(v) !== before) ui.rerender();
+            else ui.changed();
+          }
+        });
+        e.slot = id.slot;
+        e.optsSlot = errSlot();
+        var body;
+        if (e.raw !== null || kind === "other") {
+          if (e.raw === null) e.raw = "{}";
+          var ta = h("textarea", {
+            "data-role": "hook-raw", rows: 4, spellcheck: "false", "aria-label": "Options as JSON",
+            oninput: function () { e.raw = ta.value; ui.changed(); }
+          });
+          ta.value = e.raw;
+          body = h("div", { class: "field" }, [
+            h("div", { class: "field-help", text: kind === "other" ? "Not a known hook: its options as JSON." : "These options do not fit the form; as JSON:" }),
+            ta,
+            kind !== "other" ? button("Use the form", "hook-form", function () {
+              var n;
+              try { n = J.parse(e.raw); } catch (err) { return; }
+              if (!optionsFit(e.id, n)) return;
+              var fresh = classes.fromNode({ t: "object", keys: [e.id], vals: [n] }).items[0];
+              s.items[i] = fresh;
+              ui.rerender();
+            }) : null
+          ]);
+        } else if (kind === "fixed") {
+          var p = textInput({
+            label: "path — the path that always has this value", value: e.path, role: "fixed-path", list: "battery-paths", placeholder: "/Info/MaxChargeVoltage",
+            onInput: function (v) { e.path = v; ui.changed(); }
+          });
+          var v = textInput({
+            label: "value — a number (or text)", value: e.value, role: "fixed-value", placeholder: "55.6", cls: "short",
+            onInput: function (x) { e.value = x; ui.changed(); }
+          });
+          e.pathSlot = p.slot;
+          e.valueSlot = v.slot;
+          body = h("div", { class: "pair" }, [p.wrap, v.wrap]);
+        } else {
+          var unit = e.id.indexOf("Temperature") >= 0 ? "°C" : "V";
+          var source = unit === "V" ? "merged /Dc/0/Voltage" : "merged /Dc/0/Temperature";
+          body = h("div", {}, ["ccls", "dcls"].map(function (table) {
+            var steps = e[table];
+            var rows = steps.map(function (step, si) {
+              var t = textInput({
+                label: "from " + unit, value: step.t, role: "threshold", placeholder: unit === "V" ? "55.2" : "5", cls: "short",
+                onInput: function (x) { step.t = x; ui.changed(); }
+              });
+              var l = textInput({
+                label: "limit A", value: step.l, role: "limit", placeholder: "100", cls: "short",
+                onInput: function (x) { step.l = x; ui.changed(); }
+              });
+              step.tSlot = t.slot;
+              step.lSlot = l.slot;
+              return h("div", { class: "row step", "data-role": "step" }, [t.wrap, l.wrap, button("✕", "remove", function () { steps.splice(si, 1); ui.rerender(); }, { title: "Remove", "aria-label": "Remove step " + (si + 1) })]);
+            });
+            e[table + "Slot"] = errSlot();
+            return h("fieldset", { class: "table", "data-role": "table", "data-table": table }, [
+              h("legend", { text: (table === "ccls" ? "ccls — charge current limit" : "dcls — discharge current limit") + " by " + source }),
+              h("div", { class: "field-help", text: "With the " + source + " at or above a threshold (" + unit + "), the limit of the last such threshold in this order applies." }),
+              h("div", { class: "rows" }, rows.concat([button("+ Step", "add-step", function () { steps.push({ t: "", l: "" }); ui.rerender(); })])),
+              e[table + "Slot"]
+            ]);
+          }));
+        }
+        return h("fieldset", { class: "hook-options", "data-role": "hook-options" }, [
+          h("legend", { text: "Options of " + (e.id || "a hook") }),
+          h("div", { class: "row" }, [id.wrap, button("Remove", "remove", function () { s.items.splice(i, 1); ui.rerender(); }, { "aria-label": "Remove the options of " + (e.id || "this hook") })]),
+          body, e.optsSlot
+        ]);
+      });
+      s.quickEl = h("div", { class: "quick" });
+      s.quickEl.refresh = function () {
+        var missing = ui.usedHooks().filter(function (id) {
+          return !s.items.some(function (e) { return e.id === id; });
+        });
+        s.quickEl.textContent = "";
+        s.quickEl.hidden = !missing.length;
+        if (!missing.length) return;
+        s.quickEl.appendChild(document.createTextNode("Hooks in your virtual batteries without options: "));
+        missing.forEach(function (id) {
+          s.quickEl.appendChild(button("+ " + id, "add-used-hook", function () { s.items.push(newHookOptions(id)); ui.rerender(); }));
+        });
+      };
+      return h("div", { class: "rows" }, entries.concat([s.quickEl, button("+ Add hook options", "add-hook-options", function () {
+        s.items.push(newHookOptions(""));
+        ui.rerender("hook-id");
+      })]));
+    },
+    toNode: function (s, path, reg, problems) {
+      return {
+        t: "object",
+        keys: s.items.map(function (e) { return e.id; }),
+        vals: s.items.map(function (e) {
+          var p = path.concat([e.id]);
+          reg(p, e.slot, true);
+          reg(p, e.optsSlot, false);
+          if (e.raw !== null) {
+            try {
+              return J.parse(e.raw);
+            } catch (err) {
+              problems.push({ path: p, key: false, keyword: "json", message: "the options are not valid JSON: " + err });
+              return { t: "object", keys: [], vals: [] };
+            }
+          }
+          if (hookKind(e.id) === "fixed") {
+            var o = { t: "object", keys: [], vals: [] };
+            if (e.path !== "") {
+              o.keys.push("path");
+              o.vals.push({ t: "string", v: e.path });
+              reg(p.concat(["path"]), e.pathSlot, false);
+            }
+            if (e.value !== "") {
+              o.keys.push("value");
+              o.vals.push(numberNode(e.value));
+              reg(p.concat(["value"]), e.valueSlot, false);
+            }
+            return o;
+          }
+          var c = { t: "object", keys: [], vals: [] };
+          ["ccls", "dcls"].forEach(function (table) {
+            if (!e[table].length) return;
+            var tp = p.concat([table]);
+            reg(tp, e[table + "Slot"], false);
+            reg(tp, e[table + "Slot"], true);
+            c.keys.push(table);
+            c.vals.push({
+              t: "object",
+              keys: e[table].map(function (step) { return step.t; }),
+              vals: e[table].map(function (step) {
+                reg(tp.concat([step.t]), step.tSlot, true);
+                reg(tp.concat([step.t]), step.lSlot, false);
+                return numberNode(step.l);
+              })
+            });
+          });
+          return c;
+        })
+      };
+    }
+  };
+
+  var irEditor = {
+    init: function () { return { mpe: "", mvc: "" }; },
+    fromNode: function (n) {
+      if (n.t !== "object") return null;
+      var s = { mpe: "", mvc: "" };
+      var ok = n.keys.every(function (k, i) {
+        var v = n.vals[i];
+        if (v.t !== "number") return false;
+        if (k === "maxPercentageError") s.mpe = v.raw || String(v.v);
+        else if (k === "minVoltageChange") s.mvc = v.raw || String(v.v);
+        else return false;
+        return true;
+      });
+      return ok ? s : null;
+    },
+    render: function (s, ui) {
+      var a = textInput({
+        label: "maxPercentageError", value: s.mpe, role: "mpe", placeholder: "0.1", inputmode: "decimal", cls: "short",
+        help: "Largest relative error of a fit that is accepted (> 0; default 0.1, i.e. 10 %).",
+        onInput: function (v) { s.mpe = v; ui.changed(); }
+      });
+      var b = textInput({
+        label: "minVoltageChange", value: s.mvc, role: "mvc", placeholder: "0.02", inputmode: "decimal", cls: "short",
+        help: "Volts a voltage sample must differ from the last kept one to count (>= 0; default 0.02).",
+        onInput: function (v) { s.mvc = v; ui.changed(); }
+      });
+      s.mpeSlot = a.slot;
+      s.mvcSlot = b.slot;
+      return h("div", { class: "pair" }, [a.wrap, b.wrap, h("div", { class: "field-help", text: "Leave one empty for its default." })]);
+    },
+    toNode: function (s, path, reg) {
+      var o = { t: "object", keys: [], vals: [] };
+      if (s.mpe.trim() !== "") {
+        o.keys.push("maxPercentageError");
+        o.vals.push(numberNode(s.mpe));
+        reg(path.concat(["maxPercentageError"]), s.mpeSlot, false);
+      }
+      if (s.mvc.trim() !== "") {
+        o.keys.push("minVoltageChange");
+        o.vals.push(numberNode(s.mvc));
+        reg(path.concat(["minVoltageChange"]), s.mvcSlot, false);
+      }
+      return o;
+    }
+  };
+
+  var mergePolicies = {
+    init: function () { return { items: [] }; },
+    fromNode: function (n) {
+      if (n.t !== "object" || !n.vals.every(function (v) { return v.t === "string"; })) return null;
+      return { items: n.keys.map(function (k, i) { return { path: k, policy: n.vals[i].v }; }) };
+    },
+    render: function (s, ui) {
+      var rows = s.items.map(function (item, i) {
+        var p = textInput({
+          label: "Path", value: item.path, role: "path", list: "merged-paths", placeholder: "/Soc",
+          onInput: function (v) { item.path = v; ui.changed(); }
+        });
+        var q = textInput({
+          label: "Policy", value: item.policy, role: "policy", list: "merge-policies", placeholder: "capacity_weighted_mean",
+          onInput: function (v) { item.policy = v; ui.changed(); }
+        });
+        item.pathSlot = p.slot;
+        item.policySlot = q.slot;
+        return h("div", { class: "row", "data-role": "item" }, [p.wrap, q.wrap, button("✕", "remove", function () { s.items.splice(i, 1); ui.rerender(); }, { title: "Remove", "aria-label": "Remove policy " + (i + 1) })]);
+      });
+      var list = h("dl", { class: "values" }, [].concat.apply([], Object.keys(C.MERGE_POLICIES).map(function (v) {
+        return [h("dt", {}, h("code", { text: v })), h("dd", { text: C.MERGE_POLICIES[v] })];
+      })));
+      return h("div", {}, [
+        h("div", { class: "rows" }, rows.concat([button("+ Add a policy", "add", function () { s.items.push({ path: "", policy: "" }); ui.rerender("path"); })])),
+        h("details", { class: "all-values" }, [h("summary", { text: "The built-in policies" }), list])
+      ]);
+    },
+    toNode: function (s, path, reg) {
+      return {
+        t: "object",
+        keys: s.items.map(function (item) { return item.path; }),
+        vals: s.items.map(function (item) {
+          reg(path.concat([item.path]), item.pathSlot, true);
+          reg(path.concat([item.path]), item.policySlot, false);
+          return { t: "string", v: item.policy };
+        })
+      };
+    }
+  };
+
+  /* ---- the keys, in SPEC §3's order ------------------------------------ */
+
+  var KEYS = [
+    { key: "serviceName", title: "Service name", def: C.DEFAULT_SERVICE,
+      help: "The D-Bus name of the aggregate battery. Change it only to run a second batagg (multi-level aggregation); it must start with com.victronenergy.battery.",
+      editor: scalarText({ label: "Service name", placeholder: C.DEFAULT_SERVICE }) },
+    { key: "excludedServices", title: "Excluded services", def: "[] (none)",
+      help: "Battery services never aggregated, e.g. a shunt that measures the whole bank. Names match exactly; \"name:My Shunt\" names a battery by its custom name.",
+      editor: serviceList },
+    { key: "primaryServices", title: "Primary services", def: "none",
+      help: "After merging: for each listed path, the first listed service with a valid value replaces the aggregated value. Listed services are never members.",
+      editor: services },
+    { key: "auxiliaryServices", title: "Auxiliary services", def: "none",
+      help: "Before merging: their values are used only where the batteries have no value for that path (e.g. a temperature). Listed services are never members.",
+      editor: services },
+    { key: "capacity", title: "Bank capacity (Ah)", def: "none: from the batteries",
+      help: "Installed capacity of the whole bank. When set, /InstalledCapacity is this number and the batteries' own capacities are not read; 0 means not set.",
+      editor: scalarText({ label: "Capacity in Ah", placeholder: "560", number: true }) },
+    { key: "virtualBatteries", title: "Virtual batteries", def: "none",
+      help: "Further battery services, each merging its members by precedence (e.g. a BMS and a shunt in series). Their members leave the aggregate; the virtual battery joins it.",
+      editor: virtuals },
+    { key: "classes", title: "Hook options (classes)", def: "none",
+      help: "Options of the hooks (class:…) used as members of virtual batteries, by hook id without \"class:\".",
+      editor: classes },
+    { key: "currentRatioMethod", title: "Current ratio method", def: "ir",
+      help: "How each battery's share of the bank current is estimated; the bank's CCL (DCL) is where the first battery reaches its own limit.",
+      editor: strategy(C.RATIO_METHODS, "ir") },
+    { key: "cclMode", title: "CCL mode", def: "battery+dvcc",
+      help: "Where the bank's charge current limit (CCL) comes from.",
+      editor: enumSelect({
+        "battery+dvcc": "the batteries' limit, capped by your DVCC charge current limit when DVCC is on",
+        battery: "the batteries' limit alone; the DVCC limit is ignored",
+        dvcc: "your DVCC charge current limit alone (-1, no limit, when DVCC is off)"
+      }, "battery+dvcc") },
+    { key: "cvlMode", title: "CVL mode", def: "max_when_balancing",
+      help: "How the bank's charge voltage limit (CVL) is chosen from the batteries' (those still charging, when some are not in float). Your DVCC voltage caps every mode.",
+      editor: strategy(C.CVL_MODES, "max_when_balancing") },
+    { key: "ir", title: "Internal-resistance estimator", def: "maxPercentageError 0.1, minVoltageChange 0.02",
+      help: "Tuning of the estimator behind the ir method (it always runs: its results are published for diagnosis).",
+      editor: irEditor },
+    { key: "reconnectTimeout", title: "Reconnect timeout (s)", def: "0",
+      help: "Seconds a vanished battery keeps its last values; back within that time, it stays a member without interruption. 0: dropped at once.",
+      editor: scalarText({ label: "Seconds", placeholder: "0", number: true, integer: true }) },
+    { key: "startupBatteryWait", title: "Start-up battery wait", def: "30",
+      help: "At start, checks (one a second) for a battery with a voltage; after this many the daemon exits and the supervisor restarts it. At least 1.",
+      editor: scalarText({ label: "Checks", placeholder: "30", number: true, integer: true }) },
+    { key: "logLevel", title: "Log level", def: "INFO",
+      help: "How much batagg logs (also changeable at run time through /LogLevel on D-Bus).",
+      editor: enumSelect({
+        DEBUG: "everything, for diagnosis",
+        INFO: "start-up, batteries joining and leaving, and problems",
+        WARNING: "problems only",
+        ERROR: "errors only",
+        CRITICAL: "only what stops the daemon",
+        NOTSET: "everything, like DEBUG (the Python daemon's lowest level)"
+      }, "INFO") },
+    { key: "pluginDirectory", title: "Plugin directory", def: "none",
+      help: "An absolute directory of third-party strategy plugins (.so files), loaded at start after the built-in ones.",
+      editor: scalarText({ label: "Directory", placeholder: "/data/batagg-plugins" }) },
+    { key: "mergePolicies", title: "Merge policies", def: "SPEC §5.1's rule per path",
+      help: "How the batteries' values of a path combine, replacing the default rule of that path, e.g. /Soc by capacity_weighted_mean.",
+      editor: mergePolicies }
+  ];
+
+  /* ---- the page -------------------------------------------------------- */
+
+  var cards = {}; /* key -> {spec, state, on, raw, el, body, include, ...} */
+  var extras = []; /* unknown keys: {name, raw} */
+  var extrasCard = null;
+  var slots = new Map();
+  var currentText = "";
+
+  function slotKey(path, isKey) {
+    return (isKey ? "k" : "v") + JSON.stringify(path);
+  }
+
+  function reg(path, slot, isKey) {
+    if (slot) slots.set(slotKey(path, isKey), slot);
+  }
+
+  function usedHooks() {
+    var out = [];
+    var vcard = cards.virtualBatteries;
+    if (!vcard.on || vcard.raw !== null) return out;
+    vcard.state.items.forEach(function (vb) {
+      vb.members.forEach(function (m) {
+        var id = memberName(m).slice(6);
+        if (m.kind === "hook" && out.indexOf(id) < 0) out.push(id);
+      });
+    });
+    return out;
+  }
+
+  function makeUi(card) {
+    return {
+      changed: function () { setOn(card, true); update(); },
+      rerender: function (focusRole) {
+        setOn(card, true);
+        renderBody(card);
+        update();
+        if (focusRole) {
+          var all = card.body.querySelectorAll("[data-role='" + focusRole + "']");
+          if (all.length) all[all.length - 1].focus();
+        }
+      },
+      usedHooks: usedHooks
+    };
+  }
+
+  function setOn(card, on) {
+    card.on = on;
+    card.include.checked = on;
+    card.el.classList.toggle("off", !on);
+  }
+
+  function renderBody(card) {
+    card.body.textContent = "";
+    if (card.raw !== null) {
+      var ta = h("textarea", {
+        "data-role": "raw", rows: Math.min(14, card.raw.split("\n").length + 1), spellcheck: "false",
+        "aria-label": card.spec.key + " as JSON",
+        oninput: function () { card.raw = ta.value; setOn(card, true); update(); }
+      });
+      ta.value = card.raw;
+      card.rawSlot = errSlot();
+      card.body.appendChild(h("div", { class: "field" }, [
+        h("div", { class: "field-help", text: "This value is shown as JSON (it does not fit the form, or you chose so)." }),
+        ta, card.rawSlot
+      ]));
+      card.toggle.textContent = "Use the form";
+    } else {
+      card.body.appendChild(card.spec.editor.render(card.state, card.ui));
+      card.toggle.textContent = "Edit as JSON";
+    }
+    card.toggle.hidden = false;
+  }
+
+  function toggleRaw(card) {
+    card.note.textContent = "";
+    if (card.raw === null) {
+      var slotsBefore = slots;
+      slots = new Map();
+      card.raw = J.stringify(card.spec.editor.toNode(card.state, [card.spec.key], reg, []));
+      slots = slotsBefore;
+      setOn(card, true);
+    } else {
+      var n;
+      try {
+        n = J.parse(card.raw);
+      } catch (e) {
+        card.note.textContent = "Fix the JSON first: " + e;
+        return;
+      }
+      var st = card.spec.editor.fromNode(n);
+      if (!st) {
+        card.note.textContent = "This value does not fit the form (see the problems below); fix it as JSON.";
+        return;
+      }
+      card.state = st;
+      card.raw = null;
+    }
+    renderBody(card);
+    update();
+  }
+
+  function buildCard(spec) {
+    var card = { spec: spec, state: spec.editor.init(), on: false, raw: null };
+    card.ui = makeUi(card);
+    var id = nextId("inc");
+    card.include = h("input", {
+      type: "checkbox", id: id, "data-role": "include",
+      onchange: function () { setOn(card, card.include.checked); update(); }
+    });
+    card.toggle = button("Edit as JSON", "raw-toggle", function () { toggleRaw(card); }, { class: "link" });
+    card.note = h("div", { class: "note" });
+    card.body = h("div", { class: "card-body" });
+    card.slot = errSlot();
+    card.el = h("section", { class: "card off", "data-key": spec.key, id: "key-" + spec.key }, [
+      h("div", { class: "card-head" }, [
+        h("label", { for: id, class: "include" }, [card.include, " ", h("code", { text: spec.key })]),
+        h("span", { class: "title", text: spec.title }),
+        card.toggle
+      ]),
+      h("p", { class: "help" }, [spec.help, " ", h("span", { class: "default", text: "Default: " + spec.def + "." })]),
+      card.body, card.note, card.slot
+    ]);
+    renderBody(card);
+    return card;
+  }
+
+  function renderExtras() {
+    extrasCard.body.textContent = "";
+    extrasCard.el.hidden = !extras.length;
+    extras.forEach(function (x, i) {
+      var ta = h("textarea", {
+        "data-role": "raw", rows: 2, spellcheck: "false", "aria-label": x.name + " as JSON",
+        oninput: function () { x.raw = ta.value; update(); }
+      });
+      ta.value = x.raw;
+      x.slot = errSlot();
+      extrasCard.body.appendChild(h("div", { class: "entry", "data-role": "extra", "data-name": x.name }, [
+        h("div", { class: "row" }, [h("code", { text: x.name }), button("Remove", "remove", function () { extras.splice(i, 1); renderExtras(); update(); })]),
+        ta, x.slot
+      ]));
+    });
+  }
+
+  /* The JSON tree of the form, with every input registered for errors. */
+  function buildTree(problems) {
+    var tree = { t: "object", keys: [], vals: [] };
+    KEYS.forEach(function (spec) {
+      var card = cards[spec.key];
+      var path = [spec.key];
+      reg(path, card.slot, false);
+      reg(path, card.slot, true);
+      if (!card.on) return;
+      var node;
+      if (card.raw !== null) {
+        reg(path, card.rawSlot, false);
+        try {
+          node = J.parse(card.raw);
+        } catch (e) {
+          problems.push({ path: path, key: false, keyword: "json", message: "not valid JSON: " + e });
+          return;
+        }
+      } else {
+        node = spec.editor.toNode(card.state, path, reg, problems);
+      }
+      tree.keys.push(spec.key);
+      tree.vals.push(node);
+    });
+    extras.forEach(function (x) {
+      reg([x.name], x.slot, true);
+      reg([x.name], x.slot, false);
+      try {
+        tree.vals.push(J.parse(x.raw));
+        tree.keys.push(x.name);
+      } catch (e) {
+        problems.push({ path: [x.name], key: false, keyword: "json", message: "not valid JSON: " + e });
+      }
+    });
+    return tree;
+  }
+
+  function findSlot(p) {
+    var path = p.path;
+    if (p.key && slots.has(slotKey(path, true))) return slots.get(slotKey(path, true));
+    for (var len = path.length; len >= 0; len--) {
+      var q = path.slice(0, len);
+      if (slots.has(slotKey(q, false))) return slots.get(slotKey(q, false));
+      if (len < path.length && slots.has(slotKey(q, true))) return slots.get(slotKey(q, true));
+    }
+    return null;
+  }
+
+  function where(path) {
+    return path.length ? path.join(" › ") : "the file";
+  }
+
+  /* A few schema messages read better in batagg's words. */
+  function reword(p) {
+    if (p.keyword === "not" && p.path[0] === "virtualBatteries" && p.key) {
+      p.message = "virtual battery \"" + p.path[1] + "\" has the aggregate's own name";
+    }
+    return p;
+  }
+
+  function update() {
+    slots = new Map();
+    var problems = [];
+    var tree = buildTree(problems);
+    currentText = J.stringify(tree) + "\n";
+    document.getElementById("output").textContent = currentText;
+
+    var checked = C.check(tree);
+    var errors = problems.concat(V.validate(SCHEMA, tree, LABELS).map(reword), checked.errors);
+    var seen = {};
+    errors = errors.filter(function (e) {
+      var k = slotKey(e.path, e.key) + e.message;
+      if (seen[k]) return false;
+      seen[k] = true;
+      return true;
+    });
+
+    document.querySelectorAll(".field-errors").forEach(function (s) { s.textContent = ""; });
+    document.querySelectorAll(".has-error").forEach(function (s) { s.classList.remove("has-error"); });
+    var list = document.getElementById("problems");
+    list.textContent = "";
+    function show(p, kind) {
+      var slot = findSlot(p);
+      var text = (kind === "warning" ? "Note: " : "") + p.message;
+      if (slot) {
+        slot.appendChild(h("div", { class: kind, "data-path": JSON.stringify(p.path), text: text }));
+        if (kind === "error" && slot.parentNode) slot.parentNode.classList.add("has-error");
+      }
+      list.appendChild(h("li", { class: kind }, [
+        h("a", {
+          href: "#", text: where(p.path),
+          onclick: function (ev) {
+            ev.preventDefault();
+            var target = slot && slot.parentNode && slot.parentNode.querySelector("input, select, textarea");
+            if (target) target.focus();
+            else if (slot) slot.scrollIntoView();
+          }
+        }),
+        ": " + text
+      ]));
+    }
+    errors.forEach(function (p) { show(p, "error"); });
+    checked.warnings.forEach(function (p) { show(p, "warning"); });
+
+    var verdict = document.getElementById("verdict");
+    verdict.dataset.verdict = errors.length ? "invalid" : "valid";
+    verdict.textContent = errors.length
+      ? "✗ " + errors.length + (errors.length === 1 ? " problem" : " problems") + ": batagg would refuse this config"
+      : "✓ Valid: batagg --check-config accepts this config" + (checked.warnings.length ? " (see the notes)" : "");
+    var ids = document.getElementById("hook-ids");
+    ids.textContent = "";
+    var listed = {};
+    usedHooks().concat(C.HOOKS).forEach(function (id) {
+      if (!listed[id]) ids.appendChild(h("option", { value: id }));
+      listed[id] = true;
+    });
+    var classesState = cards.classes.state;
+    if (cards.classes.raw === null && classesState.quickEl) classesState.quickEl.refresh();
+  }
+
+  function resetAll() {
+    KEYS.forEach(function (spec) {
+      var card = cards[spec.key];
+      card.state = spec.editor.init();
+      card.raw = null;
+      card.note.textContent = "";
+      setOn(card, false);
+      renderBody(card);
+    });
+    extras = [];
+    renderExtras();
+  }
+
+  function importStatus(state, text) {
+    var el = document.getElementById("import-status");
+    el.dataset.state = state;
+    el.textContent = text;
+  }
+
+  /* Fills the form from config text; a syntax error (or a duplicate key)
+   * leaves the form as it was. */
+  function importText(text, origin) {
+    var tree;
+    try {
+      tree = J.parse(text);
+    } catch (e) {
+      if (!(e instanceof J.SyntaxProblem)) throw e;
+      importStatus("failed", "Cannot import " + origin + ": " + e);
+      return;
+    }
+    if (tree.t !== "object") {
+      importStatus("failed", "Cannot import " + origin + ": the config must be a JSON object ({ ... })");
+      return;
+    }
+    resetAll();
+    tree.keys.forEach(function (k, i) {
+      var n = tree.vals[i];
+      var card = cards[k];
+      if (!card) {
+        extras.push({ name: k, raw: J.stringify(n) });
+        return;
+      }
+      var st = card.spec.editor.fromNode(n);
+      if (st) card.state = st;
+      else card.raw = J.stringify(n);
+      setOn(card, true);
+      renderBody(card);
+    });
+    renderExtras();
+    update();
+    var verdict = document.getElementById("verdict").dataset.verdict;
+    importStatus("ok", "Imported " + origin + " (" + tree.keys.length + (tree.keys.length === 1 ? " key" : " keys") + ")" +
+      (verdict === "valid" ? "." : ": it has problems, shown beside the fields and under the JSON."));
+  }
+
+  function download() {
+    var blob = new Blob([currentText], { type: "application/json" });
+    var a = h("a", { href: URL.createObjectURL(blob), download: "config.json" });
+    document.body.appendChild(a);
+    a.click();
+    setTimeout(function () {
+      URL.revokeObjectURL(a.href);
+      a.remove();
+    }, 1000);
+  }
+
+  function copy() {
+    var status = document.getElementById("copy-status");
+    function fallback() {
+      var ta = h("textarea", { class: "offscreen" });
+      ta.value = currentText;
+      document.body.appendChild(ta);
+      ta.select();
+      var ok = false;
+      try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+      ta.remove();
+      status.textContent = ok ? "Copied." : "Copy failed: select the text and copy it by hand.";
+    }
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(currentText).then(function () { status.textContent = "Copied."; }, fallback);
+    } else {
+      fallback();
+    }
+  }
+
+  function datalist(id, values) {
+    return h("datalist", { id: id }, values.map(function (v) { return h("option", { value: v }); }));
+  }
+
+  function start() {
+    var unsupported = V.unsupportedKeywords(SCHEMA);
+    if (unsupported.length) {
+      var banner = document.getElementById("schema-banner");
+      banner.hidden = false;
+      banner.textContent = "The validator does not implement everything config-schema.json uses, so its verdict cannot be trusted: " + unsupported.join("; ");
+    }
+    document.body.appendChild(datalist("battery-paths", C.MERGED_PATHS.concat(C.LIMIT_PATHS)));
+    document.body.appendChild(datalist("merged-paths", C.MERGED_PATHS));
+    document.body.appendChild(datalist("merge-policies", Object.keys(C.MERGE_POLICIES)));
+    document.body.appendChild(datalist("battery-names", [C.PREFIX, "name:"]));
+    document.body.appendChild(h("datalist", { id: "hook-ids" }));
+
+    var form = document.getElementById("cards");
+    KEYS.forEach(function (spec) {
+      cards[spec.key] = buildCard(spec);
+      form.appendChild(cards[spec.key].el);
+    });
+    extrasCard = { body: h("div", { class: "card-body" }) };
+    extrasCard.el = h("section", { class: "card", "data-key": "(unknown)", hidden: true }, [
+      h("div", { class: "card-head" }, [h("span", { class: "title", text: "Keys batagg does not know" })]),
+      h("p", { class: "help", text: "batagg refuses unknown keys: remove them, or fix their names (check the spelling)." }),
+      extrasCard.body
+    ]);
+    form.appendChild(extrasCard.el);
+
+    document.getElementById("import-button").addEventListener("click", function () {
+      importText(document.getElementById("import-text").value, "the pasted text");
+    });
+    document.getElementById("import-file").addEventListener("change", function (ev) {
+      var file = ev.target.files[0];
+      if (!file) return;
+      var reader = new FileReader();
+      reader.onload = function () {
+        document.getElementById("import-text").value = reader.result;
+        importText(reader.result, file.name);
+        ev.target.value = "";
+      };
+      reader.onerror = function () { importStatus("failed", "Cannot read " + file.name); };
+      reader.readAsText(file);
+    });
+    document.getElementById("reset").addEventListener("click", function () {
+      resetAll();
+      update();
+      importStatus("", "");
+    });
+    document.getElementById("copy").addEventListener("click", copy);
+    document.getElementById("download").addEventListener("click", download);
+    update();
+  }
+
+  window.BataggPage = { start: start };
+})();

@@ -1,0 +1,148 @@
+/* Generated from config/config-schema.json by make-schema-js.sh: do not edit. */
+window.BATAGG_SCHEMA = {
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "$id": "https://batagg.invalid/config-schema.json",
+  "title": "batagg config.json",
+  "description": "Configuration of batagg, the Venus OS battery aggregator. Every key is optional; a missing file means all defaults. Also valid for the Python BatteryAggregator's configs. Rules that relate keys (a service both excluded and primary, a service listed twice) are checked by 'batagg --check-config' only.",
+  "type": "object",
+  "additionalProperties": false,
+  "$defs": {
+    "batteryService": {
+      "type": "string",
+      "pattern": "^com\\.victronenergy\\.battery\\..+$"
+    },
+    "batteryName": {
+      "description": "A battery service name, or \"name:<custom name>\" for the service whose /CustomName is that.",
+      "type": "string",
+      "pattern": "^(com\\.victronenergy\\.battery\\..+|name:.+)$"
+    },
+    "hookId": {
+      "type": "string",
+      "pattern": "^class:hooks\\.(FixedValueHook|CustomChargingHook|TemperatureChargingHook)(#.*)?$"
+    },
+    "path": {
+      "type": "string",
+      "pattern": "^/"
+    },
+    "paths": {
+      "description": "D-Bus paths; an empty array means all battery paths.",
+      "type": "array",
+      "items": { "$ref": "#/$defs/path" }
+    },
+    "strategyName": {
+      "type": "string",
+      "pattern": "^[A-Za-z0-9_.]+$"
+    },
+    "services": {
+      "description": "An array of service names (all paths each), or an object: service name -> array of paths.",
+      "oneOf": [
+        {
+          "type": "array",
+          "items": { "$ref": "#/$defs/batteryName" },
+          "uniqueItems": true
+        },
+        {
+          "type": "object",
+          "propertyNames": { "$ref": "#/$defs/batteryName" },
+          "additionalProperties": { "$ref": "#/$defs/paths" }
+        }
+      ]
+    },
+    "members": {
+      "oneOf": [
+        {
+          "type": "array",
+          "items": { "anyOf": [ { "$ref": "#/$defs/batteryName" }, { "$ref": "#/$defs/hookId" } ] },
+          "uniqueItems": true
+        },
+        {
+          "type": "object",
+          "propertyNames": { "anyOf": [ { "$ref": "#/$defs/batteryName" }, { "$ref": "#/$defs/hookId" } ] },
+          "additionalProperties": { "$ref": "#/$defs/paths" }
+        }
+      ]
+    }
+  },
+  "properties": {
+    "serviceName": {
+      "description": "Bus name of the aggregate.",
+      "$ref": "#/$defs/batteryService",
+      "default": "com.victronenergy.battery.aggregator"
+    },
+    "excludedServices": {
+      "description": "Battery services never aggregated (matched exactly).",
+      "type": "array",
+      "items": { "$ref": "#/$defs/batteryName" },
+      "default": []
+    },
+    "primaryServices": {
+      "description": "Their valid values replace the aggregated ones (first listed first).",
+      "$ref": "#/$defs/services"
+    },
+    "auxiliaryServices": {
+      "description": "Their values fill in where aggregation has none.",
+      "$ref": "#/$defs/services"
+    },
+    "capacity": {
+      "description": "Installed capacity of the bank, Ah (0: not set).",
+      "type": ["number", "null"],
+      "minimum": 0
+    },
+    "virtualBatteries": {
+      "description": "Further battery services, each merging its members by precedence.",
+      "type": "object",
+      "propertyNames": {
+        "allOf": [
+          { "$ref": "#/$defs/batteryService" },
+          { "not": { "const": "com.victronenergy.battery.aggregator" } }
+        ]
+      },
+      "additionalProperties": { "$ref": "#/$defs/members" }
+    },
+    "classes": {
+      "description": "Options of hooks, by hook id without \"class:\".",
+      "type": "object",
+      "additionalProperties": { "type": "object" }
+    },
+    "currentRatioMethod": {
+      "description": "ir, capacity, count, or a plugin's name.",
+      "$ref": "#/$defs/strategyName",
+      "default": "ir"
+    },
+    "cclMode": {
+      "enum": ["battery+dvcc", "battery", "dvcc"],
+      "default": "battery+dvcc"
+    },
+    "cvlMode": {
+      "description": "max_when_balancing, min_when_balancing, max_always, max_when_floating, dvcc, or a plugin's name.",
+      "$ref": "#/$defs/strategyName",
+      "default": "max_when_balancing"
+    },
+    "ir": {
+      "type": "object",
+      "additionalProperties": false,
+      "properties": {
+        "maxPercentageError": { "type": "number", "exclusiveMinimum": 0, "default": 0.1 },
+        "minVoltageChange": { "type": "number", "minimum": 0, "default": 0.02 }
+      }
+    },
+    "reconnectTimeout": { "type": "integer", "minimum": 0, "default": 0 },
+    "startupBatteryWait": { "type": "integer", "minimum": 1, "default": 30 },
+    "logLevel": {
+      "enum": ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL", "NOTSET"],
+      "default": "INFO"
+    },
+    "pluginDirectory": {
+      "description": "A directory of third-party strategy plugins (absolute).",
+      "type": "string",
+      "pattern": "^/"
+    },
+    "mergePolicies": {
+      "description": "Merge policy per aggregated path, e.g. {\"/Soc\": \"capacity_weighted_mean\"}.",
+      "type": "object",
+      "propertyNames": { "$ref": "#/$defs/path" },
+      "additionalProperties": { "$ref": "#/$defs/strategyName" }
+    }
+  }
+}
+;
