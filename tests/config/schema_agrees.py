@@ -2,12 +2,14 @@
 """The JSON Schema and batagg's parser agree on every config of the corpus and
 every example: good ones pass both, bad ones fail both (but for the listed
 exceptions, which relate keys to each other).  Needs python3-jsonschema."""
-import json, os, subprocess, sys
+import json, os, shlex, subprocess, sys
 
 import jsonschema
 
 root = os.environ["BATAGG_SOURCE_ROOT"]
 batagg = os.environ["BATAGG"]
+# Cross builds: meson names the emulator that runs the target's programs.
+wrapper = shlex.split(os.environ.get("MESON_EXE_WRAPPER", ""))
 schema = json.load(open(os.path.join(root, "config", "config-schema.json")))
 jsonschema.Draft202012Validator.check_schema(schema)
 validator = jsonschema.Draft202012Validator(schema)
@@ -32,7 +34,7 @@ def schema_ok(path):
 
 
 def parser_ok(path):
-    r = subprocess.run([batagg, "--check-config", path], capture_output=True, text=True)
+    r = subprocess.run(wrapper + [batagg, "--check-config", path], capture_output=True, text=True)
     return r.returncode == 0
 
 

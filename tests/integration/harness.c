@@ -181,15 +181,33 @@ static void stdout_to_stderr(gpointer data)
 	dup2(2, 1);
 }
 
+char **harness_command(char *const *argv)
+{
+	const char *wrapper = g_getenv("MESON_EXE_WRAPPER");
+	GPtrArray *cmd = g_ptr_array_new();
+	char **prefix = NULL;
+
+	if (wrapper && *wrapper && !g_shell_parse_argv(wrapper, NULL, &prefix, NULL))
+		die("MESON_EXE_WRAPPER is not a command line");
+	for (char **p = prefix; p && *p; p++)
+		g_ptr_array_add(cmd, g_strdup(*p));
+	for (char *const *a = argv; *a; a++)
+		g_ptr_array_add(cmd, g_strdup(*a));
+	g_ptr_array_add(cmd, NULL);
+	g_strfreev(prefix);
+	return (char **)g_ptr_array_free(cmd, FALSE);
+}
+
 GPid harness_spawn(Harness *h, char **argv, int *stdin_fd)
 {
-	GSpawnFlags flags = G_SPAWN_DO_NOT_REAP_CHILD;
+	GSpawnFlags flags = G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_SEARCH_PATH;
+	g_auto(GStrv) cmd = harness_command(argv);
 	GError *error = NULL;
 	GPid pid;
 
 	if (!stdin_fd)
 		flags |= G_SPAWN_CHILD_INHERITS_STDIN;
-	if (!g_spawn_async_with_pipes(NULL, argv, NULL, flags, stdout_to_stderr, NULL, &pid,
+	if (!g_spawn_async_with_pipes(NULL, cmd, NULL, flags, stdout_to_stderr, NULL, &pid,
 	                              stdin_fd, NULL, NULL, &error))
 		die(error->message);
 	g_array_append_val(h->children, pid);

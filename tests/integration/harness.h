@@ -35,6 +35,13 @@ DBusConnection *harness_conn(Harness *h);
  * Returns the pid; the child is killed by harness_free(). */
 GPid harness_spawn(Harness *h, char **argv, int *stdin_fd);
 
+/* argv as it must be run: when meson runs the tests through an emulator
+ * (MESON_EXE_WRAPPER, set for cross builds, e.g. "qemu-arm -L SYSROOT"), the
+ * programs a test starts are cross-built too and run through it as well.
+ * Returns a new NULL-terminated vector (g_strfreev) that harness_spawn()
+ * already applies. */
+char **harness_command(char *const *argv);
+
 /* Sends SIGTERM to pid and waits up to timeout_ms; returns its exit status
  * as from waitpid (use WIFEXITED/WEXITSTATUS), or -1 on timeout. */
 int harness_terminate(Harness *h, GPid pid, int timeout_ms);

@@ -130,10 +130,11 @@ static void test_example_plugin_by_name(void **state)
 static int run_to_exit(char **argv, char **err)
 {
 	g_autofree char *out = NULL;
+	g_auto(GStrv) cmd = harness_command(argv);
 	int status = -1;
 	GError *error = NULL;
 
-	if (!g_spawn_sync(NULL, argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, err, &status,
+	if (!g_spawn_sync(NULL, cmd, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, err, &status,
 	                  &error))
 		fail_msg("%s", error->message);
 	return status;

@@ -1,0 +1,79 @@
+#!/bin/sh
+# Builds a target sysroot for cross-compiling batagg: the Debian packages of
+# the libraries batagg links (and their run-time dependencies, so that the
+# tests run under qemu), downloaded for the target architecture with a
+# private apt configuration and unpacked with dpkg -x.
+#
+# Why not multiarch (`dpkg --add-architecture`): Multi-Arch "same" packages
+# must have the same version for every architecture, so a host whose
+# packages came from bookworm-security cannot co-install the foreign ones
+# whenever the two indexes are out of step; and a foreign architecture makes
+# every later `apt-get update` on the machine depend on its indexes.  A
+# private sysroot leaves the host's package database untouched.
+#
+# usage: cross/sysroot.sh ARCH DIR     (ARCH: armhf or arm64)
+set -e
+arch=$1
+dir=$2
+[ -n "$arch" ] && [ -n "$dir" ] || { echo "usage: $0 armhf|arm64 DIR" >&2; exit 2; }
+case $arch in
+armhf) triplet=arm-linux-gnueabihf ;;
+arm64) triplet=aarch64-linux-gnu ;;
+*) echo "$0: unknown architecture '$arch' (armhf or arm64)" >&2; exit 2 ;;
+esac
+
+# What batagg links, what those libraries need at run time, and cmocka for
+# the unit tests.
+pkgs="libc6 libc6-dev linux-libc-dev libcrypt1 libcrypt-dev libgcc-s1
+libdbus-1-3 libdbus-1-dev libsystemd0 libcap2 libgcrypt20 libgpg-error0 liblz4-1 liblzma5 libzstd1
+libglib2.0-0 libglib2.0-dev libffi8 libmount1 libblkid1 libselinux1 libpcre2-8-0 libpcre2-dev zlib1g
+libyajl2 libyajl-dev libcmocka0 libcmocka-dev"
+
+stamp="$dir/.batagg-sysroot"
+want=$(echo "$arch $pkgs" | tr -s ' \n' ' ')
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+	exit 0
+fi
+
+apt="$dir.apt"
+rm -rf "$dir" "$apt"
+mkdir -p "$apt/lists/partial" "$apt/archives/partial" "$dir"
+: >"$apt/status"
+cat >"$apt/apt.conf" <<CONF
+Dir::State "$apt";
+Dir::State::lists "$apt/lists";
+Dir::State::status "$apt/status";
+Dir::Cache "$apt";
+Dir::Cache::archives "$apt/archives";
+APT::Architecture "$arch";
+APT::Architectures { "$arch"; };
+Acquire::Languages "none";
+CONF
+export APT_CONFIG="$apt/apt.conf"
+echo "sysroot $arch: fetching the package lists"
+# An index that fails (a repository without this architecture, a mirror in
+# the middle of a sync) is not fatal: the download below says what is missing.
+apt-get update -qq 2>"$apt/update.log" || true
+cd "$apt/archives"
+echo "sysroot $arch: downloading" $pkgs
+# shellcheck disable=SC2086
+if ! apt-get download -qq $pkgs >"$apt/download.log" 2>&1; then
+	cat "$apt/update.log" "$apt/download.log" >&2
+	echo "$0: could not download the $arch packages" >&2
+	exit 1
+fi
+for deb in *.deb; do
+	dpkg -x "$deb" "$dir"
+done
+
+# Absolute symlinks inside the packages (libfoo.so -> /lib/...) must point
+# into the sysroot, not at the host.
+find "$dir" -type l | while read -r link; do
+	target=$(readlink "$link")
+	case $target in
+	/*) ln -sfn "$dir$target" "$link" ;;
+	esac
+done
+echo "$want" >"$stamp"
+rm -rf "$apt"
+echo "sysroot $arch: ready in $dir ($triplet)"
