@@ -233,7 +233,7 @@
         onInput: function (v) { item.text = v; ui.changed(); }
       });
       item.slot = f.slot;
-      return h("div", { class: "row", "data-role": "item" }, [f.wrap, button("✕", "remove", function () {
+      return h("div", { class: "row", "data-role": o.itemRole || "item" }, [f.wrap, button("✕", "remove", function () {
         items.splice(i, 1);
         ui.rerender();
       }, { title: "Remove", "aria-label": "Remove " + (item.text || o.label) })]);
@@ -270,7 +270,7 @@
   /* The path list of one service or member, in the "per-service paths" form. */
   function pathRows(entry, ui) {
     var rows = rowsOfText(entry.paths, ui, {
-      label: "Path", role: "path", list: "battery-paths", addText: "+ Path", addRole: "add-path", placeholder: "/Soc"
+      label: "Path", role: "path", itemRole: "path-item", list: "battery-paths", addText: "+ Path", addRole: "add-path", placeholder: "/Soc"
     });
     entry.pathsSlot = errSlot();
     return h("div", { class: "paths" }, [
@@ -488,7 +488,7 @@
   }
 
   function newHookOptions(id) {
-    return { id: id, raw: null, path: "", value: "", ccls: [], dcls: [] };
+    return { id: id, raw: null, otherRaw: "{}", path: "", value: "", ccls: [], dcls: [] };
   }
 
   var classes = {
@@ -522,7 +522,7 @@
           onInput: function (v) {
             var before = hookKind(e.id);
             e.id = v;
-            if (hookKind(v) !== before) ui.rerender();
+            if (hookKind(v) !== before) ui.rerender({ role: "hook-id", index: i });
             else ui.changed();
           }
         });
@@ -530,12 +530,15 @@
         e.optsSlot = errSlot();
         var body;
         if (e.raw !== null || kind === "other") {
-          if (e.raw === null) e.raw = "{}";
           var ta = h("textarea", {
             "data-role": "hook-raw", rows: 4, spellcheck: "false", "aria-label": "Options as JSON",
-            oninput: function () { e.raw = ta.value; ui.changed(); }
+            oninput: function () {
+              if (e.raw !== null) e.raw = ta.value;
+              else e.otherRaw = ta.value;
+              ui.changed();
+            }
           });
-          ta.value = e.raw;
+          ta.value = e.raw !== null ? e.raw : e.otherRaw;
           body = h("div", { class: "field" }, [
             h("div", { class: "field-help", text: kind === "other" ? "Not a known hook: its options as JSON." : "These options do not fit the form; as JSON:" }),
             ta,
@@ -619,9 +622,9 @@
           var p = path.concat([e.id]);
           reg(p, e.slot, true);
           reg(p, e.optsSlot, false);
-          if (e.raw !== null) {
+          if (e.raw !== null || hookKind(e.id) === "other") {
             try {
-              return J.parse(e.raw);
+              return J.parse(e.raw !== null ? e.raw : e.otherRaw);
             } catch (err) {
               problems.push({ path: p, key: false, keyword: "json", message: "the options are not valid JSON: " + err });
               return { t: "object", keys: [], vals: [] };
@@ -852,8 +855,14 @@
         renderBody(card);
         update();
         if (focusRole) {
-          var all = card.body.querySelectorAll("[data-role='" + focusRole + "']");
-          if (all.length) all[all.length - 1].focus();
+          /* The new row's input, or the one being typed in (by index). */
+          var role = focusRole.role || focusRole;
+          var all = card.body.querySelectorAll("[data-role='" + role + "']");
+          var el = all[focusRole.index !== undefined ? focusRole.index : all.length - 1];
+          if (el) {
+            el.focus();
+            if (el.setSelectionRange) el.setSelectionRange(el.value.length, el.value.length);
+          }
         }
       },
       usedHooks: usedHooks
@@ -1091,8 +1100,10 @@
     renderExtras();
   }
 
+  var imports = 0;
   function importStatus(state, text) {
     var el = document.getElementById("import-status");
+    if (state) el.dataset.imports = String(++imports); /* lets tests wait for this import */
     el.dataset.state = state;
     el.textContent = text;
   }

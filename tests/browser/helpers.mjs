@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: MIT
+// Shared by the browser tests: paths, the browser, and a driver that fills
+// the config generator's form the way a user does (clicks, typing, selects).
+import { chromium } from 'playwright-core';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const PAGE_DIR = path.join(ROOT, 'docs/config-generator');
+export const PAGE_URL = pathToFileURL(path.join(PAGE_DIR, 'index.html')).href;
+export const EXAMPLES = path.join(ROOT, 'config/examples');
+export const CORPUS = path.join(ROOT, 'tests/data/configs');
+export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+
+export function jsonFiles(dir) {
+  return fs.readdirSync(dir).filter((n) => n.endsWith('.json')).sort().map((n) => path.join(dir, n));
+}
+
+export async function launch() {
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+}
+
+// A page on the generator, failing the test on any script error.
+export async function openPage(browser, contextOptions = {}) {
+  const context = await browser.newContext(contextOptions);
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
+  });
+  await page.goto(PAGE_URL);
+  await page.locator('#verdict[data-verdict]').waitFor();
+  page.scriptProblems = problems;
+  return { context, page };
+}
+
+export async function output(page) {
+  return page.locator('#output').textContent();
+}
+
+export async function verdict(page) {
+  return page.locator('#verdict').getAttribute('data-verdict');
+}
+
+// ---- JSON with its key order -------------------------------------------
+// JSON.parse puts integer-like keys ("5") before others ("-40"); a hook's
+// thresholds must keep the written order, so the driver reads the examples
+// with this small parser: objects become Maps.
+
+export function parseOrdered(text) {
+  let i = 0;
+  const ws = () => { while (/\s/.test(text[i] ?? '')) i++; };
+  const token = (re) => {
+    re.lastIndex = i;
+    const m = re.exec(text);
+    if (!m) throw new Error(`parseOrdered: unexpected text at ${i}`);
+    i += m[0].length;
+    return m[0];
+  };
+  const value = () => {
+    ws();
+    const c = text[i];
+    if (c === '{') {
+      i++;
+      const map = new Map();
+      ws();
+      if (text[i] === '}') { i++; return map; }
+      for (;;) {
+        ws();
+        const k = JSON.parse(token(/"(?:[^"\\]|\\.)*"/y));
+        ws();
+        token(/:/y);
+        map.set(k, value());
+        ws();
+        if (token(/[,}]/y) === '}') return map;
+      }
+    }
+    if (c === '[') {
+      i++;
+      const list = [];
+      ws();
+      if (text[i] === ']') { i++; return list; }
+      for (;;) {
+        list.push(value());
+        ws();
+        if (token(/[,\]]/y) === ']') return list;
+      }
+    }
+    return JSON.parse(token(/"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?|true|false|null/y));
+  };
+  const v = value();
+  ws();
+  if (i !== text.length) throw new Error('parseOrdered: trailing text');
+  return v;
+}
+
+// Every object's keys in order, by path: {"classes/hooks.X/ccls": ["-40", "5"]}
+export function keyOrders(v, at = '', out = {}) {
+  if (v instanceof Map) {
+    out[at] = [...v.keys()];
+    for (const [k, x] of v) keyOrders(x, `${at}/${k}`, out);
+  } else if (Array.isArray(v)) {
+    v.forEach((x, i) => keyOrders(x, `${at}/${i}`, out));
+  }
+  return out;
+}
+
+// ---- the form driver ------------------------------------------------------
+
+const card = (page, key) => page.locator(`section.card[data-key="${key}"]`);
+
+async function include(page, key) {
+  const box = card(page, key).locator('[data-role=include]');
+  if (!(await box.isChecked())) await box.check();
+}
+
+async function fillPaths(entry, paths) {
+  for (const p of paths) {
+    await entry.locator('[data-role=add-path]').click();
+    await entry.locator('[data-role=path]').last().fill(p);
+  }
+}
+
+function need(cond, what) {
+  if (!cond) throw new Error(`the form driver cannot enter ${what}`);
+}
+
+// Services in either form: primaryServices, auxiliaryServices.
+async function fillServices(page, key, v) {
+  const c = card(page, key);
+  await c.locator(`input[type=radio][value=${Array.isArray(v) ? 'list' : 'paths'}]`).check();
+  const entries = Array.isArray(v) ? v.map((n) => [n, null]) : [...v];
+  for (const [name, paths] of entries) {
+    need(typeof name === 'string' && (paths === null || Array.isArray(paths)), `${key} entry`);
+    await c.locator('[data-role=add]').last().click();
+    const entry = c.locator('[data-role=item]').last();
+    await entry.locator('[data-role=name]').fill(name);
+    if (paths) await fillPaths(entry, paths);
+  }
+  await include(page, key);
+}
+
+async function fillStrategy(page, key, v) {
+  const c = card(page, key);
+  const select = c.locator('[data-role=choice]');
+  if (await select.locator(`option[value="${v}"]`).count()) {
+    await select.selectOption(v);
+  } else {
+    await select.selectOption({ label: 'another, from a plugin…' });
+    await c.locator('[data-role=plugin]').fill(v);
+  }
+  await include(page, key);
+}
+
+async function fillMember(vb, name, paths) {
+  await vb.locator('[data-role=add-member]').click();
+  const member = vb.locator('[data-role=member]').last();
+  const hook = /^class:([^#]*)(?:#(.*))?$/.exec(name);
+  if (hook) {
+    await member.locator('[data-role=member-kind]').selectOption('hook');
+    await member.locator('[data-role=hook-class]').selectOption(hook[1]);
+    if (hook[2] !== undefined) await member.locator('[data-role=hook-suffix]').fill(hook[2]);
+  } else {
+    await member.locator('[data-role=name]').fill(name);
+  }
+  if (paths) await fillPaths(member, paths);
+}
+
+async function fillVirtuals(page, v) {
+  const c = card(page, 'virtualBatteries');
+  need(v instanceof Map, 'virtualBatteries');
+  let n = 0;
+  for (const [name, members] of v) {
+    await c.locator('[data-role=add-virtual]').click();
+    const vb = c.locator('[data-role=virtual]').nth(n++);
+    await vb.locator('[data-role=virtual-name]').fill(name);
+    if (Array.isArray(members)) {
+      for (const m of members) await fillMember(vb, m, null);
+    } else {
+      await vb.locator('input[type=radio][value=paths]').check();
+      for (const [m, paths] of members) await fillMember(vb, m, paths);
+    }
+  }
+  await include(page, 'virtualBatteries');
+}
+
+async function fillClasses(page, v) {
+  const c = card(page, 'classes');
+  need(v instanceof Map, 'classes');
+  for (const [id, options] of v) {
+    await c.locator('[data-role=add-hook-options]').click();
+    const e = c.locator('[data-role=hook-options]').last();
+    await e.locator('[data-role=hook-id]').fill(id);
+    need(options instanceof Map, `options of ${id}`);
+    if (id.startsWith('hooks.FixedValueHook')) {
+      for (const [k, x] of options) {
+        need(k === 'path' || k === 'value', `option ${k} of ${id}`);
+        await e.locator(k === 'path' ? '[data-role=fixed-path]' : '[data-role=fixed-value]').fill(String(x));
+      }
+    } else {
+      for (const [table, steps] of options) {
+        const t = e.locator(`[data-table=${table}]`);
+        for (const [threshold, limit] of steps) {
+          await t.locator('[data-role=add-step]').click();
+          const step = t.locator('[data-role=step]').last();
+          await step.locator('[data-role=threshold]').fill(threshold);
+          await step.locator('[data-role=limit]').fill(String(limit));
+        }
+      }
+    }
+  }
+  await include(page, 'classes');
+}
+
+// Enters the config (from parseOrdered) through the form's controls.
+export async function fillForm(page, config) {
+  need(config instanceof Map, 'a config that is not an object');
+  for (const [key, v] of config) {
+    const c = card(page, key);
+    switch (key) {
+      case 'serviceName':
+      case 'pluginDirectory':
+      case 'capacity':
+      case 'reconnectTimeout':
+      case 'startupBatteryWait':
+        need(typeof v === 'string' || typeof v === 'number', key);
+        await c.locator('[data-role=value]').fill(String(v));
+        await include(page, key);
+        break;
+      case 'excludedServices':
+        need(Array.isArray(v), key);
+        for (const name of v) {
+          await c.locator('[data-role=add]').click();
+          await c.locator('[data-role=name]').last().fill(name);
+        }
+        await include(page, key);
+        break;
+      case 'primaryServices':
+      case 'auxiliaryServices':
+        await fillServices(page, key, v);
+        break;
+      case 'virtualBatteries':
+        await fillVirtuals(page, v);
+        break;
+      case 'classes':
+        await fillClasses(page, v);
+        break;
+      case 'currentRatioMethod':
+      case 'cvlMode':
+        await fillStrategy(page, key, v);
+        break;
+      case 'cclMode':
+      case 'logLevel':
+        await c.locator('[data-role=value]').selectOption(v);
+        await include(page, key);
+        break;
+      case 'ir':
+        need(v instanceof Map, key);
+        for (const [k, x] of v) {
+          await c.locator(k === 'maxPercentageError' ? '[data-role=mpe]' : '[data-role=mvc]').fill(String(x));
+        }
+        await include(page, key);
+        break;
+      case 'mergePolicies':
+        need(v instanceof Map, key);
+        for (const [p, policy] of v) {
+          await c.locator('[data-role=add]').click();
+          const row = c.locator('[data-role=item]').last();
+          await row.locator('[data-role=path]').fill(p);
+          await row.locator('[data-role=policy]').fill(policy);
+        }
+        await include(page, key);
+        break;
+      default:
+        need(false, `the key ${key}`);
+    }
+  }
+}
+
+// Imports a file through the page's file input (as "Load a file…" does).
+// The page counts import attempts in data-imports: wait for the next one.
+async function nextImport(page, action) {
+  const status = page.locator('#import-status');
+  const before = Number((await status.getAttribute('data-imports')) || 0);
+  await action();
+  await page.locator(`#import-status[data-imports="${before + 1}"]`).waitFor();
+}
+
+export async function importFile(page, file) {
+  await nextImport(page, () => page.locator('#import-file').setInputFiles(file));
+}
+
+export async function importText(page, text) {
+  await page.locator('#import-text').fill(text);
+  await nextImport(page, () => page.locator('#import-button').click());
+}

@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: MIT
+// The config generator in Chromium: the form builds each README example, an
+// import exports unchanged, errors show beside their field, the page runs
+// offline from file://, the embedded schema is the shipped one, Copy and
+// Download give the shown JSON.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import {
+  EXAMPLES, PAGE_DIR, PAGE_URL, ROOT, jsonFiles, launch, openPage, output, verdict,
+  parseOrdered, keyOrders, fillForm, importFile, importText,
+} from './helpers.mjs';
+import { BATAGG, bataggAcceptsText } from './batagg.mjs';
+
+let browser;
+before(async () => { browser = await launch(); });
+after(async () => { await browser?.close(); });
+
+async function withPage(fn, contextOptions) {
+  const { context, page } = await openPage(browser, contextOptions);
+  try {
+    await fn(page, context);
+    assert.deepEqual(page.scriptProblems, [], 'no script errors in the page');
+  } finally {
+    await context.close();
+  }
+}
+
+const examples = jsonFiles(EXAMPLES);
+assert.ok(examples.length >= 8, 'the README examples are there');
+
+// The thresholds of a hook must keep their order: compare every object's
+// key order where it matters (inside "classes").
+function assertHookOrder(text, expectedText) {
+  const orders = (t) => Object.fromEntries(Object.entries(keyOrders(parseOrdered(t))).filter(([k]) => k.startsWith('/classes/')));
+  assert.deepEqual(orders(text), orders(expectedText), 'hook options keep their order');
+}
+
+for (const file of examples) {
+  const name = path.basename(file);
+  const text = fs.readFileSync(file, 'utf8');
+
+  test(`form: filling the controls builds ${name}`, async () => {
+    await withPage(async (page) => {
+      assert.deepEqual(JSON.parse(await output(page)), {}, 'an untouched form is an empty config');
+      await fillForm(page, parseOrdered(text));
+      const out = await output(page);
+      assert.deepEqual(JSON.parse(out), JSON.parse(text));
+      assertHookOrder(out, text);
+      assert.equal(await verdict(page), 'valid');
+    });
+  });
+
+  test(`import: ${name} pasted and loaded as a file exports unchanged`, async () => {
+    await withPage(async (page) => {
+      await importText(page, text);
+      assert.equal(await page.locator('#import-status').getAttribute('data-state'), 'ok');
+      let out = await output(page);
+      assert.deepEqual(JSON.parse(out), JSON.parse(text));
+      assertHookOrder(out, text);
+      assert.equal(await verdict(page), 'valid');
+
+      await importFile(page, file);
+      assert.equal(await page.locator('#import-status').getAttribute('data-state'), 'ok');
+      out = await output(page);
+      assert.deepEqual(JSON.parse(out), JSON.parse(text));
+      assertHookOrder(out, text);
+    });
+  });
+}
+
+// The error slot that belongs to an input: inside the same .field.
+function errorsBeside(input) {
+  return input.locator('xpath=ancestor::div[contains(@class,"field")][1]').locator('.field-errors .error');
+}
+
+async function assertBatagg(page, accepts) {
+  if (!BATAGG) return; // run.sh always sets it; without it the page alone is checked
+  assert.equal(bataggAcceptsText(await output(page)), accepts, `batagg --check-config ${accepts ? 'accepts' : 'refuses'} the shown JSON`);
+}
+
+test('errors: a negative capacity is shown beside the capacity field, and batagg agrees', async () => {
+  await withPage(async (page) => {
+    const input = page.locator('section[data-key=capacity] [data-role=value]');
+    await input.fill('-5');
+    assert.deepEqual(JSON.parse(await output(page)), { capacity: -5 }, 'typing turns the key on');
+    await errorsBeside(input).first().waitFor();
+    assert.match(await errorsBeside(input).first().textContent(), /0/, 'the message names the bound');
+    assert.equal(await verdict(page), 'invalid');
+    await assertBatagg(page, false);
+    await input.fill('560');
+    assert.equal(await errorsBeside(input).count(), 0, 'the error goes when fixed');
+    assert.equal(await verdict(page), 'valid');
+    await assertBatagg(page, true);
+  });
+});
+
+test('errors: a serviceName outside com.victronenergy.battery. is shown beside it, and batagg agrees', async () => {
+  await withPage(async (page) => {
+    const input = page.locator('section[data-key=serviceName] [data-role=value]');
+    await input.fill('com.victronenergy.vebus.x');
+    await errorsBeside(input).first().waitFor();
+    assert.match(await errorsBeside(input).first().textContent(), /com\.victronenergy\.battery\./);
+    assert.equal(await verdict(page), 'invalid');
+    await assertBatagg(page, false);
+    await input.fill('com.victronenergy.battery.aggregator2');
+    assert.equal(await errorsBeside(input).count(), 0);
+    await assertBatagg(page, true);
+  });
+});
+
+test('errors: a cvlMode that is no strategy name, imported, is shown beside the cvlMode field', async () => {
+  await withPage(async (page) => {
+    const config = '{"cvlMode": "max when floating"}';
+    await importText(page, config);
+    const input = page.locator('section[data-key=cvlMode] [data-role=plugin]');
+    assert.equal(await input.inputValue(), 'max when floating');
+    await errorsBeside(input).first().waitFor();
+    assert.match(await errorsBeside(input).first().textContent(), /max when floating/);
+    assert.equal(await verdict(page), 'invalid');
+    await assertBatagg(page, false);
+
+    // A value of the wrong type cannot go in the select: it stays JSON text
+    // in the card, with its error beside it, and exports unchanged.
+    await importFile(page, path.join(ROOT, 'tests/data/configs/bad/cvl_mode_number.json'));
+    const raw = page.locator('section[data-key=cvlMode] [data-role=raw]');
+    assert.equal(await raw.inputValue(), '1');
+    assert.match(await errorsBeside(raw).first().textContent(), /string/);
+    assert.deepEqual(JSON.parse(await output(page)), { cvlMode: 1 });
+  });
+});
+
+test('errors: a cvlMode from a plugin is not an error, but a note says it needs the plugin', async () => {
+  await withPage(async (page) => {
+    await importText(page, '{"cvlMode": "fancy_mode"}');
+    const input = page.locator('section[data-key=cvlMode] [data-role=plugin]');
+    assert.equal(await verdict(page), 'valid');
+    const note = input.locator('xpath=ancestor::div[contains(@class,"field")][1]').locator('.field-errors .warning');
+    assert.match(await note.first().textContent(), /fancy_mode/);
+  });
+});
+
+test('errors: a service both excluded and primary is shown beside both', async () => {
+  await withPage(async (page) => {
+    await importFile(page, path.join(ROOT, 'tests/data/configs/bad/excluded_and_primary.json'));
+    const excluded = page.locator('section[data-key=excludedServices] [data-role=name]');
+    const primary = page.locator('section[data-key=primaryServices] [data-role=name]');
+    assert.match(await errorsBeside(excluded).first().textContent(), /com\.victronenergy\.battery\.x/);
+    assert.match(await errorsBeside(primary).first().textContent(), /com\.victronenergy\.battery\.x/);
+    assert.equal(await verdict(page), 'invalid');
+    // Removing the primary service fixes it.
+    await page.locator('section[data-key=primaryServices] [data-role=remove]').click();
+    assert.equal(await errorsBeside(excluded).count(), 0);
+    assert.equal(await verdict(page), 'valid');
+    await assertBatagg(page, true);
+  });
+});
+
+test('errors: two rows with one name in the paths form are a duplicate, as batagg says', async () => {
+  await withPage(async (page) => {
+    await fillForm(page, parseOrdered('{"primaryServices": {"com.victronenergy.battery.a": ["/Soc"], "com.victronenergy.battery.b": []}}'));
+    const second = page.locator('section[data-key=primaryServices] [data-role=name]').nth(1);
+    await second.fill('com.victronenergy.battery.a');
+    await errorsBeside(second).first().waitFor();
+    assert.equal(await verdict(page), 'invalid');
+    await assertBatagg(page, false);
+  });
+});
+
+test('import: a syntax error names its line and leaves the form alone; a duplicate key is refused', async () => {
+  await withPage(async (page) => {
+    await importText(page, fs.readFileSync(path.join(EXAMPLES, 'fixed-capacity.json'), 'utf8'));
+    const before = await output(page);
+    const bad = path.join(ROOT, 'tests/data/configs/bad/syntax_trailing_comma.json');
+    await importFile(page, bad);
+    const status = page.locator('#import-status');
+    assert.equal(await status.getAttribute('data-state'), 'failed');
+    // The stray '}' after the comma is on the file's third line.
+    const line = fs.readFileSync(bad, 'utf8').split('\n').findIndex((l) => l.trim() === '}') + 1;
+    assert.match(await status.textContent(), new RegExp(`line ${line}\\b`));
+    assert.equal(await output(page), before, 'the form is unchanged');
+
+    await importFile(page, path.join(ROOT, 'tests/data/configs/bad/duplicate_key.json'));
+    assert.equal(await status.getAttribute('data-state'), 'failed');
+    assert.match(await status.textContent(), /capacity/);
+  });
+});
+
+test('offline: the page loads from file:// and asks for nothing else', async () => {
+  const asked = [];
+  await withPage(async (page) => {
+    assert.ok(PAGE_URL.startsWith('file://'));
+    await page.reload();
+    await importText(page, fs.readFileSync(path.join(EXAMPLES, 'hooks.json'), 'utf8'));
+    await page.locator('#copy').click();
+    assert.equal(await verdict(page), 'valid');
+  }, { offline: true });
+  // A second run with every request routed: only file:// may be asked for.
+  const { context, page } = await (async () => {
+    const context = await browser.newContext({ offline: true });
+    await context.route('**/*', (route) => {
+      const url = route.request().url();
+      if (url.startsWith('file://')) return route.continue();
+      asked.push(url);
+      return route.abort();
+    });
+    const page = await context.newPage();
+    return { context, page };
+  })();
+  try {
+    const failed = [];
+    page.on('requestfailed', (r) => failed.push(r.url()));
+    await page.goto(PAGE_URL);
+    await page.locator('#verdict[data-verdict=valid]').waitFor();
+    assert.equal(await page.locator('section.card[data-key]').count() >= 16, true, 'every key has its card');
+    assert.deepEqual(asked, [], 'no request beyond file://');
+    assert.deepEqual(failed, [], 'no request failed');
+    for (const f of ['index.html', 'app.js', 'style.css']) {
+      assert.doesNotMatch(fs.readFileSync(path.join(PAGE_DIR, f), 'utf8'), /(src|href)=["']?(https?:)?\/\//, `${f} names no remote resource`);
+    }
+  } finally {
+    await context.close();
+  }
+});
+
+test('schema: schema.js is config/config-schema.json, byte for byte, as make-schema-js.sh writes it', async () => {
+  const tmp = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'schema-js-')), 'schema.js');
+  execFileSync('sh', [path.join(PAGE_DIR, 'make-schema-js.sh'), tmp]);
+  assert.equal(fs.readFileSync(path.join(PAGE_DIR, 'schema.js'), 'utf8'), fs.readFileSync(tmp, 'utf8'),
+    'schema.js is stale: run docs/config-generator/make-schema-js.sh');
+  const shipped = fs.readFileSync(path.join(ROOT, 'config/config-schema.json'), 'utf8');
+  assert.ok(fs.readFileSync(tmp, 'utf8').includes(shipped), 'the schema text is embedded unchanged');
+  await withPage(async (page) => {
+    assert.deepEqual(await page.evaluate(() => window.BATAGG_SCHEMA), JSON.parse(shipped));
+  });
+});
+
+test('schema: the validator implements every keyword the schema uses, and says so when not', async () => {
+  await withPage(async (page) => {
+    const shipped = JSON.parse(fs.readFileSync(path.join(ROOT, 'config/config-schema.json'), 'utf8'));
+    assert.deepEqual(await page.evaluate((s) => window.BataggSchema.unsupportedKeywords(s), shipped), []);
+    assert.equal(await page.locator('#schema-banner').isHidden(), true);
+    // The check itself can fail: a keyword the validator lacks is reported.
+    const extended = structuredClone(shipped);
+    extended.properties.serviceName.maxLength = 40;
+    extended.$defs.paths.minItems = 1;
+    const reported = await page.evaluate((s) => window.BataggSchema.unsupportedKeywords(s), extended);
+    assert.equal(reported.length, 2);
+    assert.match(reported.join(' '), /maxLength.*minItems|minItems.*maxLength/);
+  });
+});
+
+test('copy and download give the shown JSON', async () => {
+  const file = path.join(EXAMPLES, 'tuned-limits.json');
+  await withPage(async (page, context) => {
+    await importFile(page, file);
+    const shown = await output(page);
+    assert.deepEqual(JSON.parse(shown), JSON.parse(fs.readFileSync(file, 'utf8')));
+
+    await page.locator('#copy').click();
+    await page.locator('#copy-status', { hasText: /\S/ }).waitFor();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), shown);
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#download').click()]);
+    assert.equal(download.suggestedFilename(), 'config.json');
+    const saved = fs.readFileSync(await download.path(), 'utf8');
+    assert.equal(saved, shown);
+  }, { permissions: ['clipboard-read', 'clipboard-write'], acceptDownloads: true });
+});
