@@ -4,33 +4,43 @@
 # tests run under qemu), downloaded for the target architecture with a
 # private apt configuration and unpacked with dpkg -x.
 #
-# Why not multiarch (`dpkg --add-architecture`): Multi-Arch "same" packages
-# must have the same version for every architecture, so a host whose
-# packages came from bookworm-security cannot co-install the foreign ones
-# whenever the two indexes are out of step; and a foreign architecture makes
-# every later `apt-get update` on the machine depend on its indexes.  A
-# private sysroot leaves the host's package database untouched.
+# The packages come from Debian 11 "bullseye": its glibc (2.31) is the one of
+# the oldest Venus OS releases we support (v2.80 to v3.5x are built on Yocto
+# "dunfell", glibc 2.31), and a binary linked against an older glibc runs on
+# every newer one, never the reverse.  Its GLib (2.66) is newer than what
+# batagg may use (meson.build caps the API at 2.58).
+#
+# Why not multiarch (`dpkg --add-architecture`): it could only give the
+# host's own release, and Multi-Arch "same" packages must have the same
+# version for every architecture, which fails whenever the host's updates and
+# the foreign index are out of step; a foreign architecture also makes every
+# later `apt-get update` on the machine depend on its indexes.  A private
+# sysroot leaves the host's package database untouched.
 #
 # usage: cross/sysroot.sh ARCH DIR     (ARCH: armhf or arm64)
 set -e
 arch=$1
 dir=$2
-[ -n "$arch" ] && [ -n "$dir" ] || { echo "usage: $0 armhf|arm64 DIR" >&2; exit 2; }
+if [ -z "$arch" ] || [ -z "$dir" ]; then
+	echo "usage: $0 armhf|arm64 DIR" >&2
+	exit 2
+fi
 case $arch in
 armhf) triplet=arm-linux-gnueabihf ;;
 arm64) triplet=aarch64-linux-gnu ;;
 *) echo "$0: unknown architecture '$arch' (armhf or arm64)" >&2; exit 2 ;;
 esac
 
+suite=bullseye
 # What batagg links, what those libraries need at run time, and cmocka for
 # the unit tests.
 pkgs="libc6 libc6-dev linux-libc-dev libcrypt1 libcrypt-dev libgcc-s1
 libdbus-1-3 libdbus-1-dev libsystemd0 libcap2 libgcrypt20 libgpg-error0 liblz4-1 liblzma5 libzstd1
-libglib2.0-0 libglib2.0-dev libffi8 libmount1 libblkid1 libselinux1 libpcre2-8-0 libpcre2-dev zlib1g
+libglib2.0-0 libglib2.0-dev libffi7 libmount1 libblkid1 libselinux1 libpcre3 libpcre3-dev libpcre2-8-0 zlib1g
 libyajl2 libyajl-dev libcmocka0 libcmocka-dev"
 
 stamp="$dir/.batagg-sysroot"
-want=$(echo "$arch $pkgs" | tr -s ' \n' ' ')
+want=$(echo "$arch $suite $pkgs" | tr -s ' \n' ' ')
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
 	exit 0
 fi
@@ -39,23 +49,36 @@ apt="$dir.apt"
 rm -rf "$dir" "$apt"
 mkdir -p "$apt/lists/partial" "$apt/archives/partial" "$dir"
 : >"$apt/status"
+# The host's own Debian mirror, as its apt is configured, for another suite.
+# shellcheck disable=SC1091
+host_suite=$(. /etc/os-release && echo "$VERSION_CODENAME")
+# shellcheck disable=SC2016
+mirror=$(apt-get indextargets --format '$(REPO_URI) $(RELEASE)' 2>/dev/null |
+	awk -v s="$host_suite" '$2 == s { print $1; exit }')
+if [ -z "$mirror" ]; then
+	echo "$0: found no Debian mirror for '$host_suite' in this machine's apt sources" >&2
+	exit 1
+fi
+echo "deb $mirror $suite main" >"$apt/sources.list"
 cat >"$apt/apt.conf" <<CONF
 Dir::State "$apt";
 Dir::State::lists "$apt/lists";
 Dir::State::status "$apt/status";
 Dir::Cache "$apt";
 Dir::Cache::archives "$apt/archives";
+Dir::Etc::SourceList "$apt/sources.list";
+Dir::Etc::SourceParts "$apt/none";
 APT::Architecture "$arch";
 APT::Architectures { "$arch"; };
 Acquire::Languages "none";
 CONF
 export APT_CONFIG="$apt/apt.conf"
-echo "sysroot $arch: fetching the package lists"
+echo "sysroot $arch: fetching the $suite package lists"
 # An index that fails (a repository without this architecture, a mirror in
 # the middle of a sync) is not fatal: the download below says what is missing.
 apt-get update -qq 2>"$apt/update.log" || true
 cd "$apt/archives"
-echo "sysroot $arch: downloading" $pkgs
+echo "sysroot $arch: downloading $(echo "$pkgs" | wc -w) packages"
 # shellcheck disable=SC2086
 if ! apt-get download -qq $pkgs >"$apt/download.log" 2>&1; then
 	cat "$apt/update.log" "$apt/download.log" >&2
