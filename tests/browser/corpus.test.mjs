@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: MIT
+// The page's verdict on every config of the product's corpus (and the README
+// examples, and a few edge cases written here) is batagg --check-config's:
+// valid in the page <=> batagg exits 0.  Every config that imports also
+// exports unchanged, and every good one can be entered through the form.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  CORPUS, EXAMPLES, jsonFiles, launch, openPage, output, verdict, parseOrdered, fillForm, importFile, importText,
+} from './helpers.mjs';
+import { BATAGG, bataggAcceptsFile, bataggAcceptsText } from './batagg.mjs';
+
+const skip = BATAGG ? false : 'BATAGG (the batagg binary to compare with) is not set';
+let browser;
+let page;
+let context;
+before(async () => {
+  if (skip) return;
+  browser = await launch();
+  ({ context, page } = await openPage(browser));
+});
+after(async () => {
+  await context?.close();
+  await browser?.close();
+});
+
+// valid, as the page says after importing: the import worked and the
+// generated JSON has no error.
+async function pageVerdict() {
+  const state = await page.locator('#import-status').getAttribute('data-state');
+  if (state === 'failed') return false;
+  assert.equal(state, 'ok');
+  return (await verdict(page)) === 'valid';
+}
+
+const good = jsonFiles(path.join(CORPUS, 'good'));
+const bad = jsonFiles(path.join(CORPUS, 'bad'));
+const examples = jsonFiles(EXAMPLES);
+assert.ok(good.length > 20 && bad.length > 30, 'the corpus is there');
+
+for (const file of [...good, ...bad, ...examples]) {
+  const rel = path.relative(path.resolve(CORPUS, '../../..'), file);
+  test(`corpus: ${rel}`, { skip }, async () => {
+    const batagg = bataggAcceptsFile(file);
+    if (file.includes('/good/') || file.includes('/examples/')) assert.equal(batagg, true, 'batagg accepts a good config');
+    else assert.equal(batagg, false, 'batagg refuses a bad config');
+
+    await importFile(page, file);
+    assert.equal(await pageVerdict(), batagg, `the page says ${batagg ? 'invalid' : 'valid'}, batagg says ${batagg ? 'valid' : 'invalid'}`);
+    const text = fs.readFileSync(file, 'utf8');
+    if ((await page.locator('#import-status').getAttribute('data-state')) === 'ok') {
+      assert.deepEqual(JSON.parse(await output(page)), JSON.parse(text), 'exports unchanged');
+    }
+    if (!batagg) {
+      assert.ok(
+        (await page.locator('#problems li.error').count()) > 0 || (await page.locator('#import-status[data-state=failed]').count()) > 0,
+        'the page says what is wrong',
+      );
+    }
+  });
+}
+
+// Every good config through the form's controls, not only the examples.
+for (const file of good) {
+  test(`form: ${path.basename(file)} entered through the form`, { skip }, async () => {
+    const text = fs.readFileSync(file, 'utf8');
+    await page.locator('#reset').click();
+    await fillForm(page, parseOrdered(text));
+    assert.deepEqual(JSON.parse(await output(page)), JSON.parse(text));
+    assert.equal(await verdict(page), 'valid');
+  });
+}
+
+// Where the schema alone would be wrong about batagg: the page's own checks
+// must agree with batagg here too.  (Each is judged by batagg, not here.)
+const edges = {
+  'a whole number written with a fraction': '{"reconnectTimeout": 30.0}',
+  'a whole number written with an exponent': '{"startupBatteryWait": 1e1}',
+  'a whole number beyond an int': '{"reconnectTimeout": 3000000000}',
+  'a capacity too big for a double': '{"capacity": 1e999}',
+  'a capacity of null': '{"capacity": null}',
+  'a virtual battery named as a renamed aggregate':
+    '{"serviceName": "com.victronenergy.battery.x", "virtualBatteries": {"com.victronenergy.battery.x": ["com.victronenergy.battery.a"]}}',
+  'a virtual battery named as the default aggregate, renamed away':
+    '{"serviceName": "com.victronenergy.battery.x", "virtualBatteries": {"com.victronenergy.battery.aggregator": ["com.victronenergy.battery.a"]}}',
+  'a merge policy for a limit': '{"mergePolicies": {"/Info/MaxChargeCurrent": "min"}}',
+  'a merge policy for an unknown path': '{"mergePolicies": {"/Foo": "min"}}',
+  'a merge policy for a cell id': '{"mergePolicies": {"/System/MinVoltageCellId": "max_label"}}',
+  'excluded by custom name and auxiliary': '{"excludedServices": ["name:A"], "auxiliaryServices": {"name:A": []}}',
+  'excluded and a hook member (no clash)':
+    '{"excludedServices": ["com.victronenergy.battery.a"], "virtualBatteries": {"com.victronenergy.battery.v": {"class:hooks.FixedValueHook#a": ["/Soc"]}}}',
+  'excluded twice': '{"excludedServices": ["com.victronenergy.battery.a", "com.victronenergy.battery.a"]}',
+  'a hook with an empty suffix': '{"virtualBatteries": {"com.victronenergy.battery.v": ["class:hooks.FixedValueHook#"]}}',
+  'a hook among primary services': '{"primaryServices": ["class:hooks.FixedValueHook"]}',
+  'an empty custom name': '{"excludedServices": ["name:"]}',
+  'a bare battery prefix': '{"serviceName": "com.victronenergy.battery."}',
+  'a duplicate key deep inside': '{"classes": {"hooks.FixedValueHook": {"path": "/Soc", "path": "/Soc"}}}',
+  'a virtual battery without members': '{"virtualBatteries": {"com.victronenergy.battery.v": []}}',
+  'ir empty': '{"ir": {}}',
+  'maxPercentageError zero': '{"ir": {"maxPercentageError": 0}}',
+  'a string with an escaped slash': '{"pluginDirectory": "\\/data\\/plugins"}',
+  'a top-level array': '[]',
+  'a number only': '5',
+  'comments': '{"capacity": 5 /* Ah */}',
+  'trailing text': '{"capacity": 5} x',
+};
+// Known disagreements between the shipped schema and batagg: the page
+// follows the schema there.  Listed as TODO (reported, not hidden): when one
+// side changes, the TODO passes and can go.
+const disagreements = {
+  'a virtual battery named as the default aggregate, renamed away':
+    'config-schema.json forbids the name com.victronenergy.battery.aggregator for a virtual battery always; batagg only when it is serviceName',
+};
+for (const [what, text] of Object.entries(edges)) {
+  test(`edge: ${what}`, { skip, todo: disagreements[what] }, async () => {
+    const batagg = bataggAcceptsText(text);
+    await importText(page, text);
+    assert.equal(await pageVerdict(), batagg, `the page says ${batagg ? 'invalid' : 'valid'}, batagg says ${batagg ? 'valid' : 'invalid'}`);
+  });
+}
