@@ -27,9 +27,9 @@
     strategyName: "a strategy name (letters, digits, \"_\" and \".\")"
   };
   var HOOK_TEXT = {
-    "hooks.FixedValueHook": "a fixed value for one path",
-    "hooks.CustomChargingHook": "CCL/DCL by the merged voltage",
-    "hooks.TemperatureChargingHook": "CCL/DCL by the merged temperature"
+    "hooks.FixedValueHook": "FixedValueHook (fixed value)",
+    "hooks.CustomChargingHook": "CustomChargingHook (by voltage)",
+    "hooks.TemperatureChargingHook": "TemperatureChargingHook (by temp.)"
   };
   var HOOK_ID = /^class:(hooks\.(?:FixedValueHook|CustomChargingHook|TemperatureChargingHook))(?:#(.+))?$/;
 
@@ -381,7 +381,7 @@
             var cls = h("select", {
               "data-role": "hook-class", "aria-label": "Member " + (mi + 1) + " hook",
               onchange: function () { m.hook = cls.value; ui.changed(); }
-            }, C.HOOKS.map(function (x) { return h("option", { value: x, selected: x === m.hook, text: x + " — " + HOOK_TEXT[x] }); }));
+            }, C.HOOKS.map(function (x) { return h("option", { value: x, selected: x === m.hook, text: HOOK_TEXT[x] }); }));
             var suffix = h("input", {
               type: "text", value: m.suffix, placeholder: "suffix (optional)", "data-role": "hook-suffix",
               "aria-label": "Member " + (mi + 1) + " hook suffix, to tell two of a kind apart", spellcheck: "false",
@@ -414,7 +414,9 @@
           h("legend", { text: "Virtual battery " + (vi + 1) }),
           h("div", { class: "row" }, [name.wrap, button("Remove this virtual battery", "remove-virtual", function () { s.items.splice(vi, 1); ui.rerender(); })]),
           radios("Members", [["list", "a list (all paths each)"], ["paths", "paths per member"]], vb.form, function (v) { vb.form = v; ui.rerender(); }),
-          h("div", { class: "field-help", text: "In precedence order: for each path, the first member that has a value gives it." }),
+          h("div", { class: "field-help", text: "In precedence order: for each path, the first member that has a value gives it. " +
+            "A hook gives values of its own: FixedValueHook one path's fixed value, CustomChargingHook the CCL/DCL by the merged voltage, " +
+            "TemperatureChargingHook by the merged temperature (their options: classes, below)." }),
           h("div", { class: "rows" }, members.concat([button("+ Add a member", "add-member", function () {
             vb.members.push(memberFrom(""));
             ui.rerender();

@@ -235,8 +235,9 @@
 
   /* Pretty-prints a tree, two spaces a level; a short array or object of
    * plain values stays on one line, as in the README's examples. */
-  function stringify(n, indent) {
+  function stringify(n, indent, lead) {
     indent = indent || "";
+    lead = lead || 0;
     var inner = indent + "  ";
     if (n.t === "array" || n.t === "object") {
       var count = n.t === "array" ? n.items.length : n.keys.length;
@@ -244,7 +245,7 @@
       var children = n.t === "array" ? n.items : n.vals;
       var parts = children.map(function (c, i) {
         var k = n.t === "object" ? JSON.stringify(n.keys[i]) + ": " : "";
-        return k + stringify(c, inner);
+        return k + stringify(c, inner, k.length);
       });
       var flat = children.every(function (c) {
         return (c.t !== "array" && c.t !== "object") || (c.t === "array" ? !c.items.length : !c.keys.length);
@@ -252,7 +253,7 @@
       var open = n.t === "array" ? "[" : "{";
       var close = n.t === "array" ? "]" : "}";
       var oneLine = open + parts.join(", ") + close;
-      if (flat && oneLine.length + indent.length <= 78) return oneLine;
+      if (flat && indent.length + lead + oneLine.length <= 72) return oneLine;
       return open + "\n" + inner + parts.join(",\n" + inner) + "\n" + indent + close;
     }
     return scalarText(n);
