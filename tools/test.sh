@@ -1,8 +1,8 @@
 #!/bin/sh
 # The whole test suite, as CI runs it: installs dependencies, builds with
 # warnings as errors, runs every test (unit, plugins, loader, integration),
-# again under AddressSanitizer + UBSan, then the independent acceptance check
-# when ../shared/acceptance is present.
+# again under AddressSanitizer + UBSan, the independent acceptance check when
+# ../shared/acceptance is present, and the release build (tools/release.sh).
 set -e
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -10,6 +10,9 @@ sh tools/deps.sh
 
 echo "== formatting (clang-format, .clang-format)"
 git ls-files '*.c' '*.h' | xargs clang-format --dry-run -Werror
+echo "== shellcheck (the scripts users and CI run)"
+shellcheck venus/setup venus/service/run venus/service/log/run cross/sysroot.sh tools/release.sh \
+	tools/deps.sh tests/venus/check-binaries.sh tests/venus/test_setup.sh
 echo "== cppcheck"
 cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --std=c11 \
 	-I include -I core -D'G_GNUC_PRINTF(a,b)=' --suppress=missingIncludeSystem \
@@ -48,3 +51,6 @@ if [ -x "$acc/run.sh" ]; then
 	echo "== acceptance check"
 	"$acc/run.sh" "$top/build-ci/batagg"
 fi
+
+echo "== release: cross builds for GX devices, their tests under qemu, the bundles"
+sh tools/release.sh

@@ -1,0 +1,192 @@
+#!/bin/bash
+# The setup script of a release bundle, run as a user (or SetupHelper) would
+# on a GX device, against a fake root directory (BATAGG_ROOT): install,
+# reinstall, update, uninstall, an existing config and rc.local kept intact,
+# a wrong or unknown architecture refused, and SetupHelper's conventions.
+# svc and svstat are stand-ins that record how they were called.
+#
+# usage: test_setup.sh BatteryAggregator-vX-ARCH.tar.gz
+set -u
+tarball=$(realpath "$1")
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+passed=0
+failed=0
+
+check() { # check NAME COMMAND...: the command must succeed
+	local name=$1
+	shift
+	if "$@"; then
+		passed=$((passed + 1))
+		echo "ok - $name"
+	else
+		failed=$((failed + 1))
+		echo "not ok - $name"
+	fi
+}
+
+# Every file and directory below a root, with type, mode and content hash;
+# the svc log is the test's, not the device's.
+snapshot() {
+	(cd "$1" && find . -path ./svc.log -prune -o -printf '%p %y %m\n' | sort | while read -r p t m; do
+		if [ "$t" = f ]; then
+			echo "$p $t $m $(md5sum <"$p" | cut -c1-32)"
+		else
+			echo "$p $t $m"
+		fi
+	done)
+}
+
+# A fresh fake device: the bundle unpacked in /data, the dynamic loader of
+# the given architecture (or none), stand-in svc and svstat.
+new_root() {
+	local root=$work/$1 arch=$2
+	mkdir -p "$root/data" "$root/lib" "$root/var/log" "$root/bin" "$root/service"
+	tar -xzf "$tarball" -C "$root/data"
+	case $arch in
+	armhf) touch "$root/lib/ld-linux-armhf.so.3" ;;
+	arm64) touch "$root/lib/ld-linux-aarch64.so.1" ;;
+	esac
+	printf '#!/bin/sh\necho "svc $*" >>"%s/svc.log"\n' "$root" >"$root/bin/svc"
+	# shellcheck disable=SC2016
+	printf '#!/bin/sh\necho "$1: up (pid 42) 7 seconds"\n' >"$root/bin/svstat"
+	chmod 755 "$root/bin/svc" "$root/bin/svstat"
+	echo "$root"
+}
+
+setup() { # setup ROOT ARGS...: runs the bundle's setup on that fake device
+	local root=$1
+	shift
+	PATH="$root/bin:$PATH" BATAGG_ROOT="$root" "$root/data/BatteryAggregator/setup" "$@"
+}
+
+bundle_arch=$(tar -xzf "$tarball" -O BatteryAggregator/arch)
+other_arch=arm64
+[ "$bundle_arch" = arm64 ] && other_arch=armhf
+pkgdir=data/BatteryAggregator
+cfg=data/setupOptions/BatteryAggregator/config.json
+
+echo "# fresh install, reinstall, update, uninstall ($bundle_arch)"
+root=$(new_root fresh "$bundle_arch")
+before=$(snapshot "$root")
+out=$(setup "$root" install 2>&1)
+check "install succeeds" test $? = 0
+check "install creates the default config" cmp -s "$root/$cfg" "$root/$pkgdir/config.json"
+check "install puts the service in /service" cmp -s "$root/service/BatteryAggregator/run" "$root/$pkgdir/service/run"
+check "the service has its logger" cmp -s "$root/service/BatteryAggregator/log/run" "$root/$pkgdir/service/log/run"
+check "the run script starts batagg with the config" grep -q "exec /$pkgdir/batagg --config /$cfg" "$root/service/BatteryAggregator/run"
+check "the logger writes /var/log/BatteryAggregator" grep -q "multilog t .* /var/log/BatteryAggregator$" "$root/service/BatteryAggregator/log/run"
+check "rc.local restores the service at boot" grep -qx "/$pkgdir/setup reinstall auto # BatteryAggregator: restores its service at boot" "$root/data/rc.local"
+check "a created rc.local is executable" test -x "$root/data/rc.local"
+check "install says where the config is" grep -q "created /$cfg" <<<"$out"
+installed=$(snapshot "$root")
+setup "$root" reinstall auto >/dev/null 2>&1
+check "reinstall (as at boot) succeeds" test $? = 0
+check "reinstall changes nothing when all is there" test "$(snapshot "$root")" = "$installed"
+check "reinstall with auto prints nothing" test -z "$(setup "$root" reinstall auto 2>&1)"
+rm -rf "$root/service/BatteryAggregator"
+setup "$root" reinstall auto >/dev/null 2>&1
+check "reinstall after a reboot or firmware update restores the service" test "$(snapshot "$root")" = "$installed"
+: >"$root/svc.log"
+setup "$root" install >/dev/null 2>&1
+check "installing again (an update) restarts the service" grep -qx "svc -t $root/service/BatteryAggregator $root/service/BatteryAggregator/log" "$root/svc.log"
+check "installing again keeps the same files" test "$(snapshot "$root")" = "$installed"
+status=$(setup "$root" status 2>&1)
+check "status shows the version and architecture" grep -q "BatteryAggregator v.*, $bundle_arch, in /$pkgdir" <<<"$status"
+check "status shows the service state" grep -q "service: *installed: .*up (pid 42)" <<<"$status"
+check "status shows how it comes back at boot" grep -q "at boot: *restored by /data/rc.local" <<<"$status"
+: >"$root/svc.log"
+out=$(setup "$root" uninstall 2>&1)
+check "uninstall succeeds" test $? = 0
+check "uninstall stops the service and its logger" grep -qx "svc -dx $root/service/BatteryAggregator $root/service/BatteryAggregator/log" "$root/svc.log"
+expected=$(printf '%s\n%s\n' "$before" "$(snapshot "$root" | grep setupOptions)" | sort)
+check "uninstall leaves nothing behind but the config" test "$(snapshot "$root")" = "$expected"
+check "uninstall says the config stays" grep -q "your config stays in /$cfg" <<<"$out"
+check "status after uninstall: not installed" grep -q "service: *not installed" <<<"$(setup "$root" status)"
+
+echo "# a device with a config and an rc.local of its own"
+root=$(new_root user "$bundle_arch")
+mkdir -p "$root/data/setupOptions/BatteryAggregator"
+printf '{"capacity": 560, "excludedServices": ["com.victronenergy.battery.ttyS5"]}\n' >"$root/$cfg"
+printf '#!/bin/bash\n/data/myscript.sh &\n' >"$root/data/rc.local"
+chmod 700 "$root/data/rc.local"
+before=$(snapshot "$root")
+out=$(setup "$root" install 2>&1)
+check "install succeeds" test $? = 0
+check "install keeps the existing config" test "$(cat "$root/$cfg")" = '{"capacity": 560, "excludedServices": ["com.victronenergy.battery.ttyS5"]}'
+check "install says it keeps the config" grep -q "keeping your config" <<<"$out"
+check "rc.local keeps its lines" test "$(head -n 2 "$root/data/rc.local")" = "$(printf '#!/bin/bash\n/data/myscript.sh &')"
+check "rc.local gets one line more" test "$(wc -l <"$root/data/rc.local")" = 3
+setup "$root" install >/dev/null 2>&1
+check "a second install adds no second line" test "$(grep -c BatteryAggregator "$root/data/rc.local")" = 1
+setup "$root" uninstall >/dev/null 2>&1
+check "uninstall restores the device exactly (config, rc.local and its mode)" test "$(snapshot "$root")" = "$before"
+
+echo "# architectures"
+root=$(new_root wrong "$other_arch")
+before=$(snapshot "$root")
+out=$(setup "$root" install 2>&1)
+code=$?
+check "a bundle for another architecture is refused (SetupHelper's code 253)" test $code = 253
+check "the refusal names both architectures and the bundle to use" grep -q "this bundle is for $bundle_arch but this device runs $other_arch; use the BatteryAggregator-v.*-$other_arch bundle" <<<"$out"
+check "a refused install changes nothing" test "$(snapshot "$root")" = "$before"
+root=$(new_root unknown none)
+before=$(snapshot "$root")
+out=$(setup "$root" install 2>&1)
+code=$?
+check "an unknown architecture is refused (253)" test $code = 253
+check "the refusal says the architecture is unknown" grep -q "this device's architecture (unknown) is not one batagg is built for" <<<"$out"
+check "a refused install changes nothing" test "$(snapshot "$root")" = "$before"
+setup "$root" frobnicate >/dev/null 2>&1
+check "an unknown command is a usage error" test $? = 2
+
+echo "# under SetupHelper"
+# A stand-in for SetupHelper's IncludeHelpers with the conventions the setup
+# script relies on (SetupHelper's own documentation): it reads the command
+# line into scriptAction, provides installService/removeService, which copy
+# the package's service directory, setInstallFailed, which turns the action
+# into UNINSTALL, and endScript, which exits with the recorded code.
+root=$(new_root helper "$bundle_arch")
+mkdir -p "$root/data/SetupHelper/HelperResources"
+cat >"$root/data/SetupHelper/HelperResources/IncludeHelpers" <<EOF
+scriptDir=\$(cd "\$(dirname "\$0")" && pwd)
+packageName=\$(basename "\$scriptDir")
+EXIT_INCOMPATIBLE_PLATFORM=253
+exitCode=0
+scriptAction=NONE
+for a in "\$@"; do
+	case \$a in
+	install | reinstall) scriptAction=INSTALL ;;
+	uninstall) scriptAction=UNINSTALL ;;
+	esac
+done
+echo "IncludeHelpers \$*" >>"$root/helper.log"
+installService() { echo "installService \$1" >>"$root/helper.log"; mkdir -p "$root/service"; cp -R "\$scriptDir/service" "$root/service/\$1"; }
+removeService() { echo "removeService \$1" >>"$root/helper.log"; rm -rf "$root/service/\$1"; }
+setInstallFailed() { exitCode=\$1; echo "setInstallFailed \$*" >>"$root/helper.log"; scriptAction=UNINSTALL; }
+standardActionPrompt() { echo "standardActionPrompt" >>"$root/helper.log"; exit 0; }
+endScript() { echo "endScript" >>"$root/helper.log"; exit \$exitCode; }
+EOF
+setup "$root" install auto deferReboot deferGuiRestart >/dev/null 2>&1
+check "SetupHelper install succeeds" test $? = 0
+check "SetupHelper installs the service through installService" grep -qx "installService BatteryAggregator" "$root/helper.log"
+check "the service is the package's" cmp -s "$root/service/BatteryAggregator/run" "$root/$pkgdir/service/run"
+check "SetupHelper install creates the config" cmp -s "$root/$cfg" "$root/$pkgdir/config.json"
+check "under SetupHelper no rc.local line (PackageManager reinstalls)" test ! -e "$root/data/rc.local"
+check "the script ends through endScript" test "$(tail -n 1 "$root/helper.log")" = endScript
+setup "$root" >/dev/null 2>&1
+check "without arguments SetupHelper's prompt is shown" grep -qx standardActionPrompt "$root/helper.log"
+setup "$root" uninstall auto >/dev/null 2>&1
+check "SetupHelper uninstall removes the service through removeService" grep -qx "removeService BatteryAggregator" "$root/helper.log"
+check "SetupHelper uninstall keeps the config" test -s "$root/$cfg"
+root=$(new_root helper-wrong "$other_arch")
+mkdir -p "$root/data/SetupHelper/HelperResources"
+sed "s|$work/helper|$root|g" "$work/helper/data/SetupHelper/HelperResources/IncludeHelpers" >"$root/data/SetupHelper/HelperResources/IncludeHelpers"
+setup "$root" install auto >/dev/null 2>&1
+code=$?
+check "SetupHelper install on another architecture fails with 253" test $code = 253
+check "and is undone through removeService" grep -qx "removeService BatteryAggregator" "$root/helper.log"
+check "and installs no service" test ! -e "$root/service/BatteryAggregator"
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
