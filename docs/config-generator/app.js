@@ -1022,11 +1022,29 @@
   }
 
   /* A few schema messages read better in batagg's words. */
-  function reword(p) {
-    if (p.keyword === "not" && p.path[0] === "virtualBatteries" && p.key) {
+  function reword(p, tree) {
+    var top = p.path[0];
+    var value = p.key ? p.path[p.path.length - 1] : valueAt(tree, p.path);
+    if (p.keyword === "not" && top === "virtualBatteries" && p.key) {
       p.message = "virtual battery \"" + p.path[1] + "\" has the aggregate's own name";
+    } else if (top === "virtualBatteries" && p.key && p.path.length === 2 && /^name:/.test(value)) {
+      p.message = "a virtual battery needs a service name, not \"" + value + "\"";
+    } else if (top === "virtualBatteries" && p.path.length === 3 && typeof value === "string" && /^class:/.test(value)) {
+      p.message = "unknown hook \"" + value + "\"; known: " + C.HOOKS.join(", ");
+    } else if (top === "pluginDirectory" && p.keyword === "pattern") {
+      p.message = JSON.stringify(value) + " is not an absolute path";
     }
     return p;
+  }
+
+  function valueAt(tree, path) {
+    var n = tree;
+    for (var i = 0; n && i < path.length; i++) {
+      if (n.t === "object") n = n.vals[n.keys.lastIndexOf(path[i])];
+      else if (n.t === "array") n = n.items[path[i]];
+      else n = undefined;
+    }
+    return n && n.t === "string" ? n.v : undefined;
   }
 
   function update() {
@@ -1037,7 +1055,7 @@
     document.getElementById("output").textContent = currentText;
 
     var checked = C.check(tree);
-    var errors = problems.concat(V.validate(SCHEMA, tree, LABELS).map(reword), checked.errors);
+    var errors = problems.concat(V.validate(SCHEMA, tree, LABELS).map(function (p) { return reword(p, tree); }), checked.errors);
     var seen = {};
     errors = errors.filter(function (e) {
       var k = slotKey(e.path, e.key) + e.message;

@@ -7,12 +7,16 @@ import path from 'node:path';
 
 export const BATAGG = process.env.BATAGG || '';
 
-// true when batagg accepts the config file, false when it refuses it.
-export function bataggAcceptsFile(file) {
+// {ok: batagg accepts the config file, message: what it said on stderr}
+export function bataggCheck(file) {
   const r = spawnSync(BATAGG, ['--check-config', file], { encoding: 'utf8' });
   if (r.error) throw r.error;
   if (r.status !== 0 && !r.stderr.trim()) throw new Error(`batagg exited ${r.status} without a message for ${file}`);
-  return r.status === 0;
+  return { ok: r.status === 0, message: r.stderr };
+}
+
+export function bataggAcceptsFile(file) {
+  return bataggCheck(file).ok;
 }
 
 let dir = null;

@@ -10,7 +10,7 @@ import path from 'node:path';
 import {
   CORPUS, EXAMPLES, jsonFiles, launch, openPage, output, verdict, parseOrdered, fillForm, importFile, importText,
 } from './helpers.mjs';
-import { BATAGG, bataggAcceptsFile, bataggAcceptsText } from './batagg.mjs';
+import { BATAGG, bataggCheck, bataggAcceptsText } from './batagg.mjs';
 
 const skip = BATAGG ? false : 'BATAGG (the batagg binary to compare with) is not set';
 let browser;
@@ -43,7 +43,7 @@ assert.ok(good.length > 20 && bad.length > 30, 'the corpus is there');
 for (const file of [...good, ...bad, ...examples]) {
   const rel = path.relative(path.resolve(CORPUS, '../../..'), file);
   test(`corpus: ${rel}`, { skip }, async () => {
-    const batagg = bataggAcceptsFile(file);
+    const { ok: batagg, message } = bataggCheck(file);
     if (file.includes('/good/') || file.includes('/examples/')) assert.equal(batagg, true, 'batagg accepts a good config');
     else assert.equal(batagg, false, 'batagg refuses a bad config');
 
@@ -58,6 +58,19 @@ for (const file of [...good, ...bad, ...examples]) {
         (await page.locator('#problems li.error').count()) > 0 || (await page.locator('#import-status[data-state=failed]').count()) > 0,
         'the page says what is wrong',
       );
+    }
+    // Each key batagg's message names has an error shown in that key's card.
+    if (!batagg && (await page.locator('#import-status').getAttribute('data-state')) === 'ok') {
+      const keys = new Set();
+      for (const m of message.matchAll(/key '([A-Za-z]+)[.']/g)) keys.add(m[1]);
+      for (const m of message.matchAll(/is in (\w+) and in (\w+)/g)) { keys.add(m[1]); keys.add(m[2]); }
+      if (/virtual battery "/.test(message)) keys.add('virtualBatteries');
+      assert.ok(keys.size > 0, `the test understands batagg's message: ${message}`);
+      for (const key of keys) {
+        const known = await page.locator(`section.card[data-key="${key}"]`).count();
+        const where = known ? page.locator(`section.card[data-key="${key}"]`) : page.locator(`[data-role=extra][data-name="${key}"]`);
+        assert.ok(await where.locator('.field-errors .error').count() > 0, `an error is shown at ${key}, which batagg names: ${message}`);
+      }
     }
   });
 }
