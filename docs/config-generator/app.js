@@ -141,7 +141,7 @@
       render: function (s, ui) {
         var f = textInput({
           label: o.label, placeholder: o.placeholder, value: s.text, role: "value", list: o.list,
-          inputmode: o.number ? (o.integer ? "numeric" : "decimal") : null, cls: o.number ? "short" : "",
+          inputmode: o.number ? (o.integer ? "numeric" : "decimal") : null, cls: o.number ? "num" : "",
           onInput: function (v) { s.text = v; ui.changed(); }
         });
         s.slot = f.slot;
@@ -559,7 +559,7 @@
             onInput: function (v) { e.path = v; ui.changed(); }
           });
           var v = textInput({
-            label: "value — a number (or text)", value: e.value, role: "fixed-value", placeholder: "55.6", cls: "short",
+            label: "value — a number (or text)", value: e.value, role: "fixed-value", placeholder: "55.6", cls: "num",
             onInput: function (x) { e.value = x; ui.changed(); }
           });
           e.pathSlot = p.slot;
@@ -686,18 +686,18 @@
     },
     render: function (s, ui) {
       var a = textInput({
-        label: "maxPercentageError", value: s.mpe, role: "mpe", placeholder: "0.1", inputmode: "decimal", cls: "short",
+        label: "maxPercentageError", value: s.mpe, role: "mpe", placeholder: "0.1", inputmode: "decimal", cls: "num",
         help: "Largest relative error of a fit that is accepted (> 0; default 0.1, i.e. 10 %).",
         onInput: function (v) { s.mpe = v; ui.changed(); }
       });
       var b = textInput({
-        label: "minVoltageChange", value: s.mvc, role: "mvc", placeholder: "0.02", inputmode: "decimal", cls: "short",
+        label: "minVoltageChange", value: s.mvc, role: "mvc", placeholder: "0.02", inputmode: "decimal", cls: "num",
         help: "Volts a voltage sample must differ from the last kept one to count (>= 0; default 0.02).",
         onInput: function (v) { s.mvc = v; ui.changed(); }
       });
       s.mpeSlot = a.slot;
       s.mvcSlot = b.slot;
-      return h("div", { class: "pair" }, [a.wrap, b.wrap, h("div", { class: "field-help", text: "Leave one empty for its default." })]);
+      return h("div", {}, [h("div", { class: "pair" }, [a.wrap, b.wrap]), h("div", { class: "field-help", text: "Leave one empty for its default." })]);
     },
     toNode: function (s, path, reg) {
       var o = { t: "object", keys: [], vals: [] };

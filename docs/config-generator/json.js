@@ -253,7 +253,7 @@
       var open = n.t === "array" ? "[" : "{";
       var close = n.t === "array" ? "]" : "}";
       var oneLine = open + parts.join(", ") + close;
-      if (flat && indent.length + lead + oneLine.length <= 72) return oneLine;
+      if (flat && indent.length + lead + oneLine.length <= 60) return oneLine;
       return open + "\n" + inner + parts.join(",\n" + inner) + "\n" + indent + close;
     }
     return scalarText(n);

@@ -270,3 +270,23 @@ test('copy and download give the shown JSON', async () => {
     assert.equal(saved, shown);
   }, { permissions: ['clipboard-read', 'clipboard-write'], acceptDownloads: true });
 });
+
+test('edit as JSON: a key typed as JSON goes back into the form; bad JSON is an error beside it', async () => {
+  await withPage(async (page) => {
+    const card = page.locator('section[data-key=ir]');
+    await card.locator('[data-role=raw-toggle]').click();
+    const raw = card.locator('[data-role=raw]');
+    await raw.fill('{"maxPercentageError": 0.2');
+    assert.equal(await verdict(page), 'invalid');
+    assert.match(await errorsBeside(raw).first().textContent(), /JSON/);
+    await raw.fill('{"maxPercentageError": 0.2}');
+    assert.equal(await verdict(page), 'valid');
+    assert.deepEqual(JSON.parse(await output(page)), { ir: { maxPercentageError: 0.2 } });
+    await card.locator('[data-role=raw-toggle]').click();
+    assert.equal(await card.locator('[data-role=mpe]').inputValue(), '0.2');
+    assert.deepEqual(JSON.parse(await output(page)), { ir: { maxPercentageError: 0.2 } });
+    // Unticking the key leaves it out of the file.
+    await card.locator('[data-role=include]').uncheck();
+    assert.deepEqual(JSON.parse(await output(page)), {});
+  });
+});
