@@ -290,3 +290,20 @@ test('edit as JSON: a key typed as JSON goes back into the form; bad JSON is an 
     assert.deepEqual(JSON.parse(await output(page)), {});
   });
 });
+
+test('every key of the schema and of the README table has a card with a one-line help', async () => {
+  const schema = JSON.parse(fs.readFileSync(path.join(ROOT, 'config/config-schema.json'), 'utf8'));
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const table = readme.split('\n## Configuration')[1].split('\n## ')[0];
+  const readmeKeys = [...table.matchAll(/^\| `([A-Za-z]+)` \|/gm)].map((m) => m[1]);
+  assert.ok(readmeKeys.length >= 16, 'the README table is read');
+  const keys = new Set([...Object.keys(schema.properties), ...readmeKeys]);
+  await withPage(async (page) => {
+    for (const key of keys) {
+      const card = page.locator(`section.card[data-key="${key}"]`);
+      assert.equal(await card.count(), 1, `a card for ${key}`);
+      assert.ok((await card.locator('.help').textContent()).trim().length > 20, `help for ${key}`);
+      assert.equal(await card.locator('[data-role=include]').isChecked(), false, `${key} is left out until set`);
+    }
+  });
+});
