@@ -26,9 +26,9 @@ check() { # check NAME COMMAND...: the command must succeed
 }
 
 # Every file and directory below a root, with type, mode and content hash;
-# the svc log is the test's, not the device's.
+# the stand-ins' files are the test's, not the device's.
 snapshot() {
-	(cd "$1" && find . -path ./svc.log -prune -o -printf '%p %y %m\n' | sort | while read -r p t m; do
+	(cd "$1" && find . \( -path ./svc.log -o -path ./stuck \) -prune -o -printf '%p %y %m\n' | sort | while read -r p t m; do
 		if [ "$t" = f ]; then
 			echo "$p $t $m $(md5sum <"$p" | cut -c1-32)"
 		else
@@ -50,7 +50,9 @@ new_root() {
 	printf '#!/bin/sh\necho "svc $*" >>"%s/svc.log"\n' "$root" >"$root/bin/svc"
 	# shellcheck disable=SC2016
 	printf '#!/bin/sh\necho "$1: up (pid 42) 7 seconds"\n' >"$root/bin/svstat"
-	chmod 755 "$root/bin/svc" "$root/bin/svstat"
+	# supervise has exited unless the test says it is stuck
+	printf '#!/bin/sh\n[ -e "%s/stuck" ]\n' "$root" >"$root/bin/svok"
+	chmod 755 "$root/bin/svc" "$root/bin/svstat" "$root/bin/svok"
 	echo "$root"
 }
 
@@ -95,6 +97,13 @@ status=$(setup "$root" status 2>&1)
 check "status shows the version and architecture" grep -q "BatteryAggregator v.*, $bundle_arch, in /$pkgdir" <<<"$status"
 check "status shows the service state" grep -q "service: *installed: .*up (pid 42)" <<<"$status"
 check "status shows how it comes back at boot" grep -q "at boot: *restored by /data/rc.local" <<<"$status"
+touch "$root/stuck"
+installed=$(snapshot "$root")
+out=$(BATAGG_STOP_WAIT=1 setup "$root" uninstall 2>&1)
+check "uninstall fails if supervise does not stop" test $? = 255
+check "and says so" grep -q "the service did not stop within 1 seconds; nothing was removed" <<<"$out"
+check "and removes nothing" test "$(snapshot "$root")" = "$installed"
+rm "$root/stuck"
 : >"$root/svc.log"
 out=$(setup "$root" uninstall 2>&1)
 check "uninstall succeeds" test $? = 0
