@@ -36,6 +36,7 @@
   /* ---- small DOM helpers ------------------------------------------------ */
 
   var uid = 0;
+  var pendingFocus = null; /* the input of a row just added, focused after rendering */
   function nextId(prefix) {
     uid += 1;
     return prefix + "-" + uid;
@@ -80,6 +81,10 @@
       oninput: function () { o.onInput(input.value); }
     });
     var slot = errSlot();
+    if (o.item && o.item.fresh) {
+      pendingFocus = input;
+      delete o.item.fresh;
+    }
     var label = o.hideLabel ? null : h("label", { for: id, text: o.label });
     var wrap = h("div", { class: "field " + (o.cls || "") }, [label, input, o.help ? h("div", { class: "field-help", text: o.help }) : null, slot]);
     return { wrap: wrap, input: input, slot: slot };
@@ -229,7 +234,7 @@
   function rowsOfText(items, ui, o) {
     var rows = items.map(function (item, i) {
       var f = textInput({
-        label: o.label + " " + (i + 1), hideLabel: true, value: item.text, role: o.role, list: o.list, placeholder: o.placeholder,
+        label: o.label + " " + (i + 1), hideLabel: true, value: item.text, role: o.role, list: o.list, placeholder: o.placeholder, item: item,
         onInput: function (v) { item.text = v; ui.changed(); }
       });
       item.slot = f.slot;
@@ -239,8 +244,8 @@
       }, { title: "Remove", "aria-label": "Remove " + (item.text || o.label) })]);
     });
     var add = button(o.addText, o.addRole || "add", function () {
-      items.push({ text: o.initial || "" });
-      ui.rerender(o.focus);
+      items.push({ text: o.initial || "", fresh: true });
+      ui.rerender();
     });
     return h("div", { class: "rows" }, rows.concat([add]));
   }
@@ -290,7 +295,7 @@
     render: function (s, ui) {
       var rows = s.items.map(function (item, i) {
         var f = textInput({
-          label: "Service " + (i + 1), hideLabel: true, value: item.name, role: "name", list: "battery-names",
+          label: "Service " + (i + 1), hideLabel: true, value: item.name, role: "name", list: "battery-names", item: item,
           placeholder: "com.victronenergy.battery.ttyUSB0 or name:SmartShunt",
           onInput: function (v) { item.name = v; ui.changed(); }
         });
@@ -303,8 +308,8 @@
       return h("div", {}, [
         radios("Form", [["list", "a list of services (all paths each)"], ["paths", "paths per service"]], s.form, function (v) { s.form = v; ui.rerender(); }),
         h("div", { class: "rows" }, rows.concat([button("+ Add a service", "add", function () {
-          s.items.push({ name: "", paths: [] });
-          ui.rerender("name");
+          s.items.push({ name: "", paths: [], fresh: true });
+          ui.rerender();
         })]))
       ]);
     },
@@ -365,7 +370,7 @@
     render: function (s, ui) {
       var blocks = s.items.map(function (vb, vi) {
         var name = textInput({
-          label: "Virtual battery's service name", value: vb.name, role: "virtual-name", list: "battery-names",
+          label: "Virtual battery's service name", value: vb.name, role: "virtual-name", list: "battery-names", item: vb,
           placeholder: "com.victronenergy.battery.virtual1",
           onInput: function (v) { vb.name = v; ui.changed(); }
         });
@@ -395,6 +400,10 @@
               oninput: function () { m.text = input.value; ui.changed(); }
             });
             what = h("div", { class: "field" }, [input, m.slot]);
+            if (m.fresh) {
+              pendingFocus = input;
+              delete m.fresh;
+            }
           }
           return h("div", { class: "entry member", "data-role": "member" }, [
             h("div", { class: "row" }, [
@@ -418,14 +427,16 @@
             "A hook gives values of its own: FixedValueHook one path's fixed value, CustomChargingHook the CCL/DCL by the merged voltage, " +
             "TemperatureChargingHook by the merged temperature (their options: classes, below)." }),
           h("div", { class: "rows" }, members.concat([button("+ Add a member", "add-member", function () {
-            vb.members.push(memberFrom(""));
+            var fresh = memberFrom("");
+            fresh.fresh = true;
+            vb.members.push(fresh);
             ui.rerender();
           })]))
         ]);
       });
       return h("div", { class: "rows" }, blocks.concat([button("+ Add a virtual battery", "add-virtual", function () {
-        s.items.push({ name: "", form: "list", members: [] });
-        ui.rerender("virtual-name");
+        s.items.push({ name: "", form: "list", members: [], fresh: true });
+        ui.rerender();
       })]));
     },
     toNode: function (s, path, reg) {
@@ -519,7 +530,7 @@
       var entries = s.items.map(function (e, i) {
         var kind = hookKind(e.id);
         var id = textInput({
-          label: "Hook id (without \"class:\")", value: e.id, role: "hook-id", list: "hook-ids",
+          label: "Hook id (without \"class:\")", value: e.id, role: "hook-id", list: "hook-ids", item: e.fresh === true ? e : null,
           placeholder: "hooks.CustomChargingHook",
           onInput: function (v) {
             var before = hookKind(e.id);
@@ -555,7 +566,7 @@
           ]);
         } else if (kind === "fixed") {
           var p = textInput({
-            label: "path — the path that always has this value", value: e.path, role: "fixed-path", list: "battery-paths", placeholder: "/Info/MaxChargeVoltage",
+            label: "path — the path that always has this value", value: e.path, role: "fixed-path", list: "battery-paths", placeholder: "/Info/MaxChargeVoltage", item: e.fresh === "options" ? e : null,
             onInput: function (v) { e.path = v; ui.changed(); }
           });
           var v = textInput({
@@ -572,7 +583,7 @@
             var steps = e[table];
             var rows = steps.map(function (step, si) {
               var t = textInput({
-                label: "from " + unit, value: step.t, role: "threshold", placeholder: unit === "V" ? "55.2" : "5", cls: "short",
+                label: "from " + unit, value: step.t, role: "threshold", placeholder: unit === "V" ? "55.2" : "5", cls: "short", item: step,
                 onInput: function (x) { step.t = x; ui.changed(); }
               });
               var l = textInput({
@@ -587,7 +598,7 @@
             return h("fieldset", { class: "table", "data-role": "table", "data-table": table }, [
               h("legend", { text: (table === "ccls" ? "ccls — charge current limit" : "dcls — discharge current limit") + " by " + source }),
               h("div", { class: "field-help", text: "With the " + source + " at or above a threshold (" + unit + "), the limit of the last such threshold in this order applies." }),
-              h("div", { class: "rows" }, rows.concat([button("+ Step", "add-step", function () { steps.push({ t: "", l: "" }); ui.rerender(); })])),
+              h("div", { class: "rows" }, rows.concat([button("+ Step", "add-step", function () { steps.push({ t: "", l: "", fresh: true }); ui.rerender(); })])),
               e[table + "Slot"]
             ]);
           }));
@@ -608,12 +619,19 @@
         if (!missing.length) return;
         s.quickEl.appendChild(document.createTextNode("Hooks in your virtual batteries without options: "));
         missing.forEach(function (id) {
-          s.quickEl.appendChild(button("+ " + id, "add-used-hook", function () { s.items.push(newHookOptions(id)); ui.rerender(); }));
+          s.quickEl.appendChild(button("+ " + id, "add-used-hook", function () {
+            var fresh = newHookOptions(id);
+            fresh.fresh = hookKind(id) === "fixed" ? "options" : undefined;
+            s.items.push(fresh);
+            ui.rerender();
+          }));
         });
       };
       return h("div", { class: "rows" }, entries.concat([s.quickEl, button("+ Add hook options", "add-hook-options", function () {
-        s.items.push(newHookOptions(""));
-        ui.rerender("hook-id");
+        var fresh = newHookOptions("");
+        fresh.fresh = true;
+        s.items.push(fresh);
+        ui.rerender();
       })]));
     },
     toNode: function (s, path, reg, problems) {
@@ -724,7 +742,7 @@
     render: function (s, ui) {
       var rows = s.items.map(function (item, i) {
         var p = textInput({
-          label: "Path", value: item.path, role: "path", list: "merged-paths", placeholder: "/Soc",
+          label: "Path", value: item.path, role: "path", list: "merged-paths", placeholder: "/Soc", item: item,
           onInput: function (v) { item.path = v; ui.changed(); }
         });
         var q = textInput({
@@ -739,7 +757,7 @@
         return [h("dt", {}, h("code", { text: v })), h("dd", { text: C.MERGE_POLICIES[v] })];
       })));
       return h("div", {}, [
-        h("div", { class: "rows" }, rows.concat([button("+ Add a policy", "add", function () { s.items.push({ path: "", policy: "" }); ui.rerender("path"); })])),
+        h("div", { class: "rows" }, rows.concat([button("+ Add a policy", "add", function () { s.items.push({ path: "", policy: "", fresh: true }); ui.rerender(); })])),
         h("details", { class: "all-values" }, [h("summary", { text: "The built-in policies" }), list])
       ]);
     },
@@ -854,9 +872,13 @@
       changed: function () { setOn(card, true); update(); },
       rerender: function (focusRole) {
         setOn(card, true);
+        pendingFocus = null;
         renderBody(card);
         update();
-        if (focusRole) {
+        if (pendingFocus) {
+          pendingFocus.focus();
+          pendingFocus = null;
+        } else if (focusRole) {
           /* The new row's input, or the one being typed in (by index). */
           var role = focusRole.role || focusRole;
           var all = card.body.querySelectorAll("[data-role='" + role + "']");

@@ -307,3 +307,55 @@ test('every key of the schema and of the README table has a card with a one-line
     }
   });
 });
+
+test('keyboard: after each add button, typing goes into the new row', async () => {
+  const intended = {
+    excludedServices: ['name:Shunt'],
+    virtualBatteries: {
+      'com.victronenergy.battery.v1': {
+        'com.victronenergy.battery.a': ['/Soc', '/Dc/0/Current'],
+        'class:hooks.FixedValueHook': [],
+      },
+    },
+    classes: {
+      'hooks.FixedValueHook': { path: '/Info/MaxChargeVoltage', value: 55.6 },
+      'hooks.CustomChargingHook#x': { ccls: { 52: 10 } },
+    },
+    mergePolicies: { '/Soc': 'capacity_weighted_mean' },
+  };
+  await withPage(async (page) => {
+    const type = (text) => page.keyboard.type(text);
+    const v = page.locator('section[data-key=virtualBatteries]');
+    await v.locator('[data-role=add-virtual]').click();
+    await type('com.victronenergy.battery.v1');
+    await v.locator('[data-role=add-member]').click();
+    await type('com.victronenergy.battery.a');
+    await v.locator('[data-role=add-member]').click();
+    await v.locator('[data-role=member-kind]').last().selectOption('hook');
+    await v.locator('input[type=radio][value=paths]').check();
+    for (const p of ['/Soc', '/Dc/0/Current']) {
+      await v.locator('[data-role=member]').first().locator('[data-role=add-path]').click();
+      await type(p);
+    }
+    const c = page.locator('section[data-key=classes]');
+    await c.locator('[data-role=add-used-hook]').click(); // offered: the hook has no options yet
+    await type('/Info/MaxChargeVoltage');
+    await page.keyboard.press('Tab');
+    await type('55.6');
+    await c.locator('[data-role=add-hook-options]').click();
+    await type('hooks.CustomChargingHook#x'); // the form changes under the typing
+    await c.locator('[data-role=hook-options]').last().locator('[data-table=ccls] [data-role=add-step]').click();
+    await type('52');
+    await page.keyboard.press('Tab');
+    await type('10');
+    await page.locator('section[data-key=excludedServices] [data-role=add]').click();
+    await type('name:Shunt');
+    await page.locator('section[data-key=mergePolicies] [data-role=add]').click();
+    await type('/Soc');
+    await page.keyboard.press('Tab');
+    await type('capacity_weighted_mean');
+    assert.deepEqual(JSON.parse(await output(page)), intended);
+    assert.equal(await verdict(page), 'valid');
+    await assertBatagg(page, true);
+  });
+});
