@@ -52,9 +52,17 @@ mkdir -p "$apt/lists/partial" "$apt/archives/partial" "$dir"
 # The host's own Debian mirror, as its apt is configured, for another suite.
 # shellcheck disable=SC1091
 host_suite=$(. /etc/os-release && echo "$VERSION_CODENAME")
-# shellcheck disable=SC2016
-mirror=$(apt-get indextargets --format '$(REPO_URI) $(RELEASE)' 2>/dev/null |
-	awk -v s="$host_suite" '$2 == s { print $1; exit }')
+host_mirror() {
+	# shellcheck disable=SC2016
+	apt-get indextargets --format '$(REPO_URI) $(RELEASE)' 2>/dev/null |
+		awk -v s="$host_suite" '$2 == s { print $1; exit }'
+}
+mirror=$(host_mirror)
+if [ -z "$mirror" ]; then
+	# apt lists only the indexes it has downloaded
+	apt-get update -qq >/dev/null 2>&1 || true
+	mirror=$(host_mirror)
+fi
 if [ -z "$mirror" ]; then
 	echo "$0: found no Debian mirror for '$host_suite' in this machine's apt sources" >&2
 	exit 1
