@@ -132,21 +132,22 @@ setup "$root" uninstall >/dev/null 2>&1
 check "uninstall restores the device exactly (config, rc.local and its mode)" test "$(snapshot "$root")" = "$before"
 
 echo "# architectures"
-root=$(new_root wrong "$other_arch")
-before=$(snapshot "$root")
-out=$(setup "$root" install 2>&1)
-code=$?
-check "a bundle for another architecture is refused (SetupHelper's code 253)" test $code = 253
-check "the refusal names both architectures and the bundle to use" grep -q "this bundle is for $bundle_arch but this device runs $other_arch; use the BatteryAggregator-v.*-$other_arch bundle" <<<"$out"
-check "a refused install changes nothing" test "$(snapshot "$root")" = "$before"
-root=$(new_root unknown none)
-before=$(snapshot "$root")
-out=$(setup "$root" install 2>&1)
-code=$?
-check "an unknown architecture is refused (253)" test $code = 253
-check "the refusal says the architecture is unknown" grep -q "this device's architecture (unknown) is not one batagg is built for" <<<"$out"
-check "a refused install changes nothing" test "$(snapshot "$root")" = "$before"
-setup "$root" frobnicate >/dev/null 2>&1
+# refused ARCH MESSAGE: on a device whose dynamic loader is ARCH's (or none),
+# install is refused with SetupHelper's "incompatible platform" code and
+# MESSAGE, and changes nothing.
+refused() {
+	local root before out code
+	root=$(new_root "refused-$1" "$1")
+	before=$(snapshot "$root")
+	out=$(setup "$root" install 2>&1)
+	code=$?
+	check "device with loader '$1': refused with code 253" test $code = 253
+	check "device with loader '$1': says \"$2\"" grep -q "$2" <<<"$out"
+	check "device with loader '$1': nothing changed" test "$(snapshot "$root")" = "$before"
+}
+refused "$other_arch" "this bundle is for $bundle_arch but this device runs $other_arch; use the BatteryAggregator-v.*-$other_arch bundle"
+refused none "this device's architecture (unknown) is not one batagg is built for"
+setup "$(new_root usage "$bundle_arch")" frobnicate >/dev/null 2>&1
 check "an unknown command is a usage error" test $? = 2
 
 echo "# under SetupHelper"
