@@ -2,7 +2,8 @@
 # The whole test suite, as CI runs it: installs dependencies, builds with
 # warnings as errors, runs every test (unit, plugins, loader, integration),
 # again under AddressSanitizer + UBSan, the independent acceptance check when
-# ../shared/acceptance is present, and the release build (tools/release.sh).
+# ../shared/acceptance is present, the config generator page in a browser,
+# and the release build (tools/release.sh).
 set -e
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -12,7 +13,8 @@ echo "== formatting (clang-format, .clang-format)"
 git ls-files '*.c' '*.h' | xargs clang-format --dry-run -Werror
 echo "== shellcheck (the scripts users and CI run)"
 shellcheck venus/setup venus/service/run venus/service/log/run cross/sysroot.sh tools/release.sh \
-	tools/deps.sh tests/venus/check-binaries.sh tests/venus/test_setup.sh
+	tools/deps.sh tests/venus/check-binaries.sh tests/venus/test_setup.sh tests/browser/run.sh \
+	docs/config-generator/make-schema-js.sh
 echo "== cppcheck"
 cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --std=c11 \
 	-I include -I core -D'G_GNUC_PRINTF(a,b)=' --suppress=missingIncludeSystem \
@@ -51,6 +53,9 @@ if [ -x "$acc/run.sh" ]; then
 	echo "== acceptance check"
 	"$acc/run.sh" "$top/build-ci/batagg"
 fi
+
+echo "== the config generator page, in Chromium (tests/browser)"
+sh tests/browser/run.sh "$top/build-ci/batagg"
 
 echo "== release: cross builds for GX devices, their tests under qemu, the bundles"
 sh tools/release.sh

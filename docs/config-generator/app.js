@@ -1117,7 +1117,7 @@
     verdict.dataset.verdict = errors.length ? "invalid" : "valid";
     verdict.textContent = errors.length
       ? "✗ " + errors.length + (errors.length === 1 ? " problem" : " problems") + ": batagg would refuse this config"
-      : "✓ Valid: batagg --check-config accepts this config" + (checked.warnings.length ? " (see the notes)" : "");
+      : "✓ Valid: it passes the schema and batagg's other checks" + (checked.warnings.length ? " (see the notes)" : "");
     var ids = document.getElementById("hook-ids");
     ids.textContent = "";
     var listed = {};

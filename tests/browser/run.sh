@@ -1,7 +1,7 @@
 #!/bin/sh
 # Browser tests of docs/config-generator: Playwright (playwright-core, from
 # npm, no browser download) driving Debian's Chromium, headless, with Node's
-# test runner.  Installs Chromium with apt-get when it is missing.
+# test runner.  Installs Chromium from Debian's packages when it is missing.
 # Usage: tests/browser/run.sh PATH-TO-BATAGG   (for the corpus comparison)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -9,17 +9,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 batagg=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 [ -x "$batagg" ] || { echo "$0: $batagg is not an executable" >&2; exit 2; }
 
-sudo=
-[ "$(id -u)" -eq 0 ] || sudo=sudo
-missing=
-[ -x /usr/bin/chromium ] || missing="chromium fonts-dejavu-core"
-command -v npm >/dev/null 2>&1 || missing="$missing nodejs npm"
-if [ -n "$missing" ]; then
-	echo "run.sh: installing $missing"
-	$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-	# shellcheck disable=SC2086
-	$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
-fi
+# Debian's Chromium and a font; npm where Node.js came without it.
+pkgs="chromium fonts-dejavu-core"
+command -v npm >/dev/null 2>&1 || pkgs="$pkgs nodejs npm"
+# shellcheck disable=SC2086
+sh "$here/../../tools/deps.sh" $pkgs
 
 cd "$here"
 npm ci --no-audit --no-fund --loglevel=error
