@@ -222,6 +222,30 @@ const BataggMergePolicy *strategies_add_hook(Strategies *st, Registry *reg, cons
 	return hook;
 }
 
+gboolean strategies_check_hooks(Registry *reg, const Config *cfg, GError **error)
+{
+	for (size_t v = 0; v < cfg->n_virtuals; v++) {
+		const ConfigVirtual *vb = &cfg->virtuals[v];
+		Strategies *st = strategies_new_virtual(reg, error);
+		gboolean ok = st != NULL;
+
+		for (size_t m = 0; ok && m < vb->n_members; m++) {
+			void *state;
+
+			if (g_str_has_prefix(vb->members[m].name, "class:") &&
+			    !strategies_add_hook(st, reg, cfg, vb->members[m].name, &state,
+			                         error)) {
+				g_prefix_error(error, "virtual battery %s: ", vb->name);
+				ok = FALSE;
+			}
+		}
+		strategies_free(st);
+		if (!ok)
+			return FALSE;
+	}
+	return TRUE;
+}
+
 const EngineSetup *strategies_setup(Strategies *st)
 {
 	return &st->setup;

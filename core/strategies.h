@@ -29,6 +29,11 @@ Strategies *strategies_new_virtual(Registry *reg, GError **error);
 const BataggMergePolicy *strategies_add_hook(Strategies *st, Registry *reg, const Config *cfg,
                                              const char *member, void **state, GError **error);
 
+/* Creates every hook the config's virtual batteries name, as the daemon
+ * will, and frees them again (--check-config): FALSE with error set, naming
+ * the virtual battery, for the first one that fails. */
+gboolean strategies_check_hooks(Registry *reg, const Config *cfg, GError **error);
+
 /* The engine setup the strategies make up (owned by st). */
 const EngineSetup *strategies_setup(Strategies *st);
 

@@ -8,9 +8,10 @@
  *   - whole numbers written with a fraction or exponent ("30.0"), or too big;
  *   - a capacity too big to be a number (1e999);
  *   - a merge policy for a path no policy merges (the limits, unknown paths).
+ *   - options a hook refuses, for the hooks virtual batteries use.
  * And warnings, which do not change the verdict: strategy names that no
- * built-in plugin provides (they need a plugin), hook options the daemon
- * refuses when it starts (--check-config does not look at them).
+ * built-in plugin provides (they need a plugin), options of a hook no
+ * virtual battery uses.
  *
  * check(tree) returns {errors: [...], warnings: [...]} in validate.js's form.
  */
@@ -68,7 +69,8 @@
     first: "the first valid value in precedence order"
   };
   var HOOKS = ["hooks.FixedValueHook", "hooks.CustomChargingHook", "hooks.TemperatureChargingHook"];
-  var MAX_STEPS = 32;
+  var MAX_STEPS = 32;      /* plugins/hooks/hooks.c */
+  var FIXED_PATH_MAX = 128; /* bytes, with the terminating NUL */
 
   function get(obj, key) {
     if (!obj || obj.t !== "object") return undefined;
@@ -90,8 +92,47 @@
     return out;
   }
 
-  function isNumeric(text) {
-    return /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text) || /^\s*[-+]?(inf|infinity|nan)$/i.test(text);
+  /* strtod() reading all of the text with no range error: how the hooks
+   * read their numbers. */
+  function cNumber(text) {
+    var t = text.replace(/^[ \t\n\v\f\r]+/, "");
+    if (/^[-+]?(inf|infinity|nan(\([0-9A-Za-z_]*\))?)$/i.test(t)) return true;
+    if (/^[-+]?0[xX]([0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)([pP][-+]?\d+)?$/.test(t)) return true;
+    if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(t)) return false;
+    var x = Number(t);
+    /* Overflow to infinity, or underflow to zero, is a range error. */
+    return isFinite(x) && !(x === 0 && /[1-9]/.test(t.split(/[eE]/)[0]));
+  }
+
+  /* Options flattened as core/config.c flattens them: nested objects give
+   * "outer/inner" keys; a number keeps its text, a boolean is "true" or
+   * "false", anything else "". */
+  function flatten(n, prefix, path, out) {
+    n.keys.forEach(function (k, i) {
+      var v = n.vals[i];
+      var key = prefix ? prefix + "/" + k : k;
+      if (v.t === "object") {
+        flatten(v, key, path.concat([k]), out);
+        return;
+      }
+      var text = v.t === "number" ? v.raw : v.t === "string" ? v.v : v.t === "bool" ? String(v.v) : "";
+      out.push({ key: key, value: text, path: path.concat([k]) });
+    });
+    return out;
+  }
+
+  function utf8Length(s) {
+    var n = 0;
+    for (var i = 0; i < s.length; i++) {
+      var c = s.charCodeAt(i);
+      if (c >= 0xd800 && c < 0xdc00) {
+        n += 4;
+        i++;
+      } else {
+        n += c < 0x80 ? 1 : c < 0x800 ? 2 : 3;
+      }
+    }
+    return n;
   }
 
   function check(tree) {
@@ -186,56 +227,48 @@
       }
     });
 
-    /* Hook options, as the hooks read them when the daemon starts. */
+    /* Hook options.  The daemon at start, and --check-config, create every
+     * hook a virtual battery uses, with the options of that exact id
+     * flattened as core/config.c does ("ccls": {"52": 100} -> "ccls/52" =
+     * "100"); the hook refuses what plugins/hooks/hooks.c refuses.  Options
+     * of an id no virtual battery uses are never read. */
     var classes = get(tree, "classes");
     var used = [];
     if (virtualsNode && virtualsNode.t === "object") {
-      virtualsNode.vals.forEach(function (m) {
-        names(m, []).forEach(function (u) {
-          if (u.name.indexOf("class:") === 0) used.push(u.name.slice(6));
+      virtualsNode.vals.forEach(function (m, v) {
+        names(m, ["virtualBatteries", virtualsNode.keys[v]]).forEach(function (u) {
+          if (u.name.indexOf("class:") === 0) used.push({ id: u.name.slice(6), path: u.path, key: u.key });
         });
       });
     }
-    if (classes && classes.t === "object") {
-      classes.keys.forEach(function (id, i) {
-        var opts = classes.vals[i];
-        var cls = id.split("#")[0];
-        var path = ["classes", id];
-        if (used.indexOf(id) < 0) warn(path, true, "no virtual battery uses the hook \"class:" + id + "\"");
-        if (opts.t !== "object") return;
-        if (cls === "hooks.FixedValueHook") {
-          var p = get(opts, "path");
-          if (!p || p.t !== "string" || p.v[0] !== "/") {
-            warn(path.concat(p ? ["path"] : []), false, "option 'path' (a D-Bus path such as \"/Soc\") is required: the daemon refuses this hook when it starts");
-          }
-        } else if (cls === "hooks.CustomChargingHook" || cls === "hooks.TemperatureChargingHook") {
-          opts.keys.forEach(function (k, j) {
-            var table = opts.vals[j];
-            var bad = k !== "ccls" && k !== "dcls";
-            if (!bad && table.t === "object") {
-              if (table.keys.length > MAX_STEPS) bad = true;
-              table.keys.forEach(function (t, s) {
-                var limit = table.vals[s];
-                if (!isNumeric(t) || limit.t !== "number") {
-                  warn(path.concat([k, t]), !isNumeric(t), "a threshold must be a number as text and its limit a number: the daemon refuses this hook when it starts");
-                }
-              });
-            } else if (!bad) {
-              bad = true;
-            }
-            if (bad) {
-              warn(path.concat([k]), k !== "ccls" && k !== "dcls", "expected \"ccls\" or \"dcls\", objects of threshold (text) -> limit (number), at most " + MAX_STEPS + " each: the daemon refuses this hook when it starts");
-            }
-          });
+    var usedIds = used.map(function (u) { return u.id; });
+    used.forEach(function (u, i) {
+      if (usedIds.indexOf(u.id) < i) return;
+      var cls = u.id.split("#")[0];
+      var opts = get(classes, u.id);
+      var flat = opts && opts.t === "object" ? flatten(opts, "", ["classes", u.id], []) : [];
+      var refused = "the hook \"" + u.id + "\" could not start: ";
+      if (cls === "hooks.FixedValueHook") {
+        var p = flat.filter(function (o) { return o.key === "path"; }).pop();
+        if (!p || p.value[0] !== "/" || utf8Length(p.value) >= FIXED_PATH_MAX) {
+          var where = p ? p.path : opts ? ["classes", u.id] : u.path;
+          error(where, !p && !opts ? u.key : false, refused + "option 'path' (a D-Bus path such as \"/Soc\") is required");
         }
-      });
-    }
-    used.forEach(function (id) {
-      var cls = id.split("#")[0];
-      if (HOOKS.indexOf(cls) >= 0 && cls !== "hooks.TemperatureChargingHook" && cls !== "hooks.CustomChargingHook" && !get(classes, id)) {
-        warn(["classes"], false, "the hook \"class:" + id + "\" has no options in classes: the daemon refuses a FixedValueHook without a 'path'");
+      } else if (cls === "hooks.CustomChargingHook" || cls === "hooks.TemperatureChargingHook") {
+        var steps = { ccls: 0, dcls: 0 };
+        flat.forEach(function (o) {
+          var table = o.key.slice(0, 5) === "ccls/" ? "ccls" : o.key.slice(0, 5) === "dcls/" ? "dcls" : null;
+          if (!table || ++steps[table] > MAX_STEPS || !cNumber(o.key.slice(5)) || !cNumber(o.value)) {
+            error(o.path, !table || !cNumber(o.key.slice(5)), refused + "option '" + o.key + "': expected \"ccls\" or \"dcls\", objects of threshold (text) -> limit (number), at most " + MAX_STEPS + " each");
+          }
+        });
       }
     });
+    if (classes && classes.t === "object") {
+      classes.keys.forEach(function (id) {
+        if (usedIds.indexOf(id) < 0) warn(["classes", id], true, "no virtual battery uses the hook \"class:" + id + "\", so these options are not read");
+      });
+    }
     return { errors: errors, warnings: warnings };
   }
 

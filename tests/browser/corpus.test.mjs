@@ -88,6 +88,17 @@ for (const file of good) {
 
 // Where the schema alone would be wrong about batagg: the page's own checks
 // must agree with batagg here too.  (Each is judged by batagg, not here.)
+// A virtual battery that uses hook CLASS (with the options OPTIONS) before a battery.
+function hookCase(cls, options) {
+  return `{"virtualBatteries": {"com.victronenergy.battery.v": ["class:hooks.${cls}", "com.victronenergy.battery.a"]},` +
+    ` "classes": {"hooks.${cls}": ${options}}}`;
+}
+
+// Options with N charge-limit steps, by temperature.
+function steps(n) {
+  return JSON.stringify({ ccls: Object.fromEntries(Array.from({ length: n }, (_, i) => [String(i), 10 * i])) });
+}
+
 const edges = {
   'a whole number written with a fraction': '{"reconnectTimeout": 30.0}',
   'a whole number written with an exponent': '{"startupBatteryWait": 1e1}',
@@ -106,6 +117,19 @@ const edges = {
     '{"excludedServices": ["com.victronenergy.battery.a"], "virtualBatteries": {"com.victronenergy.battery.v": {"class:hooks.FixedValueHook#a": ["/Soc"]}}}',
   'excluded twice': '{"excludedServices": ["com.victronenergy.battery.a", "com.victronenergy.battery.a"]}',
   'a hook with an empty suffix': '{"virtualBatteries": {"com.victronenergy.battery.v": ["class:hooks.FixedValueHook#"]}}',
+  'a voltage hook, a limit as numeric text': hookCase('CustomChargingHook', '{"ccls": {"52": "100"}}'),
+  'a voltage hook, a threshold that is no number': hookCase('CustomChargingHook', '{"ccls": {"x": 100}}'),
+  'a voltage hook, a limit that is a boolean': hookCase('CustomChargingHook', '{"dcls": {"52": true}}'),
+  'a voltage hook, a hexadecimal threshold': hookCase('CustomChargingHook', '{"ccls": {"0x34": 100}}'),
+  'a voltage hook, a key other than ccls or dcls': hookCase('CustomChargingHook', '{"ccl": {"52": 100}}'),
+  'a voltage hook, a threshold nested too deep': hookCase('CustomChargingHook', '{"ccls": {"52": {"1": 100}}}'),
+  'a temperature hook, 32 steps': hookCase('TemperatureChargingHook', steps(32)),
+  'a temperature hook, 33 steps': hookCase('TemperatureChargingHook', steps(33)),
+  'a fixed value hook, a path without a slash': hookCase('FixedValueHook', '{"path": "Soc", "value": 1}'),
+  'a fixed value hook, a path of 127 bytes': hookCase('FixedValueHook', `{"path": "/${'x'.repeat(126)}"}`),
+  'a fixed value hook, a path of 128 bytes': hookCase('FixedValueHook', `{"path": "/${'x'.repeat(127)}"}`),
+  'a fixed value hook, a number as path': hookCase('FixedValueHook', '{"path": 5}'),
+  'options of a hook no virtual battery uses are not read': '{"classes": {"hooks.FixedValueHook": {"value": 1}}}',
   'a hook among primary services': '{"primaryServices": ["class:hooks.FixedValueHook"]}',
   'an empty custom name': '{"excludedServices": ["name:"]}',
   'a bare battery prefix': '{"serviceName": "com.victronenergy.battery."}',

@@ -147,7 +147,7 @@ static void test_refusals(void **state)
 	g_autofree char *flag = g_strdup_printf("--plugin-dir=%s", dir);
 	g_autofree char *bad = g_build_filename(dir, "broken.so", NULL);
 	char *argv[] = {(char *)g_getenv("BATAGG"), (char *)"--check-config", flag, cfg, NULL};
-	g_autofree char *err1 = NULL, *err2 = NULL, *err3 = NULL;
+	g_autofree char *err1 = NULL, *err2 = NULL, *err3 = NULL, *err4 = NULL;
 	int status;
 
 	g_chmod(dir, 0755);
@@ -156,6 +156,18 @@ static void test_refusals(void **state)
 	status = run_to_exit(argv, &err1);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) != 0);
 	assert_non_null(strstr(err1, "unknown CVL mode 'fixed'; known: dvcc, max_always"));
+	/* A hook that refuses its options fails the check as it would fail the
+	 * daemon's start. */
+	assert_true(g_file_set_contents(
+	        cfg,
+	        "{\"virtualBatteries\": {\"com.victronenergy.battery.v1\": "
+	        "[\"class:hooks.FixedValueHook\", \"com.victronenergy.battery.bms\"]},"
+	        " \"classes\": {\"hooks.FixedValueHook\": {\"value\": 55.6}}}",
+	        -1, NULL));
+	status = run_to_exit(argv, &err4);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) != 0);
+	assert_non_null(strstr(err4, "virtual battery com.victronenergy.battery.v1: hook "
+	                             "'hooks.FixedValueHook' could not start: option 'path'"));
 	/* A file that is no plugin is refused with its path; the rest works. */
 	assert_true(g_file_set_contents(bad, "garbage", -1, NULL));
 	g_chmod(bad, 0755);
