@@ -45,7 +45,9 @@ for f in "$@"; do
 		echo "FAIL $(basename "$f"):${problems#;}"
 	else
 		passed=$((passed + 1))
-		echo "ok   $(basename "$f"): $machine, $(stat -c %s "$f") bytes, needs $(echo "$needed" | tr "\n" " ")(newest symbol ${glibc:-none})"
+		# shellcheck disable=SC2086,SC2116 # one line, the names separated by spaces
+		needs=$(echo ${needed:-nothing})
+		echo "ok   $(basename "$f"): $machine, $(stat -c %s "$f") bytes, needs $needs (newest symbol ${glibc:-none})"
 	fi
 done
 echo "$passed passed, $failed failed"
