@@ -144,10 +144,18 @@ refused() {
 	check "device with loader '$1': refused with code 253" test $code = 253
 	check "device with loader '$1': says \"$2\"" grep -q "$2" <<<"$out"
 	check "device with loader '$1': nothing changed" test "$(snapshot "$root")" = "$before"
+	setup "$root" check >/dev/null 2>&1
+	check "device with loader '$1': 'check' says no (253)" test $? = 253
 }
 refused "$other_arch" "this bundle is for $bundle_arch but this device runs $other_arch; use the BatteryAggregator-v.*-$other_arch bundle"
 refused none "this device's architecture (unknown) is not one batagg is built for"
-setup "$(new_root usage "$bundle_arch")" frobnicate >/dev/null 2>&1
+root=$(new_root check "$bundle_arch")
+before=$(snapshot "$root")
+out=$(setup "$root" check 2>&1)
+check "'check' on the right device says yes" test $? = 0
+check "'check' says what it checked" grep -q "can be installed here" <<<"$out"
+check "'check' changes nothing" test "$(snapshot "$root")" = "$before"
+setup "$root" frobnicate >/dev/null 2>&1
 check "an unknown command is a usage error" test $? = 2
 
 echo "# under SetupHelper"
@@ -177,8 +185,8 @@ setInstallFailed() { exitCode=\$1; echo "setInstallFailed \$*" >>"$root/helper.l
 standardActionPrompt() { echo "standardActionPrompt" >>"$root/helper.log"; exit 0; }
 endScript() { echo "endScript" >>"$root/helper.log"; exit \$exitCode; }
 EOF
-setup "$root" install auto deferReboot deferGuiRestart >/dev/null 2>&1
-check "SetupHelper install succeeds" test $? = 0
+setup "$root" install runFromPm >/dev/null 2>&1
+check "SetupHelper install from PackageManager (runFromPm) succeeds" test $? = 0
 check "SetupHelper installs the service through installService" grep -qx "installService BatteryAggregator" "$root/helper.log"
 check "the service is the package's" cmp -s "$root/service/BatteryAggregator/run" "$root/$pkgdir/service/run"
 check "SetupHelper install creates the config" cmp -s "$root/$cfg" "$root/$pkgdir/config.json"
@@ -186,6 +194,8 @@ check "under SetupHelper no rc.local line (PackageManager reinstalls)" test ! -e
 check "the script ends through endScript" test "$(tail -n 1 "$root/helper.log")" = endScript
 setup "$root" >/dev/null 2>&1
 check "without arguments SetupHelper's prompt is shown" grep -qx standardActionPrompt "$root/helper.log"
+setup "$root" install auto deferReboot deferGuiRestart >/dev/null 2>&1
+check "SetupHelper install at boot (auto deferReboot deferGuiRestart) succeeds" test $? = 0
 setup "$root" uninstall auto >/dev/null 2>&1
 check "SetupHelper uninstall removes the service through removeService" grep -qx "removeService BatteryAggregator" "$root/helper.log"
 check "SetupHelper uninstall keeps the config" test -s "$root/$cfg"
