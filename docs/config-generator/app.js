@@ -162,7 +162,7 @@
   function enumSelect(values, def) {
     return {
       init: function () { return { value: def }; },
-      fromNode: function (n) { return n.t === "string" && values[n.v] !== undefined ? { value: n.v } : null; },
+      fromNode: function (n) { return n.t === "string" && C.has(values, n.v) ? { value: n.v } : null; },
       render: function (s, ui) {
         var id = nextId("sel");
         var explain = h("div", { class: "field-help", text: values[s.value] });
@@ -192,7 +192,7 @@
       init: function () { return { choice: def, plugin: "" }; },
       fromNode: function (n) {
         if (n.t !== "string") return null;
-        return builtins[n.v] ? { choice: n.v, plugin: "" } : { choice: PLUGIN, plugin: n.v };
+        return C.has(builtins, n.v) ? { choice: n.v, plugin: "" } : { choice: PLUGIN, plugin: n.v };
       },
       render: function (s, ui) {
         var id = nextId("sel");
@@ -840,7 +840,7 @@
 
   /* ---- the page -------------------------------------------------------- */
 
-  var cards = {}; /* key -> {spec, state, on, raw, el, body, include, ...} */
+  var cards = Object.create(null); /* key -> {spec, state, on, raw, el, body, include, ...} */
   var extras = []; /* unknown keys: {name, raw} */
   var extrasCard = null;
   var slots = new Map();
@@ -1078,7 +1078,7 @@
 
     var checked = C.check(tree);
     var errors = problems.concat(V.validate(SCHEMA, tree, LABELS).map(function (p) { return reword(p, tree); }), checked.errors);
-    var seen = {};
+    var seen = Object.create(null);
     errors = errors.filter(function (e) {
       var k = slotKey(e.path, e.key) + e.message;
       if (seen[k]) return false;
@@ -1120,7 +1120,7 @@
       : "✓ Valid: it passes the schema and batagg's other checks" + (checked.warnings.length ? " (see the notes)" : "");
     var ids = document.getElementById("hook-ids");
     ids.textContent = "";
-    var listed = {};
+    var listed = Object.create(null);
     usedHooks().concat(C.HOOKS).forEach(function (id) {
       if (!listed[id]) ids.appendChild(h("option", { value: id }));
       listed[id] = true;

@@ -72,6 +72,12 @@
   var MAX_STEPS = 32;      /* plugins/hooks/hooks.c */
   var FIXED_PATH_MAX = 128; /* bytes, with the terminating NUL */
 
+  /* Whether a map of names (RATIO_METHODS, ...) has the name: its own
+   * property, so that "toString" or "constructor" are no built-in names. */
+  function has(map, name) {
+    return Object.prototype.hasOwnProperty.call(map, name);
+  }
+
   function get(obj, key) {
     if (!obj || obj.t !== "object") return undefined;
     var i = obj.keys.indexOf(key);
@@ -213,7 +219,7 @@
             (LIMIT_PATHS.indexOf(p) >= 0 ? " (the limits have rules of their own)" : ""));
         }
         var v = policies.vals[i];
-        if (v.t === "string" && /^[A-Za-z0-9_.]+$/.test(v.v) && !MERGE_POLICIES[v.v] && HOOKS.indexOf(v.v) < 0) {
+        if (v.t === "string" && /^[A-Za-z0-9_.]+$/.test(v.v) && !has(MERGE_POLICIES, v.v) && HOOKS.indexOf(v.v) < 0) {
           warn(["mergePolicies", p], false, "\"" + v.v + "\" is not a built-in merge policy: it needs a plugin that provides it" + pluginHint(tree));
         }
       });
@@ -222,7 +228,7 @@
     /* Strategy names no built-in provides. */
     [["currentRatioMethod", RATIO_METHODS, "current-ratio method"], ["cvlMode", CVL_MODES, "CVL mode"]].forEach(function (w) {
       var n = get(tree, w[0]);
-      if (n && n.t === "string" && /^[A-Za-z0-9_.]+$/.test(n.v) && !w[1][n.v]) {
+      if (n && n.t === "string" && /^[A-Za-z0-9_.]+$/.test(n.v) && !has(w[1], n.v)) {
         warn([w[0]], false, "\"" + n.v + "\" is not a built-in " + w[2] + ": it needs a plugin that provides it" + pluginHint(tree));
       }
     });
@@ -278,6 +284,7 @@
 
   window.BataggChecks = {
     check: check,
+    has: has,
     MERGED_PATHS: MERGED_PATHS,
     LIMIT_PATHS: LIMIT_PATHS,
     RATIO_METHODS: RATIO_METHODS,

@@ -55,7 +55,7 @@
         return;
       }
       Object.keys(s).forEach(function (k) {
-        var kind = KEYWORDS[k];
+        var kind = Object.prototype.hasOwnProperty.call(KEYWORDS, k) ? KEYWORDS[k] : null;
         var at = where + "/" + k;
         if (!kind) {
           out.push("keyword '" + k + "' at " + where);
@@ -81,7 +81,7 @@
     var s = root;
     ref.slice(1).split("/").slice(1).forEach(function (part) {
       part = decodeURIComponent(part).replace(/~1/g, "/").replace(/~0/g, "~");
-      s = s === undefined ? undefined : s[part];
+      s = s !== null && typeof s === "object" && Object.prototype.hasOwnProperty.call(s, part) ? s[part] : undefined;
     });
     if (s === undefined) throw new Error("schema: unresolvable $ref " + ref);
     return s;
@@ -174,9 +174,13 @@
     function label(s, def) {
       if (s.$ref) {
         var name = s.$ref.split("/").pop();
-        return labels[name] || name;
+        return labelOf(name) || name;
       }
-      return labels[def] || null;
+      return labelOf(def);
+    }
+
+    function labelOf(name) {
+      return typeof name === "string" && Object.prototype.hasOwnProperty.call(labels, name) ? labels[name] : null;
     }
 
     function err(path, isKey, keyword, message) {
@@ -208,7 +212,7 @@
         out = out.concat(err(path, isKey, "const", "must be " + JSON.stringify(s.const)));
       }
       if (s.pattern !== undefined && n.t === "string" && !new RegExp(s.pattern, "u").test(n.v)) {
-        var what = labels[def];
+        var what = labelOf(def);
         out = out.concat(err(path, isKey, "pattern", JSON.stringify(n.v) + (what ? " is not " + what : " does not match " + s.pattern)));
       }
       if (n.t === "number") {

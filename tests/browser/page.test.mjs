@@ -359,3 +359,41 @@ test('keyboard: after each add button, typing goes into the new row', async () =
     await assertBatagg(page, true);
   });
 });
+
+// Keys and values named like Object.prototype's properties are ordinary
+// names: no script error, shown as batagg would take them, exported unchanged.
+for (const config of [
+  '{"__proto__": 1}', '{"toString": 1}', '{"constructor": {}}', '{"logLevel": "hasOwnProperty"}',
+]) {
+  test(`import: ${config}, named like a property of every object, is an error as batagg says`, async () => {
+    await withPage(async (page) => {
+      await importText(page, config);
+      assert.deepEqual(page.scriptProblems, [], 'no script error');
+      assert.equal(await page.locator('#import-status').getAttribute('data-state'), 'ok');
+      assert.ok(await page.locator('#problems li.error').count() > 0, 'an error is shown');
+      assert.equal(await verdict(page), 'invalid');
+      await assertBatagg(page, false);
+      assert.deepEqual(JSON.parse(await output(page)), JSON.parse(config), 'exports unchanged');
+      assert.ok(!/native code/.test(await page.locator('#cards').textContent()), 'no function shown as help');
+    });
+  });
+}
+
+// A strategy named like such a property is no built-in one: it is shown as a
+// plugin's name.
+for (const [config, field, name] of [
+  ['{"cvlMode": "constructor"}', 'section[data-key=cvlMode] [data-role=plugin]', 'constructor'],
+  ['{"mergePolicies": {"/Soc": "toString"}}', 'section[data-key=mergePolicies] [data-role=policy]', 'toString'],
+]) {
+  test(`import: ${config}, a strategy named like a property of every object, is no built-in`, async () => {
+    await withPage(async (page) => {
+      await importText(page, config);
+      assert.deepEqual(page.scriptProblems, [], 'no script error');
+      const input = page.locator(field);
+      assert.equal(await input.inputValue(), name);
+      const said = input.locator('xpath=ancestor::div[contains(@class,"field")][1]').locator('.field-errors > *');
+      assert.match(await said.first().textContent(), /not a built-in/);
+      assert.deepEqual(JSON.parse(await output(page)), JSON.parse(config), 'exports unchanged');
+    });
+  });
+}
