@@ -9,9 +9,11 @@
  *   - a capacity too big to be a number (1e999);
  *   - a merge policy for a path no policy merges (the limits, unknown paths).
  *   - options a hook refuses, for the hooks virtual batteries use.
- * And warnings, which do not change the verdict: strategy names that no
- * built-in plugin provides (they need a plugin), options of a hook no
- * virtual battery uses.
+ *   - a strategy name (CVL mode, current ratio method, merge policy) that no
+ *     built-in plugin provides, when pluginDirectory is not set.
+ * And warnings, which do not change the verdict: such strategy names when
+ * pluginDirectory is set (they need a plugin from there, which the page
+ * cannot see), options of a hook no virtual battery uses.
  *
  * check(tree) returns {errors: [...], warnings: [...]} in validate.js's form.
  */
@@ -210,6 +212,19 @@
       error(["capacity"], false, "must be a positive number of Ah, got " + capacity.raw);
     }
 
+    /* A strategy name no built-in plugin provides: batagg refuses it unless
+     * a plugin from pluginDirectory provides it, which the page cannot see.
+     * Without pluginDirectory it is batagg's error; with it, a note. */
+    var plugins = get(tree, "pluginDirectory");
+    function unknownStrategy(path, name, kind, builtins) {
+      if (plugins && plugins.t === "string") {
+        warn(path, false, "\"" + name + "\" is not a built-in " + kind + ": it needs a plugin from pluginDirectory that provides it");
+      } else {
+        error(path, false, "unknown " + kind + " '" + name + "'; known: " + builtins.slice().sort().join(", ") +
+          " (or set pluginDirectory to a directory with a plugin that provides it)");
+      }
+    }
+
     /* Merge policies: only for paths merged by a policy. */
     var policies = get(tree, "mergePolicies");
     if (policies && policies.t === "object") {
@@ -220,16 +235,16 @@
         }
         var v = policies.vals[i];
         if (v.t === "string" && /^[A-Za-z0-9_.]+$/.test(v.v) && !has(MERGE_POLICIES, v.v) && HOOKS.indexOf(v.v) < 0) {
-          warn(["mergePolicies", p], false, "\"" + v.v + "\" is not a built-in merge policy: it needs a plugin that provides it" + pluginHint(tree));
+          unknownStrategy(["mergePolicies", p], v.v, "merge policy", Object.keys(MERGE_POLICIES).concat(HOOKS));
         }
       });
     }
 
     /* Strategy names no built-in provides. */
-    [["currentRatioMethod", RATIO_METHODS, "current-ratio method"], ["cvlMode", CVL_MODES, "CVL mode"]].forEach(function (w) {
+    [["currentRatioMethod", RATIO_METHODS, "current ratio method"], ["cvlMode", CVL_MODES, "CVL mode"]].forEach(function (w) {
       var n = get(tree, w[0]);
       if (n && n.t === "string" && /^[A-Za-z0-9_.]+$/.test(n.v) && !has(w[1], n.v)) {
-        warn([w[0]], false, "\"" + n.v + "\" is not a built-in " + w[2] + ": it needs a plugin that provides it" + pluginHint(tree));
+        unknownStrategy([w[0]], n.v, w[2], Object.keys(w[1]));
       }
     });
 
@@ -278,9 +293,6 @@
     return { errors: errors, warnings: warnings };
   }
 
-  function pluginHint(tree) {
-    return get(tree, "pluginDirectory") ? " in pluginDirectory" : " (set pluginDirectory to where it is)";
-  }
 
   window.BataggChecks = {
     check: check,

@@ -133,13 +133,37 @@ test('errors: a cvlMode that is no strategy name, imported, is shown beside the 
   });
 });
 
-test('errors: a cvlMode from a plugin is not an error, but a note says it needs the plugin', async () => {
+// A strategy name no built-in plugin provides: batagg refuses it unless a
+// plugin from pluginDirectory provides it.
+for (const [key, config, role, kind, known] of [
+  ['cvlMode', '{"cvlMode": "fancy_mode"}', 'plugin', 'CVL mode', 'dvcc, max_always, max_when_balancing, max_when_floating, min_when_balancing'],
+  ['currentRatioMethod', '{"currentRatioMethod": "fancy"}', 'plugin', 'current ratio method', 'capacity, count, ir'],
+  ['mergePolicies', '{"mergePolicies": {"/Soc": "fancy_mean"}}', 'policy', 'merge policy', 'alarm, any, capacity_weighted_mean'],
+]) {
+  test(`errors: ${config}, no built-in strategy, without pluginDirectory is an error as batagg says`, async () => {
+    await withPage(async (page) => {
+      await importText(page, config);
+      const input = page.locator(`section[data-key=${key}] [data-role=${role}]`);
+      await errorsBeside(input).first().waitFor();
+      assert.match(await errorsBeside(input).first().textContent(), new RegExp(`unknown ${kind} '\\w+'; known: ${known}`));
+      assert.equal(await verdict(page), 'invalid');
+      await assertBatagg(page, false);
+    });
+  });
+}
+
+test('errors: a cvlMode from a plugin, with pluginDirectory, is not an error, but a note says it needs the plugin', async () => {
   await withPage(async (page) => {
-    await importText(page, '{"cvlMode": "fancy_mode"}');
+    // Not compared with batagg: batagg loads the plugins of pluginDirectory to
+    // learn their names, and refuses the config when none provides
+    // fancy_mode (here: no such directory, no such plugin).  The page cannot
+    // see the plugins, so it says valid with a note.
+    await importText(page, '{"pluginDirectory": "/data/batagg-plugins", "cvlMode": "fancy_mode"}');
     const input = page.locator('section[data-key=cvlMode] [data-role=plugin]');
     assert.equal(await verdict(page), 'valid');
     const note = input.locator('xpath=ancestor::div[contains(@class,"field")][1]').locator('.field-errors .warning');
-    assert.match(await note.first().textContent(), /fancy_mode/);
+    assert.match(await note.first().textContent(), /fancy_mode.*needs a plugin from pluginDirectory that provides it/);
+    assert.equal(await errorsBeside(input).count(), 0);
   });
 });
 
@@ -385,14 +409,15 @@ for (const [config, field, name] of [
   ['{"cvlMode": "constructor"}', 'section[data-key=cvlMode] [data-role=plugin]', 'constructor'],
   ['{"mergePolicies": {"/Soc": "toString"}}', 'section[data-key=mergePolicies] [data-role=policy]', 'toString'],
 ]) {
-  test(`import: ${config}, a strategy named like a property of every object, is no built-in`, async () => {
+  test(`import: ${config}, a strategy named like a property of every object, is no built-in one, as batagg says`, async () => {
     await withPage(async (page) => {
       await importText(page, config);
       assert.deepEqual(page.scriptProblems, [], 'no script error');
       const input = page.locator(field);
       assert.equal(await input.inputValue(), name);
-      const said = input.locator('xpath=ancestor::div[contains(@class,"field")][1]').locator('.field-errors > *');
-      assert.match(await said.first().textContent(), /not a built-in/);
+      assert.match(await errorsBeside(input).first().textContent(), new RegExp(`unknown .*'${name}'`));
+      assert.equal(await verdict(page), 'invalid');
+      await assertBatagg(page, false);
       assert.deepEqual(JSON.parse(await output(page)), JSON.parse(config), 'exports unchanged');
     });
   });
