@@ -489,7 +489,8 @@
     if (kind === "fixed") {
       return n.keys.every(function (k, i) {
         var v = n.vals[i];
-        if (k === "path") return v.t === "string";
+        /* An empty field leaves its key out: "" stays JSON text. */
+        if (k === "path") return v.t === "string" && v.v !== "";
         if (k === "value") return v.t === "number" || (v.t === "string" && v.v !== "" && !J.isNumberText(v.v.trim()));
         return false;
       });

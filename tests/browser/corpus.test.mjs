@@ -129,6 +129,8 @@ const edges = {
   'a fixed value hook, a path of 127 bytes': hookCase('FixedValueHook', `{"path": "/${'x'.repeat(126)}"}`),
   'a fixed value hook, a path of 128 bytes': hookCase('FixedValueHook', `{"path": "/${'x'.repeat(127)}"}`),
   'a fixed value hook, a number as path': hookCase('FixedValueHook', '{"path": 5}'),
+  'a fixed value hook, an empty path': hookCase('FixedValueHook', '{"path": ""}'),
+  'options of a fixed value hook, an empty path, unused': '{"classes": {"hooks.FixedValueHook": {"path": ""}}}',
   'options of a hook no virtual battery uses are not read': '{"classes": {"hooks.FixedValueHook": {"value": 1}}}',
   'a hook among primary services': '{"primaryServices": ["class:hooks.FixedValueHook"]}',
   'an empty custom name': '{"excludedServices": ["name:"]}',
@@ -158,5 +160,9 @@ for (const [what, text] of Object.entries(edges)) {
     const batagg = bataggAcceptsText(text);
     await importText(page, text);
     assert.equal(await pageVerdict(), batagg, `the page says ${batagg ? 'invalid' : 'valid'}, batagg says ${batagg ? 'valid' : 'invalid'}`);
+    // Import -> export gives the same JSON.
+    if ((await page.locator('#import-status').getAttribute('data-state')) === 'ok') {
+      assert.deepEqual(JSON.parse(await output(page)), JSON.parse(text), 'exports unchanged');
+    }
   });
 }
