@@ -846,6 +846,8 @@
   var extrasCard = null;
   var slots = new Map();
   var currentText = "";
+  var formVerdict = { errors: 0, warnings: 0 };
+  var importFailure = null; /* why the last import failed, until the form changes */
 
   function slotKey(path, isKey) {
     return (isKey ? "k" : "v") + JSON.stringify(path);
@@ -1114,11 +1116,9 @@
     errors.forEach(function (p) { show(p, "error"); });
     checked.warnings.forEach(function (p) { show(p, "warning"); });
 
-    var verdict = document.getElementById("verdict");
-    verdict.dataset.verdict = errors.length ? "invalid" : "valid";
-    verdict.textContent = errors.length
-      ? "✗ " + errors.length + (errors.length === 1 ? " problem" : " problems") + ": batagg would refuse this config"
-      : "✓ Valid: it passes the schema and batagg's other checks" + (checked.warnings.length ? " (see the notes)" : "");
+    formVerdict = { errors: errors.length, warnings: checked.warnings.length };
+    importFailure = null; /* the form was edited, or an import worked */
+    showVerdict();
     var ids = document.getElementById("hook-ids");
     ids.textContent = "";
     var listed = Object.create(null);
@@ -1128,6 +1128,21 @@
     });
     var classesState = cards.classes.state;
     if (cards.classes.raw === null && classesState.quickEl) classesState.quickEl.refresh();
+  }
+
+  /* The verdict on the form's JSON; while the last import failed, on the
+   * text that failed (the form still holds the config before it). */
+  function showVerdict() {
+    var verdict = document.getElementById("verdict");
+    var n = formVerdict.errors;
+    verdict.dataset.verdict = importFailure || n ? "invalid" : "valid";
+    if (importFailure) {
+      verdict.textContent = "✗ " + importFailure + " (the form below still holds the config from before)";
+    } else if (n) {
+      verdict.textContent = "✗ " + n + (n === 1 ? " problem" : " problems") + ": batagg would refuse this config";
+    } else {
+      verdict.textContent = "✓ Valid: it passes the schema and batagg's other checks" + (formVerdict.warnings ? " (see the notes)" : "");
+    }
   }
 
   function resetAll() {
@@ -1144,6 +1159,7 @@
   }
 
   var imports = 0;
+  var PASTED = "the pasted text";
   function importStatus(state, text) {
     var el = document.getElementById("import-status");
     if (state) el.dataset.imports = String(++imports); /* lets tests wait for this import */
@@ -1153,17 +1169,23 @@
 
   /* Fills the form from config text; a syntax error (or a duplicate key)
    * leaves the form as it was. */
+  function importFailed(origin, why) {
+    importFailure = (origin === PASTED ? "The pasted text" : origin) + " is not valid: " + why;
+    showVerdict();
+    importStatus("failed", "Cannot import " + origin + ": " + why);
+  }
+
   function importText(text, origin) {
     var tree;
     try {
       tree = J.parse(text);
     } catch (e) {
       if (!(e instanceof J.SyntaxProblem)) throw e;
-      importStatus("failed", "Cannot import " + origin + ": " + e);
+      importFailed(origin, String(e));
       return;
     }
     if (tree.t !== "object") {
-      importStatus("failed", "Cannot import " + origin + ": the config must be a JSON object ({ ... })");
+      importFailed(origin, "the config must be a JSON object ({ ... })");
       return;
     }
     resetAll();
@@ -1248,7 +1270,7 @@
     form.appendChild(extrasCard.el);
 
     document.getElementById("import-button").addEventListener("click", function () {
-      importText(document.getElementById("import-text").value, "the pasted text");
+      importText(document.getElementById("import-text").value, PASTED);
     });
     document.getElementById("import-file").addEventListener("change", function (ev) {
       var file = ev.target.files[0];
@@ -1259,7 +1281,11 @@
         importText(reader.result, file.name);
         ev.target.value = "";
       };
-      reader.onerror = function () { importStatus("failed", "Cannot read " + file.name); };
+      reader.onerror = function () {
+        importFailure = "Cannot read " + file.name;
+        showVerdict();
+        importStatus("failed", "Cannot read " + file.name);
+      };
       reader.readAsText(file);
     });
     document.getElementById("reset").addEventListener("click", function () {

@@ -213,6 +213,33 @@ test('import: a syntax error names its line and leaves the form alone; a duplica
   });
 });
 
+test('import: while the last import failed, the verdict says the text is not valid, until the form is edited or an import works', async () => {
+  await withPage(async (page) => {
+    const good = fs.readFileSync(path.join(EXAMPLES, 'fixed-capacity.json'), 'utf8');
+    await importText(page, good);
+    assert.equal(await verdict(page), 'valid');
+    const before = await output(page);
+
+    await importText(page, '{"capacity": 5,}');
+    assert.equal(await page.locator('#import-status').getAttribute('data-state'), 'failed');
+    assert.equal(await verdict(page), 'invalid');
+    assert.match(await page.locator('#verdict').textContent(), /pasted text is not valid: line 1, column 16: syntax error/);
+    assert.equal(await output(page), before, 'the form is unchanged');
+
+    // Editing the form: the verdict is the form's again.
+    await page.locator('section[data-key=capacity] [data-role=value]').fill('600');
+    assert.equal(await verdict(page), 'valid');
+    assert.doesNotMatch(await page.locator('#verdict').textContent(), /not valid/);
+
+    // A failed import, then one that works.
+    await importText(page, '[1]');
+    assert.equal(await verdict(page), 'invalid');
+    assert.match(await page.locator('#verdict').textContent(), /pasted text is not valid: the config must be a JSON object/);
+    await importText(page, good);
+    assert.equal(await verdict(page), 'valid');
+  });
+});
+
 test('offline: the page loads from file:// and asks for nothing else', async () => {
   const asked = [];
   await withPage(async (page) => {
