@@ -26,6 +26,12 @@ after(async () => {
   await browser?.close();
 });
 
+// The page is shared by the tests: each takes (and clears) the script
+// errors since the last.
+function assertNoScriptError() {
+  assert.deepEqual(page.scriptProblems.splice(0), [], 'no script error in the page');
+}
+
 // valid, as the page says after importing: the import worked and the
 // generated JSON has no error.
 async function pageVerdict() {
@@ -48,6 +54,7 @@ for (const file of [...good, ...bad, ...examples]) {
     else assert.equal(batagg, false, 'batagg refuses a bad config');
 
     await importFile(page, file);
+    assertNoScriptError();
     assert.equal(await pageVerdict(), batagg, `the page says ${batagg ? 'invalid' : 'valid'}, batagg says ${batagg ? 'valid' : 'invalid'}`);
     const text = fs.readFileSync(file, 'utf8');
     if ((await page.locator('#import-status').getAttribute('data-state')) === 'ok') {
@@ -81,6 +88,7 @@ for (const file of good) {
     const text = fs.readFileSync(file, 'utf8');
     await page.locator('#reset').click();
     await fillForm(page, parseOrdered(text));
+    assertNoScriptError();
     assert.deepEqual(JSON.parse(await output(page)), JSON.parse(text));
     assert.equal(await verdict(page), 'valid');
   });
@@ -159,6 +167,7 @@ for (const [what, text] of Object.entries(edges)) {
   test(`edge: ${what}`, { skip, todo: disagreements[what] }, async () => {
     const batagg = bataggAcceptsText(text);
     await importText(page, text);
+    assertNoScriptError();
     assert.equal(await pageVerdict(), batagg, `the page says ${batagg ? 'invalid' : 'valid'}, batagg says ${batagg ? 'valid' : 'invalid'}`);
     // Import -> export gives the same JSON.
     if ((await page.locator('#import-status').getAttribute('data-state')) === 'ok') {

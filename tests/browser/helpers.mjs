@@ -280,12 +280,27 @@ export async function fillForm(page, config) {
 }
 
 // Imports a file through the page's file input (as "Load a file…" does).
-// The page counts import attempts in data-imports: wait for the next one.
+// The page counts import attempts in data-imports: wait for the next one,
+// or for a script error (which would stop the import before it counts).
 async function nextImport(page, action) {
   const status = page.locator('#import-status');
   const before = Number((await status.getAttribute('data-imports')) || 0);
-  await action();
-  await page.locator(`#import-status[data-imports="${before + 1}"]`).waitFor();
+  let onError;
+  const failed = new Promise((resolve, reject) => {
+    onError = (e) => reject(new Error(`script error during the import: ${e.message}`));
+    page.on('pageerror', onError);
+  });
+  const counted = (async () => {
+    await action();
+    await page.locator(`#import-status[data-imports="${before + 1}"]`).waitFor();
+  })();
+  failed.catch(() => {});
+  counted.catch(() => {});
+  try {
+    await Promise.race([counted, failed]);
+  } finally {
+    page.off('pageerror', onError);
+  }
 }
 
 export async function importFile(page, file) {
