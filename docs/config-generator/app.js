@@ -112,6 +112,14 @@
     return J.isNumberText(t) ? { t: "number", v: Number(t), raw: t } : { t: "string", v: text };
   }
 
+  /* An empty number field writes nothing (no "" string): its key is left
+   * out, and the field says to enter a number. */
+  function numberOrProblem(text, path, problems) {
+    if (text.trim() !== "") return numberNode(text);
+    problems.push({ path: path, key: false, keyword: "required", message: "enter a number" });
+    return null;
+  }
+
   function strings(node) {
     return node.t === "array" && node.items.every(function (x) { return x.t === "string"; });
   }
@@ -152,9 +160,10 @@
         s.slot = f.slot;
         return f.wrap;
       },
-      toNode: function (s, path, reg) {
+      toNode: function (s, path, reg, problems) {
         reg(path, s.slot, false);
-        return o.number ? numberNode(s.text) : { t: "string", v: s.text };
+        if (!o.number) return { t: "string", v: s.text };
+        return numberOrProblem(s.text, path, problems);
       }
     };
   }
@@ -671,16 +680,17 @@
             var tp = p.concat([table]);
             reg(tp, e[table + "Slot"], false);
             reg(tp, e[table + "Slot"], true);
-            c.keys.push(table);
-            c.vals.push({
-              t: "object",
-              keys: e[table].map(function (step) { return step.t; }),
-              vals: e[table].map(function (step) {
-                reg(tp.concat([step.t]), step.tSlot, true);
-                reg(tp.concat([step.t]), step.lSlot, false);
-                return numberNode(step.l);
-              })
+            var steps = { t: "object", keys: [], vals: [] };
+            e[table].forEach(function (step) {
+              reg(tp.concat([step.t]), step.tSlot, true);
+              reg(tp.concat([step.t]), step.lSlot, false);
+              var limit = numberOrProblem(step.l, tp.concat([step.t]), problems);
+              if (!limit) return;
+              steps.keys.push(step.t);
+              steps.vals.push(limit);
             });
+            c.keys.push(table);
+            c.vals.push(steps);
           });
           return c;
         })
@@ -929,9 +939,13 @@
     if (card.raw === null) {
       var slotsBefore = slots;
       slots = new Map();
-      card.raw = J.stringify(card.spec.editor.toNode(card.state, [card.spec.key], reg, []));
+      var node = card.spec.editor.toNode(card.state, [card.spec.key], reg, []);
+      card.raw = node ? J.stringify(node) : ""; /* an empty number field: empty text */
       slots = slotsBefore;
       setOn(card, true);
+    } else if (card.raw.trim() === "") {
+      card.state = card.spec.editor.init(); /* nothing entered: the empty form */
+      card.raw = null;
     } else {
       var n;
       try {
@@ -1006,6 +1020,10 @@
       var node;
       if (card.raw !== null) {
         reg(path, card.rawSlot, false);
+        if (card.raw.trim() === "") {
+          problems.push({ path: path, key: false, keyword: "json", message: "enter a JSON value (or untick the key)" });
+          return;
+        }
         try {
           node = J.parse(card.raw);
         } catch (e) {
@@ -1014,6 +1032,7 @@
         }
       } else {
         node = spec.editor.toNode(card.state, path, reg, problems);
+        if (node === null) return; /* nothing to write yet: a problem says why */
       }
       tree.keys.push(spec.key);
       tree.vals.push(node);

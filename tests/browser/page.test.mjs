@@ -342,6 +342,46 @@ test('edit as JSON: a key typed as JSON goes back into the form; bad JSON is an 
   });
 });
 
+test('empty number fields: ticked, or edited as JSON, they write no "" but ask for a number', async () => {
+  await withPage(async (page) => {
+    const card = page.locator('section[data-key=capacity]');
+    const input = card.locator('[data-role=value]');
+    await card.locator('[data-role=include]').check();
+    assert.deepEqual(JSON.parse(await output(page)), {}, 'the key is left out while its field is empty');
+    await errorsBeside(input).first().waitFor();
+    assert.equal(await errorsBeside(input).first().textContent(), 'enter a number');
+    assert.equal(await verdict(page), 'invalid');
+    await input.fill('560');
+    assert.deepEqual(JSON.parse(await output(page)), { capacity: 560 });
+    assert.equal(await verdict(page), 'valid');
+
+    // "Edit as JSON" on an unticked, empty card: empty JSON text, no "".
+    const wait = page.locator('section[data-key=reconnectTimeout]');
+    await wait.locator('[data-role=raw-toggle]').click();
+    const raw = wait.locator('[data-role=raw]');
+    assert.equal(await raw.inputValue(), '');
+    assert.deepEqual(JSON.parse(await output(page)), { capacity: 560 });
+    assert.match(await errorsBeside(raw).first().textContent(), /enter a JSON value/);
+    assert.equal(await verdict(page), 'invalid');
+    await wait.locator('[data-role=raw-toggle]').click(); // back to the (empty) form
+    assert.equal(await wait.locator('[data-role=value]').inputValue(), '');
+    await wait.locator('[data-role=value]').fill('30');
+    assert.deepEqual(JSON.parse(await output(page)), { capacity: 560, reconnectTimeout: 30 });
+    assert.equal(await verdict(page), 'valid');
+
+    // A hook's step with an empty limit.
+    await importText(page, '{"virtualBatteries": {"com.victronenergy.battery.v": ["class:hooks.CustomChargingHook"]}, "classes": {"hooks.CustomChargingHook": {"ccls": {"52": 10}}}}');
+    const table = page.locator('section[data-key=classes] [data-table=ccls]');
+    await table.locator('[data-role=add-step]').click();
+    await table.locator('[data-role=threshold]').last().fill('55');
+    const limit = table.locator('[data-role=limit]').last();
+    assert.deepEqual(JSON.parse(await output(page)).classes, { 'hooks.CustomChargingHook': { ccls: { 52: 10 } } });
+    assert.equal(await errorsBeside(limit).first().textContent(), 'enter a number');
+    assert.equal(await verdict(page), 'invalid');
+    assert.doesNotMatch(await output(page), /""/);
+  });
+});
+
 test('every key of the schema and of the README table has a card with a one-line help', async () => {
   const schema = JSON.parse(fs.readFileSync(path.join(ROOT, 'config/config-schema.json'), 'utf8'));
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
