@@ -31,7 +31,7 @@
     "hooks.CustomChargingHook": "CustomChargingHook (by voltage)",
     "hooks.TemperatureChargingHook": "TemperatureChargingHook (by temp.)"
   };
-  var HOOK_ID = /^class:(hooks\.(?:FixedValueHook|CustomChargingHook|TemperatureChargingHook))(?:#(.+))?$/;
+  var HOOK_ID = /^class:(hooks\.(?:FixedValueHook|CustomChargingHook|TemperatureChargingHook))(?:#(.*))?$/;
 
   /* ---- small DOM helpers ------------------------------------------------ */
 
@@ -345,15 +345,17 @@
     }
   };
 
-  /* A virtual battery's member: a battery, or a hook with an optional suffix. */
+  /* A virtual battery's member: a battery, or a hook with an optional suffix.
+   * hash: an imported "#" with an empty suffix, kept until the suffix is
+   * edited (an empty suffix field otherwise writes no "#"). */
   function memberFrom(name, paths) {
     var m = HOOK_ID.exec(name);
-    return m ? { kind: "hook", hook: m[1], suffix: m[2] || "", text: "", paths: paths || [] }
-      : { kind: "battery", hook: C.HOOKS[0], suffix: "", text: name, paths: paths || [] };
+    return m ? { kind: "hook", hook: m[1], suffix: m[2] || "", hash: m[2] === "", text: "", paths: paths || [] }
+      : { kind: "battery", hook: C.HOOKS[0], suffix: "", hash: false, text: name, paths: paths || [] };
   }
 
   function memberName(m) {
-    return m.kind === "hook" ? "class:" + m.hook + (m.suffix ? "#" + m.suffix : "") : m.text;
+    return m.kind === "hook" ? "class:" + m.hook + (m.suffix || m.hash ? "#" + m.suffix : "") : m.text;
   }
 
   function membersFit(n) {
@@ -399,7 +401,7 @@
             var suffix = h("input", {
               type: "text", value: m.suffix, placeholder: "suffix (optional)", "data-role": "hook-suffix",
               "aria-label": "Member " + (mi + 1) + " hook suffix, to tell two of a kind apart", spellcheck: "false",
-              oninput: function () { m.suffix = suffix.value; ui.changed(); }
+              oninput: function () { m.suffix = suffix.value; m.hash = false; ui.changed(); }
             });
             what = h("div", { class: "field hook-id" }, [cls, h("span", { class: "hash", text: "#" }), suffix, m.slot]);
           } else {

@@ -382,6 +382,30 @@ test('empty number fields: ticked, or edited as JSON, they write no "" but ask f
   });
 });
 
+test('import: a hook member with an empty suffix ("#") is a hook row and exports unchanged', async () => {
+  await withPage(async (page) => {
+    for (const config of [
+      '{"virtualBatteries": {"com.victronenergy.battery.v": ["class:hooks.FixedValueHook#", "com.victronenergy.battery.a"]}, "classes": {"hooks.FixedValueHook#": {"path": "/Soc", "value": 50}}}',
+      '{"virtualBatteries": {"com.victronenergy.battery.v": {"class:hooks.FixedValueHook#": ["/Soc"], "com.victronenergy.battery.a": []}}, "classes": {"hooks.FixedValueHook#": {"path": "/Soc", "value": 50}}}',
+    ]) {
+      await importText(page, config);
+      const member = page.locator('section[data-key=virtualBatteries] [data-role=member]').first();
+      assert.equal(await member.locator('[data-role=member-kind]').inputValue(), 'hook');
+      assert.equal(await member.locator('[data-role=hook-class]').inputValue(), 'hooks.FixedValueHook');
+      assert.equal(await member.locator('[data-role=hook-suffix]').inputValue(), '');
+      assert.deepEqual(JSON.parse(await output(page)), JSON.parse(config), 'exports unchanged');
+      assert.equal(await verdict(page), 'valid');
+      await assertBatagg(page, true);
+    }
+    // Editing the suffix: an empty field again writes no "#".
+    const suffix = page.locator('section[data-key=virtualBatteries] [data-role=hook-suffix]').first();
+    await suffix.fill('x');
+    assert.ok('class:hooks.FixedValueHook#x' in JSON.parse(await output(page)).virtualBatteries['com.victronenergy.battery.v']);
+    await suffix.fill('');
+    assert.ok('class:hooks.FixedValueHook' in JSON.parse(await output(page)).virtualBatteries['com.victronenergy.battery.v']);
+  });
+});
+
 test('every key of the schema and of the README table has a card with a one-line help', async () => {
   const schema = JSON.parse(fs.readFileSync(path.join(ROOT, 'config/config-schema.json'), 'utf8'));
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
