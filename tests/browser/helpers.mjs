@@ -22,8 +22,10 @@ export async function launch() {
 }
 
 // A page on the generator, failing the test on any script error.
-export async function openPage(browser, contextOptions = {}) {
+// initScript: run in the page before its own scripts (context.addInitScript).
+export async function openPage(browser, contextOptions = {}, initScript = null) {
   const context = await browser.newContext(contextOptions);
+  if (initScript) await context.addInitScript(initScript);
   const page = await context.newPage();
   const problems = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));

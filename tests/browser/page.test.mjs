@@ -19,8 +19,8 @@ let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
-async function withPage(fn, contextOptions) {
-  const { context, page } = await openPage(browser, contextOptions);
+async function withPage(fn, contextOptions, initScript) {
+  const { context, page } = await openPage(browser, contextOptions, initScript);
   try {
     await fn(page, context);
     assert.deepEqual(page.scriptProblems, [], 'no script errors in the page');
@@ -320,6 +320,29 @@ test('copy and download give the shown JSON', async () => {
     const saved = fs.readFileSync(await download.path(), 'utf8');
     assert.equal(saved, shown);
   }, { permissions: ['clipboard-read', 'clipboard-write'], acceptDownloads: true });
+});
+
+// Where navigator.clipboard is undefined (a plain-http page on the LAN, not
+// a secure context), Copy falls back to document.execCommand('copy').
+test('copy without navigator.clipboard falls back to execCommand and copies the shown JSON', async () => {
+  const file = path.join(EXAMPLES, 'tuned-limits.json');
+  await withPage(async (page) => {
+    assert.equal(await page.evaluate(() => 'clipboard' in navigator), false, 'no navigator.clipboard');
+    await importFile(page, file);
+    const shown = await output(page);
+    await page.locator('#copy').click();
+    await page.locator('#copy-status', { hasText: /\S/ }).waitFor();
+    assert.equal(await page.locator('#copy-status').textContent(), 'Copied.');
+    assert.deepEqual(await page.evaluate(() => window.copiedByTest), [shown], 'the copy event saw the shown JSON selected');
+  }, {}, () => {
+    delete Navigator.prototype.clipboard;
+    // What a copy would put on the clipboard: the selection when it happens.
+    window.copiedByTest = [];
+    document.addEventListener('copy', () => {
+      const el = document.activeElement;
+      window.copiedByTest.push(el && el.tagName === 'TEXTAREA' ? el.value.slice(el.selectionStart, el.selectionEnd) : String(document.getSelection()));
+    });
+  });
 });
 
 test('edit as JSON: a key typed as JSON goes back into the form; bad JSON is an error beside it', async () => {
