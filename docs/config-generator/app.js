@@ -148,7 +148,7 @@
     return {
       init: function () { return { text: "" }; },
       fromNode: function (n) {
-        if (o.number) return n.t === "number" ? { text: n.raw || String(n.v) } : null;
+        if (o.number) return n.t === "number" ? { text: J.numText(n) } : null;
         return n.t === "string" ? { text: n.v } : null;
       },
       render: function (s, ui) {
@@ -531,8 +531,8 @@
           o.keys.forEach(function (k, j) {
             var v = o.vals[j];
             if (k === "path") e.path = v.v;
-            else if (k === "value") e.value = v.t === "number" ? v.raw || String(v.v) : v.v;
-            else e[k] = v.keys.map(function (t, s) { return { t: t, l: v.vals[s].raw || String(v.vals[s].v) }; });
+            else if (k === "value") e.value = v.t === "number" ? J.numText(v) : v.v;
+            else e[k] = v.keys.map(function (t, s) { return { t: t, l: J.numText(v.vals[s]) }; });
           });
           return e;
         })
@@ -708,8 +708,8 @@
       var ok = n.keys.every(function (k, i) {
         var v = n.vals[i];
         if (v.t !== "number") return false;
-        if (k === "maxPercentageError") s.mpe = v.raw || String(v.v);
-        else if (k === "minVoltageChange") s.mvc = v.raw || String(v.v);
+        if (k === "maxPercentageError") s.mpe = J.numText(v);
+        else if (k === "minVoltageChange") s.mvc = J.numText(v);
         else return false;
         return true;
       });
@@ -939,11 +939,9 @@
   function toggleRaw(card) {
     card.note.textContent = "";
     if (card.raw === null) {
-      var slotsBefore = slots;
-      slots = new Map();
-      var node = card.spec.editor.toNode(card.state, [card.spec.key], reg, []);
+      /* No slots to register: update() below registers them afresh. */
+      var node = card.spec.editor.toNode(card.state, [card.spec.key], function () {}, []);
       card.raw = node ? J.stringify(node) : ""; /* an empty number field: empty text */
-      slots = slotsBefore;
       setOn(card, true);
     } else if (card.raw.trim() === "") {
       card.state = card.spec.editor.init(); /* nothing entered: the empty form */

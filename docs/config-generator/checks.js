@@ -202,7 +202,7 @@
     [["reconnectTimeout", 0], ["startupBatteryWait", 1]].forEach(function (w) {
       var n = get(tree, w[0]);
       if (!n || n.t !== "number" || !Number.isInteger(n.v) || n.v < w[1]) return; /* the schema says */
-      var raw = n.raw || String(n.v);
+      var raw = window.BataggJSON.numText(n);
       if (!/^-?\d+$/.test(raw) || n.v > INT_MAX) {
         error([w[0]], false, "expected a whole number >= " + w[1] + ", got " + raw + " (write it without a fraction or exponent, at most " + INT_MAX + ")");
       }

@@ -208,20 +208,9 @@
     throw new Error("not JSON: " + typeof x);
   }
 
-  /* A plain JavaScript value from a tree (duplicate keys: the last wins). */
-  function toPlain(n) {
-    switch (n.t) {
-      case "object":
-        var o = {};
-        n.keys.forEach(function (k, i) { o[k] = toPlain(n.vals[i]); });
-        return o;
-      case "array":
-        return n.items.map(toPlain);
-      case "null":
-        return null;
-      default:
-        return n.v;
-    }
+  /* A number node's text: as written, or (made by the page) its value. */
+  function numText(n) {
+    return n.raw || String(n.v);
   }
 
   function scalarText(n) {
@@ -263,7 +252,7 @@
     parse: parse,
     stringify: stringify,
     fromPlain: fromPlain,
-    toPlain: toPlain,
+    numText: numText,
     isNumberText: isNumberText,
     SyntaxProblem: SyntaxProblem
   };

@@ -199,7 +199,7 @@
       if (s.type !== undefined) {
         var ts = [].concat(s.type);
         if (!ts.some(function (t) { return hasType(n, t); })) {
-          var got = n.t === "number" && ts.indexOf("integer") >= 0 ? n.raw || String(n.v) : TYPE_WORDS[typeOf(n)];
+          var got = n.t === "number" && ts.indexOf("integer") >= 0 ? window.BataggJSON.numText(n) : TYPE_WORDS[typeOf(n)];
           return out.concat(err(path, isKey, "type", "expected " + ts.map(function (t) { return TYPE_WORDS[t]; }).join(" or ") + ", got " + got));
         }
       }
@@ -216,7 +216,7 @@
         out = out.concat(err(path, isKey, "pattern", JSON.stringify(n.v) + (what ? " is not " + what : " does not match " + s.pattern)));
       }
       if (n.t === "number") {
-        var raw = n.raw || String(n.v);
+        var raw = window.BataggJSON.numText(n);
         if (s.minimum !== undefined && !(n.v >= s.minimum)) {
           out = out.concat(err(path, isKey, "minimum", "must be >= " + s.minimum + ", got " + raw));
         }
