@@ -25,11 +25,9 @@ struct Service {
 	MonitorInterest interest;
 	const char *const *paths; /* MONITOR_PATHS: borrowed from want() */
 	gboolean reported;        /* added() was called */
-	/* It sends ItemsChanged: its PropertiesChanged repeat the same values
-	 * (VICTRON-DBUS.md) and are skipped before they are decoded. */
-	gboolean items_changed;
-	GPtrArray *pending; /* DBusPendingCall * of the initial read */
-	GArray *items;      /* MonitorItem being collected by the read */
+	GPtrArray *rules;         /* char *: the match rules that bring its signals */
+	GPtrArray *pending;       /* DBusPendingCall * of the initial read */
+	GArray *items;            /* MonitorItem being collected by the read */
 	int replies_left;
 };
 
@@ -40,34 +38,80 @@ struct Monitor {
 	GHashTable *services; /* well-known name -> Service */
 	GHashTable *owners;   /* unique name -> GPtrArray of Service * (borrowed) */
 	gboolean filtering;
+	const char *owner_rule; /* the NameOwnerChanged rule in use, or NULL */
 	DBusPendingCall *list_call;
 	GPtrArray *owner_calls; /* DBusPendingCall * of GetNameOwner in flight */
+	guint reading;          /* services whose first read is pending */
+	gboolean settled;       /* the last settled() said so */
 };
 
-static const char *const match_rules[] = {
+static const char *const owner_rules[] = {
         "type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',"
         "member='NameOwnerChanged',arg0namespace='com.victronenergy'",
-        "type='signal',interface='" BUSITEM_IFACE "',member='ItemsChanged'",
+        /* A bus without arg0namespace: every owner change. */
+        "type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',"
+        "member='NameOwnerChanged'",
 };
 
-/* PropertiesChanged is followed per sender, and only until the sender shows
- * it sends ItemsChanged too: then every PropertiesChanged repeats values the
- * ItemsChanged brought, and neither the bus nor we need to carry them. */
-static void properties_rule(Monitor *mon, const char *owner, gboolean add)
+/* Asynchronous (no reply wanted): a slow bus must not block the loop. */
+static void send_match(Monitor *mon, const char *rule, gboolean add)
 {
-	g_autofree char *rule =
-	        g_strdup_printf("type='signal',sender='%s',interface='" BUSITEM_IFACE
-	                        "',member='PropertiesChanged'",
-	                        owner);
 	DBusMessage *msg =
 	        dbus_message_new_method_call(DBUS_SERVICE_DBUS, DBUS_PATH_DBUS, DBUS_INTERFACE_DBUS,
 	                                     add ? "AddMatch" : "RemoveMatch");
-	const char *text = rule;
 
-	dbus_message_append_args(msg, DBUS_TYPE_STRING, &text, DBUS_TYPE_INVALID);
+	dbus_message_append_args(msg, DBUS_TYPE_STRING, &rule, DBUS_TYPE_INVALID);
 	dbus_message_set_no_reply(msg, TRUE);
 	dbus_connection_send(mon->conn, msg, NULL);
 	dbus_message_unref(msg);
+}
+
+static void add_rule(Service *s, char *rule)
+{
+	g_ptr_array_add(s->rules, rule);
+	send_match(s->mon, rule, TRUE);
+}
+
+/* Every change counts, as ItemsChanged or as PropertiesChanged: publishers
+ * send either, or both.  The rules name the sender, so the bus brings us the
+ * signals of the services we follow and nobody else's; a service followed
+ * for a few paths gets a rule per path. */
+static void add_rules(Service *s)
+{
+	if (s->interest == MONITOR_ALL) {
+		add_rule(s,
+		         g_strdup_printf("type='signal',sender='%s',interface='" BUSITEM_IFACE "'",
+		                         s->owner));
+		return;
+	}
+	add_rule(s, g_strdup_printf("type='signal',sender='%s',interface='" BUSITEM_IFACE
+	                            "',member='ItemsChanged',path='/'",
+	                            s->owner));
+	for (size_t i = 0; s->paths && s->paths[i]; i++)
+		add_rule(s, g_strdup_printf("type='signal',sender='%s',interface='" BUSITEM_IFACE
+		                            "',member='PropertiesChanged',path='%s'",
+		                            s->owner, s->paths[i]));
+}
+
+static void remove_rules(Service *s)
+{
+	gboolean connected = dbus_connection_get_is_connected(s->mon->conn);
+
+	for (guint i = 0; connected && i < s->rules->len; i++)
+		send_match(s->mon, s->rules->pdata[i], FALSE);
+	g_ptr_array_set_size(s->rules, 0);
+}
+
+static void check_settled(Monitor *mon)
+{
+	gboolean now = mon->filtering && !mon->list_call && mon->owner_calls->len == 0 &&
+	               mon->reading == 0;
+
+	if (now && !mon->settled && mon->cb.settled) {
+		mon->settled = TRUE;
+		mon->cb.settled(mon->user_data);
+	}
+	mon->settled = now;
 }
 
 static void items_clear(GArray *items)
@@ -102,11 +146,8 @@ static void unlink_owner(Monitor *mon, Service *s)
 	list = g_hash_table_lookup(mon->owners, s->owner);
 	if (list) {
 		g_ptr_array_remove(list, s);
-		if (list->len == 0) {
-			if (!s->items_changed && dbus_connection_get_is_connected(mon->conn))
-				properties_rule(mon, s->owner, FALSE);
+		if (list->len == 0)
 			g_hash_table_remove(mon->owners, s->owner);
-		}
 	}
 	g_clear_pointer(&s->owner, g_free);
 }
@@ -115,8 +156,12 @@ static void service_free(gpointer data)
 {
 	Service *s = data;
 
+	if (!s->reported)
+		s->mon->reading--;
 	cancel_read(s);
+	remove_rules(s);
 	unlink_owner(s->mon, s);
+	g_ptr_array_free(s->rules, TRUE);
 	g_ptr_array_free(s->pending, TRUE);
 	g_array_free(s->items, TRUE);
 	g_free(s->name);
@@ -241,10 +286,12 @@ static void report_added(Service *s)
 
 	s->items = g_array_new(FALSE, FALSE, sizeof(MonitorItem));
 	s->reported = TRUE;
+	mon->reading--;
 	filter_items(s, items);
 	mon->cb.added(mon->user_data, s->name, (const MonitorItem *)(void *)items->data,
 	              items->len);
 	items_clear(items);
+	check_settled(mon);
 }
 
 typedef void (*ReplyFn)(Service *s, DBusMessage *reply, const char *path);
@@ -381,6 +428,7 @@ static void service_gone(Monitor *mon, const char *name)
 	if (reported)
 		mon->cb.removed(mon->user_data, name);
 	service_free(s);
+	check_settled(mon);
 }
 
 static void service_appeared(Monitor *mon, const char *name, const char *owner)
@@ -400,6 +448,7 @@ static void service_appeared(Monitor *mon, const char *name, const char *owner)
 	s->owner = g_strdup(owner);
 	s->interest = interest;
 	s->paths = paths;
+	s->rules = g_ptr_array_new_with_free_func(g_free);
 	s->pending = g_ptr_array_new();
 	s->items = g_array_new(FALSE, FALSE, sizeof(MonitorItem));
 	g_hash_table_insert(mon->services, s->name, s);
@@ -407,11 +456,13 @@ static void service_appeared(Monitor *mon, const char *name, const char *owner)
 	if (!list) {
 		list = g_ptr_array_new();
 		g_hash_table_insert(mon->owners, g_strdup(owner), list);
-		properties_rule(mon, owner, TRUE);
-	} else {
-		s->items_changed = ((Service *)list->pdata[0])->items_changed;
 	}
 	g_ptr_array_add(list, s);
+	mon->reading++;
+	mon->settled = FALSE;
+	/* Subscribe before reading: a change sent after the reply is then
+	 * never missed. */
+	add_rules(s);
 	start_read(s);
 }
 
@@ -457,6 +508,7 @@ static void on_owner(DBusPendingCall *pending, void *data)
 	if (reply)
 		dbus_message_unref(reply);
 	dbus_pending_call_unref(pending);
+	check_settled(q->mon);
 }
 
 static void query_owner(Monitor *mon, const char *name)
@@ -502,6 +554,7 @@ static void on_list_names(DBusPendingCall *pending, void *data)
 		g_warning("monitor: ListNames failed: %s", dbus_message_get_error_name(reply));
 	}
 	dbus_message_unref(reply);
+	check_settled(mon);
 }
 
 /* ---- signals ------------------------------------------------------------- */
@@ -530,15 +583,8 @@ static void on_busitem_signal(Monitor *mon, DBusMessage *msg, GPtrArray *service
 {
 	g_autoptr(GArray) items = NULL;
 	gboolean whole = dbus_message_is_signal(msg, BUSITEM_IFACE, "ItemsChanged");
-	gboolean wanted = whole;
 	DBusMessageIter it, props;
 
-	for (guint i = 0; !wanted && i < services->len; i++)
-		wanted = !((Service *)services->pdata[i])->items_changed;
-	if (!wanted)
-		return;
-	if (whole && !((Service *)services->pdata[0])->items_changed)
-		properties_rule(mon, dbus_message_get_sender(msg), FALSE);
 	items = g_array_new(FALSE, FALSE, sizeof(MonitorItem));
 	if (whole) {
 		if (!read_items(msg, items))
@@ -555,8 +601,6 @@ static void on_busitem_signal(Monitor *mon, DBusMessage *msg, GPtrArray *service
 	for (guint i = 0; i < services->len; i++) {
 		Service *s = services->pdata[i];
 		g_autoptr(GArray) mine = NULL;
-
-		s->items_changed = s->items_changed || whole;
 
 		/* A service whose read is pending gets its newer state from the
 		 * reply, which follows on the same ordered connection. */
@@ -602,18 +646,13 @@ void monitor_start(Monitor *mon)
 
 	dbus_connection_add_filter(mon->conn, filter, mon, NULL);
 	mon->filtering = TRUE;
-	for (size_t i = 0; i < G_N_ELEMENTS(match_rules); i++) {
+	/* Blocking, once: the first rule fails on a bus without arg0namespace. */
+	for (size_t i = 0; !mon->owner_rule && i < G_N_ELEMENTS(owner_rules); i++) {
 		dbus_error_init(&err);
-		dbus_bus_add_match(mon->conn, match_rules[i], &err);
-		if (dbus_error_is_set(&err)) {
-			/* A bus without arg0namespace: follow every owner change. */
-			dbus_error_free(&err);
-			if (i == 0)
-				dbus_bus_add_match(mon->conn,
-				                   "type='signal',sender='org.freedesktop.DBus',"
-				                   "member='NameOwnerChanged'",
-				                   NULL);
-		}
+		dbus_bus_add_match(mon->conn, owner_rules[i], &err);
+		if (!dbus_error_is_set(&err))
+			mon->owner_rule = owner_rules[i];
+		dbus_error_free(&err);
 	}
 	msg = dbus_message_new_method_call(DBUS_SERVICE_DBUS, DBUS_PATH_DBUS, DBUS_INTERFACE_DBUS,
 	                                   "ListNames");
@@ -621,6 +660,29 @@ void monitor_start(Monitor *mon)
 	    mon->list_call)
 		dbus_pending_call_set_notify(mon->list_call, on_list_names, mon, NULL);
 	dbus_message_unref(msg);
+	check_settled(mon);
+}
+
+gboolean monitor_settled(Monitor *mon)
+{
+	return mon->settled;
+}
+
+char **monitor_reading(Monitor *mon)
+{
+	GPtrArray *names = g_ptr_array_new();
+	GHashTableIter it;
+	gpointer value;
+
+	g_hash_table_iter_init(&it, mon->services);
+	while (g_hash_table_iter_next(&it, NULL, &value)) {
+		const Service *s = value;
+
+		if (!s->reported)
+			g_ptr_array_add(names, g_strdup(s->name));
+	}
+	g_ptr_array_add(names, NULL);
+	return (char **)g_ptr_array_free(names, FALSE);
 }
 
 void monitor_free(Monitor *mon)
@@ -629,6 +691,9 @@ void monitor_free(Monitor *mon)
 		return;
 	if (mon->filtering)
 		dbus_connection_remove_filter(mon->conn, filter, mon);
+	/* No callback from here on: not even settled() as services go. */
+	mon->filtering = FALSE;
+	mon->cb.settled = NULL;
 	if (mon->list_call) {
 		dbus_pending_call_cancel(mon->list_call);
 		dbus_pending_call_unref(mon->list_call);
@@ -638,8 +703,12 @@ void monitor_free(Monitor *mon)
 		dbus_pending_call_unref(mon->owner_calls->pdata[i]);
 	}
 	g_ptr_array_free(mon->owner_calls, TRUE);
+	mon->owner_calls = NULL;
+	/* Services remove their own rules as they go. */
 	g_hash_table_destroy(mon->services);
 	g_hash_table_destroy(mon->owners);
+	if (mon->owner_rule && dbus_connection_get_is_connected(mon->conn))
+		send_match(mon, mon->owner_rule, FALSE);
 	dbus_connection_unref(mon->conn);
 	g_free(mon);
 }

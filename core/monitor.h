@@ -4,7 +4,8 @@
  * VICTRON-DBUS.md).  It lists names once, follows NameOwnerChanged, tracks
  * each service's unique name, reads a new service's values with one
  * asynchronous GetItems on "/" (falling back to GetValue on "/"), and
- * decodes ItemsChanged and PropertiesChanged from it.  It keeps no values:
+ * decodes every ItemsChanged and PropertiesChanged from it (match rules per
+ * followed sender).  It keeps no values:
  * it hands every decoded value to its callbacks, whose owner stores them.
  * Nothing here blocks on another service.
  */
@@ -48,6 +49,10 @@ typedef struct {
 	 * for services added() was called for: one that vanishes while its
 	 * initial read is pending is forgotten without a call. */
 	void (*removed)(void *user_data, const char *service);
+	/* Optional.  Every service known has been read: the names were listed,
+	 * and no first read is pending.  Called each time that becomes true
+	 * (after start, and again after new services were read). */
+	void (*settled)(void *user_data);
 } MonitorCallbacks;
 
 /* Returns (transfer full) a monitor on conn (referenced).  Call
@@ -58,8 +63,16 @@ Monitor *monitor_new(DBusConnection *conn, const MonitorCallbacks *cb, void *use
  * asynchronously.  Services are reported from the main loop. */
 void monitor_start(Monitor *mon);
 
-/* Stops following, removes the filter and match rules, frees everything.
- * No callback runs after it returns. */
+/* Whether every service known has been read (see MonitorCallbacks). */
+gboolean monitor_settled(Monitor *mon);
+
+/* Returns (transfer full) the names of the services whose first read is
+ * still pending, NULL-terminated (free with g_strfreev). */
+char **monitor_reading(Monitor *mon);
+
+/* Stops following, removes the filter and every match rule it added,
+ * cancels every call in flight, frees everything.  No callback runs after
+ * it returns. */
 void monitor_free(Monitor *mon);
 
 #endif
