@@ -16,6 +16,14 @@
 #include "batagg/plugin.h"
 
 #define WINDOW 10
+/* A fit is accepted only within what batteries are: 10 uOhm to 1 Ohm, from a
+ * window whose currents span at least 0.5 A (a fit over a current that
+ * hardly changes says nothing about the resistance). */
+#define R_MIN 1e-5
+#define R_MAX 1.0
+#define MIN_CURRENT_SPAN 0.5
+/* The over-current correction never shrinks a resistance below a tenth. */
+#define CORRECTION_MIN 0.1
 
 typedef struct {
 	double v, i;
@@ -134,13 +142,18 @@ static int fit(Ir *ir, Member *m)
 {
 	const double n = WINDOW;
 	double mean_v = 0, mean_i = 0, svv = 0, sii = 0, svi = 0;
+	double low = INFINITY, high = -INFINITY;
 	double k, r, err;
 	bool changed;
 
 	for (size_t s = 0; s < WINDOW; s++) {
 		mean_v += m->ring[s].v;
 		mean_i += m->ring[s].i;
+		low = fmin(low, m->ring[s].i);
+		high = fmax(high, m->ring[s].i);
 	}
+	if (high - low < MIN_CURRENT_SPAN)
+		return 0;
 	mean_v /= n;
 	mean_i /= n;
 	for (size_t s = 0; s < WINDOW; s++) {
@@ -157,7 +170,7 @@ static int fit(Ir *ir, Member *m)
 	r = k + sqrt(k * k + 1);
 	err = sqrt((r * r * sii - r * svi + svv) / (n - 2)) * (1 + r * r) /
 	      sqrt(r * r * svv + r * svi + sii);
-	if (!(r > 0) || !(err / r <= ir->max_error))
+	if (!(r >= R_MIN && r <= R_MAX) || !(err / r <= ir->max_error) || !isfinite(err))
 		return 0;
 	changed = fabs(r - m->r) > hypot(err, m->err);
 	m->r = r;
@@ -178,7 +191,7 @@ static int sample(void *state, BataggMemberId id, double v, double i)
 	Ir *ir = state;
 	Member *m = find(ir, id);
 
-	if (!m || !(v > 0))
+	if (!m || !(v > 0) || !isfinite(v) || !isfinite(i))
 		return 0;
 	if (m->appended && fabs(v - m->last_v) < ir->min_change)
 		return 0;
@@ -197,9 +210,12 @@ static int current(void *state, BataggMemberId id, double i, BataggNum ccl, Bata
 	Member *m = find(ir, id);
 	BataggNum limit = i > 0 ? ccl : dcl;
 
-	if (!m || i == 0 || !limit.valid || limit.value == 0 || fabs(i) <= limit.value || m->r == 0)
+	if (!m || !isfinite(i) || i == 0 || !limit.valid || !isfinite(limit.value) ||
+	    !(limit.value > 0) || fabs(i) <= limit.value || m->r == 0)
 		return 0;
-	m->correction *= limit.value / fabs(i);
+	if (m->correction <= CORRECTION_MIN)
+		return 0;
+	m->correction = fmax(m->correction * limit.value / fabs(i), CORRECTION_MIN);
 	return BATAGG_ESTIMATE_CHANGED | (i > 0 ? BATAGG_RECOMPUTE_CCL : BATAGG_RECOMPUTE_DCL);
 }
 

@@ -182,6 +182,90 @@ static void test_ratios_follow_resistance(void **state)
 	ir()->destroy(st);
 }
 
+/* Case 5 of the safety issue: the factor stays in [0.1, 1] however often a
+ * member exceeds its limit, and a NaN current or a 0 or negative limit
+ * leaves it alone. */
+static void test_correction_is_bounded(void **state)
+{
+	void *st = make("0.1", "0.02");
+	BataggNum ratio[1];
+	BataggMemberId id = 1;
+	BataggRatioInput in = {.n = 1, .ids = &id, .capacity = &(BataggNum){0}};
+	double c;
+
+	ir()->member_added(st, 1);
+	feed(st, 1, 52.0, 0.01, 0, 30, 1);
+	for (int k = 0; k < 2000; k++)
+		ir()->current(st, 1, 150, NUM(100), NUM(100));
+	c = diag(st, 1).correction.value;
+	assert_true(fabs(c - 0.1) < 1e-12);
+	assert_int_equal(ir()->current(st, 1, 150, NUM(100), NUM(100)), 0);
+	assert_int_equal(ir()->current(st, 1, NAN, NUM(100), NUM(100)), 0);
+	assert_int_equal(ir()->current(st, 1, 150, NUM(-5), NUM(100)), 0);
+	assert_int_equal(ir()->current(st, 1, 150, NUM(NAN), NUM(100)), 0);
+	assert_int_equal(ir()->current(st, 1, INFINITY, NUM(100), NUM(100)), 0);
+	c = diag(st, 1).correction.value;
+	assert_true(isfinite(c) && c >= 0.1 && c <= 1);
+	assert_true(isfinite(diag(st, 1).resistance.value) && diag(st, 1).resistance.value > 0);
+	ir()->ratios(st, &in, ratio);
+	assert_true(ratio[0].valid && isfinite(ratio[0].value));
+	ir()->destroy(st);
+}
+
+/* Case 5: a fit outside what batteries are is not accepted: an absurd
+ * resistance, or one from currents that hardly change. */
+static void test_implausible_fits_are_refused(void **state)
+{
+	static const struct {
+		double r, span;
+		bool accepted;
+	} cases[] = {
+	        {0.010, 50, true},   /* a battery */
+	        {0.5, 2, true},      /* a poor one, still plausible */
+	        {5e4, 1e-6, false},  /* 1e-6 A change per 50 mV */
+	        {3.0, 1, false},     /* above 1 ohm */
+	        {2e-6, 100, false},  /* below 10 micro-ohm */
+	        {0.010, 0.2, false}, /* the current spans 0.2 A only */
+	};
+
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		void *st = make("0.1", "0");
+
+		print_message("# R %g ohm, current span %g A\n", cases[c].r, cases[c].span);
+		ir()->member_added(st, 1);
+		for (int k = 0; k < 12; k++) {
+			double i = cases[c].span / 2 * sin(k * 0.7);
+
+			ir()->sample(st, 1, 52.0 + cases[c].r * i, i);
+		}
+		assert_int_equal(diag(st, 1).resistance.valid, cases[c].accepted);
+		ir()->destroy(st);
+	}
+}
+
+/* NaN or infinite samples are not kept: ten good samples, three bad ones,
+ * one more good one, and the fit is the good ones' (were the bad ones
+ * kept, they would be in the window). */
+static void test_non_finite_samples_are_ignored(void **state)
+{
+	void *st = make("0.1", "0");
+
+	ir()->member_added(st, 1);
+	for (int k = 0; k < 11; k++) {
+		double i = 50 * sin(k * 0.7);
+
+		if (k == 10) {
+			assert_int_equal(ir()->sample(st, 1, NAN, 10), 0);
+			assert_int_equal(ir()->sample(st, 1, INFINITY, 10), 0);
+			assert_int_equal(ir()->sample(st, 1, 52.0, NAN), 0);
+		}
+		ir()->sample(st, 1, 52.0 + 0.01 * i, i);
+	}
+	assert_true(diag(st, 1).resistance.valid);
+	assert_true(fabs(diag(st, 1).resistance.value - 0.01) < 1e-9);
+	ir()->destroy(st);
+}
+
 static void test_bad_options(void **state)
 {
 	BataggOption bad[] = {{"maxPercentageError", "lots"}};
@@ -199,6 +283,10 @@ int main(void)
 	        cmocka_unit_test(test_needs_eleven_distinct_samples),
 	        cmocka_unit_test(test_over_current_correction),
 	        cmocka_unit_test(test_ratios_follow_resistance),
+	        cmocka_unit_test(test_correction_is_bounded),
+	        cmocka_unit_test(test_implausible_fits_are_refused),
+	        cmocka_unit_test(test_non_finite_samples_are_ignored),
+
 	        cmocka_unit_test(test_bad_options),
 	};
 
