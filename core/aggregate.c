@@ -9,6 +9,7 @@
 #include "aggregate.h"
 
 #include <glib.h>
+#include <math.h>
 #include <string.h>
 
 #define BATTERY_PREFIX "com.victronenergy.battery."
@@ -24,6 +25,9 @@ struct EngineInput {
 	const BataggMergePolicy *hook; /* a hook supplies its own values */
 	void *hook_state;
 	int hook_key; /* PathId of the hook's key_path, or -1 */
+	/* A BMS: it has reported a valid CVL since it joined.  Only BMSes share
+	 * the bank current (a shunt or battery monitor does not). */
+	bool bms;
 	Value values[N_MEMBER_PATHS];
 };
 
@@ -317,13 +321,29 @@ static int feed_methods(Engine *e, const EngineInput *m, int p)
 	return 0;
 }
 
+/* Who shares the bank current changed: a member became a BMS, or the
+ * capacity method gained or lost a member it can serve. */
+static void shares_changed(Engine *e)
+{
+	e->need_ccl = e->need_dcl = true;
+}
+
 void engine_input_set(Engine *e, EngineInput *in, const char *path, const Value *v)
 {
 	int p = paths_find(path);
+	Value sane = VALUE_INIT;
+	bool was_valid;
 
-	if (p < 0 || value_equal(&in->values[p], v))
+	if (p < 0)
 		return;
-	value_copy(&in->values[p], v);
+	value_copy(&sane, v);
+	paths_sanitize((PathId)p, &sane);
+	if (value_equal(&in->values[p], &sane)) {
+		value_clear(&sane);
+		return;
+	}
+	was_valid = in->values[p].type != VALUE_INVALID;
+	value_move(&in->values[p], &sane);
 	if (in->role != ROLE_MEMBER) {
 		if (p < N_BATTERY_PATHS && (in->paths & BIT(p)))
 			e->dirty |= BIT(p);
@@ -332,8 +352,19 @@ void engine_input_set(Engine *e, EngineInput *in, const char *path, const Value 
 	if (p < N_BATTERY_PATHS)
 		e->dirty |= BIT(p);
 	e->dirty |= e->dependents[p];
+	if (p == P_CVL && !in->bms && in->values[p].type != VALUE_INVALID) {
+		in->bms = true;
+		shares_changed(e);
+	}
+	if (p == P_INSTALLED_CAPACITY && was_valid != (in->values[p].type != VALUE_INVALID))
+		shares_changed(e);
 	if (p == P_VOLTAGE || p == P_CURRENT)
 		e->method_bits |= feed_methods(e, in, p);
+}
+
+bool engine_input_is_bms(const EngineInput *in)
+{
+	return in->bms;
 }
 
 InputRole engine_input_role(const EngineInput *in)
@@ -508,7 +539,8 @@ static void append_json_number(GString *s, BataggNum n, const char *unknown)
 	g_autofree char *text = NULL;
 	Value v = value_double(n.value);
 
-	if (!n.valid) {
+	/* JSON has no NaN or infinity. */
+	if (!n.valid || !isfinite(n.value)) {
 		g_string_append(s, unknown);
 		return;
 	}
@@ -545,6 +577,24 @@ static bool same_ratios(const BataggNum *a, const BataggNum *b, size_t n)
 	return true;
 }
 
+/* The bank capacity the capacity method divides: the configured one, else
+ * the sum over the BMS members (a shunt's capacity is no share of the bank
+ * current). */
+static BataggNum bank_capacity(const Engine *e, const LimitMember *lm, guint n)
+{
+	BataggNum sum = {0};
+
+	if (e->s.has_capacity)
+		return (BataggNum){.value = e->s.capacity, .valid = true};
+	for (guint i = 0; i < n; i++) {
+		if (lm[i].bms && lm[i].capacity.valid) {
+			sum.value += lm[i].capacity.value;
+			sum.valid = true;
+		}
+	}
+	return sum;
+}
+
 static void compute_current_limit(Engine *e, bool discharge)
 {
 	guint n = e->members->len;
@@ -559,15 +609,15 @@ static void compute_current_limit(Engine *e, bool discharge)
 		const EngineInput *m = e->members->pdata[i];
 
 		lm[i].id = m->id;
+		lm[i].bms = m->bms;
 		lm[i].limit = num(&m->values[limit]);
 		lm[i].allow = num(&m->values[allow]);
 		if (!e->s.has_capacity)
 			lm[i].capacity = num(&m->values[P_INSTALLED_CAPACITY]);
 	}
-	r = limits_current(lm, n, &e->s.ratios, discharge, num(&e->pub[P_INSTALLED_CAPACITY]),
-	                   ratios);
-	if (!discharge)
-		r = limits_ccl_mode(e->s.ccl_mode, r, e->dvcc, e->user_ccl);
+	r = limits_current(lm, n, &e->s.ratios, discharge, bank_capacity(e, lm, n), ratios);
+	r = discharge ? limits_sane_current(r)
+	              : limits_ccl_mode(e->s.ccl_mode, r, e->dvcc, e->user_ccl);
 	if (r.valid)
 		v = value_double(r.value);
 	publish_merged(e, limit, &v, r.valid);
@@ -606,7 +656,7 @@ static void compute_cvl(Engine *e)
 		cvl[i] = num(&m->values[P_CVL]);
 		modes[i] = mode->type == VALUE_TEXT ? mode->u.s : NULL;
 	}
-	r = e->s.cvl->cvl(e->s.cvl_state, &in);
+	r = limits_sane_voltage(e->s.cvl->cvl(e->s.cvl_state, &in));
 	if (r.valid)
 		v = value_double(r.value);
 	publish_merged(e, P_CVL, &v, r.valid);
@@ -702,6 +752,7 @@ static void run_hooks(Engine *e)
 			in.labels = &label;
 			h->hook->merge(h->hook_state, &in, &out, e->text, sizeof(e->text));
 			v = value_from_view(&out);
+			paths_sanitize((PathId)p, &v);
 			if (!value_equal(&v, &h->values[p])) {
 				value_move(&h->values[p], &v);
 				e->dirty |= BIT(p);

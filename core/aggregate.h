@@ -100,10 +100,16 @@ void engine_remove_input(Engine *e, EngineInput *in);
  * them), and a member's estimator state is reset as for a reconnect. */
 void engine_reset_input(Engine *e, EngineInput *in);
 
-/* One path's new value; paths that are not battery paths are ignored. */
+/* One path's new value; paths that are not battery paths are ignored.  The
+ * value is stored sane (paths_sanitize): a non-finite number as invalid, a
+ * negative current limit as 0, a voltage limit or capacity <= 0 as invalid. */
 void engine_input_set(Engine *e, EngineInput *in, const char *path, const Value *v);
 
 InputRole engine_input_role(const EngineInput *in);
+
+/* Whether a member has reported a valid /Info/MaxChargeVoltage since it
+ * joined: only such members (BMSes) share the bank current. */
+bool engine_input_is_bms(const EngineInput *in);
 
 /* DVCC state and the user's limits (com.victronenergy.system and settings). */
 void engine_set_dvcc(Engine *e, bool on);

@@ -2,15 +2,30 @@
 /*
  * The bank's current limits: which members are connected, how much of the
  * bank current each takes (the ratio chain), and the smallest bank current at
- * which one of them reaches its own limit.
+ * which one of them reaches its own limit.  Every number a strategy returns
+ * is checked here before it can reach a limit.
  */
 #include "charge_limits.h"
 
 #include <glib.h>
+#include <math.h>
 
-static bool connected(const LimitMember *m)
+/* Rounding lets a share come out a hair above the whole (r = 0.9999999). */
+#define RATIO_SLACK 1e-9
+
+static const BataggNum invalid;
+
+bool limits_connected(const LimitMember *m)
 {
-	return !m->allow.valid || m->allow.value != 0;
+	return m->bms && (!m->allow.valid || m->allow.value != 0);
+}
+
+/* A ratio is bank current / member current: finite and at least 1. */
+static BataggNum sane_ratio(BataggNum r)
+{
+	if (!r.valid || !isfinite(r.value) || r.value < 1 - RATIO_SLACK)
+		return invalid;
+	return (BataggNum){.value = fmax(r.value, 1), .valid = true};
 }
 
 /* Fills ratios[] for the connected members, asking each method of the chain
@@ -20,20 +35,20 @@ static void chain_ratios(const RatioChain *chain, const BataggRatioInput *in, Ba
 	g_autofree BataggNum *step = g_new0(BataggNum, in->n ? in->n : 1);
 
 	for (size_t i = 0; i < in->n; i++)
-		ratios[i].valid = false;
+		ratios[i] = invalid;
 	for (size_t k = 0; k < chain->n; k++) {
 		bool missing = false;
 
 		for (size_t i = 0; i < in->n; i++) {
-			step[i].valid = false;
+			step[i] = invalid;
 			missing = missing || !ratios[i].valid;
 		}
 		if (!missing)
 			return;
 		chain->method[k]->ratios(chain->state[k], in, step);
 		for (size_t i = 0; i < in->n; i++) {
-			if (!ratios[i].valid && step[i].valid)
-				ratios[i] = step[i];
+			if (!ratios[i].valid)
+				ratios[i] = sane_ratio(step[i]);
 		}
 	}
 	/* The last resort, whatever the chain: every member takes an equal share. */
@@ -54,19 +69,23 @@ BataggNum limits_current(const LimitMember *members, size_t n, const RatioChain 
 	                       .capacity = caps,
 	                       .bank_capacity = bank_capacity,
 	                       .discharge = discharge};
-	BataggNum result = {0};
+	BataggNum result = invalid;
 	bool reported = false;
 
 	for (size_t i = 0; i < n; i++) {
-		reported = reported || members[i].limit.valid;
-		in.allow_reported = in.allow_reported || members[i].allow.valid;
+		const LimitMember *m = &members[i];
+
 		if (ratios_out)
-			ratios_out[i].valid = false;
-		if (!connected(&members[i]))
+			ratios_out[i] = invalid;
+		if (!m->bms)
+			continue;
+		reported = reported || m->limit.valid;
+		in.allow_reported = in.allow_reported || m->allow.valid;
+		if (!limits_connected(m))
 			continue;
 		index[in.n] = i;
-		ids[in.n] = members[i].id;
-		caps[in.n] = members[i].capacity;
+		ids[in.n] = m->id;
+		caps[in.n] = m->capacity;
 		in.n++;
 	}
 	if (in.n > 0)
@@ -78,9 +97,10 @@ BataggNum limits_current(const LimitMember *members, size_t n, const RatioChain 
 
 		if (ratios_out)
 			ratios_out[index[c]] = ratios[c];
-		if (!m->limit.valid)
+		if (!m->limit.valid || !isfinite(m->limit.value))
 			continue;
-		estimate = m->limit.value * ratios[c].value;
+		/* Both factors are finite and >= 0 (>= 1): the product is not NaN. */
+		estimate = fmin(fmax(m->limit.value, 0) * ratios[c].value, LIMIT_MAX_AMPS);
 		if (!result.valid || estimate < result.value)
 			result = (BataggNum){.value = estimate, .valid = true};
 	}
@@ -91,16 +111,37 @@ BataggNum limits_current(const LimitMember *members, size_t n, const RatioChain 
 
 BataggNum limits_ccl_mode(CclMode mode, BataggNum battery, bool dvcc, double user_ccl)
 {
+	BataggNum user = {.value = user_ccl, .valid = dvcc && isfinite(user_ccl) && user_ccl >= 0};
+
+	battery = limits_sane_current(battery);
 	switch (mode) {
 	case CCL_DVCC:
-		return (BataggNum){.value = dvcc ? user_ccl : -1, .valid = true};
+		/* The user's limit alone; without one (DVCC off, or -1) none. */
+		return limits_sane_current(user);
 	case CCL_BATTERY:
 		return battery;
 	case CCL_BATTERY_DVCC:
 		break;
 	}
 	/* A 0 from the batteries means they all refuse charge: never raise it. */
-	if (battery.valid && battery.value > 0 && dvcc && user_ccl > 0 && user_ccl < battery.value)
-		battery.value = user_ccl;
+	if (battery.valid && battery.value > 0 && user.valid && user.value > 0 &&
+	    user.value < battery.value)
+		battery.value = user.value;
 	return battery;
+}
+
+BataggNum limits_sane_current(BataggNum amps)
+{
+	if (!amps.valid || !isfinite(amps.value) || amps.value < 0)
+		return invalid;
+	amps.value = fmin(amps.value, LIMIT_MAX_AMPS);
+	return amps;
+}
+
+BataggNum limits_sane_voltage(BataggNum volts)
+{
+	if (!volts.valid || !isfinite(volts.value) || volts.value <= 0 ||
+	    volts.value > LIMIT_MAX_VOLTS)
+		return invalid;
+	return volts;
 }

@@ -9,6 +9,7 @@
 #include "daemon.h"
 
 #include <glib-unix.h>
+#include <math.h>
 #include <string.h>
 
 #include "aggregate.h"
@@ -28,6 +29,9 @@
 #define USER_CVL_PATH "/Settings/SystemSetup/MaxChargeVoltage"
 #define AGGREGATE_INSTANCE 1024
 #define VIRTUAL_INSTANCE_BASE 1056
+/* How long a battery's first read may take before the published services
+ * go on without it (it joins when it answers). */
+#define SETTLE_TIMEOUT_S 5
 
 /* ---- the daemon ---------------------------------------------------------- */
 
@@ -46,6 +50,9 @@ typedef struct {
 	Strategies *strategies;
 	Engine *engine;
 	Settings *settings;
+	gboolean settings_read; /* read_instance and read_name hold what was read */
+	int read_instance;
+	char *read_name;
 	BusService *svc; /* NULL until published */
 	gboolean hold;   /* after a reload, until the members are read again */
 } Published;
@@ -59,9 +66,12 @@ typedef struct {
 } Link;
 
 typedef struct {
+	char *service;
 	GArray *links; /* Link */
 	guint drop_timer;
-	char *custom_name; /* as first read, for "name:" entries */
+	char *custom_name;  /* as first read, for "name:" entries */
+	uint64_t nonfinite; /* PathId bits: the paths whose last number was NaN or Inf */
+	gboolean told_not_bms;
 } Followed;
 
 struct Daemon {
@@ -79,9 +89,14 @@ struct Daemon {
 	GHashTable *followed;        /* service name -> Followed */
 	const char **settings_paths; /* NULL-terminated, what we follow in localsettings */
 
+	guint system_nonfinite; /* bits of the DVCC and user-limit paths now NaN or Inf */
 	guint startup_timer;
 	int startup_attempts;
-	guint hold_timer;
+	gboolean voltage_seen; /* a member had a voltage: the aggregate may publish */
+	/* Every battery known when the monitor started has been read (or did not
+	 * answer in SETTLE_TIMEOUT_S): only then are limits known. */
+	gboolean reads_done;
+	guint settle_timer;
 	guint signal_sources[3];
 };
 
@@ -97,6 +112,7 @@ static void followed_free(gpointer data)
 		g_source_remove(f->drop_timer);
 	g_array_free(f->links, TRUE);
 	g_free(f->custom_name);
+	g_free(f->service);
 	g_free(f);
 }
 
@@ -176,15 +192,33 @@ static void for_each_engine_flush(Daemon *d)
 
 static void set_system_value(Daemon *d, const char *path, const Value *v)
 {
+	static const char *const paths[] = {DVCC_PATH, USER_CCL_PATH, USER_CVL_PATH};
 	Engine *e = AGGREGATE(d)->engine;
 	double x;
 	gboolean valid = value_number(v, &x);
+	guint which = 0;
 
-	if (strcmp(path, DVCC_PATH) == 0)
+	while (which < G_N_ELEMENTS(paths) && strcmp(path, paths[which]) != 0)
+		which++;
+	if (which == G_N_ELEMENTS(paths))
+		return;
+	/* As for a battery, a non-finite number is invalid: no limit from the
+	 * user (the batteries' own limits still hold), DVCC off.  Said once. */
+	if (valid && !isfinite(x) && !(d->system_nonfinite & (1u << which)))
+		g_warning("%s is %g, not a number; taken as invalid until it is one", path, x);
+	if (valid && isfinite(x) && (d->system_nonfinite & (1u << which)))
+		g_warning("%s is a number again (%g)", path, x);
+	if (valid && !isfinite(x)) {
+		d->system_nonfinite |= 1u << which;
+		valid = FALSE;
+	} else if (valid) {
+		d->system_nonfinite &= ~(1u << which);
+	}
+	if (which == 0)
 		engine_set_dvcc(e, valid && x == 1);
-	else if (strcmp(path, USER_CCL_PATH) == 0)
+	else if (which == 1)
 		engine_set_user_ccl(e, valid ? x : -1);
-	else if (strcmp(path, USER_CVL_PATH) == 0)
+	else
 		engine_set_user_cvl(e, valid ? x : 0);
 }
 
@@ -247,6 +281,7 @@ static Followed *classify(Daemon *d, const char *service, const MonitorItem *ite
 	Followed *f = g_new0(Followed, 1);
 	EngineInput *input;
 
+	f->service = g_strdup(service);
 	f->links = g_array_new(FALSE, FALSE, sizeof(Link));
 	f->custom_name = g_strdup(custom_name);
 	input = aggregate_input(d, service, custom_name);
@@ -269,8 +304,58 @@ static Followed *classify(Daemon *d, const char *service, const MonitorItem *ite
 	return f;
 }
 
+/* A non-finite number is invalid for its path (the engine stores it so);
+ * say so once per service and path, and once more when it is a number
+ * again, so that a flood of bad values cannot flood the log. */
+static void watch_finite(Followed *f, const MonitorItem *it)
+{
+	int p = paths_find(it->path);
+	double x;
+	uint64_t bit;
+
+	if (p < 0 || !value_number(&it->value, &x))
+		return;
+	bit = UINT64_C(1) << p;
+	if (!isfinite(x) && !(f->nonfinite & bit)) {
+		f->nonfinite |= bit;
+		g_warning("%s: %s is %g, not a number; taken as invalid until it is one",
+		          f->service, it->path, x);
+	} else if (isfinite(x) && (f->nonfinite & bit)) {
+		f->nonfinite &= ~bit;
+		g_warning("%s: %s is a number again (%g)", f->service, it->path, x);
+	}
+}
+
+/* A member that never reported a CVL is no BMS: it does not share the bank
+ * current.  Usually a shunt or battery monitor the user forgot to exclude. */
+static void tell_if_not_bms(Followed *f)
+{
+	for (guint k = 0; k < f->links->len; k++) {
+		Link *l = &g_array_index(f->links, Link, k);
+
+		if (l->pub->index >= 0 || engine_input_role(l->input) != ROLE_MEMBER)
+			continue;
+		if (engine_input_is_bms(l->input)) {
+			if (f->told_not_bms)
+				g_info("%s now reports /Info/MaxChargeVoltage: it shares the bank "
+				       "current as a BMS",
+				       f->service);
+			f->told_not_bms = FALSE;
+		} else if (!f->told_not_bms) {
+			f->told_not_bms = TRUE;
+			g_warning("%s reports no /Info/MaxChargeVoltage, so it is no BMS and takes "
+			          "no share of the bank's charge and discharge limits; if it is a "
+			          "shunt or battery monitor, add it to \"excludedServices\", or to "
+			          "\"primaryServices\" if it measures the whole bank",
+			          f->service);
+		}
+	}
+}
+
 static void apply_items(Daemon *d, Followed *f, const MonitorItem *items, size_t n)
 {
+	for (size_t i = 0; i < n; i++)
+		watch_finite(f, &items[i]);
 	for (guint k = 0; k < f->links->len; k++) {
 		Link *l = &g_array_index(f->links, Link, k);
 
@@ -278,6 +363,7 @@ static void apply_items(Daemon *d, Followed *f, const MonitorItem *items, size_t
 			engine_input_set(l->pub->engine, l->input, items[i].path, &items[i].value);
 		engine_flush(l->pub->engine);
 	}
+	tell_if_not_bms(f);
 }
 
 static void on_added(void *user_data, const char *service, const MonitorItem *items, size_t n)
@@ -499,12 +585,13 @@ static void warn_unresolved_names(Daemon *d)
 	}
 }
 
-/* Settings are read: build the whole tree, then take the bus name. */
-static void publish_service(void *user_data, int instance, const char *custom_name)
+/* Build the whole tree, then take the bus name. */
+static void register_service(Published *p)
 {
-	Published *p = user_data;
 	g_autoptr(GError) error = NULL;
 	BusService *svc = bus_service_new(p->conn, p->name);
+	int instance = p->read_instance;
+	const char *custom_name = p->read_name;
 
 	add_text(svc, "/Mgmt/ProcessName", p->d->program, NULL, NULL);
 	add_text(svc, "/Mgmt/ProcessVersion", BATAGG_VERSION, NULL, NULL);
@@ -537,10 +624,107 @@ static void publish_service(void *user_data, int instance, const char *custom_na
 		warn_unresolved_names(p->d);
 }
 
-static void start_publishing(Published *p)
+/* Every virtual battery is on the bus and has been read by the monitor:
+ * the aggregate, whose members they are, knows their limits. */
+static gboolean virtuals_read(Daemon *d)
+{
+	for (guint i = 1; i < d->published->len; i++) {
+		Published *v = d->published->pdata[i];
+
+		if (!v->svc || !g_hash_table_contains(d->followed, v->name))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+/* Limits are published only when they are known: every battery known at
+ * the start (or the reload) has been read, and for the aggregate, a member
+ * has a voltage and the virtual batteries are read. */
+static gboolean limits_known(Published *p)
+{
+	Daemon *d = p->d;
+
+	if (!d->reads_done)
+		return FALSE;
+	return p->index >= 0 || (d->voltage_seen && virtuals_read(d));
+}
+
+static void end_hold(Published *p)
+{
+	p->hold = FALSE;
+	engine_sort_members(p->engine);
+	engine_flush(p->engine);
+	for (int i = 0; i < N_PUBLISHED; i++) {
+		if (engine_publishes(p->engine, i))
+			bus_service_set(p->svc, engine_published_path(i),
+			                engine_published(p->engine, i));
+	}
+	g_info("reload: %s follows the new config", p->name);
+}
+
+/* Publishes (or, after a reload, stops holding) every service whose
+ * settings are read and whose limits are known. */
+static void publish_ready(Daemon *d)
+{
+	for (guint i = 0; i < d->published->len; i++) {
+		Published *p = d->published->pdata[i];
+
+		if (!limits_known(p))
+			continue;
+		if (p->svc && p->hold) {
+			end_hold(p);
+		} else if (!p->svc && p->settings_read) {
+			if (p->index < 0)
+				engine_sort_members(p->engine);
+			register_service(p);
+			if (!p->svc)
+				return;
+		}
+	}
+}
+
+static void on_settings_read(void *user_data, int instance, const char *custom_name)
+{
+	Published *p = user_data;
+
+	p->settings_read = TRUE;
+	p->read_instance = instance;
+	g_free(p->read_name);
+	p->read_name = g_strdup(custom_name);
+	publish_ready(p->d);
+}
+
+static void start_settings(Published *p)
 {
 	p->settings =
-	        settings_new(p->conn, p->device, p->instance, p->name_group, publish_service, p);
+	        settings_new(p->conn, p->device, p->instance, p->name_group, on_settings_read, p);
+}
+
+static void on_monitor_settled(void *user_data)
+{
+	Daemon *d = user_data;
+
+	d->reads_done = TRUE;
+	if (d->settle_timer) {
+		g_source_remove(d->settle_timer);
+		d->settle_timer = 0;
+	}
+	publish_ready(d);
+}
+
+static gboolean on_settle_timeout(gpointer data)
+{
+	Daemon *d = data;
+	g_auto(GStrv) slow = monitor_reading(d->monitor);
+
+	d->settle_timer = 0;
+	for (size_t i = 0; slow[i]; i++)
+		g_warning("%s did not answer its first read in %d s; going on without it (it "
+		          "joins when it answers)",
+		          slow[i], SETTLE_TIMEOUT_S);
+	d->reads_done = TRUE;
+	publish_ready(d);
+	return G_SOURCE_REMOVE;
 }
 
 static gboolean on_startup_check(gpointer data)
@@ -549,8 +733,8 @@ static gboolean on_startup_check(gpointer data)
 
 	if (engine_has_voltage(AGGREGATE(d)->engine)) {
 		d->startup_timer = 0;
-		engine_sort_members(AGGREGATE(d)->engine);
-		start_publishing(AGGREGATE(d));
+		d->voltage_seen = TRUE;
+		publish_ready(d);
 		return G_SOURCE_REMOVE;
 	}
 	if (++d->startup_attempts < d->cfg->startup_battery_wait) {
@@ -582,6 +766,7 @@ static void published_free(gpointer data)
 	if (p->svc)
 		bus_service_free(p->svc);
 	settings_free(p->settings);
+	g_free(p->read_name);
 	engine_free(p->engine);
 	strategies_free(p->strategies);
 	if (p->conn && p->index >= 0)
@@ -672,6 +857,7 @@ static const MonitorCallbacks callbacks = {
         .added = on_added,
         .changed = on_changed,
         .removed = on_removed,
+        .settled = on_monitor_settled,
 };
 
 /* Everything that follows from the config but the aggregate's bus name:
@@ -719,37 +905,26 @@ fail:
 	return NULL;
 }
 
+/* Starts reading the bus and the settings.  Each published service goes on
+ * the bus once its settings are read and its limits known (publish_ready);
+ * the aggregate also waits for a battery with a voltage. */
 static void start_all(Daemon *d)
 {
+	d->reads_done = FALSE;
+	if (d->settle_timer)
+		g_source_remove(d->settle_timer);
+	d->settle_timer = g_timeout_add_seconds(SETTLE_TIMEOUT_S, on_settle_timeout, d);
 	monitor_start(d->monitor);
-	/* Virtual batteries publish at once (with invalid values until their
-	 * members appear); the aggregate waits for batteries. */
-	for (guint i = 1; i < d->published->len; i++)
-		start_publishing(d->published->pdata[i]);
-	if (!AGGREGATE(d)->svc && !AGGREGATE(d)->settings && !d->startup_timer) {
+	for (guint i = 0; i < d->published->len; i++) {
+		Published *p = d->published->pdata[i];
+
+		if (!p->settings)
+			start_settings(p);
+	}
+	if (!AGGREGATE(d)->svc && !d->voltage_seen && !d->startup_timer) {
 		d->startup_attempts = 0;
 		d->startup_timer = g_timeout_add_seconds(1, on_startup_check, d);
 	}
-}
-
-/* After a reload the members are read again; until then the aggregate keeps
- * publishing what it had, then catches up in one step. */
-static gboolean on_hold_over(gpointer data)
-{
-	Daemon *d = data;
-	Published *agg = AGGREGATE(d);
-
-	d->hold_timer = 0;
-	agg->hold = FALSE;
-	engine_sort_members(agg->engine);
-	engine_flush(agg->engine);
-	for (int i = 0; agg->svc && i < N_PUBLISHED; i++) {
-		if (engine_publishes(agg->engine, i))
-			bus_service_set(agg->svc, engine_published_path(i),
-			                engine_published(agg->engine, i));
-	}
-	g_info("reload: the aggregate follows the new config");
-	return G_SOURCE_REMOVE;
 }
 
 static void reconfigure(Daemon *d, Config *cfg, Strategies *st)
@@ -770,11 +945,11 @@ static void reconfigure(Daemon *d, Config *cfg, Strategies *st)
 		agg = published_new(d, -1, cfg->service_name);
 		agg->conn = d->conn;
 		g_ptr_array_insert(d->published, 0, agg);
+		d->voltage_seen = FALSE;
 	} else if (agg->svc) {
+		/* Until the members are read again the aggregate keeps publishing
+		 * what it had, then catches up in one step (publish_ready). */
 		agg->hold = TRUE;
-		if (d->hold_timer)
-			g_source_remove(d->hold_timer);
-		d->hold_timer = g_timeout_add_seconds(2, on_hold_over, d);
 	}
 	agg->strategies = st;
 	agg->engine = engine_new(strategies_setup(st), on_publish, agg);
@@ -831,8 +1006,9 @@ void daemon_free(Daemon *d)
 	}
 	if (d->startup_timer)
 		g_source_remove(d->startup_timer);
-	if (d->hold_timer)
-		g_source_remove(d->hold_timer);
+	if (d->settle_timer)
+		g_source_remove(d->settle_timer);
+
 	if (d->monitor)
 		monitor_free(d->monitor);
 	g_hash_table_destroy(d->followed);

@@ -248,12 +248,18 @@ DBusConnection *dbus_glib_open(GError **error)
 	return conn;
 }
 
+void dbus_glib_detach(DBusConnection *conn)
+{
+	dbus_connection_set_watch_functions(conn, NULL, NULL, NULL, NULL, NULL);
+	dbus_connection_set_timeout_functions(conn, NULL, NULL, NULL, NULL, NULL);
+	dbus_connection_set_wakeup_main_function(conn, NULL, NULL, NULL);
+	dbus_connection_set_dispatch_status_function(conn, NULL, NULL, NULL);
+}
+
 void dbus_glib_close(DBusConnection *conn)
 {
 	dbus_connection_close(conn);
 	/* Detach before the last reference goes, so no GLib source outlives it. */
-	dbus_connection_set_watch_functions(conn, NULL, NULL, NULL, NULL, NULL);
-	dbus_connection_set_timeout_functions(conn, NULL, NULL, NULL, NULL, NULL);
-	dbus_connection_set_dispatch_status_function(conn, NULL, NULL, NULL);
+	dbus_glib_detach(conn);
 	dbus_connection_unref(conn);
 }

@@ -13,6 +13,10 @@
 /* Attaches conn to the default GMainContext.  Call once per connection. */
 void dbus_glib_attach(DBusConnection *conn);
 
+/* Detaches conn from the main loop: nothing is read or dispatched until
+ * dbus_glib_attach() again (the simulator imitates a stuck service so). */
+void dbus_glib_detach(DBusConnection *conn);
+
 /* Opens a new private connection to the bus: the address in
  * DBUS_SESSION_BUS_ADDRESS when it is set, else the system bus; registers it
  * (Hello), attaches it to the main loop and makes it not exit the process on

@@ -10,10 +10,11 @@
 
 /* One row per path reads best as a table. */
 /* clang-format off */
-#define NUM(p, u, pol) { p, u, PUB_DOUBLE, pol, 0 }
-#define INT(p, pol) { p, UNIT_NONE, PUB_INT, pol, 0 }
+#define NUM(p, u, pol) { p, u, PUB_DOUBLE, DOMAIN_ANY, pol, 0 }
+#define LIMIT(p, u, d) { p, u, PUB_DOUBLE, d, NULL, 0 }
+#define INT(p, pol) { p, UNIT_NONE, PUB_INT, DOMAIN_ANY, pol, 0 }
 #define ALARM(p) INT(p, "alarm")
-#define LABEL(p, pol, k) { p, UNIT_NONE, PUB_TEXT, pol, k }
+#define LABEL(p, pol, k) { p, UNIT_NONE, PUB_TEXT, DOMAIN_ANY, pol, k }
 
 const BatteryPath battery_paths[N_MEMBER_PATHS] = {
 	[P_CURRENT] = NUM("/Dc/0/Current", UNIT_AMP, "sum"),
@@ -23,7 +24,8 @@ const BatteryPath battery_paths[N_MEMBER_PATHS] = {
 	[P_SOC] = NUM("/Soc", UNIT_PERCENT, "mean"),
 	[P_TIME_TO_GO] = NUM("/TimeToGo", UNIT_NONE, "mean"),
 	[P_CAPACITY] = NUM("/Capacity", UNIT_AH, "sum"),
-	[P_INSTALLED_CAPACITY] = NUM("/InstalledCapacity", UNIT_AH, "sum"),
+	[P_INSTALLED_CAPACITY] =
+		{ "/InstalledCapacity", UNIT_AH, PUB_DOUBLE, DOMAIN_ABOVE_0, "sum", 0 },
 	[P_CONSUMED_AH] = NUM("/ConsumedAmphours", UNIT_AH, "sum"),
 	[P_BALANCING] = INT("/Balancing", "any"),
 	[P_BATTERY_LOW_VOLTAGE] = NUM("/Info/BatteryLowVoltage", UNIT_VOLT, "max"),
@@ -58,11 +60,11 @@ const BatteryPath battery_paths[N_MEMBER_PATHS] = {
 	[P_ALARM_HIGH_TEMPERATURE] = ALARM("/Alarms/HighTemperature"),
 	[P_ALARM_LOW_CHARGE_TEMPERATURE] = ALARM("/Alarms/LowChargeTemperature"),
 	[P_ALARM_HIGH_CHARGE_TEMPERATURE] = ALARM("/Alarms/HighChargeTemperature"),
-	[P_CHARGE_MODE] = { "/Info/ChargeMode", UNIT_NONE, PUB_TEXT, "charge_mode", 0 },
-	[P_CCL] = NUM("/Info/MaxChargeCurrent", UNIT_AMP, NULL),
-	[P_DCL] = NUM("/Info/MaxDischargeCurrent", UNIT_AMP, NULL),
-	[P_CVL] = NUM("/Info/MaxChargeVoltage", UNIT_VOLT, NULL),
-	[P_CUSTOM_NAME] = { "/CustomName", UNIT_NONE, PUB_TEXT, NULL, 0 },
+	[P_CHARGE_MODE] = LABEL("/Info/ChargeMode", "charge_mode", 0),
+	[P_CCL] = LIMIT("/Info/MaxChargeCurrent", UNIT_AMP, DOMAIN_CURRENT),
+	[P_DCL] = LIMIT("/Info/MaxDischargeCurrent", UNIT_AMP, DOMAIN_CURRENT),
+	[P_CVL] = LIMIT("/Info/MaxChargeVoltage", UNIT_VOLT, DOMAIN_VOLTAGE),
+	[P_CUSTOM_NAME] = LABEL("/CustomName", NULL, 0),
 };
 /* clang-format on */
 
@@ -86,6 +88,39 @@ int paths_find(const char *path)
 		g_once_init_leave(&once, 1);
 	}
 	return GPOINTER_TO_INT(g_hash_table_lookup(index, path)) - 1;
+}
+
+gboolean paths_sanitize(PathId id, Value *v)
+{
+	double x;
+
+	/* Text where a number belongs is no number (cell ids may be numbers). */
+	if (v->type == VALUE_TEXT && battery_paths[id].type != PUB_TEXT)
+		value_clear(v);
+	if (!value_number(v, &x))
+		return TRUE;
+
+	if (!isfinite(x)) {
+		value_clear(v);
+		return FALSE;
+	}
+	switch (battery_paths[id].domain) {
+	case DOMAIN_CURRENT:
+		if (x < 0 || x > LIMIT_MAX_AMPS)
+			*v = value_double(x < 0 ? 0 : LIMIT_MAX_AMPS);
+		break;
+	case DOMAIN_VOLTAGE:
+		if (x <= 0 || x > LIMIT_MAX_VOLTS)
+			value_clear(v);
+		break;
+	case DOMAIN_ABOVE_0:
+		if (x <= 0)
+			value_clear(v);
+		break;
+	case DOMAIN_ANY:
+		break;
+	}
+	return TRUE;
 }
 
 void paths_coerce(PathId id, Value *v)

@@ -7,6 +7,8 @@
 #ifndef BATAGG_PATHS_H
 #define BATAGG_PATHS_H
 
+#include <glib.h>
+
 #include "value.h"
 
 typedef enum {
@@ -62,10 +64,25 @@ typedef enum {
 	PUB_TEXT,       /* published as "s" */
 } PubType;
 
+/* No limit is taken or published above these: a battery that reports more
+ * reports nonsense, and the products limit_i * r_i must stay finite. */
+#define LIMIT_MAX_AMPS 1.0e6
+#define LIMIT_MAX_VOLTS 1.0e4
+
+/* What values of a path are sane (SPEC 3, "Values from the bus"). */
+typedef enum {
+	DOMAIN_ANY = 0, /* every finite number */
+	DOMAIN_CURRENT, /* a current limit: below 0 counts as 0 (it refuses), above
+	                 * LIMIT_MAX_AMPS as LIMIT_MAX_AMPS */
+	DOMAIN_VOLTAGE, /* a voltage limit: invalid unless in (0, LIMIT_MAX_VOLTS] */
+	DOMAIN_ABOVE_0, /* a capacity: 0 or less is invalid */
+} Domain;
+
 typedef struct {
 	const char *path;
 	Unit unit;
 	PubType type;
+	Domain domain;
 	/* Default merge policy for the aggregate; NULL for the limits, which
 	 * have rules of their own (SPEC 5.4-5.7). */
 	const char *policy;
@@ -77,6 +94,12 @@ extern const BatteryPath battery_paths[N_MEMBER_PATHS];
 
 /* The PathId of a member path, or -1. */
 int paths_find(const char *path);
+
+/* Makes v a sane value of the path: a non-finite number, or text on a path
+ * of numbers, becomes invalid (like an empty value), and the path's domain
+ * rule applies.  Returns FALSE when v was a non-finite number. */
+
+gboolean paths_sanitize(PathId id, Value *v);
 
 /* v converted to the path's published type (an int path gets a rounded
  * integer, a double path a double; text stays text; a number on a text path

@@ -215,7 +215,8 @@ static void test_members_change_vanish_and_join(void **state)
 
 	harness_send(b->sim, "add " S10 " {\"/Dc/0/Voltage\": 53.2, \"/Dc/0/Current\": 3.0,"
 	                     " \"/InstalledCapacity\": 100.0, \"/Info/MaxChargeCurrent\": 40.0,"
-	                     " \"/Io/AllowToCharge\": 1}");
+	                     " \"/Info/MaxChargeVoltage\": 55.0, \"/Io/AllowToCharge\": 1}");
+
 	expect_number(b, "/System/NrOfBatteries", 2);
 	expect_number(b, "/Dc/0/Current", 23.0);
 	expect_number(b, "/Info/MaxChargeCurrent", 100.0 * 380 / 280);

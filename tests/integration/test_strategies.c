@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <math.h>
 #include <glib/gstdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -89,7 +90,9 @@ static void test_cvl_modes(void **state)
 	        {"{}", 55.0, 55.2},
 	        {"{\"cvlMode\": \"min_when_balancing\"}", 55.0, 55.0},
 	        {"{\"cvlMode\": \"max_always\"}", 55.2, 55.2},
-	        {"{\"cvlMode\": \"dvcc\"}", 0, 0},
+	        /* The user's DVCC voltage, and none without one: a CVL is > 0 or
+	         * invalid, never 0. */
+	        {"{\"cvlMode\": \"dvcc\"}", NAN, NAN},
 	};
 
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {

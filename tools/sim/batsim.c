@@ -36,6 +36,7 @@ typedef struct {
 	DBusConnection *conn;
 	BusService *svc;
 	Model *model; /* NULL: values change only when told */
+	guint stall;  /* while stalled: the source that ends it */
 } Sim;
 
 typedef struct {
@@ -62,11 +63,14 @@ static void usage(void)
 	      "  props SERVICE PATH JSON        a value sent with PropertiesChanged only\n"
 	      "  add SERVICE {PATH: JSON}       a new battery service\n"
 	      "  remove SERVICE                 it vanishes (values not invalidated first)\n"
+	      "  stall SERVICE SECONDS          it answers nothing for a while (a stuck driver)\n"
+	      "  garbage SERVICE                it sends an ItemsChanged of the wrong signature\n"
 	      "  settings PATH JSON | system PATH JSON\n"
 	      "  quit\n"
 	      "JSON values: numbers (with '.' or exponent: double, else int32), strings,\n"
 	      "null (invalid), true/false (int), arrays and objects (sent as such: a wrong\n"
-	      "type, for testing consumers)\n",
+	      "type, for testing consumers); with set and props also nan, inf and -inf.\n"
+	      "Scenario key \"slow\": {SERVICE: SECONDS} stalls a battery from its start.\n",
 	      stderr);
 }
 
@@ -155,6 +159,14 @@ static void emit_weird(Sim *s, const char *path, yajl_val v)
 	dbus_message_unref(sig);
 }
 
+static void sim_set_value(Sim *s, const char *path, const Value *v)
+{
+	if (bus_service_get(s->svc, path))
+		bus_service_set(s->svc, path, v);
+	else
+		bus_service_add(s->svc, path, v, UNIT_NONE, NULL, NULL);
+}
+
 /* Sets path on s; a path it did not have is added (writable for names). */
 static void sim_set(Sim *s, const char *path, yajl_val v)
 {
@@ -168,11 +180,45 @@ static void sim_set(Sim *s, const char *path, yajl_val v)
 		emit_weird(s, path, v);
 		return;
 	}
-	if (bus_service_get(s->svc, path))
-		bus_service_set(s->svc, path, &value);
-	else
-		bus_service_add(s->svc, path, &value, UNIT_NONE, NULL, NULL);
+	sim_set_value(s, path, &value);
 	value_clear(&value);
+}
+
+/* An ItemsChanged that is not a{sa{sv}}: a broken publisher. */
+static void emit_garbage(Sim *s)
+{
+	DBusMessage *sig =
+	        dbus_message_new_signal("/", "com.victronenergy.BusItem", "ItemsChanged");
+	DBusMessageIter it, dict, entry;
+	const char *key = "/Dc/0/Voltage";
+	Value v = value_double(1.0);
+
+	dbus_message_iter_init_append(sig, &it);
+	dbus_message_iter_open_container(&it, DBUS_TYPE_ARRAY, "{sv}", &dict);
+	dbus_message_iter_open_container(&dict, DBUS_TYPE_DICT_ENTRY, NULL, &entry);
+	dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING, &key);
+	dbus_value_append_variant(&entry, &v);
+	dbus_message_iter_close_container(&dict, &entry);
+	dbus_message_iter_close_container(&it, &dict);
+	dbus_connection_send(s->conn, sig, NULL);
+	dbus_message_unref(sig);
+}
+
+static gboolean on_unstall(gpointer data)
+{
+	dbus_glib_attach(((Sim *)data)->conn);
+	((Sim *)data)->stall = 0;
+	return G_SOURCE_REMOVE;
+}
+
+/* The service reads and answers nothing for a while: its calls wait. */
+static void stall(Sim *s, double seconds)
+{
+	if (s->stall)
+		return;
+	dbus_connection_flush(s->conn);
+	dbus_glib_detach(s->conn);
+	s->stall = g_timeout_add((guint)(seconds * 1000), on_unstall, s);
 }
 
 /* ---- services ------------------------------------------------------------ */
@@ -191,7 +237,12 @@ static void sim_free(gpointer data)
 {
 	Sim *s = data;
 
+	if (s->stall) {
+		g_source_remove(s->stall);
+		dbus_glib_attach(s->conn);
+	}
 	bus_service_free(s->svc);
+
 	dbus_glib_close(s->conn);
 	g_free(s->model);
 	g_free(s->name);
@@ -440,6 +491,15 @@ static gboolean on_tick(gpointer data)
 
 /* ---- actions (steps and commands) ---------------------------------------- */
 
+static void stall_if_slow(Batsim *b, Sim *s)
+{
+	yajl_val v =
+	        yajl_tree_get(b->scenario, (const char *[]){"slow", s->name, NULL}, yajl_t_number);
+
+	if (v)
+		stall(s, YAJL_GET_DOUBLE(v));
+}
+
 static void set_many(Batsim *b, const char *service, yajl_val values)
 {
 	Sim *s = find_sim(b, service);
@@ -470,6 +530,7 @@ static void add_battery(Batsim *b, const char *service, yajl_val values)
 	}
 	if (model)
 		attach_model(s, model);
+	stall_if_slow(b, s);
 }
 
 static void remove_battery(Batsim *b, const char *service)
@@ -527,6 +588,23 @@ static void schedule_step(Batsim *b)
 	g_timeout_add((guint)(wait * 1000), on_step, b);
 }
 
+/* The numbers JSON cannot write. */
+static gboolean non_finite(const char *text, double *x)
+{
+	static const struct {
+		const char *word;
+		double value;
+	} words[] = {{"nan", NAN}, {"inf", INFINITY}, {"-inf", -INFINITY}};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(words); i++) {
+		if (strcmp(text, words[i].word) == 0) {
+			*x = words[i].value;
+			return TRUE;
+		}
+	}
+	return FALSE;
+}
+
 /* One stdin line: "verb SERVICE [PATH] [JSON]". */
 static void command(Batsim *b, char *line)
 {
@@ -547,6 +625,14 @@ static void command(Batsim *b, char *line)
 		remove_battery(b, words[1]);
 		return;
 	}
+	if (n >= 2 && strcmp(verb, "garbage") == 0 && find_sim(b, words[1])) {
+		emit_garbage(find_sim(b, words[1]));
+		return;
+	}
+	if (n >= 3 && strcmp(verb, "stall") == 0 && find_sim(b, words[1])) {
+		stall(find_sim(b, words[1]), g_ascii_strtod(words[2], NULL));
+		return;
+	}
 	if (n < 3) {
 		fprintf(stderr, "batsim: bad command: %s\n", line);
 		usage();
@@ -561,19 +647,28 @@ static void command(Batsim *b, char *line)
 	} else if (strcmp(verb, "set") == 0 || strcmp(verb, "props") == 0) {
 		g_auto(GStrv) rest = g_strsplit(words[2], " ", 2);
 		Sim *s = find_sim(b, words[1]);
+		double x;
 
 		if (!rest[0] || !rest[1] || !s) {
 			fprintf(stderr, "batsim: bad command (or no such service): %s\n", line);
 			return;
 		}
+		bus_service_use_items_changed(s->svc, strcmp(verb, "set") == 0);
+		if (non_finite(rest[1], &x)) {
+			Value v = value_double(x);
+
+			sim_set_value(s, rest[0], &v);
+			bus_service_flush(s->svc);
+			bus_service_use_items_changed(s->svc, TRUE);
+			return;
+		}
 		path_json = g_strdup_printf("{\"%s\": %s}", rest[0], rest[1]);
 		json = yajl_tree_parse(path_json, err, sizeof(err));
 		if (json) {
-			bus_service_use_items_changed(s->svc, strcmp(verb, "set") == 0);
 			set_many(b, words[1], json);
 			bus_service_flush(s->svc);
-			bus_service_use_items_changed(s->svc, TRUE);
 		}
+		bus_service_use_items_changed(s->svc, TRUE);
 	} else if (strcmp(verb, "setmany") == 0 || strcmp(verb, "add") == 0) {
 		json = yajl_tree_parse(words[2], err, sizeof(err));
 		if (json && strcmp(verb, "setmany") == 0)
@@ -656,6 +751,7 @@ static gboolean start_batteries(Batsim *b, GError **error)
 			return FALSE;
 		if (model)
 			attach_model(s, model);
+		stall_if_slow(b, s);
 	}
 	return TRUE;
 }

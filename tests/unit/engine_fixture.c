@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The engine fixture of the unit tests: a config, the built-in plugins from
+ * the build tree (BATAGG_PLUGIN_BUILD_DIR), the strategies and an Engine.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <math.h>
+#include <string.h>
+
+#include "engine_fixture.h"
+
+static void count(void *user_data, const char *path, const Value *v)
+{
+	((Fixture *)user_data)->publishes++;
+}
+
+static Registry *load_builtins(void)
+{
+	const char *dir = g_getenv("BATAGG_PLUGIN_BUILD_DIR");
+	Registry *reg = registry_new();
+	GPtrArray *refused = NULL;
+	GError *error = NULL;
+
+	assert_non_null(dir);
+	assert_true(registry_load_dir(reg, dir, &refused, &error) >= 5);
+	assert_true(!refused || refused->len == 0);
+	if (refused)
+		g_ptr_array_free(refused, TRUE);
+	return reg;
+}
+
+Fixture *fixture_new(const char *json)
+{
+	Fixture *f = g_new0(Fixture, 1);
+	GError *error = NULL;
+
+	f->reg = load_builtins();
+	f->cfg = config_parse(json, strlen(json), "test", &error);
+	if (!f->cfg)
+		fail_msg("config: %s", error->message);
+	f->st = strategies_new(f->cfg, f->reg, &error);
+	if (!f->st)
+		fail_msg("strategies: %s", error->message);
+	f->e = engine_new(strategies_setup(f->st), count, f);
+	return f;
+}
+
+void fixture_free(Fixture *f)
+{
+	engine_free(f->e);
+	strategies_free(f->st);
+	config_free(f->cfg);
+	registry_free(f->reg);
+	g_free(f);
+}
+
+const Value *fixture_out(Fixture *f, const char *path)
+{
+	for (int i = 0; i < N_PUBLISHED; i++) {
+		if (strcmp(engine_published_path(i), path) == 0)
+			return engine_published(f->e, i);
+	}
+	fail_msg("%s is not published", path);
+	return NULL;
+}
+
+void fixture_set(Fixture *f, EngineInput *in, const char *spec)
+{
+	g_auto(GStrv) pairs = g_strsplit(spec, ";", -1);
+
+	for (size_t i = 0; pairs[i]; i++) {
+		g_auto(GStrv) kv = g_strsplit(g_strstrip(pairs[i]), "=", 2);
+		Value v = VALUE_INIT;
+		size_t len;
+
+		if (!kv[0] || !kv[0][0])
+			continue;
+		assert_non_null(kv[1]);
+		len = strlen(kv[1]);
+		if (kv[1][0] == '\'') {
+			g_autofree char *text = g_strndup(kv[1] + 1, len - 2);
+
+			v = value_text(text);
+		} else if (strcmp(kv[1], "-") == 0)
+			v = VALUE_INIT;
+		else if (kv[1][len - 1] == 'i')
+			v = value_int(g_ascii_strtoll(kv[1], NULL, 10));
+		else
+			v = value_double(g_ascii_strtod(kv[1], NULL));
+		engine_input_set(f->e, in, kv[0], &v);
+		value_clear(&v);
+	}
+}
+
+EngineInput *fixture_member(Fixture *f, const char *service, const char *spec)
+{
+	EngineInput *in = engine_add_input(f->e, ROLE_MEMBER, service, 0, NULL);
+
+	fixture_set(f, in, spec);
+	return in;
+}
+
+void expect_number(Fixture *f, const char *path, double x)
+{
+	const Value *v = fixture_out(f, path);
+	double got;
+
+	if (!value_number(v, &got))
+		fail_msg("%s: expected %g, got no number", path, x);
+	if (fabs(got - x) > 1e-9 * fmax(1, fabs(x)))
+		fail_msg("%s: expected %.12g, got %.12g", path, x, got);
+}
+
+void expect_invalid(Fixture *f, const char *path)
+{
+	if (fixture_out(f, path)->type != VALUE_INVALID)
+		fail_msg("%s: expected invalid", path);
+}
+
+void expect_text(Fixture *f, const char *path, const char *text)
+{
+	const Value *v = fixture_out(f, path);
+
+	if (v->type != VALUE_TEXT || strcmp(v->u.s, text) != 0)
+		fail_msg("%s: expected '%s', got '%s'", path, text,
+		         v->type == VALUE_TEXT ? v->u.s : "(not text)");
+}
