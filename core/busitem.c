@@ -229,6 +229,20 @@ const Value *bus_service_get(BusService *svc, const char *path)
 	return item ? &item->value : NULL;
 }
 
+void bus_service_foreach(BusService *svc, void (*fn)(const char *path, const Value *v, void *ud),
+                         void *ud)
+{
+	GHashTableIter it;
+	gpointer value;
+
+	g_hash_table_iter_init(&it, svc->items);
+	while (g_hash_table_iter_next(&it, NULL, &value)) {
+		const Item *item = value;
+
+		fn(item->path, &item->value, ud);
+	}
+}
+
 /* ---- method handlers ----------------------------------------------------- */
 
 static DBusMessage *unknown_object(DBusMessage *msg, const char *path)

@@ -61,6 +61,11 @@ void bus_service_flush(BusService *svc);
 /* The current value of a leaf, or NULL when the path is unknown. */
 const Value *bus_service_get(BusService *svc, const char *path);
 
+/* Calls fn for every leaf (in no particular order; fn must not add or
+ * remove paths). */
+void bus_service_foreach(BusService *svc, void (*fn)(const char *path, const Value *v, void *ud),
+                         void *ud);
+
 /* Releases the name, unregisters the tree, frees everything. */
 void bus_service_free(BusService *svc);
 

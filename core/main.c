@@ -101,7 +101,7 @@ static int run_check(Config *cfg)
 	log_set_level("WARNING");
 	reg = load_plugins(cfg, loaded);
 	st = strategies_new(cfg, reg, &error);
-	if (!st || !strategies_check_hooks(reg, cfg, &error)) {
+	if (!st || !strategies_check_virtuals(reg, cfg, &error)) {
 		fprintf(stderr, "%s: %s\n", config_path, error->message);
 		rc = 1;
 	} else {

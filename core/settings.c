@@ -2,8 +2,10 @@
 /*
  * The localsettings client: AddSetting for the device instance and the custom
  * name, then GetValue to read what localsettings kept (it may have changed
- * the instance to keep it unique), then one ready callback.  Writes of the
- * custom name go out with SetValue and their result code is checked.
+ * the instance to keep it unique), then the read callback.  The same round
+ * runs again when localsettings comes back after a restart.  Writes of the
+ * custom name go out with SetValue and their result code is checked; a
+ * failed one is written again at the next round.
  */
 #include "settings.h"
 
@@ -13,23 +15,31 @@
 #include "dbus_value.h"
 
 #define SETTINGS_TIMEOUT_MS 5000
+#define BUSITEM_IFACE "com.victronenergy.BusItem"
 
 struct Settings {
 	DBusConnection *conn;
-	char *device;
-	int default_instance;
-	char *name_group;
-	char *instance_path;
-	char *name_path;
-	SettingsReadyFn ready;
+	char *device_group;  /* "Devices/<device>" */
+	char *name_group;    /* "Battery/<name group>" */
+	char *instance_path; /* "/Settings/Devices/<device>/ClassAndVrmInstance" */
+	char *name_path;     /* "/Settings/Battery/<name group>/CustomName" */
+	SettingsReadFn read;
 	void *user_data;
 
 	GPtrArray *pending; /* DBusPendingCall * in flight */
-	int steps_left;     /* replies still awaited before ready */
 	int instance;
 	char *custom_name;
+	char *unsaved_name; /* a name whose write failed, or NULL */
+
+	/* The round in flight: replies still awaited, and how many settings
+	 * were read back. */
+	gboolean in_round;
+	int steps_left;
+	int answered;
+	gboolean registered; /* the last round read both */
 	guint timeout;
-	gboolean done;
+	/* A round asked for while one was in flight. */
+	gboolean again;
 };
 
 typedef void (*ReplyFn)(Settings *s, DBusMessage *reply);
@@ -39,16 +49,23 @@ typedef struct {
 	ReplyFn fn;
 } Call;
 
+static void start_round(Settings *s);
+
 static void finish(Settings *s)
 {
-	if (s->done)
+	if (!s->in_round)
 		return;
-	s->done = TRUE;
+	s->in_round = FALSE;
 	if (s->timeout) {
 		g_source_remove(s->timeout);
 		s->timeout = 0;
 	}
-	s->ready(s->user_data, s->instance, s->custom_name ? s->custom_name : "");
+	s->registered = s->answered == 2;
+	s->read(s->user_data, s->instance, s->custom_name ? s->custom_name : "");
+	if (s->again) {
+		s->again = FALSE;
+		start_round(s);
+	}
 }
 
 static void step_done(Settings *s)
@@ -74,8 +91,9 @@ static void on_reply(DBusPendingCall *pending, void *data)
 	dbus_pending_call_unref(pending);
 }
 
-/* Sends msg (consumed) to localsettings; fn gets the reply (or error). */
-static void send(Settings *s, DBusMessage *msg, ReplyFn fn)
+/* Sends msg (consumed) to localsettings; fn gets the reply (or error).
+ * FALSE when it could not be sent (fn is then never called). */
+static gboolean send(Settings *s, DBusMessage *msg, ReplyFn fn)
 {
 	DBusPendingCall *pending = NULL;
 	Call *call;
@@ -85,7 +103,7 @@ static void send(Settings *s, DBusMessage *msg, ReplyFn fn)
 		g_warning("settings: cannot send %s to %s", dbus_message_get_member(msg),
 		          SETTINGS_SERVICE);
 		dbus_message_unref(msg);
-		return;
+		return FALSE;
 	}
 	dbus_message_unref(msg);
 	call = g_new0(Call, 1);
@@ -93,12 +111,19 @@ static void send(Settings *s, DBusMessage *msg, ReplyFn fn)
 	call->fn = fn;
 	g_ptr_array_add(s->pending, pending);
 	dbus_pending_call_set_notify(pending, on_reply, call, g_free);
+	return TRUE;
+}
+
+/* A step of the round: when it cannot be sent, it is done (failed). */
+static void send_step(Settings *s, DBusMessage *msg, ReplyFn fn)
+{
+	if (!send(s, msg, fn))
+		step_done(s);
 }
 
 static DBusMessage *get_value(const char *path)
 {
-	return dbus_message_new_method_call(SETTINGS_SERVICE, path, "com.victronenergy.BusItem",
-	                                    "GetValue");
+	return dbus_message_new_method_call(SETTINGS_SERVICE, path, BUSITEM_IFACE, "GetValue");
 }
 
 static gboolean reply_ok(DBusMessage *reply, const char *what)
@@ -109,50 +134,94 @@ static gboolean reply_ok(DBusMessage *reply, const char *what)
 	return FALSE;
 }
 
-static void got_instance(Settings *s, DBusMessage *reply)
+/* The value of a GetValue reply (invalid on an error). */
+static Value reply_value(DBusMessage *reply, const char *what)
 {
 	DBusMessageIter it;
 	Value v = VALUE_INIT;
 
-	if (reply_ok(reply, s->instance_path) && dbus_message_iter_init(reply, &it)) {
+	if (reply_ok(reply, what) && dbus_message_iter_init(reply, &it))
 		dbus_value_read(&it, &v);
-		if (v.type == VALUE_TEXT && settings_parse_instance(v.u.s) >= 0)
-			s->instance = settings_parse_instance(v.u.s);
-		value_clear(&v);
+	return v;
+}
+
+static void got_instance(Settings *s, DBusMessage *reply)
+{
+	Value v = reply_value(reply, s->instance_path);
+
+	if (v.type == VALUE_TEXT && settings_parse_instance(v.u.s) >= 0) {
+		s->instance = settings_parse_instance(v.u.s);
+		s->answered++;
 	}
+	value_clear(&v);
 	step_done(s);
 }
 
 static void got_name(Settings *s, DBusMessage *reply)
 {
-	DBusMessageIter it;
-	Value v = VALUE_INIT;
+	Value v = reply_value(reply, s->name_path);
 
-	if (reply_ok(reply, s->name_path) && dbus_message_iter_init(reply, &it)) {
-		dbus_value_read(&it, &v);
-		if (v.type == VALUE_TEXT) {
-			g_free(s->custom_name);
-			s->custom_name = g_strdup(v.u.s);
-		}
-		value_clear(&v);
+	if (v.type == VALUE_TEXT) {
+		g_free(s->custom_name);
+		s->custom_name = g_strdup(v.u.s);
+		s->answered++;
 	}
+	value_clear(&v);
 	step_done(s);
+}
+
+static DBusMessage *set_value(const char *path, const char *text)
+{
+	DBusMessage *msg =
+	        dbus_message_new_method_call(SETTINGS_SERVICE, path, BUSITEM_IFACE, "SetValue");
+	DBusMessageIter it;
+	Value v = value_text(text);
+
+	dbus_message_iter_init_append(msg, &it);
+	dbus_value_append_variant(&it, &v);
+	value_clear(&v);
+	return msg;
+}
+
+/* A SetValue reply; TRUE when localsettings took it. */
+static gboolean written(DBusMessage *reply)
+{
+	dbus_int32_t rc = -1;
+
+	if (!reply_ok(reply, "SetValue CustomName"))
+		return FALSE;
+	if (!dbus_message_get_args(reply, NULL, DBUS_TYPE_INT32, &rc, DBUS_TYPE_INVALID) ||
+	    rc != 0) {
+		g_warning("settings: %s refused the custom name (SetValue returned %d)",
+		          SETTINGS_SERVICE, rc);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static void wrote_unsaved(Settings *s, DBusMessage *reply)
+{
+	if (written(reply))
+		g_clear_pointer(&s->unsaved_name, g_free);
+	send_step(s, get_value(s->name_path), got_name);
 }
 
 static void added_instance(Settings *s, DBusMessage *reply)
 {
 	reply_ok(reply, "AddSetting ClassAndVrmInstance");
-	send(s, get_value(s->instance_path), got_instance);
+	send_step(s, get_value(s->instance_path), got_instance);
 }
 
 static void added_name(Settings *s, DBusMessage *reply)
 {
 	reply_ok(reply, "AddSetting CustomName");
-	send(s, get_value(s->name_path), got_name);
+	if (s->unsaved_name)
+		send_step(s, set_value(s->name_path, s->unsaved_name), wrote_unsaved);
+	else
+		send_step(s, get_value(s->name_path), got_name);
 }
 
-static void add_setting(Settings *s, const char *group, const char *name, const char *def,
-                        ReplyFn fn)
+static DBusMessage *add_setting(const char *group, const char *name, const char *def)
 {
 	DBusMessage *msg = dbus_message_new_method_call(SETTINGS_SERVICE, "/Settings",
 	                                                "com.victronenergy.Settings", "AddSetting");
@@ -169,7 +238,7 @@ static void add_setting(Settings *s, const char *group, const char *name, const 
 	dbus_value_append_variant(&it, &zero);
 	dbus_value_append_variant(&it, &zero);
 	value_clear(&text);
-	send(s, msg, fn);
+	return msg;
 }
 
 static gboolean on_timeout(gpointer data)
@@ -184,30 +253,64 @@ static gboolean on_timeout(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
-Settings *settings_new(DBusConnection *conn, const char *device, int instance,
-                       const char *name_group, SettingsReadyFn ready, void *user_data)
+static void start_round(Settings *s)
 {
-	Settings *s = g_new0(Settings, 1);
-	g_autofree char *device_group = g_strdup_printf("Devices/%s", device);
-	g_autofree char *name_group_path = g_strdup_printf("Battery/%s", name_group);
-	g_autofree char *def = g_strdup_printf("battery:%d", instance);
+	g_autofree char *def = g_strdup_printf("battery:%d", s->instance);
 
-	s->conn = dbus_connection_ref(conn);
-	s->device = g_strdup(device);
-	s->default_instance = instance;
-	s->instance = instance;
-	s->name_group = g_strdup(name_group);
-	s->instance_path = g_strdup_printf("/Settings/%s/ClassAndVrmInstance", device_group);
-	s->name_path = g_strdup_printf("/Settings/%s/CustomName", name_group_path);
-	s->ready = ready;
-	s->user_data = user_data;
-	s->pending = g_ptr_array_new();
+	s->in_round = TRUE;
 	s->steps_left = 2;
+	s->answered = 0;
 	/* One more second than a single call may take, so replies win. */
 	s->timeout = g_timeout_add(SETTINGS_TIMEOUT_MS * 2 + 1000, on_timeout, s);
-	add_setting(s, device_group, "ClassAndVrmInstance", def, added_instance);
-	add_setting(s, name_group_path, "CustomName", "", added_name);
+	send_step(s, add_setting(s->device_group, "ClassAndVrmInstance", def), added_instance);
+	send_step(s, add_setting(s->name_group, "CustomName", s->custom_name ? s->custom_name : ""),
+	          added_name);
+}
+
+Settings *settings_new(DBusConnection *conn, const char *device, int instance,
+                       const char *name_group, SettingsReadFn read, void *user_data)
+{
+	Settings *s = g_new0(Settings, 1);
+
+	s->conn = dbus_connection_ref(conn);
+	s->device_group = g_strdup_printf("Devices/%s", device);
+	s->name_group = g_strdup_printf("Battery/%s", name_group);
+	s->instance_path = g_strdup_printf("/Settings/%s/ClassAndVrmInstance", s->device_group);
+	s->name_path = g_strdup_printf("/Settings/%s/CustomName", s->name_group);
+	s->instance = instance;
+	s->read = read;
+	s->user_data = user_data;
+	s->pending = g_ptr_array_new();
+	start_round(s);
 	return s;
+}
+
+void settings_register_again(Settings *s, int instance, const char *custom_name)
+{
+	s->instance = instance;
+	if (custom_name) {
+		g_free(s->custom_name);
+		s->custom_name = g_strdup(custom_name);
+	}
+	if (s->in_round)
+		s->again = TRUE;
+	else
+		start_round(s);
+}
+
+gboolean settings_registered(const Settings *s)
+{
+	return s->registered;
+}
+
+const char *settings_instance_path(const Settings *s)
+{
+	return s->instance_path;
+}
+
+const char *settings_name_path(const Settings *s)
+{
+	return s->name_path;
 }
 
 int settings_parse_instance(const char *text)
@@ -226,26 +329,18 @@ int settings_parse_instance(const char *text)
 
 static void wrote_name(Settings *s, DBusMessage *reply)
 {
-	dbus_int32_t rc = -1;
-
-	if (!reply_ok(reply, "SetValue CustomName"))
-		return;
-	if (!dbus_message_get_args(reply, NULL, DBUS_TYPE_INT32, &rc, DBUS_TYPE_INVALID) || rc != 0)
-		g_warning("settings: %s refused the custom name (SetValue returned %d)",
-		          SETTINGS_SERVICE, rc);
+	if (written(reply))
+		g_clear_pointer(&s->unsaved_name, g_free);
 }
 
 void settings_write_name(Settings *s, const char *name)
 {
-	DBusMessage *msg = dbus_message_new_method_call(SETTINGS_SERVICE, s->name_path,
-	                                                "com.victronenergy.BusItem", "SetValue");
-	DBusMessageIter it;
-	Value v = value_text(name);
-
-	dbus_message_iter_init_append(msg, &it);
-	dbus_value_append_variant(&it, &v);
-	value_clear(&v);
-	send(s, msg, wrote_name);
+	g_free(s->custom_name);
+	s->custom_name = g_strdup(name);
+	/* Until localsettings says it has it. */
+	g_free(s->unsaved_name);
+	s->unsaved_name = g_strdup(name);
+	send(s, set_value(s->name_path, name), wrote_name);
 }
 
 void settings_free(Settings *s)
@@ -262,10 +357,11 @@ void settings_free(Settings *s)
 	if (s->timeout)
 		g_source_remove(s->timeout);
 	dbus_connection_unref(s->conn);
-	g_free(s->device);
+	g_free(s->device_group);
 	g_free(s->name_group);
 	g_free(s->instance_path);
 	g_free(s->name_path);
 	g_free(s->custom_name);
+	g_free(s->unsaved_name);
 	g_free(s);
 }

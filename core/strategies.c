@@ -20,6 +20,7 @@ typedef struct {
 struct Strategies {
 	EngineSetup setup;
 	GArray *owned; /* Owned: states to destroy */
+	GArray *hooks; /* StrategyHook */
 };
 
 typedef void *(*CreateFn)(const BataggHost *host, const BataggOption *opts, size_t n_opts,
@@ -147,6 +148,7 @@ Strategies *strategies_new(const Config *cfg, Registry *reg, GError **error)
 	const BataggCvlMode *cvl;
 
 	st->owned = g_array_new(FALSE, FALSE, sizeof(Owned));
+	st->hooks = g_array_new(FALSE, FALSE, sizeof(StrategyHook));
 	s->ccl_mode = cfg->ccl_mode;
 	s->has_capacity = cfg->has_capacity;
 	s->capacity = cfg->capacity;
@@ -175,24 +177,10 @@ fail:
 	return NULL;
 }
 
-Strategies *strategies_new_virtual(Registry *reg, GError **error)
-{
-	Strategies *st = g_new0(Strategies, 1);
-
-	st->owned = g_array_new(FALSE, FALSE, sizeof(Owned));
-	st->setup.precedence_only = TRUE;
-	st->setup.first = merge_policy(st, reg, "first", &st->setup.first_state, error);
-	if (!st->setup.first) {
-		strategies_free(st);
-		return NULL;
-	}
-	return st;
-}
-
 /* "class:hooks.FixedValueHook#soc": the hook named by the part before '#',
  * with the options of "hooks.FixedValueHook#soc" in "classes". */
-const BataggMergePolicy *strategies_add_hook(Strategies *st, Registry *reg, const Config *cfg,
-                                             const char *member, void **state, GError **error)
+static const BataggMergePolicy *add_hook(Strategies *st, Registry *reg, const Config *cfg,
+                                         const char *member, void **state, GError **error)
 {
 	const char *id = member + strlen("class:");
 	g_autofree char *class_name = g_strndup(id, strcspn(id, "#"));
@@ -222,26 +210,43 @@ const BataggMergePolicy *strategies_add_hook(Strategies *st, Registry *reg, cons
 	return hook;
 }
 
-gboolean strategies_check_hooks(Registry *reg, const Config *cfg, GError **error)
+Strategies *strategies_new_virtual(const Config *cfg, size_t index, Registry *reg, GError **error)
+{
+	const ConfigVirtual *vb = &cfg->virtuals[index];
+	Strategies *st = g_new0(Strategies, 1);
+
+	st->owned = g_array_new(FALSE, FALSE, sizeof(Owned));
+	st->hooks = g_array_new(FALSE, FALSE, sizeof(StrategyHook));
+	st->setup.precedence_only = TRUE;
+	st->setup.first = merge_policy(st, reg, "first", &st->setup.first_state, error);
+	if (!st->setup.first)
+		goto fail;
+	for (size_t m = 0; m < vb->n_members; m++) {
+		StrategyHook h = {.rank = (int)m};
+
+		if (!g_str_has_prefix(vb->members[m].name, "class:"))
+			continue;
+		h.policy = add_hook(st, reg, cfg, vb->members[m].name, &h.state, error);
+		if (!h.policy) {
+			g_prefix_error(error, "virtual battery %s: ", vb->name);
+			goto fail;
+		}
+		g_array_append_val(st->hooks, h);
+	}
+	return st;
+fail:
+	strategies_free(st);
+	return NULL;
+}
+
+gboolean strategies_check_virtuals(Registry *reg, const Config *cfg, GError **error)
 {
 	for (size_t v = 0; v < cfg->n_virtuals; v++) {
-		const ConfigVirtual *vb = &cfg->virtuals[v];
-		Strategies *st = strategies_new_virtual(reg, error);
-		gboolean ok = st != NULL;
+		Strategies *st = strategies_new_virtual(cfg, v, reg, error);
 
-		for (size_t m = 0; ok && m < vb->n_members; m++) {
-			void *state;
-
-			if (g_str_has_prefix(vb->members[m].name, "class:") &&
-			    !strategies_add_hook(st, reg, cfg, vb->members[m].name, &state,
-			                         error)) {
-				g_prefix_error(error, "virtual battery %s: ", vb->name);
-				ok = FALSE;
-			}
-		}
-		strategies_free(st);
-		if (!ok)
+		if (!st)
 			return FALSE;
+		strategies_free(st);
 	}
 	return TRUE;
 }
@@ -249,6 +254,24 @@ gboolean strategies_check_hooks(Registry *reg, const Config *cfg, GError **error
 const EngineSetup *strategies_setup(Strategies *st)
 {
 	return &st->setup;
+}
+
+const StrategyHook *strategies_hooks(Strategies *st, size_t *n)
+{
+	*n = st->hooks->len;
+	return (const StrategyHook *)(void *)st->hooks->data;
+}
+
+Engine *strategies_engine(Strategies *st, EnginePublishFn publish, void *user_data)
+{
+	Engine *e = engine_new(&st->setup, publish, user_data);
+
+	for (guint i = 0; i < st->hooks->len; i++) {
+		const StrategyHook *h = &g_array_index(st->hooks, StrategyHook, i);
+
+		engine_add_hook(e, h->rank, h->policy, h->state);
+	}
+	return e;
 }
 
 void strategies_free(Strategies *st)
@@ -261,5 +284,6 @@ void strategies_free(Strategies *st)
 		o->destroy(o->state);
 	}
 	g_array_free(st->owned, TRUE);
+	g_array_free(st->hooks, TRUE);
 	g_free(st);
 }

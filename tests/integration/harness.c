@@ -43,7 +43,8 @@ static void kill_leftovers(void)
 
 		for (guint k = 0; k < h->children->len; k++)
 			stop(g_array_index(h->children, GPid, k));
-		stop(h->bus_pid);
+		if (h->bus_pid)
+			stop(h->bus_pid);
 	}
 }
 
@@ -160,7 +161,9 @@ void harness_free(Harness *h)
 	g_array_free(h->children, TRUE);
 	dbus_connection_close(h->conn);
 	dbus_connection_unref(h->conn);
-	stop(h->bus_pid);
+	if (h->bus_pid)
+		stop(h->bus_pid);
+
 	remove_tree(h->tmpdir);
 	g_free(h->tmpdir);
 	g_ptr_array_free(h->files, TRUE);
@@ -214,22 +217,95 @@ GPid harness_spawn(Harness *h, char **argv, int *stdin_fd)
 	return pid;
 }
 
+static void forget_child(Harness *h, GPid pid)
+{
+	for (guint i = 0; i < h->children->len; i++) {
+		if (g_array_index(h->children, GPid, i) == pid) {
+			g_array_remove_index(h->children, i);
+			return;
+		}
+	}
+}
+
 int harness_terminate(Harness *h, GPid pid, int timeout_ms)
 {
 	int status;
 
 	kill(pid, SIGTERM);
 	status = wait_exit(pid, timeout_ms);
-	for (guint i = 0; status != -1 && i < h->children->len; i++) {
-		if (g_array_index(h->children, GPid, i) == pid) {
-			g_array_remove_index(h->children, i);
-			break;
-		}
-	}
+	if (status != -1)
+		forget_child(h, pid);
 	return status;
 }
 
+void harness_kill_bus(Harness *h)
+{
+	kill(h->bus_pid, SIGKILL);
+	wait_exit(h->bus_pid, 5000);
+	h->bus_pid = 0;
+}
+
+int harness_wait_exit(Harness *h, GPid pid, int timeout_ms)
+{
+	int status = wait_exit(pid, timeout_ms);
+
+	if (status != -1)
+		forget_child(h, pid);
+	return status;
+}
+
+int harness_match_rules(Harness *h, const char *name)
+{
+	DBusMessage *msg, *reply;
+	DBusMessageIter it, dict, entry, var;
+	const char *owner;
+	dbus_uint32_t rules = 0;
+	int found = -1;
+
+	msg = dbus_message_new_method_call(DBUS_SERVICE_DBUS, DBUS_PATH_DBUS, DBUS_INTERFACE_DBUS,
+	                                   "GetNameOwner");
+	dbus_message_append_args(msg, DBUS_TYPE_STRING, &name, DBUS_TYPE_INVALID);
+	reply = dbus_connection_send_with_reply_and_block(h->conn, msg, CALL_TIMEOUT_MS, NULL);
+	dbus_message_unref(msg);
+	if (!reply ||
+	    !dbus_message_get_args(reply, NULL, DBUS_TYPE_STRING, &owner, DBUS_TYPE_INVALID)) {
+		if (reply)
+			dbus_message_unref(reply);
+		return -1;
+	}
+	msg = dbus_message_new_method_call(DBUS_SERVICE_DBUS, DBUS_PATH_DBUS,
+	                                   "org.freedesktop.DBus.Debug.Stats",
+	                                   "GetConnectionStats");
+	dbus_message_append_args(msg, DBUS_TYPE_STRING, &owner, DBUS_TYPE_INVALID);
+	dbus_message_unref(reply);
+	reply = dbus_connection_send_with_reply_and_block(h->conn, msg, CALL_TIMEOUT_MS, NULL);
+	dbus_message_unref(msg);
+	if (!reply)
+		return -1;
+	if (dbus_message_iter_init(reply, &it) &&
+	    dbus_message_iter_get_arg_type(&it) == DBUS_TYPE_ARRAY) {
+		dbus_message_iter_recurse(&it, &dict);
+		while (dbus_message_iter_get_arg_type(&dict) == DBUS_TYPE_DICT_ENTRY) {
+			const char *key;
+
+			dbus_message_iter_recurse(&dict, &entry);
+			dbus_message_iter_get_basic(&entry, &key);
+			dbus_message_iter_next(&entry);
+			dbus_message_iter_recurse(&entry, &var);
+			if (strcmp(key, "MatchRules") == 0 &&
+			    dbus_message_iter_get_arg_type(&var) == DBUS_TYPE_UINT32) {
+				dbus_message_iter_get_basic(&var, &rules);
+				found = (int)rules;
+			}
+			dbus_message_iter_next(&dict);
+		}
+	}
+	dbus_message_unref(reply);
+	return found;
+}
+
 bool harness_has_name(Harness *h, const char *name)
+
 {
 	return dbus_bus_name_has_owner(h->conn, name, NULL);
 }

@@ -81,7 +81,19 @@ bool harness_wait_number(Harness *h, const char *service, const char *path, doub
 /* Writes a line (a newline is appended) to fd, e.g. a simulator command. */
 void harness_send(int fd, const char *line);
 
+/* Kills the bus (SIGKILL): every program on it loses its connection. */
+void harness_kill_bus(Harness *h);
+
+/* Waits up to timeout_ms for pid to end by itself; returns its exit status
+ * as from waitpid, or -1 on timeout. */
+int harness_wait_exit(Harness *h, GPid pid, int timeout_ms);
+
+/* The number of match rules the owner of name has on the bus (the bus's
+ * Debug.Stats), or -1 when it cannot be had. */
+int harness_match_rules(Harness *h, const char *name);
+
 /* Writes text to a new file in the temp dir; returns (transfer none) its path. */
+
 const char *harness_write_file(Harness *h, const char *name, const char *text);
 
 #endif

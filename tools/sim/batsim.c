@@ -64,6 +64,10 @@ static void usage(void)
 	      "  add SERVICE {PATH: JSON}       a new battery service\n"
 	      "  remove SERVICE                 it vanishes (values not invalidated first)\n"
 	      "  stall SERVICE SECONDS          it answers nothing for a while (a stuck driver)\n"
+	      "  restart SERVICE SECONDS [{PATH: JSON}]\n"
+	      "                                 it leaves and comes back after SECONDS with its\n"
+	      "                                 values, changed by the JSON (null: the path is "
+	      "gone)\n"
 	      "  garbage SERVICE                it sends an ItemsChanged of the wrong signature\n"
 	      "  settings PATH JSON | system PATH JSON\n"
 	      "  quit\n"
@@ -290,15 +294,23 @@ static Sim *find_sim(Batsim *b, const char *name)
 	return g_hash_table_lookup(b->sims, name);
 }
 
+static void collect_instance(const char *path, const Value *v, void *ud)
+{
+	if (g_str_has_suffix(path, "/ClassAndVrmInstance") && v->type == VALUE_TEXT)
+		g_ptr_array_add(ud, v->u.s);
+}
+
 /* localsettings keeps device instances unique within a class. */
-static char *unique_instance(GPtrArray *taken, const char *wanted)
+static char *unique_instance(BusService *settings, const char *wanted)
 {
 	const char *colon = strchr(wanted, ':');
 	g_autofree char *cls = colon ? g_strndup(wanted, colon - wanted) : NULL;
 	long n = colon ? strtol(colon + 1, NULL, 10) : 0;
+	g_autoptr(GPtrArray) taken = g_ptr_array_new();
 
 	if (!cls)
 		return g_strdup(wanted);
+	bus_service_foreach(settings, collect_instance, taken);
 	for (;; n++) {
 		char *candidate = g_strdup_printf("%s:%ld", cls, n);
 		gboolean used = FALSE;
@@ -317,7 +329,6 @@ static DBusHandlerResult on_settings_call(DBusConnection *conn, DBusMessage *msg
 {
 	Batsim *b = data;
 	Sim *s = find_sim(b, SETTINGS);
-	static GPtrArray *instances;
 	const char *member = dbus_message_get_member(msg);
 	const char *group, *name, *type;
 	DBusMessageIter it;
@@ -329,8 +340,6 @@ static DBusHandlerResult on_settings_call(DBusConnection *conn, DBusMessage *msg
 	if (!s || dbus_message_get_type(msg) != DBUS_MESSAGE_TYPE_METHOD_CALL || !member ||
 	    (strcmp(member, "AddSetting") != 0 && strcmp(member, "AddSilentSetting") != 0))
 		return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
-	if (!instances)
-		instances = g_ptr_array_new_with_free_func(g_free);
 	if (!dbus_message_has_signature(msg, "ssvsvv")) {
 		reply = dbus_message_new_error(msg, DBUS_ERROR_INVALID_ARGS,
 		                               "AddSetting takes ssvsvv");
@@ -351,11 +360,10 @@ static DBusHandlerResult on_settings_call(DBusConnection *conn, DBusMessage *msg
 		memmove(strstr(path, "//"), strstr(path, "//") + 1, strlen(strstr(path, "//")));
 	if (!bus_service_get(s->svc, path)) {
 		if (strcmp(name, "ClassAndVrmInstance") == 0 && def.type == VALUE_TEXT) {
-			char *unique = unique_instance(instances, def.u.s);
+			g_autofree char *unique = unique_instance(s->svc, def.u.s);
 
 			value_clear(&def);
 			def = value_text(unique);
-			g_ptr_array_add(instances, unique);
 		}
 		bus_service_add(s->svc, path, &def, UNIT_NONE, write_any, NULL);
 	}
@@ -533,6 +541,94 @@ static void add_battery(Batsim *b, const char *service, yajl_val values)
 	stall_if_slow(b, s);
 }
 
+/* A service that left and comes back: what it had, and the changes. */
+typedef struct {
+	Batsim *b;
+	char *name;
+	GHashTable *values; /* path -> Value * */
+} Return;
+
+static void value_free(gpointer data)
+{
+	value_clear(data);
+	g_free(data);
+}
+
+static void keep_value(const char *path, const Value *v, void *ud)
+{
+	Value *copy = g_new0(Value, 1);
+
+	value_copy(copy, v);
+	g_hash_table_insert(ud, g_strdup(path), copy);
+}
+
+static gboolean on_return(gpointer data)
+{
+	Return *r = data;
+	g_autoptr(GError) error = NULL;
+	gboolean settings = strcmp(r->name, SETTINGS) == 0;
+	Sim *s;
+	GHashTableIter it;
+	gpointer path, value;
+
+	if (settings)
+		start_settings(r->b, &error);
+	else if (strcmp(r->name, SYSTEM) == 0)
+		start_system(r->b, &error);
+	else
+		sim_new(r->b, r->name, NULL, &error);
+	s = find_sim(r->b, r->name);
+	if (!s) {
+		fprintf(stderr, "batsim: %s cannot come back: %s\n", r->name,
+		        error ? error->message : "?");
+		return G_SOURCE_REMOVE;
+	}
+	g_hash_table_iter_init(&it, r->values);
+	while (g_hash_table_iter_next(&it, &path, &value))
+		bus_service_add(s->svc, path, value, UNIT_NONE, write_any, NULL);
+	return G_SOURCE_REMOVE;
+}
+
+static void return_free(gpointer data)
+{
+	Return *r = data;
+
+	g_hash_table_destroy(r->values);
+	g_free(r->name);
+	g_free(r);
+}
+
+/* The service leaves (its name is released) and comes back after a while
+ * with its values, changed by changes (a JSON object; null removes). */
+static void restart(Batsim *b, const char *service, double seconds, yajl_val changes)
+{
+	Sim *s = find_sim(b, service);
+	Return *r;
+
+	if (!s) {
+		fprintf(stderr, "batsim: no service %s\n", service);
+		return;
+	}
+	r = g_new0(Return, 1);
+	r->b = b;
+	r->name = g_strdup(service);
+	r->values = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, value_free);
+	bus_service_foreach(s->svc, keep_value, r->values);
+	for (size_t i = 0; YAJL_IS_OBJECT(changes) && i < changes->u.object.len; i++) {
+		Value *v = g_new0(Value, 1);
+
+		if (YAJL_IS_NULL(changes->u.object.values[i]) ||
+		    !json_value(changes->u.object.values[i], v)) {
+			g_hash_table_remove(r->values, changes->u.object.keys[i]);
+			g_free(v);
+			continue;
+		}
+		g_hash_table_replace(r->values, g_strdup(changes->u.object.keys[i]), v);
+	}
+	g_hash_table_remove(b->sims, service);
+	g_timeout_add_full(G_PRIORITY_DEFAULT, (guint)(seconds * 1000), on_return, r, return_free);
+}
+
 static void remove_battery(Batsim *b, const char *service)
 {
 	if (!g_hash_table_remove(b->sims, service))
@@ -633,6 +729,18 @@ static void command(Batsim *b, char *line)
 		stall(find_sim(b, words[1]), g_ascii_strtod(words[2], NULL));
 		return;
 	}
+	if (n >= 3 && strcmp(verb, "restart") == 0) {
+		g_auto(GStrv) rest = g_strsplit(words[2], " ", 2);
+
+		json = rest[1] ? yajl_tree_parse(rest[1], err, sizeof(err)) : NULL;
+		if (rest[1] && !json)
+			fprintf(stderr, "batsim: bad JSON in \"%s\": %s\n", line, err);
+		else
+			restart(b, words[1], g_ascii_strtod(rest[0], NULL), json);
+		yajl_tree_free(json);
+		return;
+	}
+
 	if (n < 3) {
 		fprintf(stderr, "batsim: bad command: %s\n", line);
 		usage();

@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One published battery service: its identity (the Python daemon's settings
+ * names, so that users keep their device instance and name), its mandatory
+ * paths, /CustomName and /LogLevel, and the engine's values on the bus.
+ */
+#include "published.h"
+
+#include <string.h>
+
+#include "build_config.h"
+#include "busitem.h"
+#include "dbus_glib.h"
+#include "log.h"
+#include "settings.h"
+
+#define AGGREGATE_INSTANCE 1024
+#define VIRTUAL_INSTANCE_BASE 1056
+
+struct Published {
+	char *name;          /* bus name */
+	int index;           /* -1: the aggregate; else the virtual battery's index */
+	const char *product; /* /ProductName */
+	char *program;       /* /Mgmt/ProcessName */
+	DBusConnection *conn;
+	PublishedReadyFn ready;
+	void *user_data;
+
+	Settings *settings;
+	gboolean settings_read;
+	gboolean settings_gone; /* localsettings vanished since the last round */
+	int instance;           /* device instance: preferred, then as read */
+	char *custom_name;      /* as read */
+
+	Strategies *strategies;
+	Engine *engine;
+	BusService *svc; /* NULL until on the bus */
+	gboolean hold;   /* after a reload, until the members are read again */
+};
+
+static void on_publish(void *user_data, const char *path, const Value *v)
+{
+	Published *p = user_data;
+
+	if (p->svc && !p->hold)
+		bus_service_set(p->svc, path, v);
+}
+
+static void publish_identity(Published *p)
+{
+	Value instance = value_int(p->instance);
+	Value name = value_text(p->custom_name);
+
+	if (p->svc) {
+		bus_service_set(p->svc, "/DeviceInstance", &instance);
+		bus_service_set(p->svc, "/CustomName", &name);
+	}
+	value_clear(&name);
+}
+
+static void on_settings(void *user_data, int instance, const char *custom_name)
+{
+	Published *p = user_data;
+	gboolean first = !p->settings_read;
+
+	p->settings_read = TRUE;
+	p->instance = instance;
+	g_free(p->custom_name);
+	p->custom_name = g_strdup(custom_name);
+	publish_identity(p);
+	if (first)
+		p->ready(p->user_data);
+}
+
+Published *published_new(const char *name, int virtual_index, DBusConnection *conn,
+                         const char *program, PublishedReadyFn ready, void *user_data)
+{
+	Published *p = g_new0(Published, 1);
+	const char *last = strrchr(name, '.');
+	g_autofree char *name_group = g_strdup(last ? last + 1 : name);
+	g_autofree char *device = NULL;
+
+	p->name = g_strdup(name);
+	p->index = virtual_index;
+	p->program = g_strdup(program);
+	p->conn = dbus_connection_ref(conn);
+	p->ready = ready;
+	p->user_data = user_data;
+	p->custom_name = g_strdup("");
+	if (virtual_index < 0) {
+		p->product = "Battery Aggregator";
+		device = g_strdup("BatteryAggregator");
+		p->instance = AGGREGATE_INSTANCE;
+	} else {
+		/* The Python daemon's numbering, so users keep their instance. */
+		g_autofree char *sha =
+		        g_compute_checksum_for_string(G_CHECKSUM_SHA1, name_group, -1);
+		int n = (int)g_ascii_strtoll(((char[]){sha[0], sha[1], 0}), NULL, 16);
+
+		p->product = "Virtual Battery";
+		device = g_strdup_printf("virtbatt_%d", n);
+		p->instance = VIRTUAL_INSTANCE_BASE + n;
+	}
+	p->settings = settings_new(conn, device, p->instance, name_group, on_settings, p);
+	return p;
+}
+
+void published_free(Published *p)
+{
+	if (!p)
+		return;
+	if (p->svc)
+		bus_service_free(p->svc);
+	settings_free(p->settings);
+	engine_free(p->engine);
+	strategies_free(p->strategies);
+	if (p->index >= 0)
+		dbus_glib_close(p->conn);
+	else
+		dbus_connection_unref(p->conn);
+	g_free(p->custom_name);
+	g_free(p->program);
+	g_free(p->name);
+	g_free(p);
+}
+
+const char *published_name(const Published *p)
+{
+	return p->name;
+}
+
+gboolean published_is_aggregate(const Published *p)
+{
+	return p->index < 0;
+}
+
+void published_set_index(Published *p, int virtual_index)
+{
+	p->index = virtual_index;
+}
+
+void published_use(Published *p, Strategies *st)
+{
+	engine_free(p->engine);
+	strategies_free(p->strategies);
+	p->strategies = st;
+	p->engine = strategies_engine(st, on_publish, p);
+	p->hold = p->svc != NULL;
+}
+
+Engine *published_engine(Published *p)
+{
+	return p->engine;
+}
+
+gboolean published_settings_read(const Published *p)
+{
+	return p->settings_read;
+}
+
+gboolean published_on_bus(const Published *p)
+{
+	return p->svc != NULL;
+}
+
+gboolean published_held(const Published *p)
+{
+	return p->hold;
+}
+
+/* ---- the service's own paths --------------------------------------------- */
+
+static gboolean write_custom_name(BusService *svc, const char *path, const Value *v, void *ud)
+{
+	Published *p = ud;
+
+	if (v->type != VALUE_TEXT)
+		return FALSE;
+	g_free(p->custom_name);
+	p->custom_name = g_strdup(v->u.s);
+	settings_write_name(p->settings, v->u.s);
+	return TRUE;
+}
+
+static gboolean write_log_level(BusService *svc, const char *path, const Value *v, void *ud)
+{
+	if (v->type != VALUE_TEXT || !log_set_level(v->u.s)) {
+		g_warning("refused /LogLevel write: not one of DEBUG, INFO, WARNING, ERROR, "
+		          "CRITICAL, NOTSET");
+		return FALSE;
+	}
+	g_info("log level is now %s", v->u.s);
+	return TRUE;
+}
+
+static void add_text(BusService *svc, const char *path, const char *text, BusWriteFn fn, void *ud)
+{
+	Value v = value_text(text);
+
+	bus_service_add(svc, path, &v, UNIT_NONE, fn, ud);
+	value_clear(&v);
+}
+
+static void add_int(BusService *svc, const char *path, int64_t i)
+{
+	Value v = value_int(i);
+
+	bus_service_add(svc, path, &v, UNIT_NONE, NULL, NULL);
+}
+
+gboolean published_register(Published *p, GError **error)
+{
+	BusService *svc = bus_service_new(p->conn, p->name);
+
+	add_text(svc, "/Mgmt/ProcessName", p->program, NULL, NULL);
+	add_text(svc, "/Mgmt/ProcessVersion", BATAGG_VERSION, NULL, NULL);
+	add_text(svc, "/Mgmt/Connection", "dbus", NULL, NULL);
+	add_int(svc, "/DeviceInstance", p->instance);
+	add_int(svc, "/ProductId", 0);
+	add_text(svc, "/ProductName", p->product, NULL, NULL);
+	add_int(svc, "/FirmwareVersion", 0);
+	add_int(svc, "/HardwareVersion", 0);
+	add_int(svc, "/Connected", 1);
+	add_text(svc, "/CustomName", p->custom_name, write_custom_name, p);
+	if (p->index < 0)
+		add_text(svc, "/LogLevel", log_level_name(), write_log_level, p);
+	if (p->index < 0)
+		engine_sort_members(p->engine);
+	engine_flush(p->engine);
+	for (int i = 0; i < N_PUBLISHED; i++) {
+		if (engine_publishes(p->engine, i))
+			bus_service_add(svc, engine_published_path(i),
+			                engine_published(p->engine, i), engine_published_unit(i),
+			                NULL, NULL);
+	}
+	if (!bus_service_register(svc, error)) {
+		bus_service_free(svc);
+		return FALSE;
+	}
+	p->svc = svc;
+	p->hold = FALSE;
+	g_info("published %s (device instance %d)", p->name, p->instance);
+	return TRUE;
+}
+
+void published_release(Published *p)
+{
+	p->hold = FALSE;
+	engine_sort_members(p->engine);
+	engine_flush(p->engine);
+	for (int i = 0; i < N_PUBLISHED; i++) {
+		if (engine_publishes(p->engine, i))
+			bus_service_set(p->svc, engine_published_path(i),
+			                engine_published(p->engine, i));
+	}
+	g_info("reload: %s follows the new config", p->name);
+}
+
+/* ---- localsettings ------------------------------------------------------- */
+
+gboolean published_setting(Published *p, const char *path, const Value *v)
+{
+	if (strcmp(path, settings_instance_path(p->settings)) == 0) {
+		int instance = v->type == VALUE_TEXT ? settings_parse_instance(v->u.s) : -1;
+
+		if (instance >= 0) {
+			p->instance = instance;
+			publish_identity(p);
+		}
+		return TRUE;
+	}
+	if (strcmp(path, settings_name_path(p->settings)) == 0) {
+		if (v->type == VALUE_TEXT) {
+			g_free(p->custom_name);
+			p->custom_name = g_strdup(v->u.s);
+			publish_identity(p);
+		}
+		return TRUE;
+	}
+	return FALSE;
+}
+
+const char *published_instance_path(const Published *p)
+{
+	return settings_instance_path(p->settings);
+}
+
+const char *published_name_path(const Published *p)
+{
+	return settings_name_path(p->settings);
+}
+
+void published_settings_lost(Published *p)
+{
+	p->settings_gone = TRUE;
+}
+
+void published_settings_back(Published *p)
+{
+	/* A first round that failed (localsettings not there at start) or a
+	 * restart: localsettings may not have them.  A first round still in
+	 * flight gets its answers now. */
+	if (!p->settings_gone && (settings_registered(p->settings) || !p->settings_read))
+		return;
+
+	p->settings_gone = FALSE;
+	g_info("%s: registering the device instance %d and name \"%s\" with %s again", p->name,
+	       p->instance, p->custom_name, SETTINGS_SERVICE);
+	settings_register_again(p->settings, p->instance, p->custom_name);
+}
