@@ -22,7 +22,7 @@ GQuark batagg_plugin_error_quark(void)
 }
 
 typedef struct {
-	const void *entry;
+	void *table;  /* the registry's full-size copy of the plugin's table */
 	char *origin; /* the file it came from */
 } Entry;
 
@@ -40,6 +40,7 @@ static void entry_free(gpointer data)
 {
 	Entry *e = data;
 
+	g_free(e->table);
 	g_free(e->origin);
 	g_free(e);
 }
@@ -149,116 +150,174 @@ static gboolean valid_name(const char *name)
 	return TRUE;
 }
 
-typedef struct {
-	RegistryKind kind;
-	const char *name;
-	const void *entry;
-} Pending;
+/* The end of a field: a table of struct_size bytes has it when this fits. */
+#define END_OF(type, field) (offsetof(type, field) + sizeof(((type *)NULL)->field))
 
-#define ENTRY_HEAD(e)                                                                              \
-	((const struct {                                                                           \
-		uint32_t struct_size;                                                              \
-		const char *name;                                                                  \
-	} *)(e))
+/* Each kind's table as this daemon knows it, and the part of it a plugin
+ * must provide: up to its last required field. */
+static const size_t full_size[REGISTRY_N_KINDS] = {
+        [REGISTRY_RATIO] = sizeof(BataggRatioMethod),
+        [REGISTRY_CVL] = sizeof(BataggCvlMode),
+        [REGISTRY_MERGE] = sizeof(BataggMergePolicy),
+};
+static const size_t min_size[REGISTRY_N_KINDS] = {
+        [REGISTRY_RATIO] = END_OF(BataggRatioMethod, ratios),
+        [REGISTRY_CVL] = END_OF(BataggCvlMode, cvl),
+        [REGISTRY_MERGE] = END_OF(BataggMergePolicy, merge),
+};
 
-/* Checks one table; its required functions must be set. */
-static gboolean check_entry(const char *path, RegistryKind kind, const void *entry, size_t min_size,
-                            gboolean has_required, GError **error)
+/* The descriptor of interface 1.0; later minors may append fields. */
+#define DESC_MIN_SIZE END_OF(BataggPluginDesc, merge_policies)
+
+/* A zero-filled table of this daemon's size holding the first struct_size
+ * bytes of the plugin's: every field the plugin's build lacks reads as NULL,
+ * so the rest of the core may read any field of a registered table. */
+static void *copy_table(RegistryKind kind, const void *entry)
 {
-	uint32_t size = ENTRY_HEAD(entry)->struct_size;
-	const char *name = ENTRY_HEAD(entry)->name;
+	void *copy = g_malloc0(full_size[kind]);
+	uint32_t size;
 
-	if (size < min_size) {
+	memcpy(&size, entry, sizeof(size)); /* every table starts with struct_size */
+	memcpy(copy, entry, MIN(size, full_size[kind]));
+	return copy;
+}
+
+static gboolean has_required(RegistryKind kind, const void *table)
+{
+	switch (kind) {
+	case REGISTRY_RATIO:
+		return ((const BataggRatioMethod *)table)->ratios != NULL;
+	case REGISTRY_CVL:
+		return ((const BataggCvlMode *)table)->cvl != NULL;
+	case REGISTRY_MERGE:
+		return ((const BataggMergePolicy *)table)->merge != NULL;
+	default:
+		return FALSE;
+	}
+}
+
+/* All three tables start with these two fields. */
+typedef struct {
+	uint32_t struct_size;
+	const char *name;
+} TableHead;
+
+/* Checks one copied table: its size, its name, its required function. */
+static gboolean check_table(const char *path, RegistryKind kind, const void *table, GError **error)
+{
+	const TableHead *head = table;
+
+	if (head->struct_size < min_size[kind]) {
 		g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_INVALID,
 		            "%s: a %s table is %u bytes, smaller than the %zu this interface "
 		            "needs",
-		            path, kind_names[kind], size, min_size);
+		            path, kind_names[kind], head->struct_size, min_size[kind]);
 		return FALSE;
 	}
-	if (!valid_name(name)) {
+	if (!valid_name(head->name)) {
 		g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_INVALID,
 		            "%s: a %s has an invalid name '%s' (letters, digits, '_' and '.' "
 		            "only)",
-		            path, kind_names[kind], name ? name : "(null)");
+		            path, kind_names[kind], head->name ? head->name : "(null)");
 		return FALSE;
 	}
-	if (!has_required) {
+	if (!has_required(kind, table)) {
 		g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_INVALID,
 		            "%s: %s '%s' lacks its required function", path, kind_names[kind],
-		            name);
+		            head->name);
 		return FALSE;
 	}
 	return TRUE;
 }
 
+static const void *const *entries_of(const BataggPluginDesc *desc, RegistryKind kind)
+{
+	switch (kind) {
+	case REGISTRY_RATIO:
+		return (const void *const *)desc->ratio_methods;
+	case REGISTRY_CVL:
+		return (const void *const *)desc->cvl_modes;
+	case REGISTRY_MERGE:
+		return (const void *const *)desc->merge_policies;
+	default:
+		return NULL;
+	}
+}
+
+typedef struct {
+	RegistryKind kind;
+	void *table; /* a copy_table(); owned until registered */
+} Pending;
+
+static void pending_clear(gpointer data)
+{
+	g_free(((Pending *)data)->table);
+}
+
+static const char *pending_name(const Pending *p)
+{
+	return ((const TableHead *)p->table)->name;
+}
+
+/* Copies and checks every entry of the file into pending, then refuses any
+ * name taken twice in the file or already registered. */
 static gboolean collect(Registry *reg, const char *path, const BataggPluginDesc *desc,
                         GArray *pending, GError **error)
 {
-	for (const BataggRatioMethod *const *m = desc->ratio_methods; m && *m; m++) {
-		Pending p = {REGISTRY_RATIO, (*m)->name, *m};
+	for (int k = 0; k < REGISTRY_N_KINDS; k++) {
+		for (const void *const *e = entries_of(desc, k); e && *e; e++) {
+			Pending p = {k, copy_table(k, *e)};
 
-		if (!check_entry(path, REGISTRY_RATIO, *m,
-		                 offsetof(BataggRatioMethod, member_added), (*m)->ratios != NULL,
-		                 error))
-			return FALSE;
-		g_array_append_val(pending, p);
-	}
-	for (const BataggCvlMode *const *m = desc->cvl_modes; m && *m; m++) {
-		Pending p = {REGISTRY_CVL, (*m)->name, *m};
-
-		if (!check_entry(path, REGISTRY_CVL, *m, sizeof(BataggCvlMode), (*m)->cvl != NULL,
-		                 error))
-			return FALSE;
-		g_array_append_val(pending, p);
-	}
-	for (const BataggMergePolicy *const *m = desc->merge_policies; m && *m; m++) {
-		Pending p = {REGISTRY_MERGE, (*m)->name, *m};
-
-		if (!check_entry(path, REGISTRY_MERGE, *m, offsetof(BataggMergePolicy, provides),
-		                 (*m)->merge != NULL, error))
-			return FALSE;
-		g_array_append_val(pending, p);
+			g_array_append_val(pending, p);
+			if (!check_table(path, k, p.table, error))
+				return FALSE;
+		}
 	}
 	for (guint i = 0; i < pending->len; i++) {
 		Pending *p = &g_array_index(pending, Pending, i);
-		Entry *old = g_hash_table_lookup(reg->kinds[p->kind], p->name);
+		Entry *old = g_hash_table_lookup(reg->kinds[p->kind], pending_name(p));
 
 		for (guint j = 0; j < i && !old; j++) {
 			Pending *q = &g_array_index(pending, Pending, j);
 
-			if (q->kind == p->kind && strcmp(q->name, p->name) == 0) {
+			if (q->kind == p->kind && strcmp(pending_name(q), pending_name(p)) == 0) {
 				g_set_error(error, BATAGG_PLUGIN_ERROR,
 				            BATAGG_PLUGIN_ERROR_DUPLICATE,
 				            "%s: refused: it names %s '%s' twice", path,
-				            kind_names[p->kind], p->name);
+				            kind_names[p->kind], pending_name(p));
 				return FALSE;
 			}
 		}
 		if (old) {
 			g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_DUPLICATE,
 			            "%s: refused: %s '%s' is already registered by %s", path,
-			            kind_names[p->kind], p->name, old->origin);
+			            kind_names[p->kind], pending_name(p), old->origin);
 			return FALSE;
 		}
 	}
 	return TRUE;
 }
 
-static gboolean check_desc(const char *path, const BataggPluginDesc *desc, GError **error)
+/* Checks the descriptor's version and size, then copies it into *desc the
+ * way copy_table() copies a table. */
+static gboolean check_desc(const char *path, const BataggPluginDesc *raw, BataggPluginDesc *desc,
+                           GError **error)
 {
-	if (desc->abi_major != BATAGG_PLUGIN_ABI_MAJOR ||
-	    desc->abi_minor > BATAGG_PLUGIN_ABI_MINOR) {
+	/* abi_major, abi_minor and struct_size lead every version. */
+	if (raw->abi_major != BATAGG_PLUGIN_ABI_MAJOR || raw->abi_minor > BATAGG_PLUGIN_ABI_MINOR) {
 		g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_ABI,
 		            "%s: refused: built for plugin interface %u.%u; this batagg provides "
 		            "%d.%d",
-		            path, desc->abi_major, desc->abi_minor, BATAGG_PLUGIN_ABI_MAJOR,
+		            path, raw->abi_major, raw->abi_minor, BATAGG_PLUGIN_ABI_MAJOR,
 		            BATAGG_PLUGIN_ABI_MINOR);
 		return FALSE;
 	}
-	if (desc->struct_size < sizeof(BataggPluginDesc) || !desc->name) {
+	memset(desc, 0, sizeof(*desc));
+	memcpy(desc, raw, MIN(raw->struct_size, sizeof(*desc)));
+	if (raw->struct_size < DESC_MIN_SIZE || !desc->name) {
 		g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_INVALID,
 		            "%s: refused: malformed descriptor (size %u, name %s)", path,
-		            desc->struct_size, desc->name ? desc->name : "missing");
+		            raw->struct_size, desc->name ? desc->name : "missing");
 		return FALSE;
 	}
 	return TRUE;
@@ -267,9 +326,11 @@ static gboolean check_desc(const char *path, const BataggPluginDesc *desc, GErro
 gboolean registry_load_file(Registry *reg, const char *path, GError **error)
 {
 	g_autoptr(GArray) pending = g_array_new(FALSE, FALSE, sizeof(Pending));
-	const BataggPluginDesc *desc = NULL;
+	const BataggPluginDesc *raw = NULL;
+	BataggPluginDesc desc;
 	GModule *module;
 
+	g_array_set_clear_func(pending, pending_clear);
 	if (!check_file(path, error))
 		return FALSE;
 	module = g_module_open(path, G_MODULE_BIND_LOCAL);
@@ -279,13 +340,13 @@ gboolean registry_load_file(Registry *reg, const char *path, GError **error)
 		            path, g_module_error());
 		return FALSE;
 	}
-	if (!g_module_symbol(module, BATAGG_PLUGIN_SYMBOL, (gpointer *)&desc) || !desc) {
+	if (!g_module_symbol(module, BATAGG_PLUGIN_SYMBOL, (gpointer *)&raw) || !raw) {
 		g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_NOT_A_PLUGIN,
 		            "%s: not a batagg plugin (no symbol %s)", path, BATAGG_PLUGIN_SYMBOL);
 		g_module_close(module);
 		return FALSE;
 	}
-	if (!check_desc(path, desc, error) || !collect(reg, path, desc, pending, error)) {
+	if (!check_desc(path, raw, &desc, error) || !collect(reg, path, &desc, pending, error)) {
 		g_module_close(module);
 		return FALSE;
 	}
@@ -293,9 +354,10 @@ gboolean registry_load_file(Registry *reg, const char *path, GError **error)
 		Pending *p = &g_array_index(pending, Pending, i);
 		Entry *e = g_new0(Entry, 1);
 
-		e->entry = p->entry;
+		e->table = g_steal_pointer(&p->table);
 		e->origin = g_strdup(path);
-		g_hash_table_insert(reg->kinds[p->kind], (gpointer)p->name, e);
+		g_hash_table_insert(reg->kinds[p->kind], (gpointer)((TableHead *)e->table)->name,
+		                    e);
 	}
 	/* Never unloaded: entries point into it, and stack traces stay readable. */
 	g_module_make_resident(module);
@@ -343,7 +405,7 @@ const void *registry_find(Registry *reg, RegistryKind kind, const char *name)
 {
 	Entry *e = name ? g_hash_table_lookup(reg->kinds[kind], name) : NULL;
 
-	return e ? e->entry : NULL;
+	return e ? e->table : NULL;
 }
 
 const char *registry_origin(Registry *reg, RegistryKind kind, const char *name)

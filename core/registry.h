@@ -51,8 +51,10 @@ gboolean registry_load_file(Registry *reg, const char *path, GError **error);
  * -1 with error set when the directory itself is unusable (missing, unsafe). */
 int registry_load_dir(Registry *reg, const char *dir, GPtrArray **errors, GError **error);
 
-/* The entry of that kind and name, or NULL.  The pointer stays valid for the
- * registry's lifetime; cast to the kind's table type. */
+/* The entry of that kind and name, or NULL; cast to the kind's table type.
+ * It is the registry's copy of the plugin's table, of this daemon's full
+ * size: the fields beyond the plugin's struct_size read as NULL (0), so any
+ * field may be read.  The pointer stays valid for the registry's lifetime. */
 const void *registry_find(Registry *reg, RegistryKind kind, const char *name);
 
 /* Like registry_find(), but on failure sets error

@@ -66,6 +66,7 @@ static void test_refusals(void **state)
 	        {"null_fn", BATAGG_PLUGIN_ERROR_INVALID, "lacks its required function"},
 	        {"bad_name", BATAGG_PLUGIN_ERROR_INVALID, "invalid name 'bad name!'"},
 	        {"dup_twice", BATAGG_PLUGIN_ERROR_DUPLICATE, "names CVL mode 'fixture_good' twice"},
+	        {"tiny_table", BATAGG_PLUGIN_ERROR_INVALID, "a CVL mode table is"},
 	        {"missing", BATAGG_PLUGIN_ERROR_OPEN, "No such file"},
 	};
 
@@ -78,6 +79,33 @@ static void test_refusals(void **state)
 		assert_null(registry_find(reg, REGISTRY_CVL, "fixture_good"));
 		registry_free(reg);
 	}
+}
+
+/* A table is read only up to its struct_size: the fields it lacks (set in
+ * the fixture beyond its struct_size) read as NULL, whoever reads them. */
+static void test_short_table_reads_null(void **state)
+{
+	Registry *reg = registry_new();
+	g_autofree char *path = fixture("short_table");
+	const BataggRatioMethod *m;
+	const BataggMergePolicy *p;
+	GError *error = NULL;
+
+	assert_true(registry_load_file(reg, path, &error));
+	m = registry_find(reg, REGISTRY_RATIO, "short_ratio");
+	assert_non_null(m);
+	assert_int_equal(m->struct_size, offsetof(BataggRatioMethod, member_added));
+	assert_non_null(m->ratios);
+	assert_null(m->member_added);
+	assert_null(m->member_removed);
+	assert_null(m->sample);
+	assert_null(m->current);
+	assert_null(m->diagnose);
+	p = registry_find(reg, REGISTRY_MERGE, "short_merge");
+	assert_non_null(p);
+	assert_non_null(p->merge);
+	assert_null(p->provides);
+	registry_free(reg);
 }
 
 /* A third-party plugin cannot take a built-in's name. */
@@ -175,6 +203,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_good_plugin),
 	        cmocka_unit_test(test_refusals),
+	        cmocka_unit_test(test_short_table_reads_null),
 	        cmocka_unit_test(test_duplicate_across_files),
 	        cmocka_unit_test(test_unsafe_paths),
 	        cmocka_unit_test(test_unknown_name_lists_known),
