@@ -2,11 +2,14 @@
 /*
  * Registry: loads strategy plugins (GModule) and finds strategies by kind and
  * name.  The loader checks, in order, and refuses with a message that starts
- * with the file's path: the path's safety (directory and file owned by root
- * or us, writable by neither group nor others, a regular file), that it
- * opens, that it exports batagg_plugin, the interface version, every entry's
- * validity, and that no (kind, name) is already registered.  A file's
- * entries are registered all or none; loaded modules stay resident.
+ * with the file's path: before the file is opened (opening runs its
+ * constructors), that it is trusted (the file and every directory above it
+ * up to /, links in the directory resolved, owned by root or us and writable
+ * by neither group nor others; the file a regular file, not a link); then,
+ * loading the very file it checked, that it opens, that it exports
+ * batagg_plugin, the interface version, every entry's validity, and that no
+ * (kind, name) is already registered.  A file's entries are registered all
+ * or none; loaded modules stay resident.
  */
 #ifndef BATAGG_REGISTRY_H
 #define BATAGG_REGISTRY_H
