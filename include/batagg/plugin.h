@@ -25,6 +25,13 @@
  * only then registers all of the file's entries at once.  Plugins are never
  * unloaded (a refused one is closed again).
  *
+ * The built-in plugins ("plugins" beside the executable, else the installed
+ * plugin directory) must all load: if that directory is unusable, any file
+ * in it is refused, or a strategy the daemon uses by default is missing, the
+ * daemon refuses to start.  A refused third-party directory or file
+ * (pluginDirectory, --plugin-dir) is only a warning: the daemon starts
+ * without it, unless the config names one of its strategies.
+ *
  * Three kinds of strategy exist, each a table of function pointers:
  *
  *  - BataggRatioMethod (config key "currentRatioMethod"): for each member
