@@ -47,14 +47,9 @@ static char *builtin_plugin_dir(void)
 	return g_strdup(BATAGG_PLUGINDIR);
 }
 
-static gboolean load_dir(Registry *reg, const char *dir, gboolean quiet)
+/* Logs and frees each refused file's error. */
+static void log_refused(GPtrArray *refused)
 {
-	g_autoptr(GError) error = NULL;
-	GPtrArray *refused = NULL;
-	int n = registry_load_dir(reg, dir, &refused, &error);
-
-	if (n < 0)
-		g_warning("plugins: %s", error->message);
 	for (guint i = 0; refused && i < refused->len; i++) {
 		GError *e = refused->pdata[i];
 
@@ -63,25 +58,85 @@ static gboolean load_dir(Registry *reg, const char *dir, gboolean quiet)
 	}
 	if (refused)
 		g_ptr_array_free(refused, TRUE);
-	if (n >= 0 && !quiet)
+}
+
+/* A third-party directory: whatever is refused is a warning, and the daemon
+ * runs without it (a config naming its strategies fails on its own). */
+static void load_extra(Registry *reg, const char *dir)
+{
+	g_autoptr(GError) error = NULL;
+	GPtrArray *refused = NULL;
+	int n = registry_load_dir(reg, dir, &refused, &error);
+
+	if (n < 0)
+		g_warning("plugins: %s", error->message);
+	log_refused(refused);
+	if (n >= 0)
 		g_info("loaded %d plugin file(s) from %s", n, dir);
-	return n >= 0;
+}
+
+/* Whether reg has every strategy the default config uses. */
+static gboolean has_defaults(Registry *reg, GError **error)
+{
+	Config *defaults = config_new_default();
+	Strategies *st = strategies_new(defaults, reg, error);
+	gboolean ok = st != NULL;
+
+	strategies_free(st);
+	config_free(defaults);
+	return ok;
+}
+
+/* The built-in plugins must all load, and provide every strategy the
+ * defaults use: else a third party could register the names they lack.
+ * FALSE with error set, naming the directory and the reason. */
+static gboolean load_builtins(Registry *reg, const char *dir, GError **error)
+{
+	g_autoptr(GError) e = NULL;
+	GPtrArray *refused = NULL;
+	int n = registry_load_dir(reg, dir, &refused, &e);
+
+	if (n < 0) {
+		g_propagate_prefixed_error(error, g_steal_pointer(&e),
+		                           "the built-in plugins in %s cannot be loaded: ", dir);
+		return FALSE;
+	}
+	if (refused) {
+		g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_INVALID,
+		            "the built-in plugins in %s did not all load (%u refused): %s", dir,
+		            refused->len, ((GError *)refused->pdata[0])->message);
+		log_refused(refused);
+		return FALSE;
+	}
+	if (!has_defaults(reg, &e)) {
+		g_propagate_prefixed_error(error, g_steal_pointer(&e),
+		                           "the built-in plugins in %s lack a strategy batagg "
+		                           "needs: ",
+		                           dir);
+		return FALSE;
+	}
+	g_info("loaded %d plugin file(s) from %s", n, dir);
+	return TRUE;
 }
 
 /* The built-in plugins first; then --plugin-dir, or else the config's
  * pluginDirectory.  A name already taken is refused, so a third party
- * cannot replace a built-in strategy. */
-static Registry *load_plugins(const Config *cfg, GString *loaded)
+ * cannot replace a built-in strategy.  NULL with error set when the
+ * built-in plugins fail. */
+static Registry *load_plugins(const Config *cfg, GString *loaded, GError **error)
 {
 	Registry *reg = registry_new();
 	g_autofree char *builtin = builtin_plugin_dir();
 	const char *extra = plugin_dir ? plugin_dir : cfg->plugin_directory;
 
-	load_dir(reg, builtin, FALSE);
+	if (!load_builtins(reg, builtin, error)) {
+		registry_free(reg);
+		return NULL;
+	}
 	if (loaded)
 		g_string_append_printf(loaded, "%-22s%s\n", "plugins from:", builtin);
 	if (extra) {
-		load_dir(reg, extra, FALSE);
+		load_extra(reg, extra);
 		if (loaded)
 			g_string_append_printf(loaded, "%-22s%s\n", "", extra);
 	}
@@ -99,7 +154,12 @@ static int run_check(Config *cfg)
 
 	/* Problems only: the summary says the rest. */
 	log_set_level("WARNING");
-	reg = load_plugins(cfg, loaded);
+	reg = load_plugins(cfg, loaded, &error);
+	if (!reg) {
+		g_critical("%s", error->message);
+		config_free(cfg);
+		return 1;
+	}
 	st = strategies_new(cfg, reg, &error);
 	if (!st || !strategies_check_virtuals(reg, cfg, &error)) {
 		fprintf(stderr, "%s: %s\n", config_path, error->message);
@@ -119,6 +179,7 @@ int main(int argc, char **argv)
 	g_autoptr(GOptionContext) ctx = g_option_context_new("[CONFIG]");
 	g_autoptr(GError) error = NULL;
 	Config *cfg;
+	Registry *reg;
 	Daemon *d;
 	int rc;
 
@@ -155,7 +216,13 @@ int main(int argc, char **argv)
 
 	log_set_level(cfg->log_level);
 	g_info("batagg %s starting with config %s", BATAGG_VERSION, config_path);
-	d = daemon_new(cfg, load_plugins(cfg, NULL), config_path, argv[0], &error);
+	reg = load_plugins(cfg, NULL, &error);
+	if (!reg) {
+		g_critical("refusing to start: %s", error->message);
+		config_free(cfg);
+		return 1;
+	}
+	d = daemon_new(cfg, reg, config_path, argv[0], &error);
 	if (!d) {
 		g_critical("refusing to start: %s", error->message);
 		return 1;

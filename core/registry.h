@@ -2,11 +2,14 @@
 /*
  * Registry: loads strategy plugins (GModule) and finds strategies by kind and
  * name.  The loader checks, in order, and refuses with a message that starts
- * with the file's path: the path's safety (directory and file owned by root
- * or us, writable by neither group nor others, a regular file), that it
- * opens, that it exports batagg_plugin, the interface version, every entry's
- * validity, and that no (kind, name) is already registered.  A file's
- * entries are registered all or none; loaded modules stay resident.
+ * with the file's path: before the file is opened (opening runs its
+ * constructors), that it is trusted (the file and every directory above it
+ * up to /, links in the directory resolved, owned by root or us and writable
+ * by neither group nor others; the file a regular file, not a link); then,
+ * loading the very file it checked, that it opens, that it exports
+ * batagg_plugin, the interface version, every entry's validity, and that no
+ * (kind, name) is already registered.  A file's entries are registered all
+ * or none; loaded modules stay resident.
  */
 #ifndef BATAGG_REGISTRY_H
 #define BATAGG_REGISTRY_H
@@ -51,8 +54,10 @@ gboolean registry_load_file(Registry *reg, const char *path, GError **error);
  * -1 with error set when the directory itself is unusable (missing, unsafe). */
 int registry_load_dir(Registry *reg, const char *dir, GPtrArray **errors, GError **error);
 
-/* The entry of that kind and name, or NULL.  The pointer stays valid for the
- * registry's lifetime; cast to the kind's table type. */
+/* The entry of that kind and name, or NULL; cast to the kind's table type.
+ * It is the registry's copy of the plugin's table, of this daemon's full
+ * size: the fields beyond the plugin's struct_size read as NULL (0), so any
+ * field may be read.  The pointer stays valid for the registry's lifetime. */
 const void *registry_find(Registry *reg, RegistryKind kind, const char *name);
 
 /* Like registry_find(), but on failure sets error

@@ -36,7 +36,9 @@ DESTDIR="$stage" meson install -C build-ci --quiet
 pc=$(dirname "$(find "$stage" -name batagg.pc | head -n 1)")
 make -s -C examples/plugin-cvl-fixed clean
 PKG_CONFIG_PATH="$pc" PKG_CONFIG_SYSROOT_DIR="$stage" make -s -C examples/plugin-cvl-fixed
-plugins=$(mktemp -d)
+# In the build tree: batagg refuses plugins below a directory others can
+# write, and /tmp is one.
+plugins=$(mktemp -d "$top/build-ci/plugins-XXXXXX")
 chmod 755 "$plugins"
 cp examples/plugin-cvl-fixed/cvl_fixed.so "$plugins/"
 echo '{"cvlMode": "fixed"}' > "$plugins/config.json"

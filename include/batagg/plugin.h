@@ -3,12 +3,34 @@
  * batagg plugin interface: the only header a strategy plugin needs.
  *
  * A plugin is a shared object that exports exactly one data symbol,
- * BATAGG_PLUGIN_SYMBOL ("batagg_plugin"), a const BataggPluginDesc.  The
- * daemon reads the descriptor before it runs any plugin code: it checks the
- * interface version (abi_major must equal the daemon's, abi_minor must not be
- * newer), validates every entry, refuses a (kind, name) that another file
- * already registered, and only then registers all of the file's entries at
- * once.  Plugins are never unloaded.
+ * BATAGG_PLUGIN_SYMBOL ("batagg_plugin"), a const BataggPluginDesc.
+ *
+ * Opening a plugin runs its code: the shared object's constructors (and those
+ * of the libraries it needs) run when it is opened, before the daemon can
+ * read its descriptor.  The daemon runs as root, so it opens only trusted
+ * files: the file and every directory above
+ * it, up to /, must be owned by root (or by the user the daemon runs as) and
+ * writable by neither group nor others; a world-writable directory such as
+ * /tmp is untrusted, sticky bit or not.  The file must be a regular file
+ * named directly, not a symbolic link; a directory given through links is
+ * resolved first and the directories it resolves to are checked.  The file
+ * is opened once, checked through that descriptor and loaded through it
+ * (the module's name in the dynamic linker is /proc/PID/fd/N, so $ORIGIN in
+ * a plugin's RUNPATH does not name its directory).  A plugin should have no
+ * constructors; the descriptor checks below catch mistakes, not malice.
+ *
+ * Once the file is open, the daemon checks the interface version (abi_major
+ * must equal the daemon's, abi_minor must not be newer), validates every
+ * entry, refuses a (kind, name) that another file already registered, and
+ * only then registers all of the file's entries at once.  Plugins are never
+ * unloaded (a refused one is closed again).
+ *
+ * The built-in plugins ("plugins" beside the executable, else the installed
+ * plugin directory) must all load: if that directory is unusable, any file
+ * in it is refused, or a strategy the daemon uses by default is missing, the
+ * daemon refuses to start.  A refused third-party directory or file
+ * (pluginDirectory, --plugin-dir) is only a warning: the daemon starts
+ * without it, unless the config names one of its strategies.
  *
  * Three kinds of strategy exist, each a table of function pointers:
  *
@@ -29,8 +51,11 @@
  * BataggValue has type BATAGG_VALUE_INVALID.  NaN is never used as a marker.
  *
  * Every table starts with struct_size, set to sizeof() the table as the
- * plugin was built.  Tables only ever grow at the end; the daemon reads the
- * fields it knows that fit within struct_size.
+ * plugin was built.  Tables only ever grow at the end.  The daemon copies the
+ * first struct_size bytes of each table into a zero-filled one of its own
+ * size, so it reads only the fields that fit within struct_size, and a field
+ * beyond it counts as NULL (0): absent optional functions.  A table too short
+ * to hold its required function is refused.
  *
  * A minimal plugin:
  *

@@ -143,9 +143,22 @@ static int run_to_exit(char **argv, char **err)
 	return status;
 }
 
+/* A fresh directory for plugins, in the build tree: below /tmp, which
+ * everyone can write, no plugin is trusted. */
+static char *plugin_scratch_dir(void)
+{
+	const char *parent = g_getenv("BATAGG_SCRATCH_DIR");
+	char *dir;
+
+	assert_non_null(parent);
+	dir = g_build_filename(parent, "plugins-XXXXXX", NULL);
+	assert_non_null(g_mkdtemp_full(dir, 0755));
+	return dir;
+}
+
 static void test_refusals(void **state)
 {
-	g_autofree char *dir = g_dir_make_tmp("batagg-plugins-XXXXXX", NULL);
+	g_autofree char *dir = plugin_scratch_dir();
 	g_autofree char *cfg = g_build_filename(dir, "config.json", NULL);
 	g_autofree char *flag = g_strdup_printf("--plugin-dir=%s", dir);
 	g_autofree char *bad = g_build_filename(dir, "broken.so", NULL);

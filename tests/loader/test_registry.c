@@ -12,7 +12,9 @@
 #include <cmocka.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "registry.h"
 
@@ -66,6 +68,7 @@ static void test_refusals(void **state)
 	        {"null_fn", BATAGG_PLUGIN_ERROR_INVALID, "lacks its required function"},
 	        {"bad_name", BATAGG_PLUGIN_ERROR_INVALID, "invalid name 'bad name!'"},
 	        {"dup_twice", BATAGG_PLUGIN_ERROR_DUPLICATE, "names CVL mode 'fixture_good' twice"},
+	        {"tiny_table", BATAGG_PLUGIN_ERROR_INVALID, "a CVL mode table is"},
 	        {"missing", BATAGG_PLUGIN_ERROR_OPEN, "No such file"},
 	};
 
@@ -78,6 +81,33 @@ static void test_refusals(void **state)
 		assert_null(registry_find(reg, REGISTRY_CVL, "fixture_good"));
 		registry_free(reg);
 	}
+}
+
+/* A table is read only up to its struct_size: the fields it lacks (set in
+ * the fixture beyond its struct_size) read as NULL, whoever reads them. */
+static void test_short_table_reads_null(void **state)
+{
+	Registry *reg = registry_new();
+	g_autofree char *path = fixture("short_table");
+	const BataggRatioMethod *m;
+	const BataggMergePolicy *p;
+	GError *error = NULL;
+
+	assert_true(registry_load_file(reg, path, &error));
+	m = registry_find(reg, REGISTRY_RATIO, "short_ratio");
+	assert_non_null(m);
+	assert_int_equal(m->struct_size, offsetof(BataggRatioMethod, member_added));
+	assert_non_null(m->ratios);
+	assert_null(m->member_added);
+	assert_null(m->member_removed);
+	assert_null(m->sample);
+	assert_null(m->current);
+	assert_null(m->diagnose);
+	p = registry_find(reg, REGISTRY_MERGE, "short_merge");
+	assert_non_null(p);
+	assert_non_null(p->merge);
+	assert_null(p->provides);
+	registry_free(reg);
 }
 
 /* A third-party plugin cannot take a built-in's name. */
@@ -110,17 +140,77 @@ static char *copy_into(const char *dir, const char *from, const char *name)
 	return to;
 }
 
+/* A fresh directory (mode 0755) for a test's files, in the build tree: not
+ * in /tmp, which everyone can write, so that nothing below it is trusted. */
+static char *scratch_dir(void)
+{
+	const char *dir = g_getenv("BATAGG_SCRATCH_DIR");
+	char *tmpl;
+
+	assert_non_null(dir);
+	tmpl = g_build_filename(dir, "loader-XXXXXX", NULL);
+	assert_non_null(g_mkdtemp_full(tmpl, 0755));
+	g_chmod(tmpl, 0755);
+	return tmpl;
+}
+
+static void remove_tree(const char *path)
+{
+	GStatBuf st;
+
+	if (g_lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		GDir *d = g_dir_open(path, 0, NULL);
+		const char *name;
+
+		while (d && (name = g_dir_read_name(d))) {
+			g_autofree char *child = g_build_filename(path, name, NULL);
+
+			remove_tree(child);
+		}
+		if (d)
+			g_dir_close(d);
+		g_rmdir(path);
+	} else {
+		g_unlink(path);
+	}
+}
+
+/* Builds a tree below top: a directory ("name/", with a mode), a copy of a
+ * fixture ("name", with a mode), or a symbolic link ("name -> target"). */
+static void build_tree(const char *top, const char *const *spec)
+{
+	for (; *spec; spec++) {
+		g_auto(GStrv) f = g_strsplit(*spec, " ", -1);
+		g_autofree char *path = g_build_filename(top, f[0], NULL);
+
+		if (strcmp(f[1], "->") == 0) {
+			assert_int_equal(symlink(f[2], path), 0);
+		} else if (g_str_has_suffix(f[0], "/")) {
+			assert_int_equal(g_mkdir(path, 0700), 0);
+			assert_int_equal(g_chmod(path, (int)strtol(f[1], NULL, 8)), 0);
+		} else {
+			g_autofree char *from = fixture(f[2]);
+			g_autofree char *data = NULL;
+			gsize len;
+
+			assert_true(g_file_get_contents(from, &data, &len, NULL));
+			assert_true(g_file_set_contents(path, data, (gssize)len, NULL));
+			assert_int_equal(g_chmod(path, (int)strtol(f[1], NULL, 8)), 0);
+		}
+	}
+}
+
 static void test_unsafe_paths(void **state)
 {
-	g_autofree char *dir = g_dir_make_tmp("batagg-loader-XXXXXX", NULL);
+	g_autofree char *dir = scratch_dir();
 	g_autofree char *good = fixture("good");
 	g_autofree char *file = NULL;
 	g_autofree char *text = NULL;
 	Registry *reg = registry_new();
 	GPtrArray *refused = NULL;
 	GError *error = NULL;
+	const GError *e;
 
-	g_chmod(dir, 0755);
 	file = copy_into(dir, good, "good.so");
 	/* A group-writable file. */
 	g_chmod(file, 0775);
@@ -133,20 +223,155 @@ static void test_unsafe_paths(void **state)
 	assert_int_equal(error->code, BATAGG_PLUGIN_ERROR_UNSAFE_PATH);
 	g_clear_error(&error);
 	g_chmod(dir, 0755);
-	/* A text file named .so is not a plugin; the good one still loads. */
+	/* A text file named .so is not a plugin; the good one still loads.  The
+	 * message names the file, not the fd it was loaded through. */
 	text = g_build_filename(dir, "notes.so", NULL);
 	assert_true(g_file_set_contents(text, "not a shared object\n", -1, NULL));
 	g_chmod(text, 0644);
 	assert_int_equal(registry_load_dir(reg, dir, &refused, &error), 1);
 	assert_non_null(refused);
 	assert_int_equal(refused->len, 1);
-	assert_true(g_str_has_prefix(((GError *)refused->pdata[0])->message, text));
-	assert_int_equal(((GError *)refused->pdata[0])->code, BATAGG_PLUGIN_ERROR_OPEN);
+	e = refused->pdata[0];
+	print_message("# %s\n", e->message);
+	assert_true(g_str_has_prefix(e->message, text));
+	assert_null(strstr(e->message, "/proc/"));
+	assert_int_equal(e->code, BATAGG_PLUGIN_ERROR_OPEN);
 	g_error_free(refused->pdata[0]);
 	g_ptr_array_free(refused, TRUE);
-	g_unlink(text);
-	g_unlink(file);
-	g_rmdir(dir);
+	remove_tree(dir);
+	registry_free(reg);
+}
+
+/* Opening a file runs its constructors, so every rule on the path is checked
+ * before the file is opened: the fixture's constructor must not have run
+ * when it is refused.  Each directory up to / counts, and links are
+ * resolved first. */
+static void test_untrusted_refused_before_opening(void **state)
+{
+	static const struct {
+		const char *file;  /* below the scratch directory */
+		const char *where; /* the directory blamed, or NULL for the file */
+		const char *why;
+		gboolean root_only;
+	} cases[] = {
+	        {"groupw/constructed.so", "groupw", "is writable by its group (mode 0775)", FALSE},
+	        {"ww/sub/constructed.so", "ww", "is writable by other users (mode 0777)", FALSE},
+	        {"sticky/sub/constructed.so", "sticky", "is writable by other users (mode 1777)",
+	         FALSE},
+	        {"other/sub/constructed.so", "other", "is owned by uid 4242", TRUE},
+	        {"link-ww/constructed.so", "ww", "is writable by other users", FALSE},
+	        {"link-groupw/constructed.so", "groupw", "is writable by its group", FALSE},
+	        {"ok/link.so", NULL, "refused: a symbolic link", FALSE},
+	        {"ok/group.so", NULL, "the file is writable by its group", FALSE},
+	};
+	static const char *const tree[] = {
+	        "ok/ 0755",
+	        "ok/constructed.so 0644 constructed",
+	        "ok/good.so 0644 good",
+	        "ok/group.so 0664 constructed",
+	        "ok/link.so -> constructed.so",
+	        "groupw/ 0775",
+	        "groupw/constructed.so 0644 constructed",
+	        "ww/ 0777",
+	        "ww/sub/ 0755",
+	        "ww/sub/constructed.so 0644 constructed",
+	        "sticky/ 1777",
+	        "sticky/sub/ 0755",
+	        "sticky/sub/constructed.so 0644 constructed",
+	        "other/ 0755",
+	        "other/sub/ 0755",
+	        "other/sub/constructed.so 0644 constructed",
+	        "link-ww -> ww/sub",
+	        "link-groupw -> groupw",
+	        "link-ok -> ok",
+	        NULL,
+	};
+	g_autofree char *top = scratch_dir();
+	g_autofree char *real = realpath(top, NULL);
+	g_autofree char *other = g_build_filename(top, "other", NULL);
+	GError *error = NULL;
+	Registry *reg = registry_new();
+
+	build_tree(top, tree);
+	if (geteuid() == 0)
+		assert_int_equal(chown(other, 4242, 4242), 0);
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *path = g_build_filename(top, cases[i].file, NULL);
+		g_autofree char *why = cases[i].where
+		                               ? g_strdup_printf("the directory %s/%s %s", real,
+		                                                 cases[i].where, cases[i].why)
+		                               : g_strdup(cases[i].why);
+
+		if (cases[i].root_only && geteuid() != 0) {
+			print_message("# skipped (needs root): %s\n", cases[i].file);
+			continue;
+		}
+		g_unsetenv("BATAGG_FIXTURE_CONSTRUCTED");
+		expect_refusal(reg, path, BATAGG_PLUGIN_ERROR_UNSAFE_PATH, why);
+		if (g_getenv("BATAGG_FIXTURE_CONSTRUCTED"))
+			fail_msg("%s: its constructor ran, but the file was refused", path);
+	}
+	/* A whole directory below a world-writable one, or linked there. */
+	for (size_t i = 0; i < 2; i++) {
+		g_autofree char *dir = g_build_filename(top, i ? "link-ww" : "ww/sub", NULL);
+		GPtrArray *refused = NULL;
+
+		g_unsetenv("BATAGG_FIXTURE_CONSTRUCTED");
+		assert_int_equal(registry_load_dir(reg, dir, &refused, &error), -1);
+		assert_non_null(error);
+		assert_int_equal(error->code, BATAGG_PLUGIN_ERROR_UNSAFE_PATH);
+		assert_true(g_str_has_prefix(error->message, dir));
+		assert_null(refused);
+		assert_null(g_getenv("BATAGG_FIXTURE_CONSTRUCTED"));
+		g_clear_error(&error);
+	}
+	/* A trusted file is opened, so its constructor runs before the
+	 * descriptor is read (plugin.h says so); then its version is refused. */
+	{
+		g_autofree char *path = g_build_filename(top, "ok", "constructed.so", NULL);
+
+		g_unsetenv("BATAGG_FIXTURE_CONSTRUCTED");
+		expect_refusal(reg, path, BATAGG_PLUGIN_ERROR_ABI,
+		               "built for plugin interface 99.0");
+		assert_non_null(g_getenv("BATAGG_FIXTURE_CONSTRUCTED"));
+	}
+	/* A link to a trusted directory is followed; the entries' origin is
+	 * the path as given. */
+	{
+		g_autofree char *path = g_build_filename(top, "link-ok", "good.so", NULL);
+
+		assert_true(registry_load_file(reg, path, &error));
+		assert_string_equal(registry_origin(reg, REGISTRY_CVL, "fixture_good"), path);
+	}
+	g_unsetenv("BATAGG_FIXTURE_CONSTRUCTED");
+	remove_tree(top);
+	registry_free(reg);
+}
+
+/* Each file is loaded as itself, even when the fd it was opened through is
+ * the number an earlier file had. */
+static void test_each_file_is_its_own_module(void **state)
+{
+	static const struct {
+		const char *fixture;
+		RegistryKind kind;
+		const char *name;
+	} cases[] = {
+	        {"good", REGISTRY_CVL, "fixture_good"},
+	        {"short_table", REGISTRY_RATIO, "short_ratio"},
+	        {"dup_ir", REGISTRY_RATIO, "ir"},
+	};
+	Registry *reg = registry_new();
+	GError *error = NULL;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *path = fixture(cases[i].fixture);
+
+		if (!registry_load_file(reg, path, &error))
+			fail_msg("%s", error->message);
+		assert_string_equal(registry_origin(reg, cases[i].kind, cases[i].name), path);
+	}
 	registry_free(reg);
 }
 
@@ -175,8 +400,11 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_good_plugin),
 	        cmocka_unit_test(test_refusals),
+	        cmocka_unit_test(test_short_table_reads_null),
 	        cmocka_unit_test(test_duplicate_across_files),
 	        cmocka_unit_test(test_unsafe_paths),
+	        cmocka_unit_test(test_untrusted_refused_before_opening),
+	        cmocka_unit_test(test_each_file_is_its_own_module),
 	        cmocka_unit_test(test_unknown_name_lists_known),
 	};
 

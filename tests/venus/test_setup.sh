@@ -8,7 +8,10 @@
 # usage: test_setup.sh BatteryAggregator-vX-ARCH.tar.gz
 set -u
 tarball=$(realpath "$1")
-work=$(mktemp -d)
+# Beside the bundle, not in /tmp: where the bundle's batagg runs (a native
+# build, or binfmt qemu), setup runs its --check-config, and batagg refuses
+# plugins below a directory others can write, as /tmp is.
+work=$(mktemp -d "$(dirname "$tarball")/test_setup.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 passed=0
 failed=0
