@@ -73,19 +73,22 @@ void registry_free(Registry *reg)
 
 /* Opening a shared object runs its constructors before its descriptor can be
  * read, and the daemon runs as root.  So a file is opened only when no one
- * but root or this user can have written it or put it there: the file and
- * every directory above it, up to /, are owned by root or us and writable by
- * neither group nor others.  A sticky world-writable directory such as /tmp
- * is no exception: anyone may create the names in it. */
+ * but root or this user can have written it or put it there: the file, its
+ * directory and every directory above it, up to /, are owned by root or us
+ * and writable by neither group nor others.  One exception, above the
+ * plugin's own directory: a sticky directory owned by root or us such as
+ * /tmp, where others may create names but not rename or remove ours, so the
+ * directory below it that we own cannot be swapped. */
 
 static gboolean trusted_owner(const struct stat *st)
 {
 	return st->st_uid == 0 || st->st_uid == geteuid();
 }
 
-/* what: "the file", or "the directory /a/b". */
+/* what: "the file", or "the directory /a/b".  sticky_ok: a sticky directory
+ * writable by others is trusted (an ancestor of the plugin's directory). */
 static gboolean check_trusted(const char *path, const char *what, const struct stat *st,
-                              GError **error)
+                              gboolean sticky_ok, GError **error)
 {
 	if (!trusted_owner(st)) {
 		g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_UNSAFE_PATH,
@@ -93,8 +96,9 @@ static gboolean check_trusted(const char *path, const char *what, const struct s
 		            what, (unsigned)st->st_uid);
 		return FALSE;
 	}
-	if (st->st_mode & (S_IWGRP | S_IWOTH)) {
+	if ((st->st_mode & (S_IWGRP | S_IWOTH)) && !(sticky_ok && (st->st_mode & S_ISVTX))) {
 		g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_UNSAFE_PATH,
+
 		            "%s: refused: %s is writable by %s (mode %04o); a plugin and every "
 		            "directory above it must be writable by its owner only",
 		            path, what, (st->st_mode & S_IWOTH) ? "other users" : "its group",
@@ -113,9 +117,10 @@ static void set_parent_name(char **name)
 	*name = parent;
 }
 
-/* Checks the directory fd, named dir; fills *st. */
-static gboolean check_trusted_dir(const char *path, const char *dir, int fd, struct stat *st,
-                                  GError **error)
+/* Checks the directory fd, named dir; fills *st.  An ancestor of the
+ * plugin's directory may be sticky (check_trusted). */
+static gboolean check_trusted_dir(const char *path, const char *dir, int fd, gboolean ancestor,
+                                  struct stat *st, GError **error)
 {
 	g_autofree char *what = g_strdup_printf("the directory %s", dir);
 
@@ -129,7 +134,7 @@ static gboolean check_trusted_dir(const char *path, const char *dir, int fd, str
 		            "%s: %s is not a directory", path, dir);
 		return FALSE;
 	}
-	return check_trusted(path, what, st, error);
+	return check_trusted(path, what, st, ancestor, error);
 }
 
 /* Whether the directories fd and a are the same. */
@@ -148,12 +153,13 @@ static gboolean check_up_to_root(int fd, const char *name, const char *path, GEr
 {
 	g_autofree char *at_name = g_strdup(name);
 	int at = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	gboolean ancestor = FALSE;
 
-	while (at >= 0) {
+	for (; at >= 0; ancestor = TRUE) {
 		struct stat st;
 		int parent, saved;
 
-		if (!check_trusted_dir(path, at_name, at, &st, error)) {
+		if (!check_trusted_dir(path, at_name, at, ancestor, &st, error)) {
 			close(at);
 			return FALSE;
 		}
@@ -220,7 +226,8 @@ static int open_trusted_file(int dirfd, const char *name, const char *path, GErr
 		close(fd);
 		return -1;
 	}
-	if (!check_trusted(path, "the file", &st, error)) {
+	if (!check_trusted(path, "the file", &st, FALSE, error)) {
+
 		close(fd);
 		return -1;
 	}

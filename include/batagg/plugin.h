@@ -10,8 +10,11 @@
  * read its descriptor.  The daemon runs as root, so it opens only trusted
  * files: the file and every directory above
  * it, up to /, must be owned by root (or by the user the daemon runs as) and
- * writable by neither group nor others; a world-writable directory such as
- * /tmp is untrusted, sticky bit or not.  The file must be a regular file
+ * writable by neither group nor others, except that a directory above the
+ * plugin's own may be a sticky one such as /tmp (others can create names
+ * there, but not rename or remove the directory we own below it).  The
+ * plugin's own directory is never writable by others.  The file must be a regular file
+
  * named directly, not a symbolic link; a directory given through links is
  * resolved first and the directories it resolves to are checked.  The file
  * is opened once, checked through that descriptor and loaded through it

@@ -256,7 +256,9 @@ static void test_untrusted_refused_before_opening(void **state)
 	} cases[] = {
 	        {"groupw/constructed.so", "groupw", "is writable by its group (mode 0775)", FALSE},
 	        {"ww/sub/constructed.so", "ww", "is writable by other users (mode 0777)", FALSE},
-	        {"sticky/sub/constructed.so", "sticky", "is writable by other users (mode 1777)",
+	        /* A sticky parent is fine (sticky/sub below); a sticky plugin
+	         * directory is not: others could put files in it. */
+	        {"sticky/constructed.so", "sticky", "is writable by other users (mode 1777)",
 	         FALSE},
 	        {"other/sub/constructed.so", "other", "is owned by uid 4242", TRUE},
 	        {"link-ww/constructed.so", "ww", "is writable by other users", FALSE},
@@ -276,6 +278,7 @@ static void test_untrusted_refused_before_opening(void **state)
 	        "ww/sub/ 0755",
 	        "ww/sub/constructed.so 0644 constructed",
 	        "sticky/ 1777",
+	        "sticky/constructed.so 0644 constructed",
 	        "sticky/sub/ 0755",
 	        "sticky/sub/constructed.so 0644 constructed",
 	        "other/ 0755",
@@ -327,7 +330,17 @@ static void test_untrusted_refused_before_opening(void **state)
 		g_clear_error(&error);
 	}
 	/* A trusted file is opened, so its constructor runs before the
-	 * descriptor is read (plugin.h says so); then its version is refused. */
+	 * descriptor is read (plugin.h says so); then its version is refused.
+	 * Below a sticky directory owned by us (as a clone in /tmp is) the
+	 * path is trusted. */
+	{
+		g_autofree char *path = g_build_filename(top, "sticky/sub/constructed.so", NULL);
+
+		g_unsetenv("BATAGG_FIXTURE_CONSTRUCTED");
+		expect_refusal(reg, path, BATAGG_PLUGIN_ERROR_ABI, "built for plugin interface");
+		assert_non_null(g_getenv("BATAGG_FIXTURE_CONSTRUCTED"));
+	}
+
 	{
 		g_autofree char *path = g_build_filename(top, "ok", "constructed.so", NULL);
 
