@@ -1,0 +1,377 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The engine's core: its inputs (members, primary and auxiliary services,
+ * hooks) and their values, stored sane; what changed since the last flush;
+ * the strategies told about members; the published values.  Combining the
+ * inputs is the combiner's (aggregate.c or precedence.c).
+ */
+#include "engine_internal.h"
+
+#include <string.h>
+
+static const char *const extra_paths[N_EXTRA_PATHS] = {
+        [X_BATTERIES] = "/System/Batteries",
+        [X_NR_OF_BATTERIES] = "/System/NrOfBatteries",
+        [X_BATTERIES_PARALLEL] = "/System/BatteriesParallel",
+        [X_BATTERIES_SERIES] = "/System/BatteriesSeries",
+        [X_INTERNAL_RESISTANCES] = "/System/InternalResistances",
+        [X_EMFS] = "/System/EMFs",
+        [X_IR_CORRECTIONS] = "/System/InternalResistanceCorrections",
+        [X_CHARGE_RATIOS] = "/System/ChargeCurrentRatios",
+        [X_DISCHARGE_RATIOS] = "/System/DischargeCurrentRatios",
+};
+
+const char *engine_published_path(int i)
+{
+	return i < N_BATTERY_PATHS ? battery_paths[i].path : extra_paths[i - N_BATTERY_PATHS];
+}
+
+Unit engine_published_unit(int i)
+{
+	return i < N_BATTERY_PATHS ? battery_paths[i].unit : UNIT_NONE;
+}
+
+BataggNum engine_num(const Value *v)
+{
+	BataggNum n = {0};
+
+	n.valid = value_number(v, &n.value);
+	return n;
+}
+
+void engine_set_published(Engine *e, int i, Value *v)
+{
+	if (value_equal(&e->pub[i], v)) {
+		value_clear(v);
+		return;
+	}
+	value_move(&e->pub[i], v);
+	e->publish(e->user_data, engine_published_path(i), &e->pub[i]);
+}
+
+static void init_keys(Engine *e)
+{
+	for (int p = 0; p < N_BATTERY_PATHS; p++) {
+		const BataggMergePolicy *pol = e->s.policy[p];
+		int k = -1;
+
+		if (pol && pol->key_path)
+			k = paths_find(pol->key_path);
+		else if (battery_paths[p].key)
+			k = (int)battery_paths[p].key;
+		e->key[p] = k;
+		if (k >= 0)
+			e->dependents[k] |= BIT(p);
+	}
+	/* Labels name members by their /CustomName. */
+	for (int p = 0; p < N_BATTERY_PATHS; p++) {
+		if (battery_paths[p].key)
+			e->dependents[P_CUSTOM_NAME] |= BIT(p);
+	}
+}
+
+Engine *engine_new(const EngineSetup *setup, EnginePublishFn publish, void *user_data)
+{
+	Engine *e = g_new0(Engine, 1);
+
+	e->s = *setup;
+	e->combiner = setup->precedence_only ? &precedence_combiner : &aggregate_combiner;
+	e->publish = publish;
+	e->user_data = user_data;
+	e->members = g_ptr_array_new();
+	e->primary = g_ptr_array_new();
+	e->auxiliary = g_ptr_array_new();
+	e->next_id = 1;
+	e->user_ccl = -1;
+	e->user_cvl = 0;
+	e->dirty = ALL_BATTERY_PATHS;
+	e->membership_changed = true;
+	init_keys(e);
+	return e;
+}
+
+static void input_free(EngineInput *in)
+{
+	for (int p = 0; p < N_MEMBER_PATHS; p++)
+		value_clear(&in->values[p]);
+	g_free(in->service);
+	g_free(in);
+}
+
+static void free_inputs(GPtrArray *inputs)
+{
+	for (guint i = 0; i < inputs->len; i++)
+		input_free(inputs->pdata[i]);
+	g_ptr_array_free(inputs, TRUE);
+}
+
+void engine_free(Engine *e)
+{
+	if (!e)
+		return;
+	free_inputs(e->members);
+	free_inputs(e->primary);
+	free_inputs(e->auxiliary);
+	for (int i = 0; i < N_PUBLISHED; i++)
+		value_clear(&e->pub[i]);
+	g_free(e->ratios[0]);
+	g_free(e->ratios[1]);
+	g_free(e->vals);
+	g_free(e->keys);
+	g_free(e->labels);
+	g_free(e);
+}
+
+/* The distinct methods that keep per-member state. */
+static void tell_methods(Engine *e, BataggMemberId id, bool added)
+{
+	const BataggRatioMethod *seen[RATIO_CHAIN_MAX + 1];
+	void *states[RATIO_CHAIN_MAX + 1];
+	size_t n = 0;
+
+	if (e->s.estimator) {
+		seen[n] = e->s.estimator;
+		states[n++] = e->s.estimator_state;
+	}
+	for (size_t k = 0; k < e->s.ratios.n; k++) {
+		bool dup = false;
+
+		for (size_t j = 0; j < n; j++)
+			dup = dup || seen[j] == e->s.ratios.method[k];
+		if (!dup) {
+			seen[n] = e->s.ratios.method[k];
+			states[n++] = e->s.ratios.state[k];
+		}
+	}
+	for (size_t j = 0; j < n; j++) {
+		if (added && seen[j]->member_added)
+			seen[j]->member_added(states[j], id);
+		else if (!added && seen[j]->member_removed)
+			seen[j]->member_removed(states[j], id);
+	}
+}
+
+static gint by_rank(gconstpointer a, gconstpointer b)
+{
+	const EngineInput *x = *(EngineInput *const *)a;
+	const EngineInput *y = *(EngineInput *const *)b;
+
+	return (x->rank > y->rank) - (x->rank < y->rank);
+}
+
+static GPtrArray *list_of(Engine *e, InputRole role)
+{
+	switch (role) {
+	case ROLE_PRIMARY:
+		return e->primary;
+	case ROLE_AUXILIARY:
+		return e->auxiliary;
+	case ROLE_MEMBER:
+		break;
+	}
+	return e->members;
+}
+
+EngineInput *engine_add_input(Engine *e, InputRole role, const char *service, int rank,
+                              const char *const *paths)
+{
+	EngineInput *in = g_new0(EngineInput, 1);
+
+	in->role = role;
+	in->service = g_strdup(service);
+	in->rank = rank;
+	in->paths = paths && paths[0] ? 0 : ALL_BATTERY_PATHS;
+	for (size_t i = 0; paths && paths[i]; i++) {
+		int p = paths_find(paths[i]);
+
+		if (p >= 0 && p < N_BATTERY_PATHS)
+			in->paths |= BIT(p);
+	}
+	g_ptr_array_add(list_of(e, role), in);
+	if (role == ROLE_MEMBER) {
+		in->id = e->next_id++;
+		tell_methods(e, in->id, true);
+		e->membership_changed = true;
+	} else {
+		g_ptr_array_sort(list_of(e, role), by_rank);
+		e->dirty |= in->paths;
+		/* A virtual battery lists its inputs in /System/Batteries. */
+		e->membership_changed = e->membership_changed || e->combiner->lists_sources;
+	}
+	return in;
+}
+
+EngineInput *engine_add_hook(Engine *e, int rank, const BataggMergePolicy *hook, void *state)
+{
+	EngineInput *in = g_new0(EngineInput, 1);
+
+	in->role = ROLE_PRIMARY;
+	in->service = g_strdup(hook->name);
+	in->rank = rank;
+	in->hook = hook;
+	in->hook_state = state;
+	in->hook_key = hook->key_path ? paths_find(hook->key_path) : -1;
+	for (int p = 0; p < N_BATTERY_PATHS; p++) {
+		if (hook->provides && hook->provides(state, battery_paths[p].path))
+			in->paths |= BIT(p);
+	}
+	g_ptr_array_add(e->primary, in);
+	g_ptr_array_sort(e->primary, by_rank);
+	e->membership_changed = true;
+	return in;
+}
+
+void engine_remove_input(Engine *e, EngineInput *in)
+{
+	if (in->role == ROLE_MEMBER) {
+		tell_methods(e, in->id, false);
+		e->membership_changed = true;
+	} else {
+		e->dirty |= in->paths;
+		e->membership_changed = e->membership_changed || e->combiner->lists_sources;
+	}
+	g_ptr_array_remove(list_of(e, in->role), in);
+	input_free(in);
+}
+
+void engine_reset_input(Engine *e, EngineInput *in)
+{
+	for (int p = 0; p < N_MEMBER_PATHS; p++)
+		value_clear(&in->values[p]);
+	if (in->role == ROLE_MEMBER) {
+		tell_methods(e, in->id, true);
+		e->membership_changed = true;
+	} else {
+		e->dirty |= in->paths;
+	}
+}
+
+/* Tells the estimator about a member's new voltage (with its current as it
+ * is at that moment, as values arrive in order) and the configured method
+ * about a new current; returns the BATAGG_* bits they ask for. */
+static int feed_methods(Engine *e, const EngineInput *m, int p)
+{
+	BataggNum v = engine_num(&m->values[P_VOLTAGE]);
+	BataggNum c = engine_num(&m->values[P_CURRENT]);
+
+	if (p == P_VOLTAGE && v.valid && c.valid && e->s.estimator && e->s.estimator->sample)
+		return e->s.estimator->sample(e->s.estimator_state, m->id, v.value, c.value);
+	if (p == P_CURRENT && c.valid && e->s.configured && e->s.configured->current)
+		return e->s.configured->current(e->s.configured_state, m->id, c.value,
+		                                engine_num(&m->values[P_CCL]),
+		                                engine_num(&m->values[P_DCL]));
+	return 0;
+}
+
+/* Who shares the bank current changed: a member became a BMS, or the
+ * capacity method gained or lost a member it can serve. */
+static void shares_changed(Engine *e)
+{
+	e->need_ccl = e->need_dcl = true;
+}
+
+void engine_input_set(Engine *e, EngineInput *in, const char *path, const Value *v)
+{
+	int p = paths_find(path);
+	Value sane = VALUE_INIT;
+	bool was_valid;
+
+	if (p < 0)
+		return;
+	value_copy(&sane, v);
+	paths_sanitize((PathId)p, &sane);
+	if (value_equal(&in->values[p], &sane)) {
+		value_clear(&sane);
+		return;
+	}
+	was_valid = in->values[p].type != VALUE_INVALID;
+	value_move(&in->values[p], &sane);
+	if (in->role != ROLE_MEMBER) {
+		if (p < N_BATTERY_PATHS && (in->paths & BIT(p)))
+			e->dirty |= BIT(p);
+		return;
+	}
+	if (p < N_BATTERY_PATHS)
+		e->dirty |= BIT(p);
+	e->dirty |= e->dependents[p];
+	if (p == P_CVL && !in->bms && in->values[p].type != VALUE_INVALID) {
+		in->bms = true;
+		shares_changed(e);
+	}
+	if (p == P_INSTALLED_CAPACITY && was_valid != (in->values[p].type != VALUE_INVALID))
+		shares_changed(e);
+	if (p == P_VOLTAGE || p == P_CURRENT)
+		e->method_bits |= feed_methods(e, in, p);
+}
+
+bool engine_input_is_bms(const EngineInput *in)
+{
+	return in->bms;
+}
+
+InputRole engine_input_role(const EngineInput *in)
+{
+	return in->role;
+}
+
+void engine_set_dvcc(Engine *e, bool on)
+{
+	if (e->dvcc == on)
+		return;
+	e->dvcc = on;
+	e->need_ccl = e->need_cvl = true;
+}
+
+void engine_set_user_ccl(Engine *e, double amps)
+{
+	if (e->user_ccl == amps)
+		return;
+	e->user_ccl = amps;
+	e->need_ccl = true;
+}
+
+void engine_set_user_cvl(Engine *e, double volts)
+{
+	if (e->user_cvl == volts)
+		return;
+	e->user_cvl = volts;
+	e->need_cvl = true;
+}
+
+static gint by_service(gconstpointer a, gconstpointer b)
+{
+	return strcmp((*(EngineInput *const *)a)->service, (*(EngineInput *const *)b)->service);
+}
+
+void engine_sort_members(Engine *e)
+{
+	g_ptr_array_sort(e->members, by_service);
+	e->membership_changed = true;
+}
+
+bool engine_has_voltage(Engine *e)
+{
+	for (guint i = 0; i < e->members->len; i++) {
+		const EngineInput *m = e->members->pdata[i];
+		BataggNum v = engine_num(&m->values[P_VOLTAGE]);
+
+		if (v.valid && v.value != 0)
+			return true;
+	}
+	return false;
+}
+
+bool engine_publishes(Engine *e, int i)
+{
+	return e->combiner->publishes(i);
+}
+
+const Value *engine_published(Engine *e, int i)
+{
+	return &e->pub[i];
+}
+
+void engine_flush(Engine *e)
+{
+	e->combiner->flush(e);
+}

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The engine's insides, shared by the files that make it up (engine.c: the
+ * inputs and their values; merged.c: a path's value from the inputs;
+ * aggregate.c and precedence.c: the two ways of combining them; bank.c:
+ * the bank description paths).  Nothing else includes this header.
+ */
+#ifndef BATAGG_ENGINE_INTERNAL_H
+#define BATAGG_ENGINE_INTERNAL_H
+
+#include <glib.h>
+
+#include "aggregate.h"
+
+#define BIT(p) (UINT64_C(1) << (p))
+#define ALL_BATTERY_PATHS (BIT(N_BATTERY_PATHS) - 1)
+
+struct EngineInput {
+	InputRole role;
+	char *service;
+	int rank;
+	BataggMemberId id;
+	uint64_t paths;                /* primary/auxiliary: the battery paths it is used for */
+	const BataggMergePolicy *hook; /* a hook supplies its own values */
+	void *hook_state;
+	int hook_key; /* PathId of the hook's key_path, or -1 */
+	/* A BMS: it has reported a valid CVL since it joined.  Only BMSes share
+	 * the bank current (a shunt or battery monitor does not). */
+	bool bms;
+	Value values[N_MEMBER_PATHS];
+};
+
+/* How an engine combines its inputs: the aggregate (members merged by
+ * policy, limits, bank description) or a virtual battery (precedence and
+ * hooks). */
+typedef struct {
+	/* Recomputes what the changes since the last flush affect. */
+	void (*flush)(Engine *e);
+	/* Whether published value i exists for this kind of engine. */
+	bool (*publishes)(int i);
+	/* Whether a primary input joining or leaving changes the bank
+	 * description (a virtual battery lists its inputs). */
+	bool lists_sources;
+} Combiner;
+
+extern const Combiner aggregate_combiner;
+extern const Combiner precedence_combiner;
+
+struct Engine {
+	EngineSetup s;
+	const Combiner *combiner;
+	EnginePublishFn publish;
+	void *user_data;
+
+	GPtrArray *members; /* EngineInput *, in joining order */
+	GPtrArray *primary; /* EngineInput *, by rank */
+	GPtrArray *auxiliary;
+	BataggMemberId next_id;
+
+	bool dvcc;
+	double user_ccl;
+	double user_cvl;
+
+	/* What the next flush must recompute. */
+	uint64_t dirty;
+	bool membership_changed;
+	bool need_ccl, need_dcl, need_cvl, need_estimates;
+	int method_bits; /* BATAGG_* bits the methods asked for */
+
+	/* Merge inputs that depend on another path (cell ids on their extreme,
+	 * a weighted mean on its weight): dependents[k] are the paths to redo
+	 * when path k changes. */
+	int key[N_BATTERY_PATHS];
+	uint64_t dependents[N_MEMBER_PATHS];
+
+	BataggNum *ratios[2]; /* last CCL/DCL ratio of each member, for diagnosis */
+	guint n_ratios[2];
+	Value pub[N_PUBLISHED];
+
+	/* Scratch space for merge inputs, sized to the member count. */
+	size_t scratch_len;
+	BataggValue *vals;
+	BataggValue *keys;
+	const char **labels;
+	char text[256];
+};
+
+/* A number, or invalid. */
+BataggNum engine_num(const Value *v);
+
+/* Publishes value i when it changed (v is consumed). */
+void engine_set_published(Engine *e, int i, Value *v);
+
+/* ---- merged.c ---- */
+
+/* A member's display name: its /CustomName, else its service name without
+ * the battery prefix. */
+const char *merged_label(const EngineInput *m);
+
+/* Runs a merge policy over the given inputs' values of path p; *any_valid
+ * says whether some input had a value. */
+Value merged_run(Engine *e, const BataggMergePolicy *pol, void *state, GPtrArray *inputs, int p,
+                 bool *any_valid);
+
+/* SPEC 5.1: publishes path p: a primary value replaces the aggregated one
+ * (consumed); an auxiliary value fills in where aggregation has none. */
+void merged_publish(Engine *e, int p, Value *aggregated, bool members_have_value);
+
+/* ---- bank.c ---- */
+
+/* /System/Batteries (the inputs named, hooks left out) and, for the
+ * aggregate, the member counts. */
+void bank_publish_members(Engine *e, GPtrArray *inputs, bool counts);
+
+/* The diagnosis of every member, as JSON lists (IR, EMF, correction). */
+void bank_publish_estimates(Engine *e);
+
+/* Each member's CCL (DCL) ratio, as a JSON list. */
+void bank_publish_ratios(Engine *e, bool discharge);
+
+#endif

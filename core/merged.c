@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One path's value from the engine's inputs: a merge policy over the
+ * members, then precedence (SPEC 5.1): a primary service's valid value
+ * replaces the merged one, an auxiliary's fills in where there is none.
+ */
+#include "engine_internal.h"
+
+#include <string.h>
+
+#define BATTERY_PREFIX "com.victronenergy.battery."
+
+const char *merged_label(const EngineInput *m)
+{
+	const Value *name = &m->values[P_CUSTOM_NAME];
+
+	if (name->type == VALUE_TEXT && name->u.s[0])
+		return name->u.s;
+	if (g_str_has_prefix(m->service, BATTERY_PREFIX))
+		return m->service + strlen(BATTERY_PREFIX);
+	return m->service;
+}
+
+static void ensure_scratch(Engine *e, size_t n)
+{
+	if (n <= e->scratch_len)
+		return;
+	e->scratch_len = n * 2;
+	e->vals = g_renew(BataggValue, e->vals, e->scratch_len);
+	e->keys = g_renew(BataggValue, e->keys, e->scratch_len);
+	e->labels = g_renew(const char *, e->labels, e->scratch_len);
+}
+
+/* Runs a merge policy over the given inputs' values of path p. */
+Value merged_run(Engine *e, const BataggMergePolicy *pol, void *state, GPtrArray *inputs, int p,
+                 bool *any_valid)
+{
+	BataggMergeInput in = {.n = inputs->len, .path = battery_paths[p].path};
+	BataggValue out = {0};
+	int k = e->key[p];
+
+	ensure_scratch(e, inputs->len + 1);
+	in.values = e->vals;
+	*any_valid = false;
+	for (guint i = 0; i < inputs->len; i++) {
+		const EngineInput *m = inputs->pdata[i];
+
+		e->vals[i] = value_view(&m->values[p]);
+		*any_valid = *any_valid || e->vals[i].type != BATAGG_VALUE_INVALID;
+		e->labels[i] = merged_label(m);
+		if (k >= 0)
+			e->keys[i] = value_view(&m->values[k]);
+	}
+	in.labels = e->labels;
+	in.keys = k >= 0 ? e->keys : NULL;
+	pol->merge(state, &in, &out, e->text, sizeof(e->text));
+	return value_from_view(&out);
+}
+
+/* The sources of one role that are used for path p, in precedence order. */
+static Value from_sources(Engine *e, GPtrArray *sources, int p)
+{
+	g_autoptr(GPtrArray) used = NULL;
+	bool any;
+
+	if (sources->len == 0 || !e->s.first)
+		return VALUE_INIT;
+	used = g_ptr_array_new();
+	for (guint i = 0; i < sources->len; i++) {
+		EngineInput *s = sources->pdata[i];
+
+		if (s->paths & BIT(p))
+			g_ptr_array_add(used, s);
+	}
+	if (used->len == 0)
+		return VALUE_INIT;
+	return merged_run(e, e->s.first, e->s.first_state, used, p, &any);
+}
+
+/* SPEC 5.1: a primary value replaces the aggregated one; an auxiliary value
+ * fills in where aggregation has none. */
+void merged_publish(Engine *e, int p, Value *aggregated, bool members_have_value)
+{
+	Value v = from_sources(e, e->primary, p);
+
+	if (v.type == VALUE_INVALID) {
+		value_move(&v, aggregated);
+		if (v.type == VALUE_INVALID || !members_have_value) {
+			Value aux = from_sources(e, e->auxiliary, p);
+
+			if (aux.type != VALUE_INVALID)
+				value_move(&v, &aux);
+		}
+	}
+	value_clear(aggregated);
+	paths_coerce((PathId)p, &v);
+	engine_set_published(e, p, &v);
+}
