@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "dbus_value.h"
+#include "pending.h"
 
 #define BUSITEM_IFACE "com.victronenergy.BusItem"
 #define VICTRON_PREFIX "com.victronenergy."
@@ -26,7 +27,7 @@ struct Service {
 	const char *const *paths; /* MONITOR_PATHS: borrowed from want() */
 	gboolean reported;        /* added() was called */
 	GPtrArray *rules;         /* char *: the match rules that bring its signals */
-	GPtrArray *pending;       /* DBusPendingCall * of the initial read */
+	Pending *pending;         /* the calls of the initial read */
 	GArray *items;            /* MonitorItem being collected by the read */
 	int replies_left;
 };
@@ -39,8 +40,7 @@ struct Monitor {
 	GHashTable *owners;   /* unique name -> GPtrArray of Service * (borrowed) */
 	gboolean filtering;
 	const char *owner_rule; /* the NameOwnerChanged rule in use, or NULL */
-	DBusPendingCall *list_call;
-	GPtrArray *owner_calls; /* DBusPendingCall * of GetNameOwner in flight */
+	Pending *names;         /* ListNames, then GetNameOwner of each name */
 	guint reading;          /* services whose first read is pending */
 	gboolean settled;       /* the last settled() said so */
 };
@@ -104,8 +104,7 @@ static void remove_rules(Service *s)
 
 static void check_settled(Monitor *mon)
 {
-	gboolean now = mon->filtering && !mon->list_call && mon->owner_calls->len == 0 &&
-	               mon->reading == 0;
+	gboolean now = mon->filtering && pending_count(mon->names) == 0 && mon->reading == 0;
 
 	if (now && !mon->settled && mon->cb.settled) {
 		mon->settled = TRUE;
@@ -127,13 +126,7 @@ static void items_clear(GArray *items)
 
 static void cancel_read(Service *s)
 {
-	for (guint i = 0; i < s->pending->len; i++) {
-		DBusPendingCall *p = s->pending->pdata[i];
-
-		dbus_pending_call_cancel(p);
-		dbus_pending_call_unref(p);
-	}
-	g_ptr_array_set_size(s->pending, 0);
+	pending_cancel(s->pending);
 	items_clear(s->items);
 }
 
@@ -162,7 +155,7 @@ static void service_free(gpointer data)
 	remove_rules(s);
 	unlink_owner(s->mon, s);
 	g_ptr_array_free(s->rules, TRUE);
-	g_ptr_array_free(s->pending, TRUE);
+	pending_free(s->pending);
 	g_array_free(s->items, TRUE);
 	g_free(s->name);
 	g_free(s);
@@ -178,7 +171,7 @@ Monitor *monitor_new(DBusConnection *conn, const MonitorCallbacks *cb, void *use
 	mon->owners = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 	                                    (GDestroyNotify)g_ptr_array_unref);
 	mon->services = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, service_free);
-	mon->owner_calls = g_ptr_array_new();
+	mon->names = pending_new();
 	return mon;
 }
 
@@ -310,40 +303,24 @@ static void call_free(void *data)
 	g_free(c);
 }
 
-static void on_call_reply(DBusPendingCall *pending, void *data)
+static void on_call_reply(DBusMessage *reply, void *data)
 {
 	Call *c = data;
-	DBusMessage *reply = dbus_pending_call_steal_reply(pending);
 
-	/* No longer in flight: the service must not cancel it any more.  The
-	 * connection holds the call (and c) until this notify returns. */
-	g_ptr_array_remove(c->s->pending, pending);
-	if (reply) {
-		c->fn(c->s, reply, c->path);
-		dbus_message_unref(reply);
-	}
-	dbus_pending_call_unref(pending);
+	c->fn(c->s, reply, c->path);
 }
 
-static void call(Service *s, const char *path, const char *member, ReplyFn fn)
+/* FALSE when the call could not be sent (fn is then never called). */
+static gboolean call(Service *s, const char *path, const char *member, ReplyFn fn)
 {
 	DBusMessage *msg = dbus_message_new_method_call(s->name, path, BUSITEM_IFACE, member);
-	DBusPendingCall *pending = NULL;
-	Call *c;
+	Call *c = g_new0(Call, 1);
 
-	if (!dbus_connection_send_with_reply(s->mon->conn, msg, &pending, READ_TIMEOUT_MS) ||
-	    !pending) {
-		dbus_message_unref(msg);
-		return;
-	}
-	dbus_message_unref(msg);
-	c = g_new0(Call, 1);
 	c->s = s;
 	c->fn = fn;
 	c->path = g_strdup(path);
-	g_ptr_array_add(s->pending, pending);
-	/* Set last: a reply that is already there calls the notify at once. */
-	dbus_pending_call_set_notify(pending, on_call_reply, c, call_free);
+	return pending_call(s->pending, s->mon->conn, msg, READ_TIMEOUT_MS, on_call_reply, c,
+	                    call_free);
 }
 
 static void got_root_value(Service *s, DBusMessage *reply, const char *path)
@@ -373,8 +350,7 @@ static void got_items(Service *s, DBusMessage *reply, const char *path)
 	    !read_items(reply, s->items)) {
 		/* Older services: the whole tree from GetValue on "/". */
 		items_clear(s->items);
-		call(s, "/", "GetValue", got_root_value);
-		if (s->pending->len == 0)
+		if (!call(s, "/", "GetValue", got_root_value))
 			report_added(s);
 		return;
 	}
@@ -398,20 +374,19 @@ static void got_path(Service *s, DBusMessage *reply, const char *path)
 static void start_read(Service *s)
 {
 	if (s->interest == MONITOR_ALL) {
-		call(s, "/", "GetItems", got_items);
-		if (s->pending->len == 0)
+		if (!call(s, "/", "GetItems", got_items))
 			report_added(s);
 		return;
 	}
-	s->replies_left = 0;
-	for (size_t i = 0; s->paths && s->paths[i]; i++)
-		s->replies_left++;
-	if (s->replies_left == 0) {
-		report_added(s);
-		return;
+	/* One more than the calls, taken back at the end: no reply can report
+	 * the service before every call is out. */
+	s->replies_left = 1;
+	for (size_t i = 0; s->paths && s->paths[i]; i++) {
+		if (call(s, s->paths[i], "GetValue", got_path))
+			s->replies_left++;
 	}
-	for (size_t i = 0; s->paths[i]; i++)
-		call(s, s->paths[i], "GetValue", got_path);
+	if (--s->replies_left == 0)
+		report_added(s);
 }
 
 /* ---- names --------------------------------------------------------------- */
@@ -449,7 +424,7 @@ static void service_appeared(Monitor *mon, const char *name, const char *owner)
 	s->interest = interest;
 	s->paths = paths;
 	s->rules = g_ptr_array_new_with_free_func(g_free);
-	s->pending = g_ptr_array_new();
+	s->pending = pending_new();
 	s->items = g_array_new(FALSE, FALSE, sizeof(MonitorItem));
 	g_hash_table_insert(mon->services, s->name, s);
 	list = g_hash_table_lookup(mon->owners, owner);
@@ -494,20 +469,15 @@ static void owner_query_free(void *data)
 	g_free(q);
 }
 
-static void on_owner(DBusPendingCall *pending, void *data)
+static void on_owner(DBusMessage *reply, void *data)
 {
 	OwnerQuery *q = data;
-	DBusMessage *reply = dbus_pending_call_steal_reply(pending);
 	const char *owner;
 
-	g_ptr_array_remove(q->mon->owner_calls, pending);
 	/* NameOwnerChanged may have got there first. */
-	if (reply && !g_hash_table_contains(q->mon->services, q->name) &&
+	if (!g_hash_table_contains(q->mon->services, q->name) &&
 	    dbus_message_get_args(reply, NULL, DBUS_TYPE_STRING, &owner, DBUS_TYPE_INVALID))
 		service_appeared(q->mon, q->name, owner);
-	if (reply)
-		dbus_message_unref(reply);
-	dbus_pending_call_unref(pending);
 	check_settled(q->mon);
 }
 
@@ -515,34 +485,20 @@ static void query_owner(Monitor *mon, const char *name)
 {
 	DBusMessage *msg = dbus_message_new_method_call(DBUS_SERVICE_DBUS, DBUS_PATH_DBUS,
 	                                                DBUS_INTERFACE_DBUS, "GetNameOwner");
-	DBusPendingCall *pending = NULL;
-	OwnerQuery *q;
+	OwnerQuery *q = g_new0(OwnerQuery, 1);
 
 	dbus_message_append_args(msg, DBUS_TYPE_STRING, &name, DBUS_TYPE_INVALID);
-	if (!dbus_connection_send_with_reply(mon->conn, msg, &pending, READ_TIMEOUT_MS) ||
-	    !pending) {
-		dbus_message_unref(msg);
-		return;
-	}
-	dbus_message_unref(msg);
-	q = g_new0(OwnerQuery, 1);
 	q->mon = mon;
 	q->name = g_strdup(name);
-	g_ptr_array_add(mon->owner_calls, pending);
-	dbus_pending_call_set_notify(pending, on_owner, q, owner_query_free);
+	pending_call(mon->names, mon->conn, msg, READ_TIMEOUT_MS, on_owner, q, owner_query_free);
 }
 
-static void on_list_names(DBusPendingCall *pending, void *data)
+static void on_list_names(DBusMessage *reply, void *data)
 {
 	Monitor *mon = data;
-	DBusMessage *reply = dbus_pending_call_steal_reply(pending);
 	char **names = NULL;
 	int n = 0;
 
-	dbus_pending_call_unref(pending);
-	mon->list_call = NULL;
-	if (!reply)
-		return;
 	if (dbus_message_get_args(reply, NULL, DBUS_TYPE_ARRAY, DBUS_TYPE_STRING, &names, &n,
 	                          DBUS_TYPE_INVALID)) {
 		for (int i = 0; i < n; i++) {
@@ -553,7 +509,6 @@ static void on_list_names(DBusPendingCall *pending, void *data)
 	} else {
 		g_warning("monitor: ListNames failed: %s", dbus_message_get_error_name(reply));
 	}
-	dbus_message_unref(reply);
 	check_settled(mon);
 }
 
@@ -656,16 +611,8 @@ void monitor_start(Monitor *mon)
 	}
 	msg = dbus_message_new_method_call(DBUS_SERVICE_DBUS, DBUS_PATH_DBUS, DBUS_INTERFACE_DBUS,
 	                                   "ListNames");
-	if (dbus_connection_send_with_reply(mon->conn, msg, &mon->list_call, READ_TIMEOUT_MS) &&
-	    mon->list_call)
-		dbus_pending_call_set_notify(mon->list_call, on_list_names, mon, NULL);
-	dbus_message_unref(msg);
+	pending_call(mon->names, mon->conn, msg, READ_TIMEOUT_MS, on_list_names, mon, NULL);
 	check_settled(mon);
-}
-
-gboolean monitor_settled(Monitor *mon)
-{
-	return mon->settled;
 }
 
 char **monitor_reading(Monitor *mon)
@@ -694,17 +641,10 @@ void monitor_free(Monitor *mon)
 	/* No callback from here on: not even settled() as services go. */
 	mon->filtering = FALSE;
 	mon->cb.settled = NULL;
-	if (mon->list_call) {
-		dbus_pending_call_cancel(mon->list_call);
-		dbus_pending_call_unref(mon->list_call);
-	}
-	for (guint i = 0; i < mon->owner_calls->len; i++) {
-		dbus_pending_call_cancel(mon->owner_calls->pdata[i]);
-		dbus_pending_call_unref(mon->owner_calls->pdata[i]);
-	}
-	g_ptr_array_free(mon->owner_calls, TRUE);
-	mon->owner_calls = NULL;
+	pending_free(mon->names);
+	mon->names = NULL;
 	/* Services remove their own rules as they go. */
+
 	g_hash_table_destroy(mon->services);
 	g_hash_table_destroy(mon->owners);
 	if (mon->owner_rule && dbus_connection_get_is_connected(mon->conn))

@@ -63,8 +63,6 @@ Monitor *monitor_new(DBusConnection *conn, const MonitorCallbacks *cb, void *use
  * asynchronously.  Services are reported from the main loop. */
 void monitor_start(Monitor *mon);
 
-/* Whether every service known has been read (see MonitorCallbacks). */
-gboolean monitor_settled(Monitor *mon);
 
 /* Returns (transfer full) the names of the services whose first read is
  * still pending, NULL-terminated (free with g_strfreev). */

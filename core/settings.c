@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "dbus_value.h"
+#include "pending.h"
 
 #define SETTINGS_TIMEOUT_MS 5000
 #define BUSITEM_IFACE "com.victronenergy.BusItem"
@@ -26,7 +27,7 @@ struct Settings {
 	SettingsReadFn read;
 	void *user_data;
 
-	GPtrArray *pending; /* DBusPendingCall * in flight */
+	Pending *pending; /* the calls in flight */
 	int instance;
 	char *custom_name;
 	char *unsaved_name; /* a name whose write failed, or NULL */
@@ -74,44 +75,27 @@ static void step_done(Settings *s)
 		finish(s);
 }
 
-static void on_reply(DBusPendingCall *pending, void *data)
+static void on_reply(DBusMessage *reply, void *data)
 {
 	Call *call = data;
-	Settings *s = call->s;
-	ReplyFn fn = call->fn;
-	DBusMessage *reply = dbus_pending_call_steal_reply(pending);
 
-	/* Ours no longer: settings_free() must not cancel it.  The connection
-	 * keeps it (and call) alive until this notify returns. */
-	g_ptr_array_remove(s->pending, pending);
-	if (reply) {
-		fn(s, reply);
-		dbus_message_unref(reply);
-	}
-	dbus_pending_call_unref(pending);
+	call->fn(call->s, reply);
 }
 
 /* Sends msg (consumed) to localsettings; fn gets the reply (or error).
  * FALSE when it could not be sent (fn is then never called). */
 static gboolean send(Settings *s, DBusMessage *msg, ReplyFn fn)
 {
-	DBusPendingCall *pending = NULL;
-	Call *call;
+	const char *member = dbus_message_get_member(msg);
+	g_autofree char *what = g_strdup(member);
+	Call *call = g_new0(Call, 1);
 
-	if (!dbus_connection_send_with_reply(s->conn, msg, &pending, SETTINGS_TIMEOUT_MS) ||
-	    !pending) {
-		g_warning("settings: cannot send %s to %s", dbus_message_get_member(msg),
-		          SETTINGS_SERVICE);
-		dbus_message_unref(msg);
-		return FALSE;
-	}
-	dbus_message_unref(msg);
-	call = g_new0(Call, 1);
 	call->s = s;
 	call->fn = fn;
-	g_ptr_array_add(s->pending, pending);
-	dbus_pending_call_set_notify(pending, on_reply, call, g_free);
-	return TRUE;
+	if (pending_call(s->pending, s->conn, msg, SETTINGS_TIMEOUT_MS, on_reply, call, g_free))
+		return TRUE;
+	g_warning("settings: cannot send %s to %s", what, SETTINGS_SERVICE);
+	return FALSE;
 }
 
 /* A step of the round: when it cannot be sent, it is done (failed). */
@@ -280,7 +264,7 @@ Settings *settings_new(DBusConnection *conn, const char *device, int instance,
 	s->instance = instance;
 	s->read = read;
 	s->user_data = user_data;
-	s->pending = g_ptr_array_new();
+	s->pending = pending_new();
 	start_round(s);
 	return s;
 }
@@ -347,13 +331,7 @@ void settings_free(Settings *s)
 {
 	if (!s)
 		return;
-	for (guint i = 0; i < s->pending->len; i++) {
-		DBusPendingCall *p = s->pending->pdata[i];
-
-		dbus_pending_call_cancel(p);
-		dbus_pending_call_unref(p);
-	}
-	g_ptr_array_free(s->pending, TRUE);
+	pending_free(s->pending);
 	if (s->timeout)
 		g_source_remove(s->timeout);
 	dbus_connection_unref(s->conn);
