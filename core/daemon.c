@@ -16,11 +16,11 @@
 #include "log.h"
 #include "members.h"
 #include "monitor.h"
+#include "names.h"
 #include "published.h"
 #include "settings.h"
 #include "strategies.h"
 
-#define BATTERY_PREFIX "com.victronenergy.battery."
 /* How long a battery's first read may take before the published services
  * go on without it (it joins when it answers). */
 #define SETTLE_TIMEOUT_S 5
@@ -168,7 +168,7 @@ static MonitorInterest want(void *user_data, const char *service, const char *co
 	}
 	/* A virtual battery is followed like any battery: the aggregate
 	 * aggregates it. */
-	if (g_str_has_prefix(service, BATTERY_PREFIX) &&
+	if (g_str_has_prefix(service, NAMES_BATTERY_PREFIX) &&
 	    strcmp(service, published_name(AGGREGATE(d))) != 0)
 		return MONITOR_ALL;
 	return MONITOR_IGNORE;
@@ -195,7 +195,7 @@ static void on_added(void *user_data, const char *service, const MonitorItem *it
 {
 	Daemon *d = user_data;
 
-	if (g_str_has_prefix(service, BATTERY_PREFIX)) {
+	if (g_str_has_prefix(service, NAMES_BATTERY_PREFIX)) {
 		members_added(d->members, service, items, n);
 		return;
 	}
@@ -210,7 +210,7 @@ static void on_changed(void *user_data, const char *service, const MonitorItem *
 {
 	Daemon *d = user_data;
 
-	if (g_str_has_prefix(service, BATTERY_PREFIX))
+	if (g_str_has_prefix(service, NAMES_BATTERY_PREFIX))
 		members_changed(d->members, service, items, n);
 	else
 		route(d, items, n);
@@ -222,7 +222,7 @@ static void on_removed(void *user_data, const char *service)
 {
 	Daemon *d = user_data;
 
-	if (g_str_has_prefix(service, BATTERY_PREFIX)) {
+	if (g_str_has_prefix(service, NAMES_BATTERY_PREFIX)) {
 		members_removed(d->members, service);
 		return;
 	}

@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-#define BATTERY_PREFIX "com.victronenergy.battery."
+#include "names.h"
 
 const char *merged_label(const EngineInput *m)
 {
@@ -16,8 +16,8 @@ const char *merged_label(const EngineInput *m)
 
 	if (name->type == VALUE_TEXT && name->u.s[0])
 		return name->u.s;
-	if (g_str_has_prefix(m->service, BATTERY_PREFIX))
-		return m->service + strlen(BATTERY_PREFIX);
+	if (g_str_has_prefix(m->service, NAMES_BATTERY_PREFIX))
+		return m->service + strlen(NAMES_BATTERY_PREFIX);
 	return m->service;
 }
 

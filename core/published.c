@@ -12,10 +12,8 @@
 #include "busitem.h"
 #include "dbus_glib.h"
 #include "log.h"
+#include "names.h"
 #include "settings.h"
-
-#define AGGREGATE_INSTANCE 1024
-#define VIRTUAL_INSTANCE_BASE 1056
 
 struct Published {
 	char *name;          /* bus name */
@@ -76,9 +74,8 @@ Published *published_new(const char *name, int virtual_index, DBusConnection *co
                          const char *program, PublishedReadyFn ready, void *user_data)
 {
 	Published *p = g_new0(Published, 1);
-	const char *last = strrchr(name, '.');
-	g_autofree char *name_group = g_strdup(last ? last + 1 : name);
-	g_autofree char *device = NULL;
+	g_autofree char *name_group = names_settings_name_group(name);
+	g_autofree char *device = names_settings_device(name, virtual_index < 0, &p->instance);
 
 	p->name = g_strdup(name);
 	p->index = virtual_index;
@@ -87,20 +84,7 @@ Published *published_new(const char *name, int virtual_index, DBusConnection *co
 	p->ready = ready;
 	p->user_data = user_data;
 	p->custom_name = g_strdup("");
-	if (virtual_index < 0) {
-		p->product = "Battery Aggregator";
-		device = g_strdup("BatteryAggregator");
-		p->instance = AGGREGATE_INSTANCE;
-	} else {
-		/* The Python daemon's numbering, so users keep their instance. */
-		g_autofree char *sha =
-		        g_compute_checksum_for_string(G_CHECKSUM_SHA1, name_group, -1);
-		int n = (int)g_ascii_strtoll(((char[]){sha[0], sha[1], 0}), NULL, 16);
-
-		p->product = "Virtual Battery";
-		device = g_strdup_printf("virtbatt_%d", n);
-		p->instance = VIRTUAL_INSTANCE_BASE + n;
-	}
+	p->product = virtual_index < 0 ? "Battery Aggregator" : "Virtual Battery";
 	p->settings = settings_new(conn, device, p->instance, name_group, on_settings, p);
 	return p;
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "dbus_value.h"
+#include "names.h"
 #include "pending.h"
 
 #define SETTINGS_TIMEOUT_MS 5000
@@ -251,16 +252,24 @@ static void start_round(Settings *s)
 	          added_name);
 }
 
+/* AddSetting's group of the setting at path: "/Settings/<group>/<name>". */
+static char *group_of(const char *path)
+{
+	const char *start = path + strlen("/Settings/");
+
+	return g_strndup(start, (size_t)(strrchr(path, '/') - start));
+}
+
 Settings *settings_new(DBusConnection *conn, const char *device, int instance,
                        const char *name_group, SettingsReadFn read, void *user_data)
 {
 	Settings *s = g_new0(Settings, 1);
 
 	s->conn = dbus_connection_ref(conn);
-	s->device_group = g_strdup_printf("Devices/%s", device);
-	s->name_group = g_strdup_printf("Battery/%s", name_group);
-	s->instance_path = g_strdup_printf("/Settings/%s/ClassAndVrmInstance", s->device_group);
-	s->name_path = g_strdup_printf("/Settings/%s/CustomName", s->name_group);
+	s->instance_path = names_instance_setting(device);
+	s->name_path = names_name_setting(name_group);
+	s->device_group = group_of(s->instance_path);
+	s->name_group = group_of(s->name_path);
 	s->instance = instance;
 	s->read = read;
 	s->user_data = user_data;

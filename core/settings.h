@@ -22,7 +22,10 @@ typedef void (*SettingsReadFn)(void *user_data, int device_instance, const char 
 
 /* Starts registering "/Settings/Devices/<device>/ClassAndVrmInstance" with
  * default "battery:<instance>" and "/Settings/Battery/<name_group>/CustomName"
- * with default "".  Returns (transfer full) the client. */
+ * with default "" (names.h makes both paths; device and name_group must be
+ * valid path elements, as names_settings_device() and
+ * names_settings_name_group() give them).  Returns (transfer full) the
+ * client. */
 Settings *settings_new(DBusConnection *conn, const char *device, int instance,
                        const char *name_group, SettingsReadFn read, void *user_data);
 
