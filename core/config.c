@@ -54,6 +54,7 @@ typedef struct {
 	JNode *root;
 	char *pending_key; /* the key whose value comes next */
 	GPtrArray *errors; /* char *, one line each */
+	gboolean too_deep; /* parsing stopped at CONFIG_MAX_DEPTH */
 } Parser;
 
 static void position(const char *text, size_t offset, int *line, int *col)
@@ -152,8 +153,20 @@ static int on_string(void *ctx, const unsigned char *s, size_t len)
 
 static int open_container(Parser *p, JType type)
 {
-	JNode *n = new_node(type);
+	JNode *n;
 
+	/* Deeper than any config needs: stop here, so that nothing that walks
+	 * the tree (flatten(), jnode_free()) recurses without bound. */
+	if (p->stack->len >= CONFIG_MAX_DEPTH) {
+		g_autofree char *w = where(p, yajl_get_bytes_consumed(p->handle) - 1);
+
+		problem(p->errors, p->origin, w,
+		        "nested too deeply: at most %d levels of objects and arrays",
+		        CONFIG_MAX_DEPTH);
+		p->too_deep = TRUE;
+		return 0;
+	}
+	n = new_node(type);
 	add_node(p, n);
 	g_ptr_array_add(p->stack, n);
 	return 1;
@@ -216,7 +229,7 @@ static gboolean parse_json(Parser *p, const char *text, size_t len)
 	st = yajl_parse(p->handle, (const unsigned char *)text, len);
 	if (st == yajl_status_ok)
 		st = yajl_complete_parse(p->handle);
-	if (st != yajl_status_ok) {
+	if (st != yajl_status_ok && !p->too_deep) {
 		unsigned char *err = yajl_get_error(p->handle, 1, (const unsigned char *)text, len);
 		size_t at = yajl_get_bytes_consumed(p->handle);
 		g_autofree char *w = where(p, at);
@@ -780,10 +793,14 @@ Config *config_parse(const char *text, size_t len, const char *origin, GError **
 	gboolean parsed = parse_json(&p, copy, len);
 
 	if (!parsed) {
+		g_autofree char *text_of_errors = NULL;
+
 		jnode_free(p.root);
+		/* Every problem: a duplicate key may come before the syntax error. */
 		g_ptr_array_add(errors, NULL);
+		text_of_errors = g_strjoinv("\n", (char **)errors->pdata);
 		g_set_error_literal(error, BATAGG_CONFIG_ERROR, BATAGG_CONFIG_ERROR_SYNTAX,
-		                    ((char **)errors->pdata)[0]);
+		                    text_of_errors);
 		return NULL;
 	}
 	c.cfg = config_new_default();

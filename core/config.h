@@ -13,6 +13,10 @@
 #define BATAGG_DEFAULT_CONFIG "/data/setupOptions/BatteryAggregator/config.json"
 #define BATAGG_DEFAULT_SERVICE "com.victronenergy.battery.aggregator"
 
+/* Objects and arrays nest at most this deep (the root object is level 1; a
+ * config needs 4); deeper is an error naming the line and column. */
+#define CONFIG_MAX_DEPTH 32
+
 /* A service name (or "name:Custom Name", or a hook id "class:...") with the
  * paths it is used for. */
 typedef struct {

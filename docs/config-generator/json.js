@@ -25,6 +25,9 @@
     return "line " + this.line + ", column " + this.col + ": " + this.message;
   };
 
+  /* core/config.h CONFIG_MAX_DEPTH: batagg refuses deeper nesting. */
+  var MAX_DEPTH = 32;
+
   var NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
 
   function describe(ch) {
@@ -106,7 +109,9 @@
       skip();
       var at = i;
       var c = text[i];
-      if (depth > 200) fail("syntax error: nested too deeply", at);
+      if ((c === "{" || c === "[") && depth >= MAX_DEPTH) {
+        fail("nested too deeply: at most " + MAX_DEPTH + " levels of objects and arrays", at);
+      }
       if (c === "{") {
         var obj = mark({ t: "object", keys: [], vals: [], keyPos: [] }, at);
         i++;

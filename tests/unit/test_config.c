@@ -196,6 +196,63 @@ static void test_all_problems_reported(void **state)
 	g_error_free(error);
 }
 
+/* Parses json expecting a refusal whose message contains expect. */
+static void refused(const char *json, const char *expect)
+{
+	GError *error = NULL;
+	Config *cfg = config_parse(json, strlen(json), "c.json", &error);
+
+	if (cfg)
+		fail_msg("accepted: %s", json);
+	if (!strstr(error->message, expect))
+		fail_msg("%s: message '%s' does not contain '%s'", json, error->message, expect);
+	g_error_free(error);
+}
+
+/* Nesting deeper than CONFIG_MAX_DEPTH stops the parser where it happens,
+ * however deep the document goes (no recursion over it). */
+static void test_nesting_limit(void **state)
+{
+	const size_t depths[] = {CONFIG_MAX_DEPTH + 1, 1000, 100000};
+	/* {"classes": {"h": {"a": {"a": ... 1}}}}: the levels 4 and deeper are options. */
+	g_autoptr(GString) ok = g_string_new("{\"classes\": {\"h\": ");
+
+	for (int level = 3; level <= CONFIG_MAX_DEPTH; level++)
+		g_string_append(ok, "{\"a\": ");
+	g_string_append(ok, "1");
+	for (int level = 1; level <= CONFIG_MAX_DEPTH; level++)
+		g_string_append_c(ok, '}');
+	config_free(parse(ok->str));
+
+	for (size_t i = 0; i < G_N_ELEMENTS(depths); i++) {
+		g_autoptr(GString) arrays = g_string_new(NULL);
+		g_autoptr(GString) objects = g_string_new("{\"classes\": {\"h\": ");
+		g_autofree char *where = NULL;
+
+		for (size_t level = 0; level < depths[i]; level++)
+			g_string_append_c(arrays, '[');
+		for (size_t level = 0; level < depths[i]; level++)
+			g_string_append_c(arrays, ']');
+		refused(arrays->str, "c.json:1:33: nested too deeply: at most 32 levels");
+		for (size_t level = 3; level <= depths[i]; level++)
+			g_string_append(objects, "{\"a\": ");
+		g_string_append(objects, "1");
+		for (size_t level = 1; level <= depths[i]; level++)
+			g_string_append_c(objects, '}');
+		/* Levels 1 and 2 take 18 characters, each further one 6: the
+		 * 33rd '{' is at column 18 + 30 * 6 + 1. */
+		where = g_strdup_printf("c.json:1:%d: nested too deeply", 18 + 30 * 6 + 1);
+		refused(objects->str, where);
+	}
+}
+
+/* A duplicate key before a syntax error: both are reported. */
+static void test_syntax_error_keeps_earlier_problems(void **state)
+{
+	refused("{\"capacity\": 1, \"capacity\": 2,", "duplicate key 'capacity'");
+	refused("{\"capacity\": 1, \"capacity\": 2,", "syntax error");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -206,6 +263,8 @@ int main(void)
 	        cmocka_unit_test(test_bad_corpus),
 	        cmocka_unit_test(test_examples_parse),
 	        cmocka_unit_test(test_all_problems_reported),
+	        cmocka_unit_test(test_nesting_limit),
+	        cmocka_unit_test(test_syntax_error_keeps_earlier_problems),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
