@@ -13,12 +13,12 @@
 #include <string.h>
 #include <yajl/yajl_parse.h>
 
+#include "names.h"
+
 GQuark batagg_config_error_quark(void)
 {
 	return g_quark_from_static_string("batagg-config-error-quark");
 }
-
-#define BATTERY_PREFIX "com.victronenergy.battery."
 
 /* ---- a JSON tree with positions ------------------------------------------ */
 
@@ -353,6 +353,38 @@ static gboolean strategy_name(Check *c, const JNode *n, const char *key, char **
 	return TRUE;
 }
 
+/* A battery service's bus name, checked as the bus checks it: libdbus
+ * aborts a program that asks for an invalid one. */
+static gboolean service_name(Check *c, const JNode *n, const char *key)
+{
+	g_autofree char *why = names_battery_service_problem(n->text);
+
+	if (why)
+		bad(c, n, "key '%s': \"%s\" is not a battery service name: %s", key, n->text, why);
+	return !why;
+}
+
+/* "class:<hook>" or "class:<hook>#<suffix>": the suffix tells two hooks of a
+ * kind apart, in "classes" and in messages.  It has the characters of a bus
+ * name's element, so that it could one day name a path (names.h) or a
+ * service; unlike an element it may start with a digit ("#2"), as existing
+ * configs have it. */
+static gboolean hook_id(Check *c, const JNode *n, const char *key)
+{
+	const char *hash = strchr(n->text, '#');
+
+	for (const char *s = hash ? hash + 1 : ""; *s; s++) {
+		if (!names_is_bus_name_char(*s)) {
+			bad(c, n,
+			    "key '%s': \"%s\": a hook's suffix (after '#') has only A-Z, a-z, "
+			    "0-9, '_' and '-'",
+			    key, n->text);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
 static gboolean battery_name(Check *c, const JNode *n, const char *key, gboolean hooks)
 {
 	if (!expect(c, n, J_STRING, key))
@@ -360,11 +392,11 @@ static gboolean battery_name(Check *c, const JNode *n, const char *key, gboolean
 	if (g_str_has_prefix(n->text, "name:") && n->text[5])
 		return TRUE;
 	if (hooks && g_str_has_prefix(n->text, "class:"))
-		return TRUE;
-	if (g_str_has_prefix(n->text, BATTERY_PREFIX) && n->text[strlen(BATTERY_PREFIX)])
-		return TRUE;
+		return hook_id(c, n, key);
+	if (g_str_has_prefix(n->text, NAMES_BATTERY_PREFIX))
+		return service_name(c, n, key);
 	bad(c, n,
-	    "key '%s': \"%s\" is not a battery service (com.victronenergy.battery.…) or "
+	    "key '%s': \"%s\" is not a battery service (" NAMES_BATTERY_PREFIX "…) or "
 	    "\"name:<custom name>\"%s",
 	    key, n->text, hooks ? " or a hook \"class:…\"" : "");
 	return FALSE;
@@ -633,15 +665,9 @@ static void check_key(Check *c, const char *key, const JNode *n)
 	double x;
 
 	if (strcmp(key, "serviceName") == 0) {
-		if (expect(c, n, J_STRING, key)) {
-			if (!g_str_has_prefix(n->text, BATTERY_PREFIX) ||
-			    !n->text[strlen(BATTERY_PREFIX)]) {
-				bad(c, n, "key 'serviceName': \"%s\" must start with \"%s\"",
-				    n->text, BATTERY_PREFIX);
-			} else {
-				g_free(cfg->service_name);
-				cfg->service_name = g_strdup(n->text);
-			}
+		if (expect(c, n, J_STRING, key) && service_name(c, n, key)) {
+			g_free(cfg->service_name);
+			cfg->service_name = g_strdup(n->text);
 		}
 	} else if (strcmp(key, "excludedServices") == 0) {
 		if (expect(c, n, J_ARRAY, key)) {

@@ -20,9 +20,10 @@
   var SCHEMA = window.BATAGG_SCHEMA;
 
   var LABELS = {
-    batteryService: "a battery service name (it must start with \"com.victronenergy.battery.\")",
+    batteryService: "a battery service name: \"com.victronenergy.battery.\" and more, a valid D-Bus name (A-Z, a-z, 0-9, '_', '-' and '.'; no part empty or starting with a digit)",
+    customName: "\"name:<custom name>\"",
     batteryName: "a battery service (com.victronenergy.battery.…) or \"name:<custom name>\"",
-    hookId: "a hook (class:hooks.FixedValueHook, class:hooks.CustomChargingHook or class:hooks.TemperatureChargingHook, with an optional #suffix)",
+    hookId: "a hook (class:hooks.FixedValueHook, class:hooks.CustomChargingHook or class:hooks.TemperatureChargingHook, with an optional #suffix of A-Z, a-z, 0-9, '_' and '-')",
     path: "a D-Bus path (it starts with \"/\")",
     strategyName: "a strategy name (letters, digits, \"_\" and \".\")"
   };

@@ -8,17 +8,24 @@ window.BATAGG_SCHEMA = {
   "additionalProperties": false,
   "$defs": {
     "batteryService": {
+      "description": "A battery service's bus name, valid as D-Bus checks it: elements of A-Z, a-z, 0-9, '_' and '-', none empty or starting with a digit, at most 255 characters.",
       "type": "string",
-      "pattern": "^com\\.victronenergy\\.battery\\..+$"
+      "pattern": "^com\\.victronenergy\\.battery\\.[A-Za-z_-][A-Za-z0-9_-]*(\\.[A-Za-z_-][A-Za-z0-9_-]*)*$",
+      "maxLength": 255
+    },
+    "customName": {
+      "description": "\"name:<custom name>\": the battery service whose /CustomName is that.",
+      "type": "string",
+      "pattern": "^name:.+$"
     },
     "batteryName": {
       "description": "A battery service name, or \"name:<custom name>\" for the service whose /CustomName is that.",
-      "type": "string",
-      "pattern": "^(com\\.victronenergy\\.battery\\..+|name:.+)$"
+      "anyOf": [ { "$ref": "#/$defs/batteryService" }, { "$ref": "#/$defs/customName" } ]
     },
     "hookId": {
+      "description": "A hook, optionally with a #suffix of A-Z, a-z, 0-9, '_' and '-' to tell two of a kind apart.",
       "type": "string",
-      "pattern": "^class:hooks\\.(FixedValueHook|CustomChargingHook|TemperatureChargingHook)(#.*)?$"
+      "pattern": "^class:hooks\\.(FixedValueHook|CustomChargingHook|TemperatureChargingHook)(#[A-Za-z0-9_-]*)?$"
     },
     "path": {
       "type": "string",

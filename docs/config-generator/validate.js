@@ -31,6 +31,7 @@
     enum: "check",
     const: "check",
     pattern: "check",
+    maxLength: "check",
     minimum: "check",
     exclusiveMinimum: "check",
     uniqueItems: "check",
@@ -214,6 +215,10 @@
       if (s.pattern !== undefined && n.t === "string" && !new RegExp(s.pattern, "u").test(n.v)) {
         var what = labelOf(def);
         out = out.concat(err(path, isKey, "pattern", JSON.stringify(n.v) + (what ? " is not " + what : " does not match " + s.pattern)));
+      }
+      /* Characters are code points, as JSON Schema counts them. */
+      if (s.maxLength !== undefined && n.t === "string" && Array.from(n.v).length > s.maxLength) {
+        out = out.concat(err(path, isKey, "maxLength", "is longer than " + s.maxLength + " characters"));
       }
       if (n.t === "number") {
         var raw = window.BataggJSON.numText(n);

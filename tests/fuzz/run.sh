@@ -8,9 +8,11 @@ seconds=${2:-60}
 mkdir -p "$out/corpus"
 cp "$top"/tests/data/configs/good/*.json "$top"/tests/data/configs/bad/*.json \
 	"$top"/config/examples/*.json "$out/corpus/"
+# pkg-config's flags are words to split.
+# shellcheck disable=SC2046
 clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-I"$top/include" -I"$top/core" $(pkg-config --cflags glib-2.0 yajl) \
-	"$top/tests/fuzz/fuzz_config.c" "$top/core/config.c" \
+	"$top/tests/fuzz/fuzz_config.c" "$top/core/config.c" "$top/core/names.c" \
 	$(pkg-config --libs glib-2.0 yajl) -o "$out/fuzz_config"
 "$out/fuzz_config" -max_total_time="$seconds" -max_len=4096 -timeout=5 \
 	-artifact_prefix="$out/" "$out/corpus" \

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <dbus/dbus.h>
 #include <glib.h>
 #include <string.h>
 
@@ -209,6 +210,69 @@ static void refused(const char *json, const char *expect)
 	g_error_free(error);
 }
 
+/* The names the config takes for a published service are exactly those
+ * libdbus takes as bus names (it aborts on any other), after the prefix. */
+static void test_service_names_are_bus_names(void **state)
+{
+	static const char *const names[] = {
+	        "house-bank", "house_bank", "_x", "-x",  "a.b", "x1",  "1x",  "a.1",       "a..b",
+	        "a.",         ".a",         "",   "a b", "a/b", "a:b", "a#b", "h\xc3\xa9", "a\\tb",
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
+		g_autofree char *name = g_strconcat("com.victronenergy.battery.", names[i], NULL);
+		g_autofree char *as_service = g_strdup_printf("{\"serviceName\": \"%s\"}", name);
+		g_autofree char *as_virtual = g_strdup_printf(
+		        "{\"virtualBatteries\": {\"%s\": [\"com.victronenergy.battery.x\"]}}",
+		        name);
+		g_autofree char *as_member =
+		        g_strdup_printf("{\"excludedServices\": [\"%s\"]}", name);
+		bool bus = dbus_validate_bus_name(name, NULL);
+		const char *const texts[] = {as_service, as_virtual, as_member};
+
+		for (size_t k = 0; k < G_N_ELEMENTS(texts); k++) {
+			GError *error = NULL;
+			Config *cfg = config_parse(texts[k], strlen(texts[k]), "c.json", &error);
+
+			if ((cfg != NULL) != bus)
+				fail_msg("%s: the bus says %s, the config %s", texts[k],
+				         bus ? "valid" : "invalid", cfg ? "valid" : error->message);
+			if (!cfg && !strstr(error->message, "is not a battery service name: "))
+				fail_msg("%s: %s", texts[k], error->message);
+			config_free(cfg);
+			g_clear_error(&error);
+		}
+	}
+}
+
+static void test_hook_suffixes(void **state)
+{
+	static const struct {
+		const char *suffix;
+		bool ok;
+	} cases[] = {
+	        {"", true},      {"#", true},      {"#soc", true},
+	        {"#2", true},    {"#a-b_C", true}, {"#a b", false},
+	        {"#a#b", false}, {"#a.b", false},  {"#\xc3\xa9", false},
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *json =
+		        g_strdup_printf("{\"virtualBatteries\": {\"com.victronenergy.battery.v\": "
+		                        "[\"class:hooks.CustomChargingHook%s\"]}}",
+		                        cases[i].suffix);
+		GError *error = NULL;
+		Config *cfg = config_parse(json, strlen(json), "c.json", &error);
+
+		if ((cfg != NULL) != cases[i].ok)
+			fail_msg("%s: %s", json, cfg ? "accepted" : error->message);
+		if (!cfg && !strstr(error->message, "a hook's suffix (after '#') has only"))
+			fail_msg("%s: %s", json, error->message);
+		config_free(cfg);
+		g_clear_error(&error);
+	}
+}
+
 /* Nesting deeper than CONFIG_MAX_DEPTH stops the parser where it happens,
  * however deep the document goes (no recursion over it). */
 static void test_nesting_limit(void **state)
@@ -263,6 +327,8 @@ int main(void)
 	        cmocka_unit_test(test_bad_corpus),
 	        cmocka_unit_test(test_examples_parse),
 	        cmocka_unit_test(test_all_problems_reported),
+	        cmocka_unit_test(test_service_names_are_bus_names),
+	        cmocka_unit_test(test_hook_suffixes),
 	        cmocka_unit_test(test_nesting_limit),
 	        cmocka_unit_test(test_syntax_error_keeps_earlier_problems),
 	};
