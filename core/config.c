@@ -462,32 +462,39 @@ static ConfigService *services(Check *c, const JNode *n, const char *key, gboole
 	return (ConfigService *)(void *)g_array_free(out, FALSE);
 }
 
-/* Nested option objects flatten into "outer/inner" keys, in order. */
-static void flatten(const JNode *n, const char *prefix, GArray *out)
+/* Options of a hook: numbers (as written), strings, booleans (as "1" and "0",
+ * which is how the Python daemon's hooks read them: float(True) is 1.0) and
+ * objects of them, which flatten into "outer/inner" keys, in order.  Arrays
+ * and null mean nothing to a hook: an error naming the option, whose name in
+ * messages is the key path, "classes.<id>.outer.inner".  The parser's depth
+ * limit bounds the recursion. */
+static void flatten(Check *c, const JNode *n, const char *prefix, const char *key_path, GArray *out)
 {
 	for (guint i = 0; i < n->items->len; i++) {
 		const JNode *item = n->items->pdata[i];
 		const char *k = n->keys->pdata[i];
 		g_autofree char *key = prefix ? g_strdup_printf("%s/%s", prefix, k) : g_strdup(k);
+		g_autofree char *path = g_strdup_printf("%s.%s", key_path, k);
 		ConfigOption o = {0};
 
-		if (item->type == J_OBJECT) {
-			flatten(item, key, out);
-			continue;
-		}
-		o.key = g_steal_pointer(&key);
 		switch (item->type) {
+		case J_OBJECT:
+			flatten(c, item, key, path, out);
+			continue;
 		case J_NUMBER:
 		case J_STRING:
 			o.value = g_strdup(item->text);
 			break;
 		case J_BOOL:
-			o.value = g_strdup(item->boolean ? "true" : "false");
+			o.value = g_strdup(item->boolean ? "1" : "0");
 			break;
 		default:
-			o.value = g_strdup("");
-			break;
+			bad(c, item,
+			    "key '%s': expected a number, a string, a boolean or an object, got %s",
+			    path, type_name(item->type));
+			continue;
 		}
+		o.key = g_steal_pointer(&key);
 		g_array_append_val(out, o);
 	}
 }
@@ -509,12 +516,14 @@ static void check_classes(Check *c, const JNode *n)
 	for (guint i = 0; i < n->items->len; i++) {
 		const JNode *item = n->items->pdata[i];
 		g_autoptr(GArray) opts = NULL;
+		g_autofree char *where = NULL;
 		ConfigClass cls = {0};
 
 		if (!expect(c, item, J_OBJECT, "classes"))
 			continue;
 		opts = g_array_new(FALSE, TRUE, sizeof(ConfigOption));
-		flatten(item, NULL, opts);
+		where = g_strdup_printf("classes.%s", (const char *)n->keys->pdata[i]);
+		flatten(c, item, NULL, where, opts);
 		cls.id = g_strdup(n->keys->pdata[i]);
 		cls.n_options = opts->len;
 		cls.options = (ConfigOption *)(void *)g_array_free(g_steal_pointer(&opts), FALSE);

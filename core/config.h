@@ -31,8 +31,8 @@ typedef struct {
 } ConfigVirtual;
 
 /* One option of a hook or strategy, in the order written; values as JSON
- * text for numbers, unquoted for strings; nested objects are flattened with
- * "/" ("ccls/52.0" -> "100"). */
+ * text for numbers, unquoted for strings, "1" or "0" for booleans; nested
+ * objects are flattened with "/" ("ccls/52.0" -> "100"). */
 typedef struct {
 	char *key;
 	char *value;

@@ -113,8 +113,8 @@
   }
 
   /* Options flattened as core/config.c flattens them: nested objects give
-   * "outer/inner" keys; a number keeps its text, a boolean is "true" or
-   * "false", anything else "". */
+   * "outer/inner" keys; a number keeps its text, a boolean is "1" or "0".
+   * An array or null is no option (the schema's optionValue refuses it). */
   function flatten(n, prefix, path, out) {
     n.keys.forEach(function (k, i) {
       var v = n.vals[i];
@@ -123,7 +123,8 @@
         flatten(v, key, path.concat([k]), out);
         return;
       }
-      var text = v.t === "number" ? v.raw : v.t === "string" ? v.v : v.t === "bool" ? String(v.v) : "";
+      if (v.t !== "number" && v.t !== "string" && v.t !== "bool") return;
+      var text = v.t === "number" ? v.raw : v.t === "string" ? v.v : v.v ? "1" : "0";
       out.push({ key: key, value: text, path: path.concat([k]) });
     });
     return out;

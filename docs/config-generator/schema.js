@@ -27,6 +27,11 @@ window.BATAGG_SCHEMA = {
       "type": "string",
       "pattern": "^class:hooks\\.(FixedValueHook|CustomChargingHook|TemperatureChargingHook)(#[A-Za-z0-9_-]*)?$"
     },
+    "optionValue": {
+      "description": "A hook's option: a number, a string, a boolean (read as 1 or 0) or an object of options.",
+      "type": ["number", "string", "boolean", "object"],
+      "additionalProperties": { "$ref": "#/$defs/optionValue" }
+    },
     "path": {
       "type": "string",
       "pattern": "^/"
@@ -109,7 +114,10 @@ window.BATAGG_SCHEMA = {
     "classes": {
       "description": "Options of hooks, by hook id without \"class:\".",
       "type": "object",
-      "additionalProperties": { "type": "object" }
+      "additionalProperties": {
+        "type": "object",
+        "additionalProperties": { "$ref": "#/$defs/optionValue" }
+      }
     },
     "currentRatioMethod": {
       "description": "ir, capacity, count, or a plugin's name.",

@@ -125,7 +125,8 @@ typedef struct {
 /* One option of a strategy, as text, in the order the user wrote them. */
 typedef struct {
 	const char *key;   /* e.g. "maxPercentageError" */
-	const char *value; /* e.g. "0.1" (numbers as JSON text, strings unquoted) */
+	const char *value; /* e.g. "0.1" (numbers as JSON text, strings unquoted,
+	                      booleans "1" or "0") */
 } BataggOption;
 
 /* Services the daemon offers to a strategy.  Passed to create(); valid until

@@ -317,6 +317,30 @@ static void test_syntax_error_keeps_earlier_problems(void **state)
 	refused("{\"capacity\": 1, \"capacity\": 2,", "syntax error");
 }
 
+static void test_option_values(void **state)
+{
+	Config *cfg = parse("{\"classes\": {\"h\": {\"t\": true, \"f\": false, \"n\": 1.50,"
+	                    " \"s\": \"x\", \"o\": {\"p\": {\"q\": \"deep\"}}, \"e\": {}}}}");
+	static const char *const want[][2] = {
+	        {"t", "1"}, {"f", "0"}, {"n", "1.50"}, {"s", "x"}, {"o/p/q", "deep"},
+	};
+
+	assert_int_equal(cfg->classes[0].n_options, G_N_ELEMENTS(want));
+	for (size_t i = 0; i < G_N_ELEMENTS(want); i++) {
+		assert_string_equal(cfg->classes[0].options[i].key, want[i][0]);
+		assert_string_equal(cfg->classes[0].options[i].value, want[i][1]);
+	}
+	config_free(cfg);
+	refused("{\"classes\": {\"hooks.FixedValueHook\": {\"value\": [1]}}}",
+	        "c.json:1:49: key 'classes.hooks.FixedValueHook.value': expected a number, a "
+	        "string, a "
+	        "boolean or an object, got an array");
+	refused("{\"classes\": {\"h#1\": {\"ccls\": {\"52.5\": null}}}}",
+	        "key 'classes.h#1.ccls.52.5': expected a number, a string, a boolean or an object, "
+	        "got null");
+	refused("{\"classes\": {\"h\": {\"a\": [], \"b\": null}}}", "key 'classes.h.b'");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -331,6 +355,7 @@ int main(void)
 	        cmocka_unit_test(test_hook_suffixes),
 	        cmocka_unit_test(test_nesting_limit),
 	        cmocka_unit_test(test_syntax_error_keeps_earlier_problems),
+	        cmocka_unit_test(test_option_values),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
