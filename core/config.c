@@ -260,6 +260,7 @@ static gboolean parse_json(Parser *p, const char *text, size_t len)
 typedef struct {
 	Parser *p;
 	Config *cfg;
+	const JNode **virtual_at; /* where each of cfg->virtuals was written */
 } Check;
 
 static void bad(Check *c, const JNode *n, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
@@ -533,9 +534,78 @@ static void check_classes(Check *c, const JNode *n)
 	c->cfg->classes = (ConfigClass *)(void *)g_array_free(out, FALSE);
 }
 
+static gboolean in_services(const ConfigService *list, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(list[i].name, name) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* Virtual batteries that list each other read their own values back
+ * through the bus and never let go of them: a loop (A lists B, B lists A, or
+ * longer) is an error.  A depth-first walk with its own stack (a config may
+ * chain any number of virtual batteries), each loop reported where it
+ * closes. */
+static void check_loops(Check *c, const ConfigVirtual *v, size_t n)
+{
+	g_autoptr(GHashTable) index = g_hash_table_new(g_str_hash, g_str_equal);
+	g_autofree guint8 *state = g_new0(guint8, n); /* 0 new, 1 on the stack, 2 done */
+	g_autofree size_t *next = g_new0(size_t, n);  /* the next member to follow */
+	g_autofree size_t *stack = g_new(size_t, n);
+
+	for (size_t i = n; i-- > 0;)
+		g_hash_table_insert(index, v[i].name, GSIZE_TO_POINTER(i + 1));
+	for (size_t root = 0; root < n; root++) {
+		size_t depth = 0;
+
+		if (state[root])
+			continue;
+		state[root] = 1;
+		stack[depth++] = root;
+		while (depth) {
+			size_t i = stack[depth - 1];
+			size_t j;
+
+			if (next[i] == v[i].n_members) {
+				state[i] = 2;
+				depth--;
+				continue;
+			}
+			j = GPOINTER_TO_SIZE(
+			        g_hash_table_lookup(index, v[i].members[next[i]++].name));
+			if (!j-- || j == i) /* not a virtual battery, or itself */
+				continue;
+			if (state[j] == 0) {
+				state[j] = 1;
+				stack[depth++] = j;
+			} else if (state[j] == 1) {
+				GString *loop = g_string_new(NULL);
+				size_t k = depth;
+
+				while (stack[k - 1] != j)
+					k--;
+				for (; k <= depth; k++)
+					g_string_append_printf(loop, "\"%s\" lists \"%s\", ",
+					                       v[stack[k - 1]].name,
+					                       v[k < depth ? stack[k] : j].name);
+				g_string_truncate(loop, loop->len - 2);
+				bad(c, c->virtual_at[j],
+				    "key 'virtualBatteries': virtual batteries in a loop: %s (each "
+				    "would "
+				    "read its own values back)",
+				    loop->str);
+				g_string_free(loop, TRUE);
+			}
+		}
+	}
+}
+
 static void check_virtuals(Check *c, const JNode *n)
 {
 	GArray *out = g_array_new(FALSE, TRUE, sizeof(ConfigVirtual));
+	GPtrArray *at = g_ptr_array_new();
 
 	for (guint i = 0; i < n->items->len; i++) {
 		const JNode *item = n->items->pdata[i];
@@ -553,10 +623,17 @@ static void check_virtuals(Check *c, const JNode *n)
 		}
 		v.name = g_strdup(name.text);
 		v.members = services(c, item, "virtualBatteries", TRUE, &v.n_members);
+		if (in_services(v.members, v.n_members, v.name))
+			bad(c, item, "key 'virtualBatteries': virtual battery \"%s\" lists itself",
+			    v.name);
 		g_array_append_val(out, v);
+		g_ptr_array_add(at, (gpointer)item);
 	}
 	c->cfg->n_virtuals = out->len;
 	c->cfg->virtuals = (ConfigVirtual *)(void *)g_array_free(out, FALSE);
+	g_free(c->virtual_at);
+	c->virtual_at = (const JNode **)g_ptr_array_free(at, FALSE);
+	check_loops(c, c->cfg->virtuals, c->cfg->n_virtuals);
 }
 
 static void check_ir(Check *c, const JNode *n)
@@ -741,15 +818,6 @@ static void check_key(Check *c, const char *key, const JNode *n)
 	}
 }
 
-static gboolean in_services(const ConfigService *list, size_t n, const char *name)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (strcmp(list[i].name, name) == 0)
-			return TRUE;
-	}
-	return FALSE;
-}
-
 /* Relations between keys (SPEC 3): the Python daemon silently ignored an
  * excluded service that was also primary; batagg says so. */
 static void check_relations(Check *c, const JNode *root)
@@ -775,8 +843,18 @@ static void check_relations(Check *c, const JNode *root)
 		const ConfigVirtual *vb = &cfg->virtuals[v];
 
 		if (strcmp(vb->name, cfg->service_name) == 0)
-			bad(c, root, "virtual battery \"%s\" has the aggregate's own name",
-			    vb->name);
+			bad(c, c->virtual_at[v],
+			    "virtual battery \"%s\" has the aggregate's own name", vb->name);
+		/* batagg never follows the aggregate it publishes (the Python
+		 * daemon, one process per virtual battery, did), and the virtual
+		 * battery is one of the aggregate's members. */
+		if (in_services(vb->members, vb->n_members, cfg->service_name))
+			bad(c, c->virtual_at[v],
+			    "key 'virtualBatteries': virtual battery \"%s\" lists the aggregate "
+			    "\"%s\" (serviceName), which batagg does not read back: the virtual "
+			    "battery is a member of the aggregate (for values that replace the "
+			    "aggregate's, use primaryServices)",
+			    vb->name, cfg->service_name);
 		for (size_t m = 0; m < vb->n_members; m++) {
 			const char *id = vb->members[m].name;
 
@@ -785,7 +863,7 @@ static void check_relations(Check *c, const JNode *root)
 			if (!known_hook(id + 6)) {
 				g_autofree char *list = g_strjoinv(", ", (char **)known_hooks);
 
-				bad(c, root,
+				bad(c, c->virtual_at[v],
 				    "virtual battery \"%s\": unknown hook \"%s\"; known: %s",
 				    vb->name, id, list);
 			}
@@ -856,6 +934,7 @@ Config *config_parse(const char *text, size_t len, const char *origin, GError **
 		check_relations(&c, p.root);
 	}
 	jnode_free(p.root);
+	g_free(c.virtual_at);
 	if (errors->len) {
 		config_free(c.cfg);
 		fail_with(errors, error);

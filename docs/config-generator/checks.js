@@ -3,7 +3,9 @@
  * What batagg --check-config refuses beyond the JSON Schema (core/config.c,
  * core/strategies.c), so that the page's verdict is batagg's:
  *   - a service both excluded and primary, auxiliary or a virtual member;
- *   - a virtual battery with the aggregate's own (configured) name;
+ *   - a virtual battery with the aggregate's own (configured) name, one that
+ *     lists itself or the aggregate, and virtual batteries that list each
+ *     other in a loop;
  *   - a duplicate key the form produced (two rows with one name);
  *   - whole numbers written with a fraction or exponent ("30.0"), or too big;
  *   - a capacity too big to be a number (1e999);
@@ -196,6 +198,53 @@
     if (service && service.t === "string" && service.v !== DEFAULT_SERVICE && virtualsNode && virtualsNode.t === "object") {
       virtualsNode.keys.forEach(function (v) {
         if (v === service.v) error(["virtualBatteries", v], true, "virtual battery \"" + v + "\" has the aggregate's own name (serviceName)");
+      });
+    }
+
+    /* Virtual batteries may list each other, but not in a loop (each would
+     * read its own values back), and none lists itself or the aggregate,
+     * of which it is a member.  As core/config.c: a loop is reported where
+     * it closes, found by a walk with its own stack. */
+    if (virtualsNode && virtualsNode.t === "object") {
+      var aggregate = service && service.t === "string" ? service.v : DEFAULT_SERVICE;
+      var vnames = virtualsNode.keys;
+      var vmembers = virtualsNode.vals.map(function (m, v) { return names(m, ["virtualBatteries", vnames[v]]); });
+      vmembers.forEach(function (list, v) {
+        list.forEach(function (u) {
+          if (u.name === vnames[v]) error(u.path, u.key, "virtual battery \"" + vnames[v] + "\" lists itself");
+          if (u.name === aggregate) {
+            error(u.path, u.key, "virtual battery \"" + vnames[v] + "\" lists the aggregate \"" + aggregate +
+              "\" (serviceName), which batagg does not read back: the virtual battery is a member of the aggregate (for values that replace the aggregate's, use primaryServices)");
+          }
+        });
+      });
+      var state = vnames.map(function () { return 0; });
+      var next = vnames.map(function () { return 0; });
+      vnames.forEach(function (unused, root) {
+        if (state[root] || vnames.indexOf(vnames[root]) !== root) return;
+        var stack = [root];
+        state[root] = 1;
+        while (stack.length) {
+          var i = stack[stack.length - 1];
+          if (next[i] === vmembers[i].length) {
+            state[i] = 2;
+            stack.pop();
+            continue;
+          }
+          var use = vmembers[i][next[i]++];
+          var j = vnames.indexOf(use.name);
+          if (j < 0 || j === i) continue;
+          if (state[j] === 0) {
+            state[j] = 1;
+            stack.push(j);
+          } else if (state[j] === 1) {
+            var loop = stack.slice(stack.indexOf(j)).concat([j]);
+            var text = loop.slice(0, -1).map(function (k, n) {
+              return "\"" + vnames[k] + "\" lists \"" + vnames[loop[n + 1]] + "\"";
+            }).join(", ");
+            error(use.path, use.key, "virtual batteries in a loop: " + text + " (each would read its own values back)");
+          }
+        }
       });
     }
 

@@ -159,6 +159,16 @@ const edges = {
   'a virtual battery named with a trailing dot': '{"virtualBatteries": {"com.victronenergy.battery.v.": ["com.victronenergy.battery.a"]}}',
   'a hook suffix with a dot': '{"virtualBatteries": {"com.victronenergy.battery.v": ["class:hooks.FixedValueHook#a.b"]}}',
   'a hook suffix with a dash and a digit first': '{"virtualBatteries": {"com.victronenergy.battery.v": ["class:hooks.FixedValueHook#2-b"]}}',
+  'a virtual battery listing itself by its object form':
+    '{"virtualBatteries": {"com.victronenergy.battery.v": {"com.victronenergy.battery.v": ["/Soc"]}}}',
+  'three virtual batteries in a loop':
+    '{"virtualBatteries": {"com.victronenergy.battery.a": ["com.victronenergy.battery.b"], "com.victronenergy.battery.b": ["com.victronenergy.battery.c"], "com.victronenergy.battery.c": ["com.victronenergy.battery.a"]}}',
+  'a chain of virtual batteries':
+    '{"virtualBatteries": {"com.victronenergy.battery.a": ["com.victronenergy.battery.b"], "com.victronenergy.battery.b": ["com.victronenergy.battery.c"], "com.victronenergy.battery.c": ["com.victronenergy.battery.x"]}}',
+  'a virtual battery listing a renamed aggregate':
+    '{"serviceName": "com.victronenergy.battery.agg2", "virtualBatteries": {"com.victronenergy.battery.v": ["com.victronenergy.battery.agg2"]}}',
+  'a virtual battery listing the default aggregate, renamed away':
+    '{"serviceName": "com.victronenergy.battery.agg2", "virtualBatteries": {"com.victronenergy.battery.v": ["com.victronenergy.battery.aggregator"]}}',
   'a duplicate key deep inside': '{"classes": {"hooks.FixedValueHook": {"path": "/Soc", "path": "/Soc"}}}',
   'a virtual battery without members': '{"virtualBatteries": {"com.victronenergy.battery.v": []}}',
   'ir empty': '{"ir": {}}',

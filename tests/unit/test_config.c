@@ -341,6 +341,68 @@ static void test_option_values(void **state)
 	refused("{\"classes\": {\"h\": {\"a\": [], \"b\": null}}}", "key 'classes.h.b'");
 }
 
+#define V "com.victronenergy.battery."
+
+/* A virtual battery may list another; it may not list itself, the
+ * aggregate, or one that lists it back. */
+static void test_virtual_batteries_and_loops(void **state)
+{
+	static const struct {
+		const char *json;
+		const char *problem; /* NULL: accepted */
+	} cases[] = {
+	        {"{\"virtualBatteries\": {\"" V "a\": [\"" V "b\"], \"" V "b\": [\"" V "x\"]}}",
+	         NULL},
+	        {"{\"virtualBatteries\": {\"" V "a\": [\"" V "b\", \"" V "c\"], \"" V "b\": [\"" V
+	         "c\"], \"" V "c\": [\"" V "x\"]}}",
+	         NULL},
+	        {"{\"virtualBatteries\": {\"" V "a\": [\"" V "a\"]}}",
+	         "c.json:1:55: key 'virtualBatteries': virtual battery \"" V "a\" lists itself"},
+	        {"{\"virtualBatteries\": {\"" V "a\": {\"" V "a\": [\"/Soc\"]}}}", "lists itself"},
+	        {"{\"virtualBatteries\": {\"" V "a\": [\"" V "b\"], \"" V "b\": [\"" V "a\"]}}",
+	         "virtual batteries in a loop: \"" V "a\" lists \"" V "b\", \"" V "b\" lists \"" V
+	         "a\""},
+	        {"{\"virtualBatteries\": {\"" V "a\": [\"" V "b\"], \"" V "b\": [\"" V "c\"], \"" V
+	         "c\": [\"x\", \"" V "b\"]}}",
+	         "virtual batteries in a loop: \"" V "b\" lists \"" V "c\", \"" V "c\" lists \"" V
+	         "b\""},
+	        {"{\"virtualBatteries\": {\"" V "a\": [\"" V "aggregator\"]}}",
+	         "virtual battery \"" V "a\" lists the aggregate \"" V "aggregator\""},
+	        {"{\"serviceName\": \"" V "agg2\", \"virtualBatteries\": {\"" V "a\": [\"" V
+	         "agg2\"]}}",
+	         "lists the aggregate \"" V "agg2\""},
+	        /* Another instance's aggregate is a battery like any other. */
+	        {"{\"serviceName\": \"" V "agg2\", \"virtualBatteries\": {\"" V "a\": [\"" V
+	         "aggregator\"]}}",
+	         NULL},
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		if (cases[i].problem)
+			refused(cases[i].json, cases[i].problem);
+		else
+			config_free(parse(cases[i].json));
+	}
+}
+
+/* A long chain of virtual batteries, closed into a loop at the end: found
+ * without recursion, reported once. */
+static void test_long_loop(void **state)
+{
+	g_autoptr(GString) json = g_string_new("{\"virtualBatteries\": {");
+	const int n = 2000;
+	GError *error = NULL;
+
+	for (int i = 0; i < n; i++)
+		g_string_append_printf(json, "%s\"" V "v%d\": [\"" V "v%d\"]", i ? ", " : "", i,
+		                       (i + 1) % n);
+	g_string_append(json, "}}");
+	assert_null(config_parse(json->str, json->len, "c.json", &error));
+	assert_non_null(strstr(error->message, "virtual batteries in a loop: \"" V "v0\" lists"));
+	assert_null(strchr(error->message, '\n'));
+	g_error_free(error);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -356,6 +418,8 @@ int main(void)
 	        cmocka_unit_test(test_nesting_limit),
 	        cmocka_unit_test(test_syntax_error_keeps_earlier_problems),
 	        cmocka_unit_test(test_option_values),
+	        cmocka_unit_test(test_virtual_batteries_and_loops),
+	        cmocka_unit_test(test_long_loop),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
