@@ -191,15 +191,27 @@ static void wrote_unsaved(Settings *s, DBusMessage *reply)
 	send_step(s, get_value(s->name_path), got_name);
 }
 
+/* AddSetting answers 0, or one of localsettings' error codes (-2: an
+ * element starts with '_', -4: an invalid path, ...). */
+static void added(DBusMessage *reply, const char *path)
+{
+	dbus_int32_t rc = 0;
+
+	if (reply_ok(reply, path) &&
+	    dbus_message_get_args(reply, NULL, DBUS_TYPE_INT32, &rc, DBUS_TYPE_INVALID) && rc != 0)
+		g_warning("settings: %s refused the setting %s (AddSetting returned %d)",
+		          SETTINGS_SERVICE, path, rc);
+}
+
 static void added_instance(Settings *s, DBusMessage *reply)
 {
-	reply_ok(reply, "AddSetting ClassAndVrmInstance");
+	added(reply, s->instance_path);
 	send_step(s, get_value(s->instance_path), got_instance);
 }
 
 static void added_name(Settings *s, DBusMessage *reply)
 {
-	reply_ok(reply, "AddSetting CustomName");
+	added(reply, s->name_path);
 	if (s->unsaved_name)
 		send_step(s, set_value(s->name_path, s->unsaved_name), wrote_unsaved);
 	else

@@ -324,7 +324,8 @@ static char *unique_instance(BusService *settings, const char *wanted)
 }
 
 /* AddSetting(s group, s name, v default, s type, v min, v max) -> i on
- * /Settings; other calls fall through to the BusItem tree. */
+ * /Settings (0, or localsettings' error code); other calls fall through to
+ * the BusItem tree. */
 static DBusHandlerResult on_settings_call(DBusConnection *conn, DBusMessage *msg, void *data)
 {
 	Batsim *b = data;
@@ -358,7 +359,13 @@ static DBusHandlerResult on_settings_call(DBusConnection *conn, DBusMessage *msg
 	path = g_strdup_printf("/Settings/%s/%s", group, name);
 	while (strstr(path, "//"))
 		memmove(strstr(path, "//"), strstr(path, "//") + 1, strlen(strstr(path, "//")));
-	if (!bus_service_get(s->svc, path)) {
+	/* Refused as localsettings refuses them: an element starting with '_'
+	 * (its escape for XML), and a path D-Bus cannot carry. */
+	if (strstr(path, "/_"))
+		rc = -2;
+	else if (!dbus_validate_path(path, NULL))
+		rc = -4;
+	if (rc == 0 && !bus_service_get(s->svc, path)) {
 		if (strcmp(name, "ClassAndVrmInstance") == 0 && def.type == VALUE_TEXT) {
 			g_autofree char *unique = unique_instance(s->svc, def.u.s);
 
