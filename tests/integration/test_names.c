@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Odd service names with the real batagg on a private bus: a name with a
+ * '-' starts and publishes, its settings at the escaped paths (names.h);
+ * names the bus refuses are config errors, the same from --check-config
+ * and from the daemon at start, which exits instead of aborting.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "harness.h"
+
+#define B "com.victronenergy.battery."
+#define S1 B "ttyS1"
+#define S2 B "ttyS2"
+#define SETTINGS "com.victronenergy.settings"
+#define WAIT_MS 10000
+
+static const char scenario[] =
+        "{\"batteries\": {"
+        " \"" S1 "\": {\"/Dc/0/Voltage\": 53.1, \"/Dc/0/Current\": 10.0, \"/Soc\": 80.0},"
+        " \"" S2 "\": {\"/Dc/0/Voltage\": 53.3, \"/Dc/0/Current\": 5.0, \"/Soc\": 70.0}}}";
+
+static const char *env_or_fail(const char *name)
+{
+	const char *v = g_getenv(name);
+
+	if (!v)
+		fail_msg("%s is not set (run through meson test)", name);
+	return v;
+}
+
+static Harness *with_batteries(void)
+{
+	Harness *h = harness_new();
+	char *argv[] = {(char *)env_or_fail("BATSIM"),
+	                (char *)harness_write_file(h, "scenario.json", scenario), NULL};
+	int sim;
+
+	harness_spawn(h, argv, &sim);
+	assert_true(harness_wait_name(h, S1, WAIT_MS));
+	return h;
+}
+
+/* Writes /CustomName on service and finds it persisted at setting. */
+static void expect_name_persisted(Harness *h, const char *service, const char *setting)
+{
+	Value name = value_text("Odd Name");
+
+	assert_int_equal(harness_set_value(h, service, "/CustomName", &name), 0);
+	if (!harness_wait_value(h, SETTINGS, setting, &name, WAIT_MS))
+		fail_msg("%s: /CustomName never reached %s", service, setting);
+	value_clear(&name);
+}
+
+static int sha1_byte(const char *text)
+{
+	g_autofree char *sha = g_compute_checksum_for_string(G_CHECKSUM_SHA1, text, -1);
+
+	return g_ascii_xdigit_value(sha[0]) * 16 + g_ascii_xdigit_value(sha[1]);
+}
+
+/* A '-' in the aggregate's name and a virtual battery's: both publish; the
+ * custom names live under the escaped last parts, the virtual battery's
+ * instance is numbered from its last part as written.  A plain name keeps
+ * the Python daemon's path; one starting with '_' (which localsettings
+ * refuses) is escaped too. */
+static void test_a_dash_publishes_with_escaped_settings(void **state)
+{
+	Harness *h = with_batteries();
+	const char *config = harness_write_file(
+	        h, "config.json",
+	        "{\"serviceName\": \"" B "house-bank\",\n"
+	        " \"virtualBatteries\": {\"" B "my-virt\": [\"" S2 "\"],\n"
+	        "                        \"" B "virtual1\": [\"" B "my-virt\"],\n"
+	        "                        \"" B "_spare\": [\"" S1 "\"]}}");
+	char *argv[] = {(char *)env_or_fail("BATAGG"), (char *)"--config", (char *)config, NULL};
+	g_autofree char *instance_setting = NULL;
+	Value v = VALUE_INIT;
+	GPid pid = harness_spawn(h, argv, NULL);
+	int status;
+
+	assert_true(harness_wait_name(h, B "house-bank", WAIT_MS));
+	assert_true(harness_wait_name(h, B "my-virt", WAIT_MS));
+	assert_true(harness_wait_name(h, B "virtual1", WAIT_MS));
+	expect_name_persisted(h, B "house-bank", "/Settings/Battery/0house_2dbank/CustomName");
+	expect_name_persisted(h, B "my-virt", "/Settings/Battery/0my_2dvirt/CustomName");
+	expect_name_persisted(h, B "virtual1", "/Settings/Battery/virtual1/CustomName");
+	/* localsettings refuses an element that starts with '_'. */
+	assert_true(harness_wait_name(h, B "_spare", WAIT_MS));
+	expect_name_persisted(h, B "_spare", "/Settings/Battery/0_5fspare/CustomName");
+	assert_true(harness_wait_number(h, B "my-virt", "/DeviceInstance",
+	                                1056 + sha1_byte("my-virt"), WAIT_MS));
+	instance_setting = g_strdup_printf("/Settings/Devices/virtbatt_%d/ClassAndVrmInstance",
+	                                   sha1_byte("my-virt"));
+	assert_true(harness_get_value(h, SETTINGS, instance_setting, &v));
+	value_clear(&v);
+	/* A virtual battery made of a virtual battery, through the bus. */
+	assert_true(harness_wait_number(h, B "my-virt", "/Dc/0/Voltage", 53.3, WAIT_MS));
+	assert_true(harness_wait_number(h, B "virtual1", "/Dc/0/Voltage", 53.3, WAIT_MS));
+	/* And the aggregate has the outer virtual batteries: ttyS1, ttyS2. */
+	assert_true(harness_wait_number(h, B "house-bank", "/Dc/0/Current", 15.0, WAIT_MS));
+	status = harness_terminate(h, pid, WAIT_MS);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	harness_free(h);
+}
+
+/* Runs batagg with args and the config text; returns its exit status with
+ * *err its stderr. */
+static int run_batagg(Harness *h, const char *config_text, const char *flag, char **err)
+{
+	const char *config = harness_write_file(h, "config.json", config_text);
+	char *argv[] = {(char *)env_or_fail("BATAGG"), (char *)flag, (char *)config, NULL};
+	g_auto(GStrv) cmd = harness_command(argv);
+	g_autoptr(GError) error = NULL;
+	int status = -1;
+
+	if (!g_spawn_sync(NULL, cmd, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, err, &status, &error))
+		fail_msg("%s", error->message);
+	return status;
+}
+
+/* Names the bus refuses: --check-config and the daemon both say so, with
+ * the file, line, column and key, and the daemon exits 1 (libdbus used to
+ * abort it). */
+static void test_names_the_bus_refuses_are_config_errors(void **state)
+{
+	static const struct {
+		const char *config;
+		const char *message; /* after "<file>:" */
+	} cases[] = {
+	        {"{\n \"serviceName\": \"" B "1x\"\n}",
+	         "2:47: key 'serviceName': \"" B "1x\" is not a battery service name: element "
+	         "\"1x\" starts with a digit"},
+	        {"{\n \"serviceName\": \"" B "a..b\"\n}",
+	         "2:49: key 'serviceName': \"" B "a..b\" is not a battery service name"},
+	        {"{\n \"serviceName\": \"" B "bank.\"\n}", "2:50: key 'serviceName'"},
+	        {"{\"virtualBatteries\": {\n \"" B "my bank\": [\"" S2 "\"]}}",
+	         "2:40: key 'virtualBatteries': \"" B "my bank\" is not a battery service name"},
+	        {"{\"virtualBatteries\": {\n \"" B "v\": [\"" B "v\"]}}",
+	         "2:34: key 'virtualBatteries': virtual battery \"" B "v\" lists itself"},
+	};
+	Harness *h = with_batteries();
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *check_err = NULL;
+		g_autofree char *run_err = NULL;
+		g_autofree char *expect = NULL;
+		int check = run_batagg(h, cases[i].config, "--check-config", &check_err);
+		int run = run_batagg(h, cases[i].config, "--config", &run_err);
+
+		expect = g_strdup_printf("config.json:%s", cases[i].message);
+		assert_true(WIFEXITED(check) && WEXITSTATUS(check) == 1);
+		assert_true(WIFEXITED(run) && WEXITSTATUS(run) == 1);
+		if (!strstr(check_err, expect))
+			fail_msg("--check-config said '%s', not '%s'", check_err, expect);
+		if (!strstr(run_err, expect))
+			fail_msg("the daemon said '%s', not '%s'", run_err, expect);
+		assert_null(strstr(run_err, "Aborted"));
+	}
+	assert_false(harness_has_name(h, B "aggregator"));
+	harness_free(h);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_a_dash_publishes_with_escaped_settings),
+	        cmocka_unit_test(test_names_the_bus_refuses_are_config_errors),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
