@@ -32,12 +32,15 @@ struct JNode {
 	gboolean boolean; /* J_BOOL */
 	GPtrArray *keys;  /* J_OBJECT: char * */
 	GPtrArray *items; /* J_OBJECT values and J_ARRAY items: JNode * */
+	GHashTable *seen; /* J_OBJECT while it is parsed: its keys (borrowed) */
 };
 
 static void jnode_free(JNode *n)
 {
 	if (!n)
 		return;
+	if (n->seen)
+		g_hash_table_destroy(n->seen);
 	g_free(n->text);
 	if (n->keys)
 		g_ptr_array_free(n->keys, TRUE);
@@ -55,20 +58,33 @@ typedef struct {
 	char *pending_key; /* the key whose value comes next */
 	GPtrArray *errors; /* char *, one line each */
 	gboolean too_deep; /* parsing stopped at CONFIG_MAX_DEPTH */
+	size_t at;         /* position() was last here, at line:col */
+	int at_line, at_col;
 } Parser;
 
-static void position(const char *text, size_t offset, int *line, int *col)
+/* Line and column (1-based) of offset.  Problems come mostly in the order
+ * of the text, so a search starts where the last one ended: a file with a
+ * problem on every line is read once, not once per problem. */
+static void position(Parser *p, size_t offset, int *line, int *col)
 {
-	*line = 1;
-	*col = 1;
-	for (size_t i = 0; i < offset && text[i]; i++) {
-		if (text[i] == '\n') {
-			(*line)++;
-			*col = 1;
+	size_t i;
+
+	if (!p->at_line || offset < p->at) {
+		p->at = 0;
+		p->at_line = 1;
+		p->at_col = 1;
+	}
+	for (i = p->at; i < offset && p->text[i]; i++) {
+		if (p->text[i] == '\n') {
+			p->at_line++;
+			p->at_col = 1;
 		} else {
-			(*col)++;
+			p->at_col++;
 		}
 	}
+	p->at = i;
+	*line = p->at_line;
+	*col = p->at_col;
 }
 
 G_GNUC_PRINTF(4, 5)
@@ -83,11 +99,11 @@ static void problem(GPtrArray *errors, const char *origin, const char *where, co
 	g_ptr_array_add(errors, g_strdup_printf("%s:%s %s", origin, where, msg));
 }
 
-static char *where(const Parser *p, size_t offset)
+static char *where(Parser *p, size_t offset)
 {
 	int line, col;
 
-	position(p->text, offset, &line, &col);
+	position(p, offset, &line, &col);
 	return g_strdup_printf("%d:%d:", line, col);
 }
 
@@ -104,6 +120,9 @@ static int add_node(Parser *p, JNode *n)
 		g_ptr_array_add(parent->items, n);
 		return 1;
 	}
+	if (!parent->seen)
+		parent->seen = g_hash_table_new(g_str_hash, g_str_equal);
+	g_hash_table_add(parent->seen, p->pending_key);
 	g_ptr_array_add(parent->keys, p->pending_key);
 	g_ptr_array_add(parent->items, n);
 	p->pending_key = NULL;
@@ -183,12 +202,10 @@ static int on_map_key(void *ctx, const unsigned char *s, size_t len)
 	JNode *obj = p->stack->pdata[p->stack->len - 1];
 	g_autofree char *key = g_strndup((const char *)s, len);
 
-	for (guint i = 0; i < obj->keys->len; i++) {
-		if (strcmp(obj->keys->pdata[i], key) == 0) {
-			g_autofree char *w = where(p, yajl_get_bytes_consumed(p->handle));
+	if (obj->seen && g_hash_table_contains(obj->seen, key)) {
+		g_autofree char *w = where(p, yajl_get_bytes_consumed(p->handle));
 
-			problem(p->errors, p->origin, w, "duplicate key '%s'", key);
-		}
+		problem(p->errors, p->origin, w, "duplicate key '%s'", key);
 	}
 	g_free(p->pending_key);
 	p->pending_key = g_steal_pointer(&key);
@@ -198,8 +215,9 @@ static int on_map_key(void *ctx, const unsigned char *s, size_t len)
 static int on_end_container(void *ctx)
 {
 	Parser *p = ctx;
+	JNode *n = g_ptr_array_remove_index(p->stack, p->stack->len - 1);
 
-	g_ptr_array_remove_index(p->stack, p->stack->len - 1);
+	g_clear_pointer(&n->seen, g_hash_table_destroy);
 	return 1;
 }
 
@@ -428,6 +446,7 @@ static ConfigService *services(Check *c, const JNode *n, const char *key, gboole
                                size_t *count)
 {
 	GArray *out = g_array_new(FALSE, TRUE, sizeof(ConfigService));
+	g_autoptr(GHashTable) listed = g_hash_table_new(g_str_hash, g_str_equal);
 
 	if (n->type != J_ARRAY && n->type != J_OBJECT) {
 		bad(c, n,
@@ -453,11 +472,10 @@ static ConfigService *services(Check *c, const JNode *n, const char *key, gboole
 			s.name = g_strdup(name.text);
 			s.paths = string_list(c, item, key, TRUE);
 		}
-		for (guint k = 0; k < out->len; k++) {
-			if (strcmp(g_array_index(out, ConfigService, k).name, s.name) == 0)
-				bad(c, item, "key '%s': \"%s\" is listed twice", key, s.name);
-		}
+		if (g_hash_table_contains(listed, s.name))
+			bad(c, item, "key '%s': \"%s\" is listed twice", key, s.name);
 		g_array_append_val(out, s);
+		g_hash_table_add(listed, s.name);
 	}
 	*count = out->len;
 	return (ConfigService *)(void *)g_array_free(out, FALSE);

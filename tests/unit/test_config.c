@@ -390,7 +390,7 @@ static void test_virtual_batteries_and_loops(void **state)
 static void test_long_loop(void **state)
 {
 	g_autoptr(GString) json = g_string_new("{\"virtualBatteries\": {");
-	const int n = 2000;
+	const int n = 20000;
 	GError *error = NULL;
 
 	for (int i = 0; i < n; i++)
@@ -400,6 +400,34 @@ static void test_long_loop(void **state)
 	assert_null(config_parse(json->str, json->len, "c.json", &error));
 	assert_non_null(strstr(error->message, "virtual batteries in a loop: \"" V "v0\" lists"));
 	assert_null(strchr(error->message, '\n'));
+	g_error_free(error);
+}
+
+/* Large configs take time in proportion to their size: duplicate keys are
+ * looked up, and positions found from the last one (meson's timeout would
+ * catch the quadratic time these took: minutes for 100,000 keys). */
+static void test_large_configs(void **state)
+{
+	const int n = 100000;
+	g_autoptr(GString) keys = g_string_new("{\"classes\": {\"h\": {");
+	g_autoptr(GString) problems = g_string_new("{\"classes\": {\"h\": {");
+	g_autofree char *last = g_strdup_printf("c.json:%d:12: key 'classes.h.k%d'", n + 1, n - 1);
+	GError *error = NULL;
+	const char *dup;
+
+	for (int i = 0; i < n; i++) {
+		g_string_append_printf(keys, "\"k%d\": 1, ", i);
+		g_string_append_printf(problems, "%s\n\"k%d\": []", i ? "," : "", i);
+	}
+	g_string_append(keys, "\"k5\": 2}}}");
+	g_string_append(problems, "}}}");
+	assert_null(config_parse(keys->str, keys->len, "c.json", &error));
+	dup = strstr(error->message, "duplicate key 'k5'");
+	assert_non_null(dup);
+	assert_null(strstr(dup + 1, "duplicate key"));
+	g_clear_error(&error);
+	assert_null(config_parse(problems->str, problems->len, "c.json", &error));
+	assert_non_null(strstr(error->message, last));
 	g_error_free(error);
 }
 
@@ -420,6 +448,7 @@ int main(void)
 	        cmocka_unit_test(test_option_values),
 	        cmocka_unit_test(test_virtual_batteries_and_loops),
 	        cmocka_unit_test(test_long_loop),
+	        cmocka_unit_test(test_large_configs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
