@@ -63,7 +63,6 @@ Monitor *monitor_new(DBusConnection *conn, const MonitorCallbacks *cb, void *use
  * asynchronously.  Services are reported from the main loop. */
 void monitor_start(Monitor *mon);
 
-
 /* Returns (transfer full) the names of the services whose first read is
  * still pending, NULL-terminated (free with g_strfreev). */
 char **monitor_reading(Monitor *mon);
