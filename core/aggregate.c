@@ -66,7 +66,7 @@ static void compute_current_limit(Engine *e, bool discharge)
 	for (guint i = 0; i < n; i++) {
 		const EngineInput *m = e->members->pdata[i];
 
-		lm[i].id = m->id;
+		lm[i].member = engine_member(m);
 		lm[i].bms = m->bms;
 		lm[i].limit = engine_num(&m->values[limit]);
 		lm[i].allow = engine_num(&m->values[allow]);
@@ -96,8 +96,10 @@ static void compute_cvl(Engine *e)
 	g_autofree BataggNum *cvl = g_new0(BataggNum, n ? n : 1);
 	g_autofree const char **modes = g_new0(const char *, n ? n : 1);
 	const Value *bank_mode = &e->pub[P_CHARGE_MODE];
+	g_autofree BataggMember *members = g_new0(BataggMember, n ? n : 1);
 	BataggCvlInput in = {
 	        .n = n,
+	        .members = members,
 	        .cvl = cvl,
 	        .charge_mode = modes,
 	        .balancing = engine_num(&e->pub[P_BALANCING]),
@@ -111,6 +113,7 @@ static void compute_cvl(Engine *e)
 		const EngineInput *m = e->members->pdata[i];
 		const Value *mode = &m->values[P_CHARGE_MODE];
 
+		members[i] = engine_member(m);
 		cvl[i] = engine_num(&m->values[P_CVL]);
 		modes[i] = mode->type == VALUE_TEXT ? mode->u.s : NULL;
 	}

@@ -41,23 +41,32 @@ typedef enum {
 const char *engine_published_path(int i);
 Unit engine_published_unit(int i);
 
+/* One strategy instance: its kind's table and its state. */
+typedef struct {
+	const BataggStrategy *table;
+	void *state;
+} StrategyUse;
+
 typedef struct {
 	/* Merge policy per battery path (NULL for the three limits). */
 	const BataggMergePolicy *policy[N_BATTERY_PATHS];
 	void *policy_state[N_BATTERY_PATHS];
-	/* Precedence merge for primary and auxiliary services ("first"). */
+	/* Precedence merge for primary and auxiliary services (and for a
+	 * virtual battery's members). */
 	const BataggMergePolicy *first;
 	void *first_state;
-	/* Current-ratio methods, tried in order for each member. */
+	/* The configured current-ratio method and its fallbacks, tried in order
+	 * for each member. */
 	RatioChain ratios;
-	/* The configured method, told about members' currents (may be NULL). */
-	const BataggRatioMethod *configured;
-	void *configured_state;
-	/* The internal-resistance estimator that runs always (may be NULL). */
+	/* The estimator that runs always (may be NULL; may be in the chain). */
 	const BataggRatioMethod *estimator;
 	void *estimator_state;
 	const BataggCvlMode *cvl;
 	void *cvl_state;
+	/* Every distinct instance the aggregate uses, once each: they hear of
+	 * members joining and leaving, and of samples. */
+	const StrategyUse *used;
+	size_t n_used;
 	CclMode ccl_mode;
 	bool has_capacity;
 	double capacity; /* Ah, when has_capacity */
@@ -85,13 +94,14 @@ void engine_free(Engine *e);
 
 /* Adds an input: a member joins (appended to the members), or a primary or
  * auxiliary service with its precedence rank (lower first) and the battery
- * paths it is used for (NULL or empty: all).  service is copied. */
-EngineInput *engine_add_input(Engine *e, InputRole role, const char *service, int rank,
-                              const char *const *paths);
+ * paths it is used for (NULL or empty: all).  service and custom_name (its
+ * /CustomName as first read, or NULL) are copied. */
+EngineInput *engine_add_input(Engine *e, InputRole role, const char *service,
+                              const char *custom_name, int rank, const char *const *paths);
 
-/* Adds a hook (a merge policy with provides()) as a primary input of the
- * given rank; state stays the caller's. */
-EngineInput *engine_add_hook(Engine *e, int rank, const BataggMergePolicy *hook, void *state);
+/* Adds a hook as a primary input of the given rank (one that overrides
+ * comes before every member); state stays the caller's. */
+EngineInput *engine_add_hook(Engine *e, int rank, const BataggHook *hook, void *state);
 
 /* Removes an input at once (its values no longer count). */
 void engine_remove_input(Engine *e, EngineInput *in);

@@ -77,21 +77,30 @@ void bank_publish_members(Engine *e, GPtrArray *inputs, bool counts)
 	engine_set_published(e, N_BATTERY_PATHS + X_BATTERIES_SERIES, &v);
 }
 
-/* The estimator's view of every member.  An unknown estimate is published as
- * 0, as the Python daemon did and as existing dashboards expect. */
+/* The diagnosis of the configured ratio method when it has one, else the
+ * estimator's.  An unknown estimate is published as 0, as the Python daemon
+ * did and as existing dashboards expect. */
 void bank_publish_estimates(Engine *e)
 {
 	g_autoptr(GString) irs = g_string_new("[");
 	g_autoptr(GString) emfs = g_string_new("[");
 	g_autoptr(GString) corr = g_string_new("[");
+	const RatioChain *chain = &e->s.ratios;
+	gboolean configured = chain->n > 0 && chain->method[0]->diagnose;
+	int (*diagnosis)(void *, const BataggMember *, BataggMemberDiag *) =
+	        configured       ? chain->method[0]->diagnose
+	        : e->s.estimator ? e->s.estimator->diagnose
+	                         : NULL;
+	void *state = configured ? chain->state[0] : e->s.estimator_state;
 
 	for (guint i = 0; i < e->members->len; i++) {
 		const EngineInput *m = e->members->pdata[i];
+		BataggMember member = engine_member(m);
 		BataggMemberDiag d = {0};
 		const char *sep = i ? ", " : "";
 
-		if (e->s.estimator && e->s.estimator->diagnose)
-			e->s.estimator->diagnose(e->s.estimator_state, m->id, &d);
+		if (diagnosis)
+			diagnosis(state, &member, &d);
 		g_string_append(irs, sep);
 		g_string_append(emfs, sep);
 		g_string_append(corr, sep);

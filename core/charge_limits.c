@@ -61,11 +61,11 @@ static void chain_ratios(const RatioChain *chain, const BataggRatioInput *in, Ba
 BataggNum limits_current(const LimitMember *members, size_t n, const RatioChain *chain,
                          bool discharge, BataggNum bank_capacity, BataggNum *ratios_out)
 {
-	g_autofree BataggMemberId *ids = g_new0(BataggMemberId, n ? n : 1);
+	g_autofree BataggMember *connected = g_new0(BataggMember, n ? n : 1);
 	g_autofree BataggNum *caps = g_new0(BataggNum, n ? n : 1);
 	g_autofree BataggNum *ratios = g_new0(BataggNum, n ? n : 1);
 	g_autofree size_t *index = g_new0(size_t, n ? n : 1);
-	BataggRatioInput in = {.ids = ids,
+	BataggRatioInput in = {.members = connected,
 	                       .capacity = caps,
 	                       .bank_capacity = bank_capacity,
 	                       .discharge = discharge};
@@ -84,7 +84,7 @@ BataggNum limits_current(const LimitMember *members, size_t n, const RatioChain 
 		if (!limits_connected(m))
 			continue;
 		index[in.n] = i;
-		ids[in.n] = m->id;
+		connected[in.n] = m->member;
 		caps[in.n] = m->capacity;
 		in.n++;
 	}

@@ -2,8 +2,8 @@
 /*
  * Charge and discharge current limits of the bank (SPEC.md 5.4-5.6): pure
  * computation over the members' limits, Allow flags and capacities, with the
- * chain of current-ratio methods (configured method, then capacity, then
- * count).  No D-Bus, no state.  This is the one place that makes a limit
+ * chain of current-ratio methods (the configured one, then its fallbacks).
+ * No D-Bus, no state.  This is the one place that makes a limit
  * safe: what it returns is finite and in range, or invalid.
  */
 #ifndef BATAGG_CHARGE_LIMITS_H
@@ -28,7 +28,7 @@ typedef struct {
 /* One member as the limit computation sees it (values already sane:
  * paths_sanitize). */
 typedef struct {
-	BataggMemberId id;
+	BataggMember member;
 	bool bms;           /* it has reported a CVL: only BMSes share the current */
 	BataggNum limit;    /* its own CCL (or DCL), A, >= 0 */
 	BataggNum allow;    /* its /Io/AllowToCharge (or Discharge); invalid: no such path */

@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Config: the user's config.json (SPEC.md section 3), parsed with yajl into a
- * typed structure and validated.  Every problem found is reported, each with
- * the key it concerns and, for JSON syntax errors, line and column.
+ * Config: the user's config.json (SPEC.md section 3), parsed into a typed
+ * structure and checked.  Every problem is reported with the file, line
+ * and column of what it concerns and the key, as an error or a warning;
+ * a key with an error keeps its default (config_read), or the whole file
+ * is refused (config_parse, config_load).  Strategy names and options are
+ * checked by the strategies themselves (strategies.c), with the positions
+ * kept here.
  */
 #ifndef BATAGG_CONFIG_H
 #define BATAGG_CONFIG_H
@@ -10,43 +14,55 @@
 #include <glib.h>
 #include <stdbool.h>
 
+#include "problems.h"
+
 #define BATAGG_DEFAULT_CONFIG "/data/setupOptions/BatteryAggregator/config.json"
 #define BATAGG_DEFAULT_SERVICE "com.victronenergy.battery.aggregator"
 
-/* Objects and arrays nest at most this deep (the root object is level 1; a
- * config needs 4); deeper is an error naming the line and column. */
-#define CONFIG_MAX_DEPTH 32
+/* Where something stands in the file (1-based; 0: nowhere, a default). */
+typedef struct {
+	int line, col;
+} ConfigPos;
 
 /* A service name (or "name:Custom Name", or a hook id "class:...") with the
  * paths it is used for. */
 typedef struct {
 	char *name;   /* as written */
 	char **paths; /* NULL-terminated; NULL or empty: all battery paths */
+	ConfigPos at;
 } ConfigService;
 
 typedef struct {
-	char *name;             /* the virtual battery's service name */
+	char *name; /* the virtual battery's service name */
+	ConfigPos at;
 	ConfigService *members; /* in config (precedence) order */
 	size_t n_members;
 } ConfigVirtual;
 
-/* One option of a hook or strategy, in the order written; values as JSON
- * text for numbers, unquoted for strings, "1" or "0" for booleans; nested
- * objects are flattened with "/" ("ccls/52.0" -> "100"). */
+/* One option of a strategy or hook, in the order written; a nested object
+ * is flattened with "/" ("ccls/52.0" -> 100). */
 typedef struct {
 	char *key;
-	char *value;
+	int type; /* BATAGG_OPTION_* (batagg/plugin.h) */
+	double number;
+	char *text;  /* a string, or a number as written, or "true"/"false" */
+	char *where; /* its key path in the file: "strategyOptions.ir.maxPercentageError" */
+	ConfigPos at;
 } ConfigOption;
 
+/* The options of one strategy, or of one hook id. */
 typedef struct {
-	char *id; /* the key in "classes", e.g. "hooks.FixedValueHook#soc" */
+	char *name;  /* a strategy's name, or a hook's id with its #suffix */
+	char *where; /* "strategyOptions.ir", "ir", "classes.hooks.FixedValueHook#soc" */
+	ConfigPos at;
 	ConfigOption *options;
 	size_t n_options;
-} ConfigClass;
+} ConfigOptions;
 
 typedef struct {
 	char *path;   /* "/Soc" */
 	char *policy; /* merge policy name */
+	ConfigPos at; /* of the policy's name */
 } ConfigMergePolicy;
 
 typedef enum {
@@ -56,8 +72,9 @@ typedef enum {
 } CclMode;
 
 typedef struct {
-	char *service_name; /* default BATAGG_DEFAULT_SERVICE */
-	char **excluded;    /* NULL-terminated, possibly empty */
+	char *origin; /* the file, for messages */
+	char *service_name;
+	char **excluded; /* NULL-terminated, possibly empty */
 	ConfigService *primary;
 	size_t n_primary;
 	ConfigService *auxiliary;
@@ -66,17 +83,21 @@ typedef struct {
 	double capacity; /* Ah, when has_capacity */
 	ConfigVirtual *virtuals;
 	size_t n_virtuals;
-	ConfigClass *classes;
+	ConfigOptions *classes; /* hook options, by id */
 	size_t n_classes;
-	char *current_ratio_method; /* default "ir"; a plugin's name is checked later */
+	/* Options of strategies: "strategyOptions", and the keys of earlier
+	 * configs that hold a strategy's options ("ir"). */
+	ConfigOptions *strategy_options;
+	size_t n_strategy_options;
+	char *current_ratio_method;
+	ConfigPos current_ratio_method_at;
 	CclMode ccl_mode;
-	char *cvl_mode;                 /* default "max_when_balancing" */
-	double ir_max_percentage_error; /* default 0.1 */
-	double ir_min_voltage_change;   /* default 0.02 */
-	int reconnect_timeout;          /* seconds, default 0 */
-	int startup_battery_wait;       /* checks, default 30 */
-	char *log_level;                /* default "INFO" */
-	char *plugin_directory;         /* NULL when not set */
+	char *cvl_mode;
+	ConfigPos cvl_mode_at;
+	int reconnect_timeout;    /* seconds, default 0 */
+	int startup_battery_wait; /* checks, default 30 */
+	char *log_level;          /* default "INFO" */
+	char *plugin_directory;   /* NULL when not set */
 	ConfigMergePolicy *merge_policies;
 	size_t n_merge_policies;
 } Config;
@@ -93,15 +114,27 @@ typedef enum {
 /* Returns (transfer full) the defaults. */
 Config *config_new_default(void);
 
-/* Parses text (len bytes).  `origin` names the file in messages.  Returns
- * (transfer full) the config, or NULL with error set; the message lists every
- * problem found, one per line, each starting with "origin: ". */
-Config *config_parse(const char *text, size_t len, const char *origin, GError **error);
+/* Reads len bytes of text, the file problems_origin(problems).  Returns
+ * NULL when the text is not a JSON object (problems says why); else the
+ * config, in which every key with an error kept its default, with every
+ * error and warning in problems. */
+Config *config_read(const char *text, size_t len, Problems *problems);
 
-/* Reads and parses a file; a missing file gives the defaults. */
+/* Reads a file likewise: a missing file gives the defaults; one that
+ * cannot be read gives NULL. */
+Config *config_read_file(const char *path, Problems *problems);
+
+/* Strict: NULL with error set (every error, one per line, each starting
+ * with "origin:") when there is any error. */
+Config *config_parse(const char *text, size_t len, const char *origin, GError **error);
 Config *config_load(const char *path, GError **error);
 
 void config_free(Config *cfg);
+
+/* The options given to the strategy name, or to the hook id; NULL for
+ * none. */
+const ConfigOptions *config_strategy_options(const Config *cfg, const char *name);
+const ConfigOptions *config_hook_options(const Config *cfg, const char *id);
 
 /* Returns (transfer full) a short human summary of what the daemon will do
  * (services excluded, primary, auxiliary, virtual; strategies chosen). */

@@ -122,32 +122,29 @@ void engine_free(Engine *e)
 	g_free(e);
 }
 
-/* The distinct methods that keep per-member state. */
-static void tell_methods(Engine *e, BataggMemberId id, bool added)
+BataggMember engine_member(const EngineInput *in)
 {
-	const BataggRatioMethod *seen[RATIO_CHAIN_MAX + 1];
-	void *states[RATIO_CHAIN_MAX + 1];
-	size_t n = 0;
+	const Value *name = &in->values[P_CUSTOM_NAME];
 
-	if (e->s.estimator) {
-		seen[n] = e->s.estimator;
-		states[n++] = e->s.estimator_state;
-	}
-	for (size_t k = 0; k < e->s.ratios.n; k++) {
-		bool dup = false;
+	return (BataggMember){.id = in->id,
+	                      .service = in->service,
+	                      .custom_name = name->type == VALUE_TEXT ? name->u.s : "",
+	                      .label = merged_label(in)};
+}
 
-		for (size_t j = 0; j < n; j++)
-			dup = dup || seen[j] == e->s.ratios.method[k];
-		if (!dup) {
-			seen[n] = e->s.ratios.method[k];
-			states[n++] = e->s.ratios.state[k];
-		}
-	}
-	for (size_t j = 0; j < n; j++) {
-		if (added && seen[j]->member_added)
-			seen[j]->member_added(states[j], id);
-		else if (!added && seen[j]->member_removed)
-			seen[j]->member_removed(states[j], id);
+/* Every strategy the aggregate uses hears of a member joining (again, when
+ * it reconnects) and leaving. */
+static void tell_used(Engine *e, const EngineInput *in, bool added)
+{
+	BataggMember m = engine_member(in);
+
+	for (size_t i = 0; i < e->s.n_used; i++) {
+		const StrategyUse *u = &e->s.used[i];
+
+		if (added && u->table->member_added)
+			u->table->member_added(u->state, &m);
+		else if (!added && u->table->member_removed)
+			u->table->member_removed(u->state, &m);
 	}
 }
 
@@ -172,13 +169,14 @@ static GPtrArray *list_of(Engine *e, InputRole role)
 	return e->members;
 }
 
-EngineInput *engine_add_input(Engine *e, InputRole role, const char *service, int rank,
-                              const char *const *paths)
+EngineInput *engine_add_input(Engine *e, InputRole role, const char *service,
+                              const char *custom_name, int rank, const char *const *paths)
 {
 	EngineInput *in = g_new0(EngineInput, 1);
 
 	in->role = role;
 	in->service = g_strdup(service);
+	in->values[P_CUSTOM_NAME] = value_text(custom_name);
 	in->rank = rank;
 	in->paths = paths && paths[0] ? 0 : ALL_BATTERY_PATHS;
 	for (size_t i = 0; paths && paths[i]; i++) {
@@ -190,7 +188,7 @@ EngineInput *engine_add_input(Engine *e, InputRole role, const char *service, in
 	g_ptr_array_add(list_of(e, role), in);
 	if (role == ROLE_MEMBER) {
 		in->id = e->next_id++;
-		tell_methods(e, in->id, true);
+		tell_used(e, in, true);
 		e->membership_changed = true;
 	} else {
 		g_ptr_array_sort(list_of(e, role), by_rank);
@@ -201,18 +199,19 @@ EngineInput *engine_add_input(Engine *e, InputRole role, const char *service, in
 	return in;
 }
 
-EngineInput *engine_add_hook(Engine *e, int rank, const BataggMergePolicy *hook, void *state)
+EngineInput *engine_add_hook(Engine *e, int rank, const BataggHook *hook, void *state)
 {
 	EngineInput *in = g_new0(EngineInput, 1);
 
 	in->role = ROLE_PRIMARY;
-	in->service = g_strdup(hook->name);
-	in->rank = rank;
+	in->service = g_strdup(hook->head.name);
+	/* Before every member when its values win wherever it stands. */
+	in->rank = hook->placement == BATAGG_HOOK_OVERRIDES ? -1 : rank;
 	in->hook = hook;
 	in->hook_state = state;
 	in->hook_key = hook->key_path ? paths_find(hook->key_path) : -1;
 	for (int p = 0; p < N_BATTERY_PATHS; p++) {
-		if (hook->provides && hook->provides(state, battery_paths[p].path))
+		if (hook->provides(state, battery_paths[p].path))
 			in->paths |= BIT(p);
 	}
 	g_ptr_array_add(e->primary, in);
@@ -224,7 +223,7 @@ EngineInput *engine_add_hook(Engine *e, int rank, const BataggMergePolicy *hook,
 void engine_remove_input(Engine *e, EngineInput *in)
 {
 	if (in->role == ROLE_MEMBER) {
-		tell_methods(e, in->id, false);
+		tell_used(e, in, false);
 		e->membership_changed = true;
 	} else {
 		e->dirty |= in->paths;
@@ -239,28 +238,43 @@ void engine_reset_input(Engine *e, EngineInput *in)
 	for (int p = 0; p < N_MEMBER_PATHS; p++)
 		value_clear(&in->values[p]);
 	if (in->role == ROLE_MEMBER) {
-		tell_methods(e, in->id, true);
+		tell_used(e, in, true);
 		e->membership_changed = true;
 	} else {
 		e->dirty |= in->paths;
 	}
 }
 
-/* Tells the estimator about a member's new voltage (with its current as it
- * is at that moment, as values arrive in order) and the configured method
- * about a new current; returns the BATAGG_* bits they ask for. */
-static int feed_methods(Engine *e, const EngineInput *m, int p)
+/* A member's new voltage, with its current as it is at that moment (values
+ * arrive in order), goes to every strategy that samples; a new current to
+ * the ratio methods of the chain, which may correct themselves.  Returns
+ * the BATAGG_* bits they ask for. */
+static int feed_methods(Engine *e, const EngineInput *in, int p)
 {
-	BataggNum v = engine_num(&m->values[P_VOLTAGE]);
-	BataggNum c = engine_num(&m->values[P_CURRENT]);
+	BataggNum v = engine_num(&in->values[P_VOLTAGE]);
+	BataggNum c = engine_num(&in->values[P_CURRENT]);
+	BataggMember m = engine_member(in);
+	int bits = 0;
 
-	if (p == P_VOLTAGE && v.valid && c.valid && e->s.estimator && e->s.estimator->sample)
-		return e->s.estimator->sample(e->s.estimator_state, m->id, v.value, c.value);
-	if (p == P_CURRENT && c.valid && e->s.configured && e->s.configured->current)
-		return e->s.configured->current(e->s.configured_state, m->id, c.value,
-		                                engine_num(&m->values[P_CCL]),
-		                                engine_num(&m->values[P_DCL]));
-	return 0;
+	if (p == P_VOLTAGE && v.valid && c.valid) {
+		for (size_t i = 0; i < e->s.n_used; i++) {
+			const StrategyUse *u = &e->s.used[i];
+
+			if (u->table->sample)
+				bits |= u->table->sample(u->state, &m, v.value, c.value);
+		}
+	}
+	if (p == P_CURRENT && c.valid) {
+		for (size_t k = 0; k < e->s.ratios.n; k++) {
+			const BataggRatioMethod *r = e->s.ratios.method[k];
+
+			if (r->current)
+				bits |= r->current(e->s.ratios.state[k], &m, c.value,
+				                   engine_num(&in->values[P_CCL]),
+				                   engine_num(&in->values[P_DCL]));
+		}
+	}
+	return bits;
 }
 
 /* Who shares the bank current changed: a member became a BMS, or the

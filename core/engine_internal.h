@@ -20,8 +20,8 @@ struct EngineInput {
 	char *service;
 	int rank;
 	BataggMemberId id;
-	uint64_t paths;                /* primary/auxiliary: the battery paths it is used for */
-	const BataggMergePolicy *hook; /* a hook supplies its own values */
+	uint64_t paths;         /* primary/auxiliary: the battery paths it is used for */
+	const BataggHook *hook; /* a hook supplies its own values */
 	void *hook_state;
 	int hook_key; /* PathId of the hook's key_path, or -1 */
 	/* A BMS: it has reported a valid CVL since it joined.  Only BMSes share
@@ -87,6 +87,9 @@ struct Engine {
 
 /* A number, or invalid. */
 BataggNum engine_num(const Value *v);
+
+/* A member as strategies see it (borrowed from in). */
+BataggMember engine_member(const EngineInput *in);
 
 /* Publishes value i when it changed (v is consumed). */
 void engine_set_published(Engine *e, int i, Value *v);

@@ -80,25 +80,44 @@ const char *log_level_name(void)
 	return name_of(current);
 }
 
-static void plugin_log(int level, const char *fmt, ...)
+/* A strategy instance's host: the public part first, then its name. */
+typedef struct {
+	BataggHost host;
+	char *name;
+} StrategyHost;
+
+static void plugin_log(const BataggHost *host, int level, const char *fmt, ...)
 {
+	const StrategyHost *h = (const StrategyHost *)host;
 	GLogLevelFlags flags = level >= BATAGG_LOG_ERROR     ? G_LOG_LEVEL_CRITICAL
 	                       : level >= BATAGG_LOG_WARNING ? G_LOG_LEVEL_WARNING
 	                       : level >= BATAGG_LOG_INFO    ? G_LOG_LEVEL_INFO
 	                                                     : G_LOG_LEVEL_DEBUG;
+	g_autofree char *msg = NULL;
 	va_list ap;
 
 	va_start(ap, fmt);
-	g_logv(G_LOG_DOMAIN, flags, fmt, ap);
+	msg = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
+	g_log(G_LOG_DOMAIN, flags, "%s: %s", h->name, msg);
 }
 
-static const BataggHost host = {
-        .struct_size = sizeof(BataggHost),
-        .log = plugin_log,
-};
-
-const BataggHost *log_plugin_host(void)
+BataggHost *log_host_new(const char *name)
 {
-	return &host;
+	StrategyHost *h = g_new0(StrategyHost, 1);
+
+	h->host.struct_size = sizeof(BataggHost);
+	h->host.log = plugin_log;
+	h->name = g_strdup(name);
+	return &h->host;
+}
+
+void log_host_free(BataggHost *host)
+{
+	StrategyHost *h = (StrategyHost *)host;
+
+	if (!h)
+		return;
+	g_free(h->name);
+	g_free(h);
 }

@@ -22,7 +22,10 @@ gboolean log_set_level(const char *name);
 /* The current level's name. */
 const char *log_level_name(void);
 
-/* The host services given to plugins (logging into the same writer). */
-const BataggHost *log_plugin_host(void);
+/* Returns (transfer full) the host given to one strategy instance: its log
+ * lines go into the same writer, prefixed "name: ".  Free with
+ * log_host_free(). */
+BataggHost *log_host_new(const char *name);
+void log_host_free(BataggHost *host);
 
 #endif

@@ -19,6 +19,7 @@
 static char *config_path;
 static char *plugin_dir;
 static gboolean check_config;
+static gboolean list_strategies;
 static gboolean show_version;
 
 static const GOptionEntry entries[] = {
@@ -28,6 +29,9 @@ static const GOptionEntry entries[] = {
          "Also load strategy plugins from DIR (wins over the config's pluginDirectory)", "DIR"},
         {"check-config", 0, 0, G_OPTION_ARG_NONE, &check_config,
          "Check the config (and the plugins it names), print a summary, and exit", NULL},
+        {"list-strategies", 0, 0, G_OPTION_ARG_NONE, &list_strategies,
+         "List every strategy the plugins register (kind, name, file, summary, options) and exit",
+         NULL},
         {"version", 'V', 0, G_OPTION_ARG_NONE, &show_version, "Print the version and exit", NULL},
         {NULL},
 };
@@ -143,35 +147,82 @@ static Registry *load_plugins(const Config *cfg, GString *loaded, GError **error
 	return reg;
 }
 
-static int run_check(Config *cfg)
+/* --check-config: every problem of the file, then every strategy the
+ * config uses created with its options as the daemon will.  Exit 0 when it
+ * is OK (warnings printed too), 1 on errors. */
+static int run_check(void)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GString) loaded = g_string_new(NULL);
-	Registry *reg;
-	Strategies *st;
+	Problems *problems = problems_new(config_path);
+	Config *cfg = config_read_file(config_path, problems);
+	g_autofree char *text = problems_text(problems, PROBLEM_WARNING);
+	guint warnings = problems_count(problems, PROBLEM_WARNING);
+	gboolean errors = !cfg || problems_count(problems, PROBLEM_ERROR) > 0;
+	Registry *reg = NULL;
+	Strategies *st = NULL;
 	g_autofree char *summary = NULL;
-	int rc = 0;
+	int rc = 1;
 
+	problems_free(problems);
+	if (text[0])
+		fprintf(stderr, "%s\n", text);
+	if (errors)
+		goto out;
 	/* Problems only: the summary says the rest. */
 	log_set_level("WARNING");
 	reg = load_plugins(cfg, loaded, &error);
 	if (!reg) {
 		g_critical("%s", error->message);
-		config_free(cfg);
-		return 1;
+		goto out;
 	}
 	st = strategies_new(cfg, reg, &error);
-	if (!st || !strategies_check_virtuals(reg, cfg, &error)) {
-		fprintf(stderr, "%s: %s\n", config_path, error->message);
-		rc = 1;
-	} else {
-		summary = config_summary(cfg);
-		printf("OK\n%s%s", summary, loaded->str);
+	if (!st || !strategies_check(reg, cfg, &error)) {
+		fprintf(stderr, "%s\n", error->message);
+		goto out;
 	}
+	summary = config_summary(cfg);
+	if (warnings)
+		printf("OK, with %u warning%s (above)\n", warnings, warnings == 1 ? "" : "s");
+	else
+		printf("OK\n");
+	printf("%s%s", summary, loaded->str);
+	rc = 0;
+out:
 	strategies_free(st);
 	registry_free(reg);
 	config_free(cfg);
 	return rc;
+}
+
+/* --list-strategies: what the plugins register, for a plugin author or a
+ * user choosing. */
+static int run_list(void)
+{
+	g_autoptr(GError) error = NULL;
+	Config *cfg = config_new_default();
+	Registry *reg;
+	g_autoptr(GPtrArray) all = NULL;
+
+	log_set_level("WARNING");
+	reg = load_plugins(cfg, NULL, &error);
+	config_free(cfg);
+	if (!reg) {
+		g_critical("%s", error->message);
+		return 1;
+	}
+	all = registry_list(reg, 0);
+	for (guint i = 0; i < all->len; i++) {
+		const BataggStrategy *t = all->pdata[i];
+
+		printf("%s %s\n  %s\n  from %s\n", registry_kind_name(t->kind), t->name,
+		       t->summary ? t->summary : "", registry_origin(reg, t));
+		for (const BataggOptionHelp *o = t->options; o && o->key; o++)
+			printf("  option %s (%s): %s\n", o->key, o->type ? o->type : "?",
+			       o->help ? o->help : "");
+	}
+	registry_free(reg);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -204,15 +255,16 @@ int main(int argc, char **argv)
 	if (!config_path)
 		config_path = g_strdup(BATAGG_DEFAULT_CONFIG);
 
+	if (check_config)
+		return run_check();
+	if (list_strategies)
+		return run_list();
 	cfg = config_load(config_path, &error);
 	if (!cfg) {
 		fprintf(stderr, "%s\n", error->message);
-		if (!check_config)
-			g_critical("refusing to start: the config has errors (see above)");
+		g_critical("refusing to start: the config has errors (see above)");
 		return 1;
 	}
-	if (check_config)
-		return run_check(cfg);
 
 	log_set_level(cfg->log_level);
 	g_info("batagg %s starting with config %s", BATAGG_VERSION, config_path);

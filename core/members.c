@@ -93,7 +93,7 @@ static Member *place(Members *m, const char *service, const MonitorItem *items, 
 		Link l = {target(m, places[i].target), NULL};
 
 		l.input = engine_add_input(published_engine(l.pub), places[i].role, service,
-		                           places[i].rank, places[i].paths);
+		                           custom_name, places[i].rank, places[i].paths);
 		g_array_append_val(mb->links, l);
 		if (places[i].role == ROLE_MEMBER || places[i].target != MEMBERSHIP_AGGREGATE)
 			g_info("%s: member joined: %s", published_name(l.pub), service);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The table of battery paths (SPEC.md 5.1-5.3): what batagg reads from every
- * member, how it merges them by default and how it publishes the result.
+ * member, which values are sane, and how it publishes them.  How they merge
+ * by default is defaults.c's.
  */
 #include "paths.h"
 
@@ -10,45 +11,45 @@
 
 /* One row per path reads best as a table. */
 /* clang-format off */
-#define NUM(p, u, pol) { p, u, PUB_DOUBLE, DOMAIN_ANY, pol, 0 }
-#define LIMIT(p, u, d) { p, u, PUB_DOUBLE, d, NULL, 0 }
-#define INT(p, pol) { p, UNIT_NONE, PUB_INT, DOMAIN_ANY, pol, 0 }
-#define ALARM(p) INT(p, "alarm")
-#define LABEL(p, pol, k) { p, UNIT_NONE, PUB_TEXT, DOMAIN_ANY, pol, k }
+#define NUM(p, u) { p, u, PUB_DOUBLE, DOMAIN_ANY, 0 }
+#define LIMIT(p, u, d) { p, u, PUB_DOUBLE, d, 0 }
+#define INT(p) { p, UNIT_NONE, PUB_INT, DOMAIN_ANY, 0 }
+#define ALARM(p) INT(p)
+#define TEXT(p, k) { p, UNIT_NONE, PUB_TEXT, DOMAIN_ANY, k }
 
 const BatteryPath battery_paths[N_MEMBER_PATHS] = {
-	[P_CURRENT] = NUM("/Dc/0/Current", UNIT_AMP, "sum"),
-	[P_VOLTAGE] = NUM("/Dc/0/Voltage", UNIT_VOLT, "mean"),
-	[P_POWER] = NUM("/Dc/0/Power", UNIT_WATT, "sum"),
-	[P_TEMPERATURE] = NUM("/Dc/0/Temperature", UNIT_NONE, "max"),
-	[P_SOC] = NUM("/Soc", UNIT_PERCENT, "mean"),
-	[P_TIME_TO_GO] = NUM("/TimeToGo", UNIT_NONE, "mean"),
-	[P_CAPACITY] = NUM("/Capacity", UNIT_AH, "sum"),
+	[P_CURRENT] = NUM("/Dc/0/Current", UNIT_AMP),
+	[P_VOLTAGE] = NUM("/Dc/0/Voltage", UNIT_VOLT),
+	[P_POWER] = NUM("/Dc/0/Power", UNIT_WATT),
+	[P_TEMPERATURE] = NUM("/Dc/0/Temperature", UNIT_NONE),
+	[P_SOC] = NUM("/Soc", UNIT_PERCENT),
+	[P_TIME_TO_GO] = NUM("/TimeToGo", UNIT_NONE),
+	[P_CAPACITY] = NUM("/Capacity", UNIT_AH),
 	[P_INSTALLED_CAPACITY] =
-		{ "/InstalledCapacity", UNIT_AH, PUB_DOUBLE, DOMAIN_ABOVE_0, "sum", 0 },
-	[P_CONSUMED_AH] = NUM("/ConsumedAmphours", UNIT_AH, "sum"),
-	[P_BALANCING] = INT("/Balancing", "any"),
-	[P_BATTERY_LOW_VOLTAGE] = NUM("/Info/BatteryLowVoltage", UNIT_VOLT, "max"),
-	[P_ALLOW_TO_CHARGE] = INT("/Io/AllowToCharge", "any"),
-	[P_ALLOW_TO_DISCHARGE] = INT("/Io/AllowToDischarge", "any"),
-	[P_ALLOW_TO_BALANCE] = INT("/Io/AllowToBalance", "any"),
-	[P_MIN_CELL_TEMPERATURE] = NUM("/System/MinCellTemperature", UNIT_NONE, "min"),
+		{ "/InstalledCapacity", UNIT_AH, PUB_DOUBLE, DOMAIN_ABOVE_0, 0 },
+	[P_CONSUMED_AH] = NUM("/ConsumedAmphours", UNIT_AH),
+	[P_BALANCING] = INT("/Balancing"),
+	[P_BATTERY_LOW_VOLTAGE] = NUM("/Info/BatteryLowVoltage", UNIT_VOLT),
+	[P_ALLOW_TO_CHARGE] = INT("/Io/AllowToCharge"),
+	[P_ALLOW_TO_DISCHARGE] = INT("/Io/AllowToDischarge"),
+	[P_ALLOW_TO_BALANCE] = INT("/Io/AllowToBalance"),
+	[P_MIN_CELL_TEMPERATURE] = NUM("/System/MinCellTemperature", UNIT_NONE),
 	[P_MIN_TEMPERATURE_CELL_ID] =
-		LABEL("/System/MinTemperatureCellId", "min_label", P_MIN_CELL_TEMPERATURE),
-	[P_MIN_CELL_VOLTAGE] = NUM("/System/MinCellVoltage", UNIT_VOLT, "min"),
+		TEXT("/System/MinTemperatureCellId", P_MIN_CELL_TEMPERATURE),
+	[P_MIN_CELL_VOLTAGE] = NUM("/System/MinCellVoltage", UNIT_VOLT),
 	[P_MIN_VOLTAGE_CELL_ID] =
-		LABEL("/System/MinVoltageCellId", "min_label", P_MIN_CELL_VOLTAGE),
-	[P_MAX_CELL_TEMPERATURE] = NUM("/System/MaxCellTemperature", UNIT_NONE, "max"),
+		TEXT("/System/MinVoltageCellId", P_MIN_CELL_VOLTAGE),
+	[P_MAX_CELL_TEMPERATURE] = NUM("/System/MaxCellTemperature", UNIT_NONE),
 	[P_MAX_TEMPERATURE_CELL_ID] =
-		LABEL("/System/MaxTemperatureCellId", "max_label", P_MAX_CELL_TEMPERATURE),
-	[P_MAX_CELL_VOLTAGE] = NUM("/System/MaxCellVoltage", UNIT_VOLT, "max"),
+		TEXT("/System/MaxTemperatureCellId", P_MAX_CELL_TEMPERATURE),
+	[P_MAX_CELL_VOLTAGE] = NUM("/System/MaxCellVoltage", UNIT_VOLT),
 	[P_MAX_VOLTAGE_CELL_ID] =
-		LABEL("/System/MaxVoltageCellId", "max_label", P_MAX_CELL_VOLTAGE),
-	[P_MODULES_BLOCKING_CHARGE] = INT("/System/NrOfModulesBlockingCharge", "sum_or_zero"),
+		TEXT("/System/MaxVoltageCellId", P_MAX_CELL_VOLTAGE),
+	[P_MODULES_BLOCKING_CHARGE] = INT("/System/NrOfModulesBlockingCharge"),
 	[P_MODULES_BLOCKING_DISCHARGE] =
-		INT("/System/NrOfModulesBlockingDischarge", "sum_or_zero"),
-	[P_MODULES_ONLINE] = INT("/System/NrOfModulesOnline", "sum_or_zero"),
-	[P_MODULES_OFFLINE] = INT("/System/NrOfModulesOffline", "sum_or_zero"),
+		INT("/System/NrOfModulesBlockingDischarge"),
+	[P_MODULES_ONLINE] = INT("/System/NrOfModulesOnline"),
+	[P_MODULES_OFFLINE] = INT("/System/NrOfModulesOffline"),
 	[P_ALARM_CELL_IMBALANCE] = ALARM("/Alarms/CellImbalance"),
 	[P_ALARM_LOW_SOC] = ALARM("/Alarms/LowSoc"),
 	[P_ALARM_HIGH_DISCHARGE_CURRENT] = ALARM("/Alarms/HighDischargeCurrent"),
@@ -60,11 +61,11 @@ const BatteryPath battery_paths[N_MEMBER_PATHS] = {
 	[P_ALARM_HIGH_TEMPERATURE] = ALARM("/Alarms/HighTemperature"),
 	[P_ALARM_LOW_CHARGE_TEMPERATURE] = ALARM("/Alarms/LowChargeTemperature"),
 	[P_ALARM_HIGH_CHARGE_TEMPERATURE] = ALARM("/Alarms/HighChargeTemperature"),
-	[P_CHARGE_MODE] = LABEL("/Info/ChargeMode", "charge_mode", 0),
+	[P_CHARGE_MODE] = TEXT("/Info/ChargeMode", 0),
 	[P_CCL] = LIMIT("/Info/MaxChargeCurrent", UNIT_AMP, DOMAIN_CURRENT),
 	[P_DCL] = LIMIT("/Info/MaxDischargeCurrent", UNIT_AMP, DOMAIN_CURRENT),
 	[P_CVL] = LIMIT("/Info/MaxChargeVoltage", UNIT_VOLT, DOMAIN_VOLTAGE),
-	[P_CUSTOM_NAME] = LABEL("/CustomName", NULL, 0),
+	[P_CUSTOM_NAME] = TEXT("/CustomName", 0),
 };
 /* clang-format on */
 

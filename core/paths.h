@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The battery paths batagg reads from members and publishes, with each one's
- * unit, published type and default merge policy (SPEC.md 5.1-5.3).  The
+ * unit, published type and sane values (SPEC.md 3, 5.1-5.3).  The
  * index of a path in battery_paths[] is its PathId everywhere in the core.
  */
 #ifndef BATAGG_PATHS_H
@@ -83,9 +83,6 @@ typedef struct {
 	Unit unit;
 	PubType type;
 	Domain domain;
-	/* Default merge policy for the aggregate; NULL for the limits, which
-	 * have rules of their own (SPEC 5.4-5.7). */
-	const char *policy;
 	/* For the extreme-cell ids: the path whose extreme picks the member. */
 	PathId key;
 } BatteryPath;

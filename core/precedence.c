@@ -17,20 +17,15 @@ static void run_hooks(Engine *e)
 		for (int p = 0; p < N_BATTERY_PATHS; p++) {
 			BataggValue prev = value_view(&h->values[p]);
 			BataggValue key = {0};
-			BataggMergeInput in = {.n = 1,
-			                       .values = &prev,
-			                       .keys = &key,
-			                       .path = battery_paths[p].path};
 			BataggValue out = {0};
-			const char *label = h->service;
 			Value v;
 
 			if (!(h->paths & BIT(p)))
 				continue;
 			if (h->hook_key >= 0)
 				key = value_view(&e->pub[h->hook_key]);
-			in.labels = &label;
-			h->hook->merge(h->hook_state, &in, &out, e->text, sizeof(e->text));
+			h->hook->value(h->hook_state, battery_paths[p].path, &key, &prev, &out,
+			               e->text, sizeof(e->text));
 			v = value_from_view(&out);
 			paths_sanitize((PathId)p, &v);
 			if (!value_equal(&v, &h->values[p])) {

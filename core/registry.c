@@ -12,6 +12,9 @@
  */
 #include "registry.h"
 
+#include "suggest.h"
+#include "trust.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -28,8 +31,8 @@ GQuark batagg_plugin_error_quark(void)
 }
 
 typedef struct {
-	void *table;  /* the registry's full-size copy of the plugin's table */
-	char *origin; /* the file it came from */
+	BataggStrategy *table; /* the registry's full-size copy of the plugin's table */
+	char *origin;          /* the file it came from */
 } Entry;
 
 struct Registry {
@@ -37,9 +40,10 @@ struct Registry {
 };
 
 static const char *const kind_names[REGISTRY_N_KINDS] = {
-        [REGISTRY_RATIO] = "current ratio method",
-        [REGISTRY_CVL] = "CVL mode",
-        [REGISTRY_MERGE] = "merge policy",
+        [BATAGG_KIND_RATIO] = "current ratio method",
+        [BATAGG_KIND_CVL] = "CVL mode",
+        [BATAGG_KIND_MERGE] = "merge policy",
+        [BATAGG_KIND_HOOK] = "hook",
 };
 
 static void entry_free(gpointer data)
@@ -69,184 +73,22 @@ void registry_free(Registry *reg)
 	g_free(reg);
 }
 
-/* ---- trust --------------------------------------------------------------- */
-
-/* Opening a shared object runs its constructors before its descriptor can be
- * read, and the daemon runs as root.  So a file is opened only when no one
- * but root or this user can have written it or put it there: the file, its
- * directory and every directory above it, up to /, are owned by root or us
- * and writable by neither group nor others.  One exception, above the
- * plugin's own directory: a sticky directory owned by root or us such as
- * /tmp, where others may create names but not rename or remove ours, so the
- * directory below it that we own cannot be swapped. */
-
-static gboolean trusted_owner(const struct stat *st)
-{
-	return st->st_uid == 0 || st->st_uid == geteuid();
-}
-
-/* what: "the file", or "the directory /a/b".  sticky_ok: a sticky directory
- * writable by others is trusted (an ancestor of the plugin's directory). */
-static gboolean check_trusted(const char *path, const char *what, const struct stat *st,
-                              gboolean sticky_ok, GError **error)
-{
-	if (!trusted_owner(st)) {
-		g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_UNSAFE_PATH,
-		            "%s: refused: %s is owned by uid %u, not by root or this user", path,
-		            what, (unsigned)st->st_uid);
-		return FALSE;
-	}
-	if ((st->st_mode & (S_IWGRP | S_IWOTH)) && !(sticky_ok && (st->st_mode & S_ISVTX))) {
-		g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_UNSAFE_PATH,
-
-		            "%s: refused: %s is writable by %s (mode %04o); a plugin and every "
-		            "directory above it must be writable by its owner only",
-		            path, what, (st->st_mode & S_IWOTH) ? "other users" : "its group",
-		            (unsigned)(st->st_mode & 07777));
-		return FALSE;
-	}
-	return TRUE;
-}
-
-/* "/a/b" becomes "/a", and "/a" becomes "/". */
-static void set_parent_name(char **name)
-{
-	char *parent = g_path_get_dirname(*name);
-
-	g_free(*name);
-	*name = parent;
-}
-
-/* Checks the directory fd, named dir; fills *st.  An ancestor of the
- * plugin's directory may be sticky (check_trusted). */
-static gboolean check_trusted_dir(const char *path, const char *dir, int fd, gboolean ancestor,
-                                  struct stat *st, GError **error)
-{
-	g_autofree char *what = g_strdup_printf("the directory %s", dir);
-
-	if (fstat(fd, st) != 0) {
-		g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_OPEN, "%s: %s: %s",
-		            path, dir, g_strerror(errno));
-		return FALSE;
-	}
-	if (!S_ISDIR(st->st_mode)) {
-		g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_OPEN,
-		            "%s: %s is not a directory", path, dir);
-		return FALSE;
-	}
-	return check_trusted(path, what, st, ancestor, error);
-}
-
-/* Whether the directories fd and a are the same. */
-static gboolean same_dir(int fd, const struct stat *a)
-{
-	struct stat b;
-
-	return fstat(fd, &b) == 0 && b.st_dev == a->st_dev && b.st_ino == a->st_ino;
-}
-
-/* Checks the directory fd, named name, and every directory above it up to
- * /, each opened as ".." of the one below it: so the directories checked
- * are those above the very directory opened, whatever happens to any path
- * meanwhile.  The names come from name and only serve the messages. */
-static gboolean check_up_to_root(int fd, const char *name, const char *path, GError **error)
-{
-	g_autofree char *at_name = g_strdup(name);
-	int at = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-	gboolean ancestor = FALSE;
-
-	for (; at >= 0; ancestor = TRUE) {
-		struct stat st;
-		int parent, saved;
-
-		if (!check_trusted_dir(path, at_name, at, ancestor, &st, error)) {
-			close(at);
-			return FALSE;
-		}
-		parent = openat(at, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
-		saved = errno;
-		close(at);
-		errno = saved;
-		at = parent;
-		if (at >= 0 && same_dir(at, &st)) {
-			close(at); /* "/" is its own parent */
-			return TRUE;
-		}
-		set_parent_name(&at_name);
-	}
-	g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_OPEN, "%s: %s: %s", path,
-	            at_name, g_strerror(errno));
-	return FALSE;
-}
-
-/* Opens dir, following links (a linked directory is judged by where it
- * leads), and checks it and every directory above it.  realpath() names
- * them.  Walking up through "..", rather than down from "/", also keeps
- * qemu-user -L (the cross-built tests) from mapping "/" onto its sysroot.
- * Returns the fd of dir, to read and to open files in, or -1 with error set;
- * messages start with path, the file or directory being loaded. */
-static int open_trusted_dir(const char *dir, const char *path, GError **error)
-{
-	char *resolved = realpath(dir, NULL);
-	int fd = resolved ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
-
-	if (fd < 0) {
-		g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_OPEN, "%s: %s", path,
-		            g_strerror(errno));
-		free(resolved);
-		return -1;
-	}
-	if (!check_up_to_root(fd, resolved, path, error)) {
-		close(fd);
-		fd = -1;
-	}
-	free(resolved);
-	return fd;
-}
-
-/* Opens name in the trusted directory dirfd, never through a link, and
- * checks the file it opened.  Returns its fd, or -1 with error set. */
-static int open_trusted_file(int dirfd, const char *name, const char *path, GError **error)
-{
-	/* O_NONBLOCK: a FIFO named *.so must not hang the daemon. */
-	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	struct stat st;
-
-	if (fd < 0) {
-		g_set_error(error, BATAGG_PLUGIN_ERROR,
-		            errno == ELOOP ? BATAGG_PLUGIN_ERROR_UNSAFE_PATH
-		                           : BATAGG_PLUGIN_ERROR_OPEN,
-		            "%s: %s", path,
-		            errno == ELOOP ? "refused: a symbolic link" : g_strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_UNSAFE_PATH,
-		            "%s: refused: not a regular file", path);
-		close(fd);
-		return -1;
-	}
-	if (!check_trusted(path, "the file", &st, FALSE, error)) {
-
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 /* ---- validation ---------------------------------------------------------- */
 
-/* Names users write in config.json.  Dots and capitals are allowed so that
- * hooks keep the ids existing configs use ("hooks.FixedValueHook"). */
+/* Names users write in config.json (plugin.h): letters, digits, '_' and
+ * '.', at most 64 bytes.  Capitals and dots keep the hook ids existing
+ * configs use ("hooks.FixedValueHook"). */
 static gboolean valid_name(const char *name)
 {
+	size_t n = 0;
+
 	if (!name || !*name)
 		return FALSE;
-	for (const char *c = name; *c; c++) {
+	for (const char *c = name; *c; c++, n++) {
 		if (!g_ascii_isalnum(*c) && *c != '_' && *c != '.')
 			return FALSE;
 	}
-	return TRUE;
+	return n <= 64;
 }
 
 /* The end of a field: a table of struct_size bytes has it when this fits. */
@@ -255,142 +97,120 @@ static gboolean valid_name(const char *name)
 /* Each kind's table as this daemon knows it, and the part of it a plugin
  * must provide: up to its last required field. */
 static const size_t full_size[REGISTRY_N_KINDS] = {
-        [REGISTRY_RATIO] = sizeof(BataggRatioMethod),
-        [REGISTRY_CVL] = sizeof(BataggCvlMode),
-        [REGISTRY_MERGE] = sizeof(BataggMergePolicy),
+        [BATAGG_KIND_RATIO] = sizeof(BataggRatioMethod),
+        [BATAGG_KIND_CVL] = sizeof(BataggCvlMode),
+        [BATAGG_KIND_MERGE] = sizeof(BataggMergePolicy),
+        [BATAGG_KIND_HOOK] = sizeof(BataggHook),
 };
 static const size_t min_size[REGISTRY_N_KINDS] = {
-        [REGISTRY_RATIO] = END_OF(BataggRatioMethod, ratios),
-        [REGISTRY_CVL] = END_OF(BataggCvlMode, cvl),
-        [REGISTRY_MERGE] = END_OF(BataggMergePolicy, merge),
+        [BATAGG_KIND_RATIO] = END_OF(BataggRatioMethod, ratios),
+        [BATAGG_KIND_CVL] = END_OF(BataggCvlMode, cvl),
+        [BATAGG_KIND_MERGE] = END_OF(BataggMergePolicy, merge),
+        [BATAGG_KIND_HOOK] = END_OF(BataggHook, value),
 };
 
-/* The descriptor of interface 1.0; later minors may append fields. */
-#define DESC_MIN_SIZE END_OF(BataggPluginDesc, merge_policies)
+/* The descriptor of interface 2.0; later minors may append fields. */
+#define DESC_MIN_SIZE END_OF(BataggPluginDesc, strategies)
+
+static gboolean known_kind(uint32_t kind)
+{
+	return kind > 0 && kind < REGISTRY_N_KINDS;
+}
 
 /* A zero-filled table of this daemon's size holding the first struct_size
  * bytes of the plugin's: every field the plugin's build lacks reads as NULL,
  * so the rest of the core may read any field of a registered table. */
-static void *copy_table(RegistryKind kind, const void *entry)
+static BataggStrategy *copy_table(const BataggStrategy *head)
 {
-	void *copy = g_malloc0(full_size[kind]);
-	uint32_t size;
+	void *copy = g_malloc0(full_size[head->kind]);
 
-	memcpy(&size, entry, sizeof(size)); /* every table starts with struct_size */
-	memcpy(copy, entry, MIN(size, full_size[kind]));
+	memcpy(copy, head, MIN(head->struct_size, full_size[head->kind]));
 	return copy;
 }
 
-static gboolean has_required(RegistryKind kind, const void *table)
+static gboolean has_required(const BataggStrategy *s)
 {
-	switch (kind) {
-	case REGISTRY_RATIO:
-		return ((const BataggRatioMethod *)table)->ratios != NULL;
-	case REGISTRY_CVL:
-		return ((const BataggCvlMode *)table)->cvl != NULL;
-	case REGISTRY_MERGE:
-		return ((const BataggMergePolicy *)table)->merge != NULL;
+	switch (s->kind) {
+	case BATAGG_KIND_RATIO:
+		return ((const BataggRatioMethod *)s)->ratios != NULL;
+	case BATAGG_KIND_CVL:
+		return ((const BataggCvlMode *)s)->cvl != NULL;
+	case BATAGG_KIND_MERGE:
+		return ((const BataggMergePolicy *)s)->merge != NULL;
+	case BATAGG_KIND_HOOK:
+		return ((const BataggHook *)s)->provides && ((const BataggHook *)s)->value;
 	default:
 		return FALSE;
 	}
 }
 
-/* All three tables start with these two fields. */
-typedef struct {
-	uint32_t struct_size;
-	const char *name;
-} TableHead;
-
-/* Checks one copied table: its size, its name, its required function. */
-static gboolean check_table(const char *path, RegistryKind kind, const void *table, GError **error)
+/* Checks one head and, when it is sound, copies its table. */
+static BataggStrategy *check_table(const char *path, const BataggStrategy *head, GError **error)
 {
-	const TableHead *head = table;
+	BataggStrategy *copy;
 
-	if (head->struct_size < min_size[kind]) {
+	if (!known_kind(head->kind)) {
+		g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_INVALID,
+		            "%s: a strategy has kind %u, which this interface does not know", path,
+		            head->kind);
+		return NULL;
+	}
+	if (head->struct_size < min_size[head->kind]) {
 		g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_INVALID,
 		            "%s: a %s table is %u bytes, smaller than the %zu this interface "
 		            "needs",
-		            path, kind_names[kind], head->struct_size, min_size[kind]);
-		return FALSE;
-	}
-	if (!valid_name(head->name)) {
-		g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_INVALID,
-		            "%s: a %s has an invalid name '%s' (letters, digits, '_' and '.' "
-		            "only)",
-		            path, kind_names[kind], head->name ? head->name : "(null)");
-		return FALSE;
-	}
-	if (!has_required(kind, table)) {
-		g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_INVALID,
-		            "%s: %s '%s' lacks its required function", path, kind_names[kind],
-		            head->name);
-		return FALSE;
-	}
-	return TRUE;
-}
-
-static const void *const *entries_of(const BataggPluginDesc *desc, RegistryKind kind)
-{
-	switch (kind) {
-	case REGISTRY_RATIO:
-		return (const void *const *)desc->ratio_methods;
-	case REGISTRY_CVL:
-		return (const void *const *)desc->cvl_modes;
-	case REGISTRY_MERGE:
-		return (const void *const *)desc->merge_policies;
-	default:
+		            path, kind_names[head->kind], head->struct_size, min_size[head->kind]);
 		return NULL;
 	}
+	copy = copy_table(head);
+	if (!valid_name(copy->name)) {
+		g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_INVALID,
+		            "%s: a %s has an invalid name '%s' (letters, digits, '_' and '.' "
+		            "only, at most 64)",
+		            path, kind_names[copy->kind], copy->name ? copy->name : "(null)");
+	} else if (!has_required(copy)) {
+		g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_INVALID,
+		            "%s: %s '%s' lacks its required function", path, kind_names[copy->kind],
+		            copy->name);
+	} else {
+		return copy;
+	}
+	g_free(copy);
+	return NULL;
 }
 
-typedef struct {
-	RegistryKind kind;
-	void *table; /* a copy_table(); owned until registered */
-} Pending;
-
-static void pending_clear(gpointer data)
-{
-	g_free(((Pending *)data)->table);
-}
-
-static const char *pending_name(const Pending *p)
-{
-	return ((const TableHead *)p->table)->name;
-}
-
-/* Copies and checks every entry of the file into pending, then refuses any
- * name taken twice in the file or already registered. */
+/* Copies and checks every strategy of the file into pending
+ * (BataggStrategy *, owned), then refuses any name taken twice in the file
+ * or already registered. */
 static gboolean collect(Registry *reg, const char *path, const BataggPluginDesc *desc,
-                        GArray *pending, GError **error)
+                        GPtrArray *pending, GError **error)
 {
-	for (int k = 0; k < REGISTRY_N_KINDS; k++) {
-		for (const void *const *e = entries_of(desc, k); e && *e; e++) {
-			Pending p = {k, copy_table(k, *e)};
+	for (const BataggStrategy *const *s = desc->strategies; s && *s; s++) {
+		BataggStrategy *copy = check_table(path, *s, error);
 
-			g_array_append_val(pending, p);
-			if (!check_table(path, k, p.table, error))
-				return FALSE;
-		}
+		if (!copy)
+			return FALSE;
+		g_ptr_array_add(pending, copy);
 	}
 	for (guint i = 0; i < pending->len; i++) {
-		Pending *p = &g_array_index(pending, Pending, i);
-		Entry *old = g_hash_table_lookup(reg->kinds[p->kind], pending_name(p));
+		const BataggStrategy *p = pending->pdata[i];
+		Entry *old = g_hash_table_lookup(reg->kinds[p->kind], p->name);
 
 		for (guint j = 0; j < i && !old; j++) {
-			Pending *q = &g_array_index(pending, Pending, j);
+			const BataggStrategy *q = pending->pdata[j];
 
-			if (q->kind == p->kind && strcmp(pending_name(q), pending_name(p)) == 0) {
+			if (q->kind == p->kind && strcmp(q->name, p->name) == 0) {
 				g_set_error(error, BATAGG_PLUGIN_ERROR,
 				            BATAGG_PLUGIN_ERROR_DUPLICATE,
 				            "%s: refused: it names %s '%s' twice", path,
-				            kind_names[p->kind], pending_name(p));
+				            kind_names[p->kind], p->name);
 				return FALSE;
 			}
 		}
 		if (old) {
 			g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_DUPLICATE,
 			            "%s: refused: %s '%s' is already registered by %s", path,
-			            kind_names[p->kind], pending_name(p), old->origin);
+			            kind_names[p->kind], p->name, old->origin);
 			return FALSE;
 		}
 	}
@@ -406,7 +226,7 @@ static gboolean check_desc(const char *path, const BataggPluginDesc *raw, Batagg
 	if (raw->abi_major != BATAGG_PLUGIN_ABI_MAJOR || raw->abi_minor > BATAGG_PLUGIN_ABI_MINOR) {
 		g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_ABI,
 		            "%s: refused: built for plugin interface %u.%u; this batagg provides "
-		            "%d.%d",
+		            "%d.%d (rebuild it against this batagg's <batagg/plugin.h>)",
 		            path, raw->abi_major, raw->abi_minor, BATAGG_PLUGIN_ABI_MAJOR,
 		            BATAGG_PLUGIN_ABI_MINOR);
 		return FALSE;
@@ -457,14 +277,13 @@ static GModule *open_module(const char *path, int fd, GError **error)
 static gboolean load_at(Registry *reg, int dirfd, const char *name, const char *path,
                         GError **error)
 {
-	g_autoptr(GArray) pending = g_array_new(FALSE, FALSE, sizeof(Pending));
+	g_autoptr(GPtrArray) pending = g_ptr_array_new_with_free_func(g_free);
 	const BataggPluginDesc *raw = NULL;
 	BataggPluginDesc desc;
 	GModule *module;
 	int fd;
 
-	g_array_set_clear_func(pending, pending_clear);
-	fd = open_trusted_file(dirfd, name, path, error);
+	fd = trust_open_file(dirfd, name, path, error);
 	if (fd < 0)
 		return FALSE;
 	/* The plugin's constructors run here, before its descriptor is seen. */
@@ -482,13 +301,11 @@ static gboolean load_at(Registry *reg, int dirfd, const char *name, const char *
 		return FALSE;
 	}
 	for (guint i = 0; i < pending->len; i++) {
-		Pending *p = &g_array_index(pending, Pending, i);
 		Entry *e = g_new0(Entry, 1);
 
-		e->table = g_steal_pointer(&p->table);
+		e->table = g_steal_pointer(&pending->pdata[i]);
 		e->origin = g_strdup(path);
-		g_hash_table_insert(reg->kinds[p->kind], (gpointer)((TableHead *)e->table)->name,
-		                    e);
+		g_hash_table_insert(reg->kinds[e->table->kind], (gpointer)e->table->name, e);
 	}
 	/* Never unloaded: entries point into it, and stack traces stay readable. */
 	g_module_make_resident(module);
@@ -499,7 +316,7 @@ gboolean registry_load_file(Registry *reg, const char *path, GError **error)
 {
 	g_autofree char *dir = g_path_get_dirname(path);
 	g_autofree char *name = g_path_get_basename(path);
-	int dirfd = open_trusted_dir(dir, path, error);
+	int dirfd = trust_open_dir(dir, path, error);
 	gboolean ok;
 
 	if (dirfd < 0)
@@ -542,7 +359,7 @@ static GPtrArray *plugin_names(int dirfd, const char *dir, GError **error)
 int registry_load_dir(Registry *reg, const char *dir, GPtrArray **errors, GError **error)
 {
 	g_autoptr(GPtrArray) names = NULL;
-	int dirfd = open_trusted_dir(dir, dir, error);
+	int dirfd = trust_open_dir(dir, dir, error);
 	int loaded = 0;
 
 	if (dirfd < 0)
@@ -564,40 +381,78 @@ int registry_load_dir(Registry *reg, const char *dir, GPtrArray **errors, GError
 	return names ? loaded : -1;
 }
 
-const void *registry_find(Registry *reg, RegistryKind kind, const char *name)
+const BataggStrategy *registry_find(Registry *reg, BataggKind kind, const char *name)
 {
-	Entry *e = name ? g_hash_table_lookup(reg->kinds[kind], name) : NULL;
+	Entry *e = known_kind(kind) && name ? g_hash_table_lookup(reg->kinds[kind], name) : NULL;
 
 	return e ? e->table : NULL;
 }
 
-const char *registry_origin(Registry *reg, RegistryKind kind, const char *name)
+const char *registry_origin(Registry *reg, const BataggStrategy *s)
 {
-	Entry *e = g_hash_table_lookup(reg->kinds[kind], name);
+	Entry *e = g_hash_table_lookup(reg->kinds[s->kind], s->name);
 
 	return e ? e->origin : NULL;
 }
 
-char *registry_names(Registry *reg, RegistryKind kind)
+const char *registry_kind_name(BataggKind kind)
 {
-	g_autofree const char **names =
-	        (const char **)g_hash_table_get_keys_as_array(reg->kinds[kind], NULL);
-	guint n = g_hash_table_size(reg->kinds[kind]);
-
-	qsort(names, n, sizeof(char *), (int (*)(const void *, const void *))by_name);
-	return g_strjoinv(", ", (char **)names);
+	return known_kind(kind) ? kind_names[kind] : "strategy";
 }
 
-const void *registry_lookup(Registry *reg, RegistryKind kind, const char *name, GError **error)
+static int by_strategy(const void *a, const void *b)
 {
-	const void *entry = registry_find(reg, kind, name);
-	g_autofree char *known = NULL;
+	const BataggStrategy *x = *(const BataggStrategy *const *)a;
+	const BataggStrategy *y = *(const BataggStrategy *const *)b;
 
-	if (entry)
-		return entry;
-	known = registry_names(reg, kind);
-	g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_UNKNOWN_NAME,
-	            "unknown %s '%s'; known: %s", kind_names[kind], name ? name : "(none)",
-	            known[0] ? known : "none (no plugins loaded)");
+	return x->kind != y->kind ? (int)x->kind - (int)y->kind : strcmp(x->name, y->name);
+}
+
+GPtrArray *registry_list(Registry *reg, BataggKind kind)
+{
+	GPtrArray *out = g_ptr_array_new();
+
+	for (int k = 1; k < REGISTRY_N_KINDS; k++) {
+		GHashTableIter it;
+		gpointer value;
+
+		if (kind && (int)kind != k)
+			continue;
+		g_hash_table_iter_init(&it, reg->kinds[k]);
+		while (g_hash_table_iter_next(&it, NULL, &value))
+			g_ptr_array_add(out, ((Entry *)value)->table);
+	}
+	g_ptr_array_sort(out, by_strategy);
+	return out;
+}
+
+const BataggStrategy *registry_lookup(Registry *reg, BataggKind kind, const char *name,
+                                      GError **error)
+{
+	const BataggStrategy *s = registry_find(reg, kind, name);
+	g_autoptr(GPtrArray) all = NULL;
+	g_autoptr(GString) known = NULL;
+	g_autofree const char **names = NULL;
+	const char *near;
+
+	if (s)
+		return s;
+	all = registry_list(reg, kind);
+	known = g_string_new(NULL);
+	names = g_new0(const char *, all->len + 1);
+	for (guint i = 0; i < all->len; i++) {
+		names[i] = ((const BataggStrategy *)all->pdata[i])->name;
+		g_string_append_printf(known, "%s%s", i ? ", " : "", names[i]);
+	}
+	near = name ? suggest(name, names, all->len) : NULL;
+	if (near)
+		g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_UNKNOWN_NAME,
+		            "unknown %s '%s' (did you mean '%s'?); known: %s",
+		            registry_kind_name(kind), name, near, known->str);
+	else
+		g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_UNKNOWN_NAME,
+		            "unknown %s '%s'; known: %s", registry_kind_name(kind),
+		            name ? name : "(none)",
+		            known->len ? known->str : "none (no plugins loaded)");
 	return NULL;
 }

@@ -7,9 +7,10 @@
  * up to /, links in the directory resolved, owned by root or us and writable
  * by neither group nor others; the file a regular file, not a link); then,
  * loading the very file it checked, that it opens, that it exports
- * batagg_plugin, the interface version, every entry's validity, and that no
- * (kind, name) is already registered.  A file's entries are registered all
- * or none; loaded modules stay resident.
+ * batagg_plugin, the interface version, every strategy's validity, and that
+ * no (kind, name) is already registered.  A file's strategies are
+ * registered all or none; loaded modules stay resident.  The trust checks
+ * are trust.c's.
  */
 #ifndef BATAGG_REGISTRY_H
 #define BATAGG_REGISTRY_H
@@ -20,12 +21,8 @@
 
 typedef struct Registry Registry;
 
-typedef enum {
-	REGISTRY_RATIO = 0, /* BataggRatioMethod */
-	REGISTRY_CVL,       /* BataggCvlMode */
-	REGISTRY_MERGE,     /* BataggMergePolicy */
-	REGISTRY_N_KINDS,
-} RegistryKind;
+/* Kinds are BataggKind values (1 ...); this bounds them. */
+#define REGISTRY_N_KINDS (BATAGG_KIND_HOOK + 1)
 
 #define BATAGG_PLUGIN_ERROR (batagg_plugin_error_quark())
 GQuark batagg_plugin_error_quark(void);
@@ -54,21 +51,26 @@ gboolean registry_load_file(Registry *reg, const char *path, GError **error);
  * -1 with error set when the directory itself is unusable (missing, unsafe). */
 int registry_load_dir(Registry *reg, const char *dir, GPtrArray **errors, GError **error);
 
-/* The entry of that kind and name, or NULL; cast to the kind's table type.
- * It is the registry's copy of the plugin's table, of this daemon's full
- * size: the fields beyond the plugin's struct_size read as NULL (0), so any
- * field may be read.  The pointer stays valid for the registry's lifetime. */
-const void *registry_find(Registry *reg, RegistryKind kind, const char *name);
+/* The strategy of that kind and name, or NULL.  The table is the
+ * registry's copy of the plugin's, of this daemon's full size: the fields
+ * beyond the plugin's struct_size read as NULL (0), so any field may be
+ * read; cast it to its kind's type.  Valid for the registry's lifetime. */
+const BataggStrategy *registry_find(Registry *reg, BataggKind kind, const char *name);
 
 /* Like registry_find(), but on failure sets error
- * (BATAGG_PLUGIN_ERROR_UNKNOWN_NAME) to "unknown <what> 'name'; known: a, b, c"
- * with the known names sorted. */
-const void *registry_lookup(Registry *reg, RegistryKind kind, const char *name, GError **error);
+ * (BATAGG_PLUGIN_ERROR_UNKNOWN_NAME) to "unknown <kind> 'name' (did you mean
+ * 'x'?); known: a, b, c", the known names sorted. */
+const BataggStrategy *registry_lookup(Registry *reg, BataggKind kind, const char *name,
+                                      GError **error);
 
-/* Returns (transfer full) the sorted, comma-separated names of a kind. */
-char *registry_names(Registry *reg, RegistryKind kind);
+/* Returns (transfer container) every strategy of kind (0: of every kind),
+ * sorted by kind and name. */
+GPtrArray *registry_list(Registry *reg, BataggKind kind);
 
-/* The file an entry came from (for messages), or NULL. */
-const char *registry_origin(Registry *reg, RegistryKind kind, const char *name);
+/* The file a strategy came from. */
+const char *registry_origin(Registry *reg, const BataggStrategy *s);
+
+/* "current ratio method", "CVL mode", "merge policy", "hook". */
+const char *registry_kind_name(BataggKind kind);
 
 #endif

@@ -1,176 +1,271 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Strategies: the instances of the plugins a config names, made into an
- * EngineSetup (merge policy per path, the ratio chain, the estimator, the
- * CVL mode), and the hooks of virtual batteries.  It owns every state it
- * creates and destroys them in reverse order.
+ * Strategies: what a config's strategy names become.  Each (kind, name) a
+ * published service uses is one instance, created once with its options
+ * and its own host (whose logger prefixes the strategy's name), and
+ * destroyed in reverse order.  The core calls them by what their tables
+ * offer; the only names it knows are the config's and the defaults table's.
  */
 #include "strategies.h"
 
 #include <string.h>
 
+#include "defaults.h"
 #include "log.h"
-#include "paths.h"
 
+/* One instance and what it was made of. */
 typedef struct {
-	void (*destroy)(void *state);
-	void *state;
-} Owned;
+	StrategyUse use;
+	char *id;         /* its name, or a hook's id with its #suffix */
+	BataggHost *host; /* owned, valid until its destroy() */
+} Instance;
 
 struct Strategies {
 	EngineSetup setup;
-	GArray *owned; /* Owned: states to destroy */
-	GArray *hooks; /* StrategyHook */
+	const Config *cfg;
+	Registry *reg;
+	GArray *instances; /* Instance, in creation order */
+	GArray *used;      /* StrategyUse of the aggregate's instances */
+	GArray *hooks;     /* Hook */
 };
 
-typedef void *(*CreateFn)(const BataggHost *host, const BataggOption *opts, size_t n_opts,
-                          char *err, size_t err_len);
+typedef struct {
+	int rank;
+	const BataggHook *table;
+	void *state;
+} Hook;
 
-/* Creates one strategy's state; FALSE with error set when create() fails. */
-static gboolean create_state(Strategies *st, const char *kind, const char *name, CreateFn create,
-                             void (*destroy)(void *), const BataggOption *opts, size_t n_opts,
-                             void **state, GError **error)
+/* "FILE:LINE:COL: " for a position in the config, or "FILE: ". */
+static char *where(const Config *cfg, ConfigPos at)
 {
-	char err[256] = "";
+	if (at.line > 0)
+		return g_strdup_printf("%s:%d:%d: ", cfg->origin, at.line, at.col);
+	return cfg->origin[0] ? g_strdup_printf("%s: ", cfg->origin) : g_strdup("");
+}
 
-	*state = NULL;
-	if (!create)
-		return TRUE;
-	*state = create(log_plugin_host(), opts, n_opts, err, sizeof(err));
-	if (!*state) {
+/* The options for create(), borrowed from o (NULL: none). */
+static BataggOption *options_for(const ConfigOptions *o, size_t *n)
+{
+	BataggOption *opts = g_new0(BataggOption, o ? o->n_options + 1 : 1);
+
+	*n = o ? o->n_options : 0;
+	for (size_t i = 0; i < *n; i++)
+		opts[i] = (BataggOption){o->options[i].key, o->options[i].type,
+		                         o->options[i].number, o->options[i].text};
+	return opts;
+}
+
+/* Why create() refused, at the option it names or at the options. */
+static void refused(Strategies *st, const BataggStrategy *t, const ConfigOptions *o,
+                    ConfigPos named_at, const char *named_by, const BataggError *err,
+                    GError **error)
+{
+	const ConfigOption *opt = o && err->option >= 0 && (size_t)err->option < o->n_options
+	                                  ? &o->options[err->option]
+	                                  : NULL;
+	ConfigPos at = opt ? opt->at : o ? o->at : named_at;
+	const char *key = opt ? opt->where : o ? o->where : named_by;
+	g_autofree char *w = where(st->cfg, at);
+
+	g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_INVALID,
+	            "%skey '%s': %s '%s': %s", w, key, registry_kind_name(t->kind), t->name,
+	            err->message[0] ? err->message : "refused (no reason given)");
+}
+
+/* The instance of table t under id (its name, or a hook's id), created with
+ * the options o at first use.  named_at/named_by say where the config asked
+ * for it, for messages. */
+static void *instance(Strategies *st, const BataggStrategy *t, const char *id,
+                      const ConfigOptions *o, ConfigPos named_at, const char *named_by,
+                      GError **error)
+{
+	Instance in = {.use.table = t};
+	BataggError err = {.option = -1};
+	g_autofree BataggOption *opts = NULL;
+	size_t n;
+
+	for (guint i = 0; i < st->instances->len; i++) {
+		Instance *have = &g_array_index(st->instances, Instance, i);
+
+		if (have->use.table == t && strcmp(have->id, id) == 0)
+			return have->use.state;
+	}
+	if (!t->create && o && o->n_options) {
+		g_autofree char *w = where(st->cfg, o->options[0].at);
+
 		g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_INVALID,
-		            "%s '%s' could not start: %s", kind, name,
-		            err[0] ? err : "no reason given");
-		return FALSE;
-	}
-	if (destroy) {
-		Owned o = {destroy, *state};
-
-		g_array_append_val(st->owned, o);
-	}
-	return TRUE;
-}
-
-static const BataggMergePolicy *merge_policy(Strategies *st, Registry *reg, const char *name,
-                                             void **state, GError **error)
-{
-	const BataggMergePolicy *p = registry_lookup(reg, REGISTRY_MERGE, name, error);
-
-	if (!p ||
-	    !create_state(st, "merge policy", name, p->create, p->destroy, NULL, 0, state, error))
+		            "%skey '%s': %s '%s' takes no options", w, o->options[0].where,
+		            registry_kind_name(t->kind), t->name);
 		return NULL;
-	return p;
-}
-
-static const char *policy_name(const Config *cfg, int p)
-{
-	for (size_t i = 0; i < cfg->n_merge_policies; i++) {
-		if (strcmp(cfg->merge_policies[i].path, battery_paths[p].path) == 0)
-			return cfg->merge_policies[i].policy;
 	}
-	return battery_paths[p].policy;
-}
-
-static gboolean check_policy_paths(const Config *cfg, GError **error)
-{
-	for (size_t i = 0; i < cfg->n_merge_policies; i++) {
-		int p = paths_find(cfg->merge_policies[i].path);
-
-		if (p < 0 || p >= N_BATTERY_PATHS || !battery_paths[p].policy) {
-			g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_UNKNOWN_NAME,
-			            "mergePolicies: '%s' is not a path merged by a policy (the "
-			            "limits have rules of their own)",
-			            cfg->merge_policies[i].path);
-			return FALSE;
+	in.id = g_strdup(id);
+	if (t->create) {
+		in.host = log_host_new(id);
+		opts = options_for(o, &n);
+		in.use.state = t->create(in.host, opts, n, &err);
+		if (!in.use.state) {
+			err.message[sizeof(err.message) - 1] = '\0';
+			refused(st, t, o, named_at, named_by, &err, error);
+			log_host_free(in.host);
+			g_free(in.id);
+			return NULL;
 		}
 	}
-	return TRUE;
+	g_array_append_val(st->instances, in);
+	/* The state is the plugin's, not err's (cppcheck cannot know). */
+	/* cppcheck-suppress returnDanglingLifetime */
+	return in.use.state;
 }
 
-static void chain_add(RatioChain *chain, const BataggRatioMethod *m, void *state)
+
+static const BataggStrategy *find(Strategies *st, BataggKind kind, const char *name, ConfigPos at,
+                                  const char *key, GError **error)
 {
-	for (size_t i = 0; i < chain->n; i++) {
-		if (chain->method[i] == m)
-			return;
+	const BataggStrategy *t = registry_lookup(st->reg, kind, name, error);
+
+	/* A name the user wrote is named with its key; a default only by
+	 * itself. */
+	if (!t && at.line > 0) {
+		g_autofree char *w = where(st->cfg, at);
+
+		g_prefix_error(error, "%skey '%s': ", w, key);
 	}
-	chain->method[chain->n] = m;
-	chain->state[chain->n++] = state;
+	return t;
 }
 
-/* The configured method first, then the built-in fallbacks of SPEC 5.4. */
-static gboolean setup_ratios(Strategies *st, const Config *cfg, Registry *reg, GError **error)
+/* Looks up and creates a strategy by name, with its strategyOptions. */
+static const BataggStrategy *use(Strategies *st, BataggKind kind, const char *name, ConfigPos at,
+                                 const char *key, void **state, GError **error)
+{
+	const BataggStrategy *t = find(st, kind, name, at, key, error);
+
+	if (!t)
+		return NULL;
+	*state = instance(st, t, name, config_strategy_options(st->cfg, name), at, key, error);
+	if (t->create && !*state)
+		return NULL;
+	return t;
+}
+
+static gboolean setup_policies(Strategies *st, GError **error)
 {
 	EngineSetup *s = &st->setup;
-	g_autofree char *mpe = g_strdup_printf("%.17g", cfg->ir_max_percentage_error);
-	g_autofree char *mvc = g_strdup_printf("%.17g", cfg->ir_min_voltage_change);
-	const BataggOption ir_opts[] = {{"maxPercentageError", mpe}, {"minVoltageChange", mvc}};
-	const BataggRatioMethod *ir = registry_find(reg, REGISTRY_RATIO, "ir");
-	const BataggRatioMethod *m;
-	void *state = NULL;
-	static const char *const fallbacks[] = {"capacity", "count"};
+	static const ConfigPos nowhere;
 
-	m = registry_lookup(reg, REGISTRY_RATIO, cfg->current_ratio_method, error);
-	if (!m)
-		return FALSE;
-	if (ir && !create_state(st, "current ratio method", "ir", ir->create, ir->destroy, ir_opts,
-	                        G_N_ELEMENTS(ir_opts), &s->estimator_state, error))
-		return FALSE;
-	s->estimator = ir;
-	if (m == ir) {
-		state = s->estimator_state;
-	} else if (!create_state(st, "current ratio method", m->name, m->create, m->destroy, NULL,
-	                         0, &state, error)) {
-		return FALSE;
-	}
-	s->configured = m;
-	s->configured_state = state;
-	chain_add(&s->ratios, m, state);
-	for (size_t i = 0; i < G_N_ELEMENTS(fallbacks); i++) {
-		const BataggRatioMethod *f = registry_find(reg, REGISTRY_RATIO, fallbacks[i]);
-		gboolean seen = FALSE;
+	for (int p = 0; p < N_BATTERY_PATHS; p++) {
+		const char *name = defaults.policy[p];
+		ConfigPos at = nowhere;
+		const BataggStrategy *t;
 
-		for (size_t k = 0; k < s->ratios.n; k++)
-			seen = seen || s->ratios.method[k] == f;
-		if (!f || seen)
+		for (size_t i = 0; i < st->cfg->n_merge_policies; i++) {
+			if (strcmp(st->cfg->merge_policies[i].path, battery_paths[p].path) == 0) {
+				name = st->cfg->merge_policies[i].policy;
+				at = st->cfg->merge_policies[i].at;
+			}
+		}
+		if (!name)
 			continue;
-		if (!create_state(st, "current ratio method", f->name, f->create, f->destroy, NULL,
-		                  0, &state, error))
+		t = use(st, BATAGG_KIND_MERGE, name, at, "mergePolicies", &s->policy_state[p],
+		        error);
+		if (!t)
 			return FALSE;
-		chain_add(&s->ratios, f, state);
+		s->policy[p] = (const BataggMergePolicy *)t;
 	}
 	return TRUE;
+}
+
+/* The configured method, then each one's fallback in turn: the chain is
+ * the methods' own data. */
+static gboolean setup_ratios(Strategies *st, GError **error)
+{
+	RatioChain *chain = &st->setup.ratios;
+	const Config *cfg = st->cfg;
+	const char *name = cfg->current_ratio_method;
+	ConfigPos at = cfg->current_ratio_method_at;
+	const char *key = "currentRatioMethod";
+
+	while (name && chain->n < RATIO_CHAIN_MAX) {
+		const BataggRatioMethod *m;
+		void *state = NULL;
+		gboolean seen = FALSE;
+
+		m = (const BataggRatioMethod *)use(st, BATAGG_KIND_RATIO, name, at, key, &state,
+		                                   error);
+		if (!m)
+			return FALSE;
+		for (size_t k = 0; k < chain->n; k++)
+			seen = seen || chain->method[k] == m;
+		if (seen)
+			break;
+		chain->method[chain->n] = m;
+		chain->state[chain->n++] = state;
+		name = m->fallback;
+		key = "currentRatioMethod"; /* a fallback is named by the method before it */
+	}
+	return TRUE;
+}
+
+static gboolean setup_estimator(Strategies *st, GError **error)
+{
+	static const ConfigPos nowhere;
+	const BataggStrategy *t = registry_find(st->reg, BATAGG_KIND_RATIO, defaults.estimator);
+
+	if (!t)
+		return TRUE;
+	st->setup.estimator = (const BataggRatioMethod *)t;
+	st->setup.estimator_state =
+	        instance(st, t, t->name, config_strategy_options(st->cfg, t->name), nowhere,
+	                 defaults.options_key.key, error);
+	return st->setup.estimator_state || !t->create;
+}
+
+/* The aggregate's distinct instances, for member events and samples. */
+static void collect_used(Strategies *st)
+{
+	for (guint i = 0; i < st->instances->len; i++)
+		g_array_append_val(st->used, g_array_index(st->instances, Instance, i).use);
+	st->setup.used = (const StrategyUse *)(void *)st->used->data;
+	st->setup.n_used = st->used->len;
+}
+
+static Strategies *strategies_alloc(const Config *cfg, Registry *reg)
+{
+	Strategies *st = g_new0(Strategies, 1);
+
+	st->cfg = cfg;
+	st->reg = reg;
+	st->instances = g_array_new(FALSE, FALSE, sizeof(Instance));
+	st->used = g_array_new(FALSE, FALSE, sizeof(StrategyUse));
+	st->hooks = g_array_new(FALSE, FALSE, sizeof(Hook));
+	return st;
+}
+
+static gboolean setup_precedence(Strategies *st, GError **error)
+{
+	static const ConfigPos nowhere;
+
+	st->setup.first =
+	        (const BataggMergePolicy *)use(st, BATAGG_KIND_MERGE, defaults.precedence, nowhere,
+	                                       "primaryServices", &st->setup.first_state, error);
+	return st->setup.first != NULL;
 }
 
 Strategies *strategies_new(const Config *cfg, Registry *reg, GError **error)
 {
-	Strategies *st = g_new0(Strategies, 1);
+	Strategies *st = strategies_alloc(cfg, reg);
 	EngineSetup *s = &st->setup;
-	const BataggCvlMode *cvl;
 
-	st->owned = g_array_new(FALSE, FALSE, sizeof(Owned));
-	st->hooks = g_array_new(FALSE, FALSE, sizeof(StrategyHook));
 	s->ccl_mode = cfg->ccl_mode;
 	s->has_capacity = cfg->has_capacity;
 	s->capacity = cfg->capacity;
-	if (!check_policy_paths(cfg, error))
+	if (!setup_policies(st, error) || !setup_precedence(st, error) ||
+	    !setup_ratios(st, error) || !setup_estimator(st, error))
 		goto fail;
-	for (int p = 0; p < N_BATTERY_PATHS; p++) {
-		const char *name = policy_name(cfg, p);
-
-		if (!name)
-			continue;
-		s->policy[p] = merge_policy(st, reg, name, &s->policy_state[p], error);
-		if (!s->policy[p])
-			goto fail;
-	}
-	s->first = merge_policy(st, reg, "first", &s->first_state, error);
-	if (!s->first || !setup_ratios(st, cfg, reg, error))
+	s->cvl = (const BataggCvlMode *)use(st, BATAGG_KIND_CVL, cfg->cvl_mode, cfg->cvl_mode_at,
+	                                    "cvlMode", &s->cvl_state, error);
+	if (!s->cvl)
 		goto fail;
-	cvl = registry_lookup(reg, REGISTRY_CVL, cfg->cvl_mode, error);
-	if (!cvl || !create_state(st, "CVL mode", cvl->name, cvl->create, cvl->destroy, NULL, 0,
-	                          &s->cvl_state, error))
-		goto fail;
-	s->cvl = cvl;
+	collect_used(st);
 	return st;
 fail:
 	strategies_free(st);
@@ -179,59 +274,37 @@ fail:
 
 /* "class:hooks.FixedValueHook#soc": the hook named by the part before '#',
  * with the options of "hooks.FixedValueHook#soc" in "classes". */
-static const BataggMergePolicy *add_hook(Strategies *st, Registry *reg, const Config *cfg,
-                                         const char *member, void **state, GError **error)
+static gboolean add_hook(Strategies *st, const ConfigService *member, int rank, GError **error)
 {
-	const char *id = member + strlen("class:");
-	g_autofree char *class_name = g_strndup(id, strcspn(id, "#"));
-	g_autoptr(GArray) opts = g_array_new(FALSE, FALSE, sizeof(BataggOption));
-	const BataggMergePolicy *hook = registry_lookup(reg, REGISTRY_MERGE, class_name, error);
+	const char *id = member->name + strlen("class:");
+	g_autofree char *name = g_strndup(id, strcspn(id, "#"));
+	const BataggStrategy *t =
+	        find(st, BATAGG_KIND_HOOK, name, member->at, "virtualBatteries", error);
+	Hook h = {.rank = rank};
 
-	if (!hook)
-		return NULL;
-	if (!hook->provides) {
-		g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_INVALID,
-		            "'%s' is a merge policy, not a hook", class_name);
-		return NULL;
-	}
-	for (size_t i = 0; i < cfg->n_classes; i++) {
-		if (strcmp(cfg->classes[i].id, id) != 0)
-			continue;
-		for (size_t k = 0; k < cfg->classes[i].n_options; k++) {
-			BataggOption o = {cfg->classes[i].options[k].key,
-			                  cfg->classes[i].options[k].value};
-
-			g_array_append_val(opts, o);
-		}
-	}
-	if (!create_state(st, "hook", id, hook->create, hook->destroy,
-	                  (const BataggOption *)opts->data, opts->len, state, error))
-		return NULL;
-	return hook;
+	if (!t)
+		return FALSE;
+	h.table = (const BataggHook *)t;
+	h.state = instance(st, t, id, config_hook_options(st->cfg, id), member->at,
+	                   "virtualBatteries", error);
+	if (t->create && !h.state)
+		return FALSE;
+	g_array_append_val(st->hooks, h);
+	return TRUE;
 }
 
 Strategies *strategies_new_virtual(const Config *cfg, size_t index, Registry *reg, GError **error)
 {
 	const ConfigVirtual *vb = &cfg->virtuals[index];
-	Strategies *st = g_new0(Strategies, 1);
+	Strategies *st = strategies_alloc(cfg, reg);
 
-	st->owned = g_array_new(FALSE, FALSE, sizeof(Owned));
-	st->hooks = g_array_new(FALSE, FALSE, sizeof(StrategyHook));
 	st->setup.precedence_only = TRUE;
-	st->setup.first = merge_policy(st, reg, "first", &st->setup.first_state, error);
-	if (!st->setup.first)
+	if (!setup_precedence(st, error))
 		goto fail;
 	for (size_t m = 0; m < vb->n_members; m++) {
-		StrategyHook h = {.rank = (int)m};
-
-		if (!g_str_has_prefix(vb->members[m].name, "class:"))
-			continue;
-		h.policy = add_hook(st, reg, cfg, vb->members[m].name, &h.state, error);
-		if (!h.policy) {
-			g_prefix_error(error, "virtual battery %s: ", vb->name);
+		if (g_str_has_prefix(vb->members[m].name, "class:") &&
+		    !add_hook(st, &vb->members[m], (int)m, error))
 			goto fail;
-		}
-		g_array_append_val(st->hooks, h);
 	}
 	return st;
 fail:
@@ -239,7 +312,39 @@ fail:
 	return NULL;
 }
 
-gboolean strategies_check_virtuals(Registry *reg, const Config *cfg, GError **error)
+/* A name strategyOptions gives: a strategy of any kind. */
+static gboolean check_named(Registry *reg, const Config *cfg, const ConfigOptions *o,
+                            GError **error)
+{
+	g_autoptr(GPtrArray) all = registry_list(reg, 0);
+	g_autofree const char **names = g_new0(const char *, all->len + 1);
+	gboolean known = FALSE;
+
+	for (guint i = 0; i < all->len; i++) {
+		const BataggStrategy *t = all->pdata[i];
+		Strategies *st;
+		gboolean ok;
+
+		names[i] = t->name;
+		if (strcmp(t->name, o->name) != 0 || t->kind == BATAGG_KIND_HOOK)
+			continue;
+		known = TRUE;
+		st = strategies_alloc(cfg, reg);
+		ok = instance(st, t, t->name, o, o->at, o->where, error) || !t->create;
+		strategies_free(st);
+		if (!ok)
+			return FALSE;
+	}
+	if (!known) {
+		g_autofree char *w = where(cfg, o->at);
+
+		g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_UNKNOWN_NAME,
+		            "%skey '%s': no strategy is named '%s'", w, o->where, o->name);
+	}
+	return known;
+}
+
+gboolean strategies_check(Registry *reg, const Config *cfg, GError **error)
 {
 	for (size_t v = 0; v < cfg->n_virtuals; v++) {
 		Strategies *st = strategies_new_virtual(cfg, v, reg, error);
@@ -247,6 +352,10 @@ gboolean strategies_check_virtuals(Registry *reg, const Config *cfg, GError **er
 		if (!st)
 			return FALSE;
 		strategies_free(st);
+	}
+	for (size_t i = 0; i < cfg->n_strategy_options; i++) {
+		if (!check_named(reg, cfg, &cfg->strategy_options[i], error))
+			return FALSE;
 	}
 	return TRUE;
 }
@@ -256,20 +365,14 @@ const EngineSetup *strategies_setup(Strategies *st)
 	return &st->setup;
 }
 
-const StrategyHook *strategies_hooks(Strategies *st, size_t *n)
-{
-	*n = st->hooks->len;
-	return (const StrategyHook *)(void *)st->hooks->data;
-}
-
 Engine *strategies_engine(Strategies *st, EnginePublishFn publish, void *user_data)
 {
 	Engine *e = engine_new(&st->setup, publish, user_data);
 
 	for (guint i = 0; i < st->hooks->len; i++) {
-		const StrategyHook *h = &g_array_index(st->hooks, StrategyHook, i);
+		const Hook *h = &g_array_index(st->hooks, Hook, i);
 
-		engine_add_hook(e, h->rank, h->policy, h->state);
+		engine_add_hook(e, h->rank, h->table, h->state);
 	}
 	return e;
 }
@@ -278,12 +381,16 @@ void strategies_free(Strategies *st)
 {
 	if (!st)
 		return;
-	for (guint i = st->owned->len; i-- > 0;) {
-		Owned *o = &g_array_index(st->owned, Owned, i);
+	for (guint i = st->instances->len; i-- > 0;) {
+		Instance *in = &g_array_index(st->instances, Instance, i);
 
-		o->destroy(o->state);
+		if (in->use.table->destroy && in->use.state)
+			in->use.table->destroy(in->use.state);
+		log_host_free(in->host);
+		g_free(in->id);
 	}
-	g_array_free(st->owned, TRUE);
+	g_array_free(st->instances, TRUE);
+	g_array_free(st->used, TRUE);
 	g_array_free(st->hooks, TRUE);
 	g_free(st);
 }

@@ -16,7 +16,7 @@ shellcheck venus/setup venus/service/run venus/service/log/run cross/sysroot.sh 
 	tools/deps.sh tests/venus/check-binaries.sh tests/venus/test_setup.sh tests/browser/run.sh \
 	docs/config-generator/make-schema-js.sh
 echo "== cppcheck"
-cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --std=c11 \
+cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --std=c11 --inline-suppr \
 	-I include -I core -D'G_GNUC_PRINTF(a,b)=' --suppress=missingIncludeSystem \
 	core plugins tools bench
 

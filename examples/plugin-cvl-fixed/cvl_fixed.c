@@ -2,7 +2,11 @@
 /*
  * An example batagg strategy plugin: a CVL mode "fixed" that asks for one
  * charge voltage whatever the batteries say (still capped by the user's DVCC
- * limit), with the voltage as an option.  It needs only <batagg/plugin.h>.
+ * limit), with the voltage as an option:
+ *
+ *	{"cvlMode": "fixed", "strategyOptions": {"fixed": {"volts": 54.4}}}
+ *
+ * It needs only <batagg/plugin.h>.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,8 +18,13 @@ typedef struct {
 	double volts;
 } Fixed;
 
-static void *create(const BataggHost *host, const BataggOption *opts, size_t n_opts, char *err,
-                    size_t err_len)
+static const BataggOptionHelp options[] = {
+        {"volts", "number", "the charge voltage limit (V), 54 without it"},
+        {NULL, NULL, NULL},
+};
+
+static void *create(const BataggHost *host, const BataggOption *opts, size_t n_opts,
+                    BataggError *err)
 {
 	Fixed *f = malloc(sizeof(*f));
 
@@ -23,11 +32,20 @@ static void *create(const BataggHost *host, const BataggOption *opts, size_t n_o
 		return NULL;
 	f->volts = 54.0;
 	for (size_t i = 0; i < n_opts; i++) {
-		if (strcmp(opts[i].key, "volts") == 0)
-			f->volts = atof(opts[i].value);
+		if (strcmp(opts[i].key, "volts") != 0) {
+			snprintf(err->message, sizeof(err->message),
+			         "unknown option (known: volts)");
+		} else if (opts[i].type != BATAGG_OPTION_NUMBER || !(opts[i].number > 0)) {
+			snprintf(err->message, sizeof(err->message), "expected a voltage above 0");
+		} else {
+			f->volts = opts[i].number;
+			continue;
+		}
+		err->option = (int)i;
+		free(f);
+		return NULL;
 	}
-	if (host && host->log)
-		host->log(BATAGG_LOG_INFO, "cvl_fixed: charge voltage limit %.2f V", f->volts);
+	host->log(host, BATAGG_LOG_INFO, "charge voltage limit %.2f V", f->volts);
 	return f;
 }
 
@@ -42,15 +60,19 @@ static BataggNum fixed_cvl(void *state, const BataggCvlInput *in)
 }
 
 static const BataggCvlMode fixed = {
-        .struct_size = sizeof(BataggCvlMode),
-        .name = "fixed",
-        .summary = "a fixed charge voltage limit (54 V)",
-        .create = create,
-        .destroy = free,
+        .head =
+                {
+                        .struct_size = sizeof(BataggCvlMode),
+                        .kind = BATAGG_KIND_CVL,
+                        .name = "fixed",
+                        .summary = "a fixed charge voltage limit (option volts, 54 V)",
+                        .options = options,
+                        .create = create,
+                        .destroy = free,
+                },
         .cvl = fixed_cvl,
 };
 
-static const BataggCvlMode *const cvl_modes[] = {&fixed, NULL};
+static const BataggStrategy *const strategies[] = {&fixed.head, NULL};
 
-BATAGG_PLUGIN_DEFINE("cvl_fixed", "1.0", "Example: a fixed charge voltage limit", NULL, cvl_modes,
-                     NULL);
+BATAGG_PLUGIN_DEFINE("cvl_fixed", "2.0", "Example: a fixed charge voltage limit", strategies);

@@ -1,80 +1,68 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * batagg plugin interface: the only header a strategy plugin needs.
+ * batagg plugin interface 2.0: the only header a strategy plugin needs.
+ * docs/PLUGINS.md walks through writing one; this header is the contract.
  *
- * A plugin is a shared object that exports exactly one data symbol,
- * BATAGG_PLUGIN_SYMBOL ("batagg_plugin"), a const BataggPluginDesc.
+ * A plugin is a shared object that exports one data symbol,
+ * BATAGG_PLUGIN_SYMBOL ("batagg_plugin"): a const BataggPluginDesc listing
+ * its strategies.  Every strategy is a table of its kind (ratio method, CVL
+ * mode, merge policy, hook) whose first member is the same head,
+ * BataggStrategy: its size, kind, name, options and life cycle.
  *
- * Opening a plugin runs its code: the shared object's constructors (and those
- * of the libraries it needs) run when it is opened, before the daemon can
- * read its descriptor.  The daemon runs as root, so it opens only trusted
- * files: the file and every directory above
- * it, up to /, must be owned by root (or by the user the daemon runs as) and
- * writable by neither group nor others, except that a directory above the
- * plugin's own may be a sticky one such as /tmp (others can create names
- * there, but not rename or remove the directory we own below it).  The
- * plugin's own directory is never writable by others.  The file must be a regular file
-
- * named directly, not a symbolic link; a directory given through links is
- * resolved first and the directories it resolves to are checked.  The file
- * is opened once, checked through that descriptor and loaded through it
- * (the module's name in the dynamic linker is /proc/PID/fd/N, so $ORIGIN in
- * a plugin's RUNPATH does not name its directory).  A plugin should have no
- * constructors; the descriptor checks below catch mistakes, not malice.
+ * Loading.  The daemon opens a plugin file only when the file, its
+ * directory and the directories above it are owned by root (or by the user
+ * the daemon runs as) and writable by nobody else (a sticky directory such
+ * as /tmp may stand above the plugin's own), and the file is no symbolic
+ * link.  Opening a shared object runs its constructors: they run before the
+ * descriptor is read, so a plugin should have none.  The daemon then checks
+ * the interface version (abi_major equal to the daemon's, abi_minor not
+ * newer), every table (a known kind, struct_size at least what this
+ * interface needs, a valid name, the kind's required functions), and that
+ * no (kind, name) is registered already; only then does it register all of
+ * the file's strategies at once.  A refused file registers nothing.
+ * Plugins are never unloaded.  The built-in strategies are plugins loaded
+ * the same way, first; a third party cannot take one of their names.
  *
- * Once the file is open, the daemon checks the interface version (abi_major
- * must equal the daemon's, abi_minor must not be newer), validates every
- * entry, refuses a (kind, name) that another file already registered, and
- * only then registers all of the file's entries at once.  Plugins are never
- * unloaded (a refused one is closed again).
+ * Tables grow only at their end.  Every table starts with struct_size, set
+ * to sizeof() the table as the plugin was built; the daemon reads no field
+ * beyond it (a field the plugin's build lacks reads as NULL or 0).  A
+ * plugin built against an older minor of this interface keeps working.
  *
- * The built-in plugins ("plugins" beside the executable, else the installed
- * plugin directory) must all load: if that directory is unusable, any file
- * in it is refused, or a strategy the daemon uses by default is missing, the
- * daemon refuses to start.  A refused third-party directory or file
- * (pluginDirectory, --plugin-dir) is only a warning: the daemon starts
- * without it, unless the config names one of its strategies.
+ * Threads.  The daemon has one thread: every function of a plugin is called
+ * from it, one call at a time, never re-entered.  A function must return
+ * soon (no blocking I/O): the daemon's main loop waits for it.
  *
- * Three kinds of strategy exist, each a table of function pointers:
+ * Data.  Everything a plugin is given is plain C data, borrowed for the
+ * duration of the call and const all the way down; copy what you keep.
+ * Results go into caller-provided storage; a plugin never allocates memory
+ * the daemon frees.  Victron's "invalid" (no value) is explicit:
+ * BataggNum.valid is false, or a BataggValue has type BATAGG_VALUE_INVALID.
+ * The numbers the daemon passes are finite (a NaN or infinity from the bus
+ * arrives as invalid).  Text is UTF-8; cut it with batagg_text_copy().
  *
- *  - BataggRatioMethod (config key "currentRatioMethod"): for each member
- *    allowed to charge (discharge), the ratio r_i = bank current / member
- *    current, so that the bank reaches member i's limit at limit_i * r_i.
- *  - BataggCvlMode (config key "cvlMode"): chooses the bank's charge voltage
- *    limit from the members' limits.
- *  - BataggMergePolicy (config key "mergePolicies", and the built-in defaults
- *    of the aggregated paths): combines the members' values of one path.
- *
- * Everything a plugin sees is plain C data, borrowed for the duration of the
- * call and const all the way down.  Results go into caller-provided storage;
- * a plugin never allocates memory the daemon must free.  State created by a
- * strategy's create() is freed only by the same strategy's destroy().
- *
- * Victron's "invalid" (no value) is explicit: BataggNum.valid is false, or a
- * BataggValue has type BATAGG_VALUE_INVALID.  NaN is never used as a marker.
- *
- * Every table starts with struct_size, set to sizeof() the table as the
- * plugin was built.  Tables only ever grow at the end.  The daemon copies the
- * first struct_size bytes of each table into a zero-filled one of its own
- * size, so it reads only the fields that fit within struct_size, and a field
- * beyond it counts as NULL (0): absent optional functions.  A table too short
- * to hold its required function is refused.
+ * Life cycle.  Each published battery service (the aggregate, every virtual
+ * battery) has its own instance of each strategy it uses: create() with the
+ * strategy's options from the config, then the calls of its kind, then
+ * destroy().  A reload (SIGHUP) creates every instance anew, with the new
+ * options, before the old ones are destroyed: state does not survive a
+ * reload.  --check-config also calls create() (and destroy()) for every
+ * strategy the config uses, so that a wrong option is a config error.
  *
  * A minimal plugin:
  *
  *	static BataggNum fixed_cvl(void *state, const BataggCvlInput *in)
  *	{
- *		return (BataggNum){ .value = 54.0, .valid = true };
+ *		return (BataggNum){.value = 54.0, .valid = true};
  *	}
  *	static const BataggCvlMode fixed = {
- *		.struct_size = sizeof(BataggCvlMode),
- *		.name = "fixed_54",
- *		.summary = "always 54 V",
+ *		.head = {.struct_size = sizeof(BataggCvlMode),
+ *		         .kind = BATAGG_KIND_CVL,
+ *		         .name = "fixed_54",
+ *		         .summary = "always 54 V"},
  *		.cvl = fixed_cvl,
  *	};
- *	static const BataggCvlMode *const cvl_modes[] = { &fixed, NULL };
- *	BATAGG_PLUGIN_DEFINE("cvl_fixed", "1.0", "A fixed charge voltage",
- *			     NULL, cvl_modes, NULL);
+ *	static const BataggStrategy *const strategies[] = {&fixed.head, NULL};
+ *	BATAGG_PLUGIN_DEFINE("cvl_fixed", "1.0", "A fixed charge voltage", strategies);
  */
 #ifndef BATAGG_PLUGIN_H
 #define BATAGG_PLUGIN_H
@@ -88,24 +76,29 @@ extern "C" {
 #endif
 
 /* Bump the major on any incompatible change; the minor when a field is
- * appended to a table or a new kind is added. */
-#define BATAGG_PLUGIN_ABI_MAJOR 1
+ * appended to a table or a new kind is added.  2.0 replaced 1.0 (which no
+ * plugin outside batagg's own tree was built for): one head for every
+ * kind, typed options with errors that name them, members with their
+ * names, a logger that knows its strategy, fallbacks as data, and hooks as
+ * a kind of their own. */
+#define BATAGG_PLUGIN_ABI_MAJOR 2
 #define BATAGG_PLUGIN_ABI_MINOR 0
 
 /* The one symbol every plugin exports. */
 #define BATAGG_PLUGIN_SYMBOL "batagg_plugin"
 
-/* Log levels for BataggHost.log, in increasing severity. */
-enum {
-	BATAGG_LOG_DEBUG = 10,
-	BATAGG_LOG_INFO = 20,
-	BATAGG_LOG_WARNING = 30,
-	BATAGG_LOG_ERROR = 40,
-};
+#if defined(__GNUC__)
+#define BATAGG_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define BATAGG_PRINTF(f, a)
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Values                                                                   */
 
 /* A number that may be invalid (Victron's empty value). */
 typedef struct {
-	double value; /* meaningful only when valid */
+	double value; /* meaningful only when valid; finite */
 	bool valid;
 } BataggNum;
 
@@ -122,110 +115,198 @@ typedef struct {
 	const char *text; /* when type == BATAGG_VALUE_TEXT; borrowed, NUL-terminated */
 } BataggValue;
 
-/* One option of a strategy, as text, in the order the user wrote them. */
-typedef struct {
-	const char *key;   /* e.g. "maxPercentageError" */
-	const char *value; /* e.g. "0.1" (numbers as JSON text, strings unquoted,
-	                      booleans "1" or "0") */
-} BataggOption;
+/* ------------------------------------------------------------------------ */
+/* Members                                                                  */
 
-/* Services the daemon offers to a strategy.  Passed to create(); valid until
- * destroy() returns. */
-typedef struct {
-	uint32_t struct_size; /* sizeof(BataggHost) as the daemon was built */
-	/* Log one line (no trailing newline needed) at a BATAGG_LOG_* level. */
-	void (*log)(int level, const char *fmt, ...)
-#if defined(__GNUC__)
-	        __attribute__((format(printf, 2, 3)))
-#endif
-	        ;
-} BataggHost;
-
-/* Identifies a member for as long as it is a member; never reused while the
- * daemon runs, so per-member state can be keyed on it. */
+/* Identifies a member of the aggregate.  Unique among its members for as
+ * long as the strategy instance lives (ids start again with the new
+ * instances of a reload); a member that reconnects within reconnectTimeout
+ * keeps its id. */
 typedef uint32_t BataggMemberId;
 
-/* ------------------------------------------------------------------------ */
-/* Kind 1: current-ratio methods ("ir", "capacity", "count", ...)           */
-
-/* The members connected for one limit (CCL: /Io/AllowToCharge != 0; DCL:
- * /Io/AllowToDischarge != 0; a member without the path counts as connected),
- * in the order they joined. */
+/* A member of the aggregate, as strategies see it. */
 typedef struct {
-	size_t n;                  /* number of connected members */
-	const BataggMemberId *ids; /* ids[i]: member i */
-	/* capacity[i]: member i's /InstalledCapacity (Ah); invalid when it has
-	 * none, or when the config fixes the bank "capacity". */
+	BataggMemberId id;
+	const char *service;     /* its bus name, "com.victronenergy.battery.ttyS1" */
+	const char *custom_name; /* its /CustomName as first read; "" when it has none */
+	const char *label;       /* how batagg names it: the custom name, else the
+	                          * service name without "com.victronenergy.battery." */
+} BataggMember;
+
+/* ------------------------------------------------------------------------ */
+/* Options                                                                  */
+
+enum {
+	BATAGG_OPTION_NUMBER = 1,
+	BATAGG_OPTION_TEXT = 2,
+	BATAGG_OPTION_BOOL = 3,
+};
+
+/* One option of a strategy, in the order the user wrote them.  Options come
+ * from the config's "strategyOptions" under the strategy's name (and, kept
+ * from earlier configs, "ir" for the ir method and "classes" under a hook's
+ * id).  A nested object is flattened: {"ccls": {"52.0": 100}} is the option
+ * "ccls/52.0" = 100.  Arrays and null are not options: the config refuses
+ * them. */
+typedef struct {
+	const char *key;  /* "maxPercentageError", "ccls/52.0" */
+	int type;         /* BATAGG_OPTION_* */
+	double number;    /* NUMBER (finite), BOOL (0 or 1) */
+	const char *text; /* TEXT: the string; NUMBER: the number as written; BOOL:
+	                   * "true" or "false" */
+} BataggOption;
+
+/* One option a strategy takes, for batagg --list-strategies and the docs. */
+typedef struct {
+	const char *key;  /* as BataggOption.key; "ccls/<threshold>" for a family */
+	const char *type; /* "number", "text", "boolean" */
+	const char *help; /* one line */
+} BataggOptionHelp;
+
+/* What create() fills when it refuses.  The daemon adds the file, line,
+ * column and key of the option concerned (or of the strategy's options). */
+typedef struct {
+	char message[256]; /* one line, NUL-terminated, without the key */
+	int option;        /* index of the option concerned in opts, or -1 */
+} BataggError;
+
+/* ------------------------------------------------------------------------ */
+/* The host                                                                 */
+
+/* Log levels for BataggHost.log, in increasing severity. */
+enum {
+	BATAGG_LOG_DEBUG = 10,
+	BATAGG_LOG_INFO = 20,
+	BATAGG_LOG_WARNING = 30,
+	BATAGG_LOG_ERROR = 40,
+};
+
+/* What the daemon offers one strategy instance.  Given to create(); valid
+ * until destroy() returns. */
+typedef struct BataggHost BataggHost;
+struct BataggHost {
+	uint32_t struct_size; /* sizeof(BataggHost) as the daemon was built */
+	/* Logs one line (no newline needed) at a BATAGG_LOG_* level, into the
+	 * daemon's log, which prefixes the strategy's name. */
+	void (*log)(const BataggHost *host, int level, const char *fmt, ...) BATAGG_PRINTF(3, 4);
+};
+
+/* ------------------------------------------------------------------------ */
+/* The head of every strategy                                               */
+
+typedef enum {
+	BATAGG_KIND_RATIO = 1, /* BataggRatioMethod: "currentRatioMethod" */
+	BATAGG_KIND_CVL = 2,   /* BataggCvlMode: "cvlMode" */
+	BATAGG_KIND_MERGE = 3, /* BataggMergePolicy: "mergePolicies" and the defaults */
+	BATAGG_KIND_HOOK = 4,  /* BataggHook: "class:<name>" in "virtualBatteries" */
+} BataggKind;
+
+/* Bits the event callbacks return: what the daemon must recompute. */
+enum {
+	BATAGG_RECOMPUTE_CCL = 1,
+	BATAGG_RECOMPUTE_DCL = 2,
+	BATAGG_ESTIMATE_CHANGED = 4, /* a diagnosis changed: published again */
+};
+
+typedef struct {
+	/* sizeof() the kind's whole table as the plugin was built, e.g.
+	 * sizeof(BataggRatioMethod). */
+	uint32_t struct_size;
+	uint32_t kind; /* a BataggKind */
+	/* The name users write in config.json: letters, digits, '_' and '.',
+	 * at most 64 bytes.  Unique within its kind. */
+	const char *name;
+	const char *summary; /* one line, for --list-strategies and messages */
+	/* The options it takes (ends with key NULL), or NULL for none: only
+	 * documentation, create() decides. */
+	const BataggOptionHelp *options;
+
+	/* Optional.  Returns the instance's state (never NULL on success), or
+	 * NULL with err filled when it refuses its options.  Without create(),
+	 * the strategy takes no options and its state is NULL. */
+	void *(*create)(const BataggHost *host, const BataggOption *opts, size_t n_opts,
+	                BataggError *err);
+	/* Optional; called once for every successful create(). */
+	void (*destroy)(void *state);
+
+	/* Optional, for strategies that keep per-member state.  Called for the
+	 * aggregate's members (every strategy the aggregate uses that sets
+	 * them: its ratio methods and estimator, its CVL mode, its merge
+	 * policies; not hooks, which belong to virtual batteries).
+	 * member_added is called when a member joins, and again when it
+	 * reconnects (its values are fresh then). */
+	void (*member_added)(void *state, const BataggMember *m);
+	void (*member_removed)(void *state, const BataggMember *m);
+	/* Optional, likewise: on every change of a member's /Dc/0/Voltage, with
+	 * its latest /Dc/0/Current (V, A; positive current charges).  Returns
+	 * BATAGG_* bits. */
+	int (*sample)(void *state, const BataggMember *m, double voltage, double current);
+} BataggStrategy;
+
+/* ------------------------------------------------------------------------ */
+/* Ratio methods ("ir", "capacity", "count", ...)                           */
+
+/* The members connected for one limit: the BMSes (members that have
+ * reported a CVL) whose /Io/AllowToCharge (AllowToDischarge for the DCL) is
+ * not 0, a member without the flag counting as connected; in joining
+ * order. */
+typedef struct {
+	size_t n;
+	const BataggMember *members;
+	/* capacity[i]: member i's /InstalledCapacity (Ah, > 0); invalid when it
+	 * has none, or when the config fixes the bank "capacity". */
 	const BataggNum *capacity;
-	/* True when any member (connected or not) reports the Allow path of this
-	 * limit at all. */
+	/* Whether any BMS member (connected or not) reports this limit's Allow
+	 * flag at all. */
 	bool allow_reported;
-	/* The aggregate's /InstalledCapacity (Ah): the sum over all members, or
-	 * the configured capacity. */
+	/* The capacity to share: the configured "capacity", else the sum over
+	 * the BMS members that report one. */
 	BataggNum bank_capacity;
 	bool discharge; /* false: for the CCL; true: for the DCL */
 } BataggRatioInput;
 
-/* Per-member diagnosis a method may expose (published by the daemon). */
+/* A member's diagnosis, published in /System/InternalResistances,
+ * /System/EMFs and /System/InternalResistanceCorrections. */
 typedef struct {
 	BataggNum resistance; /* ohm, including any correction */
 	BataggNum emf;        /* V */
 	BataggNum correction; /* factor applied to the fitted resistance */
 } BataggMemberDiag;
 
-/* Return bits of the event callbacks below. */
-enum {
-	BATAGG_RECOMPUTE_CCL = 1,
-	BATAGG_RECOMPUTE_DCL = 2,
-	BATAGG_ESTIMATE_CHANGED = 4, /* a diagnosis value changed: republish */
-};
-
 typedef struct {
-	uint32_t struct_size; /* sizeof(BataggRatioMethod) */
-	const char *name;     /* the config value; [a-z0-9_]+ */
-	const char *summary;  /* one line for --help and error messages */
+	BataggStrategy head; /* .kind = BATAGG_KIND_RATIO */
 
-	/* Optional (NULL: stateless, state is NULL).  Returns the method's state,
-	 * or NULL with err filled (NUL-terminated, at most err_len bytes). */
-	void *(*create)(const BataggHost *host, const BataggOption *opts, size_t n_opts, char *err,
-	                size_t err_len);
-	/* Optional; called once for every successful create(). */
-	void (*destroy)(void *state);
-
-	/* Required.  Fills out[i] for each connected member i of in; out[i]
-	 * invalid means "this method cannot serve member i" and the daemon falls
-	 * back to the next method (ir, then capacity, then count). */
+	/* Required.  For each connected member i of in, out[i] = bank current /
+	 * member i's current, so that the bank reaches member i's limit at
+	 * limit_i * out[i].  out[i] starts invalid; leave it so for a member
+	 * this method cannot serve.  The daemon keeps a ratio only when it is
+	 * finite and >= 1; for the others it asks the fallback. */
 	void (*ratios)(void *state, const BataggRatioInput *in, BataggNum *out);
-
-	/* Optional member life cycle, for methods that keep per-member state.
-	 * member_added is also called when a member reconnects. */
-	void (*member_added)(void *state, BataggMemberId id);
-	void (*member_removed)(void *state, BataggMemberId id);
-
-	/* Optional.  Called on every change of a member's /Dc/0/Voltage with its
-	 * latest /Dc/0/Current (V, A; positive current charges).  Returns
-	 * BATAGG_* bits. */
-	int (*sample)(void *state, BataggMemberId id, double voltage, double current);
-
-	/* Optional.  Called on every change of a member's /Dc/0/Current when this
-	 * method is the configured one, with the member's own limits, so that a
-	 * method can correct itself when a member exceeds its limit.  Returns
-	 * BATAGG_* bits. */
-	int (*current)(void *state, BataggMemberId id, double current, BataggNum ccl,
+	/* The ratio method asked for the members this one cannot serve (its
+	 * name), or NULL.  A member no method of the chain serves gets an equal
+	 * share: its ratio is the number of connected members. */
+	const char *fallback;
+	/* Optional.  On every change of a member's /Dc/0/Current, with its own
+	 * limits, to the ratio methods of the chain (the configured one and its
+	 * fallbacks), so that a method can correct itself when a member carries
+	 * more than its limit.  Returns BATAGG_* bits. */
+	int (*current)(void *state, const BataggMember *m, double current, BataggNum ccl,
 	               BataggNum dcl);
-
 	/* Optional.  Fills the member's diagnosis; returns 0, or -1 when the
-	 * member is unknown to the method. */
-	int (*diagnose)(void *state, BataggMemberId id, BataggMemberDiag *out);
+	 * member is unknown to it.  Published from the configured method when
+	 * it has one, else from the estimator (the method that runs always to
+	 * estimate resistances, "ir" by default). */
+	int (*diagnose)(void *state, const BataggMember *m, BataggMemberDiag *out);
 } BataggRatioMethod;
 
 /* ------------------------------------------------------------------------ */
-/* Kind 2: CVL modes ("max_when_balancing", ..., "dvcc")                    */
+/* CVL modes ("max_when_balancing", ..., "dvcc")                            */
 
 typedef struct {
-	size_t n;             /* members */
-	const BataggNum *cvl; /* cvl[i]: member i's /Info/MaxChargeVoltage (V) */
-	/* charge_mode[i]: member i's /Info/ChargeMode text, NULL when it has none */
+	size_t n;
+	const BataggMember *members; /* every member of the aggregate */
+	const BataggNum *cvl;        /* cvl[i]: member i's /Info/MaxChargeVoltage (V, > 0) */
+	/* charge_mode[i]: member i's /Info/ChargeMode, NULL when it has none. */
 	const char *const *charge_mode;
 	BataggNum balancing;          /* the aggregate's /Balancing (0/1) */
 	const char *bank_charge_mode; /* the aggregate's /Info/ChargeMode, or NULL */
@@ -235,57 +316,96 @@ typedef struct {
 } BataggCvlInput;
 
 typedef struct {
-	uint32_t struct_size; /* sizeof(BataggCvlMode) */
-	const char *name;     /* the config value; [a-z0-9_]+ */
-	const char *summary;
-	void *(*create)(const BataggHost *host, const BataggOption *opts, size_t n_opts, char *err,
-	                size_t err_len); /* optional */
-	void (*destroy)(void *state);    /* optional */
-	/* Required.  The bank's CVL (V); invalid publishes "no limit". */
+	BataggStrategy head; /* .kind = BATAGG_KIND_CVL */
+	/* Required.  The bank's CVL (V).  The daemon publishes it only when it
+	 * is finite and > 0; anything else publishes "no limit". */
 	BataggNum (*cvl)(void *state, const BataggCvlInput *in);
 } BataggCvlMode;
 
 /* ------------------------------------------------------------------------ */
-/* Kind 3: merge policies ("sum", "mean", "max", "first", ...)              */
+/* Merge policies ("sum", "mean", "max", "first", ...)                      */
 
 typedef struct {
-	size_t n;                  /* members, in precedence (or joining) order */
-	const BataggValue *values; /* values[i]: member i's value of the path */
-	/* keys[i]: member i's value of the policy's key path (its key_path, or
+	size_t n;                  /* inputs, in precedence (or joining) order */
+	const BataggValue *values; /* values[i]: input i's value of the path */
+	/* keys[i]: input i's value of the policy's key path (its key_path, or
 	 * the path's own key such as /System/MinCellVoltage for
 	 * /System/MinVoltageCellId); NULL when there is none. */
 	const BataggValue *keys;
-	/* labels[i]: member i's display name (its /CustomName, else its service
-	 * name without "com.victronenergy.battery."). */
+	/* labels[i]: input i's display name (BataggMember.label). */
 	const char *const *labels;
-	/* The path being merged, e.g. "/Info/MaxChargeCurrent". */
-	const char *path;
+	const char *path; /* the path being merged, e.g. "/Soc" */
 } BataggMergeInput;
 
 typedef struct {
-	uint32_t struct_size; /* sizeof(BataggMergePolicy) */
-	const char *name;     /* the config value; [a-z0-9_]+ */
-	const char *summary;
-	/* Key path read for every member into BataggMergeInput.keys, e.g.
+	BataggStrategy head; /* .kind = BATAGG_KIND_MERGE */
+	/* The key path read for every input into BataggMergeInput.keys, e.g.
 	 * "/InstalledCapacity" for a capacity-weighted mean; NULL to use the
 	 * path's own key (or none). */
 	const char *key_path;
-	void *(*create)(const BataggHost *host, const BataggOption *opts, size_t n_opts, char *err,
-	                size_t err_len); /* optional */
-	void (*destroy)(void *state);    /* optional */
-	/* Required.  Sets *out.  A text result either points to static storage
-	 * or is written to text (text_len bytes, NUL-terminated) with out->text =
-	 * text; it must not point into in. */
+	/* Required.  Sets *out (it starts invalid).  A text result points to
+	 * static storage, or is written to text (text_len bytes, with
+	 * batagg_text_copy()) with out->text = text; it must not point into
+	 * in. */
 	void (*merge)(void *state, const BataggMergeInput *in, BataggValue *out, char *text,
 	              size_t text_len);
-	/* Optional; set by hooks (SPEC 6), which supply values of their own at
-	 * their position in a virtual battery's precedence order instead of
-	 * merging members.  Returns true for each path the hook supplies.  For a
-	 * hook, merge() is called with n == 1, values[0] the hook's previous
-	 * value, keys[0] the virtual battery's merged value of key_path, and
-	 * path the path wanted; options come from the config's "classes". */
-	bool (*provides)(void *state, const char *path);
 } BataggMergePolicy;
+
+/* ------------------------------------------------------------------------ */
+/* Hooks ("hooks.FixedValueHook", ...)                                      */
+
+enum {
+	/* The hook's value counts at its position among the virtual battery's
+	 * members: the first valid value in config order wins. */
+	BATAGG_HOOK_IN_ORDER = 0,
+	/* The hook's value wins over every member's, wherever it is listed. */
+	BATAGG_HOOK_OVERRIDES = 1,
+};
+
+typedef struct {
+	BataggStrategy head; /* .kind = BATAGG_KIND_HOOK */
+	/* The virtual battery's merged path the hook reads (e.g.
+	 * "/Dc/0/Voltage"), NULL for none. */
+	const char *key_path;
+	uint32_t placement; /* BATAGG_HOOK_* */
+	/* Required.  Whether the hook supplies path; asked once per battery
+	 * path when the instance is created. */
+	bool (*provides)(void *state, const char *path);
+	/* Required.  The hook's value of path: key is the virtual battery's
+	 * merged value of key_path (invalid without one), previous the value
+	 * the hook gave last (invalid at first).  Sets *out (it starts
+	 * invalid), text as for merge(). */
+	void (*value)(void *state, const char *path, const BataggValue *key,
+	              const BataggValue *previous, BataggValue *out, char *text, size_t text_len);
+} BataggHook;
+
+/* ------------------------------------------------------------------------ */
+/* Helpers (inline: no symbol of the daemon's, no library needed)           */
+
+/* Copies the UTF-8 text src into dst (size bytes), NUL-terminated when size
+ * is not 0.  A text that does not fit is cut before the first character
+ * that does not fit whole, so that the copy stays valid UTF-8 (a byte cut
+ * such as snprintf's can split a character, and D-Bus refuses the result).
+ * Returns the number of bytes copied, without the NUL. */
+static inline size_t batagg_text_copy(char *dst, size_t size, const char *src)
+{
+	size_t n = 0;
+
+	if (size == 0)
+		return 0;
+	while (n + 1 < size && src[n]) {
+		dst[n] = src[n];
+		n++;
+	}
+	/* The next byte continues a character (10xxxxxx): step back to where
+	 * that character starts, at most three bytes. */
+	if (src[n]) {
+		for (int k = 0; k < 3 && n > 0 && ((unsigned char)src[n] & 0xc0) == 0x80; k++)
+			n--;
+	}
+	dst[n] = '\0';
+	return n;
+}
 
 /* ------------------------------------------------------------------------ */
 /* The descriptor                                                           */
@@ -297,10 +417,8 @@ typedef struct {
 	const char *name;        /* the plugin's name, for messages */
 	const char *version;     /* the plugin's own version text */
 	const char *description; /* one line */
-	/* Each a NULL-terminated array of entries, or NULL for none. */
-	const BataggRatioMethod *const *ratio_methods;
-	const BataggCvlMode *const *cvl_modes;
-	const BataggMergePolicy *const *merge_policies;
+	/* Its strategies, each the head of its kind's table; NULL ends it. */
+	const BataggStrategy *const *strategies;
 } BataggPluginDesc;
 
 #if defined(__GNUC__)
@@ -310,8 +428,7 @@ typedef struct {
 #endif
 
 /* Defines the plugin's descriptor.  Use once per shared object. */
-#define BATAGG_PLUGIN_DEFINE(name_, version_, description_, ratio_methods_, cvl_modes_,            \
-                             merge_policies_)                                                      \
+#define BATAGG_PLUGIN_DEFINE(name_, version_, description_, strategies_)                           \
 	BATAGG_PLUGIN_EXPORT extern const BataggPluginDesc batagg_plugin;                          \
 	const BataggPluginDesc batagg_plugin = {                                                   \
 	        .abi_major = BATAGG_PLUGIN_ABI_MAJOR,                                              \
@@ -320,9 +437,7 @@ typedef struct {
 	        .name = (name_),                                                                   \
 	        .version = (version_),                                                             \
 	        .description = (description_),                                                     \
-	        .ratio_methods = (ratio_methods_),                                                 \
-	        .cvl_modes = (cvl_modes_),                                                         \
-	        .merge_policies = (merge_policies_),                                               \
+	        .strategies = (strategies_),                                                       \
 	}
 
 #ifdef __cplusplus

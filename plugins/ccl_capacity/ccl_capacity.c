@@ -5,6 +5,7 @@
  * inversely proportional to capacity).  A battery without a capacity cannot
  * be served, and then neither can the others: the total is unknown.
  */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "batagg/plugin.h"
@@ -14,11 +15,17 @@ typedef struct {
 	bool warned; /* about the current lack of capacities */
 } Capacity;
 
-static void *create(const BataggHost *host, const BataggOption *opts, size_t n_opts, char *err,
-                    size_t err_len)
+static void *create(const BataggHost *host, const BataggOption *opts, size_t n_opts,
+                    BataggError *err)
 {
-	Capacity *c = calloc(1, sizeof(*c));
+	Capacity *c;
 
+	if (n_opts) {
+		snprintf(err->message, sizeof(err->message), "takes no options");
+		err->option = 0;
+		return NULL;
+	}
+	c = calloc(1, sizeof(*c));
 	if (c)
 		c->host = host;
 	return c;
@@ -53,22 +60,26 @@ static void ratios(void *state, const BataggRatioInput *in, BataggNum *out)
 	}
 	/* Once per change of the situation, not on every recomputation. */
 	if (!t.valid && !c->warned && c->host && c->host->log)
-		c->host->log(BATAGG_LOG_WARNING,
+		c->host->log(c->host, BATAGG_LOG_WARNING,
 		             "capacity ratio: a battery reports no /InstalledCapacity; set the "
 		             "\"capacity\" option in the config");
 	c->warned = !t.valid;
 }
 
 static const BataggRatioMethod capacity = {
-        .struct_size = sizeof(BataggRatioMethod),
-        .name = "capacity",
-        .summary = "shares in proportion to /InstalledCapacity",
-        .create = create,
-        .destroy = free,
+        .head =
+                {
+                        .struct_size = sizeof(BataggRatioMethod),
+                        .kind = BATAGG_KIND_RATIO,
+                        .name = "capacity",
+                        .summary = "shares in proportion to /InstalledCapacity",
+                        .create = create,
+                        .destroy = free,
+                },
         .ratios = ratios,
+        .fallback = "count",
 };
 
-static const BataggRatioMethod *const methods[] = {&capacity, NULL};
+static const BataggStrategy *const strategies[] = {&capacity.head, NULL};
 
-BATAGG_PLUGIN_DEFINE("ccl_capacity", "1.0", "Current ratios by installed capacity", methods, NULL,
-                     NULL);
+BATAGG_PLUGIN_DEFINE("ccl_capacity", "2.0", "Current ratios by installed capacity", strategies);

@@ -42,13 +42,13 @@ static const Case cases[] = {
 static void test_capacity_ratios(void **state)
 {
 	const BataggRatioMethod *m = ratio_method("capacity");
-	void *st = m->create(&test_host, NULL, 0, NULL, 0);
+	void *st = m->head.create(&test_host, NULL, 0, &(BataggError){.option = -1});
 
 	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
 		const Case *k = &cases[c];
-		static const BataggMemberId ids[] = {1, 2, 3};
+		const BataggMember ids[] = {*member(1), *member(2), *member(3)};
 		BataggRatioInput in = {.n = k->n,
-		                       .ids = ids,
+		                       .members = ids,
 		                       .capacity = k->capacity,
 		                       .allow_reported = k->allow_reported,
 		                       .bank_capacity = k->bank};
@@ -59,7 +59,7 @@ static void test_capacity_ratios(void **state)
 		for (size_t i = 0; i < k->n; i++)
 			expect_num(k->name, out[i], k->want[i]);
 	}
-	m->destroy(st);
+	m->head.destroy(st);
 }
 
 int main(void)

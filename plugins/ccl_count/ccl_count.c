@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The "count" current-ratio method: every connected battery takes an equal
- * share of the bank current.  The last fallback of every other method.
+ * share of the bank current.  The end of the built-in methods' fallbacks
+ * (ir, then capacity, then count).
  */
 #include "batagg/plugin.h"
 
@@ -12,12 +13,16 @@ static void ratios(void *state, const BataggRatioInput *in, BataggNum *out)
 }
 
 static const BataggRatioMethod count = {
-        .struct_size = sizeof(BataggRatioMethod),
-        .name = "count",
-        .summary = "equal shares of the bank current",
+        .head =
+                {
+                        .struct_size = sizeof(BataggRatioMethod),
+                        .kind = BATAGG_KIND_RATIO,
+                        .name = "count",
+                        .summary = "equal shares of the bank current",
+                },
         .ratios = ratios,
 };
 
-static const BataggRatioMethod *const methods[] = {&count, NULL};
+static const BataggStrategy *const strategies[] = {&count.head, NULL};
 
-BATAGG_PLUGIN_DEFINE("ccl_count", "1.0", "Current ratios by battery count", methods, NULL, NULL);
+BATAGG_PLUGIN_DEFINE("ccl_count", "2.0", "Current ratios by battery count", strategies);

@@ -4,9 +4,9 @@
 
 static void test_equal_shares(void **state)
 {
-	static const BataggMemberId ids[] = {1, 2, 3};
+	const BataggMember ids[] = {*member(1), *member(2), *member(3)};
 	static const BataggNum caps[3];
-	BataggRatioInput in = {.n = 3, .ids = ids, .capacity = caps};
+	BataggRatioInput in = {.n = 3, .members = ids, .capacity = caps};
 	BataggNum out[3];
 
 	ratio_method("count")->ratios(NULL, &in, out);

@@ -47,16 +47,26 @@ typedef struct {
 	size_t n, cap;
 } Ir;
 
-static bool parse(const char *text, double *out)
-{
-	char *end;
+/* The options and what each must be. */
+static const struct {
+	const char *key;
+	double min; /* the value must be above it (maxPercentageError), or at
+	             * least it (minVoltageChange) */
+	bool above;
+} options[] = {
+        {"maxPercentageError", 0, true},
+        {"minVoltageChange", 0, false},
+};
 
-	*out = strtod(text, &end);
-	return end != text && *end == '\0' && isfinite(*out);
-}
+static const BataggOptionHelp help[] = {
+        {"maxPercentageError", "number",
+         "a fit is accepted when its error / R is at most this (0.1)"},
+        {"minVoltageChange", "number", "volts between two kept samples (0.02)"},
+        {NULL, NULL, NULL},
+};
 
-static void *create(const BataggHost *host, const BataggOption *opts, size_t n_opts, char *err,
-                    size_t err_len)
+static void *create(const BataggHost *host, const BataggOption *opts, size_t n_opts,
+                    BataggError *err)
 {
 	Ir *ir = calloc(1, sizeof(*ir));
 
@@ -66,19 +76,29 @@ static void *create(const BataggHost *host, const BataggOption *opts, size_t n_o
 	ir->max_error = 0.1;
 	ir->min_change = 0.02;
 	for (size_t k = 0; k < n_opts; k++) {
-		double *target = NULL;
-		double x;
+		size_t o = 0;
+		double x = opts[k].number;
 
-		if (strcmp(opts[k].key, "maxPercentageError") == 0)
-			target = &ir->max_error;
-		else if (strcmp(opts[k].key, "minVoltageChange") == 0)
-			target = &ir->min_change;
-		if (!target || !parse(opts[k].value, &x) || x < 0) {
-			snprintf(err, err_len, "bad option %s=%s", opts[k].key, opts[k].value);
-			free(ir);
-			return NULL;
+		while (o < sizeof(options) / sizeof(options[0]) &&
+		       strcmp(opts[k].key, options[o].key) != 0)
+			o++;
+		if (o == sizeof(options) / sizeof(options[0]))
+			snprintf(
+			        err->message, sizeof(err->message),
+			        "unknown option '%s' (known: maxPercentageError, minVoltageChange)",
+			        opts[k].key);
+		else if (opts[k].type != BATAGG_OPTION_NUMBER)
+			snprintf(err->message, sizeof(err->message), "expected a number");
+		else if (options[o].above ? !(x > options[o].min) : !(x >= options[o].min))
+			snprintf(err->message, sizeof(err->message), "must be %s %g, got %s",
+			         options[o].above ? ">" : ">=", options[o].min, opts[k].text);
+		else {
+			*(o == 0 ? &ir->max_error : &ir->min_change) = x;
+			continue;
 		}
-		*target = x;
+		err->option = (int)k;
+		free(ir);
+		return NULL;
 	}
 	return ir;
 }
@@ -101,9 +121,10 @@ static Member *find(Ir *ir, BataggMemberId id)
 }
 
 /* A new member, or one that reconnected, starts afresh. */
-static void member_added(void *state, BataggMemberId id)
+static void member_added(void *state, const BataggMember *member)
 {
 	Ir *ir = state;
+	BataggMemberId id = member->id;
 	Member *m = find(ir, id);
 
 	if (!m) {
@@ -123,10 +144,10 @@ static void member_added(void *state, BataggMemberId id)
 	m->correction = 1;
 }
 
-static void member_removed(void *state, BataggMemberId id)
+static void member_removed(void *state, const BataggMember *member)
 {
 	Ir *ir = state;
-	Member *m = find(ir, id);
+	Member *m = find(ir, member->id);
 
 	if (m)
 		*m = ir->members[--ir->n];
@@ -138,7 +159,7 @@ static double resistance(const Member *m)
 }
 
 /* Total least squares over the window; returns BATAGG_* bits. */
-static int fit(Ir *ir, Member *m)
+static int fit(Ir *ir, Member *m, const char *label)
 {
 	const double n = WINDOW;
 	double mean_v = 0, mean_i = 0, svv = 0, sii = 0, svi = 0;
@@ -180,16 +201,16 @@ static int fit(Ir *ir, Member *m)
 	 * kept shrinking the factor until a restart). */
 	m->correction = 1;
 	if (ir->host && ir->host->log)
-		ir->host->log(BATAGG_LOG_INFO, "internal resistance of member %u: %g +- %g ohm",
-		              (unsigned)m->id, r, err);
+		ir->host->log(ir->host, BATAGG_LOG_INFO, "internal resistance of %s: %g +- %g ohm",
+		              label, r, err);
 	return BATAGG_ESTIMATE_CHANGED |
 	       (changed ? BATAGG_RECOMPUTE_CCL | BATAGG_RECOMPUTE_DCL : 0);
 }
 
-static int sample(void *state, BataggMemberId id, double v, double i)
+static int sample(void *state, const BataggMember *member, double v, double i)
 {
 	Ir *ir = state;
-	Member *m = find(ir, id);
+	Member *m = find(ir, member->id);
 
 	if (!m || !(v > 0) || !isfinite(v) || !isfinite(i))
 		return 0;
@@ -201,13 +222,13 @@ static int sample(void *state, BataggMemberId id, double v, double i)
 	/* The window is full once an eleventh sample has pushed out the first. */
 	if (++m->appended <= WINDOW)
 		return 0;
-	return fit(ir, m);
+	return fit(ir, m, member->label);
 }
 
-static int current(void *state, BataggMemberId id, double i, BataggNum ccl, BataggNum dcl)
+static int current(void *state, const BataggMember *member, double i, BataggNum ccl, BataggNum dcl)
 {
 	Ir *ir = state;
-	Member *m = find(ir, id);
+	Member *m = find(ir, member->id);
 	BataggNum limit = i > 0 ? ccl : dcl;
 
 	if (!m || !isfinite(i) || i == 0 || !limit.valid || !isfinite(limit.value) ||
@@ -227,7 +248,7 @@ static void ratios(void *state, const BataggRatioInput *in, BataggNum *out)
 	for (size_t k = 0; k < in->n; k++)
 		out[k].valid = false;
 	for (size_t k = 0; k < in->n; k++) {
-		const Member *m = find(ir, in->ids[k]);
+		const Member *m = find(ir, in->members[k].id);
 
 		/* One battery without an estimate leaves the total unknown. */
 		if (!m || !(resistance(m) > 0))
@@ -235,15 +256,15 @@ static void ratios(void *state, const BataggRatioInput *in, BataggNum *out)
 		inverse_total += 1 / resistance(m);
 	}
 	for (size_t k = 0; k < in->n; k++) {
-		const Member *m = find(ir, in->ids[k]);
+		const Member *m = find(ir, in->members[k].id);
 
 		out[k] = (BataggNum){.value = resistance(m) * inverse_total, .valid = true};
 	}
 }
 
-static int diagnose(void *state, BataggMemberId id, BataggMemberDiag *out)
+static int diagnose(void *state, const BataggMember *member, BataggMemberDiag *out)
 {
-	const Member *m = find(state, id);
+	const Member *m = find(state, member->id);
 
 	if (!m)
 		return -1;
@@ -254,19 +275,26 @@ static int diagnose(void *state, BataggMemberId id, BataggMemberDiag *out)
 }
 
 static const BataggRatioMethod method = {
-        .struct_size = sizeof(BataggRatioMethod),
-        .name = "ir",
-        .summary = "shares in inverse proportion to the estimated internal resistance",
-        .create = create,
-        .destroy = destroy,
+        .head =
+                {
+                        .struct_size = sizeof(BataggRatioMethod),
+                        .kind = BATAGG_KIND_RATIO,
+                        .name = "ir",
+                        .summary = "shares in inverse proportion to the estimated internal "
+                                   "resistance",
+                        .options = help,
+                        .create = create,
+                        .destroy = destroy,
+                        .member_added = member_added,
+                        .member_removed = member_removed,
+                        .sample = sample,
+                },
         .ratios = ratios,
-        .member_added = member_added,
-        .member_removed = member_removed,
-        .sample = sample,
+        .fallback = "capacity",
         .current = current,
         .diagnose = diagnose,
 };
 
-static const BataggRatioMethod *const methods[] = {&method, NULL};
+static const BataggStrategy *const strategies[] = {&method.head, NULL};
 
-BATAGG_PLUGIN_DEFINE("ccl_ir", "1.0", "Current ratios by internal resistance", methods, NULL, NULL);
+BATAGG_PLUGIN_DEFINE("ccl_ir", "2.0", "Current ratios by internal resistance", strategies);

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The internal-resistance estimator and the "ir" ratio (SPEC.md 5.4). */
+#include <stdlib.h>
+
 #include "plugin_test.h"
 
 static const BataggRatioMethod *ir(void)
@@ -9,9 +11,12 @@ static const BataggRatioMethod *ir(void)
 
 static void *make(const char *max_error, const char *min_change)
 {
-	BataggOption opts[] = {{"maxPercentageError", max_error}, {"minVoltageChange", min_change}};
-	char err[128];
-	void *st = ir()->create(&test_host, opts, 2, err, sizeof(err));
+	BataggOption opts[] = {
+	        {"maxPercentageError", BATAGG_OPTION_NUMBER, strtod(max_error, NULL), max_error},
+	        {"minVoltageChange", BATAGG_OPTION_NUMBER, strtod(min_change, NULL), min_change},
+	};
+	BataggError err = {.option = -1};
+	void *st = ir()->head.create(&test_host, opts, 2, &err);
 
 	assert_non_null(st);
 	return st;
@@ -35,7 +40,7 @@ static int feed(void *st, BataggMemberId id, double emf, double r, double amplit
 		double i = 50 * sin(k * 0.7);
 		double v = emf + r * i + amplitude * noise(&seed);
 
-		bits |= ir()->sample(st, id, v, i);
+		bits |= ir()->head.sample(st, member(id), v, i);
 	}
 	return bits;
 }
@@ -44,7 +49,7 @@ static BataggMemberDiag diag(void *st, BataggMemberId id)
 {
 	BataggMemberDiag d;
 
-	assert_int_equal(ir()->diagnose(st, id, &d), 0);
+	assert_int_equal(ir()->diagnose(st, member(id), &d), 0);
 	return d;
 }
 
@@ -60,7 +65,7 @@ static void test_recovers_a_known_resistance(void **state)
 		BataggMemberDiag d;
 		int bits;
 
-		ir()->member_added(st, 1);
+		ir()->head.member_added(st, member(1));
 		bits = feed(st, 1, 52.0, cases[c].r, cases[c].noise, 40, 7);
 		d = diag(st, 1);
 		print_message("# R %g noise %g: fitted %g\n", cases[c].r, cases[c].noise,
@@ -85,7 +90,7 @@ static void test_recovers_a_known_resistance(void **state)
 			}
 			assert_true(fabs(d.emf.value - (mv + mi * d.resistance.value)) < 1e-9);
 		}
-		ir()->destroy(st);
+		ir()->head.destroy(st);
 	}
 }
 
@@ -93,30 +98,30 @@ static void test_rejects_a_bad_fit(void **state)
 {
 	void *st = make("0.1", "0.02");
 
-	ir()->member_added(st, 1);
+	ir()->head.member_added(st, member(1));
 	/* Noise far larger than r * I: the error is no small part of R. */
 	feed(st, 1, 52.0, 0.001, 0.5, 60, 3);
 	assert_false(diag(st, 1).resistance.valid);
-	ir()->destroy(st);
+	ir()->head.destroy(st);
 }
 
 static void test_needs_eleven_distinct_samples(void **state)
 {
 	void *st = make("0.1", "0.02");
 
-	ir()->member_added(st, 1);
+	ir()->head.member_added(st, member(1));
 	/* Ten kept samples: no fit yet. */
 	feed(st, 1, 52.0, 0.01, 0, 10, 1);
 	assert_false(diag(st, 1).resistance.valid);
 	/* Voltage steps below minVoltageChange are not kept. */
 	for (int k = 0; k < 20; k++)
-		ir()->sample(st, 1, 52.0 + 0.01 * sin(9 * 0.7) + 0.001 * k, 0);
+		ir()->head.sample(st, member(1), 52.0 + 0.01 * sin(9 * 0.7) + 0.001 * k, 0);
 	assert_false(diag(st, 1).resistance.valid);
 	/* Nor are zero or negative voltages. */
-	assert_int_equal(ir()->sample(st, 1, 0, 10), 0);
+	assert_int_equal(ir()->head.sample(st, member(1), 0, 10), 0);
 	feed(st, 1, 52.0, 0.01, 0, 3, 1);
 	assert_true(diag(st, 1).resistance.valid);
-	ir()->destroy(st);
+	ir()->head.destroy(st);
 }
 
 static void test_over_current_correction(void **state)
@@ -126,44 +131,44 @@ static void test_over_current_correction(void **state)
 	double r;
 	int bits;
 
-	ir()->member_added(st, 1);
+	ir()->head.member_added(st, member(1));
 	/* No estimate yet: nothing to correct. */
-	assert_int_equal(ir()->current(st, 1, 150, NUM(100), NUM(100)), 0);
+	assert_int_equal(ir()->current(st, member(1), 150, NUM(100), NUM(100)), 0);
 	feed(st, 1, 52.0, 0.01, 0, 30, 1);
 	r = diag(st, 1).resistance.value;
 	/* 150 A against a 100 A CCL: the resistance shrinks by 100/150. */
-	bits = ir()->current(st, 1, 150, NUM(100), NUM(300));
+	bits = ir()->current(st, member(1), 150, NUM(100), NUM(300));
 	assert_true(bits & BATAGG_RECOMPUTE_CCL);
 	assert_false(bits & BATAGG_RECOMPUTE_DCL);
 	d = diag(st, 1);
 	assert_true(fabs(d.correction.value - 100.0 / 150) < 1e-12);
 	assert_true(fabs(d.resistance.value - r * 100 / 150) < 1e-12);
 	/* Discharging within the DCL: nothing. */
-	assert_int_equal(ir()->current(st, 1, -200, NUM(100), NUM(300)), 0);
-	bits = ir()->current(st, 1, -600, NUM(100), NUM(300));
+	assert_int_equal(ir()->current(st, member(1), -200, NUM(100), NUM(300)), 0);
+	bits = ir()->current(st, member(1), -600, NUM(100), NUM(300));
 	assert_true(bits & BATAGG_RECOMPUTE_DCL);
 	assert_true(fabs(diag(st, 1).correction.value - (100.0 / 150) * 0.5) < 1e-12);
 	/* A new accepted fit brings the factor back to 1. */
 	feed(st, 1, 52.1, 0.012, 0, 12, 9);
 	assert_true(fabs(diag(st, 1).correction.value - 1) < 1e-12);
 	/* So does a reconnect. */
-	ir()->current(st, 1, 150, NUM(100), NUM(300));
-	ir()->member_added(st, 1);
+	ir()->current(st, member(1), 150, NUM(100), NUM(300));
+	ir()->head.member_added(st, member(1));
 	assert_true(fabs(diag(st, 1).correction.value - 1) < 1e-12);
-	ir()->destroy(st);
+	ir()->head.destroy(st);
 }
 
 static void test_ratios_follow_resistance(void **state)
 {
 	void *st = make("0.1", "0.02");
-	BataggMemberId ids[] = {1, 2, 3};
+	BataggMember members[] = {*member(1), *member(2), *member(3)};
 	BataggNum caps[3] = {NONE, NONE, NONE};
-	BataggRatioInput in = {.n = 2, .ids = ids, .capacity = caps};
+	BataggRatioInput in = {.n = 2, .members = members, .capacity = caps};
 	BataggNum out[3];
 	double r1, r2;
 
 	for (BataggMemberId id = 1; id <= 3; id++)
-		ir()->member_added(st, id);
+		ir()->head.member_added(st, member(id));
 	feed(st, 1, 52.0, 0.01, 0, 20, 1);
 	feed(st, 2, 52.0, 0.02, 0, 20, 2);
 	r1 = diag(st, 1).resistance.value;
@@ -177,9 +182,9 @@ static void test_ratios_follow_resistance(void **state)
 	ir()->ratios(st, &in, out);
 	for (int i = 0; i < 3; i++)
 		expect_num("unknown", out[i], NONE);
-	ir()->member_removed(st, 3);
-	assert_int_equal(ir()->diagnose(st, 3, &(BataggMemberDiag){0}), -1);
-	ir()->destroy(st);
+	ir()->head.member_removed(st, member(3));
+	assert_int_equal(ir()->diagnose(st, member(3), &(BataggMemberDiag){0}), -1);
+	ir()->head.destroy(st);
 }
 
 /* Case 5 of the safety issue: the factor stays in [0.1, 1] however often a
@@ -189,27 +194,26 @@ static void test_correction_is_bounded(void **state)
 {
 	void *st = make("0.1", "0.02");
 	BataggNum ratio[1];
-	BataggMemberId id = 1;
-	BataggRatioInput in = {.n = 1, .ids = &id, .capacity = &(BataggNum){0}};
+	BataggRatioInput in = {.n = 1, .members = member(1), .capacity = &(BataggNum){0}};
 	double c;
 
-	ir()->member_added(st, 1);
+	ir()->head.member_added(st, member(1));
 	feed(st, 1, 52.0, 0.01, 0, 30, 1);
 	for (int k = 0; k < 2000; k++)
-		ir()->current(st, 1, 150, NUM(100), NUM(100));
+		ir()->current(st, member(1), 150, NUM(100), NUM(100));
 	c = diag(st, 1).correction.value;
 	assert_true(fabs(c - 0.1) < 1e-12);
-	assert_int_equal(ir()->current(st, 1, 150, NUM(100), NUM(100)), 0);
-	assert_int_equal(ir()->current(st, 1, NAN, NUM(100), NUM(100)), 0);
-	assert_int_equal(ir()->current(st, 1, 150, NUM(-5), NUM(100)), 0);
-	assert_int_equal(ir()->current(st, 1, 150, NUM(NAN), NUM(100)), 0);
-	assert_int_equal(ir()->current(st, 1, INFINITY, NUM(100), NUM(100)), 0);
+	assert_int_equal(ir()->current(st, member(1), 150, NUM(100), NUM(100)), 0);
+	assert_int_equal(ir()->current(st, member(1), NAN, NUM(100), NUM(100)), 0);
+	assert_int_equal(ir()->current(st, member(1), 150, NUM(-5), NUM(100)), 0);
+	assert_int_equal(ir()->current(st, member(1), 150, NUM(NAN), NUM(100)), 0);
+	assert_int_equal(ir()->current(st, member(1), INFINITY, NUM(100), NUM(100)), 0);
 	c = diag(st, 1).correction.value;
 	assert_true(isfinite(c) && c >= 0.1 && c <= 1);
 	assert_true(isfinite(diag(st, 1).resistance.value) && diag(st, 1).resistance.value > 0);
 	ir()->ratios(st, &in, ratio);
 	assert_true(ratio[0].valid && isfinite(ratio[0].value));
-	ir()->destroy(st);
+	ir()->head.destroy(st);
 }
 
 /* Case 5: a fit outside what batteries are is not accepted: an absurd
@@ -232,14 +236,14 @@ static void test_implausible_fits_are_refused(void **state)
 		void *st = make("0.1", "0");
 
 		print_message("# R %g ohm, current span %g A\n", cases[c].r, cases[c].span);
-		ir()->member_added(st, 1);
+		ir()->head.member_added(st, member(1));
 		for (int k = 0; k < 12; k++) {
 			double i = cases[c].span / 2 * sin(k * 0.7);
 
-			ir()->sample(st, 1, 52.0 + cases[c].r * i, i);
+			ir()->head.sample(st, member(1), 52.0 + cases[c].r * i, i);
 		}
 		assert_int_equal(diag(st, 1).resistance.valid, cases[c].accepted);
-		ir()->destroy(st);
+		ir()->head.destroy(st);
 	}
 }
 
@@ -250,29 +254,44 @@ static void test_non_finite_samples_are_ignored(void **state)
 {
 	void *st = make("0.1", "0");
 
-	ir()->member_added(st, 1);
+	ir()->head.member_added(st, member(1));
 	for (int k = 0; k < 11; k++) {
 		double i = 50 * sin(k * 0.7);
 
 		if (k == 10) {
-			assert_int_equal(ir()->sample(st, 1, NAN, 10), 0);
-			assert_int_equal(ir()->sample(st, 1, INFINITY, 10), 0);
-			assert_int_equal(ir()->sample(st, 1, 52.0, NAN), 0);
+			assert_int_equal(ir()->head.sample(st, member(1), NAN, 10), 0);
+			assert_int_equal(ir()->head.sample(st, member(1), INFINITY, 10), 0);
+			assert_int_equal(ir()->head.sample(st, member(1), 52.0, NAN), 0);
 		}
-		ir()->sample(st, 1, 52.0 + 0.01 * i, i);
+		ir()->head.sample(st, member(1), 52.0 + 0.01 * i, i);
 	}
 	assert_true(diag(st, 1).resistance.valid);
 	assert_true(fabs(diag(st, 1).resistance.value - 0.01) < 1e-9);
-	ir()->destroy(st);
+	ir()->head.destroy(st);
 }
 
+/* A refused option is named by its index; the message says why. */
 static void test_bad_options(void **state)
 {
-	BataggOption bad[] = {{"maxPercentageError", "lots"}};
-	char err[128] = "";
+	static const struct {
+		BataggOption opt;
+		const char *why;
+	} cases[] = {
+	        {OPT_TEXT("maxPercentageError", "lots"), "expected a number"},
+	        {OPT_NUMBER("maxPercentageError", 0), "must be > 0"},
+	        {OPT_NUMBER("minVoltageChange", -0.5), "must be >= 0"},
+	        {OPT_NUMBER("maxPercentageErr", 0.1), "unknown option 'maxPercentageErr'"},
+	};
 
-	assert_null(ir()->create(&test_host, bad, 1, err, sizeof(err)));
-	assert_true(strstr(err, "maxPercentageError") != NULL);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		BataggOption opts[] = {OPT_NUMBER("minVoltageChange", 0.01), cases[i].opt};
+		BataggError err = {.option = -1};
+
+		assert_null(ir()->head.create(&test_host, opts, 2, &err));
+		assert_int_equal(err.option, 1);
+		if (!strstr(err.message, cases[i].why))
+			fail_msg("'%s' does not say '%s'", err.message, cases[i].why);
+	}
 }
 
 int main(void)

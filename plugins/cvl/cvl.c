@@ -77,9 +77,10 @@ static BataggNum dvcc(void *state, const BataggCvlInput *in)
 
 #define MODE(n, s)                                                                                 \
 	static const BataggCvlMode mode_##n = {                                                    \
-	        .struct_size = sizeof(BataggCvlMode),                                              \
-	        .name = #n,                                                                        \
-	        .summary = s,                                                                      \
+	        .head = {.struct_size = sizeof(BataggCvlMode),                                     \
+	                 .kind = BATAGG_KIND_CVL,                                                  \
+	                 .name = #n,                                                               \
+	                 .summary = s},                                                            \
 	        .cvl = n,                                                                          \
 	}
 
@@ -89,11 +90,11 @@ MODE(max_always, "always the highest member CVL");
 MODE(max_when_floating, "the highest member CVL while the bank floats, else the lowest");
 MODE(dvcc, "the user's DVCC charge voltage limit");
 
-static const BataggCvlMode *const modes[] = {&mode_max_when_balancing,
-                                             &mode_min_when_balancing,
-                                             &mode_max_always,
-                                             &mode_max_when_floating,
-                                             &mode_dvcc,
-                                             NULL};
+static const BataggStrategy *const strategies[] = {&mode_max_when_balancing.head,
+                                                   &mode_min_when_balancing.head,
+                                                   &mode_max_always.head,
+                                                   &mode_max_when_floating.head,
+                                                   &mode_dvcc.head,
+                                                   NULL};
 
-BATAGG_PLUGIN_DEFINE("cvl", "1.0", "The built-in CVL modes", NULL, modes, NULL);
+BATAGG_PLUGIN_DEFINE("cvl", "2.0", "The built-in CVL modes", strategies);

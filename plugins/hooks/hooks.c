@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The virtual-battery hooks of SPEC.md section 6, as merge policies that
- * supply values of their own: a fixed value for one path, and charge and
- * discharge current limits chosen by the merged voltage or temperature from
- * thresholds in the config's "classes" options.  Their names are the ids
- * existing configs use ("hooks.FixedValueHook", ...).
+ * The virtual-battery hooks of SPEC.md section 6: a fixed value for one
+ * path, and charge and discharge current limits chosen by the merged
+ * voltage or temperature from thresholds in the config's "classes" options.
+ * Their names are the ids existing configs use ("hooks.FixedValueHook", ...).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,14 +16,6 @@
 #define DCL_PATH "/Info/MaxDischargeCurrent"
 #define MAX_STEPS 32
 
-/* ---- fixed value --------------------------------------------------------- */
-
-typedef struct {
-	char path[128];
-	BataggValue value;
-	char text[128];
-} Fixed;
-
 static bool parse_number(const char *s, double *out)
 {
 	char *end;
@@ -36,33 +27,57 @@ static bool parse_number(const char *s, double *out)
 	return errno == 0 && *end == '\0';
 }
 
+/* ---- fixed value --------------------------------------------------------- */
+
+typedef struct {
+	char path[128];
+	BataggValue value;
+	char text[128];
+} Fixed;
+
+static const BataggOptionHelp fixed_help[] = {
+        {"path", "text", "the D-Bus path, such as /Info/MaxChargeVoltage"},
+        {"value", "number", "its value (a number, or a text)"},
+        {NULL, NULL, NULL},
+};
+
 static void *fixed_create(const BataggHost *host, const BataggOption *opts, size_t n_opts,
-                          char *err, size_t err_len)
+                          BataggError *err)
 {
 	Fixed *f = calloc(1, sizeof(*f));
-	const char *path = NULL, *value = NULL;
+	const BataggOption *path = NULL;
 
 	if (!f)
 		return NULL;
 	for (size_t i = 0; i < n_opts; i++) {
-		if (strcmp(opts[i].key, "path") == 0)
-			path = opts[i].value;
-		else if (strcmp(opts[i].key, "value") == 0)
-			value = opts[i].value;
+		if (strcmp(opts[i].key, "path") == 0) {
+			path = &opts[i];
+		} else if (strcmp(opts[i].key, "value") == 0) {
+			if (opts[i].type == BATAGG_OPTION_TEXT) {
+				batagg_text_copy(f->text, sizeof(f->text), opts[i].text);
+				f->value =
+				        (BataggValue){.type = BATAGG_VALUE_TEXT, .text = f->text};
+			} else {
+				f->value = (BataggValue){.type = BATAGG_VALUE_NUMBER,
+				                         .number = opts[i].number};
+			}
+		} else {
+			snprintf(err->message, sizeof(err->message),
+			         "unknown option '%s' (known: path, value)", opts[i].key);
+			err->option = (int)i;
+			free(f);
+			return NULL;
+		}
 	}
-	if (!path || path[0] != '/' || strlen(path) >= sizeof(f->path)) {
-		snprintf(err, err_len, "option 'path' (a D-Bus path such as \"/Soc\") is required");
+	if (!path || path->type != BATAGG_OPTION_TEXT || path->text[0] != '/' ||
+	    strlen(path->text) >= sizeof(f->path)) {
+		snprintf(err->message, sizeof(err->message),
+		         "option 'path' (a D-Bus path such as \"/Soc\") is required");
+		err->option = path ? (int)(path - opts) : -1;
 		free(f);
 		return NULL;
 	}
-	strcpy(f->path, path);
-	if (value && parse_number(value, &f->value.number)) {
-		f->value.type = BATAGG_VALUE_NUMBER;
-	} else if (value) {
-		snprintf(f->text, sizeof(f->text), "%s", value);
-		f->value.type = BATAGG_VALUE_TEXT;
-		f->value.text = f->text;
-	}
+	strcpy(f->path, path->text);
 	return f;
 }
 
@@ -73,14 +88,14 @@ static bool fixed_provides(void *state, const char *path)
 	return strcmp(f->path, path) == 0;
 }
 
-static void fixed_merge(void *state, const BataggMergeInput *in, BataggValue *out, char *text,
-                        size_t text_len)
+static void fixed_value(void *state, const char *path, const BataggValue *key,
+                        const BataggValue *previous, BataggValue *out, char *text, size_t text_len)
 {
 	const Fixed *f = state;
 
 	*out = f->value;
 	if (f->value.type == BATAGG_VALUE_TEXT) {
-		snprintf(text, text_len, "%s", f->text);
+		batagg_text_copy(text, text_len, f->text);
 		out->text = text;
 	}
 }
@@ -99,20 +114,28 @@ typedef struct {
 	size_t n_dcl;
 } Charging;
 
-/* Options arrive flattened in the config's order: "ccls/52.0" -> "100". */
-static bool add_step(Step *steps, size_t *n, const char *threshold, const char *limit)
+static const BataggOptionHelp charging_help[] = {
+        {"ccls/<threshold>", "number", "the CCL (A) from this threshold up"},
+        {"dcls/<threshold>", "number", "the DCL (A) from this threshold up"},
+        {NULL, NULL, NULL},
+};
+
+/* Options arrive flattened in the config's order: "ccls/52.0" -> 100.  A
+ * limit written as text ("100") counts as the Python hooks read it. */
+static bool add_step(Step *steps, size_t *n, const char *threshold, const BataggOption *o)
 {
-	Step s;
+	Step s = {.limit = o->number};
 
 	if (*n >= MAX_STEPS || !parse_number(threshold, &s.threshold) ||
-	    !parse_number(limit, &s.limit))
+	    o->type == BATAGG_OPTION_BOOL ||
+	    (o->type == BATAGG_OPTION_TEXT && !parse_number(o->text, &s.limit)))
 		return false;
 	steps[(*n)++] = s;
 	return true;
 }
 
 static void *charging_create(const BataggHost *host, const BataggOption *opts, size_t n_opts,
-                             char *err, size_t err_len)
+                             BataggError *err)
 {
 	Charging *c = calloc(1, sizeof(*c));
 
@@ -123,16 +146,17 @@ static void *charging_create(const BataggHost *host, const BataggOption *opts, s
 		bool ok;
 
 		if (strncmp(k, "ccls/", 5) == 0)
-			ok = add_step(c->ccl, &c->n_ccl, k + 5, opts[i].value);
+			ok = add_step(c->ccl, &c->n_ccl, k + 5, &opts[i]);
 		else if (strncmp(k, "dcls/", 5) == 0)
-			ok = add_step(c->dcl, &c->n_dcl, k + 5, opts[i].value);
+			ok = add_step(c->dcl, &c->n_dcl, k + 5, &opts[i]);
 		else
 			ok = false;
 		if (!ok) {
-			snprintf(err, err_len,
-			         "option '%s': expected \"ccls\" or \"dcls\", objects of "
-			         "threshold (text) -> limit (number), at most %d each",
-			         k, MAX_STEPS);
+			snprintf(err->message, sizeof(err->message),
+			         "expected \"ccls\" or \"dcls\", objects of threshold (text) -> "
+			         "limit (number), at most %d each",
+			         MAX_STEPS);
+			err->option = (int)i;
 			free(c);
 			return NULL;
 		}
@@ -149,60 +173,49 @@ static bool charging_provides(void *state, const char *path)
 }
 
 /* The limit of the last threshold, in the config's order, at or below x. */
-static void charging_merge(void *state, const BataggMergeInput *in, BataggValue *out, char *text,
+static void charging_value(void *state, const char *path, const BataggValue *key,
+                           const BataggValue *previous, BataggValue *out, char *text,
                            size_t text_len)
 {
 	const Charging *c = state;
-	bool dcl = in->path && strcmp(in->path, DCL_PATH) == 0;
+	bool dcl = strcmp(path, DCL_PATH) == 0;
 	const Step *steps = dcl ? c->dcl : c->ccl;
 	size_t n = dcl ? c->n_dcl : c->n_ccl;
-	const BataggValue *x = in->keys && in->n ? &in->keys[0] : NULL;
 
-	out->type = BATAGG_VALUE_INVALID;
-	if (!x || x->type != BATAGG_VALUE_NUMBER)
+	if (key->type != BATAGG_VALUE_NUMBER)
 		return;
 	for (size_t i = 0; i < n; i++) {
-		if (x->number >= steps[i].threshold) {
+		if (key->number >= steps[i].threshold) {
 			out->type = BATAGG_VALUE_NUMBER;
 			out->number = steps[i].limit;
 		}
 	}
 }
 
-static const BataggMergePolicy fixed_value = {
-        .struct_size = sizeof(BataggMergePolicy),
-        .name = "hooks.FixedValueHook",
-        .summary = "a fixed value for one path (options: path, value)",
-        .create = fixed_create,
-        .destroy = free,
-        .merge = fixed_merge,
-        .provides = fixed_provides,
-};
+#define HOOK(var, name_, summary_, key_, help_, create_, provides_, value_)                        \
+	static const BataggHook var = {                                                            \
+	        .head = {.struct_size = sizeof(BataggHook),                                        \
+	                 .kind = BATAGG_KIND_HOOK,                                                 \
+	                 .name = name_,                                                            \
+	                 .summary = summary_,                                                      \
+	                 .options = help_,                                                         \
+	                 .create = create_,                                                        \
+	                 .destroy = free},                                                         \
+	        .key_path = key_,                                                                  \
+	        .placement = BATAGG_HOOK_IN_ORDER,                                                 \
+	        .provides = provides_,                                                             \
+	        .value = value_,                                                                   \
+	}
 
-static const BataggMergePolicy by_voltage = {
-        .struct_size = sizeof(BataggMergePolicy),
-        .name = "hooks.CustomChargingHook",
-        .summary = "CCL/DCL by the merged voltage (options: ccls, dcls)",
-        .key_path = "/Dc/0/Voltage",
-        .create = charging_create,
-        .destroy = free,
-        .merge = charging_merge,
-        .provides = charging_provides,
-};
+HOOK(fixed, "hooks.FixedValueHook", "a fixed value for one path", NULL, fixed_help, fixed_create,
+     fixed_provides, fixed_value);
+HOOK(by_voltage, "hooks.CustomChargingHook", "CCL/DCL by the merged voltage", "/Dc/0/Voltage",
+     charging_help, charging_create, charging_provides, charging_value);
+HOOK(by_temperature, "hooks.TemperatureChargingHook", "CCL/DCL by the merged temperature",
+     "/Dc/0/Temperature", charging_help, charging_create, charging_provides, charging_value);
 
-static const BataggMergePolicy by_temperature = {
-        .struct_size = sizeof(BataggMergePolicy),
-        .name = "hooks.TemperatureChargingHook",
-        .summary = "CCL/DCL by the merged temperature (options: ccls, dcls)",
-        .key_path = "/Dc/0/Temperature",
-        .create = charging_create,
-        .destroy = free,
-        .merge = charging_merge,
-        .provides = charging_provides,
-};
+static const BataggStrategy *const strategies[] = {&fixed.head, &by_voltage.head,
+                                                   &by_temperature.head, NULL};
 
-static const BataggMergePolicy *const policies[] = {&fixed_value, &by_voltage, &by_temperature,
-                                                    NULL};
-
-BATAGG_PLUGIN_DEFINE("hooks", "1.0", "Virtual-battery hooks: fixed values, charging limits", NULL,
-                     NULL, policies);
+BATAGG_PLUGIN_DEFINE("hooks", "2.0", "Virtual-battery hooks: fixed values, charging limits",
+                     strategies);

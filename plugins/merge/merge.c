@@ -143,7 +143,7 @@ static void merge_first(void *state, const BataggMergeInput *in, BataggValue *ou
 			continue;
 		*out = in->values[i];
 		if (out->type == BATAGG_VALUE_TEXT) {
-			snprintf(text, len, "%s", in->values[i].text);
+			batagg_text_copy(text, len, in->values[i].text);
 			out->text = text;
 		}
 		return;
@@ -199,11 +199,16 @@ static void merge_charge_mode(void *state, const BataggMergeInput *in, BataggVal
 	}
 }
 
-/* SPEC 5.3: the member with the extreme key names the cell. */
+/* SPEC 5.3: the member with the extreme key names the cell, as "<label>
+ * <cell id>".  The label takes at most half the text, so that a long name
+ * does not push out the cell id the path is about. */
 static void pick_label(const BataggMergeInput *in, BataggValue *out, char *text, size_t len,
                        bool highest)
 {
 	size_t best = in->n;
+	char number[32];
+	const char *id;
+	size_t n;
 
 	for (size_t i = 0; in->keys && i < in->n; i++) {
 		if (!is_number(&in->keys[i]))
@@ -212,14 +217,18 @@ static void pick_label(const BataggMergeInput *in, BataggValue *out, char *text,
 		                              : in->keys[i].number < in->keys[best].number))
 			best = i;
 	}
-	if (best == in->n || in->values[best].type == BATAGG_VALUE_INVALID) {
+	if (best == in->n || in->values[best].type == BATAGG_VALUE_INVALID || len < 2) {
 		set_invalid(out);
 		return;
 	}
-	if (in->values[best].type == BATAGG_VALUE_TEXT)
-		snprintf(text, len, "%s %s", in->labels[best], in->values[best].text);
-	else
-		snprintf(text, len, "%s %.15g", in->labels[best], in->values[best].number);
+	id = in->values[best].text;
+	if (in->values[best].type != BATAGG_VALUE_TEXT) {
+		snprintf(number, sizeof(number), "%.15g", in->values[best].number);
+		id = number;
+	}
+	n = batagg_text_copy(text, len / 2, in->labels[best]);
+	text[n++] = ' ';
+	batagg_text_copy(text + n, len - n, id);
 	out->type = BATAGG_VALUE_TEXT;
 	out->text = text;
 }
@@ -238,9 +247,10 @@ static void merge_max_label(void *state, const BataggMergeInput *in, BataggValue
 
 #define POLICY(n, s, fn, key)                                                                      \
 	static const BataggMergePolicy policy_##n = {                                              \
-	        .struct_size = sizeof(BataggMergePolicy),                                          \
-	        .name = #n,                                                                        \
-	        .summary = s,                                                                      \
+	        .head = {.struct_size = sizeof(BataggMergePolicy),                                 \
+	                 .kind = BATAGG_KIND_MERGE,                                                \
+	                 .name = #n,                                                               \
+	                 .summary = s},                                                            \
 	        .key_path = key,                                                                   \
 	        .merge = fn,                                                                       \
 	}
@@ -260,20 +270,20 @@ POLICY(min_label, "the member with the lowest key value names the cell", merge_m
 POLICY(max_label, "the member with the highest key value names the cell", merge_max_label, NULL);
 POLICY(first, "the first valid value in precedence order", merge_first, NULL);
 
-static const BataggMergePolicy *const policies[] = {
-        &policy_sum,
-        &policy_sum_or_zero,
-        &policy_mean,
-        &policy_capacity_weighted_mean,
-        &policy_min,
-        &policy_max,
-        &policy_any,
-        &policy_alarm,
-        &policy_charge_mode,
-        &policy_min_label,
-        &policy_max_label,
-        &policy_first,
+static const BataggStrategy *const strategies[] = {
+        &policy_sum.head,
+        &policy_sum_or_zero.head,
+        &policy_mean.head,
+        &policy_capacity_weighted_mean.head,
+        &policy_min.head,
+        &policy_max.head,
+        &policy_any.head,
+        &policy_alarm.head,
+        &policy_charge_mode.head,
+        &policy_min_label.head,
+        &policy_max_label.head,
+        &policy_first.head,
         NULL,
 };
 
-BATAGG_PLUGIN_DEFINE("merge", "1.0", "The built-in merge policies", NULL, NULL, policies);
+BATAGG_PLUGIN_DEFINE("merge", "2.0", "The built-in merge policies", strategies);

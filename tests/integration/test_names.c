@@ -136,15 +136,15 @@ static void test_names_the_bus_refuses_are_config_errors(void **state)
 		const char *message; /* after "<file>:" */
 	} cases[] = {
 	        {"{\n \"serviceName\": \"" B "1x\"\n}",
-	         "2:47: key 'serviceName': \"" B "1x\" is not a battery service name: element "
+	         "2:17: key 'serviceName': \"" B "1x\" is not a battery service name: element "
 	         "\"1x\" starts with a digit"},
 	        {"{\n \"serviceName\": \"" B "a..b\"\n}",
-	         "2:49: key 'serviceName': \"" B "a..b\" is not a battery service name"},
-	        {"{\n \"serviceName\": \"" B "bank.\"\n}", "2:50: key 'serviceName'"},
+	         "2:17: key 'serviceName': \"" B "a..b\" is not a battery service name"},
+	        {"{\n \"serviceName\": \"" B "bank.\"\n}", "2:17: key 'serviceName'"},
 	        {"{\"virtualBatteries\": {\n \"" B "my bank\": [\"" S2 "\"]}}",
-	         "2:40: key 'virtualBatteries': \"" B "my bank\" is not a battery service name"},
+	         "2:2: key 'virtualBatteries': \"" B "my bank\" is not a battery service name"},
 	        {"{\"virtualBatteries\": {\n \"" B "v\": [\"" B "v\"]}}",
-	         "2:34: key 'virtualBatteries': virtual battery \"" B "v\" lists itself"},
+	         "2:33: key 'virtualBatteries': virtual battery \"" B "v\" lists itself"},
 	};
 	Harness *h = with_batteries();
 

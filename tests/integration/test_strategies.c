@@ -182,8 +182,9 @@ static void test_refusals(void **state)
 	        -1, NULL));
 	status = run_to_exit(argv, &err4);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) != 0);
-	assert_non_null(strstr(err4, "virtual battery com.victronenergy.battery.v1: hook "
-	                             "'hooks.FixedValueHook' could not start: option 'path'"));
+	assert_non_null(strstr(err4, "key 'classes.hooks.FixedValueHook': "
+	                             "hook 'hooks.FixedValueHook': option 'path'"));
+
 	/* A file that is no plugin is refused with its path; the rest works. */
 	assert_true(g_file_set_contents(bad, "garbage", -1, NULL));
 	g_chmod(bad, 0755);

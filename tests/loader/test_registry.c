@@ -48,8 +48,9 @@ static void test_good_plugin(void **state)
 	GError *error = NULL;
 
 	assert_true(registry_load_file(reg, path, &error));
-	assert_non_null(registry_find(reg, REGISTRY_CVL, "fixture_good"));
-	assert_string_equal(registry_origin(reg, REGISTRY_CVL, "fixture_good"), path);
+	assert_non_null(registry_find(reg, BATAGG_KIND_CVL, "fixture_good"));
+	assert_string_equal(
+	        registry_origin(reg, registry_find(reg, BATAGG_KIND_CVL, "fixture_good")), path);
 	/* Loading it again is a duplicate, refused and naming the first file. */
 	expect_refusal(reg, path, BATAGG_PLUGIN_ERROR_DUPLICATE, "already registered by");
 	registry_free(reg);
@@ -62,8 +63,8 @@ static void test_refusals(void **state)
 		int code;
 		const char *why;
 	} cases[] = {
-	        {"abi_major", BATAGG_PLUGIN_ERROR_ABI, "built for plugin interface 2.0"},
-	        {"abi_minor", BATAGG_PLUGIN_ERROR_ABI, "this batagg provides 1.0"},
+	        {"abi_major", BATAGG_PLUGIN_ERROR_ABI, "built for plugin interface 3.0"},
+	        {"abi_minor", BATAGG_PLUGIN_ERROR_ABI, "this batagg provides 2.0"},
 	        {"no_symbol", BATAGG_PLUGIN_ERROR_NOT_A_PLUGIN, "no symbol batagg_plugin"},
 	        {"null_fn", BATAGG_PLUGIN_ERROR_INVALID, "lacks its required function"},
 	        {"bad_name", BATAGG_PLUGIN_ERROR_INVALID, "invalid name 'bad name!'"},
@@ -78,7 +79,7 @@ static void test_refusals(void **state)
 
 		expect_refusal(reg, path, cases[i].code, cases[i].why);
 		/* All or none: nothing of the file is registered. */
-		assert_null(registry_find(reg, REGISTRY_CVL, "fixture_good"));
+		assert_null(registry_find(reg, BATAGG_KIND_CVL, "fixture_good"));
 		registry_free(reg);
 	}
 }
@@ -90,23 +91,21 @@ static void test_short_table_reads_null(void **state)
 	Registry *reg = registry_new();
 	g_autofree char *path = fixture("short_table");
 	const BataggRatioMethod *m;
-	const BataggMergePolicy *p;
+	const BataggHook *h;
 	GError *error = NULL;
 
 	assert_true(registry_load_file(reg, path, &error));
-	m = registry_find(reg, REGISTRY_RATIO, "short_ratio");
+	m = (const BataggRatioMethod *)registry_find(reg, BATAGG_KIND_RATIO, "short_ratio");
 	assert_non_null(m);
-	assert_int_equal(m->struct_size, offsetof(BataggRatioMethod, member_added));
+	assert_int_equal(m->head.struct_size, offsetof(BataggRatioMethod, fallback));
 	assert_non_null(m->ratios);
-	assert_null(m->member_added);
-	assert_null(m->member_removed);
-	assert_null(m->sample);
+	assert_null(m->fallback);
 	assert_null(m->current);
 	assert_null(m->diagnose);
-	p = registry_find(reg, REGISTRY_MERGE, "short_merge");
-	assert_non_null(p);
-	assert_non_null(p->merge);
-	assert_null(p->provides);
+	h = (const BataggHook *)registry_find(reg, BATAGG_KIND_HOOK, "short_hook");
+	assert_non_null(h);
+	assert_non_null(h->value);
+	assert_non_null(h->provides);
 	registry_free(reg);
 }
 
@@ -122,9 +121,8 @@ static void test_duplicate_across_files(void **state)
 	            5);
 	assert_null(refused);
 	expect_refusal(reg, impostor, BATAGG_PLUGIN_ERROR_DUPLICATE, "ccl_ir.so");
-	assert_string_equal(
-	        ((const BataggRatioMethod *)registry_find(reg, REGISTRY_RATIO, "ir"))->summary,
-	        "shares in inverse proportion to the estimated internal resistance");
+	assert_string_equal(registry_find(reg, BATAGG_KIND_RATIO, "ir")->summary,
+	                    "shares in inverse proportion to the estimated internal resistance");
 	registry_free(reg);
 }
 
@@ -355,7 +353,9 @@ static void test_untrusted_refused_before_opening(void **state)
 		g_autofree char *path = g_build_filename(top, "link-ok", "good.so", NULL);
 
 		assert_true(registry_load_file(reg, path, &error));
-		assert_string_equal(registry_origin(reg, REGISTRY_CVL, "fixture_good"), path);
+		assert_string_equal(
+		        registry_origin(reg, registry_find(reg, BATAGG_KIND_CVL, "fixture_good")),
+		        path);
 	}
 	g_unsetenv("BATAGG_FIXTURE_CONSTRUCTED");
 	remove_tree(top);
@@ -368,12 +368,12 @@ static void test_each_file_is_its_own_module(void **state)
 {
 	static const struct {
 		const char *fixture;
-		RegistryKind kind;
+		BataggKind kind;
 		const char *name;
 	} cases[] = {
-	        {"good", REGISTRY_CVL, "fixture_good"},
-	        {"short_table", REGISTRY_RATIO, "short_ratio"},
-	        {"dup_ir", REGISTRY_RATIO, "ir"},
+	        {"good", BATAGG_KIND_CVL, "fixture_good"},
+	        {"short_table", BATAGG_KIND_RATIO, "short_ratio"},
+	        {"dup_ir", BATAGG_KIND_RATIO, "ir"},
 	};
 	Registry *reg = registry_new();
 	GError *error = NULL;
@@ -383,7 +383,9 @@ static void test_each_file_is_its_own_module(void **state)
 
 		if (!registry_load_file(reg, path, &error))
 			fail_msg("%s", error->message);
-		assert_string_equal(registry_origin(reg, cases[i].kind, cases[i].name), path);
+		assert_string_equal(
+		        registry_origin(reg, registry_find(reg, cases[i].kind, cases[i].name)),
+		        path);
 	}
 	registry_free(reg);
 }
@@ -395,12 +397,17 @@ static void test_unknown_name_lists_known(void **state)
 	GError *error = NULL;
 
 	registry_load_dir(reg, g_getenv("BATAGG_PLUGIN_BUILD_DIR"), &refused, &error);
-	assert_null(registry_lookup(reg, REGISTRY_RATIO, "resistance", &error));
+	assert_null(registry_lookup(reg, BATAGG_KIND_RATIO, "resistance", &error));
 	assert_int_equal(error->code, BATAGG_PLUGIN_ERROR_UNKNOWN_NAME);
 	assert_string_equal(error->message, "unknown current ratio method 'resistance'; known: "
 	                                    "capacity, count, ir");
 	g_clear_error(&error);
-	assert_null(registry_lookup(reg, REGISTRY_CVL, "max", &error));
+	/* Wrong case is the commonest mistake. */
+	assert_null(registry_lookup(reg, BATAGG_KIND_RATIO, "IR", &error));
+	assert_string_equal(error->message, "unknown current ratio method 'IR' (did you mean "
+	                                    "'ir'?); known: capacity, count, ir");
+	g_clear_error(&error);
+	assert_null(registry_lookup(reg, BATAGG_KIND_CVL, "max", &error));
 	assert_string_equal(error->message,
 	                    "unknown CVL mode 'max'; known: dvcc, max_always, max_when_balancing, "
 	                    "max_when_floating, min_when_balancing");

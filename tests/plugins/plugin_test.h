@@ -25,41 +25,56 @@ extern const BataggPluginDesc batagg_plugin;
 #define VTEXT(s) ((BataggValue){.type = BATAGG_VALUE_TEXT, .text = (s)})
 #define VNONE ((BataggValue){.type = BATAGG_VALUE_INVALID})
 
-static inline void quiet_log(int level, const char *fmt, ...)
+static inline void quiet_log(const BataggHost *host, int level, const char *fmt, ...)
 {
 }
 
 static const BataggHost test_host = {.struct_size = sizeof(BataggHost), .log = quiet_log};
 
+/* The plugin's strategy of that kind and name, found as the daemon finds
+ * it: through the descriptor. */
+static inline const BataggStrategy *strategy(BataggKind kind, const char *name)
+{
+	for (const BataggStrategy *const *s = batagg_plugin.strategies; s && *s; s++) {
+		if ((*s)->kind == kind && strcmp((*s)->name, name) == 0)
+			return *s;
+	}
+	fail_msg("no strategy %s of kind %d", name, (int)kind);
+	return NULL;
+}
+
 static inline const BataggMergePolicy *merge_policy(const char *name)
 {
-	for (const BataggMergePolicy *const *p = batagg_plugin.merge_policies; p && *p; p++) {
-		if (strcmp((*p)->name, name) == 0)
-			return *p;
-	}
-	fail_msg("no merge policy %s", name);
-	return NULL;
+	return (const BataggMergePolicy *)strategy(BATAGG_KIND_MERGE, name);
 }
 
 static inline const BataggCvlMode *cvl_mode(const char *name)
 {
-	for (const BataggCvlMode *const *p = batagg_plugin.cvl_modes; p && *p; p++) {
-		if (strcmp((*p)->name, name) == 0)
-			return *p;
-	}
-	fail_msg("no CVL mode %s", name);
-	return NULL;
+	return (const BataggCvlMode *)strategy(BATAGG_KIND_CVL, name);
 }
 
 static inline const BataggRatioMethod *ratio_method(const char *name)
 {
-	for (const BataggRatioMethod *const *p = batagg_plugin.ratio_methods; p && *p; p++) {
-		if (strcmp((*p)->name, name) == 0)
-			return *p;
-	}
-	fail_msg("no ratio method %s", name);
-	return NULL;
+	return (const BataggRatioMethod *)strategy(BATAGG_KIND_RATIO, name);
 }
+
+static inline const BataggHook *hook(const char *name)
+{
+	return (const BataggHook *)strategy(BATAGG_KIND_HOOK, name);
+}
+
+/* Member id as the daemon passes it (ids 1 to 15). */
+static inline const BataggMember *member(BataggMemberId id)
+{
+	static BataggMember members[16];
+
+	members[id] = (BataggMember){id, "com.victronenergy.battery.test", "", "test"};
+	return &members[id];
+}
+
+/* An option of each type, as the config gives them. */
+#define OPT_NUMBER(k, x) ((BataggOption){k, BATAGG_OPTION_NUMBER, (x), #x})
+#define OPT_TEXT(k, s) ((BataggOption){k, BATAGG_OPTION_TEXT, 0, (s)})
 
 static inline void expect_num(const char *what, BataggNum got, BataggNum want)
 {

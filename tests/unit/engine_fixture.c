@@ -99,7 +99,7 @@ void fixture_set(Fixture *f, EngineInput *in, const char *spec)
 
 EngineInput *fixture_member(Fixture *f, const char *service, const char *spec)
 {
-	EngineInput *in = engine_add_input(f->e, ROLE_MEMBER, service, 0, NULL);
+	EngineInput *in = engine_add_input(f->e, ROLE_MEMBER, service, NULL, 0, NULL);
 
 	fixture_set(f, in, spec);
 	return in;

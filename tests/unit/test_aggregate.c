@@ -203,8 +203,9 @@ static void test_primary_replaces_auxiliary_fills(void **state)
 	EngineInput *p, *x;
 
 	fixture_member(f, "com.victronenergy.battery.ttyS1", RACK_A);
-	p = engine_add_input(f->e, ROLE_PRIMARY, "com.victronenergy.battery.shunt", 0, shunt_paths);
-	x = engine_add_input(f->e, ROLE_AUXILIARY, "com.victronenergy.battery.aux", 0, NULL);
+	p = engine_add_input(f->e, ROLE_PRIMARY, "com.victronenergy.battery.shunt", NULL, 0,
+	                     shunt_paths);
+	x = engine_add_input(f->e, ROLE_AUXILIARY, "com.victronenergy.battery.aux", NULL, 0, NULL);
 	fixture_set(f, p, "/Soc=42.0; /Dc/0/Current=-7.5; /Dc/0/Voltage=12.0");
 	fixture_set(f, x, "/TimeToGo=3600i; /Soc=10.0; /Dc/0/Temperature=30.0");
 	engine_flush(f->e);

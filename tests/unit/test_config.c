@@ -13,7 +13,11 @@
 #include <glib.h>
 #include <string.h>
 
+#include "batagg/plugin.h"
 #include "config.h"
+#include "json_tree.h"
+#include "registry.h"
+#include "strategies.h"
 
 static char *corpus_dir(const char *kind)
 {
@@ -44,8 +48,7 @@ static void test_defaults(void **state)
 	assert_string_equal(cfg->current_ratio_method, "ir");
 	assert_int_equal(cfg->ccl_mode, CCL_BATTERY_DVCC);
 	assert_string_equal(cfg->cvl_mode, "max_when_balancing");
-	assert_true(cfg->ir_max_percentage_error == 0.1);
-	assert_true(cfg->ir_min_voltage_change == 0.02);
+	assert_int_equal(cfg->n_strategy_options, 0);
 	assert_int_equal(cfg->reconnect_timeout, 0);
 	assert_int_equal(cfg->startup_battery_wait, 30);
 	assert_string_equal(cfg->log_level, "INFO");
@@ -77,7 +80,8 @@ static void test_forms(void **state)
 	assert_int_equal(cfg->n_classes, 1);
 	/* Options keep the config's order, numbers as written. */
 	assert_string_equal(cfg->classes[0].options[0].key, "ccls/52.5");
-	assert_string_equal(cfg->classes[0].options[0].value, "100");
+	assert_string_equal(cfg->classes[0].options[0].text, "100");
+	assert_true(cfg->classes[0].options[0].number == 100);
 	assert_string_equal(cfg->classes[0].options[1].key, "ccls/50");
 	assert_true(cfg->has_capacity && cfg->capacity == 302.5);
 	assert_int_equal(cfg->ccl_mode, CCL_DVCC);
@@ -125,6 +129,38 @@ static void test_good_corpus(void **state)
 	assert_true(n >= 20);
 }
 
+/* What --check-config checks: the file, then every strategy it names
+ * created with its options from the built-in plugins.  NULL when all is
+ * well, else (transfer full) the message. */
+static char *check(const char *path)
+{
+	GError *error = NULL;
+	Config *cfg = config_load(path, &error);
+	Registry *reg;
+	GPtrArray *refused = NULL;
+	Strategies *st = NULL;
+	char *message = NULL;
+
+	if (!cfg) {
+		message = g_strdup(error->message);
+		g_error_free(error);
+		return message;
+	}
+	reg = registry_new();
+	assert_true(registry_load_dir(reg, g_getenv("BATAGG_PLUGIN_BUILD_DIR"), &refused, &error) >=
+	            5);
+	assert_null(refused);
+	st = strategies_new(cfg, reg, &error);
+	if (!st || !strategies_check(reg, cfg, &error)) {
+		message = g_strdup(error->message);
+		g_error_free(error);
+	}
+	strategies_free(st);
+	registry_free(reg);
+	config_free(cfg);
+	return message;
+}
+
 static void test_bad_corpus(void **state)
 {
 	g_autofree char *dir = corpus_dir("bad");
@@ -138,8 +174,7 @@ static void test_bad_corpus(void **state)
 		g_autofree char *stem = NULL;
 		g_autofree char *expect_path = NULL;
 		g_autofree char *expect = NULL;
-		GError *error = NULL;
-		Config *cfg;
+		g_autofree char *message = NULL;
 
 		if (!g_str_has_suffix(name, ".json"))
 			continue;
@@ -148,15 +183,13 @@ static void test_bad_corpus(void **state)
 		expect_path = g_strconcat(stem, ".expect", NULL);
 		assert_true(g_file_get_contents(expect_path, &expect, NULL, NULL));
 		g_strchomp(expect);
-		cfg = config_load(path, &error);
-		if (cfg)
+		message = check(path);
+		if (!message)
 			fail_msg("%s was accepted", name);
-		if (!strstr(error->message, expect))
-			fail_msg("%s: message '%s' does not contain '%s'", name, error->message,
-			         expect);
+		if (!strstr(message, expect))
+			fail_msg("%s: message '%s' does not contain '%s'", name, message, expect);
 		/* Every line names the file. */
-		assert_true(g_str_has_prefix(error->message, path));
-		g_error_free(error);
+		assert_true(g_str_has_prefix(message, path));
 		n++;
 	}
 	g_dir_close(d);
@@ -273,18 +306,18 @@ static void test_hook_suffixes(void **state)
 	}
 }
 
-/* Nesting deeper than CONFIG_MAX_DEPTH stops the parser where it happens,
+/* Nesting deeper than JSON_MAX_DEPTH stops the parser where it happens,
  * however deep the document goes (no recursion over it). */
 static void test_nesting_limit(void **state)
 {
-	const size_t depths[] = {CONFIG_MAX_DEPTH + 1, 1000, 100000};
+	const size_t depths[] = {JSON_MAX_DEPTH + 1, 1000, 100000};
 	/* {"classes": {"h": {"a": {"a": ... 1}}}}: the levels 4 and deeper are options. */
 	g_autoptr(GString) ok = g_string_new("{\"classes\": {\"h\": ");
 
-	for (int level = 3; level <= CONFIG_MAX_DEPTH; level++)
+	for (int level = 3; level <= JSON_MAX_DEPTH; level++)
 		g_string_append(ok, "{\"a\": ");
 	g_string_append(ok, "1");
-	for (int level = 1; level <= CONFIG_MAX_DEPTH; level++)
+	for (int level = 1; level <= JSON_MAX_DEPTH; level++)
 		g_string_append_c(ok, '}');
 	config_free(parse(ok->str));
 
@@ -321,18 +354,28 @@ static void test_option_values(void **state)
 {
 	Config *cfg = parse("{\"classes\": {\"h\": {\"t\": true, \"f\": false, \"n\": 1.50,"
 	                    " \"s\": \"x\", \"o\": {\"p\": {\"q\": \"deep\"}}, \"e\": {}}}}");
-	static const char *const want[][2] = {
-	        {"t", "1"}, {"f", "0"}, {"n", "1.50"}, {"s", "x"}, {"o/p/q", "deep"},
+	static const struct {
+		const char *key, *text;
+		int type;
+		double number;
+	} want[] = {
+	        {"t", "true", BATAGG_OPTION_BOOL, 1},     {"f", "false", BATAGG_OPTION_BOOL, 0},
+	        {"n", "1.50", BATAGG_OPTION_NUMBER, 1.5}, {"s", "x", BATAGG_OPTION_TEXT, 0},
+	        {"o/p/q", "deep", BATAGG_OPTION_TEXT, 0},
 	};
 
 	assert_int_equal(cfg->classes[0].n_options, G_N_ELEMENTS(want));
 	for (size_t i = 0; i < G_N_ELEMENTS(want); i++) {
-		assert_string_equal(cfg->classes[0].options[i].key, want[i][0]);
-		assert_string_equal(cfg->classes[0].options[i].value, want[i][1]);
+		const ConfigOption *o = &cfg->classes[0].options[i];
+
+		assert_string_equal(o->key, want[i].key);
+		assert_string_equal(o->text, want[i].text);
+		assert_int_equal(o->type, want[i].type);
+		assert_true(o->number == want[i].number);
 	}
 	config_free(cfg);
 	refused("{\"classes\": {\"hooks.FixedValueHook\": {\"value\": [1]}}}",
-	        "c.json:1:49: key 'classes.hooks.FixedValueHook.value': expected a number, a "
+	        "c.json:1:48: key 'classes.hooks.FixedValueHook.value': expected a number, a "
 	        "string, a "
 	        "boolean or an object, got an array");
 	refused("{\"classes\": {\"h#1\": {\"ccls\": {\"52.5\": null}}}}",
@@ -357,7 +400,7 @@ static void test_virtual_batteries_and_loops(void **state)
 	         "c\"], \"" V "c\": [\"" V "x\"]}}",
 	         NULL},
 	        {"{\"virtualBatteries\": {\"" V "a\": [\"" V "a\"]}}",
-	         "c.json:1:55: key 'virtualBatteries': virtual battery \"" V "a\" lists itself"},
+	         "c.json:1:54: key 'virtualBatteries': virtual battery \"" V "a\" lists itself"},
 	        {"{\"virtualBatteries\": {\"" V "a\": {\"" V "a\": [\"/Soc\"]}}}", "lists itself"},
 	        {"{\"virtualBatteries\": {\"" V "a\": [\"" V "b\"], \"" V "b\": [\"" V "a\"]}}",
 	         "virtual batteries in a loop: \"" V "a\" lists \"" V "b\", \"" V "b\" lists \"" V
@@ -411,7 +454,7 @@ static void test_large_configs(void **state)
 	const int n = 100000;
 	g_autoptr(GString) keys = g_string_new("{\"classes\": {\"h\": {");
 	g_autoptr(GString) problems = g_string_new("{\"classes\": {\"h\": {");
-	g_autofree char *last = g_strdup_printf("c.json:%d:12: key 'classes.h.k%d'", n + 1, n - 1);
+	g_autofree char *last = g_strdup_printf("c.json:%d:11: key 'classes.h.k%d'", n + 1, n - 1);
 	GError *error = NULL;
 	const char *dup;
 

@@ -333,7 +333,7 @@ static void test_random_banks_are_safe(void **state)
 			                                          "/Info/MaxDischargeCurrent"};
 			Value v;
 
-			m[i].in = engine_add_input(f->e, ROLE_MEMBER, name, 0, NULL);
+			m[i].in = engine_add_input(f->e, ROLE_MEMBER, name, NULL, 0, NULL);
 			if (g_rand_boolean(r))
 				feed_history(f, m[i].in, r);
 			for (int d = 0; d < 2; d++) {

@@ -1,0 +1,421 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The config's keys, one table: each key's name and the check that reads
+ * it into the Config; and the rules that relate keys to each other.
+ */
+#include "config_internal.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "defaults.h"
+#include "names.h"
+#include "suggest.h"
+
+typedef void (*KeyCheck)(Check *c, const char *key, const JNode *n);
+
+static void service_name(Check *c, const char *key, const JNode *n)
+{
+	if (check_type(c, n, J_STRING, key) && check_service_name(c, n->at, n->text, key)) {
+		g_free(c->cfg->service_name);
+		c->cfg->service_name = g_strdup(n->text);
+	}
+}
+
+static void excluded(Check *c, const char *key, const JNode *n)
+{
+	if (!check_type(c, n, J_ARRAY, key))
+		return;
+	for (guint i = 0; i < n->items->len; i++) {
+		const JNode *item = n->items->pdata[i];
+
+		if (item->type == J_STRING)
+			check_battery_name(c, item->at, item->text, key, FALSE);
+	}
+	g_strfreev(c->cfg->excluded);
+	c->cfg->excluded = check_string_list(c, n, key, FALSE);
+}
+
+static void primary(Check *c, const char *key, const JNode *n)
+{
+	c->cfg->primary = check_services(c, n, key, FALSE, &c->cfg->n_primary);
+}
+
+static void auxiliary(Check *c, const char *key, const JNode *n)
+{
+	c->cfg->auxiliary = check_services(c, n, key, FALSE, &c->cfg->n_auxiliary);
+}
+
+static void capacity(Check *c, const char *key, const JNode *n)
+{
+	double x;
+
+	if (n->type == J_NULL || !check_number(c, n, key, &x))
+		return;
+	if (x < 0 || !isfinite(x)) {
+		check_error(c, n->at, "key 'capacity': must be a positive number of Ah, got %s",
+		            n->text);
+		return;
+	}
+	/* 0 means "not set", as it did for the Python daemon. */
+	c->cfg->has_capacity = x > 0;
+	c->cfg->capacity = x;
+}
+
+static gboolean in_services(const ConfigService *list, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(list[i].name, name) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/* Virtual batteries that list each other read their own values back
+ * through the bus and never let go of them: a loop (A lists B, B lists A, or
+ * longer) is an error.  A depth-first walk with its own stack (a config may
+ * chain any number of virtual batteries), each loop reported where it
+ * closes. */
+static void check_loops(Check *c, const ConfigVirtual *v, size_t n)
+{
+	g_autoptr(GHashTable) index = g_hash_table_new(g_str_hash, g_str_equal);
+	g_autofree guint8 *state = g_new0(guint8, n); /* 0 new, 1 on the stack, 2 done */
+	g_autofree size_t *next = g_new0(size_t, n);  /* the next member to follow */
+	g_autofree size_t *stack = g_new(size_t, n);
+
+	for (size_t i = n; i-- > 0;)
+		g_hash_table_insert(index, v[i].name, GSIZE_TO_POINTER(i + 1));
+	for (size_t root = 0; root < n; root++) {
+		size_t depth = 0;
+
+		if (state[root])
+			continue;
+		state[root] = 1;
+		stack[depth++] = root;
+		while (depth) {
+			size_t i = stack[depth - 1];
+			size_t j;
+
+			if (next[i] == v[i].n_members) {
+				state[i] = 2;
+				depth--;
+				continue;
+			}
+			j = GPOINTER_TO_SIZE(
+			        g_hash_table_lookup(index, v[i].members[next[i]++].name));
+			if (!j-- || j == i) /* not a virtual battery, or itself */
+				continue;
+			if (state[j] == 0) {
+				state[j] = 1;
+				stack[depth++] = j;
+			} else if (state[j] == 1) {
+				GString *loop = g_string_new(NULL);
+				size_t k = depth;
+				const JNode *at = c->virtual_at->pdata[j];
+
+				while (stack[k - 1] != j)
+					k--;
+				for (; k <= depth; k++)
+					g_string_append_printf(loop, "\"%s\" lists \"%s\", ",
+					                       v[stack[k - 1]].name,
+					                       v[k < depth ? stack[k] : j].name);
+				g_string_truncate(loop, loop->len - 2);
+				check_error(
+				        c, at->at,
+				        "key 'virtualBatteries': virtual batteries in a loop: %s "
+				        "(each would read its own values back)",
+				        loop->str);
+				g_string_free(loop, TRUE);
+			}
+		}
+	}
+}
+
+static void virtuals(Check *c, const char *key, const JNode *n)
+{
+	GArray *out;
+
+	if (!check_type(c, n, J_OBJECT, key))
+		return;
+	out = g_array_new(FALSE, TRUE, sizeof(ConfigVirtual));
+	for (guint i = 0; i < n->items->len; i++) {
+		const JNode *item = n->items->pdata[i];
+		const char *name = n->keys->pdata[i];
+		JPos at = g_array_index(n->key_at, JPos, i);
+		ConfigVirtual v = {.at = config_pos(at)};
+
+		if (!check_battery_name(c, at, name, key, FALSE))
+			continue;
+		if (g_str_has_prefix(name, "name:")) {
+			check_error(
+			        c, at,
+			        "key 'virtualBatteries': a virtual battery needs a service name, "
+			        "not \"%s\"",
+			        name);
+			continue;
+		}
+		v.name = g_strdup(name);
+		v.members = check_services(c, item, key, TRUE, &v.n_members);
+		if (in_services(v.members, v.n_members, v.name))
+			check_error(c, item->at,
+			            "key 'virtualBatteries': virtual battery \"%s\" lists itself",
+			            v.name);
+		g_array_append_val(out, v);
+		g_ptr_array_add(c->virtual_at, (gpointer)item);
+	}
+	c->cfg->n_virtuals = out->len;
+	c->cfg->virtuals = (ConfigVirtual *)(void *)g_array_free(out, FALSE);
+	check_loops(c, c->cfg->virtuals, c->cfg->n_virtuals);
+}
+
+/* Options of named things: "classes" (hooks by id) and "strategyOptions"
+ * (strategies by name).  The strategies check them. */
+static ConfigOptions *options_of(Check *c, const char *key, const JNode *n, size_t *count)
+{
+	GArray *out = g_array_new(FALSE, TRUE, sizeof(ConfigOptions));
+
+	for (guint i = 0; i < n->items->len; i++) {
+		const JNode *item = n->items->pdata[i];
+		const char *name = n->keys->pdata[i];
+		g_autofree char *where = g_strdup_printf("%s.%s", key, name);
+		ConfigOptions o;
+
+		if (!check_type(c, item, J_OBJECT, where))
+			continue;
+		check_options(c, item, name, g_array_index(n->key_at, JPos, i), where, &o);
+		g_array_append_val(out, o);
+	}
+	*count = out->len;
+	return (ConfigOptions *)(void *)g_array_free(out, FALSE);
+}
+
+static void classes(Check *c, const char *key, const JNode *n)
+{
+	if (check_type(c, n, J_OBJECT, key))
+		c->cfg->classes = options_of(c, key, n, &c->cfg->n_classes);
+}
+
+/* The options of a strategy, from strategyOptions or from the key earlier
+ * configs had for them ("ir"). */
+static void add_strategy_options(Check *c, ConfigOptions *o)
+{
+	Config *cfg = c->cfg;
+
+	if (config_strategy_options(cfg, o->name)) {
+		check_error(c, (JPos){o->at.line, o->at.col},
+		            "key '%s': options of '%s' are given twice (in \"%s\" and in "
+		            "\"strategyOptions\"); keep one",
+		            c->key, o->name, defaults.options_key.key);
+		return;
+	}
+	cfg->strategy_options =
+	        g_renew(ConfigOptions, cfg->strategy_options, cfg->n_strategy_options + 1);
+	cfg->strategy_options[cfg->n_strategy_options++] = *o;
+	*o = (ConfigOptions){0};
+}
+
+static void strategy_options(Check *c, const char *key, const JNode *n)
+{
+	g_autofree ConfigOptions *list = NULL;
+	size_t count = 0;
+
+	if (!check_type(c, n, J_OBJECT, key))
+		return;
+	list = options_of(c, key, n, &count);
+	for (size_t i = 0; i < count; i++) {
+		add_strategy_options(c, &list[i]);
+		config_options_clear(&list[i]);
+	}
+}
+
+static void legacy_options(Check *c, const char *key, const JNode *n)
+{
+	ConfigOptions o;
+
+	if (!check_type(c, n, J_OBJECT, key))
+		return;
+	check_options(c, n, defaults.options_key.strategy, n->at, key, &o);
+	add_strategy_options(c, &o);
+
+	config_options_clear(&o);
+}
+
+static void ratio_method(Check *c, const char *key, const JNode *n)
+{
+	check_strategy_name(c, n, key, &c->cfg->current_ratio_method,
+	                    &c->cfg->current_ratio_method_at);
+}
+
+static void cvl_mode(Check *c, const char *key, const JNode *n)
+{
+	check_strategy_name(c, n, key, &c->cfg->cvl_mode, &c->cfg->cvl_mode_at);
+}
+
+static void ccl_mode(Check *c, const char *key, const JNode *n)
+{
+	static const char *const modes[] = {"battery+dvcc", "battery", "dvcc", NULL};
+	int index;
+
+	if (check_one_of(c, n, key, modes, &index))
+		c->cfg->ccl_mode = (CclMode)index;
+}
+
+static void reconnect_timeout(Check *c, const char *key, const JNode *n)
+{
+	check_integer(c, n, key, 0, &c->cfg->reconnect_timeout);
+}
+
+static void startup_battery_wait(Check *c, const char *key, const JNode *n)
+{
+	check_integer(c, n, key, 1, &c->cfg->startup_battery_wait);
+}
+
+static void log_level(Check *c, const char *key, const JNode *n)
+{
+	static const char *const levels[] = {"DEBUG",    "INFO",   "WARNING", "ERROR",
+	                                     "CRITICAL", "NOTSET", NULL};
+	int index;
+
+	if (check_one_of(c, n, key, levels, &index)) {
+		g_free(c->cfg->log_level);
+		c->cfg->log_level = g_strdup(levels[index]);
+	}
+}
+
+static void plugin_directory(Check *c, const char *key, const JNode *n)
+{
+	if (!check_type(c, n, J_STRING, key))
+		return;
+	if (!g_path_is_absolute(n->text)) {
+		check_error(c, n->at, "key 'pluginDirectory': \"%s\" is not an absolute path",
+		            n->text);
+		return;
+	}
+	g_free(c->cfg->plugin_directory);
+	c->cfg->plugin_directory = g_strdup(n->text);
+}
+
+static void merge_policies(Check *c, const char *key, const JNode *n)
+{
+	GArray *out;
+
+	if (!check_type(c, n, J_OBJECT, key))
+		return;
+	out = g_array_new(FALSE, TRUE, sizeof(ConfigMergePolicy));
+	for (guint i = 0; i < n->items->len; i++) {
+		const char *path = n->keys->pdata[i];
+		int p = paths_find(path);
+		ConfigMergePolicy mp = {0};
+
+		if (path[0] != '/') {
+			check_error(c, g_array_index(n->key_at, JPos, i),
+			            "key 'mergePolicies': \"%s\" is not a D-Bus path", path);
+			continue;
+		}
+		if (p < 0 || p >= N_BATTERY_PATHS || !defaults.policy[p]) {
+			check_error(
+			        c, g_array_index(n->key_at, JPos, i),
+			        "key 'mergePolicies': '%s' is not a path merged by a policy (the "
+			        "limits have rules of their own)",
+			        path);
+			continue;
+		}
+		if (!check_strategy_name(c, n->items->pdata[i], key, &mp.policy, &mp.at))
+			continue;
+		mp.path = g_strdup(path);
+		g_array_append_val(out, mp);
+	}
+	c->cfg->n_merge_policies = out->len;
+	c->cfg->merge_policies = (ConfigMergePolicy *)(void *)g_array_free(out, FALSE);
+}
+
+/* clang-format off */
+static const struct {
+	const char *name;
+	KeyCheck check;
+} keys[] = {
+	{"serviceName", service_name},
+	{"excludedServices", excluded},
+	{"primaryServices", primary},
+	{"auxiliaryServices", auxiliary},
+	{"capacity", capacity},
+	{"virtualBatteries", virtuals},
+	{"classes", classes},
+	{"currentRatioMethod", ratio_method},
+	{"cclMode", ccl_mode},
+	{"cvlMode", cvl_mode},
+	{"strategyOptions", strategy_options},
+	{"ir", legacy_options},
+	{"reconnectTimeout", reconnect_timeout},
+	{"startupBatteryWait", startup_battery_wait},
+	{"logLevel", log_level},
+	{"pluginDirectory", plugin_directory},
+	{"mergePolicies", merge_policies},
+};
+/* clang-format on */
+
+void config_check_key(Check *c, const char *key, JPos key_at, const JNode *n)
+{
+	const char *names[G_N_ELEMENTS(keys)];
+	const char *near;
+
+	c->key = key;
+	for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
+		if (strcmp(key, keys[i].name) == 0) {
+			keys[i].check(c, key, n);
+			return;
+		}
+		names[i] = keys[i].name;
+	}
+	near = suggest(key, names, G_N_ELEMENTS(keys));
+	if (near)
+		check_error(c, key_at, "unknown key '%s' (did you mean '%s'?)", key, near);
+	else
+		check_error(c, key_at, "unknown key '%s'", key);
+}
+
+/* Relations between keys (SPEC 3): the Python daemon silently ignored an
+ * excluded service that was also primary; batagg says so. */
+void config_check_relations(Check *c)
+{
+	Config *cfg = c->cfg;
+	JPos nowhere = {0, 0};
+
+	c->key = NULL;
+	for (size_t i = 0; cfg->excluded && cfg->excluded[i]; i++) {
+		const char *name = cfg->excluded[i];
+		const char *also =
+		        in_services(cfg->primary, cfg->n_primary, name)       ? "primaryServices"
+		        : in_services(cfg->auxiliary, cfg->n_auxiliary, name) ? "auxiliaryServices"
+		                                                              : NULL;
+
+		for (size_t v = 0; !also && v < cfg->n_virtuals; v++) {
+			if (in_services(cfg->virtuals[v].members, cfg->virtuals[v].n_members, name))
+				also = "virtualBatteries";
+		}
+		if (also)
+			check_error(c, nowhere,
+			            "\"%s\" is in excludedServices and in %s: it cannot be both",
+			            name, also);
+	}
+	for (size_t v = 0; v < cfg->n_virtuals; v++) {
+		const ConfigVirtual *vb = &cfg->virtuals[v];
+		const JNode *at = c->virtual_at->pdata[v];
+
+		if (strcmp(vb->name, cfg->service_name) == 0)
+			check_error(c, at->at,
+			            "virtual battery \"%s\" has the aggregate's own name",
+			            vb->name);
+		/* batagg never follows the aggregate it publishes (the Python
+		 * daemon, one process per virtual battery, did), and the virtual
+		 * battery is one of the aggregate's members. */
+		if (in_services(vb->members, vb->n_members, cfg->service_name))
+			check_error(
+			        c, at->at,
+			        "key 'virtualBatteries': virtual battery \"%s\" lists the "
+			        "aggregate \"%s\" (serviceName), which batagg does not read back: "
+			        "the virtual battery is a member of the aggregate (for values that "
+			        "replace the aggregate's, use primaryServices)",
+			        vb->name, cfg->service_name);
+	}
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The default strategies, by name.
+ */
+#include "defaults.h"
+
+/* One row per path reads best as a table. */
+/* clang-format off */
+const Defaults defaults = {
+	.ratio_method = "ir",
+	.cvl_mode = "max_when_balancing",
+	.estimator = "ir",
+	.precedence = "first",
+	.options_key = {"ir", "ir"},
+	.policy = {
+		[P_CURRENT] = "sum",
+		[P_VOLTAGE] = "mean",
+		[P_POWER] = "sum",
+		[P_TEMPERATURE] = "max",
+		[P_SOC] = "mean",
+		[P_TIME_TO_GO] = "mean",
+		[P_CAPACITY] = "sum",
+		[P_INSTALLED_CAPACITY] = "sum",
+		[P_CONSUMED_AH] = "sum",
+		[P_BALANCING] = "any",
+		[P_BATTERY_LOW_VOLTAGE] = "max",
+		[P_ALLOW_TO_CHARGE] = "any",
+		[P_ALLOW_TO_DISCHARGE] = "any",
+		[P_ALLOW_TO_BALANCE] = "any",
+		[P_MIN_CELL_TEMPERATURE] = "min",
+		[P_MIN_TEMPERATURE_CELL_ID] = "min_label",
+		[P_MIN_CELL_VOLTAGE] = "min",
+		[P_MIN_VOLTAGE_CELL_ID] = "min_label",
+		[P_MAX_CELL_TEMPERATURE] = "max",
+		[P_MAX_TEMPERATURE_CELL_ID] = "max_label",
+		[P_MAX_CELL_VOLTAGE] = "max",
+		[P_MAX_VOLTAGE_CELL_ID] = "max_label",
+		[P_MODULES_BLOCKING_CHARGE] = "sum_or_zero",
+		[P_MODULES_BLOCKING_DISCHARGE] = "sum_or_zero",
+		[P_MODULES_ONLINE] = "sum_or_zero",
+		[P_MODULES_OFFLINE] = "sum_or_zero",
+		[P_ALARM_CELL_IMBALANCE] = "alarm",
+		[P_ALARM_LOW_SOC] = "alarm",
+		[P_ALARM_HIGH_DISCHARGE_CURRENT] = "alarm",
+		[P_ALARM_LOW_VOLTAGE] = "alarm",
+		[P_ALARM_HIGH_VOLTAGE] = "alarm",
+		[P_ALARM_LOW_CELL_VOLTAGE] = "alarm",
+		[P_ALARM_HIGH_CELL_VOLTAGE] = "alarm",
+		[P_ALARM_LOW_TEMPERATURE] = "alarm",
+		[P_ALARM_HIGH_TEMPERATURE] = "alarm",
+		[P_ALARM_LOW_CHARGE_TEMPERATURE] = "alarm",
+		[P_ALARM_HIGH_CHARGE_TEMPERATURE] = "alarm",
+		[P_CHARGE_MODE] = "charge_mode",
+	},
+};
+/* clang-format on */

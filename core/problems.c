@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The list of problems of one file, in the order found.  A problem's text
+ * is formatted once, when it is added, as compilers write theirs.
+ */
+#include "problems.h"
+
+struct Problems {
+	char *origin;
+	GArray *list; /* Problem */
+};
+
+static void problem_clear(gpointer data)
+{
+	Problem *p = data;
+
+	g_free(p->key);
+	g_free(p->text);
+}
+
+Problems *problems_new(const char *origin)
+{
+	Problems *p = g_new0(Problems, 1);
+
+	p->origin = g_strdup(origin);
+	p->list = g_array_new(FALSE, TRUE, sizeof(Problem));
+	g_array_set_clear_func(p->list, problem_clear);
+	return p;
+}
+
+void problems_free(Problems *p)
+{
+	if (!p)
+		return;
+	g_array_free(p->list, TRUE);
+	g_free(p->origin);
+	g_free(p);
+}
+
+const char *problems_origin(const Problems *p)
+{
+	return p->origin;
+}
+
+void problems_add(Problems *p, ProblemLevel level, int line, int col, const char *key,
+                  const char *fmt, ...)
+{
+	Problem pr = {.level = level, .key = g_strdup(key)};
+	g_autofree char *msg = NULL;
+	g_autofree char *where = line > 0 ? g_strdup_printf("%d:%d: ", line, col) : g_strdup("");
+	va_list ap;
+
+	va_start(ap, fmt);
+	msg = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	pr.text = g_strdup_printf("%s:%s%s%s", p->origin, where[0] ? where : " ",
+	                          level == PROBLEM_WARNING ? "warning: " : "", msg);
+	g_array_append_val(p->list, pr);
+}
+
+guint problems_count(const Problems *p, ProblemLevel level)
+{
+	guint n = 0;
+
+	for (guint i = 0; i < p->list->len; i++)
+		n += g_array_index(p->list, Problem, i).level == level;
+	return n;
+}
+
+const Problem *problems_get(const Problems *p, guint i)
+{
+	return &g_array_index(p->list, Problem, i);
+}
+
+guint problems_len(const Problems *p)
+{
+	return p->list->len;
+}
+
+gboolean problems_has_error(const Problems *p, const char *key)
+{
+	for (guint i = 0; i < p->list->len; i++) {
+		const Problem *pr = &g_array_index(p->list, Problem, i);
+
+		if (pr->level == PROBLEM_ERROR && pr->key && g_strcmp0(pr->key, key) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+char *problems_text(const Problems *p, ProblemLevel level)
+{
+	GString *s = g_string_new(NULL);
+
+	for (guint i = 0; i < p->list->len; i++) {
+		const Problem *pr = &g_array_index(p->list, Problem, i);
+
+		if (pr->level < level)
+			continue;
+		if (s->len)
+			g_string_append_c(s, '\n');
+		g_string_append(s, pr->text);
+	}
+	return g_string_free(s, FALSE);
+}
