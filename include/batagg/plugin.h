@@ -275,7 +275,8 @@ typedef struct {
 	void (*destroy)(void *state);    /* optional */
 	/* Required.  Sets *out.  A text result either points to static storage
 	 * or is written to text (text_len bytes, NUL-terminated) with out->text =
-	 * text; it must not point into in. */
+	 * text; it must not point into in.  Texts are UTF-8: cut one to size
+	 * with batagg_text_copy(), never in the middle of a character. */
 	void (*merge)(void *state, const BataggMergeInput *in, BataggValue *out, char *text,
 	              size_t text_len);
 	/* Optional; set by hooks (SPEC 6), which supply values of their own at
@@ -286,6 +287,34 @@ typedef struct {
 	 * path the path wanted; options come from the config's "classes". */
 	bool (*provides)(void *state, const char *path);
 } BataggMergePolicy;
+
+/* ------------------------------------------------------------------------ */
+/* Helpers (inline: no symbol of the daemon's, no library needed)           */
+
+/* Copies the UTF-8 text src into dst (size bytes), NUL-terminated when size
+ * is not 0.  A text that does not fit is cut before the first character
+ * that does not fit whole, so that the copy stays valid UTF-8 (a byte cut
+ * such as snprintf's can split a character, and D-Bus refuses the result).
+ * Returns the number of bytes copied, without the NUL. */
+static inline size_t batagg_text_copy(char *dst, size_t size, const char *src)
+{
+	size_t n = 0;
+
+	if (size == 0)
+		return 0;
+	while (n + 1 < size && src[n]) {
+		dst[n] = src[n];
+		n++;
+	}
+	/* The next byte continues a character (10xxxxxx): step back to where
+	 * that character starts, at most three bytes. */
+	if (src[n]) {
+		for (int k = 0; k < 3 && n > 0 && ((unsigned char)src[n] & 0xc0) == 0x80; k++)
+			n--;
+	}
+	dst[n] = '\0';
+	return n;
+}
 
 /* ------------------------------------------------------------------------ */
 /* The descriptor                                                           */

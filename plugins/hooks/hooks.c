@@ -59,7 +59,7 @@ static void *fixed_create(const BataggHost *host, const BataggOption *opts, size
 	if (value && parse_number(value, &f->value.number)) {
 		f->value.type = BATAGG_VALUE_NUMBER;
 	} else if (value) {
-		snprintf(f->text, sizeof(f->text), "%s", value);
+		batagg_text_copy(f->text, sizeof(f->text), value);
 		f->value.type = BATAGG_VALUE_TEXT;
 		f->value.text = f->text;
 	}
@@ -80,7 +80,7 @@ static void fixed_merge(void *state, const BataggMergeInput *in, BataggValue *ou
 
 	*out = f->value;
 	if (f->value.type == BATAGG_VALUE_TEXT) {
-		snprintf(text, text_len, "%s", f->text);
+		batagg_text_copy(text, text_len, f->text);
 		out->text = text;
 	}
 }

@@ -143,7 +143,7 @@ static void merge_first(void *state, const BataggMergeInput *in, BataggValue *ou
 			continue;
 		*out = in->values[i];
 		if (out->type == BATAGG_VALUE_TEXT) {
-			snprintf(text, len, "%s", in->values[i].text);
+			batagg_text_copy(text, len, in->values[i].text);
 			out->text = text;
 		}
 		return;
@@ -199,11 +199,16 @@ static void merge_charge_mode(void *state, const BataggMergeInput *in, BataggVal
 	}
 }
 
-/* SPEC 5.3: the member with the extreme key names the cell. */
+/* SPEC 5.3: the member with the extreme key names the cell, as "<label>
+ * <cell id>".  The label takes at most half the text, so that a long name
+ * does not push out the cell id the path is about. */
 static void pick_label(const BataggMergeInput *in, BataggValue *out, char *text, size_t len,
                        bool highest)
 {
 	size_t best = in->n;
+	char number[32];
+	const char *id;
+	size_t n;
 
 	for (size_t i = 0; in->keys && i < in->n; i++) {
 		if (!is_number(&in->keys[i]))
@@ -212,14 +217,18 @@ static void pick_label(const BataggMergeInput *in, BataggValue *out, char *text,
 		                              : in->keys[i].number < in->keys[best].number))
 			best = i;
 	}
-	if (best == in->n || in->values[best].type == BATAGG_VALUE_INVALID) {
+	if (best == in->n || in->values[best].type == BATAGG_VALUE_INVALID || len < 2) {
 		set_invalid(out);
 		return;
 	}
-	if (in->values[best].type == BATAGG_VALUE_TEXT)
-		snprintf(text, len, "%s %s", in->labels[best], in->values[best].text);
-	else
-		snprintf(text, len, "%s %.15g", in->labels[best], in->values[best].number);
+	id = in->values[best].text;
+	if (in->values[best].type != BATAGG_VALUE_TEXT) {
+		snprintf(number, sizeof(number), "%.15g", in->values[best].number);
+		id = number;
+	}
+	n = batagg_text_copy(text, len / 2, in->labels[best]);
+	text[n++] = ' ';
+	batagg_text_copy(text + n, len - n, id);
 	out->type = BATAGG_VALUE_TEXT;
 	out->text = text;
 }
