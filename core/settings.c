@@ -225,13 +225,12 @@ static DBusMessage *add_setting(const char *group, const char *name, const char 
 	DBusMessageIter it;
 	Value text = value_text(def);
 	Value zero = value_int(0);
-	const char *type = "s";
 
 	dbus_message_iter_init_append(msg, &it);
-	dbus_message_iter_append_basic(&it, DBUS_TYPE_STRING, &group);
-	dbus_message_iter_append_basic(&it, DBUS_TYPE_STRING, &name);
+	dbus_value_append_string(&it, group);
+	dbus_value_append_string(&it, name);
 	dbus_value_append_variant(&it, &text);
-	dbus_message_iter_append_basic(&it, DBUS_TYPE_STRING, &type);
+	dbus_value_append_string(&it, "s");
 	dbus_value_append_variant(&it, &zero);
 	dbus_value_append_variant(&it, &zero);
 	value_clear(&text);
