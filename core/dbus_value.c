@@ -60,7 +60,7 @@ static void read_basic(DBusMessageIter *iter, Value *out)
 		break;
 	case DBUS_TYPE_STRING:
 		dbus_message_iter_get_basic(iter, &b);
-		*out = value_text(b.str);
+		*out = value_text_cut(b.str, DBUS_VALUE_TEXT_MAX);
 		break;
 	default:
 		break;

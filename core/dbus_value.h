@@ -14,12 +14,18 @@
 
 #include "value.h"
 
+/* The longest text kept from the bus, in bytes.  No battery value comes
+ * near it; the bound keeps a publisher's 4 MiB string out of the daemon's
+ * memory and out of every merge that reads it. */
+#define DBUS_VALUE_TEXT_MAX 1024
+
 /* Reads the value at iter, which points at a variant (or, for callers that
- * already entered it, at the contained value when in_variant is false).
- * Every integer type and booleans become VALUE_INT, doubles VALUE_DOUBLE,
- * strings VALUE_TEXT; an empty array, and anything else (a non-empty array,
- * a struct, a dict, an object path, nested variants beyond a few levels)
- * becomes VALUE_INVALID.  Never fails; *out is overwritten (cleared first). */
+ * already entered it, at the contained value).  Every integer type and
+ * booleans become VALUE_INT, doubles VALUE_DOUBLE, strings VALUE_TEXT (cut
+ * between characters to DBUS_VALUE_TEXT_MAX bytes); an empty array, and
+ * anything else (a non-empty array, a struct, a dict, an object path,
+ * nested variants beyond a few levels) becomes VALUE_INVALID.  Never fails;
+ * *out is overwritten (cleared first). */
 void dbus_value_read(DBusMessageIter *iter, Value *out);
 
 /* Appends v to iter as a variant: INT as "i" (or "x" when it does not fit

@@ -147,8 +147,10 @@ static void got_name(Settings *s, DBusMessage *reply)
 	Value v = reply_value(reply, s->name_path);
 
 	if (v.type == VALUE_TEXT) {
+		Value name = value_text_cut(v.u.s, SETTINGS_NAME_MAX);
+
 		g_free(s->custom_name);
-		s->custom_name = g_strdup(v.u.s);
+		s->custom_name = name.u.s;
 		s->answered++;
 	}
 	value_clear(&v);

@@ -3,7 +3,7 @@
  * Texts on the wire, with the real batagg on a private bus: texts that
  * batagg cuts to size (labels, merged and hook texts) stay whole UTF-8
  * characters, so that libdbus never sees invalid UTF-8 (it aborts the
- * process).
+ * process), and a written /CustomName has a limit.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -176,11 +176,42 @@ static void test_merged_and_hook_texts_cut_between_characters(void **state)
 	bank_free(b);
 }
 
+/* /CustomName takes at most 128 bytes; a longer write is refused and
+ * changes nothing, on the aggregate as on a virtual battery. */
+static void test_custom_name_limit(void **state)
+{
+	Bank *b = bank_new("{\"virtualBatteries\": {\"" V1 "\": [\"" S1 "\"]}}");
+	g_autofree char *fits_text = repeat(E_ACUTE, 64);
+	g_autofree char *long_text = repeat(E_ACUTE, 65);
+	g_autofree char *huge_text = repeat("x", 4 << 20);
+	Value fits = value_text(fits_text);
+	Value too_long = value_text(long_text);
+	Value huge = value_text(huge_text);
+	const char *const services[] = {AGG, V1};
+
+	assert_true(harness_wait_name(b->h, V1, WAIT_MS));
+	for (size_t i = 0; i < G_N_ELEMENTS(services); i++) {
+		assert_int_equal(harness_set_value(b->h, services[i], "/CustomName", &fits), 0);
+		assert_true(harness_wait_value(b->h, services[i], "/CustomName", &fits, WAIT_MS));
+		assert_int_not_equal(harness_set_value(b->h, services[i], "/CustomName", &too_long),
+		                     0);
+		assert_int_not_equal(harness_set_value(b->h, services[i], "/CustomName", &huge), 0);
+		assert_true(harness_wait_value(b->h, services[i], "/CustomName", &fits, WAIT_MS));
+	}
+	assert_true(harness_wait_value(b->h, "com.victronenergy.settings",
+	                               "/Settings/Battery/aggregator/CustomName", &fits, WAIT_MS));
+	value_clear(&fits);
+	value_clear(&too_long);
+	value_clear(&huge);
+	bank_free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_cell_ids_cut_between_characters),
 	        cmocka_unit_test(test_merged_and_hook_texts_cut_between_characters),
+	        cmocka_unit_test(test_custom_name_limit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

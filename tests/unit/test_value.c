@@ -268,6 +268,38 @@ static void test_strings_are_sent_as_utf8(void **state)
 	}
 }
 
+/* Text from the bus is kept to DBUS_VALUE_TEXT_MAX bytes, cut between
+ * characters: a publisher's 4 MiB string does not live in the daemon. */
+static void test_long_texts_are_bounded(void **state)
+{
+	static const struct {
+		const char *unit; /* repeated to fill more than the bound */
+		size_t prefix;    /* bytes before the repetition */
+		size_t want;      /* bytes kept */
+	} cases[] = {
+	        {"x", 0, DBUS_VALUE_TEXT_MAX},
+	        {"\xc3\xa9", 0, DBUS_VALUE_TEXT_MAX},     /* 512 whole "é" */
+	        {"\xc3\xa9", 1, DBUS_VALUE_TEXT_MAX - 1}, /* "x" and 511 "é" */
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autoptr(GString) text = g_string_new(NULL);
+		const char *s;
+		Value v;
+
+		g_string_append_len(text, "xxxx", (gssize)cases[i].prefix);
+		while (text->len < 4 * DBUS_VALUE_TEXT_MAX)
+			g_string_append(text, cases[i].unit);
+		s = text->str;
+		v = decode(DBUS_TYPE_STRING, &s);
+		assert_int_equal(v.type, VALUE_TEXT);
+		assert_int_equal(strlen(v.u.s), cases[i].want);
+		assert_true(g_utf8_validate(v.u.s, -1, NULL));
+		assert_memory_equal(v.u.s, text->str, cases[i].want);
+		value_clear(&v);
+	}
+}
+
 /* Error replies carry their message through the same repair. */
 static void test_error_messages_are_utf8(void **state)
 {
@@ -295,6 +327,7 @@ int main(void)
 	        cmocka_unit_test(test_bad_utf8_is_repaired),
 	        cmocka_unit_test(test_text_copy_cuts_between_characters),
 	        cmocka_unit_test(test_strings_are_sent_as_utf8),
+	        cmocka_unit_test(test_long_texts_are_bounded),
 	        cmocka_unit_test(test_error_messages_are_utf8),
 	};
 
