@@ -18,10 +18,9 @@
  * SIGTERM (under ASan: without leaks).
  *
  * A seed (printed) replays the same actions, as far as timing allows:
- * everything is drawn from it, and how members answer batagg's calls from
- * streams of their own, so that the order of batagg's calls does not shift
- * the actions.  Usage: busfuzz [--seconds N] [--seed N] [--no-limit-checks];
- * BATAGG_BUSFUZZ_SECONDS sets the default duration (10 s).
+ * everything is drawn from it, each action, burst and answer afresh (see
+ * reseed()), so that one that goes another way does not shift the rest.  Usage: busfuzz [--seconds
+ * N] [--seed N] [--no-limit-checks]; BATAGG_BUSFUZZ_SECONDS sets the default duration (10 s).
  */
 #include <fcntl.h>
 #include <math.h>
@@ -57,6 +56,7 @@ typedef struct {
 	gboolean props_only;   /* publishes PropertiesChanged only, like older drivers */
 	gboolean canary;       /* stays, and answers batagg's reads sanely */
 	GRand *answers;        /* how it answers batagg's calls */
+	guint64 answered;      /* calls it answered (or not) */
 	GHashTable *last;      /* battery path -> what it sent last */
 } Member;
 
@@ -239,6 +239,18 @@ static void failed(const char *fmt, ...)
 	print_recent(64, NULL);
 	print_log_tail();
 	exit(1);
+}
+
+/* Draws start afresh from (seed, stream, n) for every action, burst and
+ * answer, so that one that goes another way than in an earlier run (a
+ * member was gone, batagg asked later) shifts none of the draws after it. */
+enum { STREAM_ACTIONS, STREAM_BURSTS, STREAM_ANSWERS };
+
+static void reseed(GRand *r, guint32 stream, guint64 n)
+{
+	guint32 key[] = {fz.seed, stream, (guint32)n, (guint32)(n >> 32)};
+
+	g_rand_set_seed_array(r, key, G_N_ELEMENTS(key));
 }
 
 static void put_value(GRand *r, DBusMessageIter *it, const char *path, gboolean sane, GString *desc)
@@ -602,7 +614,7 @@ static void answer(Member *m, DBusConnection *conn, DBusMessage *call, gboolean 
 	const char *path = dbus_message_get_path(call);
 	gboolean tree = path && strcmp(path, "/") == 0 &&
 	                (g_strcmp0(member, "GetItems") == 0 || g_strcmp0(member, "GetValue") == 0);
-	int how = sane || m->canary ? 0 : g_rand_int_range(r, 0, 20);
+	int how;
 	g_autoptr(GString) desc = g_string_new(NULL);
 	DBusMessage *reply = NULL;
 	DBusMessageIter it;
@@ -612,6 +624,8 @@ static void answer(Member *m, DBusConnection *conn, DBusMessage *call, gboolean 
 		send_on(conn, reply);
 		return;
 	}
+	reseed(r, STREAM_ANSWERS + (guint32)(m - fz.members), m->answered++);
+	how = sane || m->canary ? 0 : g_rand_int_range(r, 0, 20);
 	if (how < 12) {
 		reply = tree_reply(m, call, sane || m->canary, desc);
 	} else if (how < 14) {
@@ -1098,7 +1112,7 @@ static void start(void)
 		Member *m = &fz.members[i];
 
 		m->name = g_strdup_printf(MEMBER_PREFIX "%d", i);
-		m->answers = g_rand_new_with_seed(fz.seed * 31u + (guint32)i + 1);
+		m->answers = g_rand_new();
 		m->last = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
 		m->canary = i == CANARY;
 		member_connect(m, FALSE);
@@ -1142,10 +1156,13 @@ static void start(void)
 static void act(void)
 {
 	GRand *r = fz.r;
-	Member *m = &fz.members[g_rand_int_range(r, 0, N_MEMBERS)];
-	int kind = g_rand_int_range(r, 0, 1000);
+	Member *m;
+	int kind;
 
-	fz.actions++;
+	reseed(r, STREAM_ACTIONS, fz.actions++);
+	m = &fz.members[g_rand_int_range(r, 0, N_MEMBERS)];
+	kind = g_rand_int_range(r, 0, 1000);
+
 	if (kind < 550) {
 		if (m->conn)
 			member_signal(m, FALSE);
@@ -1254,7 +1271,10 @@ int main(int argc, char **argv)
 	start();
 	since = g_get_monotonic_time();
 	while (elapsed_s(since) < fz.seconds) {
-		int burst = g_rand_int_range(fz.r, 20, 400);
+		int burst;
+
+		reseed(fz.r, STREAM_BURSTS, fz.bursts);
+		burst = g_rand_int_range(fz.r, 20, 400);
 
 		for (int i = 0; i < burst; i++) {
 			act();
