@@ -93,16 +93,13 @@ static void append_value_and_text(DBusMessageIter *dict, const Item *item)
 	DBusMessageIter entry;
 	g_autofree char *text = value_format(&item->value, item->unit);
 	Value t = value_text(text);
-	const char *key;
 
-	key = "Value";
 	dbus_message_iter_open_container(dict, DBUS_TYPE_DICT_ENTRY, NULL, &entry);
-	dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING, &key);
+	dbus_value_append_string(&entry, "Value");
 	dbus_value_append_variant(&entry, &item->value);
 	dbus_message_iter_close_container(dict, &entry);
-	key = "Text";
 	dbus_message_iter_open_container(dict, DBUS_TYPE_DICT_ENTRY, NULL, &entry);
-	dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING, &key);
+	dbus_value_append_string(&entry, "Text");
 	dbus_value_append_variant(&entry, &t);
 	dbus_message_iter_close_container(dict, &entry);
 	value_clear(&t);
@@ -118,7 +115,7 @@ static void append_items(DBusMessageIter *iter, GPtrArray *items)
 		const Item *item = items->pdata[i];
 
 		dbus_message_iter_open_container(&outer, DBUS_TYPE_DICT_ENTRY, NULL, &entry);
-		dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING, &item->path);
+		dbus_value_append_string(&entry, item->path);
 		dbus_message_iter_open_container(&entry, DBUS_TYPE_ARRAY, "{sv}", &inner);
 		append_value_and_text(&inner, item);
 		dbus_message_iter_close_container(&entry, &inner);
@@ -247,7 +244,7 @@ void bus_service_foreach(BusService *svc, void (*fn)(const char *path, const Val
 
 static DBusMessage *unknown_object(DBusMessage *msg, const char *path)
 {
-	return dbus_message_new_error_printf(msg, DBUS_ERROR_UNKNOWN_OBJECT, "no path %s", path);
+	return dbus_value_error(msg, DBUS_ERROR_UNKNOWN_OBJECT, "no path %s", path);
 }
 
 /* The items below a node ("/" or "/Dc"), or NULL when there are none. */
@@ -288,17 +285,13 @@ static DBusMessage *subtree_reply(BusService *svc, DBusMessage *msg, const char 
 	dbus_message_iter_open_container(&var, DBUS_TYPE_ARRAY, texts ? "{ss}" : "{sv}", &dict);
 	for (guint i = 0; i < below->len; i++) {
 		const Item *item = below->pdata[i];
-		const char *key = item->path + skip;
 
 		dbus_message_iter_open_container(&dict, DBUS_TYPE_DICT_ENTRY, NULL, &entry);
-		dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING, &key);
+		dbus_value_append_string(&entry, item->path + skip);
 		if (texts) {
 			g_autofree char *text = value_format(&item->value, item->unit);
-			Value t = value_text(text);
 
-			/* Through dbus_value so that bad UTF-8 is repaired. */
-			dbus_message_iter_append_basic(&entry, DBUS_TYPE_STRING, &t.u.s);
-			value_clear(&t);
+			dbus_value_append_string(&entry, text);
 		} else {
 			dbus_value_append_variant(&entry, &item->value);
 		}
@@ -327,16 +320,13 @@ static DBusMessage *get_text(BusService *svc, DBusMessage *msg, const char *path
 	g_autofree char *text = NULL;
 	DBusMessage *reply;
 	DBusMessageIter it;
-	Value t;
 
 	if (!item)
 		return subtree_reply(svc, msg, path, TRUE);
 	text = value_format(&item->value, item->unit);
-	t = value_text(text);
 	reply = dbus_message_new_method_return(msg);
 	dbus_message_iter_init_append(reply, &it);
-	dbus_message_iter_append_basic(&it, DBUS_TYPE_STRING, &t.u.s);
-	value_clear(&t);
+	dbus_value_append_string(&it, text);
 	return reply;
 }
 
@@ -412,7 +402,7 @@ static DBusMessage *introspect(BusService *svc, DBusMessage *msg, const char *pa
 	g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	size_t skip = strcmp(path, "/") == 0 ? 1 : strlen(path) + 1;
 	DBusMessage *reply;
-	const char *text;
+	DBusMessageIter it;
 
 	for (guint i = 0; below && i < below->len; i++) {
 		const char *rest = ((Item *)below->pdata[i])->path + skip;
@@ -423,8 +413,8 @@ static DBusMessage *introspect(BusService *svc, DBusMessage *msg, const char *pa
 	}
 	g_string_append(xml, "</node>\n");
 	reply = dbus_message_new_method_return(msg);
-	text = xml->str;
-	dbus_message_append_args(reply, DBUS_TYPE_STRING, &text, DBUS_TYPE_INVALID);
+	dbus_message_iter_init_append(reply, &it);
+	dbus_value_append_string(&it, xml->str);
 	return reply;
 }
 
@@ -473,12 +463,11 @@ static DBusHandlerResult on_message(DBusConnection *conn, DBusMessage *msg, void
 		return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
 	m = find_method(dbus_message_get_interface(msg), member);
 	if (!m)
-		reply = dbus_message_new_error_printf(msg, DBUS_ERROR_UNKNOWN_METHOD,
-		                                      "no method %s on %s", member, path);
+		reply = dbus_value_error(msg, DBUS_ERROR_UNKNOWN_METHOD, "no method %s on %s",
+		                         member, path);
 	else if (!dbus_message_has_signature(msg, m->signature))
-		reply = dbus_message_new_error_printf(
-		        msg, DBUS_ERROR_INVALID_ARGS, "%s takes (%s), not (%s)", member,
-		        m->signature, dbus_message_get_signature(msg));
+		reply = dbus_value_error(msg, DBUS_ERROR_INVALID_ARGS, "%s takes (%s), not (%s)",
+		                         member, m->signature, dbus_message_get_signature(msg));
 	else
 		reply = m->handler(svc, msg, path, g_hash_table_lookup(svc->items, path));
 	if (reply && !dbus_message_get_no_reply(msg))

@@ -4,10 +4,11 @@
  * numeric type and booleans as numbers, strings as text, and anything else
  * (empty arrays, which Victron uses for "invalid", but also structs, dicts,
  * non-empty arrays) as invalid, so arithmetic never sees a wrong type.
+ * Writing is where every string batagg sends gets its UTF-8 checked.
  */
 #include "dbus_value.h"
 
-#include <glib.h>
+#include <stdarg.h>
 #include <stdint.h>
 
 #define MAX_VARIANT_DEPTH 4
@@ -59,7 +60,7 @@ static void read_basic(DBusMessageIter *iter, Value *out)
 		break;
 	case DBUS_TYPE_STRING:
 		dbus_message_iter_get_basic(iter, &b);
-		*out = value_text(b.str);
+		*out = value_text_cut(b.str, DBUS_VALUE_TEXT_MAX);
 		break;
 	default:
 		break;
@@ -83,8 +84,9 @@ void dbus_value_read(DBusMessageIter *iter, Value *out)
 	}
 }
 
-/* libdbus aborts on a string that is not UTF-8: repair it first. */
-static void append_string(DBusMessageIter *iter, const char *s)
+/* libdbus aborts on a string that is not UTF-8: repair it first.  This is
+ * the only place that hands libdbus a string. */
+void dbus_value_append_string(DBusMessageIter *iter, const char *s)
 {
 	g_autofree char *valid = NULL;
 
@@ -93,6 +95,21 @@ static void append_string(DBusMessageIter *iter, const char *s)
 		s = valid;
 	}
 	dbus_message_iter_append_basic(iter, DBUS_TYPE_STRING, &s);
+}
+
+DBusMessage *dbus_value_error(DBusMessage *call, const char *name, const char *fmt, ...)
+{
+	DBusMessage *reply = dbus_message_new_error(call, name, NULL);
+	g_autofree char *text = NULL;
+	DBusMessageIter it;
+	va_list ap;
+
+	va_start(ap, fmt);
+	text = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	dbus_message_iter_init_append(reply, &it);
+	dbus_value_append_string(&it, text);
+	return reply;
 }
 
 void dbus_value_append_variant(DBusMessageIter *iter, const Value *v)
@@ -119,7 +136,7 @@ void dbus_value_append_variant(DBusMessageIter *iter, const Value *v)
 		break;
 	case VALUE_TEXT:
 		dbus_message_iter_open_container(iter, DBUS_TYPE_VARIANT, "s", &var);
-		append_string(&var, v->u.s);
+		dbus_value_append_string(&var, v->u.s);
 		break;
 	case VALUE_INVALID:
 	default:

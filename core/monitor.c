@@ -59,8 +59,10 @@ static void send_match(Monitor *mon, const char *rule, gboolean add)
 	DBusMessage *msg =
 	        dbus_message_new_method_call(DBUS_SERVICE_DBUS, DBUS_PATH_DBUS, DBUS_INTERFACE_DBUS,
 	                                     add ? "AddMatch" : "RemoveMatch");
+	DBusMessageIter it;
 
-	dbus_message_append_args(msg, DBUS_TYPE_STRING, &rule, DBUS_TYPE_INVALID);
+	dbus_message_iter_init_append(msg, &it);
+	dbus_value_append_string(&it, rule);
 	dbus_message_set_no_reply(msg, TRUE);
 	dbus_connection_send(mon->conn, msg, NULL);
 	dbus_message_unref(msg);
@@ -486,8 +488,10 @@ static void query_owner(Monitor *mon, const char *name)
 	DBusMessage *msg = dbus_message_new_method_call(DBUS_SERVICE_DBUS, DBUS_PATH_DBUS,
 	                                                DBUS_INTERFACE_DBUS, "GetNameOwner");
 	OwnerQuery *q = g_new0(OwnerQuery, 1);
+	DBusMessageIter it;
 
-	dbus_message_append_args(msg, DBUS_TYPE_STRING, &name, DBUS_TYPE_INVALID);
+	dbus_message_iter_init_append(msg, &it);
+	dbus_value_append_string(&it, name);
 	q->mon = mon;
 	q->name = g_strdup(name);
 	pending_call(mon->names, mon->conn, msg, READ_TIMEOUT_MS, on_owner, q, owner_query_free);

@@ -154,12 +154,19 @@ gboolean published_held(const Published *p)
 
 /* ---- the service's own paths --------------------------------------------- */
 
+/* A name too long is refused rather than cut: the writer then reads back
+ * either its own name or the old one, never one it did not write. */
 static gboolean write_custom_name(BusService *svc, const char *path, const Value *v, void *ud)
 {
 	Published *p = ud;
 
 	if (v->type != VALUE_TEXT)
 		return FALSE;
+	if (strlen(v->u.s) > SETTINGS_NAME_MAX) {
+		g_warning("%s: refused a /CustomName longer than %d bytes", p->name,
+		          SETTINGS_NAME_MAX);
+		return FALSE;
+	}
 	g_free(p->custom_name);
 	p->custom_name = g_strdup(v->u.s);
 	settings_write_name(p->settings, v->u.s);
@@ -255,8 +262,10 @@ gboolean published_setting(Published *p, const char *path, const Value *v)
 	}
 	if (strcmp(path, settings_name_path(p->settings)) == 0) {
 		if (v->type == VALUE_TEXT) {
+			Value name = value_text_cut(v->u.s, SETTINGS_NAME_MAX);
+
 			g_free(p->custom_name);
-			p->custom_name = g_strdup(v->u.s);
+			p->custom_name = name.u.s;
 			publish_identity(p);
 		}
 		return TRUE;

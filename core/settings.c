@@ -147,8 +147,10 @@ static void got_name(Settings *s, DBusMessage *reply)
 	Value v = reply_value(reply, s->name_path);
 
 	if (v.type == VALUE_TEXT) {
+		Value name = value_text_cut(v.u.s, SETTINGS_NAME_MAX);
+
 		g_free(s->custom_name);
-		s->custom_name = g_strdup(v.u.s);
+		s->custom_name = name.u.s;
 		s->answered++;
 	}
 	value_clear(&v);
@@ -225,13 +227,12 @@ static DBusMessage *add_setting(const char *group, const char *name, const char 
 	DBusMessageIter it;
 	Value text = value_text(def);
 	Value zero = value_int(0);
-	const char *type = "s";
 
 	dbus_message_iter_init_append(msg, &it);
-	dbus_message_iter_append_basic(&it, DBUS_TYPE_STRING, &group);
-	dbus_message_iter_append_basic(&it, DBUS_TYPE_STRING, &name);
+	dbus_value_append_string(&it, group);
+	dbus_value_append_string(&it, name);
 	dbus_value_append_variant(&it, &text);
-	dbus_message_iter_append_basic(&it, DBUS_TYPE_STRING, &type);
+	dbus_value_append_string(&it, "s");
 	dbus_value_append_variant(&it, &zero);
 	dbus_value_append_variant(&it, &zero);
 	value_clear(&text);

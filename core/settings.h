@@ -13,11 +13,17 @@
 
 #define SETTINGS_SERVICE "com.victronenergy.settings"
 
+/* The longest /CustomName a published service keeps, in bytes of UTF-8: a
+ * longer write is refused, a longer name found in localsettings is cut
+ * between characters. */
+#define SETTINGS_NAME_MAX 128
+
 typedef struct Settings Settings;
 
 /* Called after each registration (at start, and after
  * settings_register_again()) once both settings were read back, or the
- * time ran out (then with what was known).  custom_name is never NULL. */
+ * time ran out (then with what was known).  custom_name is never NULL and
+ * at most SETTINGS_NAME_MAX bytes. */
 typedef void (*SettingsReadFn)(void *user_data, int device_instance, const char *custom_name);
 
 /* Starts registering "/Settings/Devices/<device>/ClassAndVrmInstance" with

@@ -17,6 +17,17 @@ Value value_text(const char *s)
 	return (Value){.type = VALUE_TEXT, .u.s = g_strdup(s)};
 }
 
+Value value_text_cut(const char *s, size_t max)
+{
+	char *copy;
+
+	if (!s || strnlen(s, max + 1) <= max)
+		return value_text(s);
+	copy = g_malloc(max + 1);
+	batagg_text_copy(copy, max + 1, s);
+	return (Value){.type = VALUE_TEXT, .u.s = copy};
+}
+
 void value_clear(Value *v)
 {
 	if (v->type == VALUE_TEXT)

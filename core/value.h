@@ -44,6 +44,10 @@ static inline Value value_double(double d)
 /* A Value that owns a copy of s (NULL gives an invalid value). */
 Value value_text(const char *s);
 
+/* Likewise, but of at most max bytes of the UTF-8 text s: a longer text is
+ * cut between characters. */
+Value value_text_cut(const char *s, size_t max);
+
 /* Frees owned text and leaves *v invalid. */
 void value_clear(Value *v);
 

@@ -178,11 +178,48 @@ static void test_text_results_are_copied(void **state)
 	assert_string_equal(out.text, "Float");
 }
 
+#define E "\xc3\xa9" /* "é": two bytes */
+
+/* Texts longer than the result buffer are cut between characters; a cell
+ * label leaves room for the cell id. */
+static void test_long_texts_are_cut_between_characters(void **state)
+{
+	static const char *const long_labels[] = {E E E E E E E E E E, "ttyS2"};
+	static const struct {
+		const char *name; /* the rule */
+		const char *policy;
+		BataggValue value;
+		const char *want; /* in a 16-byte buffer: 15 bytes of text */
+	} long_cases[] = {
+	        {"first: whole characters", "first", VTEXT(E E E E E E E E), E E E E E E E},
+	        {"first: fits", "first", VTEXT("Float"), "Float"},
+	        {"label: half, then the cell id", "min_label", VTEXT("C1"), E E E " C1"},
+	        {"label: the cell id cut too", "min_label", VTEXT("x" E E E E E E),
+	         E E E " x" E E E},
+	        {"label: numeric cell id", "min_label", VNUM(12), E E E " 12"},
+	};
+
+	for (size_t c = 0; c < sizeof(long_cases) / sizeof(long_cases[0]); c++) {
+		BataggValue values[] = {long_cases[c].value, VNONE};
+		BataggValue keys[] = {VNUM(3.1), VNUM(3.3)};
+		BataggMergeInput in = {
+		        .n = 2, .values = values, .keys = keys, .labels = long_labels};
+		BataggValue out = {.type = 99};
+		char text[16];
+
+		merge_policy(long_cases[c].policy)->merge(NULL, &in, &out, text, sizeof(text));
+		print_message("# %s\n", long_cases[c].name);
+		assert_int_equal(out.type, BATAGG_VALUE_TEXT);
+		assert_string_equal(out.text, long_cases[c].want);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_every_rule),
 	        cmocka_unit_test(test_text_results_are_copied),
+	        cmocka_unit_test(test_long_texts_are_cut_between_characters),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Values: GetText formats (SPEC.md 5.1) and decoding whatever a publisher
- * sends (VICTRON-DBUS.md "Values"), through real D-Bus messages.
+ * Values: GetText formats (SPEC.md 5.1), decoding whatever a publisher
+ * sends (VICTRON-DBUS.md "Values"), through real D-Bus messages, and texts
+ * that stay UTF-8 when they are cut or sent.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -199,6 +200,123 @@ static void test_bad_utf8_is_repaired(void **state)
 	dbus_message_unref(m);
 }
 
+/* Plugins cut texts to their buffer with batagg_text_copy: never inside a
+ * character. */
+static void test_text_copy_cuts_between_characters(void **state)
+{
+	static const struct {
+		const char *src;
+		size_t size;
+		const char *want;
+	} cases[] = {
+	        {"abc", 8, "abc"},
+	        {"abcdef", 4, "abc"},
+	        {"", 1, ""},
+	        {"abc", 1, ""},
+	        {"a\xc3\xa9", 4, "a\xc3\xa9"},         /* "aé" fits */
+	        {"a\xc3\xa9", 3, "a"},                 /* é would be cut */
+	        {"\xc3\xa9\xc3\xa9", 4, "\xc3\xa9"},   /* one é of two */
+	        {"\xe2\x82\xac", 3, ""},               /* € needs 3 bytes */
+	        {"x\xe2\x82\xac", 4, "x"},             /* € cut after 2 of 3 */
+	        {"x\xe2\x82\xac", 5, "x\xe2\x82\xac"}, /* € fits */
+	        {"a\xf0\x9d\x84\x9e", 5, "a"},         /* a 4-byte character */
+	        {"a\xf0\x9d\x84\x9e", 6, "a\xf0\x9d\x84\x9e"},
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		char dst[16];
+		size_t n = batagg_text_copy(dst, cases[i].size, cases[i].src);
+
+		assert_string_equal(dst, cases[i].want);
+		assert_int_equal(n, strlen(cases[i].want));
+		assert_true(g_utf8_validate(dst, -1, NULL));
+	}
+	/* No room at all: nothing written. */
+	{
+		char untouched = 'x';
+
+		assert_int_equal(batagg_text_copy(&untouched, 0, "abc"), 0);
+		assert_int_equal(untouched, 'x');
+	}
+}
+
+/* Every string batagg sends is UTF-8: a character cut in two is repaired
+ * (libdbus would abort the process), valid text is sent as it is. */
+static void test_strings_are_sent_as_utf8(void **state)
+{
+	static const struct {
+		const char *text;
+		const char *want;
+	} cases[] = {
+	        {"Rack A", "Rack A"},
+	        {"\xc3\xa9t\xc3\xa9", "\xc3\xa9t\xc3\xa9"},
+	        {"Rack \xc3", "Rack \xef\xbf\xbd"}, /* é cut after its first byte */
+	        {"\xff", "\xef\xbf\xbd"},
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		DBusMessage *m = dbus_message_new_signal("/", "x.y", "z");
+		DBusMessageIter it;
+		const char *back;
+
+		dbus_message_iter_init_append(m, &it);
+		dbus_value_append_string(&it, cases[i].text);
+		assert_true(
+		        dbus_message_get_args(m, NULL, DBUS_TYPE_STRING, &back, DBUS_TYPE_INVALID));
+		assert_string_equal(back, cases[i].want);
+		dbus_message_unref(m);
+	}
+}
+
+/* Text from the bus is kept to DBUS_VALUE_TEXT_MAX bytes, cut between
+ * characters: a publisher's 4 MiB string does not live in the daemon. */
+static void test_long_texts_are_bounded(void **state)
+{
+	static const struct {
+		const char *unit; /* repeated to fill more than the bound */
+		size_t prefix;    /* bytes before the repetition */
+		size_t want;      /* bytes kept */
+	} cases[] = {
+	        {"x", 0, DBUS_VALUE_TEXT_MAX},
+	        {"\xc3\xa9", 0, DBUS_VALUE_TEXT_MAX},     /* 512 whole "é" */
+	        {"\xc3\xa9", 1, DBUS_VALUE_TEXT_MAX - 1}, /* "x" and 511 "é" */
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autoptr(GString) text = g_string_new(NULL);
+		const char *s;
+		Value v;
+
+		g_string_append_len(text, "xxxx", (gssize)cases[i].prefix);
+		while (text->len < 4 * DBUS_VALUE_TEXT_MAX)
+			g_string_append(text, cases[i].unit);
+		s = text->str;
+		v = decode(DBUS_TYPE_STRING, &s);
+		assert_int_equal(v.type, VALUE_TEXT);
+		assert_int_equal(strlen(v.u.s), cases[i].want);
+		assert_true(g_utf8_validate(v.u.s, -1, NULL));
+		assert_memory_equal(v.u.s, text->str, cases[i].want);
+		value_clear(&v);
+	}
+}
+
+/* Error replies carry their message through the same repair. */
+static void test_error_messages_are_utf8(void **state)
+{
+	DBusMessage *call = dbus_message_new_method_call("x.y", "/Soc", "x.y", "GetValue");
+	DBusMessage *reply;
+	const char *text;
+
+	dbus_message_set_serial(call, 1);
+	reply = dbus_value_error(call, DBUS_ERROR_UNKNOWN_OBJECT, "no path %s", "/R\xc3");
+	assert_int_equal(dbus_message_get_type(reply), DBUS_MESSAGE_TYPE_ERROR);
+	assert_string_equal(dbus_message_get_error_name(reply), DBUS_ERROR_UNKNOWN_OBJECT);
+	assert_true(dbus_message_get_args(reply, NULL, DBUS_TYPE_STRING, &text, DBUS_TYPE_INVALID));
+	assert_string_equal(text, "no path /R\xef\xbf\xbd");
+	dbus_message_unref(reply);
+	dbus_message_unref(call);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -207,6 +325,10 @@ int main(void)
 	        cmocka_unit_test(test_wrong_types_are_invalid),
 	        cmocka_unit_test(test_round_trip),
 	        cmocka_unit_test(test_bad_utf8_is_repaired),
+	        cmocka_unit_test(test_text_copy_cuts_between_characters),
+	        cmocka_unit_test(test_strings_are_sent_as_utf8),
+	        cmocka_unit_test(test_long_texts_are_bounded),
+	        cmocka_unit_test(test_error_messages_are_utf8),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
