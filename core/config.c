@@ -230,7 +230,6 @@ static void summarize_options(GString *s, const char *title, const ConfigOptions
 
 char *config_summary(const Config *cfg)
 {
-	static const char *const ccl_names[] = {"battery+dvcc", "battery", "dvcc"};
 	GString *s = g_string_new(NULL);
 	g_autofree char *excluded = cfg->excluded && cfg->excluded[0]
 	                                    ? g_strjoinv(", ", cfg->excluded)
@@ -254,7 +253,7 @@ char *config_summary(const Config *cfg)
 	else
 		g_string_append_printf(s, "%-22sfrom the batteries\n", "capacity:");
 	g_string_append_printf(s, "%-22s%s\n", "current ratio method:", cfg->current_ratio_method);
-	g_string_append_printf(s, "%-22s%s\n", "CCL mode:", ccl_names[cfg->ccl_mode]);
+	g_string_append_printf(s, "%-22s%s\n", "CCL mode:", config_ccl_modes[cfg->ccl_mode]);
 	g_string_append_printf(s, "%-22s%s\n", "CVL mode:", cfg->cvl_mode);
 	for (size_t i = 0; i < cfg->n_merge_policies; i++)
 		g_string_append_printf(s, "%-22s%s: %s\n",

@@ -53,7 +53,7 @@ typedef struct {
 /* The options of one strategy, or of one hook id. */
 typedef struct {
 	char *name;  /* a strategy's name, or a hook's id with its #suffix */
-	char *where; /* "strategyOptions.ir", "ir", "classes.hooks.FixedValueHook#soc" */
+	char *where; /* its key path: "strategyOptions.<name>", "classes.<hook id>", ... */
 	ConfigPos at;
 	ConfigOption *options;
 	size_t n_options;
@@ -65,11 +65,15 @@ typedef struct {
 	ConfigPos at; /* of the policy's name */
 } ConfigMergePolicy;
 
+/* cclMode (SPEC 5.5): a fixed choice, not a strategy. */
 typedef enum {
-	CCL_BATTERY_DVCC = 0, /* "battery+dvcc" */
-	CCL_BATTERY,          /* "battery" */
-	CCL_DVCC,             /* "dvcc" */
+	CCL_BATTERY_DVCC = 0,
+	CCL_BATTERY,
+	CCL_DVCC,
 } CclMode;
+
+/* Their names in the config, by CclMode; NULL-terminated. */
+extern const char *const config_ccl_modes[];
 
 typedef struct {
 	char *origin; /* the file, for messages */
@@ -86,7 +90,7 @@ typedef struct {
 	ConfigOptions *classes; /* hook options, by id */
 	size_t n_classes;
 	/* Options of strategies: "strategyOptions", and the keys of earlier
-	 * configs that hold a strategy's options ("ir"). */
+	 * configs that hold a strategy's options (defaults.options_key). */
 	ConfigOptions *strategy_options;
 	size_t n_strategy_options;
 	char *current_ratio_method;

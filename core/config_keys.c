@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "defaults.h"
+#include "log.h"
 #include "names.h"
 #include "suggest.h"
 
@@ -196,7 +197,7 @@ static void classes(Check *c, const char *key, const JNode *n)
 }
 
 /* The options of a strategy, from strategyOptions or from the key earlier
- * configs had for them ("ir"). */
+ * configs had for them (defaults.options_key). */
 static void add_strategy_options(Check *c, ConfigOptions *o)
 {
 	Config *cfg = c->cfg;
@@ -251,12 +252,13 @@ static void cvl_mode(Check *c, const char *key, const JNode *n)
 	check_strategy_name(c, n, key, &c->cfg->cvl_mode, &c->cfg->cvl_mode_at);
 }
 
+const char *const config_ccl_modes[] = {"battery+dvcc", "battery", "dvcc", NULL};
+
 static void ccl_mode(Check *c, const char *key, const JNode *n)
 {
-	static const char *const modes[] = {"battery+dvcc", "battery", "dvcc", NULL};
 	int index;
 
-	if (check_one_of(c, n, key, modes, &index))
+	if (check_one_of(c, n, key, config_ccl_modes, &index))
 		c->cfg->ccl_mode = (CclMode)index;
 }
 
@@ -272,8 +274,7 @@ static void startup_battery_wait(Check *c, const char *key, const JNode *n)
 
 static void log_level(Check *c, const char *key, const JNode *n)
 {
-	static const char *const levels[] = {"DEBUG",    "INFO",   "WARNING", "ERROR",
-	                                     "CRITICAL", "NOTSET", NULL};
+	const char *const *levels = log_level_names();
 	int index;
 
 	if (check_one_of(c, n, key, levels, &index)) {
@@ -345,7 +346,7 @@ static const struct {
 	{"cclMode", ccl_mode},
 	{"cvlMode", cvl_mode},
 	{"strategyOptions", strategy_options},
-	{"ir", legacy_options},
+	{NULL, legacy_options}, /* defaults.options_key.key */
 	{"reconnectTimeout", reconnect_timeout},
 	{"startupBatteryWait", startup_battery_wait},
 	{"logLevel", log_level},
@@ -361,11 +362,11 @@ void config_check_key(Check *c, const char *key, JPos key_at, const JNode *n)
 
 	c->key = key;
 	for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
-		if (strcmp(key, keys[i].name) == 0) {
+		names[i] = keys[i].name ? keys[i].name : defaults.options_key.key;
+		if (strcmp(key, names[i]) == 0) {
 			keys[i].check(c, key, n);
 			return;
 		}
-		names[i] = keys[i].name;
 	}
 	near = suggest(key, names, G_N_ELEMENTS(keys));
 	if (near)

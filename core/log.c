@@ -14,8 +14,9 @@ static const struct {
 	const char *name;
 	int value;
 } levels[] = {
-        {"NOTSET", 0},   {"DEBUG", 10}, {"INFO", 20},
-        {"WARNING", 30}, {"ERROR", 40}, {"CRITICAL", 50},
+        /* In the order users read them, as the Python daemon listed them. */
+        {"DEBUG", 10}, {"INFO", 20},     {"WARNING", 30},
+        {"ERROR", 40}, {"CRITICAL", 50}, {"NOTSET", 0},
 };
 
 static int current = 20;
@@ -33,13 +34,19 @@ static int python_level(GLogLevelFlags flags)
 	return 10;
 }
 
+/* The name of the highest level at or below value. */
 static const char *name_of(int value)
 {
-	for (size_t i = G_N_ELEMENTS(levels); i-- > 0;) {
-		if (value >= levels[i].value)
-			return levels[i].name;
+	const char *name = "NOTSET";
+	int best = -1;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(levels); i++) {
+		if (levels[i].value <= value && levels[i].value > best) {
+			best = levels[i].value;
+			name = levels[i].name;
+		}
 	}
-	return "NOTSET";
+	return name;
 }
 
 static GLogWriterOutput writer(GLogLevelFlags flags, const GLogField *fields, gsize n_fields,
@@ -62,6 +69,17 @@ static GLogWriterOutput writer(GLogLevelFlags flags, const GLogField *fields, gs
 void log_init(void)
 {
 	g_log_set_writer_func(writer, NULL, NULL);
+}
+
+const char *const *log_level_names(void)
+{
+	static const char *names[G_N_ELEMENTS(levels) + 1];
+
+	if (!names[0]) {
+		for (size_t i = 0; i < G_N_ELEMENTS(levels); i++)
+			names[i] = levels[i].name;
+	}
+	return names;
 }
 
 gboolean log_set_level(const char *name)

@@ -19,6 +19,9 @@ void log_init(void);
  * "NOTSET"); FALSE (and no change) for any other text. */
 gboolean log_set_level(const char *name);
 
+/* The level names, NULL-terminated. */
+const char *const *log_level_names(void);
+
 /* The current level's name. */
 const char *log_level_name(void);
 

@@ -175,13 +175,15 @@ static gboolean write_custom_name(BusService *svc, const char *path, const Value
 
 static gboolean write_log_level(BusService *svc, const char *path, const Value *v, void *ud)
 {
-	if (v->type != VALUE_TEXT || !log_set_level(v->u.s)) {
-		g_warning("refused /LogLevel write: not one of DEBUG, INFO, WARNING, ERROR, "
-		          "CRITICAL, NOTSET");
-		return FALSE;
+	g_autofree char *known = NULL;
+
+	if (v->type == VALUE_TEXT && log_set_level(v->u.s)) {
+		g_info("log level is now %s", v->u.s);
+		return TRUE;
 	}
-	g_info("log level is now %s", v->u.s);
-	return TRUE;
+	known = g_strjoinv(", ", (char **)log_level_names());
+	g_warning("refused /LogLevel write: not one of %s", known);
+	return FALSE;
 }
 
 static void add_text(BusService *svc, const char *path, const char *text, BusWriteFn fn, void *ud)

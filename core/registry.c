@@ -77,7 +77,7 @@ void registry_free(Registry *reg)
 
 /* Names users write in config.json (plugin.h): letters, digits, '_' and
  * '.', at most 64 bytes.  Capitals and dots keep the hook ids existing
- * configs use ("hooks.FixedValueHook"). */
+ * configs use for hooks. */
 static gboolean valid_name(const char *name)
 {
 	size_t n = 0;

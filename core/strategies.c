@@ -272,8 +272,8 @@ fail:
 	return NULL;
 }
 
-/* "class:hooks.FixedValueHook#soc": the hook named by the part before '#',
- * with the options of "hooks.FixedValueHook#soc" in "classes". */
+/* "class:<name>#<suffix>": the hook named by the part before '#', with the
+ * options of "<name>#<suffix>" in "classes". */
 static gboolean add_hook(Strategies *st, const ConfigService *member, int rank, GError **error)
 {
 	const char *id = member->name + strlen("class:");
