@@ -13,8 +13,9 @@
 
 #include "dbus_glib.h"
 #include "dbus_value.h"
+#include "items.h"
+#include "names.h"
 
-#define BUSITEM_IFACE "com.victronenergy.BusItem"
 #define INTROSPECT_IFACE "org.freedesktop.DBus.Introspectable"
 
 typedef struct {
@@ -88,38 +89,17 @@ static GPtrArray *sorted_items(BusService *svc)
 
 /* ---- signals ------------------------------------------------------------- */
 
-static void append_value_and_text(DBusMessageIter *dict, const Item *item)
-{
-	DBusMessageIter entry;
-	g_autofree char *text = value_format(&item->value, item->unit);
-	Value t = value_text(text);
-
-	dbus_message_iter_open_container(dict, DBUS_TYPE_DICT_ENTRY, NULL, &entry);
-	dbus_value_append_string(&entry, "Value");
-	dbus_value_append_variant(&entry, &item->value);
-	dbus_message_iter_close_container(dict, &entry);
-	dbus_message_iter_open_container(dict, DBUS_TYPE_DICT_ENTRY, NULL, &entry);
-	dbus_value_append_string(&entry, "Text");
-	dbus_value_append_variant(&entry, &t);
-	dbus_message_iter_close_container(dict, &entry);
-	value_clear(&t);
-}
-
 /* a{sa{sv}}: path -> {"Value", "Text"} for each item. */
 static void append_items(DBusMessageIter *iter, GPtrArray *items)
 {
-	DBusMessageIter outer, entry, inner;
+	DBusMessageIter outer;
 
 	dbus_message_iter_open_container(iter, DBUS_TYPE_ARRAY, "{sa{sv}}", &outer);
 	for (guint i = 0; i < items->len; i++) {
 		const Item *item = items->pdata[i];
+		g_autofree char *text = value_format(&item->value, item->unit);
 
-		dbus_message_iter_open_container(&outer, DBUS_TYPE_DICT_ENTRY, NULL, &entry);
-		dbus_value_append_string(&entry, item->path);
-		dbus_message_iter_open_container(&entry, DBUS_TYPE_ARRAY, "{sv}", &inner);
-		append_value_and_text(&inner, item);
-		dbus_message_iter_close_container(&entry, &inner);
-		dbus_message_iter_close_container(&outer, &entry);
+		items_append_entry(&outer, item->path, &item->value, text);
 	}
 	dbus_message_iter_close_container(iter, &outer);
 }
@@ -141,7 +121,7 @@ void bus_service_flush(BusService *svc)
 	if (svc->changed->len == 0)
 		return;
 	if (svc->registered && !svc->no_items_changed) {
-		sig = dbus_message_new_signal("/", BUSITEM_IFACE, "ItemsChanged");
+		sig = dbus_message_new_signal("/", NAMES_BUSITEM_IFACE, "ItemsChanged");
 		dbus_message_iter_init_append(sig, &it);
 		append_items(&it, svc->changed);
 		dbus_connection_send(svc->conn, sig, NULL);
@@ -150,13 +130,15 @@ void bus_service_flush(BusService *svc)
 	if (svc->registered) {
 		for (guint i = 0; i < svc->changed->len; i++) {
 			const Item *item = svc->changed->pdata[i];
+			g_autofree char *text = value_format(&item->value, item->unit);
 			DBusMessageIter dict;
 
-			sig = dbus_message_new_signal(item->path, BUSITEM_IFACE,
+			sig = dbus_message_new_signal(item->path, NAMES_BUSITEM_IFACE,
 			                              "PropertiesChanged");
 			dbus_message_iter_init_append(sig, &it);
 			dbus_message_iter_open_container(&it, DBUS_TYPE_ARRAY, "{sv}", &dict);
-			append_value_and_text(&dict, item);
+			items_append_properties(&dict, &item->value, text);
+
 			dbus_message_iter_close_container(&it, &dict);
 			dbus_connection_send(svc->conn, sig, NULL);
 			dbus_message_unref(sig);
@@ -385,7 +367,7 @@ static DBusMessage *set_value(BusService *svc, DBusMessage *msg, const char *pat
 
 static const char introspect_head[] = DBUS_INTROSPECT_1_0_XML_DOCTYPE_DECL_NODE
         "<node>\n"
-        " <interface name=\"" BUSITEM_IFACE "\">\n"
+        " <interface name=\"" NAMES_BUSITEM_IFACE "\">\n"
         "  <method name=\"GetValue\"><arg direction=\"out\" type=\"v\"/></method>\n"
         "  <method name=\"GetText\"><arg direction=\"out\" type=\"v\"/></method>\n"
         "  <method name=\"GetItems\"><arg direction=\"out\" type=\"a{sa{sv}}\"/></method>\n"
@@ -432,7 +414,7 @@ static const struct {
 	const char *name;
 	const Method *methods;
 } interfaces[] = {
-        {BUSITEM_IFACE, busitem_methods},
+        {NAMES_BUSITEM_IFACE, busitem_methods},
         {INTROSPECT_IFACE, introspectable_methods},
 };
 

@@ -176,7 +176,7 @@ static MonitorInterest want(void *user_data, const char *service, const char *co
 
 /* A value of the system or settings service: DVCC, or a published
  * service's device instance or custom name. */
-static void route(Daemon *d, const MonitorItem *items, size_t n)
+static void route(Daemon *d, const PathValue *items, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (dvcc_set(&d->dvcc, items[i].path, &items[i].value))
@@ -191,7 +191,7 @@ static void route(Daemon *d, const MonitorItem *items, size_t n)
 	engine_flush(published_engine(AGGREGATE(d)));
 }
 
-static void on_added(void *user_data, const char *service, const MonitorItem *items, size_t n)
+static void on_added(void *user_data, const char *service, const PathValue *items, size_t n)
 {
 	Daemon *d = user_data;
 
@@ -206,7 +206,7 @@ static void on_added(void *user_data, const char *service, const MonitorItem *it
 	route(d, items, n);
 }
 
-static void on_changed(void *user_data, const char *service, const MonitorItem *items, size_t n)
+static void on_changed(void *user_data, const char *service, const PathValue *items, size_t n)
 {
 	Daemon *d = user_data;
 

@@ -64,10 +64,11 @@ void members_free(Members *m)
 	g_free(m);
 }
 
-static const char *custom_name_of(const MonitorItem *items, size_t n)
+static const char *custom_name_of(const PathValue *items, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (strcmp(items[i].path, "/CustomName") == 0 && items[i].value.type == VALUE_TEXT)
+		if (strcmp(items[i].path, PATH_CUSTOM_NAME) == 0 &&
+		    items[i].value.type == VALUE_TEXT)
 			return items[i].value.u.s;
 	}
 	return NULL;
@@ -78,7 +79,7 @@ static Published *target(Members *m, int target)
 	return m->published->pdata[target == MEMBERSHIP_AGGREGATE ? 0 : target + 1];
 }
 
-static Member *place(Members *m, const char *service, const MonitorItem *items, size_t n)
+static Member *place(Members *m, const char *service, const PathValue *items, size_t n)
 {
 	const char *custom_name = custom_name_of(items, n);
 	g_autofree Placement *places = g_new0(Placement, 1 + m->cfg->n_virtuals);
@@ -106,7 +107,7 @@ static Member *place(Members *m, const char *service, const MonitorItem *items, 
 /* A non-finite number is invalid for its path (the engine stores it so);
  * say so once per service and path, and once more when it is a number
  * again, so that a flood of bad values cannot flood the log. */
-static void watch_finite(Member *mb, const MonitorItem *it)
+static void watch_finite(Member *mb, const PathValue *it)
 {
 	int p = paths_find(it->path);
 	double x;
@@ -151,7 +152,7 @@ static void tell_if_not_bms(Member *mb)
 	}
 }
 
-static void apply(Member *mb, const MonitorItem *items, size_t n)
+static void apply(Member *mb, const PathValue *items, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		watch_finite(mb, &items[i]);
@@ -166,7 +167,7 @@ static void apply(Member *mb, const MonitorItem *items, size_t n)
 	tell_if_not_bms(mb);
 }
 
-void members_added(Members *m, const char *service, const MonitorItem *items, size_t n)
+void members_added(Members *m, const char *service, const PathValue *items, size_t n)
 {
 	Member *mb = g_hash_table_lookup(m->members, service);
 
@@ -190,7 +191,7 @@ void members_added(Members *m, const char *service, const MonitorItem *items, si
 	apply(mb, items, n);
 }
 
-void members_changed(Members *m, const char *service, const MonitorItem *items, size_t n)
+void members_changed(Members *m, const char *service, const PathValue *items, size_t n)
 {
 	Member *mb = g_hash_table_lookup(m->members, service);
 

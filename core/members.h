@@ -27,8 +27,8 @@ Members *members_new(const Config *cfg, GPtrArray *published);
 void members_free(Members *m);
 
 /* The monitor's reports of a battery service. */
-void members_added(Members *m, const char *service, const MonitorItem *items, size_t n);
-void members_changed(Members *m, const char *service, const MonitorItem *items, size_t n);
+void members_added(Members *m, const char *service, const PathValue *items, size_t n);
+void members_changed(Members *m, const char *service, const PathValue *items, size_t n);
 void members_removed(Members *m, const char *service);
 
 /* Whether the service has been read (it was placed, or found unused). */

@@ -11,10 +11,11 @@
 #include <string.h>
 
 #include "dbus_value.h"
+#include "items.h"
+#include "match.h"
+#include "names.h"
 #include "pending.h"
 
-#define BUSITEM_IFACE "com.victronenergy.BusItem"
-#define VICTRON_PREFIX "com.victronenergy."
 #define READ_TIMEOUT_MS 10000
 
 typedef struct Service Service;
@@ -28,7 +29,7 @@ struct Service {
 	gboolean reported;        /* added() was called */
 	GPtrArray *rules;         /* char *: the match rules that bring its signals */
 	Pending *pending;         /* the calls of the initial read */
-	GArray *items;            /* MonitorItem being collected by the read */
+	GArray *items;            /* PathValue being collected by the read */
 	int replies_left;
 };
 
@@ -45,54 +46,19 @@ struct Monitor {
 	gboolean settled;       /* the last settled() said so */
 };
 
-static const char *const owner_rules[] = {
-        "type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',"
-        "member='NameOwnerChanged',arg0namespace='com.victronenergy'",
-        /* A bus without arg0namespace: every owner change. */
-        "type='signal',sender='org.freedesktop.DBus',interface='org.freedesktop.DBus',"
-        "member='NameOwnerChanged'",
-};
-
-/* Asynchronous (no reply wanted): a slow bus must not block the loop. */
-static void send_match(Monitor *mon, const char *rule, gboolean add)
-{
-	DBusMessage *msg =
-	        dbus_message_new_method_call(DBUS_SERVICE_DBUS, DBUS_PATH_DBUS, DBUS_INTERFACE_DBUS,
-	                                     add ? "AddMatch" : "RemoveMatch");
-	DBusMessageIter it;
-
-	dbus_message_iter_init_append(msg, &it);
-	dbus_value_append_string(&it, rule);
-	dbus_message_set_no_reply(msg, TRUE);
-	dbus_connection_send(mon->conn, msg, NULL);
-	dbus_message_unref(msg);
-}
-
-static void add_rule(Service *s, char *rule)
-{
-	g_ptr_array_add(s->rules, rule);
-	send_match(s->mon, rule, TRUE);
-}
-
-/* Every change counts, as ItemsChanged or as PropertiesChanged: publishers
- * send either, or both.  The rules name the sender, so the bus brings us the
- * signals of the services we follow and nobody else's; a service followed
- * for a few paths gets a rule per path. */
+/* Every change counts, as ItemsChanged or as PropertiesChanged: a service
+ * followed for a few paths gets a rule per path. */
 static void add_rules(Service *s)
 {
-	if (s->interest == MONITOR_ALL) {
-		add_rule(s,
-		         g_strdup_printf("type='signal',sender='%s',interface='" BUSITEM_IFACE "'",
-		                         s->owner));
-		return;
-	}
-	add_rule(s, g_strdup_printf("type='signal',sender='%s',interface='" BUSITEM_IFACE
-	                            "',member='ItemsChanged',path='/'",
-	                            s->owner));
-	for (size_t i = 0; s->paths && s->paths[i]; i++)
-		add_rule(s, g_strdup_printf("type='signal',sender='%s',interface='" BUSITEM_IFACE
-		                            "',member='PropertiesChanged',path='%s'",
-		                            s->owner, s->paths[i]));
+	static const char *const none[] = {NULL};
+
+	match_rules_for(s->rules, s->owner,
+	                s->interest == MONITOR_ALL ? NULL
+	                : s->paths                 ? s->paths
+	                                           : none);
+
+	for (guint i = 0; i < s->rules->len; i++)
+		match_send(s->mon->conn, s->rules->pdata[i], TRUE);
 }
 
 static void remove_rules(Service *s)
@@ -100,7 +66,7 @@ static void remove_rules(Service *s)
 	gboolean connected = dbus_connection_get_is_connected(s->mon->conn);
 
 	for (guint i = 0; connected && i < s->rules->len; i++)
-		send_match(s->mon, s->rules->pdata[i], FALSE);
+		match_send(s->mon->conn, s->rules->pdata[i], FALSE);
 	g_ptr_array_set_size(s->rules, 0);
 }
 
@@ -115,21 +81,10 @@ static void check_settled(Monitor *mon)
 	mon->settled = now;
 }
 
-static void items_clear(GArray *items)
-{
-	for (guint i = 0; i < items->len; i++) {
-		MonitorItem *it = &g_array_index(items, MonitorItem, i);
-
-		g_free((char *)it->path);
-		value_clear(&it->value);
-	}
-	g_array_set_size(items, 0);
-}
-
 static void cancel_read(Service *s)
 {
 	pending_cancel(s->pending);
-	items_clear(s->items);
+	g_array_set_size(s->items, 0);
 }
 
 static void unlink_owner(Monitor *mon, Service *s)
@@ -179,76 +134,6 @@ Monitor *monitor_new(DBusConnection *conn, const MonitorCallbacks *cb, void *use
 
 /* ---- the initial read ---------------------------------------------------- */
 
-static void add_item(GArray *items, const char *path, DBusMessageIter *value)
-{
-	MonitorItem it = {0};
-
-	it.path = path[0] == '/' ? g_strdup(path) : g_strconcat("/", path, NULL);
-	dbus_value_read(value, &it.value);
-	g_array_append_val(items, it);
-}
-
-/* Entries of an a{sv} dict: key -> value. */
-static void read_sv_dict(DBusMessageIter *dict, GArray *items)
-{
-	DBusMessageIter entry;
-
-	while (dbus_message_iter_get_arg_type(dict) == DBUS_TYPE_DICT_ENTRY) {
-		const char *key;
-
-		dbus_message_iter_recurse(dict, &entry);
-		if (dbus_message_iter_get_arg_type(&entry) == DBUS_TYPE_STRING) {
-			dbus_message_iter_get_basic(&entry, &key);
-			dbus_message_iter_next(&entry);
-			add_item(items, key, &entry);
-		}
-		dbus_message_iter_next(dict);
-	}
-}
-
-/* The "Value" of an {"Value": v, "Text": v} dict, appended under path. */
-static void read_value_of(DBusMessageIter *props, const char *path, GArray *items)
-{
-	DBusMessageIter entry;
-
-	while (dbus_message_iter_get_arg_type(props) == DBUS_TYPE_DICT_ENTRY) {
-		const char *key;
-
-		dbus_message_iter_recurse(props, &entry);
-		if (dbus_message_iter_get_arg_type(&entry) == DBUS_TYPE_STRING) {
-			dbus_message_iter_get_basic(&entry, &key);
-			if (strcmp(key, "Value") == 0) {
-				dbus_message_iter_next(&entry);
-				add_item(items, path, &entry);
-				return;
-			}
-		}
-		dbus_message_iter_next(props);
-	}
-}
-
-/* a{sa{sv}}: ItemsChanged, and the reply of GetItems. */
-static gboolean read_items(DBusMessage *msg, GArray *items)
-{
-	DBusMessageIter it, outer, entry, props;
-
-	if (!dbus_message_has_signature(msg, "a{sa{sv}}"))
-		return FALSE;
-	dbus_message_iter_init(msg, &it);
-	dbus_message_iter_recurse(&it, &outer);
-	while (dbus_message_iter_get_arg_type(&outer) == DBUS_TYPE_DICT_ENTRY) {
-		const char *path;
-
-		dbus_message_iter_recurse(&outer, &entry);
-		dbus_message_iter_get_basic(&entry, &path);
-		dbus_message_iter_next(&entry);
-		dbus_message_iter_recurse(&entry, &props);
-		read_value_of(&props, path, items);
-		dbus_message_iter_next(&outer);
-	}
-	return TRUE;
-}
-
 static gboolean wanted_path(const Service *s, const char *path)
 {
 	if (s->interest != MONITOR_PATHS)
@@ -264,13 +149,8 @@ static gboolean wanted_path(const Service *s, const char *path)
 static void filter_items(const Service *s, GArray *items)
 {
 	for (guint i = items->len; i-- > 0;) {
-		MonitorItem *it = &g_array_index(items, MonitorItem, i);
-
-		if (!wanted_path(s, it->path)) {
-			g_free((char *)it->path);
-			value_clear(&it->value);
+		if (!wanted_path(s, g_array_index(items, PathValue, i).path))
 			g_array_remove_index(items, i);
-		}
 	}
 }
 
@@ -279,13 +159,11 @@ static void report_added(Service *s)
 	Monitor *mon = s->mon;
 	g_autoptr(GArray) items = s->items;
 
-	s->items = g_array_new(FALSE, FALSE, sizeof(MonitorItem));
+	s->items = items_new();
 	s->reported = TRUE;
 	mon->reading--;
 	filter_items(s, items);
-	mon->cb.added(mon->user_data, s->name, (const MonitorItem *)(void *)items->data,
-	              items->len);
-	items_clear(items);
+	mon->cb.added(mon->user_data, s->name, (const PathValue *)(void *)items->data, items->len);
 	check_settled(mon);
 }
 
@@ -315,7 +193,7 @@ static void on_call_reply(DBusMessage *reply, void *data)
 /* FALSE when the call could not be sent (fn is then never called). */
 static gboolean call(Service *s, const char *path, const char *member, ReplyFn fn)
 {
-	DBusMessage *msg = dbus_message_new_method_call(s->name, path, BUSITEM_IFACE, member);
+	DBusMessage *msg = dbus_message_new_method_call(s->name, path, NAMES_BUSITEM_IFACE, member);
 	Call *c = g_new0(Call, 1);
 
 	c->s = s;
@@ -327,31 +205,19 @@ static gboolean call(Service *s, const char *path, const char *member, ReplyFn f
 
 static void got_root_value(Service *s, DBusMessage *reply, const char *path)
 {
-	DBusMessageIter it, var, dict;
-
-	if (dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_ERROR) {
+	if (dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_ERROR)
 		g_info("monitor: %s answers neither GetItems nor GetValue on /: %s", s->name,
 		       dbus_message_get_error_name(reply));
-	} else if (dbus_message_iter_init(reply, &it)) {
-		if (dbus_message_iter_get_arg_type(&it) == DBUS_TYPE_VARIANT) {
-			dbus_message_iter_recurse(&it, &var);
-			it = var;
-		}
-		if (dbus_message_iter_get_arg_type(&it) == DBUS_TYPE_ARRAY &&
-		    dbus_message_iter_get_element_type(&it) == DBUS_TYPE_DICT_ENTRY) {
-			dbus_message_iter_recurse(&it, &dict);
-			read_sv_dict(&dict, s->items);
-		}
-	}
+	items_read_tree(reply, s->items);
 	report_added(s);
 }
 
 static void got_items(Service *s, DBusMessage *reply, const char *path)
 {
 	if (dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_ERROR ||
-	    !read_items(reply, s->items)) {
+	    !items_read_changes(reply, s->items)) {
 		/* Older services: the whole tree from GetValue on "/". */
-		items_clear(s->items);
+		g_array_set_size(s->items, 0);
 		if (!call(s, "/", "GetValue", got_root_value))
 			report_added(s);
 		return;
@@ -361,14 +227,7 @@ static void got_items(Service *s, DBusMessage *reply, const char *path)
 
 static void got_path(Service *s, DBusMessage *reply, const char *path)
 {
-	DBusMessageIter it;
-	MonitorItem item = {0};
-
-	item.path = g_strdup(path);
-	if (dbus_message_get_type(reply) != DBUS_MESSAGE_TYPE_ERROR &&
-	    dbus_message_iter_init(reply, &it))
-		dbus_value_read(&it, &item.value);
-	g_array_append_val(s->items, item);
+	items_read_value(reply, path, s->items);
 	if (--s->replies_left == 0)
 		report_added(s);
 }
@@ -427,7 +286,7 @@ static void service_appeared(Monitor *mon, const char *name, const char *owner)
 	s->paths = paths;
 	s->rules = g_ptr_array_new_with_free_func(g_free);
 	s->pending = pending_new();
-	s->items = g_array_new(FALSE, FALSE, sizeof(MonitorItem));
+	s->items = items_new();
 	g_hash_table_insert(mon->services, s->name, s);
 	list = g_hash_table_lookup(mon->owners, owner);
 	if (!list) {
@@ -450,7 +309,7 @@ static void on_name_owner_changed(Monitor *mon, DBusMessage *msg)
 	if (!dbus_message_get_args(msg, NULL, DBUS_TYPE_STRING, &name, DBUS_TYPE_STRING, &old_owner,
 	                           DBUS_TYPE_STRING, &new_owner, DBUS_TYPE_INVALID))
 		return;
-	if (!g_str_has_prefix(name, VICTRON_PREFIX))
+	if (!g_str_has_prefix(name, NAMES_VICTRON_PREFIX))
 		return;
 	if (new_owner[0])
 		service_appeared(mon, name, new_owner);
@@ -506,7 +365,7 @@ static void on_list_names(DBusMessage *reply, void *data)
 	if (dbus_message_get_args(reply, NULL, DBUS_TYPE_ARRAY, DBUS_TYPE_STRING, &names, &n,
 	                          DBUS_TYPE_INVALID)) {
 		for (int i = 0; i < n; i++) {
-			if (g_str_has_prefix(names[i], VICTRON_PREFIX))
+			if (g_str_has_prefix(names[i], NAMES_VICTRON_PREFIX))
 				query_owner(mon, names[i]);
 		}
 		dbus_free_string_array(names);
@@ -523,38 +382,17 @@ static void deliver(Service *s, GArray *items)
 	filter_items(s, items);
 	if (items->len)
 		s->mon->cb.changed(s->mon->user_data, s->name,
-		                   (const MonitorItem *)(void *)items->data, items->len);
-	items_clear(items);
-}
-
-static void copy_items(GArray *dst, const GArray *src)
-{
-	for (guint k = 0; k < src->len; k++) {
-		const MonitorItem *from = &g_array_index(src, MonitorItem, k);
-		MonitorItem dup = {g_strdup(from->path), VALUE_INIT};
-
-		value_copy(&dup.value, &from->value);
-		g_array_append_val(dst, dup);
-	}
+		                   (const PathValue *)(void *)items->data, items->len);
+	g_array_set_size(items, 0);
 }
 
 static void on_busitem_signal(Monitor *mon, DBusMessage *msg, GPtrArray *services)
 {
-	g_autoptr(GArray) items = NULL;
-	gboolean whole = dbus_message_is_signal(msg, BUSITEM_IFACE, "ItemsChanged");
-	DBusMessageIter it, props;
+	g_autoptr(GArray) items = items_new();
+	gboolean whole = dbus_message_is_signal(msg, NAMES_BUSITEM_IFACE, "ItemsChanged");
 
-	items = g_array_new(FALSE, FALSE, sizeof(MonitorItem));
-	if (whole) {
-		if (!read_items(msg, items))
-			return;
-	} else {
-		if (!dbus_message_has_signature(msg, "a{sv}") || !dbus_message_get_path(msg))
-			return;
-		dbus_message_iter_init(msg, &it);
-		dbus_message_iter_recurse(&it, &props);
-		read_value_of(&props, dbus_message_get_path(msg), items);
-	}
+	if (!(whole ? items_read_changes(msg, items) : items_read_properties(msg, items)))
+		return;
 	/* Usually one service per sender; a sender owning several gets the
 	 * values for each (callbacks do not change the monitor's tables). */
 	for (guint i = 0; i < services->len; i++) {
@@ -569,11 +407,10 @@ static void on_busitem_signal(Monitor *mon, DBusMessage *msg, GPtrArray *service
 			deliver(s, items);
 			continue;
 		}
-		mine = g_array_new(FALSE, FALSE, sizeof(MonitorItem));
-		copy_items(mine, items);
+		mine = items_new();
+		items_add_all(mine, items);
 		deliver(s, mine);
 	}
-	items_clear(items);
 }
 
 static DBusHandlerResult filter(DBusConnection *conn, DBusMessage *msg, void *data)
@@ -592,8 +429,8 @@ static DBusHandlerResult filter(DBusConnection *conn, DBusMessage *msg, void *da
 	services = sender ? g_hash_table_lookup(mon->owners, sender) : NULL;
 	if (!services)
 		return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
-	if (dbus_message_is_signal(msg, BUSITEM_IFACE, "ItemsChanged") ||
-	    dbus_message_is_signal(msg, BUSITEM_IFACE, "PropertiesChanged"))
+	if (dbus_message_is_signal(msg, NAMES_BUSITEM_IFACE, "ItemsChanged") ||
+	    dbus_message_is_signal(msg, NAMES_BUSITEM_IFACE, "PropertiesChanged"))
 		on_busitem_signal(mon, msg, services);
 	return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
 }
@@ -606,11 +443,11 @@ void monitor_start(Monitor *mon)
 	dbus_connection_add_filter(mon->conn, filter, mon, NULL);
 	mon->filtering = TRUE;
 	/* Blocking, once: the first rule fails on a bus without arg0namespace. */
-	for (size_t i = 0; !mon->owner_rule && i < G_N_ELEMENTS(owner_rules); i++) {
+	for (size_t i = 0; !mon->owner_rule && i < match_n_owner_rules; i++) {
 		dbus_error_init(&err);
-		dbus_bus_add_match(mon->conn, owner_rules[i], &err);
+		dbus_bus_add_match(mon->conn, match_owner_rules[i], &err);
 		if (!dbus_error_is_set(&err))
-			mon->owner_rule = owner_rules[i];
+			mon->owner_rule = match_owner_rules[i];
 		dbus_error_free(&err);
 	}
 	msg = dbus_message_new_method_call(DBUS_SERVICE_DBUS, DBUS_PATH_DBUS, DBUS_INTERFACE_DBUS,
@@ -652,7 +489,7 @@ void monitor_free(Monitor *mon)
 	g_hash_table_destroy(mon->services);
 	g_hash_table_destroy(mon->owners);
 	if (mon->owner_rule && dbus_connection_get_is_connected(mon->conn))
-		send_match(mon, mon->owner_rule, FALSE);
+		match_send(mon->conn, mon->owner_rule, FALSE);
 	dbus_connection_unref(mon->conn);
 	g_free(mon);
 }

@@ -15,15 +15,9 @@
 #include <dbus/dbus.h>
 #include <glib.h>
 
-#include "value.h"
+#include "items.h"
 
 typedef struct Monitor Monitor;
-
-/* One decoded path value; borrowed for the duration of a callback. */
-typedef struct {
-	const char *path; /* with the leading slash: "/Dc/0/Voltage" */
-	Value value;
-} MonitorItem;
 
 typedef enum {
 	MONITOR_IGNORE = 0, /* not interesting */
@@ -40,11 +34,11 @@ typedef struct {
 	/* A followed service appeared and its initial values were read (items
 	 * may be empty when the read failed: the service is still reported, and
 	 * later signals fill it in). */
-	void (*added)(void *user_data, const char *service, const MonitorItem *items, size_t n);
+	void (*added)(void *user_data, const char *service, const PathValue *items, size_t n);
 	/* Values of a followed service changed: one call per received signal
 	 * (ItemsChanged: all its paths; PropertiesChanged: one path).  The
 	 * monitor does not suppress values equal to earlier ones. */
-	void (*changed)(void *user_data, const char *service, const MonitorItem *items, size_t n);
+	void (*changed)(void *user_data, const char *service, const PathValue *items, size_t n);
 	/* A followed service vanished (its name lost its owner).  Called only
 	 * for services added() was called for: one that vanishes while its
 	 * initial read is pending is forgotten without a call. */

@@ -10,8 +10,17 @@
 
 #include <stdbool.h>
 
+/* Every Victron service's bus name is in this namespace. */
+#define NAMES_VICTRON_NAMESPACE "com.victronenergy"
+#define NAMES_VICTRON_PREFIX NAMES_VICTRON_NAMESPACE "."
+
 /* Every battery service's bus name starts with this. */
-#define NAMES_BATTERY_PREFIX "com.victronenergy.battery."
+#define NAMES_BATTERY_PREFIX NAMES_VICTRON_PREFIX "battery."
+
+/* The interface of every value object (VICTRON-DBUS.md), and of the
+ * settings service's root. */
+#define NAMES_BUSITEM_IFACE NAMES_VICTRON_PREFIX "BusItem"
+#define NAMES_SETTINGS_IFACE NAMES_VICTRON_PREFIX "Settings"
 
 /* The D-Bus limit on the length of a bus name, in bytes. */
 #define NAMES_BUS_NAME_MAX 255

@@ -65,7 +65,7 @@ const BatteryPath battery_paths[N_MEMBER_PATHS] = {
 	[P_CCL] = LIMIT("/Info/MaxChargeCurrent", UNIT_AMP, DOMAIN_CURRENT),
 	[P_DCL] = LIMIT("/Info/MaxDischargeCurrent", UNIT_AMP, DOMAIN_CURRENT),
 	[P_CVL] = LIMIT("/Info/MaxChargeVoltage", UNIT_VOLT, DOMAIN_VOLTAGE),
-	[P_CUSTOM_NAME] = TEXT("/CustomName", 0),
+	[P_CUSTOM_NAME] = TEXT(PATH_CUSTOM_NAME, 0),
 };
 /* clang-format on */
 

@@ -11,7 +11,13 @@
 
 #include "value.h"
 
+/* Paths of a battery service's identity, read and published outside the
+ * table. */
+#define PATH_CUSTOM_NAME "/CustomName"
+#define PATH_DEVICE_INSTANCE "/DeviceInstance"
+
 typedef enum {
+
 	P_CURRENT = 0,
 	P_VOLTAGE,
 	P_POWER,

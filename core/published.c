@@ -13,6 +13,7 @@
 #include "dbus_glib.h"
 #include "log.h"
 #include "names.h"
+#include "paths.h"
 #include "settings.h"
 
 struct Published {
@@ -50,8 +51,8 @@ static void publish_identity(Published *p)
 	Value name = value_text(p->custom_name);
 
 	if (p->svc) {
-		bus_service_set(p->svc, "/DeviceInstance", &instance);
-		bus_service_set(p->svc, "/CustomName", &name);
+		bus_service_set(p->svc, PATH_DEVICE_INSTANCE, &instance);
+		bus_service_set(p->svc, PATH_CUSTOM_NAME, &name);
 	}
 	value_clear(&name);
 }
@@ -208,13 +209,13 @@ gboolean published_register(Published *p, GError **error)
 	add_text(svc, "/Mgmt/ProcessName", p->program, NULL, NULL);
 	add_text(svc, "/Mgmt/ProcessVersion", BATAGG_VERSION, NULL, NULL);
 	add_text(svc, "/Mgmt/Connection", "dbus", NULL, NULL);
-	add_int(svc, "/DeviceInstance", p->instance);
+	add_int(svc, PATH_DEVICE_INSTANCE, p->instance);
 	add_int(svc, "/ProductId", 0);
 	add_text(svc, "/ProductName", p->product, NULL, NULL);
 	add_int(svc, "/FirmwareVersion", 0);
 	add_int(svc, "/HardwareVersion", 0);
 	add_int(svc, "/Connected", 1);
-	add_text(svc, "/CustomName", p->custom_name, write_custom_name, p);
+	add_text(svc, PATH_CUSTOM_NAME, p->custom_name, write_custom_name, p);
 	if (p->index < 0)
 		add_text(svc, "/LogLevel", log_level_name(), write_log_level, p);
 	if (p->index < 0)

@@ -17,7 +17,6 @@
 #include "pending.h"
 
 #define SETTINGS_TIMEOUT_MS 5000
-#define BUSITEM_IFACE "com.victronenergy.BusItem"
 
 struct Settings {
 	DBusConnection *conn;
@@ -108,7 +107,8 @@ static void send_step(Settings *s, DBusMessage *msg, ReplyFn fn)
 
 static DBusMessage *get_value(const char *path)
 {
-	return dbus_message_new_method_call(SETTINGS_SERVICE, path, BUSITEM_IFACE, "GetValue");
+	return dbus_message_new_method_call(SETTINGS_SERVICE, path, NAMES_BUSITEM_IFACE,
+	                                    "GetValue");
 }
 
 static gboolean reply_ok(DBusMessage *reply, const char *what)
@@ -159,8 +159,8 @@ static void got_name(Settings *s, DBusMessage *reply)
 
 static DBusMessage *set_value(const char *path, const char *text)
 {
-	DBusMessage *msg =
-	        dbus_message_new_method_call(SETTINGS_SERVICE, path, BUSITEM_IFACE, "SetValue");
+	DBusMessage *msg = dbus_message_new_method_call(SETTINGS_SERVICE, path, NAMES_BUSITEM_IFACE,
+	                                                "SetValue");
 	DBusMessageIter it;
 	Value v = value_text(text);
 
@@ -223,7 +223,7 @@ static void added_name(Settings *s, DBusMessage *reply)
 static DBusMessage *add_setting(const char *group, const char *name, const char *def)
 {
 	DBusMessage *msg = dbus_message_new_method_call(SETTINGS_SERVICE, "/Settings",
-	                                                "com.victronenergy.Settings", "AddSetting");
+	                                                NAMES_SETTINGS_IFACE, "AddSetting");
 	DBusMessageIter it;
 	Value text = value_text(def);
 	Value zero = value_int(0);

@@ -62,7 +62,7 @@ static MonitorInterest want(void *ud, const char *service, const char *const **p
 	                                                               : MONITOR_IGNORE;
 }
 
-static void store(Watch *w, const char *service, const MonitorItem *items, size_t n)
+static void store(Watch *w, const char *service, const PathValue *items, size_t n)
 {
 	GHashTable *values = g_hash_table_lookup(w->services, service);
 
@@ -78,12 +78,12 @@ static void store(Watch *w, const char *service, const MonitorItem *items, size_
 	}
 }
 
-static void on_added(void *ud, const char *service, const MonitorItem *items, size_t n)
+static void on_added(void *ud, const char *service, const PathValue *items, size_t n)
 {
 	store(ud, service, items, n);
 }
 
-static void on_changed(void *ud, const char *service, const MonitorItem *items, size_t n)
+static void on_changed(void *ud, const char *service, const PathValue *items, size_t n)
 {
 	store(ud, service, items, n);
 }
