@@ -298,7 +298,7 @@ static Plan *plan_new(Daemon *d, Config *cfg, GError **error)
 	plan->strategies = g_new0(Strategies *, plan->n);
 	plan->conns = g_new0(DBusConnection *, plan->n);
 	plan->strategies[0] = strategies_new(cfg, d->reg, error);
-	if (!plan->strategies[0])
+	if (!plan->strategies[0] || !strategies_check_options(d->reg, cfg, FALSE, error))
 		goto fail;
 	for (size_t v = 0; v < cfg->n_virtuals; v++) {
 		plan->strategies[1 + v] = strategies_new_virtual(cfg, v, d->reg, error);

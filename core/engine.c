@@ -95,6 +95,8 @@ static void input_free(EngineInput *in)
 	for (int p = 0; p < N_MEMBER_PATHS; p++)
 		value_clear(&in->values[p]);
 	g_free(in->service);
+	g_free(in->first_name);
+	g_free(in->label);
 	g_free(in);
 }
 
@@ -124,12 +126,10 @@ void engine_free(Engine *e)
 
 BataggMember engine_member(const EngineInput *in)
 {
-	const Value *name = &in->values[P_CUSTOM_NAME];
-
 	return (BataggMember){.id = in->id,
 	                      .service = in->service,
-	                      .custom_name = name->type == VALUE_TEXT ? name->u.s : "",
-	                      .label = merged_label(in)};
+	                      .custom_name = in->first_name ? in->first_name : "",
+	                      .label = in->label ? in->label : in->service};
 }
 
 /* Every strategy the aggregate uses hears of a member joining (again, when
@@ -177,7 +177,10 @@ EngineInput *engine_add_input(Engine *e, InputRole role, const char *service,
 	in->role = role;
 	in->service = g_strdup(service);
 	in->values[P_CUSTOM_NAME] = value_text(custom_name);
+	in->first_name = g_strdup(custom_name ? custom_name : "");
+	in->label = g_strdup(merged_label(in));
 	in->rank = rank;
+
 	in->paths = paths && paths[0] ? 0 : ALL_BATTERY_PATHS;
 	for (size_t i = 0; paths && paths[i]; i++) {
 		int p = paths_find(paths[i]);

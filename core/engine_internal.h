@@ -18,8 +18,13 @@
 struct EngineInput {
 	InputRole role;
 	char *service;
+	/* As strategies see it (BataggMember): its custom name as first read
+	 * ("" for none) and the label made of it, kept from joining. */
+	char *first_name;
+	char *label;
 	int rank;
 	BataggMemberId id;
+
 	uint64_t paths;         /* primary/auxiliary: the battery paths it is used for */
 	const BataggHook *hook; /* a hook supplies its own values */
 	void *hook_state;

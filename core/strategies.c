@@ -12,6 +12,7 @@
 
 #include "defaults.h"
 #include "log.h"
+#include "suggest.h"
 
 /* One instance and what it was made of. */
 typedef struct {
@@ -116,7 +117,6 @@ static void *instance(Strategies *st, const BataggStrategy *t, const char *id,
 	/* cppcheck-suppress returnDanglingLifetime */
 	return in.use.state;
 }
-
 
 static const BataggStrategy *find(Strategies *st, BataggKind kind, const char *name, ConfigPos at,
                                   const char *key, GError **error)
@@ -312,23 +312,31 @@ fail:
 	return NULL;
 }
 
-/* A name strategyOptions gives: a strategy of any kind. */
+/* A name strategyOptions gives: a strategy of any kind but a hook (hooks
+ * take theirs from "classes").  With create, every strategy of that name
+ * is created with the options and freed again. */
 static gboolean check_named(Registry *reg, const Config *cfg, const ConfigOptions *o,
-                            GError **error)
+                            gboolean create, GError **error)
 {
 	g_autoptr(GPtrArray) all = registry_list(reg, 0);
 	g_autofree const char **names = g_new0(const char *, all->len + 1);
 	gboolean known = FALSE;
+	gssize n = 0;
+	const char *near;
 
 	for (guint i = 0; i < all->len; i++) {
 		const BataggStrategy *t = all->pdata[i];
 		Strategies *st;
 		gboolean ok;
 
-		names[i] = t->name;
-		if (strcmp(t->name, o->name) != 0 || t->kind == BATAGG_KIND_HOOK)
+		if (t->kind == BATAGG_KIND_HOOK)
+			continue;
+		names[n++] = t->name;
+		if (strcmp(t->name, o->name) != 0)
 			continue;
 		known = TRUE;
+		if (!create)
+			continue;
 		st = strategies_alloc(cfg, reg);
 		ok = instance(st, t, t->name, o, o->at, o->where, error) || !t->create;
 		strategies_free(st);
@@ -338,10 +346,21 @@ static gboolean check_named(Registry *reg, const Config *cfg, const ConfigOption
 	if (!known) {
 		g_autofree char *w = where(cfg, o->at);
 
+		near = suggest(o->name, names, n);
 		g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_UNKNOWN_NAME,
-		            "%skey '%s': no strategy is named '%s'", w, o->where, o->name);
+		            "%skey '%s': no strategy is named '%s'%s%s%s", w, o->where, o->name,
+		            near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
 	}
 	return known;
+}
+
+gboolean strategies_check_options(Registry *reg, const Config *cfg, gboolean create, GError **error)
+{
+	for (size_t i = 0; i < cfg->n_strategy_options; i++) {
+		if (!check_named(reg, cfg, &cfg->strategy_options[i], create, error))
+			return FALSE;
+	}
+	return TRUE;
 }
 
 gboolean strategies_check(Registry *reg, const Config *cfg, GError **error)
@@ -353,11 +372,7 @@ gboolean strategies_check(Registry *reg, const Config *cfg, GError **error)
 			return FALSE;
 		strategies_free(st);
 	}
-	for (size_t i = 0; i < cfg->n_strategy_options; i++) {
-		if (!check_named(reg, cfg, &cfg->strategy_options[i], error))
-			return FALSE;
-	}
-	return TRUE;
+	return strategies_check_options(reg, cfg, TRUE, error);
 }
 
 const EngineSetup *strategies_setup(Strategies *st)

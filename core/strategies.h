@@ -31,9 +31,16 @@ Strategies *strategies_new_virtual(const Config *cfg, size_t index, Registry *re
 
 void strategies_free(Strategies *st);
 
-/* --check-config: creates every virtual battery's strategies, and every
- * strategy "strategyOptions" names (used or not), as the daemon would, and
- * frees them again.  FALSE with error set for the first that fails. */
+/* Whether every name under "strategyOptions" names a strategy (a typo
+ * there would leave options unused without a word).  With create, every
+ * such strategy is also created with its options and freed again, used or
+ * not, so that options it refuses are config errors too.  FALSE with error
+ * set for the first that fails. */
+gboolean strategies_check_options(Registry *reg, const Config *cfg, gboolean create,
+                                  GError **error);
+
+/* --check-config: strategies_check_options(), and every virtual battery's
+ * strategies created and freed, as the daemon would. */
 gboolean strategies_check(Registry *reg, const Config *cfg, GError **error);
 
 /* The engine setup the strategies make up (owned by st). */

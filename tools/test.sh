@@ -31,22 +31,26 @@ ninja -C build-asan
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	BATAGG_BUSFUZZ_SECONDS=60 meson test -C build-asan --print-errorlogs
 
-echo "== the example plugin, built out of tree from the installed SDK only"
+echo "== the example plugins, built out of tree from the installed SDK only"
 stage=$(mktemp -d)
 DESTDIR="$stage" meson install -C build-ci --quiet
 pc=$(dirname "$(find "$stage" -name batagg.pc | head -n 1)")
-make -s -C examples/plugin-cvl-fixed clean
-PKG_CONFIG_PATH="$pc" PKG_CONFIG_SYSROOT_DIR="$stage" make -s -C examples/plugin-cvl-fixed
 # In the build tree: batagg refuses plugins below a directory others can
 # write, and /tmp is one.
 plugins=$(mktemp -d "$top/build-ci/plugins-XXXXXX")
 chmod 755 "$plugins"
-cp examples/plugin-cvl-fixed/cvl_fixed.so "$plugins/"
-echo '{"cvlMode": "fixed"}' > "$plugins/config.json"
-build-ci/batagg --check-config --plugin-dir "$plugins" "$plugins/config.json" | grep -q "CVL mode: *fixed"
-make -s -C examples/plugin-cvl-fixed clean
+for ex in examples/plugin-*/; do
+	make -s -C "$ex" clean
+	PKG_CONFIG_PATH="$pc" PKG_CONFIG_SYSROOT_DIR="$stage" make -s -C "$ex"
+	cp "$ex"*.so "$plugins/"
+	make -s -C "$ex" clean
+done
+# The same tests as in the build tree, against these builds.
+BATAGG="$top/build-ci/batagg" BATSIM="$top/build-ci/tools/sim/batsim" \
+	BATAGG_EXAMPLE_PLUGIN_DIR="$plugins" build-ci/tests/integration/test_plugins
 rm -rf "$stage" "$plugins"
-echo "example plugin: built and loaded"
+echo "example plugins: built from the SDK, loaded and tested"
+
 
 echo "== fuzzing the config parser"
 sh tests/fuzz/run.sh "$top/build-fuzz" 60

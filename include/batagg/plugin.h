@@ -127,10 +127,13 @@ typedef uint32_t BataggMemberId;
 /* A member of the aggregate, as strategies see it. */
 typedef struct {
 	BataggMemberId id;
-	const char *service;     /* its bus name, "com.victronenergy.battery.ttyS1" */
-	const char *custom_name; /* its /CustomName as first read; "" when it has none */
-	const char *label;       /* how batagg names it: the custom name, else the
-	                          * service name without "com.victronenergy.battery." */
+	const char *service; /* its bus name, "com.victronenergy.battery.ttyS1" */
+	/* Its /CustomName as first read when it joined; "" when it had none.
+	 * Both stay the same while it is a member, reconnects included. */
+	const char *custom_name;
+	const char *label; /* how batagg names it: custom_name, else the service
+	                    * name without "com.victronenergy.battery." */
+
 } BataggMember;
 
 /* ------------------------------------------------------------------------ */

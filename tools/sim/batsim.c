@@ -253,8 +253,12 @@ static void sim_free(gpointer data)
 	g_free(s);
 }
 
-static Sim *sim_new(Batsim *b, const char *name, yajl_val values, GError **error)
+/* A service with the values of a JSON object, and those of kept (path ->
+ * Value *, as a restart keeps them), in place before it takes its name. */
+static Sim *sim_new(Batsim *b, const char *name, yajl_val values, GHashTable *kept, GError **error)
 {
+	GHashTableIter it;
+	gpointer key, value;
 	Sim *s = g_new0(Sim, 1);
 
 	s->name = g_strdup(name);
@@ -274,6 +278,11 @@ static Sim *sim_new(Batsim *b, const char *name, yajl_val values, GError **error
 		                strcmp(path, "/CustomName") == 0 ? write_text : NULL, NULL);
 		value_clear(&v);
 	}
+	if (kept)
+		g_hash_table_iter_init(&it, kept);
+	while (kept && g_hash_table_iter_next(&it, &key, &value))
+		bus_service_add(s->svc, key, value, UNIT_NONE,
+		                strcmp(key, "/CustomName") == 0 ? write_text : write_any, NULL);
 	if (g_str_has_prefix(name, "com.victronenergy.battery.") &&
 	    !bus_service_get(s->svc, "/CustomName")) {
 		Value empty = value_text("");
@@ -388,7 +397,7 @@ static const DBusObjectPathVTable settings_vtable = {
 
 static gboolean start_settings(Batsim *b, GError **error)
 {
-	Sim *s = sim_new(b, SETTINGS, NULL, error);
+	Sim *s = sim_new(b, SETTINGS, NULL, NULL, error);
 	yajl_val v;
 	Value ccl, cvl;
 
@@ -412,7 +421,7 @@ static gboolean start_settings(Batsim *b, GError **error)
 
 static gboolean start_system(Batsim *b, GError **error)
 {
-	Sim *s = sim_new(b, SYSTEM, NULL, error);
+	Sim *s = sim_new(b, SYSTEM, NULL, NULL, error);
 	yajl_val v;
 	Value dvcc;
 
@@ -538,7 +547,7 @@ static void add_battery(Batsim *b, const char *service, yajl_val values)
 		fprintf(stderr, "batsim: %s exists already\n", service);
 		return;
 	}
-	s = sim_new(b, service, values, &error);
+	s = sim_new(b, service, values, NULL, &error);
 	if (!s) {
 		fprintf(stderr, "batsim: %s\n", error->message);
 		return;
@@ -583,16 +592,20 @@ static gboolean on_return(gpointer data)
 	else if (strcmp(r->name, SYSTEM) == 0)
 		start_system(r->b, &error);
 	else
-		sim_new(r->b, r->name, NULL, &error);
+		sim_new(r->b, r->name, NULL, r->values, &error);
 	s = find_sim(r->b, r->name);
 	if (!s) {
 		fprintf(stderr, "batsim: %s cannot come back: %s\n", r->name,
 		        error ? error->message : "?");
 		return G_SOURCE_REMOVE;
 	}
-	g_hash_table_iter_init(&it, r->values);
-	while (g_hash_table_iter_next(&it, &path, &value))
-		bus_service_add(s->svc, path, value, UNIT_NONE, write_any, NULL);
+	/* The settings and system services start as at first, then get their
+	 * kept values back. */
+	if (settings || strcmp(r->name, SYSTEM) == 0) {
+		g_hash_table_iter_init(&it, r->values);
+		while (g_hash_table_iter_next(&it, &path, &value))
+			bus_service_add(s->svc, path, value, UNIT_NONE, write_any, NULL);
+	}
 	return G_SOURCE_REMOVE;
 }
 
@@ -860,7 +873,7 @@ static gboolean start_batteries(Batsim *b, GError **error)
 		const char *name = batteries->u.object.keys[i];
 		yajl_val model = yajl_tree_get(b->scenario, (const char *[]){"models", name, NULL},
 		                               yajl_t_object);
-		Sim *s = sim_new(b, name, batteries->u.object.values[i], error);
+		Sim *s = sim_new(b, name, batteries->u.object.values[i], NULL, error);
 
 		if (!s)
 			return FALSE;
