@@ -15,9 +15,11 @@
  *
  * It measures the daemon (its pid on the command line): RSS and private
  * dirty memory (/proc/PID/smaps_rollup, else the sum over /proc/PID/smaps),
- * open fds (/proc/PID/fd) and its match rules on the bus, after a warm-up
- * and at the end of the flapping; pings the aggregate throughout (a deaf
- * daemon fails) and checks that it never publishes a non-finite number.
+ * open fds (/proc/PID/fd) and its match rules on the bus, before flapping,
+ * after a warm-up and after the flapping, both at a quiet moment (every
+ * flapping member gone, so both count the same live data), and at the end
+ * of the flapping; pings the aggregate throughout (a deaf daemon fails) and
+ * checks that it never publishes a non-finite number.
  * Then it stops flapping, waits, and checks the aggregate's values against
  * what the steady members alone give.  It prints one line of key=value
  * pairs and exits 0 when the aggregate was right, the daemon answered every
@@ -98,8 +100,8 @@ static const char *const kind_names[N_KINDS] = {
         "clean",     "garbage", "early", "mute",     "drop",
         "answer_go", "old",     "error", "badreply", "release",
 };
-/* How often each kind is drawn (out of the sum). */
-static const int kind_weights[N_KINDS] = {3, 3, 1, 1, 1, 1, 1, 1, 1, 1};
+/* How often each kind is drawn (out of the sum), unless --kinds says. */
+static const int default_weights[N_KINDS] = {3, 3, 1, 1, 1, 1, 1, 1, 1, 1};
 
 typedef struct Flap Flap;
 
@@ -127,7 +129,8 @@ struct Flap {
 	GMainLoop *loop;
 	GRand *rng;
 	int seconds, agg_pid, n_steady, n_slots, period_ms, warmup_s, settle_s, settle_max_s;
-	gboolean verbose;
+	int weights[N_KINDS];
+	gboolean plain; /* no takeovers, no queued owners, no squatters */
 	DBusConnection *steady_conns[MAX_STEADY];
 	BusService *steady[MAX_STEADY];
 	DBusConnection *probe;
@@ -148,7 +151,9 @@ struct Flap {
 	/* measurements */
 	Sample base, start, end,
 	        final; /* before flapping, after the warm-up, at its end, after it */
-	gboolean have_start;
+	gboolean have_start, ending;
+	gint64 paused_at;
+	guint quiet_timer;
 	long trend[MAX_SAMPLES];
 	int n_trend;
 	/* outcome */
@@ -394,8 +399,11 @@ static void append_garbage(Flap *f, DBusMessageIter *it)
 		append_double_variant(it, -0.0);
 		return;
 	default:
+		/* Text of up to 4 KiB (the 64 KiB one only ever as /CustomName, one
+		 * per message: the soak measures batagg's memory, not the
+		 * allocator's high-water mark after a message of megabytes). */
 		dbus_message_iter_open_container(it, DBUS_TYPE_VARIANT, "s", &var);
-		append_string(&var, f->long_names[g_rand_int_range(f->rng, 0, 5)]);
+		append_string(&var, f->long_names[g_rand_int_range(f->rng, 0, 4)]);
 		break;
 	}
 	dbus_message_iter_close_container(it, &var);
@@ -942,12 +950,12 @@ static Kind pick_kind(Flap *f)
 	int total = 0, r;
 
 	for (int k = 0; k < N_KINDS; k++)
-		total += kind_weights[k];
+		total += f->weights[k];
 	r = g_rand_int_range(f->rng, 0, total);
 	for (int k = 0; k < N_KINDS; k++) {
-		if (r < kind_weights[k])
+		if (r < f->weights[k])
 			return (Kind)k;
-		r -= kind_weights[k];
+		r -= f->weights[k];
 	}
 	return K_CLEAN;
 }
@@ -974,7 +982,7 @@ static void slot_join(Flap *f, Slot *s, int slot)
 		send_garbage_signals(fl, 3);
 	/* Now and then a second connection waits in the bus's queue for the
 	 * name: it becomes the owner when this one goes. */
-	if (!s->queued && g_rand_int_range(f->rng, 0, 10) == 0) {
+	if (!f->plain && !s->queued && g_rand_int_range(f->rng, 0, 10) == 0) {
 		Kind k2 = pick_kind(f);
 		Flapper *w = flapper_new(f, slot, k2, DBUS_NAME_FLAG_ALLOW_REPLACEMENT, &code);
 
@@ -1049,11 +1057,11 @@ static gboolean on_tick(gpointer data)
 	Slot *s = &f->slots[slot];
 
 	f->ticks++;
-	if (g_rand_int_range(f->rng, 0, 100) == 0)
+	if (!f->plain && g_rand_int_range(f->rng, 0, 100) == 0)
 		squat(f);
 	if (!s->owner)
 		slot_join(f, s, slot);
-	else if (g_rand_int_range(f->rng, 0, 8) == 0)
+	else if (!f->plain && g_rand_int_range(f->rng, 0, 8) == 0)
 		slot_handover(f, s, slot);
 	else
 		slot_vanish(f, s);
@@ -1341,14 +1349,41 @@ static gboolean on_trend(gpointer data)
 	return G_SOURCE_CONTINUE;
 }
 
+/* The start figures are taken at a quiet moment, as the final ones are:
+ * every flapping member gone and the daemon back to the steady members, so
+ * that both count the same live data and differ only by what the members
+ * in between left behind. */
+static gboolean on_quiet(gpointer data)
+{
+	Flap *f = data;
+	Value v = VALUE_INIT;
+	double n = 0;
+	gint64 waited = (g_get_monotonic_time() - f->paused_at) / 1000;
+
+	if (f->ending) {
+		f->quiet_timer = 0;
+		return G_SOURCE_REMOVE;
+	}
+	if (waited < 10000 && !(get_value(f, "/System/NrOfBatteries", &v) && value_number(&v, &n) &&
+	                        (int)n == f->n_steady))
+		return G_SOURCE_CONTINUE;
+	value_clear(&v);
+	if (waited < 500)
+		return G_SOURCE_CONTINUE; /* and let what they sent drain */
+	f->quiet_timer = 0;
+	take_sample(f, &f->start);
+	f->have_start = TRUE;
+	f->tick = g_timeout_add(f->period_ms, on_tick, f);
+	return G_SOURCE_REMOVE;
+}
+
 static gboolean on_warm(gpointer data)
 {
 	Flap *f = data;
 
-	if (!f->have_start) {
-		take_sample(f, &f->start);
-		f->have_start = TRUE;
-	}
+	stop_flapping(f);
+	f->paused_at = g_get_monotonic_time();
+	f->quiet_timer = g_timeout_add(100, on_quiet, f);
 	return G_SOURCE_REMOVE;
 }
 
@@ -1382,6 +1417,10 @@ static gboolean on_end(gpointer data)
 {
 	Flap *f = data;
 
+	f->ending = TRUE;
+	if (f->quiet_timer)
+		g_source_remove(f->quiet_timer);
+	f->quiet_timer = 0;
 	take_sample(f, &f->end);
 	if (!f->have_start) {
 		f->start = f->end;
@@ -1542,6 +1581,7 @@ int main(int argc, char **argv)
 	Flap f = {0};
 	g_autoptr(GError) error = NULL;
 	int seed = 1, warmup = -1;
+	g_autofree char *kinds = NULL;
 	const GOptionEntry entries[] = {
 	        {"steady", 0, 0, G_OPTION_ARG_INT, &f.n_steady, "Steady members (1-3, default 3)",
 	         "N"},
@@ -1558,6 +1598,12 @@ int main(int argc, char **argv)
 	        {"settle-max", 0, 0, G_OPTION_ARG_INT, &f.settle_max_s,
 	         "Seconds the aggregate may take to come right after that (default 20)", "S"},
 	        {"seed", 0, 0, G_OPTION_ARG_INT, &seed, "Random seed (default 1)", "N"},
+	        {"kinds", 0, 0, G_OPTION_ARG_STRING, &kinds,
+	         "Only these kinds of flapping member (comma-separated: clean, garbage, early, "
+	         "mute, drop, answer_go, old, error, badreply, release)",
+	         "LIST"},
+	        {"plain", 0, 0, G_OPTION_ARG_NONE, &f.plain,
+	         "No takeovers, no owners waiting in the queue, no squatters", NULL},
 	        {NULL},
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("SECONDS AGG_PID");
@@ -1580,6 +1626,27 @@ int main(int argc, char **argv)
 	    f.n_slots < 1 || f.period_ms < 1 || f.settle_s < 0 || f.settle_max_s < 0) {
 		fprintf(stderr, "flap: bad arguments\n");
 		return 2;
+	}
+	memcpy(f.weights, default_weights, sizeof(f.weights));
+	if (kinds) {
+		g_auto(GStrv) names = g_strsplit(kinds, ",", -1);
+		int total = 0;
+
+		memset(f.weights, 0, sizeof(f.weights));
+		for (char **n = names; *n; n++) {
+			int k = 0;
+
+			while (k < N_KINDS && strcmp(*n, kind_names[k]) != 0)
+				k++;
+			if (k == N_KINDS) {
+				fprintf(stderr, "flap: no kind of member is called '%s'\n", *n);
+				return 2;
+			}
+			f.weights[k] = default_weights[k];
+			total += f.weights[k];
+		}
+		if (!total)
+			return 2;
 	}
 	f.warmup_s = warmup >= 0 ? warmup : MAX(2, f.seconds / 10);
 	f.warmup_s = MIN(f.warmup_s, f.seconds);
