@@ -191,7 +191,8 @@ if [ $mode = bench ] && [ -n "$line" ]; then
 		echo "## Soak $(date -u '+%Y-%m-%d %H:%M UTC') — batagg $("$BATAGG" --version | cut -d' ' -f2)"
 		echo
 		echo "Machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n1),"
-		echo "$(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr); release build."
+		echo "$(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr); release build$(git describe --always --dirty 2>/dev/null | sed 's/^/ of /')."
+		echo
 		echo "\`sh bench/soak.sh $seconds\`: $(field seconds) s of flapping ($took s in all), 3 steady members,"
 		echo "$(field slots) names flapping, one change every $(field period_ms) ms: $(field joins) joins, $(field leaves) leaves"
 		echo "($(field handovers) by a new connection taking the name over, $(field from_queue) to a connection"
