@@ -14,7 +14,7 @@ git ls-files '*.c' '*.h' | xargs clang-format --dry-run -Werror
 echo "== shellcheck (the scripts users and CI run)"
 shellcheck venus/setup venus/service/run venus/service/log/run cross/sysroot.sh tools/release.sh \
 	tools/deps.sh tests/venus/check-binaries.sh tests/venus/test_setup.sh tests/browser/run.sh \
-	docs/config-generator/make-schema-js.sh
+	docs/config-generator/make-schema-js.sh bench/soak.sh
 echo "== cppcheck"
 cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --std=c11 --inline-suppr \
 	-I include -I core -D'G_GNUC_PRINTF(a,b)=' --suppress=missingIncludeSystem \
