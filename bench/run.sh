@@ -91,7 +91,8 @@ ir_per_update=$(( (ir_large - ir_small) / 320 ))
 	echo
 } >"$out/new.md"
 if [ -f bench/RESULTS.md ]; then
-	sed '1,/^# /d' bench/RESULTS.md >"$out/old.md"
+	# Everything but the title line: the older sections stay.
+	sed '1{/^# /d}' bench/RESULTS.md >"$out/old.md"
 else
 	: >"$out/old.md"
 fi
