@@ -2,18 +2,31 @@
 # The live demo: installs dependencies, builds, starts a private D-Bus with
 # three simulated batteries of different sizes (plus simulated localsettings
 # and system services), runs batagg on it and shows members and aggregate side
-# by side until Ctrl-C.  batagg's log goes to $TMPDIR/batagg-demo.log.
+# by side until Ctrl-C.
+#
+#   sh tools/demo.sh [CONFIG [BATAGG OPTION...]]
+#
+# runs batagg with CONFIG (config/examples/demo.json without one) and the
+# options after it, e.g. a plugin of your own:
+#
+#   sh tools/demo.sh my.json --plugin-dir /data/batagg-plugins
 set -e
 top=$(cd "$(dirname "$0")/.." && pwd)
+config=config/examples/demo.json
+if [ $# -gt 0 ]; then
+	config=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+	shift
+fi
 cd "$top"
 sh tools/deps.sh
 [ -d build ] || meson setup build >/dev/null
 ninja -C build >/dev/null
 
 tmp=$(mktemp -d)
-set -- $(dbus-daemon --session --fork --print-address=1 --print-pid=1)
-export DBUS_SESSION_BUS_ADDRESS="$1"
-bus_pid=$2
+bus=$(dbus-daemon --session --fork --print-address=1 --print-pid=1)
+DBUS_SESSION_BUS_ADDRESS=$(echo "$bus" | sed -n 1p)
+export DBUS_SESSION_BUS_ADDRESS
+bus_pid=$(echo "$bus" | sed -n 2p)
 cleanup() {
 	trap - INT TERM EXIT
 	kill $sim_pid $agg_pid 2>/dev/null || true
@@ -25,6 +38,6 @@ trap cleanup INT TERM EXIT
 
 build/tools/sim/batsim --quiet tools/sim/scenarios/demo.json >"$tmp/batsim.log" 2>&1 &
 sim_pid=$!
-build/batagg --config config/examples/demo.json >"$tmp/batagg.log" 2>&1 &
+build/batagg --config "$config" "$@" >"$tmp/batagg.log" 2>&1 &
 agg_pid=$!
 build/tools/sim/batwatch

@@ -13,12 +13,12 @@ echo "== formatting (clang-format, .clang-format)"
 git ls-files '*.c' '*.h' | xargs clang-format --dry-run -Werror
 echo "== shellcheck (the scripts users and CI run)"
 shellcheck venus/setup venus/service/run venus/service/log/run cross/sysroot.sh tools/release.sh \
-	tools/deps.sh tests/venus/check-binaries.sh tests/venus/test_setup.sh tests/browser/run.sh \
+	tools/deps.sh tests/docs/plugins_guide.sh tests/venus/check-binaries.sh tests/venus/test_setup.sh tests/browser/run.sh \
 	docs/config-generator/make-schema-js.sh bench/soak.sh
 echo "== cppcheck"
 cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --std=c11 --inline-suppr \
 	-I include -I core -D'G_GNUC_PRINTF(a,b)=' --suppress=missingIncludeSystem \
-	core plugins tools bench tests/fuzz
+	core plugins tools bench tests/fuzz examples
 
 meson setup build-ci --wipe -Dwerror=true >/dev/null 2>&1 || meson setup build-ci -Dwerror=true
 ninja -C build-ci
@@ -48,8 +48,10 @@ done
 # The same tests as in the build tree, against these builds.
 BATAGG="$top/build-ci/batagg" BATSIM="$top/build-ci/tools/sim/batsim" \
 	BATAGG_EXAMPLE_PLUGIN_DIR="$plugins" build-ci/tests/integration/test_plugins
+sh tests/docs/plugins_guide.sh "$top/build-ci/batagg" "$pc" "$stage" "$top/build-ci"
 rm -rf "$stage" "$plugins"
 echo "example plugins: built from the SDK, loaded and tested"
+
 
 
 echo "== fuzzing the config parser"
