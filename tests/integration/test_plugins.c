@@ -193,6 +193,7 @@ static int run_batagg(Harness *h, char **args, char **out)
 	GPtrArray *argv = g_ptr_array_new();
 	g_auto(GStrv) cmd = NULL;
 	g_autofree char *err = NULL;
+	g_autofree char *text = NULL;
 	int status = -1;
 	GError *error = NULL;
 
@@ -203,12 +204,13 @@ static int run_batagg(Harness *h, char **args, char **out)
 	g_ptr_array_add(argv, NULL);
 	cmd = harness_command((char **)argv->pdata);
 	g_ptr_array_free(argv, TRUE);
-	if (!g_spawn_sync(NULL, cmd, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, out, &err, &status,
+	if (!g_spawn_sync(NULL, cmd, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &text, &err, &status,
 	                  &error))
 		fail_msg("%s", error->message);
 	/* One text: the check prints problems on stderr, the rest on stdout. */
-	*out = g_strconcat(err, *out, NULL);
+	*out = g_strconcat(err, text, NULL);
 	return status;
+
 }
 
 /* A wrong option to a third-party strategy is a config error at the
