@@ -210,7 +210,6 @@ static int run_batagg(Harness *h, char **args, char **out)
 	/* One text: the check prints problems on stderr, the rest on stdout. */
 	*out = g_strconcat(err, text, NULL);
 	return status;
-
 }
 
 /* A wrong option to a third-party strategy is a config error at the
