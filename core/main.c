@@ -147,40 +147,37 @@ static Registry *load_plugins(const Config *cfg, GString *loaded, GError **error
 	return reg;
 }
 
-/* --check-config: every problem of the file, then every strategy the
- * config uses created with its options as the daemon will.  Exit 0 when it
- * is OK (warnings printed too), 1 on errors. */
+/* --check-config: every problem of the file, then of every strategy the
+ * config uses, each created with its options as the daemon will.  Exit 0
+ * when it is OK (warnings printed too), 1 on errors. */
 static int run_check(void)
 {
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GString) loaded = g_string_new(NULL);
 	Problems *problems = problems_new(config_path);
 	Config *cfg = config_read_file(config_path, problems);
-	g_autofree char *text = problems_text(problems, PROBLEM_WARNING);
-	guint warnings = problems_count(problems, PROBLEM_WARNING);
-	gboolean errors = !cfg || problems_count(problems, PROBLEM_ERROR) > 0;
 	Registry *reg = NULL;
-	Strategies *st = NULL;
+	g_autofree char *text = NULL;
 	g_autofree char *summary = NULL;
+	guint warnings;
 	int rc = 1;
 
-	problems_free(problems);
-	if (text[0])
-		fprintf(stderr, "%s\n", text);
-	if (errors)
-		goto out;
 	/* Problems only: the summary says the rest. */
 	log_set_level("WARNING");
-	reg = load_plugins(cfg, loaded, &error);
-	if (!reg) {
+	if (cfg) {
+		reg = load_plugins(cfg, loaded, &error);
+		if (reg)
+			strategies_report(reg, cfg, TRUE, problems);
+	}
+	problems_sort(problems);
+	text = problems_text(problems, PROBLEM_WARNING);
+	warnings = problems_count(problems, PROBLEM_WARNING);
+	if (text[0])
+		fprintf(stderr, "%s\n", text);
+	if (cfg && !reg)
 		g_critical("%s", error->message);
+	if (!cfg || !reg || problems_count(problems, PROBLEM_ERROR) > 0)
 		goto out;
-	}
-	st = strategies_new(cfg, reg, &error);
-	if (!st || !strategies_check(reg, cfg, &error)) {
-		fprintf(stderr, "%s\n", error->message);
-		goto out;
-	}
 	summary = config_summary(cfg);
 	if (warnings)
 		printf("OK, with %u warning%s (above)\n", warnings, warnings == 1 ? "" : "s");
@@ -189,7 +186,7 @@ static int run_check(void)
 	printf("%s%s", summary, loaded->str);
 	rc = 0;
 out:
-	strategies_free(st);
+	problems_free(problems);
 	registry_free(reg);
 	config_free(cfg);
 	return rc;

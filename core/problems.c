@@ -45,7 +45,7 @@ const char *problems_origin(const Problems *p)
 void problems_add(Problems *p, ProblemLevel level, int line, int col, const char *key,
                   const char *fmt, ...)
 {
-	Problem pr = {.level = level, .key = g_strdup(key)};
+	Problem pr = {.level = level, .line = line, .col = col, .key = g_strdup(key)};
 	g_autofree char *msg = NULL;
 	g_autofree char *where = line > 0 ? g_strdup_printf("%d:%d: ", line, col) : g_strdup("");
 	va_list ap;
@@ -56,6 +56,22 @@ void problems_add(Problems *p, ProblemLevel level, int line, int col, const char
 	pr.text = g_strdup_printf("%s:%s%s%s", p->origin, where[0] ? where : " ",
 	                          level == PROBLEM_WARNING ? "warning: " : "", msg);
 	g_array_append_val(p->list, pr);
+}
+
+/* By position; problems without one after those with one. */
+static gint by_position(gconstpointer a, gconstpointer b)
+{
+	const Problem *x = a, *y = b;
+	int lx = x->line > 0 ? x->line : G_MAXINT, ly = y->line > 0 ? y->line : G_MAXINT;
+
+	if (lx != ly)
+		return lx < ly ? -1 : 1;
+	return (x->col > y->col) - (x->col < y->col);
+}
+
+void problems_sort(Problems *p)
+{
+	g_array_sort(p->list, by_position);
 }
 
 guint problems_count(const Problems *p, ProblemLevel level)

@@ -16,8 +16,9 @@ typedef enum {
 
 typedef struct {
 	ProblemLevel level;
-	char *key;  /* the top-level key concerned ("cvlMode"), or NULL */
-	char *text; /* "FILE:LINE:COL: message", one line */
+	int line, col; /* 0 when it has no position */
+	char *key;     /* the top-level key concerned ("cvlMode"), or NULL */
+	char *text;    /* "FILE:LINE:COL: message", one line */
 } Problem;
 
 typedef struct Problems Problems;
@@ -31,6 +32,10 @@ const char *problems_origin(const Problems *p);
 /* Adds a problem at line:col (0:0: none) about key (may be NULL). */
 void problems_add(Problems *p, ProblemLevel level, int line, int col, const char *key,
                   const char *fmt, ...) G_GNUC_PRINTF(6, 7);
+
+/* In the order of the file (a stable sort: problems at one place keep
+ * their order; those without a position go last). */
+void problems_sort(Problems *p);
 
 guint problems_count(const Problems *p, ProblemLevel level);
 

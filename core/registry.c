@@ -426,25 +426,46 @@ GPtrArray *registry_list(Registry *reg, BataggKind kind)
 	return out;
 }
 
+/* The names of kind, sorted: in *names (borrowed, NULL-terminated) and as
+ * text, each quoted with q ("" or "\""), ", " between. */
+static GString *known_names(Registry *reg, BataggKind kind, const char ***names, const char *q)
+{
+	g_autoptr(GPtrArray) all = registry_list(reg, kind);
+	GString *known = g_string_new(NULL);
+
+	*names = g_new0(const char *, all->len + 1);
+	for (guint i = 0; i < all->len; i++) {
+		(*names)[i] = ((const BataggStrategy *)all->pdata[i])->name;
+		g_string_append_printf(known, "%s%s%s%s", i ? ", " : "", q, (*names)[i], q);
+	}
+	return known;
+}
+
+char *registry_unknown(Registry *reg, BataggKind kind, const char *what, const char *name)
+{
+	g_autofree const char **names = NULL;
+	g_autoptr(GString) known = known_names(reg, kind, &names, "\"");
+	const char *near = suggest(name, names, -1);
+
+	if (near)
+		return g_strdup_printf("unknown %s \"%s\" (did you mean \"%s\"?); known: %s", what,
+		                       name, near, known->str);
+	return g_strdup_printf("unknown %s \"%s\"; known: %s", what, name,
+	                       known->len ? known->str : "none (no plugins loaded)");
+}
+
 const BataggStrategy *registry_lookup(Registry *reg, BataggKind kind, const char *name,
                                       GError **error)
 {
 	const BataggStrategy *s = registry_find(reg, kind, name);
-	g_autoptr(GPtrArray) all = NULL;
-	g_autoptr(GString) known = NULL;
 	g_autofree const char **names = NULL;
+	g_autoptr(GString) known = NULL;
 	const char *near;
 
 	if (s)
 		return s;
-	all = registry_list(reg, kind);
-	known = g_string_new(NULL);
-	names = g_new0(const char *, all->len + 1);
-	for (guint i = 0; i < all->len; i++) {
-		names[i] = ((const BataggStrategy *)all->pdata[i])->name;
-		g_string_append_printf(known, "%s%s", i ? ", " : "", names[i]);
-	}
-	near = name ? suggest(name, names, all->len) : NULL;
+	known = known_names(reg, kind, &names, "");
+	near = name ? suggest(name, names, -1) : NULL;
 	if (near)
 		g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_UNKNOWN_NAME,
 		            "unknown %s '%s' (did you mean '%s'?); known: %s",

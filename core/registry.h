@@ -63,6 +63,12 @@ const BataggStrategy *registry_find(Registry *reg, BataggKind kind, const char *
 const BataggStrategy *registry_lookup(Registry *reg, BataggKind kind, const char *name,
                                       GError **error);
 
+/* Returns (transfer full) what to tell a user who wrote name for a strategy
+ * of kind that is not registered: 'unknown <what> "x" (did you mean "y"?);
+ * known: "a", "b"', for a message that names the key as written ("value"
+ * for a key whose value is the name). */
+char *registry_unknown(Registry *reg, BataggKind kind, const char *what, const char *name);
+
 /* Returns (transfer container) every strategy of kind (0: of every kind),
  * sorted by kind and name. */
 GPtrArray *registry_list(Registry *reg, BataggKind kind);

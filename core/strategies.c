@@ -8,6 +8,7 @@
  */
 #include "strategies.h"
 
+#include <stdarg.h>
 #include <string.h>
 
 #include "defaults.h"
@@ -25,9 +26,10 @@ struct Strategies {
 	EngineSetup setup;
 	const Config *cfg;
 	Registry *reg;
-	GArray *instances; /* Instance, in creation order */
-	GArray *used;      /* StrategyUse of the aggregate's instances */
-	GArray *hooks;     /* Hook */
+	Problems *problems; /* strategies_report(): every failure goes here */
+	GArray *instances;  /* Instance, in creation order */
+	GArray *used;       /* StrategyUse of the aggregate's instances */
+	GArray *hooks;      /* Hook */
 };
 
 typedef struct {
@@ -42,6 +44,38 @@ static char *where(const Config *cfg, ConfigPos at)
 	if (at.line > 0)
 		return g_strdup_printf("%s:%d:%d: ", cfg->origin, at.line, at.col);
 	return cfg->origin[0] ? g_strdup_printf("%s: ", cfg->origin) : g_strdup("");
+}
+
+/* The top-level key of a key path: "strategyOptions" of
+ * "strategyOptions.fixed.volts". */
+static char *top_key(const char *path)
+{
+	return path ? g_strndup(path, strcspn(path, ".")) : NULL;
+}
+
+/* A problem at `at` (0:0: none) with the key path `key` (NULL: none): to
+ * the problems when reporting, and to error when it has none yet. */
+static void fail(Strategies *st, GError **error, int code, ConfigPos at, const char *key,
+                 const char *fmt, ...) G_GNUC_PRINTF(6, 7);
+static void fail(Strategies *st, GError **error, int code, ConfigPos at, const char *key,
+                 const char *fmt, ...)
+{
+	va_list ap;
+	g_autofree char *msg = NULL;
+	g_autofree char *text = NULL;
+	g_autofree char *top = top_key(key);
+
+	va_start(ap, fmt);
+	msg = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	text = key ? g_strdup_printf("key '%s': %s", key, msg) : g_strdup(msg);
+	if (st->problems)
+		problems_add(st->problems, PROBLEM_ERROR, at.line, at.col, top, "%s", text);
+	if (error && !*error) {
+		g_autofree char *w = where(st->cfg, at);
+
+		g_set_error(error, BATAGG_PLUGIN_ERROR, code, "%s%s", w, text);
+	}
 }
 
 /* The options for create(), borrowed from o (NULL: none). */
@@ -66,11 +100,10 @@ static void refused(Strategies *st, const BataggStrategy *t, const ConfigOptions
 	                                  : NULL;
 	ConfigPos at = opt ? opt->at : o ? o->at : named_at;
 	const char *key = opt ? opt->where : o ? o->where : named_by;
-	g_autofree char *w = where(st->cfg, at);
 
-	g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_INVALID,
-	            "%skey '%s': %s '%s': %s", w, key, registry_kind_name(t->kind), t->name,
-	            err->message[0] ? err->message : "refused (no reason given)");
+	fail(st, error, BATAGG_PLUGIN_ERROR_INVALID, at, key, "%s '%s': %s",
+	     registry_kind_name(t->kind), t->name,
+	     err->message[0] ? err->message : "refused (no reason given)");
 }
 
 /* The instance of table t under id (its name, or a hook's id), created with
@@ -92,11 +125,8 @@ static void *instance(Strategies *st, const BataggStrategy *t, const char *id,
 			return have->use.state;
 	}
 	if (!t->create && o && o->n_options) {
-		g_autofree char *w = where(st->cfg, o->options[0].at);
-
-		g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_INVALID,
-		            "%skey '%s': %s '%s' takes no options", w, o->options[0].where,
-		            registry_kind_name(t->kind), t->name);
+		fail(st, error, BATAGG_PLUGIN_ERROR_INVALID, o->options[0].at, o->options[0].where,
+		     "%s '%s' takes no options", registry_kind_name(t->kind), t->name);
 		return NULL;
 	}
 	in.id = g_strdup(id);
@@ -121,16 +151,22 @@ static void *instance(Strategies *st, const BataggStrategy *t, const char *id,
 static const BataggStrategy *find(Strategies *st, BataggKind kind, const char *name, ConfigPos at,
                                   const char *key, GError **error)
 {
-	const BataggStrategy *t = registry_lookup(st->reg, kind, name, error);
+	g_autoptr(GError) unknown = NULL;
+	const BataggStrategy *t = registry_lookup(st->reg, kind, name, &unknown);
+	g_autofree char *why = NULL;
 
+	if (t)
+		return t;
 	/* A name the user wrote is named with its key; a default only by
 	 * itself. */
-	if (!t && at.line > 0) {
-		g_autofree char *w = where(st->cfg, at);
-
-		g_prefix_error(error, "%skey '%s': ", w, key);
+	if (at.line > 0) {
+		why = registry_unknown(st->reg, kind, kind == BATAGG_KIND_HOOK ? "hook" : "value",
+		                       name);
+		fail(st, error, BATAGG_PLUGIN_ERROR_UNKNOWN_NAME, at, key, "%s", why);
+	} else {
+		fail(st, error, BATAGG_PLUGIN_ERROR_UNKNOWN_NAME, at, NULL, "%s", unknown->message);
 	}
-	return t;
+	return NULL;
 }
 
 /* Looks up and creates a strategy by name, with its strategyOptions. */
@@ -151,6 +187,7 @@ static gboolean setup_policies(Strategies *st, GError **error)
 {
 	EngineSetup *s = &st->setup;
 	static const ConfigPos nowhere;
+	gboolean ok = TRUE;
 
 	for (int p = 0; p < N_BATTERY_PATHS; p++) {
 		const char *name = defaults.policy[p];
@@ -167,11 +204,10 @@ static gboolean setup_policies(Strategies *st, GError **error)
 			continue;
 		t = use(st, BATAGG_KIND_MERGE, name, at, "mergePolicies", &s->policy_state[p],
 		        error);
-		if (!t)
-			return FALSE;
+		ok = ok && t;
 		s->policy[p] = (const BataggMergePolicy *)t;
 	}
-	return TRUE;
+	return ok;
 }
 
 /* The configured method, then each one's fallback in turn: the chain is
@@ -250,26 +286,35 @@ static gboolean setup_precedence(Strategies *st, GError **error)
 	return st->setup.first != NULL;
 }
 
-Strategies *strategies_new(const Config *cfg, Registry *reg, GError **error)
+static Strategies *aggregate_new(const Config *cfg, Registry *reg, Problems *problems,
+                                 GError **error)
 {
 	Strategies *st = strategies_alloc(cfg, reg);
 	EngineSetup *s = &st->setup;
+	gboolean ok;
 
+	st->problems = problems;
 	s->ccl_mode = cfg->ccl_mode;
 	s->has_capacity = cfg->has_capacity;
 	s->capacity = cfg->capacity;
-	if (!setup_policies(st, error) || !setup_precedence(st, error) ||
-	    !setup_ratios(st, error) || !setup_estimator(st, error))
-		goto fail;
+	/* Each part even when one before failed: a report names them all. */
+	ok = setup_policies(st, error);
+	ok = setup_precedence(st, error) && ok;
+	ok = setup_ratios(st, error) && ok;
+	ok = setup_estimator(st, error) && ok;
 	s->cvl = (const BataggCvlMode *)use(st, BATAGG_KIND_CVL, cfg->cvl_mode, cfg->cvl_mode_at,
 	                                    "cvlMode", &s->cvl_state, error);
-	if (!s->cvl)
-		goto fail;
+	if (!ok || !s->cvl) {
+		strategies_free(st);
+		return NULL;
+	}
 	collect_used(st);
 	return st;
-fail:
-	strategies_free(st);
-	return NULL;
+}
+
+Strategies *strategies_new(const Config *cfg, Registry *reg, GError **error)
+{
+	return aggregate_new(cfg, reg, NULL, error);
 }
 
 /* "class:<name>#<suffix>": the hook named by the part before '#', with the
@@ -293,30 +338,37 @@ static gboolean add_hook(Strategies *st, const ConfigService *member, int rank, 
 	return TRUE;
 }
 
-Strategies *strategies_new_virtual(const Config *cfg, size_t index, Registry *reg, GError **error)
+static Strategies *virtual_new(const Config *cfg, size_t index, Registry *reg, Problems *problems,
+                               GError **error)
 {
 	const ConfigVirtual *vb = &cfg->virtuals[index];
 	Strategies *st = strategies_alloc(cfg, reg);
+	gboolean ok;
 
+	st->problems = problems;
 	st->setup.precedence_only = TRUE;
-	if (!setup_precedence(st, error))
-		goto fail;
+	ok = setup_precedence(st, error);
 	for (size_t m = 0; m < vb->n_members; m++) {
-		if (g_str_has_prefix(vb->members[m].name, "class:") &&
-		    !add_hook(st, &vb->members[m], (int)m, error))
-			goto fail;
+		if (g_str_has_prefix(vb->members[m].name, "class:"))
+			ok = add_hook(st, &vb->members[m], (int)m, error) && ok;
+	}
+	if (!ok) {
+		strategies_free(st);
+		return NULL;
 	}
 	return st;
-fail:
-	strategies_free(st);
-	return NULL;
+}
+
+Strategies *strategies_new_virtual(const Config *cfg, size_t index, Registry *reg, GError **error)
+{
+	return virtual_new(cfg, index, reg, NULL, error);
 }
 
 /* A name strategyOptions gives: a strategy of any kind but a hook (hooks
  * take theirs from "classes").  With create, every strategy of that name
  * is created with the options and freed again. */
 static gboolean check_named(Registry *reg, const Config *cfg, const ConfigOptions *o,
-                            gboolean create, GError **error)
+                            gboolean create, Problems *problems, GError **error)
 {
 	g_autoptr(GPtrArray) all = registry_list(reg, 0);
 	g_autofree const char **names = g_new0(const char *, all->len + 1);
@@ -338,41 +390,50 @@ static gboolean check_named(Registry *reg, const Config *cfg, const ConfigOption
 		if (!create)
 			continue;
 		st = strategies_alloc(cfg, reg);
+		st->problems = problems;
 		ok = instance(st, t, t->name, o, o->at, o->where, error) || !t->create;
 		strategies_free(st);
 		if (!ok)
 			return FALSE;
 	}
 	if (!known) {
-		g_autofree char *w = where(cfg, o->at);
+		Strategies *st = strategies_alloc(cfg, reg);
 
+		st->problems = problems;
 		near = suggest(o->name, names, n);
-		g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_UNKNOWN_NAME,
-		            "%skey '%s': no strategy is named '%s'%s%s%s", w, o->where, o->name,
-		            near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+		fail(st, error, BATAGG_PLUGIN_ERROR_UNKNOWN_NAME, o->at, o->where,
+		     "no strategy is named \"%s\"%s%s%s", o->name, near ? " (did you mean \"" : "",
+		     near ? near : "", near ? "\"?)" : "");
+		strategies_free(st);
 	}
 	return known;
 }
 
-gboolean strategies_check_options(Registry *reg, const Config *cfg, gboolean create, GError **error)
+static gboolean check_options(Registry *reg, const Config *cfg, gboolean create, Problems *problems,
+                              GError **error)
 {
-	for (size_t i = 0; i < cfg->n_strategy_options; i++) {
-		if (!check_named(reg, cfg, &cfg->strategy_options[i], create, error))
-			return FALSE;
-	}
-	return TRUE;
+	gboolean ok = TRUE;
+
+	for (size_t i = 0; i < cfg->n_strategy_options; i++)
+		ok = check_named(reg, cfg, &cfg->strategy_options[i], create, problems, error) &&
+		     ok;
+	return ok;
 }
 
-gboolean strategies_check(Registry *reg, const Config *cfg, GError **error)
+gboolean strategies_check_options(Registry *reg, const Config *cfg, gboolean create, GError **error)
 {
-	for (size_t v = 0; v < cfg->n_virtuals; v++) {
-		Strategies *st = strategies_new_virtual(cfg, v, reg, error);
+	return check_options(reg, cfg, create, NULL, error);
+}
 
-		if (!st)
-			return FALSE;
-		strategies_free(st);
-	}
-	return strategies_check_options(reg, cfg, TRUE, error);
+guint strategies_report(Registry *reg, const Config *cfg, gboolean create, Problems *problems)
+{
+	guint before = problems_count(problems, PROBLEM_ERROR);
+
+	strategies_free(aggregate_new(cfg, reg, problems, NULL));
+	for (size_t v = 0; v < cfg->n_virtuals; v++)
+		strategies_free(virtual_new(cfg, v, reg, problems, NULL));
+	check_options(reg, cfg, create, problems, NULL);
+	return problems_count(problems, PROBLEM_ERROR) - before;
 }
 
 const EngineSetup *strategies_setup(Strategies *st)

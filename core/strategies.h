@@ -15,6 +15,7 @@
 
 #include "aggregate.h"
 #include "config.h"
+#include "problems.h"
 #include "registry.h"
 
 typedef struct Strategies Strategies;
@@ -39,9 +40,13 @@ void strategies_free(Strategies *st);
 gboolean strategies_check_options(Registry *reg, const Config *cfg, gboolean create,
                                   GError **error);
 
-/* --check-config: strategies_check_options(), and every virtual battery's
- * strategies created and freed, as the daemon would. */
-gboolean strategies_check(Registry *reg, const Config *cfg, GError **error);
+/* Every problem of cfg's strategies, each added to problems with its
+ * position and top-level key: the aggregate's, every virtual battery's
+ * and (with create, creating each) every strategy "strategyOptions"
+ * names.  For --check-config, which lists them all, and for the daemon's
+ * start, which runs each key with a problem at its default.  Returns the
+ * number of errors added. */
+guint strategies_report(Registry *reg, const Config *cfg, gboolean create, Problems *problems);
 
 /* The engine setup the strategies make up (owned by st). */
 const EngineSetup *strategies_setup(Strategies *st);

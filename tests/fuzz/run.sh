@@ -12,8 +12,11 @@ cp "$top"/tests/data/configs/good/*.json "$top"/tests/data/configs/bad/*.json \
 # shellcheck disable=SC2046
 clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-I"$top/include" -I"$top/core" $(pkg-config --cflags glib-2.0 yajl) \
-	"$top/tests/fuzz/fuzz_config.c" "$top/core/config.c" "$top/core/names.c" \
-	$(pkg-config --libs glib-2.0 yajl) -o "$out/fuzz_config"
+	"$top/tests/fuzz/fuzz_config.c" "$top/core/config.c" "$top/core/config_keys.c" \
+	"$top/core/config_values.c" "$top/core/json_tree.c" "$top/core/problems.c" \
+	"$top/core/suggest.c" "$top/core/names.c" "$top/core/defaults.c" "$top/core/log.c" \
+	"$top/core/paths.c" "$top/core/value.c" \
+	$(pkg-config --libs glib-2.0 yajl) -lm -o "$out/fuzz_config"
 "$out/fuzz_config" -max_total_time="$seconds" -max_len=4096 -timeout=5 \
 	-artifact_prefix="$out/" "$out/corpus" \
 	2>"$out/fuzz.log" || { tail -50 "$out/fuzz.log"; exit 1; }

@@ -232,11 +232,11 @@ static void test_wrong_options_are_config_errors(void **state)
 	         "config.json:2:38: key 'classes.soc_taper.curent': hook 'soc_taper': unknown "
 	         "option"},
 	        {"{\"strategyOptions\": {\"medain\": {}}}",
-	         "key 'strategyOptions.medain': no strategy is named 'medain' (did you mean "
-	         "'median'?)"},
+	         "key 'strategyOptions.medain': no strategy is named \"medain\" (did you mean "
+	         "\"median\"?)"},
 	        {"{\"currentRatioMethod\": \"Measured\"}",
-	         "config.json:1:24: key 'currentRatioMethod': unknown current ratio method "
-	         "'Measured' (did you mean 'measured'?)"},
+	         "config.json:1:24: key 'currentRatioMethod': unknown value \"Measured\" (did you "
+	         "mean \"measured\"?)"},
 	};
 	Harness *h = harness_new();
 

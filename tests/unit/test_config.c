@@ -134,30 +134,26 @@ static void test_good_corpus(void **state)
  * well, else (transfer full) the message. */
 static char *check(const char *path)
 {
-	GError *error = NULL;
-	Config *cfg = config_load(path, &error);
+	Problems *problems = problems_new(path);
+	Config *cfg = config_read_file(path, problems);
 	Registry *reg;
 	GPtrArray *refused = NULL;
-	Strategies *st = NULL;
+	GError *error = NULL;
 	char *message = NULL;
 
-	if (!cfg) {
-		message = g_strdup(error->message);
-		g_error_free(error);
-		return message;
+	if (cfg) {
+		reg = registry_new();
+		assert_true(registry_load_dir(reg, g_getenv("BATAGG_PLUGIN_BUILD_DIR"), &refused,
+		                              &error) >= 5);
+		assert_null(refused);
+		strategies_report(reg, cfg, TRUE, problems);
+		registry_free(reg);
+		config_free(cfg);
 	}
-	reg = registry_new();
-	assert_true(registry_load_dir(reg, g_getenv("BATAGG_PLUGIN_BUILD_DIR"), &refused, &error) >=
-	            5);
-	assert_null(refused);
-	st = strategies_new(cfg, reg, &error);
-	if (!st || !strategies_check(reg, cfg, &error)) {
-		message = g_strdup(error->message);
-		g_error_free(error);
-	}
-	strategies_free(st);
-	registry_free(reg);
-	config_free(cfg);
+	problems_sort(problems);
+	if (!cfg || problems_count(problems, PROBLEM_ERROR) > 0)
+		message = problems_text(problems, PROBLEM_ERROR);
+	problems_free(problems);
 	return message;
 }
 
@@ -215,6 +211,29 @@ static void test_examples_parse(void **state)
 		config_free(cfg);
 	}
 	g_dir_close(d);
+}
+
+/* --check-config names every strategy problem, each at its key. */
+static void test_all_strategy_problems_reported(void **state)
+{
+	const char *json = "{\"cvlMode\": \"max_when_charging\",\n"
+	                   " \"currentRatioMethod\": \"IR\",\n"
+	                   " \"mergePolicies\": {\"/Soc\": \"median\"},\n"
+	                   " \"strategyOptions\": {\"cout\": {}}}";
+	const char *path = g_getenv("BATAGG_SCRATCH_DIR");
+	g_autofree char *file = g_build_filename(path, "all_strategy_problems.json", NULL);
+	g_autofree char *message = NULL;
+
+	assert_true(g_file_set_contents(file, json, -1, NULL));
+	message = check(file);
+	assert_non_null(message);
+	assert_non_null(
+	        strstr(message, ":1:13: key 'cvlMode': unknown value \"max_when_charging\""));
+	assert_non_null(strstr(message, ":2:24: key 'currentRatioMethod': unknown value \"IR\" "
+	                                "(did you mean \"ir\"?)"));
+	assert_non_null(strstr(message, ":3:28: key 'mergePolicies': unknown value \"median\""));
+	assert_non_null(strstr(message, ":4:22: key 'strategyOptions.cout': no strategy is named "
+	                                "\"cout\" (did you mean \"count\"?)"));
 }
 
 /* Every problem is reported, not just the first. */
@@ -484,6 +503,7 @@ int main(void)
 	        cmocka_unit_test(test_bad_corpus),
 	        cmocka_unit_test(test_examples_parse),
 	        cmocka_unit_test(test_all_problems_reported),
+	        cmocka_unit_test(test_all_strategy_problems_reported),
 	        cmocka_unit_test(test_service_names_are_bus_names),
 	        cmocka_unit_test(test_hook_suffixes),
 	        cmocka_unit_test(test_nesting_limit),
