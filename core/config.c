@@ -35,7 +35,9 @@ Config *config_new_default(void)
 Config *config_read(const char *text, size_t len, Problems *problems)
 {
 	JNode *root = json_parse(text, len, problems);
-	Check c = {.problems = problems, .virtual_at = g_ptr_array_new()};
+	Check c = {.problems = problems,
+	           .virtual_at = g_ptr_array_new(),
+	           .excluded_at = g_array_new(FALSE, FALSE, sizeof(JPos))};
 
 	if (root && root->type != J_OBJECT)
 		problems_add(problems, PROBLEM_ERROR, root->at.line, root->at.col, NULL,
@@ -43,6 +45,7 @@ Config *config_read(const char *text, size_t len, Problems *problems)
 	if (!root || root->type != J_OBJECT) {
 		json_free(root);
 		g_ptr_array_free(c.virtual_at, TRUE);
+		g_array_free(c.excluded_at, TRUE);
 		return NULL;
 	}
 	c.cfg = config_new_default();
@@ -54,6 +57,7 @@ Config *config_read(const char *text, size_t len, Problems *problems)
 	config_check_relations(&c);
 	json_free(root);
 	g_ptr_array_free(c.virtual_at, TRUE);
+	g_array_free(c.excluded_at, TRUE);
 	return c.cfg;
 }
 

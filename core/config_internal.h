@@ -15,6 +15,7 @@ typedef struct {
 	Config *cfg;
 	const char *key;       /* the top-level key being checked */
 	GPtrArray *virtual_at; /* const JNode *: where each of cfg->virtuals was written */
+	GArray *excluded_at;   /* JPos: where each of cfg->excluded was written */
 } Check;
 
 static inline ConfigPos config_pos(JPos at)
@@ -47,7 +48,12 @@ gboolean check_service_name(Check *c, JPos at, const char *name, const char *key
 /* A service name, "name:<custom name>", or (hooks) "class:<hook>[#suffix]". */
 gboolean check_battery_name(Check *c, JPos at, const char *name, const char *key, gboolean hooks);
 
-/* An array of strings (paths: each starts with '/'); NULL-terminated. */
+/* Whether batagg merges path; a warning, with the nearest path it does
+ * merge, when it does not. */
+gboolean check_merged_path(Check *c, JPos at, const char *key, const char *path);
+
+/* An array of strings (paths: each starts with '/', and a path batagg does
+ * not merge is a warning); NULL-terminated. */
 char **check_string_list(Check *c, const JNode *n, const char *key, gboolean paths);
 
 /* An array of names, or an object name -> array of paths. */

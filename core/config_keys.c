@@ -34,7 +34,16 @@ static void excluded(Check *c, const char *key, const JNode *n)
 			check_battery_name(c, item->at, item->text, key, FALSE);
 	}
 	g_strfreev(c->cfg->excluded);
+	/* check_string_list() keeps every string, in order: these are their
+	 * positions. */
 	c->cfg->excluded = check_string_list(c, n, key, FALSE);
+	g_array_set_size(c->excluded_at, 0);
+	for (guint i = 0; i < n->items->len; i++) {
+		const JNode *item = n->items->pdata[i];
+
+		if (item->type == J_STRING)
+			g_array_append_val(c->excluded_at, item->at);
+	}
 }
 
 static void primary(Check *c, const char *key, const JNode *n)
@@ -313,12 +322,15 @@ static void merge_policies(Check *c, const char *key, const JNode *n)
 			            "key 'mergePolicies': \"%s\" is not a D-Bus path", path);
 			continue;
 		}
-		if (p < 0 || p >= N_BATTERY_PATHS || !defaults.policy[p]) {
-			check_error(
-			        c, g_array_index(n->key_at, JPos, i),
-			        "key 'mergePolicies': '%s' is not a path merged by a policy (the "
-			        "limits have rules of their own)",
-			        path);
+		if (p < 0 || p >= N_BATTERY_PATHS) {
+			check_merged_path(c, g_array_index(n->key_at, JPos, i), key, path);
+			continue;
+		}
+		if (!defaults.policy[p]) {
+			check_warning(c, g_array_index(n->key_at, JPos, i),
+			              "key 'mergePolicies': \"%s\" is not merged by a policy (the "
+			              "limits have rules of their own): ignored",
+			              path);
 			continue;
 		}
 		if (!check_strategy_name(c, n->items->pdata[i], key, &mp.policy, &mp.at))
@@ -375,30 +387,34 @@ void config_check_key(Check *c, const char *key, JPos key_at, const JNode *n)
 		check_error(c, key_at, "unknown key '%s'", key);
 }
 
-/* Relations between keys (SPEC 3): the Python daemon silently ignored an
- * excluded service that was also primary; batagg says so. */
+/* Relations between keys (SPEC 3). */
 void config_check_relations(Check *c)
 {
 	Config *cfg = c->cfg;
-	JPos nowhere = {0, 0};
 
-	c->key = NULL;
+	/* What the user evidently meant, as the Python daemon did: a service
+	 * listed to be used in a role is used in it, and only in it. */
+	c->key = "excludedServices";
 	for (size_t i = 0; cfg->excluded && cfg->excluded[i]; i++) {
 		const char *name = cfg->excluded[i];
-		const char *also =
-		        in_services(cfg->primary, cfg->n_primary, name)       ? "primaryServices"
-		        : in_services(cfg->auxiliary, cfg->n_auxiliary, name) ? "auxiliaryServices"
-		                                                              : NULL;
+		const char *also = NULL, *what = NULL;
 
+		if (in_services(cfg->primary, cfg->n_primary, name))
+			also = "primaryServices", what = "a primary service";
+		else if (in_services(cfg->auxiliary, cfg->n_auxiliary, name))
+			also = "auxiliaryServices", what = "an auxiliary service";
 		for (size_t v = 0; !also && v < cfg->n_virtuals; v++) {
 			if (in_services(cfg->virtuals[v].members, cfg->virtuals[v].n_members, name))
-				also = "virtualBatteries";
+				also = "virtualBatteries", what = "a member of its virtual battery";
 		}
 		if (also)
-			check_error(c, nowhere,
-			            "\"%s\" is in excludedServices and in %s: it cannot be both",
-			            name, also);
+			check_warning(
+			        c, g_array_index(c->excluded_at, JPos, i),
+			        "\"%s\" is in excludedServices and in %s: batagg uses it as %s, "
+			        "never as a member of the aggregate",
+			        name, also, what);
 	}
+	c->key = "virtualBatteries";
 	for (size_t v = 0; v < cfg->n_virtuals; v++) {
 		const ConfigVirtual *vb = &cfg->virtuals[v];
 		const JNode *at = c->virtual_at->pdata[v];

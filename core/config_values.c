@@ -10,6 +10,7 @@
 
 #include "batagg/plugin.h"
 #include "names.h"
+#include "paths.h"
 #include "suggest.h"
 
 static void add(Check *c, ProblemLevel level, JPos at, const char *fmt, va_list ap)
@@ -165,6 +166,22 @@ gboolean check_battery_name(Check *c, JPos at, const char *name, const char *key
 	return FALSE;
 }
 
+gboolean check_merged_path(Check *c, JPos at, const char *key, const char *path)
+{
+	const char *names[N_BATTERY_PATHS + 1] = {NULL};
+	int p = paths_find(path);
+	const char *near;
+
+	if (p >= 0 && p < N_BATTERY_PATHS)
+		return TRUE;
+	for (int i = 0; i < N_BATTERY_PATHS; i++)
+		names[i] = battery_paths[i].path;
+	near = suggest(path, names, N_BATTERY_PATHS);
+	check_warning(c, at, "key '%s': batagg merges no path \"%s\"%s%s%s: ignored", key, path,
+	              near ? " (did you mean \"" : "", near ? near : "", near ? "\"?)" : "");
+	return FALSE;
+}
+
 char **check_string_list(Check *c, const JNode *n, const char *key, gboolean paths)
 {
 	GPtrArray *out = g_ptr_array_new();
@@ -180,6 +197,10 @@ char **check_string_list(Check *c, const JNode *n, const char *key, gboolean pat
 			            key, item->text);
 			continue;
 		}
+		/* Kept when unknown: a list of unknown paths is still a list,
+		 * not "all paths". */
+		if (paths)
+			check_merged_path(c, item->at, key, item->text);
 		g_ptr_array_add(out, g_strdup(item->text));
 	}
 	g_ptr_array_add(out, NULL);

@@ -193,6 +193,51 @@ static void test_bad_corpus(void **state)
 	assert_true(n >= 20);
 }
 
+/* Configs with warnings only: accepted, each warning as expected. */
+static void test_warn_corpus(void **state)
+{
+	g_autofree char *dir = corpus_dir("warn");
+	GDir *d = g_dir_open(dir, 0, NULL);
+	const char *name;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((name = g_dir_read_name(d))) {
+		g_autofree char *path = NULL;
+		g_autofree char *stem = NULL;
+		g_autofree char *expect = NULL;
+		g_autofree char *expect_path = NULL;
+		g_autofree char *warnings = NULL;
+		g_autofree char *message = NULL;
+		Problems *problems;
+		Config *cfg;
+
+		if (!g_str_has_suffix(name, ".json"))
+			continue;
+		path = g_build_filename(dir, name, NULL);
+		stem = g_strndup(path, strlen(path) - strlen(".json"));
+		expect_path = g_strconcat(stem, ".expect", NULL);
+		assert_true(g_file_get_contents(expect_path, &expect, NULL, NULL));
+		g_strchomp(expect);
+		message = check(path);
+		if (message)
+			fail_msg("%s was refused: %s", name, message);
+		problems = problems_new(path);
+		cfg = config_read_file(path, problems);
+		assert_non_null(cfg);
+		warnings = problems_text(problems, PROBLEM_WARNING);
+		if (!strstr(warnings, expect))
+			fail_msg("%s: warnings '%s' do not contain '%s'", name, warnings, expect);
+		assert_true(g_str_has_prefix(warnings, path));
+		config_free(cfg);
+		problems_free(problems);
+		n++;
+	}
+	g_dir_close(d);
+	print_message("# %d configs with warnings\n", n);
+	assert_true(n >= 6);
+}
+
 static void test_examples_parse(void **state)
 {
 	const char *root = g_getenv("BATAGG_SOURCE_ROOT");
@@ -501,6 +546,7 @@ int main(void)
 	        cmocka_unit_test(test_missing_file_means_defaults),
 	        cmocka_unit_test(test_good_corpus),
 	        cmocka_unit_test(test_bad_corpus),
+	        cmocka_unit_test(test_warn_corpus),
 	        cmocka_unit_test(test_examples_parse),
 	        cmocka_unit_test(test_all_problems_reported),
 	        cmocka_unit_test(test_all_strategy_problems_reported),
