@@ -26,6 +26,18 @@ static void compute_path(Engine *e, int p)
 	merged_publish(e, p, &agg, any);
 }
 
+void engine_set_config_problem(Engine *e, bool on)
+{
+	Value text = value_text(on ? "config problem: see the log" : "");
+
+	e->config_problem = on;
+	e->dirty |= BIT(P_ALARM_INTERNAL_FAILURE);
+	if (e->combiner->publishes(N_BATTERY_PATHS + X_CONFIG_PROBLEM))
+		engine_set_published(e, N_BATTERY_PATHS + X_CONFIG_PROBLEM, &text);
+	else
+		value_clear(&text);
+}
+
 static bool same_ratios(const BataggNum *a, const BataggNum *b, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {

@@ -32,6 +32,7 @@ typedef enum {
 	X_IR_CORRECTIONS,
 	X_CHARGE_RATIOS,
 	X_DISCHARGE_RATIOS,
+	X_CONFIG_PROBLEM, /* the aggregate's: "" or what to look at */
 	N_EXTRA_PATHS,
 } ExtraPathId;
 
@@ -125,6 +126,11 @@ bool engine_input_is_bms(const EngineInput *in);
 void engine_set_dvcc(Engine *e, bool on);
 void engine_set_user_ccl(Engine *e, double amps);  /* -1: none */
 void engine_set_user_cvl(Engine *e, double volts); /* 0: none */
+
+/* The aggregate runs a config with problems (startup.h): a warning on
+ * /Alarms/InternalFailure (whatever the members say, at least 1) and a
+ * text on /ConfigProblem ("" when there is none). */
+void engine_set_config_problem(Engine *e, bool on);
 
 /* Orders the members by service name (used once at start, so that members
  * found together appear in a stable order). */

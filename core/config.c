@@ -32,7 +32,23 @@ Config *config_new_default(void)
 	return cfg;
 }
 
+const char *const config_membership_keys[] = {
+        "excludedServices", "primaryServices", "auxiliaryServices",
+        "virtualBatteries", "classes",         NULL,
+};
+
+static gboolean listed(const char *const *list, const char *word)
+{
+	return list && g_strv_contains(list, word);
+}
+
 Config *config_read(const char *text, size_t len, Problems *problems)
+{
+	return config_read_skipping(text, len, problems, NULL);
+}
+
+Config *config_read_skipping(const char *text, size_t len, Problems *problems,
+                             const char *const *skip)
 {
 	JNode *root = json_parse(text, len, problems);
 	Check c = {.problems = problems,
@@ -51,9 +67,12 @@ Config *config_read(const char *text, size_t len, Problems *problems)
 	c.cfg = config_new_default();
 	g_free(c.cfg->origin);
 	c.cfg->origin = g_strdup(problems_origin(problems));
-	for (guint i = 0; i < root->items->len; i++)
-		config_check_key(&c, root->keys->pdata[i], g_array_index(root->key_at, JPos, i),
-		                 root->items->pdata[i]);
+	for (guint i = 0; i < root->items->len; i++) {
+		if (!listed(skip, root->keys->pdata[i]))
+			config_check_key(&c, root->keys->pdata[i],
+			                 g_array_index(root->key_at, JPos, i),
+			                 root->items->pdata[i]);
+	}
 	config_check_relations(&c);
 	json_free(root);
 	g_ptr_array_free(c.virtual_at, TRUE);
@@ -122,6 +141,26 @@ Config *config_load(const char *path, GError **error)
 		return NULL;
 	}
 	return defaults_of(path);
+}
+
+#define SWAP(a, b)                                                                                 \
+	do {                                                                                       \
+		__typeof__(a) t_ = (a);                                                            \
+		(a) = (b);                                                                         \
+		(b) = t_;                                                                          \
+	} while (0)
+
+void config_take_membership(Config *dst, Config *src)
+{
+	SWAP(dst->excluded, src->excluded);
+	SWAP(dst->primary, src->primary);
+	SWAP(dst->n_primary, src->n_primary);
+	SWAP(dst->auxiliary, src->auxiliary);
+	SWAP(dst->n_auxiliary, src->n_auxiliary);
+	SWAP(dst->virtuals, src->virtuals);
+	SWAP(dst->n_virtuals, src->n_virtuals);
+	SWAP(dst->classes, src->classes);
+	SWAP(dst->n_classes, src->n_classes);
 }
 
 static const ConfigOptions *find_options(const ConfigOptions *list, size_t n, const char *name)

@@ -118,11 +118,27 @@ typedef enum {
 /* Returns (transfer full) the defaults. */
 Config *config_new_default(void);
 
+/* The keys that decide which services are aggregated, and how virtual
+ * batteries are made (their hooks' options): a default there can be unsafe,
+ * so the daemon's start takes them together from the last good config
+ * when one of them has a problem.  NULL-terminated. */
+extern const char *const config_membership_keys[];
+
 /* Reads len bytes of text, the file problems_origin(problems).  Returns
  * NULL when the text is not a JSON object (problems says why); else the
- * config, in which every key with an error kept its default, with every
- * error and warning in problems. */
+ * config, with every error and warning in problems.  A key with an error
+ * is read as far as it can be; to run a key with a problem at its
+ * default, read again skipping it. */
 Config *config_read(const char *text, size_t len, Problems *problems);
+
+/* config_read(), with the keys in skip (NULL-terminated, or NULL) taken
+ * as absent: they keep their defaults. */
+Config *config_read_skipping(const char *text, size_t len, Problems *problems,
+                             const char *const *skip);
+
+/* Moves the membership keys' values (config_membership_keys) of src into
+ * dst, and dst's into src. */
+void config_take_membership(Config *dst, Config *src);
 
 /* Reads a file likewise: a missing file gives the defaults; one that
  * cannot be read gives NULL. */

@@ -19,6 +19,7 @@
 #include "names.h"
 #include "published.h"
 #include "settings.h"
+#include "startup.h"
 #include "strategies.h"
 
 /* How long a battery's first read may take before the published services
@@ -28,6 +29,8 @@
 struct Daemon {
 	Config *cfg;
 	char *config_path;
+	char *last_good;
+	gboolean config_problem; /* cfg is not the file as written */
 	Registry *reg;
 	char *program;
 
@@ -384,6 +387,7 @@ static void apply(Daemon *d, Plan *plan)
 	plan->cfg = NULL;
 	plan_free(plan);
 	log_set_level(d->cfg->log_level);
+	engine_set_config_problem(published_engine(AGGREGATE(d)), d->config_problem);
 	dvcc_apply(&d->dvcc, published_engine(AGGREGATE(d)));
 	build_settings_paths(d);
 	d->members = members_new(d->cfg, d->published);
@@ -424,7 +428,11 @@ static gboolean on_reload(gpointer data)
 		return G_SOURCE_CONTINUE;
 	}
 	g_info("reload: applying %s", d->config_path);
+	if (d->config_problem)
+		g_info("reload: the config has no problem now");
+	d->config_problem = FALSE;
 	apply(d, plan);
+	startup_keep_good(d->config_path, d->last_good);
 	start(d);
 	return G_SOURCE_CONTINUE;
 }
@@ -452,15 +460,16 @@ static DBusHandlerResult on_bus_message(DBusConnection *conn, DBusMessage *msg, 
 	return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
 }
 
-Daemon *daemon_new(Config *cfg, Registry *reg, const char *config_path, const char *program,
-                   GError **error)
+Daemon *daemon_new(Config *cfg, Registry *reg, const DaemonOptions *opts, GError **error)
 {
 	Daemon *d = g_new0(Daemon, 1);
 	Plan *plan;
 
 	d->reg = reg;
-	d->config_path = g_strdup(config_path);
-	d->program = g_strdup(program);
+	d->config_path = g_strdup(opts->config_path);
+	d->last_good = g_strdup(opts->last_good);
+	d->config_problem = opts->config_problem;
+	d->program = g_strdup(opts->program);
 	d->loop = g_main_loop_new(NULL, FALSE);
 	dvcc_init(&d->dvcc);
 	d->conn = dbus_glib_open(error);
@@ -513,6 +522,7 @@ void daemon_free(Daemon *d)
 	g_free(d->settings_paths);
 	g_free(d->program);
 	g_free(d->config_path);
+	g_free(d->last_good);
 	config_free(d->cfg);
 	registry_free(d->reg);
 	g_free(d);

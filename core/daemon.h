@@ -16,16 +16,25 @@
 
 typedef struct Daemon Daemon;
 
+typedef struct {
+	const char *config_path; /* read again on SIGHUP */
+	const char *last_good;   /* where a config that loads without errors is kept */
+	const char *program;     /* argv[0], for /Mgmt/ProcessName */
+	/* cfg is not the file as written (startup.h): the aggregate says so
+	 * until a reload without errors. */
+	gboolean config_problem;
+} DaemonOptions;
+
 /* Creates the strategies the config names (looking them up in reg) and
  * connects to the bus.  Takes ownership of cfg and reg, also on failure.
- * config_path is read again on SIGHUP.  Returns NULL with error set when a
- * strategy is unknown or the bus cannot be reached. */
-Daemon *daemon_new(Config *cfg, Registry *reg, const char *config_path, const char *program,
-                   GError **error);
+ * Returns NULL with error set when a strategy is unknown or the bus cannot
+ * be reached. */
+Daemon *daemon_new(Config *cfg, Registry *reg, const DaemonOptions *opts, GError **error);
 
 /* Runs until SIGTERM/SIGINT or a fatal condition; returns the exit code.
- * SIGHUP reloads the config: a valid one is applied without dropping the
- * bus name; an invalid one is logged and the running config kept. */
+ * SIGHUP reloads the config strictly: one without errors is applied
+ * without dropping the bus name (and kept as the last good config); one
+ * with errors is logged and the running config kept. */
 int daemon_run(Daemon *d);
 
 void daemon_free(Daemon *d);

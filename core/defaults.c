@@ -50,6 +50,7 @@ const Defaults defaults = {
 		[P_ALARM_HIGH_TEMPERATURE] = "alarm",
 		[P_ALARM_LOW_CHARGE_TEMPERATURE] = "alarm",
 		[P_ALARM_HIGH_CHARGE_TEMPERATURE] = "alarm",
+		[P_ALARM_INTERNAL_FAILURE] = "alarm",
 		[P_CHARGE_MODE] = "charge_mode",
 	},
 };

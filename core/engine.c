@@ -19,6 +19,7 @@ static const char *const extra_paths[N_EXTRA_PATHS] = {
         [X_IR_CORRECTIONS] = "/System/InternalResistanceCorrections",
         [X_CHARGE_RATIOS] = "/System/ChargeCurrentRatios",
         [X_DISCHARGE_RATIOS] = "/System/DischargeCurrentRatios",
+        [X_CONFIG_PROBLEM] = "/ConfigProblem",
 };
 
 const char *engine_published_path(int i)

@@ -65,6 +65,7 @@ struct Engine {
 	bool dvcc;
 	double user_ccl;
 	double user_cvl;
+	bool config_problem;
 
 	/* What the next flush must recompute. */
 	uint64_t dirty;

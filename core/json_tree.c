@@ -20,6 +20,7 @@ typedef struct {
 	JNode *root;
 	char *pending_key; /* the key whose value comes next */
 	JPos pending_key_at;
+	char *top_key;     /* the top-level key whose value is being read */
 	gboolean too_deep; /* parsing stopped at JSON_MAX_DEPTH */
 	size_t at;         /* position() was last here, at line:col */
 	JPos at_pos;
@@ -194,7 +195,7 @@ static int open_container(Parser *p, JType type)
 	if (p->stack->len >= JSON_MAX_DEPTH) {
 		JPos at = start_of(p, type);
 
-		problems_add(p->problems, PROBLEM_ERROR, at.line, at.col, NULL,
+		problems_add(p->problems, PROBLEM_ERROR, at.line, at.col, p->top_key,
 		             "nested too deeply: at most %d levels of objects and arrays",
 		             JSON_MAX_DEPTH);
 		p->too_deep = TRUE;
@@ -219,9 +220,16 @@ static int on_map_key(void *ctx, const unsigned char *s, size_t len)
 	g_free(p->pending_key);
 	p->pending_key = g_strndup((const char *)s, len);
 	p->pending_key_at = start_of(p, J_STRING);
+	if (p->stack->len == 1) {
+		g_free(p->top_key);
+		p->top_key = g_strdup(p->pending_key);
+	}
+	/* Each problem names the top-level key it is in: the daemon's start
+	 * runs that key at its default. */
 	if (g_hash_table_contains(obj->seen, p->pending_key))
 		problems_add(p->problems, PROBLEM_ERROR, p->pending_key_at.line,
-		             p->pending_key_at.col, NULL, "duplicate key '%s'", p->pending_key);
+		             p->pending_key_at.col, p->top_key, "duplicate key '%s'",
+		             p->pending_key);
 	return 1;
 }
 
@@ -290,6 +298,7 @@ JNode *json_parse(const char *text, size_t len, Problems *problems)
 	g_ptr_array_free(p.stack, TRUE);
 	g_ptr_array_free(p.discarded, TRUE);
 	g_free(p.pending_key);
+	g_free(p.top_key);
 
 	if (st != yajl_status_ok) {
 		json_free(p.root);

@@ -14,10 +14,12 @@
 #include "daemon.h"
 #include "log.h"
 #include "registry.h"
+#include "startup.h"
 #include "strategies.h"
 
 static char *config_path;
 static char *plugin_dir;
+static char *state_dir;
 static gboolean check_config;
 static gboolean list_strategies;
 static gboolean show_version;
@@ -27,6 +29,8 @@ static const GOptionEntry entries[] = {
          "Read the config from FILE (default " BATAGG_DEFAULT_CONFIG ")", "FILE"},
         {"plugin-dir", 'p', 0, G_OPTION_ARG_FILENAME, &plugin_dir,
          "Also load strategy plugins from DIR (wins over the config's pluginDirectory)", "DIR"},
+        {"state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state_dir,
+         "Keep the last good config in DIR (default: beside the config)", "DIR"},
         {"check-config", 0, 0, G_OPTION_ARG_NONE, &check_config,
          "Check the config (and the plugins it names), print a summary, and exit", NULL},
         {"list-strategies", 0, 0, G_OPTION_ARG_NONE, &list_strategies,
@@ -147,6 +151,11 @@ static Registry *load_plugins(const Config *cfg, GString *loaded, GError **error
 	return reg;
 }
 
+static Registry *load_for_start(const Config *cfg, GError **error)
+{
+	return load_plugins(cfg, NULL, error);
+}
+
 /* --check-config: every problem of the file, then of every strategy the
  * config uses, each created with its options as the daemon will.  Exit 0
  * when it is OK (warnings printed too), 1 on errors. */
@@ -226,8 +235,9 @@ int main(int argc, char **argv)
 {
 	g_autoptr(GOptionContext) ctx = g_option_context_new("[CONFIG]");
 	g_autoptr(GError) error = NULL;
-	Config *cfg;
-	Registry *reg;
+	g_autofree char *last_good = NULL;
+	Startup start;
+	DaemonOptions opts = {0};
 	Daemon *d;
 	int rc;
 
@@ -256,26 +266,21 @@ int main(int argc, char **argv)
 		return run_check();
 	if (list_strategies)
 		return run_list();
-	cfg = config_load(config_path, &error);
-	if (!cfg) {
-		fprintf(stderr, "%s\n", error->message);
-		g_critical("refusing to start: the config has errors (see above)");
-		return 1;
-	}
-
-	log_set_level(cfg->log_level);
 	g_info("batagg %s starting with config %s", BATAGG_VERSION, config_path);
-	reg = load_plugins(cfg, NULL, &error);
-	if (!reg) {
+	last_good = startup_last_good_path(config_path, state_dir);
+	if (!startup_read(config_path, last_good, load_for_start, &start, &error)) {
 		g_critical("refusing to start: %s", error->message);
-		config_free(cfg);
 		return 1;
 	}
-	d = daemon_new(cfg, reg, config_path, argv[0], &error);
+	log_set_level(start.cfg->log_level);
+	opts = (DaemonOptions){config_path, last_good, argv[0], start.problems};
+	d = daemon_new(start.cfg, start.reg, &opts, &error);
 	if (!d) {
 		g_critical("refusing to start: %s", error->message);
 		return 1;
 	}
+	if (!start.problems)
+		startup_keep_good(config_path, last_good);
 	rc = daemon_run(d);
 	daemon_free(d);
 	g_free(config_path);

@@ -94,5 +94,14 @@ void merged_publish(Engine *e, int p, Value *aggregated, bool members_have_value
 	}
 	value_clear(aggregated);
 	paths_coerce((PathId)p, &v);
+	if (p == P_ALARM_INTERNAL_FAILURE && e->config_problem) {
+		double level = 0;
+
+		/* At least a warning, whatever the inputs say. */
+		if (!value_number(&v, &level) || level < 1) {
+			value_clear(&v);
+			v = value_int(1);
+		}
+	}
 	engine_set_published(e, p, &v);
 }

@@ -55,6 +55,7 @@ typedef enum {
 	P_ALARM_HIGH_TEMPERATURE,
 	P_ALARM_LOW_CHARGE_TEMPERATURE,
 	P_ALARM_HIGH_CHARGE_TEMPERATURE,
+	P_ALARM_INTERNAL_FAILURE, /* also raised by a config problem (startup.h) */
 	P_CHARGE_MODE,
 	P_CCL,
 	P_DCL,

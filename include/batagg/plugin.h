@@ -46,7 +46,9 @@
  * destroy().  A reload (SIGHUP) creates every instance anew, with the new
  * options, before the old ones are destroyed: state does not survive a
  * reload.  --check-config also calls create() (and destroy()) for every
- * strategy the config uses, so that a wrong option is a config error.
+ * strategy the config uses, so that a wrong option is a config error; so
+ * does the daemon's start, to find the keys it must run at their defaults,
+ * and it destroys those instances before it creates the ones it runs.
  *
  * A minimal plugin:
  *

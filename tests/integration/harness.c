@@ -7,6 +7,7 @@
 #include "harness.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -215,6 +216,48 @@ GPid harness_spawn(Harness *h, char **argv, int *stdin_fd)
 		die(error->message);
 	g_array_append_val(h->children, pid);
 	return pid;
+}
+
+/* The child's stdout and stderr into the file named by data. */
+static void output_to_file(gpointer data)
+{
+	int fd = open(data, O_WRONLY | O_CREAT | O_APPEND, 0644);
+
+	if (fd >= 0) {
+		dup2(fd, 1);
+		dup2(fd, 2);
+		close(fd);
+	}
+}
+
+GPid harness_spawn_logged(Harness *h, char **argv, const char *log_path)
+{
+	GSpawnFlags flags =
+	        G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_SEARCH_PATH | G_SPAWN_CHILD_INHERITS_STDIN;
+	g_auto(GStrv) cmd = harness_command(argv);
+	GError *error = NULL;
+	GPid pid;
+
+	if (!g_spawn_async(NULL, cmd, NULL, flags, output_to_file, (gpointer)log_path, &pid,
+	                   &error))
+		die(error->message);
+	g_array_append_val(h->children, pid);
+	return pid;
+}
+
+bool harness_wait_text(const char *path, const char *text, int timeout_ms)
+{
+	for (int waited = 0;; waited += 50) {
+		g_autofree char *all = NULL;
+
+		if (g_file_get_contents(path, &all, NULL, NULL) && strstr(all, text))
+			return true;
+		if (waited >= timeout_ms)
+			break;
+		g_usleep(50000);
+	}
+	fprintf(stderr, "harness: %s never said '%s'\n", path, text);
+	return false;
 }
 
 static void forget_child(Harness *h, GPid pid)

@@ -35,6 +35,14 @@ DBusConnection *harness_conn(Harness *h);
  * Returns the pid; the child is killed by harness_free(). */
 GPid harness_spawn(Harness *h, char **argv, int *stdin_fd);
 
+/* Like harness_spawn(), its stdout and stderr appended to the file
+ * log_path instead (a daemon's log, to read with harness_wait_text()). */
+GPid harness_spawn_logged(Harness *h, char **argv, const char *log_path);
+
+/* True once the file at path contains text, polling up to timeout_ms; on
+ * failure says so on stderr. */
+bool harness_wait_text(const char *path, const char *text, int timeout_ms);
+
 /* argv as it must be run: when meson runs the tests through an emulator
  * (MESON_EXE_WRAPPER, set for cross builds, e.g. "qemu-arm -L SYSROOT"), the
  * programs a test starts are cross-built too and run through it as well.

@@ -15,7 +15,8 @@
  *  - a ratio below 1 is not used: the fallback decides;
  *  - a CVL that is not > 0 publishes "no limit";
  *  - a reload creates every instance anew, with the new options, before
- *    the old ones are destroyed; every create() has one destroy();
+ *    the old ones are destroyed; every create() has one destroy(); the
+ *    start's check instances are gone before the running ones come;
  *  - an option create() refuses is a config error at that option.
  */
 #include <setjmp.h>
@@ -202,18 +203,25 @@ static void test_promises(void **state)
 		/* One thread: the daemon's main thread, whose id is its pid. */
 		assert_int_equal(c->tid, (long)pid);
 	}
-	/* The first two instances, then the two of the reload. */
-	i = find(calls, 0, 0, "option ratio");
-	ratio = g_array_index(calls, Call, i).instance;
-	i = find(calls, 0, 0, "option cvl number -5");
-	cvl = g_array_index(calls, Call, i).instance;
+	/* The instances that ran: the first to be asked, then those of the
+	 * reload (made with the new cvl option). */
+	ratio = g_array_index(calls, Call, find(calls, 0, 0, "ratios ")).instance;
+	cvl = g_array_index(calls, Call, find(calls, 0, 0, "cvl ")).instance;
 	i = find(calls, 0, 0, "option cvl number 54.5");
 	cvl2 = g_array_index(calls, Call, i).instance;
-	i = find(calls, find(calls, 0, 0, "option ratio") + 1, 0, "option ratio");
-	assert_true(i >= 0);
-	ratio2 = g_array_index(calls, Call, i).instance;
-
+	reload = find(calls, 0, cvl2, "create");
+	ratio2 = g_array_index(calls, Call, find(calls, reload, 0, "ratios ")).instance;
 	assert_true(ratio != cvl && ratio2 != cvl2 && ratio2 > ratio && cvl2 > cvl);
+	/* The start checked the config with instances of its own, and
+	 * destroyed them before it created those it runs. */
+	for (unsigned in = 1; in < ratio && in < cvl; in++) {
+		int d = find(calls, 0, in, "destroy");
+
+		assert_true(d >= 0);
+		assert_int_equal(find(calls, 0, in, "added"), -1);
+		assert_true(d < find(calls, 0, ratio, "create"));
+		assert_true(d < find(calls, 0, cvl, "create"));
+	}
 
 	/* Options as written, in order, nested ones flattened. */
 	i = find(calls, 0, ratio, "option");
@@ -243,8 +251,7 @@ static void test_promises(void **state)
 	}
 
 	/* The reload: the new instances exist before the old ones go. */
-	reload = find(calls, 0, ratio2, "create");
-	assert_true(reload >= 0 && find(calls, 0, cvl2, "create") >= 0);
+	assert_true(find(calls, 0, ratio2, "create") >= 0 && reload >= 0);
 	assert_true(find(calls, 0, ratio, "destroy") > find(calls, 0, cvl2, "create"));
 	assert_true(find(calls, 0, cvl, "destroy") > find(calls, 0, ratio2, "create"));
 	/* One destroy for every create, the last ones at the end. */
