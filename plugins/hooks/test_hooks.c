@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The hooks (SPEC.md 6): the fixed value, as number or text, a text too
- * long for its buffers cut between characters; the charging limits by
- * threshold; and refused options named by their index. */
+ * long for its buffers cut between characters, over every member; the
+ * charging limits by threshold; and refused options named by their
+ * index. */
 #include "plugin_test.h"
 
 #define E "\xc3\xa9" /* "é": two bytes */
@@ -53,6 +54,16 @@ static void test_fixed_values(void **state)
 			assert_string_equal(out.text, cases[c].want.text);
 		h->head.destroy(st);
 	}
+}
+
+/* As in the Python daemon, a fixed value holds its path wherever it is
+ * listed (a fixed CVL below the BMS's); the charging limits count at their
+ * place among the members. */
+static void test_placement(void **state)
+{
+	assert_int_equal(hook("hooks.FixedValueHook")->placement, BATAGG_HOOK_OVERRIDES);
+	assert_int_equal(hook("hooks.CustomChargingHook")->placement, BATAGG_HOOK_IN_ORDER);
+	assert_int_equal(hook("hooks.TemperatureChargingHook")->placement, BATAGG_HOOK_IN_ORDER);
 }
 
 /* The limit of the last threshold, in the config's order, at or below the
@@ -121,6 +132,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_fixed_values),
+	        cmocka_unit_test(test_placement),
 	        cmocka_unit_test(test_charging_by_threshold),
 	        cmocka_unit_test(test_refused_options),
 	};

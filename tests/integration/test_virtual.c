@@ -2,7 +2,8 @@
 /*
  * Virtual batteries and hooks (SPEC.md section 6) with the real batagg on a
  * private bus: precedence per path, path lists, members leaving and
- * returning, each hook, and one process serving every service.
+ * returning, each hook (a fixed value over every member), and one process
+ * serving every service.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -83,6 +84,18 @@ static void expect_text(Setup *s, const char *service, const char *path, const c
 		fail_msg("%s %s never became '%s'", service, path, text);
 }
 
+/* The value a path has now, with no waiting: a number close to x. */
+static void expect_now(Setup *s, const char *service, const char *path, double x)
+{
+	Value v = VALUE_INIT;
+	double got = NAN;
+
+	assert_true(harness_get_value(s->h, service, path, &v));
+	if (!value_number(&v, &got) || fabs(got - x) > 1e-9 * fmax(1, fabs(x)))
+		fail_msg("%s %s is %.12g, not %.12g", service, path, got, x);
+	value_clear(&v);
+}
+
 static void test_object_form_path_lists(void **state)
 {
 	Setup *s = setup_new("{\"virtualBatteries\": {\"" V1 "\": {"
@@ -143,8 +156,8 @@ static void test_hooks(void **state)
 
 	expect_number(s, V1, "/Soc", 55);
 	expect_number(s, V1, "/Info/MaxChargeCurrent", 80);
-	/* The BMS's own CVL comes before the #cvl hook in precedence. */
-	expect_number(s, V1, "/Info/MaxChargeVoltage", 55.0);
+	/* A fixed value wins over the BMS listed before it. */
+	expect_number(s, V1, "/Info/MaxChargeVoltage", 54.0);
 	expect_number(s, V1, "/Info/MaxDischargeCurrent", 200);
 	harness_send(s->sim,
 	             "setmany " BMS " {\"/Dc/0/Voltage\": 53.5, \"/Info/MaxChargeVoltage\": null,"
@@ -152,6 +165,36 @@ static void test_hooks(void **state)
 	expect_number(s, V1, "/Info/MaxChargeCurrent", 20);
 	expect_number(s, V1, "/Info/MaxChargeVoltage", 54.0);
 	expect_number(s, V1, "/Info/MaxDischargeCurrent", 10);
+	setup_free(s);
+}
+
+/* As in the Python daemon, a FixedValueHook holds its path wherever it is
+ * listed: a fixed CVL below the BMS's, the hook after the BMS.  The fixed
+ * value is sanitized like any: a CVL of 0 V is no CVL, and the BMS's comes
+ * through. */
+static void test_fixed_value_over_the_bms_before_it(void **state)
+{
+	Setup *s =
+	        setup_new("{\"virtualBatteries\": {"
+	                  "  \"" V1 "\": [\"" BMS "\", \"class:hooks.FixedValueHook#cvl\"],"
+	                  "  \"" V2 "\": [\"" BMS "\", \"class:hooks.FixedValueHook#zero\"]},"
+	                  " \"classes\": {"
+	                  "  \"hooks.FixedValueHook#cvl\": {\"path\": \"/Info/MaxChargeVoltage\", "
+	                  "\"value\": 54.0},"
+	                  "  \"hooks.FixedValueHook#zero\": {\"path\": \"/Info/MaxChargeVoltage\", "
+	                  "\"value\": 0}}}");
+
+	assert_true(harness_wait_name(s->h, V2, WAIT_MS));
+	expect_number(s, V2, "/Info/MaxChargeVoltage", 55.0);
+	expect_number(s, V1, "/Info/MaxChargeVoltage", 54.0);
+	expect_now(s, V1, "/Info/MaxChargeCurrent", 100.0);
+	/* The BMS's CVL changes, then goes: the fixed one stays. */
+	harness_send(s->sim, "set " BMS " /Info/MaxChargeVoltage 56.0");
+	expect_number(s, V2, "/Info/MaxChargeVoltage", 56.0);
+	expect_now(s, V1, "/Info/MaxChargeVoltage", 54.0);
+	harness_send(s->sim, "set " BMS " /Info/MaxChargeVoltage null");
+	expect_number(s, V2, "/Info/MaxChargeVoltage", NAN);
+	expect_now(s, V1, "/Info/MaxChargeVoltage", 54.0);
 	setup_free(s);
 }
 
@@ -193,6 +236,7 @@ int main(void)
 	        cmocka_unit_test(test_object_form_path_lists),
 	        cmocka_unit_test(test_array_form_and_all_absent),
 	        cmocka_unit_test(test_hooks),
+	        cmocka_unit_test(test_fixed_value_over_the_bms_before_it),
 	        cmocka_unit_test(test_one_process_serves_all),
 	};
 

@@ -2,8 +2,8 @@
 /*
  * A virtual battery's combiner (SPEC.md 6) with the real built-in plugins
  * (no bus): a hook that overrides wins every path it provides, wherever it
- * is listed and from the first value published; a value it does not give
- * lets the members' through.
+ * is listed and from the first value published; its values are sanitized
+ * like any input's, and one it does not give lets the members' through.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -82,8 +82,10 @@ static void test_override_wins_every_path_it_provides(void **state)
 {
 	Fixture *f = fixture_new_virtual(
 	        "{\"virtualBatteries\": {\"com.victronenergy.battery.v\": [\"" BMS "\", \"" SHUNT
-	        "\", \"class:hooks.CustomChargingHook\"]},"
-	        " \"classes\": {\"hooks.CustomChargingHook\": {\"ccls\": {\"0\": 80}}}}");
+	        "\", \"class:hooks.CustomChargingHook\", \"class:hooks.FixedValueHook#cvl\"]},"
+	        " \"classes\": {\"hooks.CustomChargingHook\": {\"ccls\": {\"0\": 80}},"
+	        "  \"hooks.FixedValueHook#cvl\": {\"path\": \"/Info/MaxChargeVoltage\","
+	        " \"value\": 54.0}}}");
 	EngineInput *bms;
 
 	dcl_given = true;
@@ -94,6 +96,7 @@ static void test_override_wins_every_path_it_provides(void **state)
 	                "/Info/MaxChargeCurrent=100.0; /Info/MaxDischargeCurrent=200.0");
 	member_at(f, SHUNT, 1, "/Soc=61.0; /Dc/0/Current=3.0");
 	engine_flush(f->e);
+	expect_number(f, "/Info/MaxChargeVoltage", 54.0);
 	expect_number(f, "/Soc", 42);
 	expect_number(f, "/Info/MaxChargeCurrent", 33);
 	expect_number(f, "/Info/MaxDischargeCurrent", 44);
@@ -101,15 +104,16 @@ static void test_override_wins_every_path_it_provides(void **state)
 	expect_number(f, "/Dc/0/Current", 3.0);
 
 	/* The members' values change, vanish, a member joins again later. */
-	fixture_set(f, bms, "/Soc=91.0; /Info/MaxChargeCurrent=90.0");
+	fixture_set(f, bms, "/Info/MaxChargeVoltage=53.0; /Soc=91.0; /Info/MaxChargeCurrent=90.0");
 	engine_flush(f->e);
-	fixture_set(f, bms, "/Soc=-; /Info/MaxChargeCurrent=-");
+	fixture_set(f, bms, "/Info/MaxChargeVoltage=-; /Info/MaxChargeCurrent=-");
 	engine_flush(f->e);
 	member_at(f, "com.victronenergy.battery.late", 0,
-	          "/Soc=10.0; /Info/MaxChargeCurrent=300.0");
+	          "/Info/MaxChargeVoltage=56.0; /Soc=10.0; /Info/MaxChargeCurrent=300.0");
 	engine_flush(f->e);
 	/* Not even the first flush, before the hooks had run, published a
 	 * member's value of those paths. */
+	only_published(f, "/Info/MaxChargeVoltage", 54.0);
 	only_published(f, "/Soc", 42);
 	only_published(f, "/Info/MaxChargeCurrent", 33);
 	only_published(f, "/Info/MaxDischargeCurrent", 44);
@@ -122,10 +126,38 @@ static void test_override_wins_every_path_it_provides(void **state)
 	fixture_free(f);
 }
 
+/* A fixed limit is sanitized like a member's: a CVL of 0 V (or beyond the
+ * sane range) is no CVL, so the BMS's counts; a negative CCL counts as 0,
+ * one too high as the highest. */
+static void test_fixed_limits_are_sanitized(void **state)
+{
+	Fixture *f = fixture_new_virtual(
+	        "{\"virtualBatteries\": {\"com.victronenergy.battery.v\": [\"" BMS "\","
+	        " \"class:hooks.FixedValueHook#cvl\", \"class:hooks.FixedValueHook#ccl\","
+	        " \"class:hooks.FixedValueHook#dcl\"]},"
+	        " \"classes\": {\"hooks.FixedValueHook#cvl\": {\"path\": "
+	        "\"/Info/MaxChargeVoltage\","
+	        " \"value\": 0},"
+	        "  \"hooks.FixedValueHook#ccl\": {\"path\": \"/Info/MaxChargeCurrent\","
+	        " \"value\": -5},"
+	        "  \"hooks.FixedValueHook#dcl\": {\"path\": \"/Info/MaxDischargeCurrent\","
+	        " \"value\": 1e9}}}");
+
+	member_at(f, BMS, 0,
+	          "/Info/MaxChargeVoltage=55.0; /Info/MaxChargeCurrent=100.0;"
+	          "/Info/MaxDischargeCurrent=200.0");
+	engine_flush(f->e);
+	expect_number(f, "/Info/MaxChargeVoltage", 55.0);
+	expect_number(f, "/Info/MaxChargeCurrent", 0);
+	expect_number(f, "/Info/MaxDischargeCurrent", 1.0e6);
+	fixture_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_override_wins_every_path_it_provides),
+	        cmocka_unit_test(test_fixed_limits_are_sanitized),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
