@@ -5,7 +5,7 @@
  * voltage or temperature from thresholds in the config's "classes" options.
  * Their names are the ids existing configs use ("hooks.FixedValueHook", ...).
  * As in the Python daemon, the fixed value holds its path wherever it is
- * listed.
+ * listed, and a charging limit holds until another threshold matches.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -174,7 +174,13 @@ static bool charging_provides(void *state, const char *path)
 	       (c->n_dcl && strcmp(path, DCL_PATH) == 0);
 }
 
-/* The limit of the last threshold, in the config's order, at or below x. */
+/* The limit of the last threshold, in the config's order, at or below the
+ * key.  When none is (the key fell below every threshold, or is invalid:
+ * no merged voltage or temperature), the limit given last holds, as in the
+ * Python daemon: a limit chosen for the last known state is kept rather
+ * than handed back to the battery's own at every dip or gap in the
+ * readings.  Before it has given any (at start, and after a reload, which
+ * starts every hook again), the hook gives none. */
 static void charging_value(void *state, const char *path, const BataggValue *key,
                            const BataggValue *previous, BataggValue *out, char *text,
                            size_t text_len)
@@ -184,6 +190,8 @@ static void charging_value(void *state, const char *path, const BataggValue *key
 	const Step *steps = dcl ? c->dcl : c->ccl;
 	size_t n = dcl ? c->n_dcl : c->n_ccl;
 
+	if (previous->type == BATAGG_VALUE_NUMBER)
+		*out = *previous;
 	if (key->type != BATAGG_VALUE_NUMBER)
 		return;
 	for (size_t i = 0; i < n; i++) {

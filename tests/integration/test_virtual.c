@@ -2,8 +2,8 @@
 /*
  * Virtual batteries and hooks (SPEC.md section 6) with the real batagg on a
  * private bus: precedence per path, path lists, members leaving and
- * returning, each hook (a fixed value over every member), and one process
- * serving every service.
+ * returning, each hook (a fixed value over every member, a charging limit
+ * that holds), and one process serving every service.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 #include <math.h>
+#include <signal.h>
 #include <string.h>
 
 #include "harness.h"
@@ -38,7 +39,13 @@ typedef struct {
 	GPid agg_pid;
 } Setup;
 
-static Setup *setup_new(const char *config)
+/* The Python daemon's hook test: a 12 V battery with a CCL of 20 A. */
+static const char scenario_12v[] =
+        "{\"batteries\": {"
+        " \"" BMS "\": {\"/Dc/0/Voltage\": 11.9, \"/Dc/0/Current\": 1.0, \"/Soc\": 50.0,"
+        "  \"/Info/MaxChargeCurrent\": 20.0, \"/Info/MaxChargeVoltage\": 14.2}}}";
+
+static Setup *setup_with(const char *scenario_text, const char *config)
 {
 	Setup *s = g_new0(Setup, 1);
 	const char *scen, *cfg;
@@ -46,7 +53,7 @@ static Setup *setup_new(const char *config)
 	char *agg_argv[4] = {NULL, (char *)"--config", NULL, NULL};
 
 	s->h = harness_new();
-	scen = harness_write_file(s->h, "scenario.json", scenario);
+	scen = harness_write_file(s->h, "scenario.json", scenario_text);
 	cfg = harness_write_file(s->h, "config.json", config);
 	sim_argv[0] = (char *)g_getenv("BATSIM");
 	sim_argv[1] = (char *)scen;
@@ -60,6 +67,11 @@ static Setup *setup_new(const char *config)
 	assert_true(harness_wait_name(s->h, V1, WAIT_MS));
 	assert_true(harness_wait_name(s->h, AGG, WAIT_MS));
 	return s;
+}
+
+static Setup *setup_new(const char *config)
+{
+	return setup_with(scenario, config);
 }
 
 static void setup_free(Setup *s)
@@ -198,6 +210,39 @@ static void test_fixed_value_over_the_bms_before_it(void **state)
 	setup_free(s);
 }
 
+/* The Python daemon's hook test ({"ccls": {"13": 15, "12": 10}}, the hook
+ * before the battery, whose CCL is 20 A), continued: started at 11.9 V
+ * the hook has given nothing, so the battery's 20 A counts; 12.6 V gives
+ * 10 A, and 10 A holds at 11.9 V and without a voltage until another
+ * threshold matches.  A reload starts the hook again: 20 A. */
+static void test_charging_limit_holds(void **state)
+{
+	static const char config[] = "{\"virtualBatteries\": {\"" V1
+	                             "\": [\"class:hooks.CustomChargingHook\", \"" BMS "\"]},"
+	                             " \"classes\": {\"hooks.CustomChargingHook\": {\"ccls\": "
+	                             "{\"13\": 15, \"12\": 10}}}}";
+	Setup *s = setup_with(scenario_12v, config);
+
+	expect_number(s, V1, "/Dc/0/Voltage", 11.9);
+	expect_number(s, V1, "/Info/MaxChargeCurrent", 20.0);
+	harness_send(s->sim, "set " BMS " /Dc/0/Voltage 12.6");
+	expect_number(s, V1, "/Dc/0/Voltage", 12.6);
+	expect_now(s, V1, "/Info/MaxChargeCurrent", 10.0);
+	harness_send(s->sim, "set " BMS " /Dc/0/Voltage 11.9");
+	expect_number(s, V1, "/Dc/0/Voltage", 11.9);
+	expect_now(s, V1, "/Info/MaxChargeCurrent", 10.0);
+	harness_send(s->sim, "set " BMS " /Dc/0/Voltage null");
+	expect_number(s, V1, "/Dc/0/Voltage", NAN);
+	expect_now(s, V1, "/Info/MaxChargeCurrent", 10.0);
+	harness_send(s->sim, "set " BMS " /Dc/0/Voltage 11.9");
+	expect_number(s, V1, "/Dc/0/Voltage", 11.9);
+	expect_now(s, V1, "/Info/MaxChargeCurrent", 10.0);
+	harness_write_file(s->h, "config.json", config);
+	kill(s->agg_pid, SIGHUP);
+	expect_number(s, V1, "/Info/MaxChargeCurrent", 20.0);
+	setup_free(s);
+}
+
 static unsigned pid_of(Setup *s, const char *name)
 {
 	DBusMessage *msg =
@@ -237,6 +282,7 @@ int main(void)
 	        cmocka_unit_test(test_array_form_and_all_absent),
 	        cmocka_unit_test(test_hooks),
 	        cmocka_unit_test(test_fixed_value_over_the_bms_before_it),
+	        cmocka_unit_test(test_charging_limit_holds),
 	        cmocka_unit_test(test_one_process_serves_all),
 	};
 
