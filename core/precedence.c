@@ -41,8 +41,13 @@ static void flush(Engine *e)
 {
 	if (e->membership_changed)
 		e->dirty |= ALL_BATTERY_PATHS;
-	/* A hook's key may itself come from a hook: settle in a few passes; a
-	 * cycle is left for the next flush. */
+	/* The hooks first, from the keys as published so far: a value that
+	 * needs no key (a fixed one) is there before its path is first
+	 * published, so that a hook that overrides is never preceded by a
+	 * member's value.  Then, a hook's key being merged too (perhaps from
+	 * a hook): settle in a few passes; a cycle is left for the next
+	 * flush. */
+	run_hooks(e);
 	for (int pass = 0; pass < 3; pass++) {
 		for (int p = 0; p < N_BATTERY_PATHS; p++) {
 			if (e->dirty & BIT(p)) {

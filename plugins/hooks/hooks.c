@@ -4,6 +4,8 @@
  * path, and charge and discharge current limits chosen by the merged
  * voltage or temperature from thresholds in the config's "classes" options.
  * Their names are the ids existing configs use ("hooks.FixedValueHook", ...).
+ * As in the Python daemon, the fixed value holds its path wherever it is
+ * listed, and a charging limit holds until another threshold matches.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -172,7 +174,13 @@ static bool charging_provides(void *state, const char *path)
 	       (c->n_dcl && strcmp(path, DCL_PATH) == 0);
 }
 
-/* The limit of the last threshold, in the config's order, at or below x. */
+/* The limit of the last threshold, in the config's order, at or below the
+ * key.  When none is (the key fell below every threshold, or is invalid:
+ * no merged voltage or temperature), the limit given last holds, as in the
+ * Python daemon: a limit chosen for the last known state is kept rather
+ * than handed back to the battery's own at every dip or gap in the
+ * readings.  Before it has given any (at start, and after a reload, which
+ * starts every hook again), the hook gives none. */
 static void charging_value(void *state, const char *path, const BataggValue *key,
                            const BataggValue *previous, BataggValue *out, char *text,
                            size_t text_len)
@@ -182,6 +190,8 @@ static void charging_value(void *state, const char *path, const BataggValue *key
 	const Step *steps = dcl ? c->dcl : c->ccl;
 	size_t n = dcl ? c->n_dcl : c->n_ccl;
 
+	if (previous->type == BATAGG_VALUE_NUMBER)
+		*out = *previous;
 	if (key->type != BATAGG_VALUE_NUMBER)
 		return;
 	for (size_t i = 0; i < n; i++) {
@@ -192,7 +202,7 @@ static void charging_value(void *state, const char *path, const BataggValue *key
 	}
 }
 
-#define HOOK(var, name_, summary_, key_, help_, create_, provides_, value_)                        \
+#define HOOK(var, name_, summary_, key_, placement_, help_, create_, provides_, value_)            \
 	static const BataggHook var = {                                                            \
 	        .head = {.struct_size = sizeof(BataggHook),                                        \
 	                 .kind = BATAGG_KIND_HOOK,                                                 \
@@ -202,17 +212,22 @@ static void charging_value(void *state, const char *path, const BataggValue *key
 	                 .create = create_,                                                        \
 	                 .destroy = free},                                                         \
 	        .key_path = key_,                                                                  \
-	        .placement = BATAGG_HOOK_IN_ORDER,                                                 \
+	        .placement = placement_,                                                           \
 	        .provides = provides_,                                                             \
 	        .value = value_,                                                                   \
 	}
 
-HOOK(fixed, "hooks.FixedValueHook", "a fixed value for one path", NULL, fixed_help, fixed_create,
-     fixed_provides, fixed_value);
+/* The fixed value wins over every member's, wherever it is listed (a
+ * fixed CVL below the BMS's, say); one the daemon's sanitizing refuses (a
+ * CVL of 0 V), like none at all, lets the members' value through.  The
+ * charging limits count at their place among the members. */
+HOOK(fixed, "hooks.FixedValueHook", "a fixed value for one path", NULL, BATAGG_HOOK_OVERRIDES,
+     fixed_help, fixed_create, fixed_provides, fixed_value);
 HOOK(by_voltage, "hooks.CustomChargingHook", "CCL/DCL by the merged voltage", "/Dc/0/Voltage",
-     charging_help, charging_create, charging_provides, charging_value);
+     BATAGG_HOOK_IN_ORDER, charging_help, charging_create, charging_provides, charging_value);
 HOOK(by_temperature, "hooks.TemperatureChargingHook", "CCL/DCL by the merged temperature",
-     "/Dc/0/Temperature", charging_help, charging_create, charging_provides, charging_value);
+     "/Dc/0/Temperature", BATAGG_HOOK_IN_ORDER, charging_help, charging_create, charging_provides,
+     charging_value);
 
 static const BataggStrategy *const strategies[] = {&fixed.head, &by_voltage.head,
                                                    &by_temperature.head, NULL};

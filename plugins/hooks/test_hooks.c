@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The hooks (SPEC.md 6): the fixed value, as number or text, a text too
- * long for its buffers cut between characters; the charging limits by
- * threshold; and refused options named by their index. */
+ * long for its buffers cut between characters, over every member; the
+ * charging limits by threshold, held below every threshold; and refused
+ * options named by their index. */
 #include "plugin_test.h"
 
 #define E "\xc3\xa9" /* "é": two bytes */
@@ -55,6 +56,16 @@ static void test_fixed_values(void **state)
 	}
 }
 
+/* As in the Python daemon, a fixed value holds its path wherever it is
+ * listed (a fixed CVL below the BMS's); the charging limits count at their
+ * place among the members. */
+static void test_placement(void **state)
+{
+	assert_int_equal(hook("hooks.FixedValueHook")->placement, BATAGG_HOOK_OVERRIDES);
+	assert_int_equal(hook("hooks.CustomChargingHook")->placement, BATAGG_HOOK_IN_ORDER);
+	assert_int_equal(hook("hooks.TemperatureChargingHook")->placement, BATAGG_HOOK_IN_ORDER);
+}
+
 /* The limit of the last threshold, in the config's order, at or below the
  * merged voltage. */
 static void test_charging_by_threshold(void **state)
@@ -83,6 +94,56 @@ static void test_charging_by_threshold(void **state)
 			assert_true(out.number == cases[c].ccl.number);
 	}
 	h->head.destroy(st);
+}
+
+/* The Python daemon's own hook test, continued: a limit given holds when
+ * the key falls below every threshold or is invalid, until another
+ * threshold matches; before any, the hook gives none.  Each call gets the
+ * value the call before gave, as the daemon passes it. */
+static void test_charging_limit_holds(void **state)
+{
+	static const struct {
+		const char *path;
+		BataggValue key;
+		BataggValue want;
+	} steps[] = {
+	        {"/Info/MaxChargeCurrent", VNUM(11.9), VNONE},    /* none yet */
+	        {"/Info/MaxChargeCurrent", VNONE, VNONE},         /* no voltage */
+	        {"/Info/MaxChargeCurrent", VNUM(12.6), VNUM(10)}, /* "12" */
+	        {"/Info/MaxChargeCurrent", VNUM(11.9), VNUM(10)}, /* holds */
+	        {"/Info/MaxChargeCurrent", VNONE, VNUM(10)},      /* holds */
+	        {"/Info/MaxChargeCurrent", VNUM(13.2), VNUM(10)}, /* "12", listed last */
+	        {"/Info/MaxDischargeCurrent", VNUM(11.0), VNONE},
+	        {"/Info/MaxDischargeCurrent", VNUM(12.0), VNUM(50)},
+	        {"/Info/MaxDischargeCurrent", VNUM(13.1), VNUM(100)},
+	        {"/Info/MaxDischargeCurrent", VNUM(12.5), VNUM(50)},
+	        {"/Info/MaxDischargeCurrent", VNUM(10.0), VNUM(50)},
+	};
+	BataggOption opts[] = {OPT_NUMBER("ccls/13", 15), OPT_NUMBER("ccls/12", 10),
+	                       OPT_NUMBER("dcls/12", 50), OPT_NUMBER("dcls/13", 100)};
+	const char *names[] = {"hooks.CustomChargingHook", "hooks.TemperatureChargingHook"};
+
+	for (size_t k = 0; k < 2; k++) {
+		const BataggHook *h = hook(names[k]);
+		void *st = create(names[k], opts, 4);
+		BataggValue last[2] = {VNONE, VNONE};
+
+		for (size_t c = 0; c < sizeof(steps) / sizeof(steps[0]); c++) {
+			bool dcl = strcmp(steps[c].path, "/Info/MaxDischargeCurrent") == 0;
+			BataggValue out = VNONE;
+			char text[64];
+
+			h->value(st, steps[c].path, &steps[c].key, &last[dcl], &out, text,
+			         sizeof(text));
+			if (out.type != steps[c].want.type ||
+			    (out.type == BATAGG_VALUE_NUMBER && out.number != steps[c].want.number))
+				fail_msg("%s, step %zu: got type %d (%g), want type %d (%g)",
+				         names[k], c, out.type, out.number, steps[c].want.type,
+				         steps[c].want.number);
+			last[dcl] = out;
+		}
+		h->head.destroy(st);
+	}
 }
 
 static void test_refused_options(void **state)
@@ -121,7 +182,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_fixed_values),
+	        cmocka_unit_test(test_placement),
 	        cmocka_unit_test(test_charging_by_threshold),
+	        cmocka_unit_test(test_charging_limit_holds),
 	        cmocka_unit_test(test_refused_options),
 	};
 

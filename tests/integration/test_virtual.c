@@ -2,7 +2,8 @@
 /*
  * Virtual batteries and hooks (SPEC.md section 6) with the real batagg on a
  * private bus: precedence per path, path lists, members leaving and
- * returning, each hook, and one process serving every service.
+ * returning, each hook (a fixed value over every member, a charging limit
+ * that holds), and one process serving every service.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 
 #include <cmocka.h>
 #include <math.h>
+#include <signal.h>
 #include <string.h>
 
 #include "harness.h"
@@ -37,7 +39,13 @@ typedef struct {
 	GPid agg_pid;
 } Setup;
 
-static Setup *setup_new(const char *config)
+/* The Python daemon's hook test: a 12 V battery with a CCL of 20 A. */
+static const char scenario_12v[] =
+        "{\"batteries\": {"
+        " \"" BMS "\": {\"/Dc/0/Voltage\": 11.9, \"/Dc/0/Current\": 1.0, \"/Soc\": 50.0,"
+        "  \"/Info/MaxChargeCurrent\": 20.0, \"/Info/MaxChargeVoltage\": 14.2}}}";
+
+static Setup *setup_with(const char *scenario_text, const char *config)
 {
 	Setup *s = g_new0(Setup, 1);
 	const char *scen, *cfg;
@@ -45,7 +53,7 @@ static Setup *setup_new(const char *config)
 	char *agg_argv[4] = {NULL, (char *)"--config", NULL, NULL};
 
 	s->h = harness_new();
-	scen = harness_write_file(s->h, "scenario.json", scenario);
+	scen = harness_write_file(s->h, "scenario.json", scenario_text);
 	cfg = harness_write_file(s->h, "config.json", config);
 	sim_argv[0] = (char *)g_getenv("BATSIM");
 	sim_argv[1] = (char *)scen;
@@ -59,6 +67,11 @@ static Setup *setup_new(const char *config)
 	assert_true(harness_wait_name(s->h, V1, WAIT_MS));
 	assert_true(harness_wait_name(s->h, AGG, WAIT_MS));
 	return s;
+}
+
+static Setup *setup_new(const char *config)
+{
+	return setup_with(scenario, config);
 }
 
 static void setup_free(Setup *s)
@@ -81,6 +94,18 @@ static void expect_text(Setup *s, const char *service, const char *path, const c
 	value_clear(&v);
 	if (!ok)
 		fail_msg("%s %s never became '%s'", service, path, text);
+}
+
+/* The value a path has now, with no waiting: a number close to x. */
+static void expect_now(Setup *s, const char *service, const char *path, double x)
+{
+	Value v = VALUE_INIT;
+	double got = NAN;
+
+	assert_true(harness_get_value(s->h, service, path, &v));
+	if (!value_number(&v, &got) || fabs(got - x) > 1e-9 * fmax(1, fabs(x)))
+		fail_msg("%s %s is %.12g, not %.12g", service, path, got, x);
+	value_clear(&v);
 }
 
 static void test_object_form_path_lists(void **state)
@@ -143,8 +168,8 @@ static void test_hooks(void **state)
 
 	expect_number(s, V1, "/Soc", 55);
 	expect_number(s, V1, "/Info/MaxChargeCurrent", 80);
-	/* The BMS's own CVL comes before the #cvl hook in precedence. */
-	expect_number(s, V1, "/Info/MaxChargeVoltage", 55.0);
+	/* A fixed value wins over the BMS listed before it. */
+	expect_number(s, V1, "/Info/MaxChargeVoltage", 54.0);
 	expect_number(s, V1, "/Info/MaxDischargeCurrent", 200);
 	harness_send(s->sim,
 	             "setmany " BMS " {\"/Dc/0/Voltage\": 53.5, \"/Info/MaxChargeVoltage\": null,"
@@ -152,6 +177,69 @@ static void test_hooks(void **state)
 	expect_number(s, V1, "/Info/MaxChargeCurrent", 20);
 	expect_number(s, V1, "/Info/MaxChargeVoltage", 54.0);
 	expect_number(s, V1, "/Info/MaxDischargeCurrent", 10);
+	setup_free(s);
+}
+
+/* As in the Python daemon, a FixedValueHook holds its path wherever it is
+ * listed: a fixed CVL below the BMS's, the hook after the BMS.  The fixed
+ * value is sanitized like any: a CVL of 0 V is no CVL, and the BMS's comes
+ * through. */
+static void test_fixed_value_over_the_bms_before_it(void **state)
+{
+	Setup *s =
+	        setup_new("{\"virtualBatteries\": {"
+	                  "  \"" V1 "\": [\"" BMS "\", \"class:hooks.FixedValueHook#cvl\"],"
+	                  "  \"" V2 "\": [\"" BMS "\", \"class:hooks.FixedValueHook#zero\"]},"
+	                  " \"classes\": {"
+	                  "  \"hooks.FixedValueHook#cvl\": {\"path\": \"/Info/MaxChargeVoltage\", "
+	                  "\"value\": 54.0},"
+	                  "  \"hooks.FixedValueHook#zero\": {\"path\": \"/Info/MaxChargeVoltage\", "
+	                  "\"value\": 0}}}");
+
+	assert_true(harness_wait_name(s->h, V2, WAIT_MS));
+	expect_number(s, V2, "/Info/MaxChargeVoltage", 55.0);
+	expect_number(s, V1, "/Info/MaxChargeVoltage", 54.0);
+	expect_now(s, V1, "/Info/MaxChargeCurrent", 100.0);
+	/* The BMS's CVL changes, then goes: the fixed one stays. */
+	harness_send(s->sim, "set " BMS " /Info/MaxChargeVoltage 56.0");
+	expect_number(s, V2, "/Info/MaxChargeVoltage", 56.0);
+	expect_now(s, V1, "/Info/MaxChargeVoltage", 54.0);
+	harness_send(s->sim, "set " BMS " /Info/MaxChargeVoltage null");
+	expect_number(s, V2, "/Info/MaxChargeVoltage", NAN);
+	expect_now(s, V1, "/Info/MaxChargeVoltage", 54.0);
+	setup_free(s);
+}
+
+/* The Python daemon's hook test ({"ccls": {"13": 15, "12": 10}}, the hook
+ * before the battery, whose CCL is 20 A), continued: started at 11.9 V
+ * the hook has given nothing, so the battery's 20 A counts; 12.6 V gives
+ * 10 A, and 10 A holds at 11.9 V and without a voltage until another
+ * threshold matches.  A reload starts the hook again: 20 A. */
+static void test_charging_limit_holds(void **state)
+{
+	static const char config[] = "{\"virtualBatteries\": {\"" V1
+	                             "\": [\"class:hooks.CustomChargingHook\", \"" BMS "\"]},"
+	                             " \"classes\": {\"hooks.CustomChargingHook\": {\"ccls\": "
+	                             "{\"13\": 15, \"12\": 10}}}}";
+	Setup *s = setup_with(scenario_12v, config);
+
+	expect_number(s, V1, "/Dc/0/Voltage", 11.9);
+	expect_number(s, V1, "/Info/MaxChargeCurrent", 20.0);
+	harness_send(s->sim, "set " BMS " /Dc/0/Voltage 12.6");
+	expect_number(s, V1, "/Dc/0/Voltage", 12.6);
+	expect_now(s, V1, "/Info/MaxChargeCurrent", 10.0);
+	harness_send(s->sim, "set " BMS " /Dc/0/Voltage 11.9");
+	expect_number(s, V1, "/Dc/0/Voltage", 11.9);
+	expect_now(s, V1, "/Info/MaxChargeCurrent", 10.0);
+	harness_send(s->sim, "set " BMS " /Dc/0/Voltage null");
+	expect_number(s, V1, "/Dc/0/Voltage", NAN);
+	expect_now(s, V1, "/Info/MaxChargeCurrent", 10.0);
+	harness_send(s->sim, "set " BMS " /Dc/0/Voltage 11.9");
+	expect_number(s, V1, "/Dc/0/Voltage", 11.9);
+	expect_now(s, V1, "/Info/MaxChargeCurrent", 10.0);
+	harness_write_file(s->h, "config.json", config);
+	kill(s->agg_pid, SIGHUP);
+	expect_number(s, V1, "/Info/MaxChargeCurrent", 20.0);
 	setup_free(s);
 }
 
@@ -193,6 +281,8 @@ int main(void)
 	        cmocka_unit_test(test_object_form_path_lists),
 	        cmocka_unit_test(test_array_form_and_all_absent),
 	        cmocka_unit_test(test_hooks),
+	        cmocka_unit_test(test_fixed_value_over_the_bms_before_it),
+	        cmocka_unit_test(test_charging_limit_holds),
 	        cmocka_unit_test(test_one_process_serves_all),
 	};
 

@@ -19,6 +19,15 @@ static void count(void *user_data, const char *path, const Value *v)
 	((Fixture *)user_data)->publishes++;
 }
 
+static void record(void *user_data, const char *path, const Value *v)
+{
+	Fixture *f = user_data;
+	g_autofree char *text = value_format(v, UNIT_NONE);
+
+	f->publishes++;
+	g_ptr_array_add(f->log, g_strdup_printf("%s=%s", path, text));
+}
+
 static Registry *load_builtins(void)
 {
 	const char *dir = g_getenv("BATAGG_PLUGIN_BUILD_DIR");
@@ -50,12 +59,32 @@ Fixture *fixture_new(const char *json)
 	return f;
 }
 
+Fixture *fixture_new_virtual(const char *json)
+{
+	Fixture *f = g_new0(Fixture, 1);
+	GError *error = NULL;
+
+	f->reg = load_builtins();
+	f->cfg = config_parse(json, strlen(json), "test", &error);
+	if (!f->cfg)
+		fail_msg("config: %s", error->message);
+	assert_true(f->cfg->n_virtuals > 0);
+	f->st = strategies_new_virtual(f->cfg, 0, f->reg, &error);
+	if (!f->st)
+		fail_msg("strategies: %s", error->message);
+	f->log = g_ptr_array_new_with_free_func(g_free);
+	f->e = strategies_engine(f->st, record, f);
+	return f;
+}
+
 void fixture_free(Fixture *f)
 {
 	engine_free(f->e);
 	strategies_free(f->st);
 	config_free(f->cfg);
 	registry_free(f->reg);
+	if (f->log)
+		g_ptr_array_free(f->log, TRUE);
 	g_free(f);
 }
 

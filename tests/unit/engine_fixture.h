@@ -19,10 +19,16 @@ typedef struct {
 	Strategies *st;
 	Engine *e;
 	int publishes; /* values published so far */
+	/* Every value published so far, "path=value" (a virtual battery's
+	 * fixture only, else NULL). */
+	GPtrArray *log;
 } Fixture;
 
 /* Fails the test when the config or its strategies are refused. */
 Fixture *fixture_new(const char *json);
+/* The config's first virtual battery, with its hooks; its members join
+ * with engine_add_input(ROLE_PRIMARY, ...) at their place in the config. */
+Fixture *fixture_new_virtual(const char *json);
 void fixture_free(Fixture *f);
 
 /* What the engine publishes now for path (as a client reading it sees). */
