@@ -127,7 +127,7 @@
       }
       if (v.t !== "number" && v.t !== "string" && v.t !== "bool") return;
       var text = v.t === "number" ? v.raw : v.t === "string" ? v.v : v.v ? "1" : "0";
-      out.push({ key: key, value: text, path: path.concat([k]) });
+      out.push({ key: key, value: text, type: v.t, path: path.concat([k]) });
     });
     return out;
   }
@@ -320,8 +320,11 @@
       var flat = opts && opts.t === "object" ? flatten(opts, "", ["classes", u.id], []) : [];
       var refused = "the hook \"" + u.id + "\" could not start: ";
       if (cls === "hooks.FixedValueHook") {
+        var unknown = flat.filter(function (o) { return o.key !== "path" && o.key !== "value"; })[0];
         var p = flat.filter(function (o) { return o.key === "path"; }).pop();
-        if (!p || p.value[0] !== "/" || utf8Length(p.value) >= FIXED_PATH_MAX) {
+        if (unknown) {
+          error(unknown.path, false, refused + "unknown option '" + unknown.key + "' (known: path, value)");
+        } else if (!p || p.type !== "string" || p.value[0] !== "/" || utf8Length(p.value) >= FIXED_PATH_MAX) {
           var where = p ? p.path : opts ? ["classes", u.id] : u.path;
           error(where, !p && !opts ? u.key : false, refused + "option 'path' (a D-Bus path such as \"/Soc\") is required");
         }
@@ -329,7 +332,7 @@
         var steps = { ccls: 0, dcls: 0 };
         flat.forEach(function (o) {
           var table = o.key.slice(0, 5) === "ccls/" ? "ccls" : o.key.slice(0, 5) === "dcls/" ? "dcls" : null;
-          if (!table || ++steps[table] > MAX_STEPS || !cNumber(o.key.slice(5)) || !cNumber(o.value)) {
+          if (!table || ++steps[table] > MAX_STEPS || !cNumber(o.key.slice(5)) || o.type === "bool" || !cNumber(o.value)) {
             error(o.path, !table || !cNumber(o.key.slice(5)), refused + "option '" + o.key + "': expected \"ccls\" or \"dcls\", objects of threshold (text) -> limit (number), at most " + MAX_STEPS + " each");
           }
         });
