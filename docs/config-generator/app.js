@@ -227,9 +227,28 @@
         var list = h("dl", { class: "values" }, [].concat.apply([], Object.keys(builtins).map(function (v) {
           return [h("dt", {}, h("code", { text: v })), h("dd", { text: builtins[v] })];
         })));
+        /* The chosen strategy's options, which live in strategyOptions (or,
+         * for ir, in the ir card): where they are, or a button to add them. */
+        s.optionsEl = h("div", { class: "quick", "data-role": "strategy-options-of" });
+        s.optionsEl.refresh = function () {
+          var name = s.choice === PLUGIN ? s.plugin : s.choice;
+          var el = s.optionsEl;
+          el.textContent = "";
+          el.hidden = name === "" || !/^[A-Za-z0-9_.]+$/.test(name);
+          if (el.hidden) return;
+          if (C.has(builtins, name) && !C.has(C.STRATEGY_OPTIONS, name)) {
+            el.appendChild(document.createTextNode(name + " takes no options."));
+          } else if (ui.optionsAt(name)) {
+            el.appendChild(document.createTextNode("The options of " + name + " are in " + ui.optionsAt(name) + ", below."));
+          } else {
+            el.appendChild(document.createTextNode("Options of " + name + ": none given" + (C.has(builtins, name) ? " (its defaults)" : "") + ". "));
+            el.appendChild(button("+ Options for " + name, "add-options-for", function () { ui.addOptionsFor(name); }));
+          }
+        };
         return h("div", {}, [
           h("div", { class: "field" }, [h("label", { for: id, text: "Value" }), select, explain, s.selectSlot]),
           plugin.wrap,
+          s.optionsEl,
           h("details", { class: "all-values" }, [h("summary", { text: "What each value does" }), list])
         ]);
       },
@@ -747,6 +766,121 @@
     }
   };
 
+  /* strategyOptions: options per strategy name.  ir's in fields as in the
+   * ir card; any other strategy's (a plugin's: the page cannot know them)
+   * as a JSON object.  An entry is {name, raw, ir}: raw is the JSON text,
+   * or null while ir's options are in the fields. */
+  function irFits(name, n) {
+    return name === "ir" && n.t === "object" && irEditor.fromNode(n) !== null;
+  }
+
+  function newStrategyOptions(name) {
+    return { name: name, raw: name === "ir" ? null : "{}", ir: irEditor.init() };
+  }
+
+  /* The strategyOptions entry of a strategy shown in the form, or null. */
+  function optionsEntry(name) {
+    var card = cards.strategyOptions;
+    if (!card.on || card.raw !== null) return null;
+    return card.state.items.filter(function (e) { return e.name === name; })[0] || null;
+  }
+
+  var strategyOptions = {
+    init: function () { return { items: [] }; },
+    fromNode: function (n) {
+      if (n.t !== "object") return null;
+      return {
+        items: n.keys.map(function (name, i) {
+          var e = newStrategyOptions(name);
+          if (irFits(name, n.vals[i])) e.ir = irEditor.fromNode(n.vals[i]);
+          else e.raw = J.stringify(n.vals[i]);
+          return e;
+        })
+      };
+    },
+    render: function (s, ui) {
+      var entries = s.items.map(function (e, i) {
+        var id = textInput({
+          label: "Strategy name", value: e.name, role: "strategy-name", list: "strategy-names", item: e.fresh === true ? e : null,
+          placeholder: "ir, or a plugin's strategy",
+          onInput: function (v) {
+            var form = e.raw === null;
+            if (form && v !== "ir") e.raw = J.stringify(irEditor.toNode(e.ir, [], function () {}));
+            e.name = v;
+            if (!form && v === "ir") {
+              var n;
+              try { n = J.parse(e.raw); } catch (err) { n = null; }
+              if (n && irFits(v, n)) {
+                e.ir = irEditor.fromNode(n);
+                e.raw = null;
+              }
+            }
+            if ((e.raw === null) !== form) ui.rerender({ role: "strategy-name", index: i });
+            else ui.changed();
+          }
+        });
+        e.slot = id.slot;
+        e.optsSlot = errSlot();
+        var kind = C.strategyKind(e.name);
+        var body;
+        if (e.raw === null) {
+          body = irEditor.render(e.ir, ui);
+        } else {
+          var ta = h("textarea", {
+            "data-role": "strategy-raw", rows: 3, spellcheck: "false", "aria-label": "Options of " + (e.name || "the strategy") + " as JSON",
+            oninput: function () { e.raw = ta.value; ui.changed(); }
+          });
+          ta.value = e.raw;
+          var says = e.name === "ir" ? "These options do not fit the form; as JSON:"
+            : kind ? "A built-in " + kind + " that takes no options: {} only."
+              : C.HOOKS.indexOf(e.name) >= 0 ? "A hook: its options go in classes, by its id."
+              : "Its options as a JSON object, as its plugin documents them (batagg --list-strategies lists them): numbers, strings, booleans, or objects of them; no arrays, no null.";
+          body = h("div", { class: "field" }, [
+            h("div", { class: "field-help", text: says }),
+            ta,
+            e.name === "ir" ? button("Use the form", "strategy-form", function () {
+              var n;
+              try { n = J.parse(e.raw); } catch (err) { return; }
+              if (!irFits(e.name, n)) return;
+              e.ir = irEditor.fromNode(n);
+              e.raw = null;
+              ui.rerender();
+            }) : null
+          ]);
+        }
+        return h("fieldset", { class: "strategy-options", "data-role": "strategy-options", "data-name": e.name }, [
+          h("legend", { text: "Options of " + (e.name || "a strategy") }),
+          h("div", { class: "row" }, [id.wrap, button("Remove", "remove", function () { s.items.splice(i, 1); ui.rerender(); }, { "aria-label": "Remove the options of " + (e.name || "this strategy") })]),
+          body, e.optsSlot
+        ]);
+      });
+      return h("div", { class: "rows" }, entries.concat([button("+ Add strategy options", "add-strategy-options", function () {
+        var fresh = newStrategyOptions("");
+        fresh.fresh = true;
+        s.items.push(fresh);
+        ui.rerender();
+      })]));
+    },
+    toNode: function (s, path, reg, problems) {
+      return {
+        t: "object",
+        keys: s.items.map(function (e) { return e.name; }),
+        vals: s.items.map(function (e) {
+          var p = path.concat([e.name]);
+          reg(p, e.slot, true);
+          reg(p, e.optsSlot, false);
+          if (e.raw === null) return irEditor.toNode(e.ir, p, reg);
+          try {
+            return J.parse(e.raw);
+          } catch (err) {
+            problems.push({ path: p, key: false, keyword: "json", message: "the options are not valid JSON: " + err });
+            return { t: "object", keys: [], vals: [] };
+          }
+        })
+      };
+    }
+  };
+
   var mergePolicies = {
     init: function () { return { items: [] }; },
     fromNode: function (n) {
@@ -825,8 +959,11 @@
     { key: "cvlMode", title: "CVL mode", def: "max_when_balancing",
       help: "How the bank's charge voltage limit (CVL) is chosen from the batteries' (those still charging, when some are not in float). Your DVCC voltage caps every mode.",
       editor: strategy(C.CVL_MODES, "max_when_balancing") },
+    { key: "strategyOptions", title: "Strategy options", def: "none: each strategy's defaults",
+      help: "Options of strategies (current ratio methods, CVL modes, merge policies), by strategy name: of the built-in ones only ir takes options; a plugin's strategy takes those it documents. Hooks take theirs from classes.",
+      editor: strategyOptions },
     { key: "ir", title: "Internal-resistance estimator", def: "maxPercentageError 0.1, minVoltageChange 0.02",
-      help: "Tuning of the estimator behind the ir method (it always runs: its results are published for diagnosis).",
+      help: "Tuning of the estimator behind the ir method (it always runs: its results are published for diagnosis). The same as strategyOptions.ir, as earlier configs write it: give them in one of the two.",
       editor: irEditor },
     { key: "reconnectTimeout", title: "Reconnect timeout (s)", def: "0",
       help: "Seconds a vanished battery keeps its last values; back within that time, it stays a member without interruption. 0: dropped at once.",
@@ -905,8 +1042,44 @@
           }
         }
       },
-      usedHooks: usedHooks
+      usedHooks: usedHooks,
+      optionsAt: optionsAt,
+      addOptionsFor: addOptionsFor
     };
+  }
+
+  /* Where the options of strategy name are given: "strategyOptions", "ir",
+   * or null (none given). */
+  function optionsAt(name) {
+    var so = cards.strategyOptions;
+    if (so.on && so.raw !== null) {
+      var n = null;
+      try { n = J.parse(so.raw); } catch (e) { n = null; }
+      if (n && n.t === "object" && n.keys.indexOf(name) >= 0) return "strategyOptions";
+    }
+    if (optionsEntry(name)) return "strategyOptions";
+    if (name === "ir" && cards.ir.on) return "ir";
+    return null;
+  }
+
+  /* Adds (or finds) the entry of strategy name in strategyOptions and puts
+   * the cursor in its first field. */
+  function addOptionsFor(name) {
+    var card = cards.strategyOptions;
+    if (card.raw !== null) {
+      card.el.scrollIntoView();
+      return;
+    }
+    var items = card.state.items;
+    var i = items.map(function (e) { return e.name; }).indexOf(name);
+    if (i < 0) {
+      items.push(newStrategyOptions(name));
+      i = items.length - 1;
+    }
+    card.ui.rerender();
+    var entry = card.body.querySelectorAll("[data-role=strategy-options]")[i];
+    var first = entry && entry.querySelector("[data-role=mpe], [data-role=strategy-raw]");
+    if (first) first.focus();
   }
 
   function setOn(card, on) {
@@ -1078,6 +1251,13 @@
       p.message = "unknown hook \"" + value + "\"; known: " + C.HOOKS.join(", ");
     } else if (top === "pluginDirectory" && p.keyword === "pattern") {
       p.message = JSON.stringify(value) + " is not an absolute path";
+    } else if (top === "strategyOptions" && p.keyword === "not" && p.key && p.path.length === 2) {
+      p.message = "no strategy is named \"" + value + "\": a hook takes its options from classes";
+    } else if (top === "strategyOptions" && p.keyword === "additionalProperties" && p.path.length === 3 && !C.has(C.STRATEGY_OPTIONS, p.path[1]) && C.strategyKind(p.path[1])) {
+      p.message = C.strategyKind(p.path[1]) + " '" + p.path[1] + "' takes no options";
+    } else if (p.keyword === "type" && /^expected a number or a string or a boolean or an object, got /.test(p.message)) {
+      /* An option's value ($defs/optionValue), in batagg's words. */
+      p.message = p.message.replace(/^expected a number or a string or a boolean or an object/, "expected a number, a string, a boolean or an object");
     }
     return p;
   }
@@ -1148,6 +1328,10 @@
     });
     var classesState = cards.classes.state;
     if (cards.classes.raw === null && classesState.quickEl) classesState.quickEl.refresh();
+    ["currentRatioMethod", "cvlMode"].forEach(function (key) {
+      var card = cards[key];
+      if (card.raw === null && card.state.optionsEl) card.state.optionsEl.refresh();
+    });
   }
 
   /* The verdict on the form's JSON; while the last import failed, on the
@@ -1273,6 +1457,7 @@
     document.body.appendChild(datalist("battery-paths", C.MERGED_PATHS.concat(C.LIMIT_PATHS)));
     document.body.appendChild(datalist("merged-paths", C.MERGED_PATHS));
     document.body.appendChild(datalist("merge-policies", Object.keys(C.MERGE_POLICIES)));
+    document.body.appendChild(datalist("strategy-names", Object.keys(C.STRATEGY_OPTIONS)));
     document.body.appendChild(datalist("battery-names", [C.PREFIX, "name:"]));
     document.body.appendChild(h("datalist", { id: "hook-ids" }));
 

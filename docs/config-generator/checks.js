@@ -11,8 +11,12 @@
  *   - a capacity too big to be a number (1e999);
  *   - a merge policy for a path no policy merges (the limits, unknown paths).
  *   - options a hook refuses, for the hooks virtual batteries use.
- *   - a strategy name (CVL mode, current ratio method, merge policy) that no
- *     built-in plugin provides, when pluginDirectory is not set.
+ *   - a strategy name (CVL mode, current ratio method, merge policy, a name
+ *     in strategyOptions) that no built-in plugin provides, when
+ *     pluginDirectory is not set;
+ *   - an array or null anywhere in a strategy's options (in batagg's words;
+ *     the schema says it too, but not inside options it refuses whole);
+ *   - ir's options given both in "ir" and in strategyOptions.
  * And warnings, which do not change the verdict: such strategy names when
  * pluginDirectory is set (they need a plugin from there, which the page
  * cannot see), options of a hook no virtual battery uses.
@@ -73,6 +77,14 @@
     first: "the first valid value in precedence order"
   };
   var HOOKS = ["hooks.FixedValueHook", "hooks.CustomChargingHook", "hooks.TemperatureChargingHook"];
+  /* The built-in strategies that take options (batagg --list-strategies):
+   * option -> what it does.  The others take none. */
+  var STRATEGY_OPTIONS = {
+    ir: {
+      maxPercentageError: "largest relative error of a fit that is accepted (> 0; default 0.1, i.e. 10 %)",
+      minVoltageChange: "volts a voltage sample must differ from the last kept one to count (>= 0; default 0.02)"
+    }
+  };
   var MAX_STEPS = 32;      /* plugins/hooks/hooks.c */
   var FIXED_PATH_MAX = 128; /* bytes, with the terminating NUL */
 
@@ -127,9 +139,56 @@
       }
       if (v.t !== "number" && v.t !== "string" && v.t !== "bool") return;
       var text = v.t === "number" ? v.raw : v.t === "string" ? v.v : v.v ? "1" : "0";
-      out.push({ key: key, value: text, path: path.concat([k]) });
+      out.push({ key: key, value: text, type: v.t, path: path.concat([k]) });
     });
     return out;
+  }
+
+  /* What kind of built-in strategy name is ("CVL mode"), or null. */
+  function strategyKind(name) {
+    if (has(RATIO_METHODS, name)) return "current ratio method";
+    if (has(CVL_MODES, name)) return "CVL mode";
+    if (has(MERGE_POLICIES, name)) return "merge policy";
+    return null;
+  }
+
+  /* Case-blind edits from a to b, a letter added, dropped or changed, or
+   * two neighbours swapped, each counting 1: core/suggest.c's measure. */
+  function edits(a, b) {
+    a = a.toLowerCase();
+    b = b.toLowerCase();
+    var d = [];
+    for (var i = 0; i <= a.length; i++) {
+      d.push([i]);
+      for (var j = 1; j <= b.length; j++) {
+        if (i === 0) {
+          d[i].push(j);
+          continue;
+        }
+        var x = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+        if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) x = Math.min(x, d[i - 2][j - 2] + 1);
+        d[i].push(x);
+      }
+    }
+    return d[a.length][b.length];
+  }
+
+  /* batagg's "did you mean" (core/suggest.c): the same name in another
+   * case, else the first nearest within a third of the word's length (at
+   * least 1), never a change of all of either. */
+  function suggest(word, candidates) {
+    var limit = Math.max(1, Math.floor(word.length / 3));
+    var best = null;
+    var bestDistance = limit + 1;
+    for (var i = 0; i < candidates.length; i++) {
+      if (candidates[i].toLowerCase() === word.toLowerCase()) return candidates[i];
+      var d = edits(word, candidates[i]);
+      if (d < bestDistance && d < word.length && d < candidates[i].length) {
+        best = candidates[i];
+        bestDistance = d;
+      }
+    }
+    return best;
   }
 
   function utf8Length(s) {
@@ -298,6 +357,42 @@
       }
     });
 
+    /* strategyOptions: by strategy name, any kind but a hook (the schema
+     * refuses the built-in hooks' names and names that are no strategy
+     * names; it knows which built-ins take which options). */
+    var strategyOptions = get(tree, "strategyOptions");
+    if (strategyOptions && strategyOptions.t === "object") {
+      var builtins = [RATIO_METHODS, CVL_MODES, MERGE_POLICIES].reduce(function (all, m) {
+        return all.concat(Object.keys(m).sort());
+      }, []);
+      strategyOptions.keys.forEach(function (name, i) {
+        var at = ["strategyOptions", name];
+        (function arraysAndNull(n, path) {
+          if (n.t !== "object") return;
+          n.keys.forEach(function (k, j) {
+            var v = n.vals[j];
+            if (v.t === "array" || v.t === "null") {
+              error(path.concat([k]), false, "expected a number, a string, a boolean or an object, got " + (v.t === "null" ? "null" : "an array"));
+            }
+            arraysAndNull(v, path.concat([k]));
+          });
+        })(strategyOptions.vals[i], at);
+        if (!/^[A-Za-z0-9_.]+$/.test(name) || HOOKS.indexOf(name) >= 0 || strategyKind(name)) return;
+        if (plugins && plugins.t === "string") {
+          warn(at, true, "\"" + name + "\" is not a built-in strategy: it needs a plugin from pluginDirectory that provides it");
+          return;
+        }
+        var near = suggest(name, builtins);
+        error(at, true, "no strategy is named \"" + name + "\"" + (near ? " (did you mean \"" + near + "\"?)" : "") +
+          " (or set pluginDirectory to a directory with a plugin that provides it)");
+      });
+      if (get(strategyOptions, "ir") && get(tree, "ir")) {
+        var twice = "options of 'ir' are given twice (in \"ir\" and in \"strategyOptions\"); keep one";
+        error(["strategyOptions", "ir"], true, twice);
+        error(["ir"], false, twice);
+      }
+    }
+
     /* Hook options.  The daemon at start, and --check-config, create every
      * hook a virtual battery uses, with the options of that exact id
      * flattened as core/config.c does ("ccls": {"52": 100} -> "ccls/52" =
@@ -320,8 +415,11 @@
       var flat = opts && opts.t === "object" ? flatten(opts, "", ["classes", u.id], []) : [];
       var refused = "the hook \"" + u.id + "\" could not start: ";
       if (cls === "hooks.FixedValueHook") {
+        var unknown = flat.filter(function (o) { return o.key !== "path" && o.key !== "value"; })[0];
         var p = flat.filter(function (o) { return o.key === "path"; }).pop();
-        if (!p || p.value[0] !== "/" || utf8Length(p.value) >= FIXED_PATH_MAX) {
+        if (unknown) {
+          error(unknown.path, false, refused + "unknown option '" + unknown.key + "' (known: path, value)");
+        } else if (!p || p.type !== "string" || p.value[0] !== "/" || utf8Length(p.value) >= FIXED_PATH_MAX) {
           var where = p ? p.path : opts ? ["classes", u.id] : u.path;
           error(where, !p && !opts ? u.key : false, refused + "option 'path' (a D-Bus path such as \"/Soc\") is required");
         }
@@ -329,7 +427,7 @@
         var steps = { ccls: 0, dcls: 0 };
         flat.forEach(function (o) {
           var table = o.key.slice(0, 5) === "ccls/" ? "ccls" : o.key.slice(0, 5) === "dcls/" ? "dcls" : null;
-          if (!table || ++steps[table] > MAX_STEPS || !cNumber(o.key.slice(5)) || !cNumber(o.value)) {
+          if (!table || ++steps[table] > MAX_STEPS || !cNumber(o.key.slice(5)) || o.type === "bool" || !cNumber(o.value)) {
             error(o.path, !table || !cNumber(o.key.slice(5)), refused + "option '" + o.key + "': expected \"ccls\" or \"dcls\", objects of threshold (text) -> limit (number), at most " + MAX_STEPS + " each");
           }
         });
@@ -353,6 +451,8 @@
     CVL_MODES: CVL_MODES,
     MERGE_POLICIES: MERGE_POLICIES,
     HOOKS: HOOKS,
+    STRATEGY_OPTIONS: STRATEGY_OPTIONS,
+    strategyKind: strategyKind,
     PREFIX: PREFIX,
     DEFAULT_SERVICE: DEFAULT_SERVICE
   };

@@ -28,9 +28,28 @@ window.BATAGG_SCHEMA = {
       "pattern": "^class:hooks\\.(FixedValueHook|CustomChargingHook|TemperatureChargingHook)(#[A-Za-z0-9_-]*)?$"
     },
     "optionValue": {
-      "description": "A hook's option: a number, a string, a boolean (read as 1 or 0) or an object of options.",
+      "description": "An option's value (of a hook or a strategy): a number, a string, a boolean (read as 1 or 0) or an object of options.",
       "type": ["number", "string", "boolean", "object"],
       "additionalProperties": { "$ref": "#/$defs/optionValue" }
+    },
+    "options": {
+      "description": "A strategy's or a hook's options: names -> numbers, strings, booleans (read as 1 or 0) or objects of options (flattened to \"outer/inner\" names); arrays and null are refused.",
+      "type": "object",
+      "additionalProperties": { "$ref": "#/$defs/optionValue" }
+    },
+    "irOptions": {
+      "description": "Options of the ir current ratio method, the internal-resistance estimator.",
+      "type": "object",
+      "additionalProperties": false,
+      "properties": {
+        "maxPercentageError": { "type": "number", "exclusiveMinimum": 0, "default": 0.1 },
+        "minVoltageChange": { "type": "number", "minimum": 0, "default": 0.02 }
+      }
+    },
+    "noOptions": {
+      "description": "Options of a built-in strategy that takes none: only {} is allowed.",
+      "type": "object",
+      "additionalProperties": false
     },
     "path": {
       "type": "string",
@@ -114,10 +133,7 @@ window.BATAGG_SCHEMA = {
     "classes": {
       "description": "Options of hooks, by hook id without \"class:\".",
       "type": "object",
-      "additionalProperties": {
-        "type": "object",
-        "additionalProperties": { "$ref": "#/$defs/optionValue" }
-      }
+      "additionalProperties": { "$ref": "#/$defs/options" }
     },
     "currentRatioMethod": {
       "description": "ir, capacity, count, or a plugin's name.",
@@ -133,13 +149,42 @@ window.BATAGG_SCHEMA = {
       "$ref": "#/$defs/strategyName",
       "default": "max_when_balancing"
     },
-    "ir": {
+    "strategyOptions": {
+      "description": "Options of strategies (current ratio methods, CVL modes, merge policies) by strategy name, e.g. {\"ir\": {\"maxPercentageError\": 0.05}}. Of the built-in strategies only ir takes options (the others take none: {} only); a plugin's strategy takes those it documents (batagg --list-strategies). A name that names no strategy is an error. Hooks take theirs from classes.",
       "type": "object",
-      "additionalProperties": false,
+      "propertyNames": {
+        "allOf": [
+          { "$ref": "#/$defs/strategyName" },
+          { "not": { "enum": ["hooks.FixedValueHook", "hooks.CustomChargingHook", "hooks.TemperatureChargingHook"] } }
+        ]
+      },
       "properties": {
-        "maxPercentageError": { "type": "number", "exclusiveMinimum": 0, "default": 0.1 },
-        "minVoltageChange": { "type": "number", "minimum": 0, "default": 0.02 }
-      }
+        "ir": { "$ref": "#/$defs/irOptions" },
+        "capacity": { "$ref": "#/$defs/noOptions" },
+        "count": { "$ref": "#/$defs/noOptions" },
+        "dvcc": { "$ref": "#/$defs/noOptions" },
+        "max_always": { "$ref": "#/$defs/noOptions" },
+        "max_when_balancing": { "$ref": "#/$defs/noOptions" },
+        "max_when_floating": { "$ref": "#/$defs/noOptions" },
+        "min_when_balancing": { "$ref": "#/$defs/noOptions" },
+        "alarm": { "$ref": "#/$defs/noOptions" },
+        "any": { "$ref": "#/$defs/noOptions" },
+        "capacity_weighted_mean": { "$ref": "#/$defs/noOptions" },
+        "charge_mode": { "$ref": "#/$defs/noOptions" },
+        "first": { "$ref": "#/$defs/noOptions" },
+        "max": { "$ref": "#/$defs/noOptions" },
+        "max_label": { "$ref": "#/$defs/noOptions" },
+        "mean": { "$ref": "#/$defs/noOptions" },
+        "min": { "$ref": "#/$defs/noOptions" },
+        "min_label": { "$ref": "#/$defs/noOptions" },
+        "sum": { "$ref": "#/$defs/noOptions" },
+        "sum_or_zero": { "$ref": "#/$defs/noOptions" }
+      },
+      "additionalProperties": { "$ref": "#/$defs/options" }
+    },
+    "ir": {
+      "description": "Options of the ir method, as earlier configs give them: the same as strategyOptions.ir (give them in one of the two).",
+      "$ref": "#/$defs/irOptions"
     },
     "reconnectTimeout": { "type": "integer", "minimum": 0, "default": 0 },
     "startupBatteryWait": { "type": "integer", "minimum": 1, "default": 30 },

@@ -216,6 +216,33 @@ async function fillClasses(page, v) {
   await include(page, 'classes');
 }
 
+// JSON text of a value from parseOrdered, its objects' keys in order.
+export function stringifyOrdered(v) {
+  if (v instanceof Map) return `{${[...v].map(([k, x]) => `${JSON.stringify(k)}: ${stringifyOrdered(x)}`).join(', ')}}`;
+  if (Array.isArray(v)) return `[${v.map(stringifyOrdered).join(', ')}]`;
+  return JSON.stringify(v);
+}
+
+// strategyOptions: ir's options in its fields, any other's as JSON text.
+async function fillStrategyOptions(page, v) {
+  const c = card(page, 'strategyOptions');
+  need(v instanceof Map, 'strategyOptions');
+  for (const [name, options] of v) {
+    await c.locator('[data-role=add-strategy-options]').click();
+    const e = c.locator('[data-role=strategy-options]').last();
+    await e.locator('[data-role=strategy-name]').fill(name);
+    const fields = options instanceof Map && [...options].every(([k, x]) => (k === 'maxPercentageError' || k === 'minVoltageChange') && typeof x === 'number');
+    if (name === 'ir' && fields) {
+      for (const [k, x] of options) {
+        await e.locator(k === 'maxPercentageError' ? '[data-role=mpe]' : '[data-role=mvc]').fill(String(x));
+      }
+    } else {
+      await e.locator('[data-role=strategy-raw]').fill(stringifyOrdered(options));
+    }
+  }
+  await include(page, 'strategyOptions');
+}
+
 // Enters the config (from parseOrdered) through the form's controls.
 export async function fillForm(page, config) {
   need(config instanceof Map, 'a config that is not an object');
@@ -264,6 +291,9 @@ export async function fillForm(page, config) {
           await c.locator(k === 'maxPercentageError' ? '[data-role=mpe]' : '[data-role=mvc]').fill(String(x));
         }
         await include(page, key);
+        break;
+      case 'strategyOptions':
+        await fillStrategyOptions(page, v);
         break;
       case 'mergePolicies':
         need(v instanceof Map, key);

@@ -536,3 +536,111 @@ for (const [config, field, name] of [
     });
   });
 }
+
+// strategyOptions: the ratio method's and the CVL mode's cards offer the
+// chosen strategy's options; ir's go into fields, any other's are typed as
+// a JSON object.
+test('strategy options: the strategy cards add the chosen strategy\'s options, ir\'s in fields, a plugin\'s as JSON', async () => {
+  await withPage(async (page) => {
+    const ratio = page.locator('section[data-key=currentRatioMethod]');
+    const options = page.locator('section[data-key=strategyOptions]');
+    assert.match(await ratio.locator('[data-role=strategy-options-of]').textContent(), /Options of ir: none given/);
+    await ratio.locator('[data-role=add-options-for]').click();
+    await page.keyboard.type('0.05'); // the cursor is in ir's first field
+    assert.deepEqual(JSON.parse(await output(page)), { strategyOptions: { ir: { maxPercentageError: 0.05 } } });
+    assert.equal(await options.locator('[data-role=mpe]').inputValue(), '0.05');
+    assert.match(await ratio.locator('[data-role=strategy-options-of]').textContent(), /options of ir are in strategyOptions/);
+    assert.equal(await verdict(page), 'valid');
+    await assertBatagg(page, true);
+
+    // A built-in that takes none says so.
+    await ratio.locator('[data-role=choice]').selectOption('capacity');
+    assert.equal(await ratio.locator('[data-role=strategy-options-of]').textContent(), 'capacity takes no options.');
+
+    // A plugin's strategy: its options as a JSON object.
+    const cvl = page.locator('section[data-key=cvlMode]');
+    await cvl.locator('[data-role=choice]').selectOption({ label: 'another, from a plugin…' });
+    await cvl.locator('[data-role=plugin]').fill('fixed');
+    await cvl.locator('[data-role=add-options-for]').click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('{"volts": 54.4, "curve": {"low": 1}}');
+    assert.deepEqual(JSON.parse(await output(page)), {
+      currentRatioMethod: 'capacity',
+      cvlMode: 'fixed',
+      strategyOptions: { ir: { maxPercentageError: 0.05 }, fixed: { volts: 54.4, curve: { low: 1 } } },
+    });
+    // No such plugin here: batagg's error, beside the name in both cards.
+    assert.equal(await verdict(page), 'invalid');
+    await assertBatagg(page, false);
+    const name = options.locator('[data-role=strategy-name]').nth(1);
+    assert.equal(await name.inputValue(), 'fixed');
+    assert.match(await errorsBeside(name).first().textContent(), /no strategy is named "fixed"/);
+    // With pluginDirectory, a note instead: the page cannot see the plugins.
+    await page.locator('section[data-key=pluginDirectory] [data-role=value]').fill('/data/batagg-plugins');
+    assert.equal(await verdict(page), 'valid');
+    assert.equal(await errorsBeside(name).count(), 0);
+    const note = name.locator('xpath=ancestor::div[contains(@class,"field")][1]').locator('.field-errors .warning');
+    assert.match(await note.first().textContent(), /"fixed" is not a built-in strategy: it needs a plugin from pluginDirectory/);
+  });
+});
+
+test('strategy options: an entry renamed to ir takes its options into the fields, and renamed away gives them back as JSON', async () => {
+  await withPage(async (page) => {
+    const card = page.locator('section[data-key=strategyOptions]');
+    await card.locator('[data-role=add-strategy-options]').click();
+    await page.keyboard.type('irx'); // the cursor is in the new entry's name
+    const entry = card.locator('[data-role=strategy-options]');
+    await entry.locator('[data-role=strategy-raw]').fill('{"minVoltageChange": 0.03}');
+    const name = entry.locator('[data-role=strategy-name]');
+    await name.click();
+    await page.keyboard.press('End');
+    await page.keyboard.press('Backspace'); // "ir"
+    assert.equal(await entry.locator('[data-role=mvc]').inputValue(), '0.03');
+    assert.equal(await entry.locator('[data-role=strategy-raw]').count(), 0);
+    assert.equal(await page.evaluate(() => document.activeElement.dataset.role), 'strategy-name', 'typing goes on in the name');
+    assert.deepEqual(JSON.parse(await output(page)), { strategyOptions: { ir: { minVoltageChange: 0.03 } } });
+    await page.keyboard.type('2');
+    assert.equal(await entry.locator('[data-role=strategy-raw]').inputValue(), '{"minVoltageChange": 0.03}');
+    assert.deepEqual(JSON.parse(await output(page)), { strategyOptions: { ir2: { minVoltageChange: 0.03 } } });
+
+    // ir's options that do not fit the fields stay JSON, and export unchanged.
+    const config = '{"strategyOptions": {"ir": {"maxPercentageError": "0.05"}}}';
+    await importText(page, config);
+    const raw = card.locator('[data-role=strategy-raw]');
+    assert.equal(await raw.inputValue(), '{"maxPercentageError": "0.05"}');
+    const entryErrors = raw.locator('xpath=ancestor::fieldset[@data-role="strategy-options"][1]').locator('.field-errors .error');
+    assert.match(await entryErrors.first().textContent(), /expected a number, got a string/);
+    assert.deepEqual(JSON.parse(await output(page)), JSON.parse(config));
+    await raw.fill('{"maxPercentageError": 0.05}');
+    await card.locator('[data-role=strategy-form]').click();
+    assert.equal(await card.locator('[data-role=mpe]').inputValue(), '0.05');
+    assert.equal(await verdict(page), 'valid');
+  });
+});
+
+// The corpus compares verdicts; here the words: the page says what batagg
+// says, beside the field it is about.
+for (const [file, role, says] of [
+  ['strategy_options_unknown_name', 'strategy-name', /no strategy is named "capacty" \(did you mean "capacity"\?\)/],
+  ['strategy_options_array', 'mpe', /expected a number, a string, a boolean or an object, got an array/],
+  ['strategy_options_null', 'strategy-raw', /expected a number, a string, a boolean or an object, got null/],
+  ['strategy_options_takes_none', 'strategy-raw', /current ratio method 'capacity'.*takes no options/],
+  ['strategy_options_ir_refused', 'mpe', /must be > 0, got 0/],
+]) {
+  test(`strategy options: ${file}.json, in batagg's words beside its field`, async () => {
+    const path_ = path.join(ROOT, 'tests/data/configs/bad', `${file}.json`);
+    const expect = fs.readFileSync(path_.replace(/\.json$/, '.expect'), 'utf8');
+    assert.match(expect, says, 'batagg says it so');
+    await withPage(async (page) => {
+      await importFile(page, path_);
+      const card = page.locator('section[data-key=strategyOptions]');
+      let input = card.locator(`[data-role=${role}]`).first();
+      if (role === 'mpe' && !(await input.count())) input = card.locator('[data-role=strategy-raw]').first();
+      const errors = input.locator('xpath=ancestor::fieldset[@data-role="strategy-options"][1]').locator('.field-errors .error');
+      await errors.first().waitFor();
+      const texts = await errors.allTextContents();
+      assert.ok(texts.some((t) => says.test(t.replace(/^.*could not start: /, ''))), `${texts.join(' | ')} has ${says}`);
+      assert.equal(await verdict(page), 'invalid');
+    });
+  });
+}
