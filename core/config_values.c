@@ -6,6 +6,7 @@
  */
 #include "config_internal.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "batagg/plugin.h"
@@ -49,9 +50,16 @@ gboolean check_type(Check *c, const JNode *n, JType t, const char *key)
 
 gboolean check_number(Check *c, const JNode *n, const char *key, double *out)
 {
+	double x;
+
 	if (!check_type(c, n, J_NUMBER, key))
 		return FALSE;
-	*out = g_ascii_strtod(n->text, NULL);
+	x = g_ascii_strtod(n->text, NULL);
+	if (!isfinite(x)) {
+		check_error(c, n->at, "key '%s': %s is too large a number", key, n->text);
+		return FALSE;
+	}
+	*out = x;
 	return TRUE;
 }
 
@@ -264,6 +272,14 @@ static void flatten(Check *c, const JNode *n, const char *prefix, const char *wh
 			o.type = BATAGG_OPTION_NUMBER;
 			o.number = g_ascii_strtod(item->text, NULL);
 			o.text = g_strdup(item->text);
+			/* plugin.h promises strategies finite numbers. */
+			if (!isfinite(o.number)) {
+				check_error(c, item->at, "key '%s': %s is too large a number",
+				            o.where, item->text);
+				g_free(o.where);
+				g_free(o.text);
+				continue;
+			}
 			break;
 		case J_STRING:
 			o.type = BATAGG_OPTION_TEXT;

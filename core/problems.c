@@ -7,7 +7,8 @@
 
 struct Problems {
 	char *origin;
-	GArray *list; /* Problem */
+	GArray *list;      /* Problem */
+	GHashTable *texts; /* the texts in list */
 };
 
 static void problem_clear(gpointer data)
@@ -25,6 +26,7 @@ Problems *problems_new(const char *origin)
 	p->origin = g_strdup(origin);
 	p->list = g_array_new(FALSE, TRUE, sizeof(Problem));
 	g_array_set_clear_func(p->list, problem_clear);
+	p->texts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	return p;
 }
 
@@ -33,6 +35,7 @@ void problems_free(Problems *p)
 	if (!p)
 		return;
 	g_array_free(p->list, TRUE);
+	g_hash_table_destroy(p->texts);
 	g_free(p->origin);
 	g_free(p);
 }
@@ -55,6 +58,12 @@ void problems_add(Problems *p, ProblemLevel level, int line, int col, const char
 	va_end(ap);
 	pr.text = g_strdup_printf("%s:%s%s%s", p->origin, where[0] ? where : " ",
 	                          level == PROBLEM_WARNING ? "warning: " : "", msg);
+	/* One problem found from several places (a strategy used twice) is
+	 * one problem; a warning and an error never share a text ("warning: "). */
+	if (!g_hash_table_add(p->texts, g_strdup(pr.text))) {
+		problem_clear(&pr);
+		return;
+	}
 	g_array_append_val(p->list, pr);
 }
 

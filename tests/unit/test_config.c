@@ -281,6 +281,23 @@ static void test_all_strategy_problems_reported(void **state)
 	                                "\"cout\" (did you mean \"count\"?)"));
 }
 
+/* A problem found from several places is said once: ir is the ratio
+ * method and the estimator, and --check-config creates it once more. */
+static void test_problem_said_once(void **state)
+{
+	const char *path = g_getenv("BATAGG_SCRATCH_DIR");
+	g_autofree char *file = g_build_filename(path, "said_once.json", NULL);
+	g_autofree char *message = NULL;
+	const char *first;
+
+	assert_true(g_file_set_contents(file, "{\"ir\": {\"maxPercentageError\": 0}}", -1, NULL));
+	message = check(file);
+	assert_non_null(message);
+	first = strstr(message, "must be > 0");
+	assert_non_null(first);
+	assert_null(strstr(first + 1, "must be > 0"));
+}
+
 /* Every problem is reported, not just the first. */
 static void test_all_problems_reported(void **state)
 {
@@ -550,6 +567,7 @@ int main(void)
 	        cmocka_unit_test(test_examples_parse),
 	        cmocka_unit_test(test_all_problems_reported),
 	        cmocka_unit_test(test_all_strategy_problems_reported),
+	        cmocka_unit_test(test_problem_said_once),
 	        cmocka_unit_test(test_service_names_are_bus_names),
 	        cmocka_unit_test(test_hook_suffixes),
 	        cmocka_unit_test(test_nesting_limit),
