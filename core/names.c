@@ -10,9 +10,14 @@
 #include <glib.h>
 #include <string.h>
 
+#include "config.h"
+
 #define AGGREGATE_DEVICE "BatteryAggregator"
 #define AGGREGATE_INSTANCE 1024
 #define VIRTUAL_INSTANCE_BASE 1056
+/* Aggregates under other names: 1025 to 1055, between the two. */
+#define OTHER_AGGREGATE_BASE (AGGREGATE_INSTANCE + 1)
+#define OTHER_AGGREGATE_SLOTS (VIRTUAL_INSTANCE_BASE - OTHER_AGGREGATE_BASE)
 
 bool names_is_bus_name_char(char c)
 {
@@ -106,17 +111,37 @@ char *names_path_element(const char *text)
 	return g_string_free(out, FALSE);
 }
 
+/* The first byte of the SHA-1 of text (the Python daemon's numbering). */
+static int sha1_byte(const char *text)
+{
+	g_autofree char *sha = g_compute_checksum_for_string(G_CHECKSUM_SHA1, text, -1);
+
+	return g_ascii_xdigit_value(sha[0]) * 16 + g_ascii_xdigit_value(sha[1]);
+}
+
+const char *names_battery_tail(const char *service)
+{
+	return g_str_has_prefix(service, NAMES_BATTERY_PREFIX)
+	               ? service + strlen(NAMES_BATTERY_PREFIX)
+	               : service;
+}
+
 char *names_settings_device(const char *service, bool aggregate, int *instance)
 {
-	g_autofree char *sha = NULL;
 	int n;
 
-	if (aggregate) {
+	if (aggregate && strcmp(service, BATAGG_DEFAULT_SERVICE) == 0) {
 		*instance = AGGREGATE_INSTANCE;
 		return g_strdup(AGGREGATE_DEVICE);
 	}
-	sha = g_compute_checksum_for_string(G_CHECKSUM_SHA1, names_last_part(service), -1);
-	n = g_ascii_xdigit_value(sha[0]) * 16 + g_ascii_xdigit_value(sha[1]);
+	if (aggregate) {
+		const char *tail = names_battery_tail(service);
+		g_autofree char *element = names_path_element(tail);
+
+		*instance = OTHER_AGGREGATE_BASE + sha1_byte(tail) % OTHER_AGGREGATE_SLOTS;
+		return g_strdup_printf("%s_%s", AGGREGATE_DEVICE, element);
+	}
+	n = sha1_byte(names_last_part(service));
 	*instance = VIRTUAL_INSTANCE_BASE + n;
 	return g_strdup_printf("virtbatt_%d", n);
 }

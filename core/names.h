@@ -56,10 +56,27 @@ const char *names_last_part(const char *name);
  * localsettings refuses in a setting's path).  Returns (transfer full). */
 char *names_path_element(const char *text);
 
-/* The localsettings device id of a published service and its preferred
- * device instance: "BatteryAggregator" and 1024 for the aggregate; for a
- * virtual battery "virtbatt_<n>" and 1056 + n, where n is the first byte of
- * the SHA-1 of the last part of its name (the Python daemon's numbering).
+/* The part of a battery service's name after NAMES_BATTERY_PREFIX (borrowed
+ * from service): "site.house" for "com.victronenergy.battery.site.house";
+ * service itself when it does not start with the prefix. */
+const char *names_battery_tail(const char *service);
+
+/* The localsettings device id of a published service (the element of
+ * /Settings/Devices/<id>/ClassAndVrmInstance) and its preferred device
+ * instance, which localsettings moves up to the next free one when another
+ * battery has it:
+ *   - the aggregate under the default name (BATAGG_DEFAULT_SERVICE):
+ *     "BatteryAggregator" and 1024, the Python daemon's;
+ *   - an aggregate under any other name: "BatteryAggregator_" followed by
+ *     the name's tail (names_battery_tail(), dots and all) as a path element
+ *     (names_path_element()), and 1025 + n % 31, where n is the first byte
+ *     of the SHA-1 of the tail: "house" -> "BatteryAggregator_house",
+ *     "site.house" -> "BatteryAggregator_0site_2ehouse".  Two bus names
+ *     never share an id, and the instance stays between the default
+ *     aggregate's and the virtual batteries';
+ *   - a virtual battery: "virtbatt_<n>" and 1056 + n, where n is the first
+ *     byte of the SHA-1 of the last part of its name (the Python daemon's
+ *     numbering).
  * Returns (transfer full) the id; *instance is set. */
 char *names_settings_device(const char *service, bool aggregate, int *instance);
 

@@ -23,7 +23,7 @@ fi
 arches=${*:-armhf arm64}
 
 sh tools/deps.sh meson ninja-build pkg-config python3 python3-jsonschema dbus file binutils \
-	qemu-user gcc-arm-linux-gnueabihf gcc-aarch64-linux-gnu
+	qemu-user gcc-arm-linux-gnueabihf gcc-aarch64-linux-gnu daemontools
 
 version=v$(meson introspect --projectinfo meson.build | python3 -c 'import json,sys; print(json.load(sys.stdin)["version"])')
 # Reproducible archives: every file dated by the last commit.
@@ -32,8 +32,8 @@ mkdir -p dist build-cross
 
 for arch in $arches; do
 	case $arch in
-	armhf) triplet=arm-linux-gnueabihf ;;
-	arm64) triplet=aarch64-linux-gnu ;;
+	armhf) triplet=arm-linux-gnueabihf qemu=qemu-arm ;;
+	arm64) triplet=aarch64-linux-gnu qemu=qemu-aarch64 ;;
 	*)
 		echo "release: unknown architecture '$arch' (armhf or arm64)" >&2
 		exit 2
@@ -67,7 +67,7 @@ for arch in $arches; do
 	for so in "$build"/plugins/*.so; do
 		"$triplet-strip" --strip-unneeded -o "$pkg/plugins/$(basename "$so")" "$so"
 	done
-	cp venus/setup venus/config.json config/config-schema.json "$pkg/"
+	cp venus/setup venus/check_config.sh venus/config.json config/config-schema.json "$pkg/"
 	cp venus/service/run "$pkg/service/run"
 	cp venus/service/log/run "$pkg/service/log/run"
 	cp config/examples/*.json "$pkg/examples/"
@@ -75,7 +75,7 @@ for arch in $arches; do
 	echo "$arch" >"$pkg/arch"
 	find "$stage" -type d -exec chmod 755 {} +
 	find "$stage" -type f -exec chmod 644 {} +
-	chmod 755 "$pkg/batagg" "$pkg/setup" "$pkg/service/run" "$pkg/service/log/run"
+	chmod 755 "$pkg/batagg" "$pkg/setup" "$pkg/check_config.sh" "$pkg/service/run" "$pkg/service/log/run"
 	tarball=dist/BatteryAggregator-$version-$arch.tar.gz
 	tar --sort=name --mtime="@$stamp" --owner=0 --group=0 --numeric-owner \
 		-C "$stage" -cf - BatteryAggregator | gzip -9n >"$tarball"
@@ -83,7 +83,7 @@ for arch in $arches; do
 		"$pkg/batagg" "$pkg"/plugins/*.so
 	if [ $tests = yes ]; then
 		echo "== $arch: setup script, against a fake root"
-		bash tests/venus/test_setup.sh "$tarball"
+		bash tests/venus/test_setup.sh "$tarball" "$qemu" -L "$sysroot"
 	fi
 	echo "sizes ($arch, stripped): batagg $(stat -c %s "$pkg/batagg") bytes;" \
 		"plugins $(cat "$pkg"/plugins/*.so | wc -c) bytes in $(find "$pkg/plugins" -name '*.so' | wc -l) files;" \

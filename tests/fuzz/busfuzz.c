@@ -1082,8 +1082,9 @@ static GPid start_batagg(const char *config_path)
 		exit(2);
 	}
 	cmd = harness_command(argv);
-	if (!g_spawn_async_with_fds(NULL, cmd, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &pid,
-	                            -1, log, log, &error)) {
+	if (!g_spawn_async_with_fds(NULL, cmd, NULL,
+	                            G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_SEARCH_PATH, NULL, NULL,
+	                            &pid, -1, log, log, &error)) {
 		fprintf(stderr, "busfuzz: cannot start batagg: %s\n", error->message);
 		exit(2);
 	}

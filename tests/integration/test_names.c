@@ -121,7 +121,8 @@ static int run_batagg(Harness *h, const char *config_text, const char *flag, cha
 	g_autoptr(GError) error = NULL;
 	int status = -1;
 
-	if (!g_spawn_sync(NULL, cmd, NULL, G_SPAWN_DEFAULT, NULL, NULL, NULL, err, &status, &error))
+	if (!g_spawn_sync(NULL, cmd, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, err, &status,
+	                  &error))
 		fail_msg("%s", error->message);
 	return status;
 }

@@ -289,8 +289,8 @@ static void test_refused_option(void **state)
 	                        cfg);
 	int status = 0;
 
-	assert_true(g_spawn_sync(NULL, cmd, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status,
-	                         NULL));
+	assert_true(g_spawn_sync(NULL, cmd, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err,
+	                         &status, NULL));
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 1);
 	if (!strstr(err, want))
 		fail_msg("--check-config said '%s', not '%s'", err, want);

@@ -14,6 +14,7 @@
 #include <glib.h>
 #include <string.h>
 
+#include "config.h"
 #include "names.h"
 
 #define B NAMES_BATTERY_PREFIX
@@ -200,6 +201,94 @@ static void test_settings_of_published_services(void **state)
 	assert_string_equal(dash_name, "/Settings/Battery/0house_2dbank/CustomName");
 }
 
+static void test_battery_tail(void **state)
+{
+	assert_string_equal(names_battery_tail(B "house"), "house");
+	assert_string_equal(names_battery_tail(B "site.house"), "site.house");
+	assert_string_equal(names_battery_tail("com.victronenergy.vebus.x"),
+	                    "com.victronenergy.vebus.x");
+}
+
+/* Each aggregate has its own device: the default name keeps the Python
+ * daemon's, any other name gets one of its own and an instance between
+ * 1025 and 1055. */
+static void test_settings_of_other_aggregates(void **state)
+{
+	static const struct {
+		const char *service;
+		const char *device;
+		int instance; /* 1025 + (the first byte of the tail's SHA-1) % 31 */
+	} cases[] = {
+	        {BATAGG_DEFAULT_SERVICE, "BatteryAggregator", 1024},
+	        {B "house", "BatteryAggregator_house", 1025 + 0x5b % 31},
+	        {B "site.house", "BatteryAggregator_0site_2ehouse", 1025 + 0xb6 % 31},
+	        {B "house-bank", "BatteryAggregator_0house_2dbank", 1025 + 0xd3 % 31},
+	        /* Not the default name, though its last part is. */
+	        {B "x.aggregator", "BatteryAggregator_0x_2eaggregator", 1025 + 0x14 % 31},
+	        {B "aggregator2", "BatteryAggregator_aggregator2", 1025 + 0xf4 % 31},
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		int instance = 0;
+		g_autofree char *device = names_settings_device(cases[i].service, true, &instance);
+		g_autofree char *path = names_instance_setting(device);
+
+		assert_string_equal(device, cases[i].device);
+		assert_int_equal(instance, cases[i].instance);
+		assert_true(dbus_validate_path(path, NULL));
+	}
+	/* The default name as a virtual battery's is numbered as one. */
+	{
+		int instance = 0;
+		g_autofree char *v =
+		        names_settings_device(BATAGG_DEFAULT_SERVICE, false, &instance);
+
+		assert_string_equal(v, "virtbatt_226");
+		assert_int_equal(instance, 1056 + 226);
+	}
+}
+
+/* Every aggregate name of up to three parts of up to two characters from an
+ * alphabet with each kind of byte a bus name may have: its device is a
+ * valid path element localsettings accepts, no two names share one, none
+ * is the default aggregate's or a virtual battery's, and the instance is
+ * in 1025..1055. */
+static void test_aggregate_devices_are_valid_and_distinct(void **state)
+{
+	static const char *const parts[] = {"a", "Z", "_", "-", "a0", "a-", "_a", "-_", "ab"};
+	const size_t k = G_N_ELEMENTS(parts);
+	g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	size_t total = 0;
+
+	for (size_t n = 0; n < k + k * k + k * k * k; n++) {
+		g_autoptr(GString) name = g_string_new(B);
+		size_t x = n, len = n < k ? 1 : n < k + k * k ? 2 : 3;
+		g_autofree char *why = NULL;
+		char *device, *path;
+		int instance = 0;
+
+		x -= len == 1 ? 0 : len == 2 ? k : k + k * k;
+		for (size_t i = 0; i < len; i++, x /= k)
+			g_string_append_printf(name, "%s%s", i ? "." : "", parts[x % k]);
+		why = names_battery_service_problem(name->str);
+		assert_null(why);
+		device = names_settings_device(name->str, true, &instance);
+		path = names_instance_setting(device);
+		if (!dbus_validate_path(path, NULL) || strstr(path, "/_"))
+			fail_msg("\"%s\" -> \"%s\" is no valid setting", name->str, path);
+		g_free(path);
+		assert_true(g_str_has_prefix(device, "BatteryAggregator_"));
+		assert_true(instance >= 1025 && instance <= 1055);
+		if (g_hash_table_contains(seen, device))
+			fail_msg("\"%s\" and \"%s\" both give \"%s\"", name->str,
+			         (char *)g_hash_table_lookup(seen, device), device);
+		g_hash_table_insert(seen, device, g_strdup(name->str));
+		total++;
+	}
+	assert_int_equal(g_hash_table_size(seen), total);
+	assert_true(total > 700);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -209,6 +298,9 @@ int main(void)
 	        cmocka_unit_test(test_path_elements),
 	        cmocka_unit_test(test_path_elements_are_valid_and_injective),
 	        cmocka_unit_test(test_settings_of_published_services),
+	        cmocka_unit_test(test_battery_tail),
+	        cmocka_unit_test(test_settings_of_other_aggregates),
+	        cmocka_unit_test(test_aggregate_devices_are_valid_and_distinct),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

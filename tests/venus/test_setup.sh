@@ -3,16 +3,29 @@
 # on a GX device, against a fake root directory (BATAGG_ROOT): install,
 # reinstall, update, uninstall, an existing config and rc.local kept intact,
 # a wrong or unknown architecture refused, and SetupHelper's conventions.
-# svc and svstat are stand-ins that record how they were called.
+# svc and svstat are stand-ins that record how they were called, except
+# where the Python daemon's commands are checked: there daemontools' own
+# supervise and svc run the installed service directory (when installed), and
+# check_config.sh runs the bundle's batagg, natively or through EMULATOR
+# (release.sh passes qemu-arm -L SYSROOT or qemu-aarch64 -L SYSROOT).
 #
-# usage: test_setup.sh BatteryAggregator-vX-ARCH.tar.gz
+# usage: test_setup.sh BatteryAggregator-vX-ARCH.tar.gz [EMULATOR...]
 set -u
 tarball=$(realpath "$1")
+shift
+emulator=("$@")
 # Beside the bundle, not in /tmp: where the bundle's batagg runs (a native
 # build, or binfmt qemu), setup runs its --check-config, and batagg refuses
 # plugins below a directory others can write, as /tmp is.
 work=$(mktemp -d "$(dirname "$tarball")/test_setup.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+supervise_pid=""
+cleanup() {
+	if [ -n "$supervise_pid" ]; then
+		kill "$supervise_pid" 2>/dev/null
+	fi
+	rm -rf "$work"
+}
+trap cleanup EXIT
 passed=0
 failed=0
 
@@ -115,6 +128,90 @@ expected=$(printf '%s\n%s\n' "$before" "$(snapshot "$root" | grep setupOptions)"
 check "uninstall leaves nothing behind but the config" test "$(snapshot "$root")" = "$expected"
 check "uninstall says the config stays" grep -q "your config stays in /$cfg" <<<"$out"
 check "status after uninstall: not installed" grep -q "service: *not installed" <<<"$(setup "$root" status)"
+
+echo "# the Python daemon's commands still work"
+root=$(new_root compat "$bundle_arch")
+setup "$root" install >/dev/null 2>&1
+pkg=$root/$pkgdir
+svcdir=$root/service/BatteryAggregator
+check "check_config.sh is in the bundle" test -f "$pkg/check_config.sh"
+check "check_config.sh is executable" test -x "$pkg/check_config.sh"
+check "check_config.sh needs no Python" test -z "$(grep -w python "$pkg/check_config.sh")"
+# wait_for SECONDS COMMAND...: until the command succeeds, polling
+wait_for() {
+	local tries=$(($1 * 10))
+	shift
+	until "$@"; do
+		tries=$((tries - 1))
+		[ $tries -gt 0 ] || return 1
+		sleep 0.1
+	done
+}
+svstat_says() { # svstat_says DIR REGEX
+	svstat "$1" 2>/dev/null | grep -Eq "$2"
+}
+not_running() {
+	! kill -0 "$1" 2>/dev/null
+}
+# The bundle's batagg where it runs: natively, or behind a wrapper that runs
+# it through the emulator (it finds its plugins beside batagg.target).
+if ! "$pkg/batagg" --version >/dev/null 2>&1 && [ ${#emulator[@]} -gt 0 ]; then
+	mv "$pkg/batagg" "$pkg/batagg.target"
+	{
+		echo '#!/bin/sh'
+		printf 'exec'
+		printf ' %q' "${emulator[@]}" "$pkg/batagg.target"
+		# shellcheck disable=SC2016 # "$@" of the wrapper
+		echo ' "$@"'
+	} >"$pkg/batagg"
+	chmod 755 "$pkg/batagg"
+fi
+if "$pkg/batagg" --version >/dev/null 2>&1; then
+	out=$(BATAGG_ROOT="$root" bash "$pkg/check_config.sh" 2>&1)
+	check "check_config.sh on the installed default config: status 0" test $? = 0
+	check "check_config.sh on the installed default config: says OK" grep -qx OK <<<"$out"
+	check "check_config.sh reads /data/setupOptions/BatteryAggregator/config.json" grep -q "^service: *com.victronenergy.battery.aggregator$" <<<"$out"
+	printf '{"serviceName": "com.victronenergy.battery.house"}\n' >"$root/$cfg"
+	out=$(BATAGG_ROOT="$root" "$pkg/check_config.sh" 2>&1)
+	check "check_config.sh with no argument checks the installed config" grep -q "^service: *com.victronenergy.battery.house$" <<<"$out"
+	printf '{"pluginDirectory": "/nonexistent/batagg-plugins"}\n' >"$work/warn.json"
+	out=$(sh "$pkg/check_config.sh" "$work/warn.json" 2>&1)
+	check "check_config.sh FILE with only warnings: status 0" test $? = 0
+	check "check_config.sh FILE with only warnings: prints them" grep -q "WARNING.*/nonexistent/batagg-plugins" <<<"$out"
+	check "check_config.sh FILE with only warnings: says OK" grep -qx OK <<<"$out"
+	printf '{\n "capacity": "big"\n}\n' >"$work/bad.json"
+	out=$(sh "$pkg/check_config.sh" "$work/bad.json" 2>&1)
+	check "check_config.sh FILE with an error: status 1" test $? = 1
+	check "check_config.sh FILE with an error: names the file, line and key" grep -q "bad.json:2:.*key 'capacity'" <<<"$out"
+	rm "$root/$cfg"
+	out=$(BATAGG_ROOT="$root" sh "$pkg/check_config.sh" 2>&1)
+	check "check_config.sh without a config: status 0 (the defaults)" test $? = 0
+	check "check_config.sh without a config: says there is none" grep -q "there is no /.*/data/setupOptions/BatteryAggregator/config.json; batagg runs with the default settings" <<<"$out"
+else
+	echo "# SKIP check_config.sh runs: the bundle's batagg does not run here (give the emulator: test_setup.sh TARBALL qemu-arm -L SYSROOT)"
+fi
+printf '#!/bin/sh\necho "multilog $*" >"%s/multilog.args"\n' "$root" >"$root/bin/multilog"
+chmod 755 "$root/bin/multilog"
+PATH="$root/bin:$PATH" "$svcdir/log/run"
+check "the log run script runs multilog into /var/log/BatteryAggregator (current), timestamped" grep -qx "multilog t .* /var/log/BatteryAggregator" "$root/multilog.args"
+check "the service is /service/BatteryAggregator, its run scripts executable" test -x "$svcdir/run" -a -x "$svcdir/log/run"
+if command -v supervise >/dev/null && command -v svc >/dev/null; then
+	# daemontools' own: batagg itself is not there to run (the run script
+	# names /data/BatteryAggregator/batagg), so supervise restarts the
+	# failing run script every second until told down.
+	supervise "$svcdir" >"$work/supervise.log" 2>&1 &
+	supervise_pid=$!
+	check "supervise takes /service/BatteryAggregator" wait_for 5 svok "$svcdir"
+	svc -d "$svcdir"
+	check "svc -d /service/BatteryAggregator stops it" wait_for 10 svstat_says "$svcdir" ': down [0-9]+ seconds, normally up$'
+	svc -u "$svcdir"
+	check "svc -u /service/BatteryAggregator starts it" wait_for 10 svstat_says "$svcdir" ': up \(pid|want up'
+	svc -dx "$svcdir"
+	check "svc -dx ends its supervise" wait_for 10 not_running "$supervise_pid"
+	supervise_pid=""
+else
+	echo "# SKIP svc -d/-u: daemontools (supervise, svc) is not installed"
+fi
 
 echo "# a device with a config and an rc.local of its own"
 root=$(new_root user "$bundle_arch")

@@ -4,9 +4,9 @@
  * for the demo and for the tests.  It publishes battery services exactly as
  * a scenario file describes them (the acceptance check's format, plus
  * "models" that make values drift like real batteries), a minimal
- * localsettings (AddSetting, device instances) and a system service
- * (/Control/Dvcc).  Scenario steps play in order; commands on stdin change
- * things at any time (see usage()).
+ * localsettings (AddSetting; device instances kept unique within their
+ * class as localsettings keeps them) and a system service (/Control/Dvcc).  Scenario steps play in
+ * order; commands on stdin change things at any time (see usage()).
  */
 #include <glib-unix.h>
 #include <math.h>
@@ -42,6 +42,9 @@ typedef struct {
 typedef struct {
 	GMainLoop *loop;
 	GHashTable *sims; /* name -> Sim */
+	/* The default each device instance setting was last added with (path
+	 * -> text); kept while localsettings restarts, as it keeps them. */
+	GHashTable *instance_defaults;
 	yajl_val scenario;
 	yajl_val steps;
 	size_t next_step;
@@ -70,6 +73,9 @@ static void usage(void)
 	      "gone)\n"
 	      "  garbage SERVICE                it sends an ItemsChanged of the wrong signature\n"
 	      "  settings PATH JSON | system PATH JSON\n"
+	      "                                 a value as if it had always been there (a device\n"
+	      "                                 instance too: only AddSetting and SetValue keep\n"
+	      "                                 them unique)\n"
 	      "  quit\n"
 	      "JSON values: numbers (with '.' or exponent: double, else int32), strings,\n"
 	      "null (invalid), true/false (int), arrays and objects (sent as such: a wrong\n"
@@ -163,10 +169,14 @@ static void emit_weird(Sim *s, const char *path, yajl_val v)
 	dbus_message_unref(sig);
 }
 
+static BusWriteFn settings_write_fn(const char *path);
+
 static void sim_set_value(Sim *s, const char *path, const Value *v)
 {
 	if (bus_service_get(s->svc, path))
 		bus_service_set(s->svc, path, v);
+	else if (strcmp(s->name, SETTINGS) == 0)
+		bus_service_add(s->svc, path, v, UNIT_NONE, settings_write_fn(path), NULL);
 	else
 		bus_service_add(s->svc, path, v, UNIT_NONE, NULL, NULL);
 }
@@ -303,23 +313,73 @@ static Sim *find_sim(Batsim *b, const char *name)
 	return g_hash_table_lookup(b->sims, name);
 }
 
-static void collect_instance(const char *path, const Value *v, void *ud)
+/* ---- device instances, as localsettings keeps them ------------------------
+ *
+ * A setting /Settings/Devices/<device>/ClassAndVrmInstance holds
+ * "<class>:<instance>", and no two devices of a class have the same one:
+ *   - AddSetting of a new one takes the instance of its default, or the
+ *     next higher one that no other device of the class has;
+ *   - AddSetting of an existing one with the same default changes nothing
+ *     (even when another device has its instance meanwhile); with another
+ *     default, it keeps its value but moves it up the same way if another
+ *     device has it;
+ *   - SetValue to an instance another device has stores the next free one
+ *     (and returns 0); a value that is not "<class>:<number>" is refused;
+ *   - a default that is not "<class>:<number>" is refused (-6).
+ * Other paths, and values set by a scenario or the "settings" command (as
+ * if the settings file had been edited), are not checked. */
+
+static gboolean is_instance_setting(const char *path)
 {
-	if (g_str_has_suffix(path, "/ClassAndVrmInstance") && v->type == VALUE_TEXT)
-		g_ptr_array_add(ud, v->u.s);
+	const char *device = path + strlen("/Settings/Devices/");
+	const char *slash;
+
+	if (!g_str_has_prefix(path, "/Settings/Devices/"))
+		return FALSE;
+	slash = strchr(device, '/');
+	return slash && slash > device && strcmp(slash, "/ClassAndVrmInstance") == 0;
 }
 
-/* localsettings keeps device instances unique within a class. */
-static char *unique_instance(BusService *settings, const char *wanted)
+/* "<class>:<integer>", exactly one ':'; *cls (transfer full) and *n set. */
+static gboolean parse_class_instance(const Value *v, char **cls, long *n)
 {
-	const char *colon = strchr(wanted, ':');
-	g_autofree char *cls = colon ? g_strndup(wanted, colon - wanted) : NULL;
-	long n = colon ? strtol(colon + 1, NULL, 10) : 0;
-	g_autoptr(GPtrArray) taken = g_ptr_array_new();
+	const char *colon;
+	char *end = NULL;
 
-	if (!cls)
-		return g_strdup(wanted);
-	bus_service_foreach(settings, collect_instance, taken);
+	if (v->type != VALUE_TEXT || !(colon = strchr(v->u.s, ':')) || strchr(colon + 1, ':'))
+		return FALSE;
+	*n = strtol(colon + 1, &end, 10);
+	if (end == colon + 1 || *end)
+		return FALSE;
+	*cls = g_strndup(v->u.s, (size_t)(colon - v->u.s));
+	return TRUE;
+}
+
+typedef struct {
+	const char *self;   /* the setting being given an instance */
+	const char *prefix; /* "<class>:" */
+	GPtrArray *taken;   /* borrowed texts */
+} Taken;
+
+static void collect_taken(const char *path, const Value *v, void *ud)
+{
+	Taken *t = ud;
+
+	if (g_str_has_prefix(path, "/Settings/Devices/") &&
+	    g_str_has_suffix(path, "/ClassAndVrmInstance") && strcmp(path, t->self) != 0 &&
+	    v->type == VALUE_TEXT && g_str_has_prefix(v->u.s, t->prefix))
+		g_ptr_array_add(t->taken, v->u.s);
+}
+
+/* The value for the instance setting at path that wants cls:n: that one, or
+ * the next higher one no other device of the class has.  (transfer full) */
+static char *free_instance(BusService *settings, const char *path, const char *cls, long n)
+{
+	g_autofree char *prefix = g_strdup_printf("%s:", cls);
+	g_autoptr(GPtrArray) taken = g_ptr_array_new();
+	Taken t = {path, prefix, taken};
+
+	bus_service_foreach(settings, collect_taken, &t);
 	for (;; n++) {
 		char *candidate = g_strdup_printf("%s:%ld", cls, n);
 		gboolean used = FALSE;
@@ -330,6 +390,75 @@ static char *unique_instance(BusService *settings, const char *wanted)
 			return candidate;
 		g_free(candidate);
 	}
+}
+
+/* Moves the instance setting at path to a free instance if another device
+ * of its class has its value. */
+static void keep_instance_free(BusService *settings, const char *path)
+{
+	const Value *v = bus_service_get(settings, path);
+	g_autofree char *cls = NULL;
+	g_autofree char *value = NULL;
+	long n;
+
+	if (!v || !parse_class_instance(v, &cls, &n))
+		return;
+	value = free_instance(settings, path, cls, n);
+	if (strcmp(value, v->u.s) != 0) {
+		Value moved = value_text(value);
+
+		bus_service_set(settings, path, &moved);
+		value_clear(&moved);
+	}
+}
+
+static gboolean write_instance(BusService *svc, const char *path, const Value *v, void *ud)
+{
+	const Value *now = bus_service_get(svc, path);
+	g_autofree char *cls = NULL;
+	g_autofree char *value = NULL;
+	Value stored;
+	long n;
+
+	if (!parse_class_instance(v, &cls, &n))
+		return FALSE;
+	if (now && value_equal(now, v))
+		return TRUE;
+	value = free_instance(svc, path, cls, n);
+	stored = value_text(value);
+	bus_service_set(svc, path, &stored);
+	value_clear(&stored);
+	return TRUE;
+}
+
+static BusWriteFn settings_write_fn(const char *path)
+{
+	return is_instance_setting(path) ? write_instance : write_any;
+}
+
+/* AddSetting of a device instance: the rules above.  Returns 0 or
+ * localsettings' -6 (an invalid default). */
+static dbus_int32_t add_instance_setting(Batsim *b, BusService *settings, const char *path,
+                                         const Value *def)
+{
+	g_autofree char *cls = NULL;
+	const char *before;
+	long n;
+
+	if (!parse_class_instance(def, &cls, &n))
+		return -6;
+	before = g_hash_table_lookup(b->instance_defaults, path);
+	if (!bus_service_get(settings, path)) {
+		g_autofree char *value = free_instance(settings, path, cls, n);
+		Value v = value_text(value);
+
+		bus_service_add(settings, path, &v, UNIT_NONE, write_instance, NULL);
+		value_clear(&v);
+	} else if (!before || strcmp(before, def->u.s) != 0) {
+		keep_instance_free(settings, path);
+	}
+	g_hash_table_replace(b->instance_defaults, g_strdup(path), g_strdup(def->u.s));
+	return 0;
 }
 
 /* AddSetting(s group, s name, v default, s type, v min, v max) -> i on
@@ -374,15 +503,10 @@ static DBusHandlerResult on_settings_call(DBusConnection *conn, DBusMessage *msg
 		rc = -2;
 	else if (!dbus_validate_path(path, NULL))
 		rc = -4;
-	if (rc == 0 && !bus_service_get(s->svc, path)) {
-		if (strcmp(name, "ClassAndVrmInstance") == 0 && def.type == VALUE_TEXT) {
-			g_autofree char *unique = unique_instance(s->svc, def.u.s);
-
-			value_clear(&def);
-			def = value_text(unique);
-		}
+	if (rc == 0 && is_instance_setting(path))
+		rc = add_instance_setting(b, s->svc, path, &def);
+	else if (rc == 0 && !bus_service_get(s->svc, path))
 		bus_service_add(s->svc, path, &def, UNIT_NONE, write_any, NULL);
-	}
 	value_clear(&def);
 	reply = dbus_message_new_method_return(msg);
 	dbus_message_append_args(reply, DBUS_TYPE_INT32, &rc, DBUS_TYPE_INVALID);
@@ -604,7 +728,8 @@ static gboolean on_return(gpointer data)
 	if (settings || strcmp(r->name, SYSTEM) == 0) {
 		g_hash_table_iter_init(&it, r->values);
 		while (g_hash_table_iter_next(&it, &path, &value))
-			bus_service_add(s->svc, path, value, UNIT_NONE, write_any, NULL);
+			bus_service_add(s->svc, path, value, UNIT_NONE,
+			                settings ? settings_write_fn(path) : write_any, NULL);
 	}
 	return G_SOURCE_REMOVE;
 }
@@ -640,6 +765,9 @@ static void restart(Batsim *b, const char *service, double seconds, yajl_val cha
 		if (YAJL_IS_NULL(changes->u.object.values[i]) ||
 		    !json_value(changes->u.object.values[i], v)) {
 			g_hash_table_remove(r->values, changes->u.object.keys[i]);
+			if (strcmp(service, SETTINGS) == 0)
+				g_hash_table_remove(b->instance_defaults,
+				                    changes->u.object.keys[i]);
 			g_free(v);
 			continue;
 		}
@@ -919,6 +1047,7 @@ int main(int argc, char **argv)
 	if (!b.scenario)
 		return 2;
 	b.sims = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, sim_free);
+	b.instance_defaults = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	b.loop = g_main_loop_new(NULL, FALSE);
 	b.input = g_string_new(NULL);
 	b.settle = number_or(b.scenario, "settle", 1.0);
@@ -943,6 +1072,7 @@ int main(int argc, char **argv)
 	g_main_loop_run(b.loop);
 out:
 	g_hash_table_destroy(b.sims);
+	g_hash_table_destroy(b.instance_defaults);
 	g_main_loop_unref(b.loop);
 	g_string_free(b.input, TRUE);
 	yajl_tree_free(b.scenario);
