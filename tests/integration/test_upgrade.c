@@ -156,6 +156,7 @@ static void test_keys_with_problems_keep_defaults(void **state)
 	said(r, "config.json:2:13: key 'cvlMode': expected a string, got a number");
 	said(r, "config.json:2:16: unknown key 'colour'");
 	said(r, "key 'cvlMode' has a problem (above): batagg runs with its default");
+	said(r, "'colour' is no key batagg knows (above): ignored");
 	expect(r, "/Alarms/InternalFailure", 1);
 	expect_text(r, "/ConfigProblem", PROBLEM_TEXT);
 
