@@ -74,6 +74,14 @@ typedef struct {
 	/* A virtual battery (SPEC 6): every path is the first valid value of
 	 * its inputs (all primary, by rank, hooks among them); no members. */
 	bool precedence_only;
+	/* A series battery (seriesBatteries): its members are the modules of
+	 * one string, this many, every path merged by policy (the limits
+	 * too); 0 for anything else. */
+	size_t series_modules;
+	const char *series_name; /* its service name, for the log */
+	/* The paths with their default series policy (a sum of voltages),
+	 * scaled to the full string while modules are missing. */
+	uint64_t series_scaled;
 } EngineSetup;
 
 typedef enum {

@@ -59,6 +59,28 @@ static void append_services(GString *s, GPtrArray *inputs)
 	}
 }
 
+/* The members' own module count (a string's; 1 for a battery) when they
+ * all have the same; else the largest, with a warning. */
+static int64_t modules_in_series(const Engine *e)
+{
+	int64_t lo = 0, hi = 0;
+
+	for (guint i = 0; i < e->members->len; i++) {
+		BataggNum n =
+		        engine_num(&((EngineInput *)e->members->pdata[i])->values[P_MEMBER_SERIES]);
+		int64_t k = n.valid && n.value >= 1 && n.value < 1e6 ? (int64_t)n.value : 1;
+
+		lo = i ? MIN(lo, k) : k;
+		hi = i ? MAX(hi, k) : k;
+	}
+	if (lo != hi)
+		g_warning("the bank's members have %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT
+		          " modules in series: " PATH_BATTERIES_SERIES " shows %" G_GINT64_FORMAT
+		          "; strings of one bank should match",
+		          lo, hi, hi);
+	return e->members->len ? hi : 1;
+}
+
 void bank_publish_members(Engine *e, GPtrArray *inputs, bool counts)
 {
 	g_autoptr(GString) s = g_string_new("[");
@@ -73,7 +95,7 @@ void bank_publish_members(Engine *e, GPtrArray *inputs, bool counts)
 	engine_set_published(e, N_BATTERY_PATHS + X_NR_OF_BATTERIES, &v);
 	v = value_int(e->members->len);
 	engine_set_published(e, N_BATTERY_PATHS + X_BATTERIES_PARALLEL, &v);
-	v = value_int(1);
+	v = value_int(modules_in_series(e));
 	engine_set_published(e, N_BATTERY_PATHS + X_BATTERIES_SERIES, &v);
 }
 

@@ -34,8 +34,13 @@ Config *config_new_default(void)
 }
 
 const char *const config_membership_keys[] = {
-        "excludedServices", "primaryServices", "auxiliaryServices",
-        "virtualBatteries", "classes",         NULL,
+        "excludedServices",
+        "primaryServices",
+        "auxiliaryServices",
+        "virtualBatteries",
+        "seriesBatteries",
+        "classes",
+        NULL,
 };
 
 static gboolean listed(const char *const *list, const char *word)
@@ -151,6 +156,15 @@ Config *config_load(const char *path, GError **error)
 		(b) = t_;                                                                          \
 	} while (0)
 
+static void free_policies(ConfigMergePolicy *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		g_free(list[i].path);
+		g_free(list[i].policy);
+	}
+	g_free(list);
+}
+
 void config_take_membership(Config *dst, Config *src)
 {
 	SWAP(dst->excluded, src->excluded);
@@ -230,11 +244,8 @@ void config_free(Config *cfg)
 	g_free(cfg->virtuals);
 	free_options(cfg->classes, cfg->n_classes);
 	free_options(cfg->strategy_options, cfg->n_strategy_options);
-	for (size_t i = 0; i < cfg->n_merge_policies; i++) {
-		g_free(cfg->merge_policies[i].path);
-		g_free(cfg->merge_policies[i].policy);
-	}
-	g_free(cfg->merge_policies);
+	free_policies(cfg->merge_policies, cfg->n_merge_policies);
+	free_policies(cfg->series_merge_policies, cfg->n_series_merge_policies);
 	g_free(cfg->current_ratio_method);
 	g_free(cfg->cvl_mode);
 	g_free(cfg->log_level);
@@ -287,7 +298,8 @@ char *config_summary(const Config *cfg)
 	if (!cfg->n_virtuals)
 		g_string_append(s, "none");
 	for (size_t v = 0; v < cfg->n_virtuals; v++) {
-		g_string_append_printf(s, "%s%s <-", v ? "\n" INDENT : "", cfg->virtuals[v].name);
+		g_string_append_printf(s, "%s%s %s", v ? "\n" INDENT : "", cfg->virtuals[v].name,
+		                       cfg->virtuals[v].series ? "<- in series:" : "<-");
 		for (size_t m = 0; m < cfg->virtuals[v].n_members; m++)
 			g_string_append_printf(s, " %s", cfg->virtuals[v].members[m].name);
 	}

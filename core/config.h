@@ -32,11 +32,15 @@ typedef struct {
 	ConfigPos at;
 } ConfigService;
 
+/* A virtual battery (virtualBatteries), or a series battery
+ * (seriesBatteries): a string of modules in series. */
 typedef struct {
-	char *name; /* the virtual battery's service name */
+	char *name; /* the service name it publishes */
 	ConfigPos at;
-	ConfigService *members; /* in config (precedence) order */
+	ConfigService *members; /* in config (precedence) order; a string's
+	                         * modules from the negative end */
 	size_t n_members;
+	bool series;
 } ConfigVirtual;
 
 /* One option of a strategy or hook, in the order written; a nested object
@@ -109,6 +113,8 @@ typedef struct {
 	char *plugin_directory;  /* NULL when not set */
 	ConfigMergePolicy *merge_policies;
 	size_t n_merge_policies;
+	ConfigMergePolicy *series_merge_policies; /* every series battery's */
+	size_t n_series_merge_policies;
 } Config;
 
 #define BATAGG_CONFIG_ERROR (batagg_config_error_quark())

@@ -141,13 +141,26 @@ static void check_loops(Check *c, const ConfigVirtual *v, size_t n)
 	}
 }
 
+/* The virtual batteries and strings so far, to append to (both keys add
+ * to cfg->virtuals, each entry's node to c->virtual_at). */
+static GArray *virtuals_so_far(Check *c)
+{
+	GArray *out = g_array_new(FALSE, TRUE, sizeof(ConfigVirtual));
+
+	g_array_append_vals(out, c->cfg->virtuals, c->cfg->n_virtuals);
+	g_free(c->cfg->virtuals);
+	c->cfg->virtuals = NULL;
+	c->cfg->n_virtuals = 0;
+	return out;
+}
+
 static void virtuals(Check *c, const char *key, const JNode *n)
 {
 	GArray *out;
 
 	if (!check_type(c, n, J_OBJECT, key))
 		return;
-	out = g_array_new(FALSE, TRUE, sizeof(ConfigVirtual));
+	out = virtuals_so_far(c);
 	for (guint i = 0; i < n->items->len; i++) {
 		const JNode *item = n->items->pdata[i];
 		const char *name = n->keys->pdata[i];
@@ -175,7 +188,52 @@ static void virtuals(Check *c, const char *key, const JNode *n)
 	}
 	c->cfg->n_virtuals = out->len;
 	c->cfg->virtuals = (ConfigVirtual *)(void *)g_array_free(out, FALSE);
-	check_loops(c, c->cfg->virtuals, c->cfg->n_virtuals);
+}
+
+/* "seriesBatteries": string name -> its modules, from the negative end. */
+static void series(Check *c, const char *key, const JNode *n)
+{
+	GArray *out;
+
+	if (!check_type(c, n, J_OBJECT, key))
+		return;
+	out = virtuals_so_far(c);
+	for (guint i = 0; i < n->items->len; i++) {
+		const JNode *item = n->items->pdata[i];
+		const char *name = n->keys->pdata[i];
+		JPos at = g_array_index(n->key_at, JPos, i);
+		ConfigVirtual v = {.at = config_pos(at), .series = true};
+
+		if (!check_battery_name(c, at, name, key, FALSE))
+			continue;
+		if (g_str_has_prefix(name, "name:")) {
+			check_error(c, at,
+			            "key 'seriesBatteries': a series battery needs a service name, "
+			            "not \"%s\"",
+			            name);
+			continue;
+		}
+		if (!check_type(c, item, J_ARRAY, key))
+			continue;
+		v.name = g_strdup(name);
+		v.members = check_services(c, item, key, FALSE, &v.n_members);
+		if (v.n_members == 0)
+			check_error(c, item->at, "key 'seriesBatteries': \"%s\" lists no modules",
+			            name);
+		else if (v.n_members != item->items->len)
+			check_error(c, item->at,
+			            "key 'seriesBatteries': \"%s\" must list each module once: its "
+			            "module count is what it expects",
+			            name);
+		if (in_services(v.members, v.n_members, v.name))
+			check_error(c, item->at,
+			            "key 'seriesBatteries': series battery \"%s\" lists itself",
+			            v.name);
+		g_array_append_val(out, v);
+		g_ptr_array_add(c->virtual_at, (gpointer)item);
+	}
+	c->cfg->n_virtuals = out->len;
+	c->cfg->virtuals = (ConfigVirtual *)(void *)g_array_free(out, FALSE);
 }
 
 /* Options of named things: "classes" (hooks by id) and "strategyOptions"
@@ -325,12 +383,15 @@ static void plugin_directory(Check *c, const char *key, const JNode *n)
 	c->cfg->plugin_directory = g_strdup(n->text);
 }
 
-static void merge_policies(Check *c, const char *key, const JNode *n)
+/* path -> merge policy name, for the paths table names a policy for. */
+static ConfigMergePolicy *policies(Check *c, const char *key, const JNode *n,
+                                   const char *const *table, size_t *count)
 {
 	GArray *out;
 
+	*count = 0;
 	if (!check_type(c, n, J_OBJECT, key))
-		return;
+		return NULL;
 	out = g_array_new(FALSE, TRUE, sizeof(ConfigMergePolicy));
 	for (guint i = 0; i < n->items->len; i++) {
 		const char *path = n->keys->pdata[i];
@@ -339,18 +400,18 @@ static void merge_policies(Check *c, const char *key, const JNode *n)
 
 		if (path[0] != '/') {
 			check_error(c, g_array_index(n->key_at, JPos, i),
-			            "key 'mergePolicies': \"%s\" is not a D-Bus path", path);
+			            "key '%s': \"%s\" is not a D-Bus path", key, path);
 			continue;
 		}
 		if (p < 0 || p >= N_BATTERY_PATHS) {
 			check_merged_path(c, g_array_index(n->key_at, JPos, i), key, path);
 			continue;
 		}
-		if (!defaults.policy[p]) {
+		if (!table[p]) {
 			check_warning(c, g_array_index(n->key_at, JPos, i),
-			              "key 'mergePolicies': \"%s\" is not merged by a policy (the "
-			              "limits have rules of their own): ignored",
-			              path);
+			              "key '%s': \"%s\" is not merged by a policy (the limits have "
+			              "rules of their own): ignored",
+			              key, path);
 			continue;
 		}
 		if (!check_strategy_name(c, n->items->pdata[i], key, &mp.policy, &mp.at))
@@ -358,8 +419,19 @@ static void merge_policies(Check *c, const char *key, const JNode *n)
 		mp.path = g_strdup(path);
 		g_array_append_val(out, mp);
 	}
-	c->cfg->n_merge_policies = out->len;
-	c->cfg->merge_policies = (ConfigMergePolicy *)(void *)g_array_free(out, FALSE);
+	*count = out->len;
+	return (ConfigMergePolicy *)(void *)g_array_free(out, FALSE);
+}
+
+static void merge_policies(Check *c, const char *key, const JNode *n)
+{
+	c->cfg->merge_policies = policies(c, key, n, defaults.policy, &c->cfg->n_merge_policies);
+}
+
+static void series_merge_policies(Check *c, const char *key, const JNode *n)
+{
+	c->cfg->series_merge_policies =
+	        policies(c, key, n, defaults.series_policy, &c->cfg->n_series_merge_policies);
 }
 
 /* clang-format off */
@@ -373,6 +445,8 @@ static const struct {
 	{"auxiliaryServices", auxiliary},
 	{"capacity", capacity},
 	{"virtualBatteries", virtuals},
+	{"seriesBatteries", series},
+	{"seriesMergePolicies", series_merge_policies},
 	{"classes", classes},
 	{"currentRatioMethod", ratio_method},
 	{"cclMode", ccl_mode},
@@ -419,9 +493,81 @@ void config_check_key(Check *c, const char *key, JPos key_at, const JNode *n)
 }
 
 /* Relations between keys (SPEC 3). */
+static const char *kind_of(const ConfigVirtual *v)
+{
+	return v->series ? "series battery" : "virtual battery";
+}
+
+static const char *key_of(const ConfigVirtual *v)
+{
+	return v->series ? "seriesBatteries" : "virtualBatteries";
+}
+
+static JPos at_of(const ConfigService *s)
+{
+	return (JPos){s->at.line, s->at.col};
+}
+
+/* The virtual battery or string named name, or NULL. */
+static const ConfigVirtual *virtual_named(const Config *cfg, const char *name)
+{
+	for (size_t v = 0; v < cfg->n_virtuals; v++) {
+		if (strcmp(cfg->virtuals[v].name, name) == 0)
+			return &cfg->virtuals[v];
+	}
+	return NULL;
+}
+
+/* A string's modules are batteries, each in one string and in nothing else
+ * batagg makes; a string is the aggregate's member only. */
+static void check_strings(Check *c)
+{
+	const Config *cfg = c->cfg;
+
+	for (size_t v = 0; v < cfg->n_virtuals; v++) {
+		const ConfigVirtual *a = &cfg->virtuals[v];
+		const ConfigVirtual *same = virtual_named(cfg, a->name);
+
+		c->key = key_of(a);
+		if (same != a && (same->series || a->series))
+			check_error(c, ((const JNode *)c->virtual_at->pdata[v])->at,
+			            "\"%s\" is both a %s and a %s", a->name, kind_of(same),
+			            kind_of(a));
+		for (size_t m = 0; m < a->n_members; m++) {
+			const ConfigService *s = &a->members[m];
+			const ConfigVirtual *named = virtual_named(cfg, s->name);
+
+			if (named && (a->series || named->series))
+				check_error(
+				        c, at_of(s),
+				        "%s \"%s\" lists %s \"%s\": a series battery's modules "
+				        "are batteries, and a series battery is a member of the "
+				        "aggregate only",
+				        kind_of(a), a->name, kind_of(named), named->name);
+			for (size_t w = 0; a->series && w < cfg->n_virtuals; w++) {
+				const ConfigVirtual *b = &cfg->virtuals[w];
+
+				if (w == v || (b->series && w < v) ||
+				    !in_services(b->members, b->n_members, s->name))
+					continue;
+				check_error(
+				        c, at_of(s),
+				        "\"%s\" is a module of series battery \"%s\" and %s of "
+				        "%s \"%s\": a module belongs to one series battery only",
+				        s->name, a->name, b->series ? "a module" : "a member",
+				        kind_of(b), b->name);
+			}
+		}
+	}
+}
+
 void config_check_relations(Check *c)
 {
 	Config *cfg = c->cfg;
+
+	c->key = "virtualBatteries";
+	check_loops(c, cfg->virtuals, cfg->n_virtuals);
+	check_strings(c);
 
 	/* What the user evidently meant, as the Python daemon did: a service
 	 * listed to be used in a role is used in it, and only in it. */
@@ -435,8 +581,12 @@ void config_check_relations(Check *c)
 		else if (in_services(cfg->auxiliary, cfg->n_auxiliary, name))
 			also = "auxiliaryServices", what = "an auxiliary service";
 		for (size_t v = 0; !also && v < cfg->n_virtuals; v++) {
-			if (in_services(cfg->virtuals[v].members, cfg->virtuals[v].n_members, name))
-				also = "virtualBatteries", what = "a member of its virtual battery";
+			if (!in_services(cfg->virtuals[v].members, cfg->virtuals[v].n_members,
+			                 name))
+				continue;
+			also = key_of(&cfg->virtuals[v]);
+			what = cfg->virtuals[v].series ? "a module of its series battery"
+			                               : "a member of its virtual battery";
 		}
 		if (also)
 			check_warning(
@@ -445,25 +595,24 @@ void config_check_relations(Check *c)
 			        "never as a member of the aggregate",
 			        name, also, what);
 	}
-	c->key = "virtualBatteries";
 	for (size_t v = 0; v < cfg->n_virtuals; v++) {
 		const ConfigVirtual *vb = &cfg->virtuals[v];
 		const JNode *at = c->virtual_at->pdata[v];
 
+		c->key = key_of(vb);
 		if (strcmp(vb->name, cfg->service_name) == 0)
-			check_error(c, at->at,
-			            "virtual battery \"%s\" has the aggregate's own name",
-			            vb->name);
+			check_error(c, at->at, "%s \"%s\" has the aggregate's own name",
+			            kind_of(vb), vb->name);
 		/* batagg never follows the aggregate it publishes (the Python
 		 * daemon, one process per virtual battery, did), and the virtual
 		 * battery is one of the aggregate's members. */
 		if (in_services(vb->members, vb->n_members, cfg->service_name))
-			check_error(
-			        c, at->at,
-			        "key 'virtualBatteries': virtual battery \"%s\" lists the "
-			        "aggregate \"%s\" (serviceName), which batagg does not read back: "
-			        "the virtual battery is a member of the aggregate (for values that "
-			        "replace the aggregate's, use primaryServices)",
-			        vb->name, cfg->service_name);
+			check_error(c, at->at,
+			            "key '%s': %s \"%s\" lists the aggregate \"%s\" (serviceName), "
+			            "which batagg does not read back: the %s is a member of the "
+			            "aggregate (for values that replace the aggregate's, use "
+			            "primaryServices)",
+			            key_of(vb), kind_of(vb), vb->name, cfg->service_name,
+			            kind_of(vb));
 	}
 }

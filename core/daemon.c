@@ -336,7 +336,7 @@ static void build_settings_paths(Daemon *d)
 
 /* Takes the published service of that name and kind out of old, or makes
  * a new one. */
-static Published *reuse(Daemon *d, GPtrArray *old, const char *name, int index,
+static Published *reuse(Daemon *d, GPtrArray *old, const char *name, int index, gboolean series,
                         DBusConnection *conn)
 {
 	for (guint i = 0; old && i < old->len; i++) {
@@ -345,11 +345,11 @@ static Published *reuse(Daemon *d, GPtrArray *old, const char *name, int index,
 		if (published_is_aggregate(p) == (index < 0) &&
 		    strcmp(published_name(p), name) == 0) {
 			g_ptr_array_steal_index(old, i);
-			published_set_index(p, index);
+			published_set_index(p, index, series);
 			return p;
 		}
 	}
-	return published_new(name, index, conn, d->program, on_settings_read, d);
+	return published_new(name, index, series, conn, d->program, on_settings_read, d);
 }
 
 /* Switches to plan (consumed): published services whose name stays keep
@@ -370,7 +370,8 @@ static void apply(Daemon *d, Plan *plan)
 	for (size_t i = 0; i < plan->n; i++) {
 		const char *name = i == 0 ? cfg->service_name : cfg->virtuals[i - 1].name;
 		DBusConnection *conn = i == 0 ? d->conn : plan->conns[i];
-		Published *p = reuse(d, old, name, (int)i - 1, conn);
+		Published *p =
+		        reuse(d, old, name, (int)i - 1, i > 0 && cfg->virtuals[i - 1].series, conn);
 
 		published_use(p, plan->strategies[i]);
 		published_set_cadence(p, cfg->publish_interval, cfg->properties_changed);

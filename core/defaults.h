@@ -23,6 +23,8 @@ typedef struct {
 	/* Each battery path's merge policy ("mergePolicies" overrides); NULL
 	 * for the limits, which have rules of their own. */
 	const char *policy[N_BATTERY_PATHS];
+	/* A series battery's (seriesBatteries): every path, the limits too. */
+	const char *series_policy[N_BATTERY_PATHS];
 	/* A config key of earlier configs that holds a strategy's options. */
 	struct {
 		const char *key;

@@ -13,7 +13,7 @@ static const char *const extra_paths[N_EXTRA_PATHS] = {
         [X_BATTERIES] = "/System/Batteries",
         [X_NR_OF_BATTERIES] = "/System/NrOfBatteries",
         [X_BATTERIES_PARALLEL] = "/System/BatteriesParallel",
-        [X_BATTERIES_SERIES] = "/System/BatteriesSeries",
+        [X_BATTERIES_SERIES] = PATH_BATTERIES_SERIES,
         [X_INTERNAL_RESISTANCES] = "/System/InternalResistances",
         [X_EMFS] = "/System/EMFs",
         [X_IR_CORRECTIONS] = "/System/InternalResistanceCorrections",
@@ -109,7 +109,9 @@ Engine *engine_new(const EngineSetup *setup, EnginePublishFn publish, void *user
 	Engine *e = g_new0(Engine, 1);
 
 	e->s = *setup;
-	e->combiner = setup->precedence_only ? &precedence_combiner : &aggregate_combiner;
+	e->combiner = setup->series_modules    ? &series_combiner
+	              : setup->precedence_only ? &precedence_combiner
+	                                       : &aggregate_combiner;
 	e->publish = publish;
 	e->user_data = user_data;
 	e->members = g_ptr_array_new();
@@ -345,6 +347,9 @@ void engine_input_set(Engine *e, EngineInput *in, const char *path, const Value 
 	if (p < N_BATTERY_PATHS)
 		e->dirty |= BIT(p);
 	e->dirty |= e->dependents[p];
+	/* A member's own module count is part of the bank description. */
+	if (p == P_MEMBER_SERIES)
+		e->membership_changed = true;
 	if (p == P_CVL && !in->bms && in->values[p].type != VALUE_INVALID) {
 		in->bms = true;
 		shares_changed(e);

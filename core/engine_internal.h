@@ -2,7 +2,8 @@
 /*
  * The engine's insides, shared by the files that make it up (engine.c: the
  * inputs and their values; merged.c: a path's value from the inputs;
- * aggregate.c and precedence.c: the two ways of combining them; bank.c:
+ * aggregate.c, precedence.c and series.c: the three ways of combining
+ * them; bank.c:
  * the bank description paths).  Nothing else includes this header.
  */
 #ifndef BATAGG_ENGINE_INTERNAL_H
@@ -51,6 +52,7 @@ typedef struct {
 
 extern const Combiner aggregate_combiner;
 extern const Combiner precedence_combiner;
+extern const Combiner series_combiner;
 
 struct Engine {
 	EngineSetup s;
@@ -83,6 +85,11 @@ struct Engine {
 	BataggNum *ratios[2]; /* last CCL/DCL ratio of each member, for diagnosis */
 	guint n_ratios[2];
 	bool ratios_changed[2]; /* since they were last published */
+	/* A series battery's: modules missing, and whether their currents
+	 * disagree (said once until they agree again). */
+	size_t missing;
+	bool whole_once; /* it has had all its modules (start-up is over) */
+	bool currents_disagree;
 	Value pub[N_PUBLISHED];
 
 	/* Scratch space for merge inputs, sized to the member count. */

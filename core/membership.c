@@ -47,8 +47,8 @@ size_t membership_place(const Config *cfg, const char *service, const char *cust
 
 		entry = find(vb->members, vb->n_members, service, custom_name, &rank);
 		if (entry)
-			out[n++] = (Placement){(int)v, ROLE_PRIMARY, rank,
-			                       (const char *const *)entry->paths};
+			out[n++] = (Placement){(int)v, vb->series ? ROLE_MEMBER : ROLE_PRIMARY,
+			                       rank, (const char *const *)entry->paths};
 	}
 	if (n > 0)
 		return n;

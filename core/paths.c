@@ -61,12 +61,14 @@ const BatteryPath battery_paths[N_MEMBER_PATHS] = {
 	[P_ALARM_HIGH_TEMPERATURE] = ALARM("/Alarms/HighTemperature"),
 	[P_ALARM_LOW_CHARGE_TEMPERATURE] = ALARM("/Alarms/LowChargeTemperature"),
 	[P_ALARM_HIGH_CHARGE_TEMPERATURE] = ALARM("/Alarms/HighChargeTemperature"),
+	[P_ALARM_BMS_CABLE] = ALARM("/Alarms/BmsCable"),
 	[P_ALARM_INTERNAL_FAILURE] = ALARM("/Alarms/InternalFailure"),
 	[P_CHARGE_MODE] = TEXT("/Info/ChargeMode", 0),
 	[P_CCL] = LIMIT("/Info/MaxChargeCurrent", UNIT_AMP, DOMAIN_CURRENT),
 	[P_DCL] = LIMIT("/Info/MaxDischargeCurrent", UNIT_AMP, DOMAIN_CURRENT),
 	[P_CVL] = LIMIT("/Info/MaxChargeVoltage", UNIT_VOLT, DOMAIN_VOLTAGE),
 	[P_CUSTOM_NAME] = TEXT(PATH_CUSTOM_NAME, 0),
+	[P_MEMBER_SERIES] = INT(PATH_BATTERIES_SERIES),
 };
 /* clang-format on */
 

@@ -15,6 +15,9 @@
  * table. */
 #define PATH_CUSTOM_NAME "/CustomName"
 #define PATH_DEVICE_INSTANCE "/DeviceInstance"
+/* Published by every battery service batagg makes, and read from members
+ * (a series battery's module count). */
+#define PATH_BATTERIES_SERIES "/System/BatteriesSeries"
 
 typedef enum {
 
@@ -55,6 +58,7 @@ typedef enum {
 	P_ALARM_HIGH_TEMPERATURE,
 	P_ALARM_LOW_CHARGE_TEMPERATURE,
 	P_ALARM_HIGH_CHARGE_TEMPERATURE,
+	P_ALARM_BMS_CABLE,        /* also raised for a series battery's missing module */
 	P_ALARM_INTERNAL_FAILURE, /* also raised by a config problem (startup.h) */
 	P_CHARGE_MODE,
 	P_CCL,
@@ -62,6 +66,7 @@ typedef enum {
 	P_CVL,
 	N_BATTERY_PATHS,                 /* the merged battery paths end here */
 	P_CUSTOM_NAME = N_BATTERY_PATHS, /* read from members for labels only */
+	P_MEMBER_SERIES,                 /* a member's PATH_BATTERIES_SERIES */
 	N_MEMBER_PATHS,
 } PathId;
 

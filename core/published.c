@@ -112,7 +112,7 @@ static void on_settings(void *user_data, int instance, const char *custom_name)
 		p->ready(p->user_data);
 }
 
-Published *published_new(const char *name, int virtual_index, DBusConnection *conn,
+Published *published_new(const char *name, int virtual_index, gboolean series, DBusConnection *conn,
                          const char *program, PublishedReadyFn ready, void *user_data)
 {
 	Published *p = g_new0(Published, 1);
@@ -120,14 +120,13 @@ Published *published_new(const char *name, int virtual_index, DBusConnection *co
 	g_autofree char *device = names_settings_device(name, virtual_index < 0, &p->instance);
 
 	p->name = g_strdup(name);
-	p->index = virtual_index;
+	published_set_index(p, virtual_index, series);
 	p->program = g_strdup(program);
 	p->conn = dbus_connection_ref(conn);
 	p->ready = ready;
 	p->user_data = user_data;
 	p->custom_name = g_strdup("");
 	p->interval_ms = (guint)(CONFIG_PUBLISH_INTERVAL * 1000);
-	p->product = virtual_index < 0 ? "Battery Aggregator" : "Virtual Battery";
 	p->settings = settings_new(conn, device, p->instance, name_group, on_settings, p);
 	return p;
 }
@@ -161,9 +160,12 @@ gboolean published_is_aggregate(const Published *p)
 	return p->index < 0;
 }
 
-void published_set_index(Published *p, int virtual_index)
+void published_set_index(Published *p, int virtual_index, gboolean series)
 {
 	p->index = virtual_index;
+	p->product = virtual_index < 0 ? "Battery Aggregator"
+	             : series          ? "Series Battery"
+	                               : "Virtual Battery";
 }
 
 void published_use(Published *p, Strategies *st)

@@ -26,9 +26,10 @@ typedef struct Published Published;
 typedef void (*PublishedReadyFn)(void *user_data);
 
 /* A service named name, the aggregate (virtual_index < 0) or virtual battery
- * virtual_index, that will publish on conn (referenced; closed on free when
- * it is a virtual battery's own).  program is /Mgmt/ProcessName. */
-Published *published_new(const char *name, int virtual_index, DBusConnection *conn,
+ * (series: series battery) virtual_index, that will publish on conn
+ * (referenced; closed on free when it is a virtual battery's own).
+ * program is /Mgmt/ProcessName. */
+Published *published_new(const char *name, int virtual_index, gboolean series, DBusConnection *conn,
                          const char *program, PublishedReadyFn ready, void *user_data);
 
 /* Releases the bus name and frees everything. */
@@ -37,8 +38,9 @@ void published_free(Published *p);
 const char *published_name(const Published *p);
 gboolean published_is_aggregate(const Published *p);
 
-/* After a reload a virtual battery may stand elsewhere in the config. */
-void published_set_index(Published *p, int virtual_index);
+/* After a reload a virtual battery may stand elsewhere in the config (and
+ * be a series battery now, or no longer). */
+void published_set_index(Published *p, int virtual_index, gboolean series);
 
 /* Replaces the strategies (ownership taken) and the engine; on the bus, the
  * service goes on publishing its last values until published_release(). */

@@ -183,27 +183,31 @@ static const BataggStrategy *use(Strategies *st, BataggKind kind, const char *na
 	return t;
 }
 
-static gboolean setup_policies(Strategies *st, GError **error)
+/* Each path's policy: the table's, or the one the config (key) names. */
+static gboolean setup_policies(Strategies *st, const char *const *table,
+                               const ConfigMergePolicy *named, size_t n_named, const char *key,
+                               GError **error)
 {
 	EngineSetup *s = &st->setup;
 	static const ConfigPos nowhere;
 	gboolean ok = TRUE;
 
 	for (int p = 0; p < N_BATTERY_PATHS; p++) {
-		const char *name = defaults.policy[p];
+		const char *name = table[p];
 		ConfigPos at = nowhere;
 		const BataggStrategy *t;
 
-		for (size_t i = 0; i < st->cfg->n_merge_policies; i++) {
-			if (strcmp(st->cfg->merge_policies[i].path, battery_paths[p].path) == 0) {
-				name = st->cfg->merge_policies[i].policy;
-				at = st->cfg->merge_policies[i].at;
+		for (size_t i = 0; i < n_named; i++) {
+			if (strcmp(named[i].path, battery_paths[p].path) == 0) {
+				name = named[i].policy;
+				at = named[i].at;
 			}
 		}
 		if (!name)
 			continue;
-		t = use(st, BATAGG_KIND_MERGE, name, at, "mergePolicies", &s->policy_state[p],
-		        error);
+		if (table[p] && strcmp(name, table[p]) == 0)
+			s->series_scaled |= UINT64_C(1) << p;
+		t = use(st, BATAGG_KIND_MERGE, name, at, key, &s->policy_state[p], error);
 		ok = ok && t;
 		s->policy[p] = (const BataggMergePolicy *)t;
 	}
@@ -298,7 +302,9 @@ static Strategies *aggregate_new(const Config *cfg, Registry *reg, Problems *pro
 	s->has_capacity = cfg->has_capacity;
 	s->capacity = cfg->capacity;
 	/* Each part even when one before failed: a report names them all. */
-	ok = setup_policies(st, error);
+	ok = setup_policies(st, defaults.policy, cfg->merge_policies, cfg->n_merge_policies,
+	                    "mergePolicies", error);
+	s->series_scaled = 0;
 	ok = setup_precedence(st, error) && ok;
 	ok = setup_ratios(st, error) && ok;
 	ok = setup_estimator(st, error) && ok;
@@ -338,13 +344,39 @@ static gboolean add_hook(Strategies *st, const ConfigService *member, int rank, 
 	return TRUE;
 }
 
+/* A string: every path by its series policy; its voltages (the default
+ * sums) scale while modules are missing. */
+static Strategies *series_new(const Config *cfg, const ConfigVirtual *vb, Registry *reg,
+                              Problems *problems, GError **error)
+{
+	static const uint64_t voltages = UINT64_C(1) << P_VOLTAGE | UINT64_C(1) << P_POWER |
+	                                 UINT64_C(1) << P_CVL |
+	                                 UINT64_C(1) << P_BATTERY_LOW_VOLTAGE;
+	Strategies *st = strategies_alloc(cfg, reg);
+	EngineSetup *s = &st->setup;
+
+	st->problems = problems;
+	s->series_modules = vb->n_members;
+	s->series_name = vb->name;
+	if (!setup_policies(st, defaults.series_policy, cfg->series_merge_policies,
+	                    cfg->n_series_merge_policies, "seriesMergePolicies", error)) {
+		strategies_free(st);
+		return NULL;
+	}
+	s->series_scaled &= voltages;
+	return st;
+}
+
 static Strategies *virtual_new(const Config *cfg, size_t index, Registry *reg, Problems *problems,
                                GError **error)
 {
 	const ConfigVirtual *vb = &cfg->virtuals[index];
-	Strategies *st = strategies_alloc(cfg, reg);
+	Strategies *st;
 	gboolean ok;
 
+	if (vb->series)
+		return series_new(cfg, vb, reg, problems, error);
+	st = strategies_alloc(cfg, reg);
 	st->problems = problems;
 	st->setup.precedence_only = TRUE;
 	ok = setup_precedence(st, error);

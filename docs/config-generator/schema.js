@@ -212,6 +212,28 @@ window.BATAGG_SCHEMA = {
       "type": "object",
       "propertyNames": { "$ref": "#/$defs/path" },
       "additionalProperties": { "$ref": "#/$defs/strategyName" }
+    },
+    "seriesBatteries": {
+      "description": "Series batteries (strings): service name -> its modules from the negative end, each listed once. A module is in one string and nothing else; a string is a member of the aggregate only.",
+      "type": "object",
+      "propertyNames": {
+        "allOf": [
+          { "$ref": "#/$defs/batteryService" },
+          { "not": { "const": "com.victronenergy.battery.aggregator" } }
+        ]
+      },
+      "additionalProperties": {
+        "type": "array",
+        "minItems": 1,
+        "uniqueItems": true,
+        "items": { "$ref": "#/$defs/batteryName" }
+      }
+    },
+    "seriesMergePolicies": {
+      "description": "Merge policy per path for every series battery (the limits too), e.g. {\"/Soc\": \"mean\"}.",
+      "type": "object",
+      "propertyNames": { "$ref": "#/$defs/path" },
+      "additionalProperties": { "$ref": "#/$defs/strategyName" }
     }
   }
 }

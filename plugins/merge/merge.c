@@ -263,6 +263,8 @@ POLICY(capacity_weighted_mean, "mean weighted by /InstalledCapacity", merge_weig
 POLICY(min, "smallest valid value", merge_min, NULL);
 POLICY(max, "largest valid value", merge_max, NULL);
 POLICY(any, "1 when any member says 1 (flags); invalid if none", merge_max, NULL);
+POLICY(all, "0 when any member says 0 (flags: every member must allow); invalid if none", merge_min,
+       NULL);
 POLICY(alarm, "highest alarm level (0 ok, 1 warning, 2 alarm); 0 if none", merge_alarm, NULL);
 POLICY(charge_mode, "Bulk/Absorption/Float, with Transition when members differ", merge_charge_mode,
        NULL);
@@ -271,19 +273,13 @@ POLICY(max_label, "the member with the highest key value names the cell", merge_
 POLICY(first, "the first valid value in precedence order", merge_first, NULL);
 
 static const BataggStrategy *const strategies[] = {
-        &policy_sum.head,
-        &policy_sum_or_zero.head,
-        &policy_mean.head,
-        &policy_capacity_weighted_mean.head,
-        &policy_min.head,
-        &policy_max.head,
-        &policy_any.head,
-        &policy_alarm.head,
-        &policy_charge_mode.head,
-        &policy_min_label.head,
-        &policy_max_label.head,
-        &policy_first.head,
-        NULL,
+        &policy_sum.head,       &policy_sum_or_zero.head,
+        &policy_mean.head,      &policy_capacity_weighted_mean.head,
+        &policy_min.head,       &policy_max.head,
+        &policy_any.head,       &policy_all.head,
+        &policy_alarm.head,     &policy_charge_mode.head,
+        &policy_min_label.head, &policy_max_label.head,
+        &policy_first.head,     NULL,
 };
 
 BATAGG_PLUGIN_DEFINE("merge", "2.0", "The built-in merge policies", strategies);
