@@ -30,8 +30,11 @@
   var DEFAULT_SERVICE = PREFIX + "aggregator";
   var INT_MAX = 2147483647;
 
-  /* The battery paths (SPEC 5.1-5.3): merged by a policy, then the limits,
-   * which have rules of their own. */
+  /* The battery paths batagg merges (SPEC 5.1-5.3), in core/paths.c's
+   * order (its battery_paths up to N_BATTERY_PATHS; "did you mean" takes the
+   * first nearest in this order): merged by a policy (core/defaults.c), then
+   * the limits, which have rules of their own.  The browser tests hold both
+   * lists to those files. */
   var MERGED_PATHS = [
     "/Dc/0/Current", "/Dc/0/Voltage", "/Dc/0/Power", "/Dc/0/Temperature", "/Soc", "/TimeToGo",
     "/Capacity", "/InstalledCapacity", "/ConsumedAmphours", "/Balancing", "/Info/BatteryLowVoltage",
@@ -45,7 +48,7 @@
     "/Alarms/CellImbalance", "/Alarms/LowSoc", "/Alarms/HighDischargeCurrent", "/Alarms/LowVoltage",
     "/Alarms/HighVoltage", "/Alarms/LowCellVoltage", "/Alarms/HighCellVoltage",
     "/Alarms/LowTemperature", "/Alarms/HighTemperature", "/Alarms/LowChargeTemperature",
-    "/Alarms/HighChargeTemperature", "/Info/ChargeMode"
+    "/Alarms/HighChargeTemperature", "/Alarms/InternalFailure", "/Info/ChargeMode"
   ];
   var LIMIT_PATHS = ["/Info/MaxChargeCurrent", "/Info/MaxDischargeCurrent", "/Info/MaxChargeVoltage"];
 

@@ -120,6 +120,7 @@ const edges = {
   'a merge policy for a limit': '{"mergePolicies": {"/Info/MaxChargeCurrent": "min"}}',
   'a merge policy for an unknown path': '{"mergePolicies": {"/Foo": "min"}}',
   'a merge policy for a cell id': '{"mergePolicies": {"/System/MinVoltageCellId": "max_label"}}',
+  'a merge policy for the internal failure alarm': '{"mergePolicies": {"/Alarms/InternalFailure": "max"}}',
   'excluded by custom name and auxiliary': '{"excludedServices": ["name:A"], "auxiliaryServices": {"name:A": []}}',
   'excluded and a hook member (no clash)':
     '{"excludedServices": ["com.victronenergy.battery.a"], "virtualBatteries": {"com.victronenergy.battery.v": {"class:hooks.FixedValueHook#a": ["/Soc"]}}}',

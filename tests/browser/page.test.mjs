@@ -289,6 +289,26 @@ test('schema: schema.js is config/config-schema.json, byte for byte, as make-sch
   });
 });
 
+// The paths the page knows are batagg's: core/paths.h's PathIds up to
+// N_BATTERY_PATHS, each with its path from core/paths.c, those with a
+// default policy in core/defaults.c merged by a policy, the others limits.
+test('paths: the page\'s merged paths and limits are core/paths.c\'s, in its order, and core/defaults.c\'s', async () => {
+  const read = (f) => fs.readFileSync(path.join(ROOT, f), 'utf8');
+  const ids = read('core/paths.h').match(/typedef enum \{([^}]*)\} PathId;/)[1]
+    .split('N_BATTERY_PATHS')[0].match(/\bP_[A-Z0-9_]+/g);
+  const table = read('core/paths.c').match(/battery_paths\[N_MEMBER_PATHS\] = \{([^]*?)\n\};/)[1];
+  const pathOf = Object.fromEntries([...table.matchAll(/\[(P_[A-Z0-9_]+)\]\s*=\s*[^"\]]*?"([^"]+)"/g)].map((m) => [m[1], m[2]]));
+  const policies = read('core/defaults.c').match(/\.policy = \{([^}]*)\}/)[1];
+  const withPolicy = new Set([...policies.matchAll(/\[(P_[A-Z0-9_]+)\]\s*=/g)].map((m) => m[1]));
+  assert.ok(ids.length > 40 && ids.every((id) => pathOf[id]), 'the test reads core/paths.h and core/paths.c');
+  await withPage(async (page) => {
+    const ours = await page.evaluate(() => ({ merged: window.BataggChecks.MERGED_PATHS, limits: window.BataggChecks.LIMIT_PATHS }));
+    assert.deepEqual(ours.merged.concat(ours.limits), ids.map((id) => pathOf[id]), 'all of them, in core/paths.c\'s order');
+    assert.deepEqual(ours.merged, ids.filter((id) => withPolicy.has(id)).map((id) => pathOf[id]), 'merged by a policy');
+    assert.deepEqual(ours.limits, ids.filter((id) => !withPolicy.has(id)).map((id) => pathOf[id]), 'the limits');
+  });
+});
+
 test('schema: the validator implements every keyword the schema uses, and says so when not', async () => {
   await withPage(async (page) => {
     const shipped = JSON.parse(fs.readFileSync(path.join(ROOT, 'config/config-schema.json'), 'utf8'));
