@@ -155,11 +155,17 @@
     return null;
   }
 
-  /* Case-blind edits from a to b, a letter added, dropped or changed, or
-   * two neighbours swapped, each counting 1: core/suggest.c's measure. */
+  /* A string as core/suggest.c sees it: its UTF-8 bytes, A-Z as a-z (as
+   * g_ascii_tolower and g_ascii_strcasecmp fold them, and nothing else). */
+  function foldedBytes(s) {
+    var bytes = Array.from(new TextEncoder().encode(s));
+    return bytes.map(function (b) { return b >= 65 && b <= 90 ? b + 32 : b; });
+  }
+
+  /* Case-blind edits from a to b (folded bytes), a letter added, dropped or
+   * changed, or two neighbours swapped, each counting 1 (optimal string
+   * alignment): core/suggest.c's measure. */
   function edits(a, b) {
-    a = a.toLowerCase();
-    b = b.toLowerCase();
     var d = [];
     for (var i = 0; i <= a.length; i++) {
       d.push([i]);
@@ -176,17 +182,20 @@
     return d[a.length][b.length];
   }
 
-  /* batagg's "did you mean" (core/suggest.c): the same name in another
-   * case, else the first nearest within a third of the word's length (at
-   * least 1), never a change of all of either. */
+  /* batagg's "did you mean" (core/suggest.c): the first candidate that is
+   * the word in another case, else the first nearest within a third of the
+   * word's length in bytes (at least 1), never a change of all of either;
+   * null when none is near. */
   function suggest(word, candidates) {
-    var limit = Math.max(1, Math.floor(word.length / 3));
+    var w = foldedBytes(word);
+    var limit = Math.max(1, Math.floor(w.length / 3));
     var best = null;
     var bestDistance = limit + 1;
     for (var i = 0; i < candidates.length; i++) {
-      if (candidates[i].toLowerCase() === word.toLowerCase()) return candidates[i];
-      var d = edits(word, candidates[i]);
-      if (d < bestDistance && d < word.length && d < candidates[i].length) {
+      var c = foldedBytes(candidates[i]);
+      if (c.length === w.length && c.every(function (b, k) { return b === w[k]; })) return candidates[i];
+      var d = edits(w, c);
+      if (d < bestDistance && d < w.length && d < c.length) {
         best = candidates[i];
         bestDistance = d;
       }
@@ -456,6 +465,7 @@
     HOOKS: HOOKS,
     STRATEGY_OPTIONS: STRATEGY_OPTIONS,
     strategyKind: strategyKind,
+    suggest: suggest,
     PREFIX: PREFIX,
     DEFAULT_SERVICE: DEFAULT_SERVICE
   };
