@@ -2,7 +2,6 @@
 /*
  * What batagg --check-config refuses beyond the JSON Schema (core/config.c,
  * core/strategies.c), so that the page's verdict is batagg's:
- *   - a service both excluded and primary, auxiliary or a virtual member;
  *   - a virtual battery with the aggregate's own (configured) name, one that
  *     lists itself or the aggregate, and virtual batteries that list each
  *     other in a loop;
@@ -17,7 +16,10 @@
  *   - an array or null anywhere in a strategy's options (in batagg's words;
  *     the schema says it too, but not inside options it refuses whole);
  *   - ir's options given both in "ir" and in strategyOptions.
- * And warnings, which do not change the verdict: such strategy names when
+ * And warnings, which do not change the verdict.  batagg's (keyword
+ * "batagg"; it accepts the config and warns):
+ *   - a service both excluded and primary, auxiliary or a virtual member.
+ * The page's own notes (keyword "note"): such strategy names when
  * pluginDirectory is set (they need a plugin from there, which the page
  * cannot see), options of a hook no virtual battery uses.
  *
@@ -221,7 +223,9 @@
     var errors = [];
     var warnings = [];
     function error(path, key, message) { errors.push({ path: path, key: key, keyword: "batagg", message: message }); }
-    function warn(path, key, message) { warnings.push({ path: path, key: key, keyword: "warning", message: message }); }
+    function warn(path, key, message) { warnings.push({ path: path, key: key, keyword: "note", message: message }); }
+    /* What batagg --check-config warns about (it accepts the config). */
+    function bataggWarn(path, key, message) { warnings.push({ path: path, key: key, keyword: "batagg", message: message }); }
 
     /* Duplicate keys, anywhere (the form can make them: two rows, one name). */
     (function dups(n, path) {
@@ -237,27 +241,36 @@
 
     if (tree.t !== "object") return { errors: errors, warnings: warnings };
 
-    /* Excluded and used elsewhere. */
+    /* Excluded and used in a role: batagg uses it in the role, never as a
+     * member of the aggregate, and warns at the excluded entry (of the
+     * roles, the first of primary, auxiliary, a virtual battery's members);
+     * the page says it beside the use too. */
     var excluded = get(tree, "excludedServices");
     if (excluded && excluded.t === "array") {
-      var elsewhere = [
-        ["primaryServices", names(get(tree, "primaryServices"), ["primaryServices"])],
-        ["auxiliaryServices", names(get(tree, "auxiliaryServices"), ["auxiliaryServices"])]
+      var roles = [
+        ["primaryServices", "a primary service", [names(get(tree, "primaryServices"), ["primaryServices"])]],
+        ["auxiliaryServices", "an auxiliary service", [names(get(tree, "auxiliaryServices"), ["auxiliaryServices"])]],
+        ["virtualBatteries", "a member of its virtual battery", []]
       ];
       var virtuals = get(tree, "virtualBatteries");
       if (virtuals && virtuals.t === "object") {
         virtuals.keys.forEach(function (v, i) {
-          elsewhere.push(["virtualBatteries", names(virtuals.vals[i], ["virtualBatteries", v])]);
+          roles[2][2].push(names(virtuals.vals[i], ["virtualBatteries", v]));
         });
       }
       excluded.items.forEach(function (x, i) {
         if (x.t !== "string") return;
-        elsewhere.forEach(function (e) {
-          e[1].forEach(function (use) {
-            if (use.name !== x.v) return;
-            error(["excludedServices", i], false, JSON.stringify(x.v) + " is in excludedServices and in " + e[0] + ": it cannot be both");
-            error(use.path, use.key, JSON.stringify(x.v) + " is also in excludedServices: it cannot be both");
+        roles.some(function (role) {
+          var use = null;
+          role[2].some(function (list) {
+            use = list.filter(function (u) { return u.name === x.v; })[0] || null;
+            return use;
           });
+          if (!use) return false;
+          var what = "batagg uses it as " + role[1] + ", never as a member of the aggregate";
+          bataggWarn(["excludedServices", i], false, JSON.stringify(x.v) + " is in excludedServices and in " + role[0] + ": " + what);
+          bataggWarn(use.path, use.key, JSON.stringify(x.v) + " is also in excludedServices: " + what);
+          return true;
         });
       });
     }

@@ -77,6 +77,10 @@ function errorsBeside(input) {
   return input.locator('xpath=ancestor::div[contains(@class,"field")][1]').locator('.field-errors .error');
 }
 
+function warningsBeside(input) {
+  return input.locator('xpath=ancestor::div[contains(@class,"field")][1]').locator('.field-errors .warning');
+}
+
 async function assertBatagg(page, accepts) {
   if (!BATAGG) return; // run.sh always sets it; without it the page alone is checked
   assert.equal(bataggAcceptsText(await output(page)), accepts, `batagg --check-config ${accepts ? 'accepts' : 'refuses'} the shown JSON`);
@@ -167,17 +171,23 @@ test('errors: a cvlMode from a plugin, with pluginDirectory, is not an error, bu
   });
 });
 
-test('errors: a service both excluded and primary is shown beside both', async () => {
+test('warnings: a service both excluded and primary is a warning beside both, and the config valid, as batagg says', async () => {
+  const file = path.join(ROOT, 'tests/data/configs/warn/excluded_and_primary.json');
   await withPage(async (page) => {
-    await importFile(page, path.join(ROOT, 'tests/data/configs/bad/excluded_and_primary.json'));
+    await importFile(page, file);
     const excluded = page.locator('section[data-key=excludedServices] [data-role=name]');
     const primary = page.locator('section[data-key=primaryServices] [data-role=name]');
-    assert.match(await errorsBeside(excluded).first().textContent(), /com\.victronenergy\.battery\.x/);
-    assert.match(await errorsBeside(primary).first().textContent(), /com\.victronenergy\.battery\.x/);
-    assert.equal(await verdict(page), 'invalid');
-    // Removing the primary service fixes it.
-    await page.locator('section[data-key=primaryServices] [data-role=remove]').click();
+    const says = 'batagg uses it as a primary service, never as a member of the aggregate';
+    assert.match(await warningsBeside(excluded).first().textContent(),
+      new RegExp(`"com\\.victronenergy\\.battery\\.x" is in excludedServices and in primaryServices: ${says}`));
+    assert.match(await warningsBeside(primary).first().textContent(), new RegExp(`battery\\.x" is also in excludedServices: ${says}`));
     assert.equal(await errorsBeside(excluded).count(), 0);
+    assert.equal(await errorsBeside(primary).count(), 0);
+    assert.equal(await verdict(page), 'valid');
+    await assertBatagg(page, true);
+    // Removing the primary service takes the warnings away.
+    await page.locator('section[data-key=primaryServices] [data-role=remove]').click();
+    assert.equal(await warningsBeside(excluded).count(), 0);
     assert.equal(await verdict(page), 'valid');
     await assertBatagg(page, true);
   });
