@@ -1280,7 +1280,14 @@
     document.getElementById("output").textContent = currentText;
 
     var checked = C.check(tree);
-    var errors = problems.concat(V.validate(SCHEMA, tree, LABELS).map(function (p) { return reword(p, tree); }), checked.errors);
+    /* What batagg ignores (with a warning) it does not check either. */
+    var schemaProblems = V.validate(SCHEMA, tree, LABELS).filter(function (p) {
+      return !checked.ignored.some(function (q) {
+        return p.path.length >= q.length && !(p.key && p.path.length === q.length) &&
+          q.every(function (x, i) { return p.path[i] === x; });
+      });
+    });
+    var errors = problems.concat(schemaProblems.map(function (p) { return reword(p, tree); }), checked.errors);
     var seen = Object.create(null);
     errors = errors.filter(function (e) {
       var k = slotKey(e.path, e.key) + e.message;

@@ -8,7 +8,6 @@
  *   - a duplicate key the form produced (two rows with one name);
  *   - whole numbers written with a fraction or exponent ("30.0"), or too big;
  *   - a capacity too big to be a number (1e999);
- *   - a merge policy for a path no policy merges (the limits, unknown paths).
  *   - options a hook refuses, for the hooks virtual batteries use.
  *   - a strategy name (CVL mode, current ratio method, merge policy, a name
  *     in strategyOptions) that no built-in plugin provides, when
@@ -18,12 +17,17 @@
  *   - ir's options given both in "ir" and in strategyOptions.
  * And warnings, which do not change the verdict.  batagg's (keyword
  * "batagg"; it accepts the config and warns):
- *   - a service both excluded and primary, auxiliary or a virtual member.
+ *   - a service both excluded and primary, auxiliary or a virtual member;
+ *   - a path batagg does not merge, in a list of paths (of primaryServices,
+ *     auxiliaryServices, virtualBatteries) or as a key of mergePolicies,
+ *     and a merge policy for a limit: ignored, so the schema's problems
+ *     with its value do not count either.
  * The page's own notes (keyword "note"): such strategy names when
  * pluginDirectory is set (they need a plugin from there, which the page
  * cannot see), options of a hook no virtual battery uses.
  *
- * check(tree) returns {errors: [...], warnings: [...]} in validate.js's form.
+ * check(tree) returns {errors: [...], warnings: [...]} in validate.js's form,
+ * and ignored: the instance paths batagg ignores (its problems are none).
  */
 (function () {
   "use strict";
@@ -226,6 +230,19 @@
     function warn(path, key, message) { warnings.push({ path: path, key: key, keyword: "note", message: message }); }
     /* What batagg --check-config warns about (it accepts the config). */
     function bataggWarn(path, key, message) { warnings.push({ path: path, key: key, keyword: "batagg", message: message }); }
+    /* Instance paths whose problems batagg never sees: it ignores them. */
+    var ignored = [];
+
+    /* Whether batagg merges the D-Bus path p (given at path, in key); if
+     * not, its warning, with the nearest path it merges
+     * (core/config_values.c's check_merged_path). */
+    function mergedPath(path, isKey, key, p) {
+      var all = MERGED_PATHS.concat(LIMIT_PATHS);
+      if (all.indexOf(p) >= 0) return true;
+      var near = suggest(p, all);
+      bataggWarn(path, isKey, "batagg merges no path \"" + p + "\"" + (near ? " (did you mean \"" + near + "\"?)" : "") + ": ignored");
+      return false;
+    }
 
     /* Duplicate keys, anywhere (the form can make them: two rows, one name). */
     (function dups(n, path) {
@@ -239,7 +256,7 @@
       }
     })(tree, []);
 
-    if (tree.t !== "object") return { errors: errors, warnings: warnings };
+    if (tree.t !== "object") return { errors: errors, warnings: warnings, ignored: ignored };
 
     /* Excluded and used in a role: batagg uses it in the role, never as a
      * member of the aggregate, and warns at the excluded entry (of the
@@ -268,8 +285,8 @@
           });
           if (!use) return false;
           var what = "batagg uses it as " + role[1] + ", never as a member of the aggregate";
-          bataggWarn(["excludedServices", i], false, JSON.stringify(x.v) + " is in excludedServices and in " + role[0] + ": " + what);
-          bataggWarn(use.path, use.key, JSON.stringify(x.v) + " is also in excludedServices: " + what);
+          bataggWarn(["excludedServices", i], false, "\"" + x.v + "\" is in excludedServices and in " + role[0] + ": " + what);
+          bataggWarn(use.path, use.key, "\"" + x.v + "\" is also in excludedServices: " + what);
           return true;
         });
       });
@@ -359,18 +376,47 @@
       }
     }
 
-    /* Merge policies: only for paths merged by a policy. */
+    /* Merge policies: for a path batagg does not merge, or a limit (which
+     * has rules of its own), batagg warns and ignores the entry, value and
+     * all. */
     var policies = get(tree, "mergePolicies");
     if (policies && policies.t === "object") {
       policies.keys.forEach(function (p, i) {
-        if (p[0] === "/" && MERGED_PATHS.indexOf(p) < 0) {
-          error(["mergePolicies", p], true, "'" + p + "' is not a path merged by a policy" +
-            (LIMIT_PATHS.indexOf(p) >= 0 ? " (the limits have rules of their own)" : ""));
+        if (p[0] !== "/") return; /* the schema says */
+        if (!mergedPath(["mergePolicies", p], true, "mergePolicies", p)) {
+          ignored.push(["mergePolicies", p]);
+          return;
+        }
+        if (LIMIT_PATHS.indexOf(p) >= 0) {
+          bataggWarn(["mergePolicies", p], true, "\"" + p + "\" is not merged by a policy (the limits have rules of their own): ignored");
+          ignored.push(["mergePolicies", p]);
+          return;
         }
         var v = policies.vals[i];
         if (v.t === "string" && /^[A-Za-z0-9_.]+$/.test(v.v) && !has(MERGE_POLICIES, v.v) && HOOKS.indexOf(v.v) < 0) {
           unknownStrategy(["mergePolicies", p], v.v, "merge policy", Object.keys(MERGE_POLICIES).concat(HOOKS));
         }
+      });
+    }
+
+    /* The paths of primary and auxiliary services and of virtual batteries'
+     * members: one batagg does not merge stays in its list (a list of
+     * unknown paths is no empty list, "all paths"), with a warning. */
+    function pathLists(key, n, path) {
+      if (!n || n.t !== "object") return;
+      n.keys.forEach(function (name, i) {
+        var list = n.vals[i];
+        if (list.t !== "array") return;
+        list.items.forEach(function (x, j) {
+          if (x.t === "string" && x.v[0] === "/") mergedPath(path.concat([name, j]), false, key, x.v);
+        });
+      });
+    }
+    pathLists("primaryServices", get(tree, "primaryServices"), ["primaryServices"]);
+    pathLists("auxiliaryServices", get(tree, "auxiliaryServices"), ["auxiliaryServices"]);
+    if (virtualsNode && virtualsNode.t === "object") {
+      virtualsNode.keys.forEach(function (v, i) {
+        pathLists("virtualBatteries", virtualsNode.vals[i], ["virtualBatteries", v]);
       });
     }
 
@@ -463,7 +509,7 @@
         if (usedIds.indexOf(id) < 0) warn(["classes", id], true, "no virtual battery uses the hook \"class:" + id + "\", so these options are not read");
       });
     }
-    return { errors: errors, warnings: warnings };
+    return { errors: errors, warnings: warnings, ignored: ignored };
   }
 
 

@@ -121,6 +121,15 @@ const edges = {
   'a merge policy for an unknown path': '{"mergePolicies": {"/Foo": "min"}}',
   'a merge policy for a cell id': '{"mergePolicies": {"/System/MinVoltageCellId": "max_label"}}',
   'a merge policy for the internal failure alarm': '{"mergePolicies": {"/Alarms/InternalFailure": "max"}}',
+  'a merge policy for an unknown path, not a strategy name': '{"mergePolicies": {"/Foo": 5, "/Soc": "mean"}}',
+  'a merge policy for a limit, not a strategy name': '{"mergePolicies": {"/Info/MaxChargeVoltage": "no such name"}}',
+  'a merge policy for the custom name': '{"mergePolicies": {"/CustomName": "first"}}',
+  'a merge policy for an unknown path, twice': '{"mergePolicies": {"/Foo": "min", "/Foo": "max"}}',
+  'a merge policy for a path in another case': '{"mergePolicies": {"/soc": "mean"}}',
+  'primary paths batagg does not merge': '{"primaryServices": {"com.victronenergy.battery.a": ["/soc", "/CustomName", "/x", "/Info/MaxChargeCurrent"]}}',
+  'auxiliary paths batagg does not merge': '{"auxiliaryServices": {"com.victronenergy.battery.a": ["/Dc/0/Temperatur"]}}',
+  'a hook member\'s paths batagg does not merge':
+    '{"virtualBatteries": {"com.victronenergy.battery.v": {"class:hooks.FixedValueHook": ["/Sox"], "com.victronenergy.battery.a": []}}, "classes": {"hooks.FixedValueHook": {"path": "/Soc"}}}',
   'excluded by custom name and auxiliary': '{"excludedServices": ["name:A"], "auxiliaryServices": {"name:A": []}}',
   'excluded and a hook member (no clash)':
     '{"excludedServices": ["com.victronenergy.battery.a"], "virtualBatteries": {"com.victronenergy.battery.v": {"class:hooks.FixedValueHook#a": ["/Soc"]}}}',
