@@ -1247,8 +1247,8 @@
       p.message = "virtual battery \"" + p.path[1] + "\" has the aggregate's own name";
     } else if (top === "virtualBatteries" && p.key && p.path.length === 2 && /^name:/.test(value)) {
       p.message = "a virtual battery needs a service name, not \"" + value + "\"";
-    } else if (top === "virtualBatteries" && p.path.length === 3 && typeof value === "string" && /^class:/.test(value)) {
-      p.message = "unknown hook \"" + value + "\"; known: " + C.HOOKS.join(", ");
+    } else if (top === "virtualBatteries" && p.path.length === 3 && typeof value === "string" && /^class:/.test(value) && C.hookProblem(value)) {
+      p.message = C.hookProblem(value);
     } else if (top === "pluginDirectory" && p.keyword === "pattern") {
       p.message = JSON.stringify(value) + " is not an absolute path";
     } else if (top === "strategyOptions" && p.keyword === "not" && p.key && p.path.length === 2) {

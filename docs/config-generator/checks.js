@@ -209,6 +209,23 @@
     return best;
   }
 
+  /* batagg's words for a member "class:<hook>[#suffix]" that names no
+   * built-in hook, or has a suffix it refuses (checked first); null when
+   * neither. */
+  function hookProblem(member) {
+    var id = member.slice("class:".length);
+    var hash = id.indexOf("#");
+    var hook = hash < 0 ? id : id.slice(0, hash);
+    if (hash >= 0 && !/^[A-Za-z0-9_-]*$/.test(id.slice(hash + 1))) {
+      return "\"" + member + "\": a hook's suffix (after '#') has only A-Z, a-z, 0-9, '_' and '-'";
+    }
+    if (HOOKS.indexOf(hook) >= 0) return null;
+    var known = HOOKS.slice().sort();
+    var near = suggest(hook, known);
+    return "unknown hook \"" + hook + "\"" + (near ? " (did you mean \"" + near + "\"?)" : "") +
+      "; known: " + known.map(function (k) { return "\"" + k + "\""; }).join(", ");
+  }
+
   function utf8Length(s) {
     var n = 0;
     for (var i = 0; i < s.length; i++) {
@@ -365,14 +382,17 @@
 
     /* A strategy name no built-in plugin provides: batagg refuses it unless
      * a plugin from pluginDirectory provides it, which the page cannot see.
-     * Without pluginDirectory it is batagg's error; with it, a note. */
+     * Without pluginDirectory it is batagg's error, in its words (its
+     * nearest name, and all it knows of the kind, sorted); with it, a note. */
     var plugins = get(tree, "pluginDirectory");
     function unknownStrategy(path, name, kind, builtins) {
+      var known = builtins.slice().sort();
+      var near = suggest(name, known);
+      var mean = near ? " (did you mean \"" + near + "\"?)" : "";
       if (plugins && plugins.t === "string") {
-        warn(path, false, "\"" + name + "\" is not a built-in " + kind + ": it needs a plugin from pluginDirectory that provides it");
+        warn(path, false, "\"" + name + "\" is not a built-in " + kind + mean + ": it needs a plugin from pluginDirectory that provides it");
       } else {
-        error(path, false, "unknown " + kind + " '" + name + "'; known: " + builtins.slice().sort().join(", ") +
-          " (or set pluginDirectory to a directory with a plugin that provides it)");
+        error(path, false, "unknown value \"" + name + "\"" + mean + "; known: " + known.map(function (k) { return "\"" + k + "\""; }).join(", "));
       }
     }
 
@@ -393,8 +413,8 @@
           return;
         }
         var v = policies.vals[i];
-        if (v.t === "string" && /^[A-Za-z0-9_.]+$/.test(v.v) && !has(MERGE_POLICIES, v.v) && HOOKS.indexOf(v.v) < 0) {
-          unknownStrategy(["mergePolicies", p], v.v, "merge policy", Object.keys(MERGE_POLICIES).concat(HOOKS));
+        if (v.t === "string" && /^[A-Za-z0-9_.]+$/.test(v.v) && !has(MERGE_POLICIES, v.v)) {
+          unknownStrategy(["mergePolicies", p], v.v, "merge policy", Object.keys(MERGE_POLICIES));
         }
       });
     }
@@ -525,6 +545,7 @@
     STRATEGY_OPTIONS: STRATEGY_OPTIONS,
     strategyKind: strategyKind,
     suggest: suggest,
+    hookProblem: hookProblem,
     PREFIX: PREFIX,
     DEFAULT_SERVICE: DEFAULT_SERVICE
   };

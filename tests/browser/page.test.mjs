@@ -13,7 +13,7 @@ import {
   EXAMPLES, PAGE_DIR, PAGE_URL, ROOT, jsonFiles, launch, openPage, output, verdict,
   parseOrdered, keyOrders, fillForm, importFile, importText,
 } from './helpers.mjs';
-import { BATAGG, bataggAcceptsText } from './batagg.mjs';
+import { BATAGG, bataggAcceptsText, bataggProblemsOfText } from './batagg.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -138,20 +138,57 @@ test('errors: a cvlMode that is no strategy name, imported, is shown beside the 
 });
 
 // A strategy name no built-in plugin provides: batagg refuses it unless a
-// plugin from pluginDirectory provides it.
-for (const [key, config, role, kind, known] of [
-  ['cvlMode', '{"cvlMode": "fancy_mode"}', 'plugin', 'CVL mode', 'dvcc, max_always, max_when_balancing, max_when_floating, min_when_balancing'],
-  ['currentRatioMethod', '{"currentRatioMethod": "fancy"}', 'plugin', 'current ratio method', 'capacity, count, ir'],
-  ['mergePolicies', '{"mergePolicies": {"/Soc": "fancy_mean"}}', 'policy', 'merge policy', 'alarm, any, capacity_weighted_mean'],
+// plugin from pluginDirectory provides it.  The page says it in batagg's
+// words, with its did-you-mean, beside the field.
+for (const [key, config, role, says] of [
+  ['cvlMode', '{"cvlMode": "fancy_mode"}', 'plugin',
+    'unknown value "fancy_mode"; known: "dvcc", "max_always", "max_when_balancing", "max_when_floating", "min_when_balancing"'],
+  ['cvlMode', '{"cvlMode": "max_when_charging"}', 'plugin',
+    'unknown value "max_when_charging" (did you mean "max_when_balancing"?); known: "dvcc", "max_always", "max_when_balancing", "max_when_floating", "min_when_balancing"'],
+  ['currentRatioMethod', '{"currentRatioMethod": "fancy"}', 'plugin', 'unknown value "fancy"; known: "capacity", "count", "ir"'],
+  ['currentRatioMethod', '{"currentRatioMethod": "IR"}', 'plugin', 'unknown value "IR" (did you mean "ir"?); known: "capacity", "count", "ir"'],
+  ['mergePolicies', '{"mergePolicies": {"/Soc": "fancy_mean"}}', 'policy',
+    'unknown value "fancy_mean"; known: "alarm", "any", "capacity_weighted_mean", "charge_mode", "first", "max", "max_label", "mean", "min", "min_label", "sum", "sum_or_zero"'],
+  ['mergePolicies', '{"mergePolicies": {"/Soc": "medain"}}', 'policy', 'unknown value "medain" (did you mean "mean"?); known: "alarm", "any", '],
+  ['mergePolicies', '{"mergePolicies": {"/Soc": "hooks.FixedValueHook"}}', 'policy', 'unknown value "hooks.FixedValueHook"; known: "alarm", '],
 ]) {
-  test(`errors: ${config}, no built-in strategy, without pluginDirectory is an error as batagg says`, async () => {
+  test(`errors: ${config}, no built-in strategy, without pluginDirectory is an error in batagg's words`, async () => {
     await withPage(async (page) => {
       await importText(page, config);
       const input = page.locator(`section[data-key=${key}] [data-role=${role}]`);
       await errorsBeside(input).first().waitFor();
-      assert.match(await errorsBeside(input).first().textContent(), new RegExp(`unknown ${kind} '\\w+'; known: ${known}`));
+      assert.ok((await errorsBeside(input).first().textContent()).startsWith(says), `${await errorsBeside(input).first().textContent()} says ${says}`);
       assert.equal(await verdict(page), 'invalid');
-      await assertBatagg(page, false);
+      if (BATAGG) {
+        const batagg = bataggProblemsOfText(config);
+        assert.equal(batagg.length, 1);
+        assert.equal(batagg[0].key, key);
+        assert.equal(await errorsBeside(input).first().textContent(), batagg[0].text, 'batagg says it so');
+      }
+    });
+  });
+}
+
+// A hook no built-in plugin provides, or a suffix batagg refuses: batagg's words.
+for (const [member, says] of [
+  ['class:hooks.MagicHook', 'unknown hook "hooks.MagicHook"; known: "hooks.CustomChargingHook", "hooks.FixedValueHook", "hooks.TemperatureChargingHook"'],
+  ['class:hooks.fixedvaluehook#a', 'unknown hook "hooks.fixedvaluehook" (did you mean "hooks.FixedValueHook"?); known: "hooks.CustomChargingHook", '],
+  ['class:hooks.FixedValueHok', 'unknown hook "hooks.FixedValueHok" (did you mean "hooks.FixedValueHook"?); known: '],
+  ['class:hooks.FixedValueHook#a.b', '"class:hooks.FixedValueHook#a.b": a hook\'s suffix (after \'#\') has only A-Z, a-z, 0-9, \'_\' and \'-\''],
+]) {
+  test(`errors: a virtual battery member "${member}" is an error in batagg's words`, async () => {
+    const config = `{"virtualBatteries": {"com.victronenergy.battery.v": ["${member}"]}}`;
+    await withPage(async (page) => {
+      await importText(page, config);
+      const card = page.locator('section[data-key=virtualBatteries]');
+      const texts = await card.locator('.field-errors .error').allTextContents();
+      assert.ok(texts.some((t) => t.startsWith(says)), `${texts.join(' | ')} has ${says}`);
+      assert.equal(await verdict(page), 'invalid');
+      if (BATAGG) {
+        const batagg = bataggProblemsOfText(config);
+        assert.equal(batagg.length, 1);
+        assert.ok(texts.includes(batagg[0].text), `${texts.join(' | ')} has batagg's ${batagg[0].text}`);
+      }
     });
   });
 }
@@ -168,6 +205,11 @@ test('errors: a cvlMode from a plugin, with pluginDirectory, is not an error, bu
     const note = input.locator('xpath=ancestor::div[contains(@class,"field")][1]').locator('.field-errors .warning');
     assert.match(await note.first().textContent(), /fancy_mode.*needs a plugin from pluginDirectory that provides it/);
     assert.equal(await errorsBeside(input).count(), 0);
+    // Near a built-in name, the note says which.
+    await input.fill('max_when_charging');
+    assert.equal(await verdict(page), 'valid');
+    assert.match(await note.first().textContent(),
+      /"max_when_charging" is not a built-in CVL mode \(did you mean "max_when_balancing"\?\): it needs a plugin from pluginDirectory/);
   });
 });
 
@@ -559,7 +601,7 @@ for (const [config, field, name] of [
       assert.deepEqual(page.scriptProblems, [], 'no script error');
       const input = page.locator(field);
       assert.equal(await input.inputValue(), name);
-      assert.match(await errorsBeside(input).first().textContent(), new RegExp(`unknown .*'${name}'`));
+      assert.match(await errorsBeside(input).first().textContent(), new RegExp(`^unknown value "${name}"; known: `));
       assert.equal(await verdict(page), 'invalid');
       await assertBatagg(page, false);
       assert.deepEqual(JSON.parse(await output(page)), JSON.parse(config), 'exports unchanged');
