@@ -7,7 +7,7 @@
  *     other in a loop;
  *   - a duplicate key the form produced (two rows with one name);
  *   - whole numbers written with a fraction or exponent ("30.0"), or too big;
- *   - a capacity too big to be a number (1e999);
+ *   - a capacity, or a number in options, too big to be a number (1e999);
  *   - options a hook refuses, for the hooks virtual batteries use.
  *   - a strategy name (CVL mode, current ratio method, merge policy, a name
  *     in strategyOptions) that no built-in plugin provides, when
@@ -377,8 +377,24 @@
     });
     var capacity = get(tree, "capacity");
     if (capacity && capacity.t === "number" && !isFinite(capacity.v)) {
-      error(["capacity"], false, "must be a positive number of Ah, got " + capacity.raw);
+      error(["capacity"], false, capacity.raw + " is too large a number");
     }
+    /* The same for options, wherever batagg reads them (plugin.h promises
+     * strategies and hooks finite numbers): each entry of classes and of
+     * strategyOptions, and ir, when objects, and the objects inside. */
+    function finiteOptions(n, path) {
+      if (!n || n.t !== "object") return;
+      n.keys.forEach(function (k, i) {
+        var v = n.vals[i];
+        if (v.t === "number" && !isFinite(v.v)) error(path.concat([k]), false, v.raw + " is too large a number");
+        finiteOptions(v, path.concat([k]));
+      });
+    }
+    ["classes", "strategyOptions"].forEach(function (key) {
+      var n = get(tree, key);
+      if (n && n.t === "object") n.keys.forEach(function (k, i) { finiteOptions(n.vals[i], [key, k]); });
+    });
+    finiteOptions(get(tree, "ir"), ["ir"]);
 
     /* A strategy name no built-in plugin provides: batagg refuses it unless
      * a plugin from pluginDirectory provides it, which the page cannot see.

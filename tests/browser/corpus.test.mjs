@@ -112,6 +112,10 @@ const edges = {
   'a whole number written with an exponent': '{"startupBatteryWait": 1e1}',
   'a whole number beyond an int': '{"reconnectTimeout": 3000000000}',
   'a capacity too big for a double': '{"capacity": 1e999}',
+  'a negative capacity too big for a double': '{"capacity": -1e999}',
+  'a hook option too big for a double, unused': '{"classes": {"hooks.FixedValueHook": {"value": 1e999}}}',
+  'a hook option too big for a double, unused, deep inside': '{"classes": {"hooks.CustomChargingHook": {"ccls": {"52": {"x": -1e999}}}}}',
+  'ir\'s option too big for a double, in strategyOptions': '{"strategyOptions": {"ir": {"minVoltageChange": 1e400}}}',
   'a capacity of null': '{"capacity": null}',
   'a virtual battery named as a renamed aggregate':
     '{"serviceName": "com.victronenergy.battery.x", "virtualBatteries": {"com.victronenergy.battery.x": ["com.victronenergy.battery.a"]}}',
