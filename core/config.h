@@ -136,6 +136,9 @@ Config *config_read(const char *text, size_t len, Problems *problems);
 Config *config_read_skipping(const char *text, size_t len, Problems *problems,
                              const char *const *skip);
 
+/* Whether key is a top-level key of the config. */
+gboolean config_key_known(const char *key);
+
 /* Moves the membership keys' values (config_membership_keys) of src into
  * dst, and dst's into src. */
 void config_take_membership(Config *dst, Config *src);

@@ -367,6 +367,15 @@ static const struct {
 };
 /* clang-format on */
 
+gboolean config_key_known(const char *key)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
+		if (strcmp(key, keys[i].name ? keys[i].name : defaults.options_key.key) == 0)
+			return TRUE;
+	}
+	return FALSE;
+}
+
 void config_check_key(Check *c, const char *key, JPos key_at, const JNode *n)
 {
 	const char *names[G_N_ELEMENTS(keys)];

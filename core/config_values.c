@@ -239,10 +239,14 @@ ConfigService *check_services(Check *c, const JNode *n, const char *key, gboolea
 			continue;
 		if (object && !check_type(c, item, J_ARRAY, key))
 			continue;
+		/* Precedence goes by the first: a second entry means nothing. */
+		if (g_hash_table_contains(listed, name)) {
+			check_warning(c, at, "key '%s': \"%s\" is listed twice: the first counts",
+			              key, name);
+			continue;
+		}
 		s.name = g_strdup(name);
 		s.paths = object ? check_string_list(c, item, key, TRUE) : NULL;
-		if (g_hash_table_contains(listed, s.name))
-			check_error(c, at, "key '%s': \"%s\" is listed twice", key, s.name);
 		g_array_append_val(out, s);
 		g_hash_table_add(listed, s.name);
 	}

@@ -119,6 +119,10 @@ static void say_what_runs(const Reading *r)
 
 		if (g_strv_contains(config_membership_keys, key))
 			continue;
+		if (!config_key_known(key)) {
+			g_warning("%s: '%s' is no key batagg knows (above): ignored", r->path, key);
+			continue;
+		}
 		g_warning("%s: key '%s' has a problem (above): batagg runs with its default",
 		          r->path, key);
 	}

@@ -7,7 +7,9 @@
 #
 # Prints what batagg says (OK and a summary of what the daemon will do,
 # warnings, or one line per problem with its line and column) and exits with
-# batagg's status: 0 when the daemon takes the config, non-zero when not.
+# batagg's status: 0 when the config is OK (warnings or not), 1 when it has
+# an error (the daemon then runs such keys at their defaults, or refuses to
+# start where that is unsafe: see the README).
 # For tests, BATAGG_ROOT puts the default config under another directory, as
 # for setup.
 here=$(cd "$(dirname "$0")" && pwd)

@@ -65,12 +65,11 @@ window.BATAGG_SCHEMA = {
       "pattern": "^[A-Za-z0-9_.]+$"
     },
     "services": {
-      "description": "An array of service names (all paths each), or an object: service name -> array of paths.",
+      "description": "An array of service names (all paths each; a name listed twice counts once, with a warning), or an object: service name -> array of paths.",
       "oneOf": [
         {
           "type": "array",
-          "items": { "$ref": "#/$defs/batteryName" },
-          "uniqueItems": true
+          "items": { "$ref": "#/$defs/batteryName" }
         },
         {
           "type": "object",
@@ -83,8 +82,7 @@ window.BATAGG_SCHEMA = {
       "oneOf": [
         {
           "type": "array",
-          "items": { "anyOf": [ { "$ref": "#/$defs/batteryName" }, { "$ref": "#/$defs/hookId" } ] },
-          "uniqueItems": true
+          "items": { "anyOf": [ { "$ref": "#/$defs/batteryName" }, { "$ref": "#/$defs/hookId" } ] }
         },
         {
           "type": "object",

@@ -156,6 +156,7 @@ static void test_keys_with_problems_keep_defaults(void **state)
 	said(r, "config.json:2:13: key 'cvlMode': expected a string, got a number");
 	said(r, "config.json:2:16: unknown key 'colour'");
 	said(r, "key 'cvlMode' has a problem (above): batagg runs with its default");
+	said(r, "'colour' is no key batagg knows (above): ignored");
 	expect(r, "/Alarms/InternalFailure", 1);
 	expect_text(r, "/ConfigProblem", PROBLEM_TEXT);
 
@@ -278,6 +279,39 @@ static void test_excluded_and_primary(void **state)
 	run_free(r);
 }
 
+/* A sample of the configs the Python daemon's users write (the corpus of
+ * tests/config/old_daemon_corpus.py, every one of which --check-config
+ * accepts): the daemon runs each, and has nothing to alarm about. */
+static void test_old_configs_run(void **state)
+{
+	const char *corpus = g_getenv("BATAGG_OLD_CONFIGS");
+	g_autofree char *text = NULL;
+	g_auto(GStrv) lines = NULL;
+	Run *r;
+	int ran = 0;
+
+	if (!corpus)
+		skip(); /* no python3 to make the corpus */
+	assert_true(g_file_get_contents(corpus, &text, NULL, NULL));
+	lines = g_strsplit(text, "\n", -1);
+	r = run_new("{}");
+	for (size_t i = 0; lines[i] && lines[i][0]; i += 20) {
+		const char *name = strstr(lines[i], "aggregator2") ? AGG "2" : AGG;
+
+		write_config(r, lines[i]);
+		start(r);
+		if (!harness_wait_name(r->h, name, WAIT_MS))
+			fail_msg("config %zu did not run: %s", i + 1, lines[i]);
+		if (!harness_wait_number(r->h, name, "/Alarms/InternalFailure", 0, WAIT_MS))
+			fail_msg("config %zu runs with problems: %s", i + 1, lines[i]);
+		assert_int_equal(harness_terminate(r->h, r->agg, WAIT_MS), 0);
+		ran++;
+	}
+	print_message("# %d configs of the Python daemon's forms ran\n", ran);
+	assert_true(ran >= 15);
+	run_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -286,6 +320,7 @@ int main(void)
 	        cmocka_unit_test(test_membership_from_last_good),
 	        cmocka_unit_test(test_refuses_without_last_good),
 	        cmocka_unit_test(test_excluded_and_primary),
+	        cmocka_unit_test(test_old_configs_run),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

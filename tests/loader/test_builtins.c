@@ -178,7 +178,12 @@ static char *with_dir(const char *text, const char *dir)
 
 static void expect_says(const char *err, const char *what, const char *expected)
 {
-	print_message("# %s: %s", what, err);
+	g_auto(GStrv) lines = g_strsplit(err, "\n", -1);
+
+	for (char **l = lines; *l; l++) {
+		if (**l)
+			print_message("# %s: %s\n", what, *l);
+	}
 	if (!strstr(err, expected))
 		fail_msg("%s does not say '%s'", what, expected);
 }
