@@ -17,6 +17,8 @@
  *   - ir's options given both in "ir" and in strategyOptions.
  * And warnings, which do not change the verdict.  batagg's (keyword
  * "batagg"; it accepts the config and warns):
+ *   - a name listed twice in primaryServices, auxiliaryServices or a
+ *     virtual battery's members (the first counts);
  *   - a service both excluded and primary, auxiliary or a virtual member;
  *   - a path batagg does not merge, in a list of paths (of primaryServices,
  *     auxiliaryServices, virtualBatteries) or as a key of mergePolicies,
@@ -109,18 +111,38 @@
     return i < 0 ? undefined : obj.vals[i];
   }
 
-  /* Names of a services value, either form: [{name, at: path, key}] */
+  /* Names of a services value, either form: [{name, at: path, key}]; a
+   * name listed again is left out, as batagg leaves it out (the first
+   * counts: core/config_values.c's check_services). */
   function names(n, path) {
     var out = [];
+    var seen = {};
+    function add(name, at, key) {
+      if (has(seen, name)) return;
+      seen[name] = true;
+      out.push({ name: name, path: at, key: key });
+    }
     if (!n) return out;
     if (n.t === "array") {
       n.items.forEach(function (x, i) {
-        if (x.t === "string") out.push({ name: x.v, path: path.concat([i]), key: false });
+        if (x.t === "string") add(x.v, path.concat([i]), false);
       });
     } else if (n.t === "object") {
-      n.keys.forEach(function (k) { out.push({ name: k, path: path.concat([k]), key: true }); });
+      n.keys.forEach(function (k) { add(k, path.concat([k]), true); });
     }
     return out;
+  }
+
+  /* Whether batagg takes name as a member of a services value (its
+   * check_battery_name): a battery service, "name:<custom name>", or for a
+   * virtual battery (hooks) a hook, as the schema defines them (the page's
+   * errors for the others are the schema's). */
+  function batteryName(name, hooks) {
+    var defs = window.BATAGG_SCHEMA.$defs;
+    function fits(def) {
+      return new RegExp(def.pattern).test(name) && (def.maxLength === undefined || name.length <= def.maxLength);
+    }
+    return fits(defs.batteryService) || fits(defs.customName) || (hooks && fits(defs.hookId));
   }
 
   /* strtod() reading all of the text with no range error: how the hooks
@@ -274,6 +296,27 @@
     })(tree, []);
 
     if (tree.t !== "object") return { errors: errors, warnings: warnings, ignored: ignored };
+
+    /* A name listed twice in a services value: the first counts, the
+     * second means nothing (batagg's warning, at the second).  A name batagg
+     * refuses is its error, not this. */
+    function listedTwice(n, path, hooks) {
+      if (!n || n.t !== "array") return; /* an object's keys: a duplicate key */
+      var seen = {};
+      n.items.forEach(function (x, i) {
+        if (x.t !== "string" || !batteryName(x.v, hooks)) return;
+        if (has(seen, x.v)) bataggWarn(path.concat([i]), false, "\"" + x.v + "\" is listed twice: the first counts");
+        seen[x.v] = true;
+      });
+    }
+    listedTwice(get(tree, "primaryServices"), ["primaryServices"], false);
+    listedTwice(get(tree, "auxiliaryServices"), ["auxiliaryServices"], false);
+    var virtualsListed = get(tree, "virtualBatteries");
+    if (virtualsListed && virtualsListed.t === "object") {
+      virtualsListed.keys.forEach(function (v, i) {
+        listedTwice(virtualsListed.vals[i], ["virtualBatteries", v], true);
+      });
+    }
 
     /* Excluded and used in a role: batagg uses it in the role, never as a
      * member of the aggregate, and warns at the excluded entry (of the
