@@ -1302,7 +1302,8 @@
     list.textContent = "";
     function show(p, kind) {
       var slot = findSlot(p);
-      var text = (kind === "warning" ? "Note: " : "") + p.message;
+      /* batagg's own warnings, and the page's notes on what it cannot see. */
+      var text = (kind === "warning" ? (p.keyword === "batagg" ? "Warning: " : "Note: ") : "") + p.message;
       if (slot) {
         slot.appendChild(h("div", { class: kind, "data-path": JSON.stringify(p.path), text: text }));
         if (kind === "error" && slot.parentNode) slot.parentNode.classList.add("has-error");
@@ -1323,7 +1324,11 @@
     errors.forEach(function (p) { show(p, "error"); });
     checked.warnings.forEach(function (p) { show(p, "warning"); });
 
-    formVerdict = { errors: errors.length, warnings: checked.warnings.length };
+    formVerdict = {
+      errors: errors.length,
+      warnings: checked.warnings.filter(function (w) { return w.keyword === "batagg" && !w.also; }).length,
+      notes: checked.warnings.filter(function (w) { return w.keyword !== "batagg"; }).length
+    };
     importFailure = null; /* the form was edited, or an import worked */
     showVerdict();
     var ids = document.getElementById("hook-ids");
@@ -1346,13 +1351,20 @@
   function showVerdict() {
     var verdict = document.getElementById("verdict");
     var n = formVerdict.errors;
+    var w = formVerdict.warnings;
     verdict.dataset.verdict = importFailure || n ? "invalid" : "valid";
+    verdict.dataset.warnings = importFailure ? "" : String(w);
+    var notes = formVerdict.notes ? " (see the notes)" : "";
     if (importFailure) {
       verdict.textContent = "✗ " + importFailure + " (the form below still holds the config from before)";
     } else if (n) {
       verdict.textContent = "✗ " + n + (n === 1 ? " problem" : " problems") + ": batagg would refuse this config";
+    } else if (w) {
+      /* batagg --check-config: "OK, with 2 warnings". */
+      verdict.textContent = "✓ Valid, with " + w + (w === 1 ? " warning" : " warnings") +
+        ": batagg accepts this config, and warns as shown beside the fields" + notes;
     } else {
-      verdict.textContent = "✓ Valid: it passes the schema and batagg's other checks" + (formVerdict.warnings ? " (see the notes)" : "");
+      verdict.textContent = "✓ Valid: it passes the schema and batagg's other checks" + notes;
     }
   }
 
@@ -1417,7 +1429,8 @@
     update();
     var verdict = document.getElementById("verdict").dataset.verdict;
     importStatus("ok", "Imported " + origin + " (" + tree.keys.length + (tree.keys.length === 1 ? " key" : " keys") + ")" +
-      (verdict === "valid" ? "." : ": it has problems, shown beside the fields and under the JSON."));
+      (verdict !== "valid" ? ": it has problems, shown beside the fields and under the JSON." :
+        formVerdict.warnings ? ": batagg accepts it, with warnings, shown beside the fields and under the JSON." : "."));
   }
 
   function download() {

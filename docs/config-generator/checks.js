@@ -267,8 +267,10 @@
     var warnings = [];
     function error(path, key, message) { errors.push({ path: path, key: key, keyword: "batagg", message: message }); }
     function warn(path, key, message) { warnings.push({ path: path, key: key, keyword: "note", message: message }); }
-    /* What batagg --check-config warns about (it accepts the config). */
-    function bataggWarn(path, key, message) { warnings.push({ path: path, key: key, keyword: "batagg", message: message }); }
+    /* What batagg --check-config warns about (it accepts the config);
+     * also: the same warning said at another place, which batagg does not
+     * count. */
+    function bataggWarn(path, key, message, also) { warnings.push({ path: path, key: key, keyword: "batagg", message: message, also: !!also }); }
     /* Instance paths whose problems batagg never sees: it ignores them. */
     var ignored = [];
 
@@ -346,7 +348,7 @@
           if (!use) return false;
           var what = "batagg uses it as " + role[1] + ", never as a member of the aggregate";
           bataggWarn(["excludedServices", i], false, "\"" + x.v + "\" is in excludedServices and in " + role[0] + ": " + what);
-          bataggWarn(use.path, use.key, "\"" + x.v + "\" is also in excludedServices: " + what);
+          bataggWarn(use.path, use.key, "\"" + x.v + "\" is also in excludedServices: " + what, true);
           return true;
         });
       });
