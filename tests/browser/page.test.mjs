@@ -235,6 +235,24 @@ test('warnings: a service both excluded and primary is a warning beside both, an
   });
 });
 
+test('warnings: a service listed twice is batagg\'s warning beside the second, and the config valid', async () => {
+  await withPage(async (page) => {
+    const text = '{"primaryServices": ["com.victronenergy.battery.a", "com.victronenergy.battery.b"]}';
+    await fillForm(page, parseOrdered(text));
+    const rows = page.locator('section[data-key=primaryServices] [data-role=name]');
+    await rows.nth(1).fill('com.victronenergy.battery.a');
+    const words = '"com.victronenergy.battery.a" is listed twice: the first counts';
+    if (BATAGG) assert.deepEqual(bataggProblemsOfText(await output(page)), [{ warning: true, key: 'primaryServices', text: words }], 'batagg says so');
+    await warningsBeside(rows.nth(1)).first().waitFor();
+    assert.equal(await warningsBeside(rows.nth(1)).first().textContent(), `Warning: ${words}`, 'in batagg\'s words');
+    assert.equal(await warningsBeside(rows.nth(0)).count(), 0, 'the first counts: no warning there');
+    assert.equal(await errorsBeside(rows.nth(1)).count(), 0);
+    assert.equal(await verdict(page), 'valid');
+    assert.equal(await page.locator('#verdict').getAttribute('data-warnings'), '1');
+    await assertBatagg(page, true);
+  });
+});
+
 test('errors: two rows with one name in the paths form are a duplicate, as batagg says', async () => {
   await withPage(async (page) => {
     await fillForm(page, parseOrdered('{"primaryServices": {"com.victronenergy.battery.a": ["/Soc"], "com.victronenergy.battery.b": []}}'));
