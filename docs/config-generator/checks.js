@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What batagg --check-config refuses beyond the JSON Schema (core/config.c,
- * core/strategies.c), so that the page's verdict is batagg's:
+ * What batagg --check-config refuses beyond the JSON Schema (the keys and
+ * their relations in core/config_keys.c, values in core/config_values.c,
+ * strategies and hooks in core/strategies.c), so that the page's verdict is
+ * batagg's:
  *   - a virtual battery with the aggregate's own (configured) name, one that
  *     lists itself or the aggregate, and virtual batteries that list each
  *     other in a loop;
@@ -157,8 +159,9 @@
     return isFinite(x) && !(x === 0 && /[1-9]/.test(t.split(/[eE]/)[0]));
   }
 
-  /* Options flattened as core/config.c flattens them: nested objects give
-   * "outer/inner" keys; a number keeps its text, a boolean is "1" or "0".
+  /* Options flattened as core/config_values.c flattens them: nested
+   * objects give "outer/inner" keys; a number keeps its text, a boolean is
+   * "1" or "0".
    * An array or null is no option (the schema's optionValue refuses it). */
   function flatten(n, prefix, path, out) {
     n.keys.forEach(function (k, i) {
@@ -366,8 +369,8 @@
 
     /* Virtual batteries may list each other, but not in a loop (each would
      * read its own values back), and none lists itself or the aggregate,
-     * of which it is a member.  As core/config.c: a loop is reported where
-     * it closes, found by a walk with its own stack. */
+     * of which it is a member.  As core/config_keys.c: a loop is reported
+     * where it closes, found by a walk with its own stack. */
     if (virtualsNode && virtualsNode.t === "object") {
       var aggregate = service && service.t === "string" ? service.v : DEFAULT_SERVICE;
       var vnames = virtualsNode.keys;
@@ -547,9 +550,9 @@
 
     /* Hook options.  The daemon at start, and --check-config, create every
      * hook a virtual battery uses, with the options of that exact id
-     * flattened as core/config.c does ("ccls": {"52": 100} -> "ccls/52" =
-     * "100"); the hook refuses what plugins/hooks/hooks.c refuses.  Options
-     * of an id no virtual battery uses are never read. */
+     * flattened as core/config_values.c does ("ccls": {"52": 100} ->
+     * "ccls/52" = "100"); the hook refuses what plugins/hooks/hooks.c
+     * refuses.  Options of an id no virtual battery uses are never read. */
     var classes = get(tree, "classes");
     var used = [];
     if (virtualsNode && virtualsNode.t === "object") {
