@@ -1249,6 +1249,13 @@
       p.message = "a virtual battery needs a service name, not \"" + value + "\"";
     } else if (top === "virtualBatteries" && p.path.length === 3 && typeof value === "string" && /^class:/.test(value) && C.hookProblem(value)) {
       p.message = C.hookProblem(value);
+    } else if (p.keyword === "enum" && p.path.length === 1 && typeof value === "string" && SCHEMA.properties[top] && SCHEMA.properties[top].enum) {
+      /* cclMode, logLevel: core/config_values.c's check_one_of, with its
+       * did-you-mean, the value as written. */
+      var allowed = SCHEMA.properties[top].enum;
+      var near = C.suggest(value, allowed);
+      p.message = "unknown value \"" + value + "\"" + (near ? " (did you mean \"" + near + "\"?)" : "") +
+        "; allowed: " + allowed.map(function (x) { return JSON.stringify(x); }).join(", ");
     } else if (top === "pluginDirectory" && p.keyword === "pattern") {
       p.message = JSON.stringify(value) + " is not an absolute path";
     } else if (top === "strategyOptions" && p.keyword === "not" && p.key && p.path.length === 2) {

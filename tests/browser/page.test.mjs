@@ -169,6 +169,30 @@ for (const [key, config, role, says] of [
   });
 }
 
+// A value none of those a key allows (cclMode, logLevel): batagg's words,
+// with its did-you-mean.
+for (const [key, config, says] of [
+  ['cclMode', '{"cclMode": "dvcc+battery"}', 'unknown value "dvcc+battery"; allowed: "battery+dvcc", "battery", "dvcc"'],
+  ['cclMode', '{"cclMode": "batery"}', 'unknown value "batery" (did you mean "battery"?); allowed: "battery+dvcc", "battery", "dvcc"'],
+  ['logLevel', '{"logLevel": "debug"}', 'unknown value "debug" (did you mean "DEBUG"?); allowed: "DEBUG", "INFO", '],
+  ['logLevel', '{"logLevel": "verbose"}', 'unknown value "verbose"; allowed: "DEBUG", '],
+]) {
+  test(`errors: ${config} is an error in batagg's words`, async () => {
+    await withPage(async (page) => {
+      await importText(page, config);
+      const texts = await page.locator(`section[data-key=${key}] .field-errors .error`).allTextContents();
+      assert.ok(texts.some((t) => t.startsWith(says)), `${texts.join(' | ')} has ${says}`);
+      assert.equal(await verdict(page), 'invalid');
+      if (BATAGG) {
+        const batagg = bataggProblemsOfText(config);
+        assert.equal(batagg.length, 1);
+        assert.equal(batagg[0].key, key);
+        assert.deepEqual(texts, [batagg[0].text], 'batagg says it so');
+      }
+    });
+  });
+}
+
 // A hook no built-in plugin provides, or a suffix batagg refuses: batagg's words.
 for (const [member, says] of [
   ['class:hooks.MagicHook', 'unknown hook "hooks.MagicHook"; known: "hooks.CustomChargingHook", "hooks.FixedValueHook", "hooks.TemperatureChargingHook"'],
