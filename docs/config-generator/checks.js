@@ -568,7 +568,8 @@
       var cls = u.id.split("#")[0];
       var opts = get(classes, u.id);
       var flat = opts && opts.t === "object" ? flatten(opts, "", ["classes", u.id], []) : [];
-      var refused = "the hook \"" + u.id + "\" could not start: ";
+      /* core/strategies.c's refused(): the hook's name, then its reason. */
+      var refused = "hook '" + cls + "': ";
       if (cls === "hooks.FixedValueHook") {
         var unknown = flat.filter(function (o) { return o.key !== "path" && o.key !== "value"; })[0];
         var p = flat.filter(function (o) { return o.key === "path"; }).pop();
@@ -579,12 +580,15 @@
           error(where, !p && !opts ? u.key : false, refused + "option 'path' (a D-Bus path such as \"/Soc\") is required");
         }
       } else if (cls === "hooks.CustomChargingHook" || cls === "hooks.TemperatureChargingHook") {
+        /* The hook stops at the first option it refuses. */
         var steps = { ccls: 0, dcls: 0 };
-        flat.forEach(function (o) {
+        flat.some(function (o) {
           var table = o.key.slice(0, 5) === "ccls/" ? "ccls" : o.key.slice(0, 5) === "dcls/" ? "dcls" : null;
           if (!table || ++steps[table] > MAX_STEPS || !cNumber(o.key.slice(5)) || o.type === "bool" || !cNumber(o.value)) {
-            error(o.path, !table || !cNumber(o.key.slice(5)), refused + "option '" + o.key + "': expected \"ccls\" or \"dcls\", objects of threshold (text) -> limit (number), at most " + MAX_STEPS + " each");
+            error(o.path, !table || !cNumber(o.key.slice(5)), refused + "expected \"ccls\" or \"dcls\", objects of threshold (text) -> limit (number), at most " + MAX_STEPS + " each");
+            return true;
           }
+          return false;
         });
       }
     });

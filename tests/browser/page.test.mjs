@@ -193,6 +193,34 @@ for (const [key, config, says] of [
   });
 }
 
+// Options a hook refuses: batagg's words ("hook 'NAME': WHY"), one problem
+// per hook (it stops at the first option it refuses), where it says.
+const steps33 = JSON.stringify({ ccls: Object.fromEntries(Array.from({ length: 33 }, (_, i) => [String(i), i])) });
+for (const [what, id, options] of [
+  ['an unknown option', 'hooks.FixedValueHook#a', '{"valeu": 5, "path": "/Soc"}'],
+  ['no options', 'hooks.FixedValueHook', null],
+  ['a path without a slash', 'hooks.FixedValueHook', '{"path": "Soc"}'],
+  ['thresholds that are no numbers, and a table other than ccls or dcls', 'hooks.CustomChargingHook', '{"ccls": {"x": 5, "y": 6}, "dcl": {"52": 1}}'],
+  ['33 steps', 'hooks.TemperatureChargingHook#t', steps33],
+]) {
+  const config = `{"virtualBatteries": {"com.victronenergy.battery.v": ["class:${id}", "com.victronenergy.battery.a"]}` +
+    (options ? `, "classes": {"${id}": ${options}}}` : '}');
+  test(`errors: ${what}, which ${id} refuses, in batagg's words`, { skip: !BATAGG && 'BATAGG is not set' }, async () => {
+    const batagg = bataggProblemsOfText(config);
+    assert.equal(batagg.length, 1, 'batagg says one problem');
+    assert.match(batagg[0].text, new RegExp(`^hook '${id.split('#')[0]}': `));
+    await withPage(async (page) => {
+      await importText(page, config);
+      const listed = await page.locator('#problems li.error').allTextContents();
+      assert.equal(listed.length, 1, `one problem: ${listed.join(' | ')}`);
+      assert.ok(listed[0].endsWith(`: ${batagg[0].text}`), `${listed[0]} says batagg's ${batagg[0].text}`);
+      const card = page.locator(`section[data-key=${batagg[0].key.split('.')[0]}]`);
+      assert.deepEqual(await card.locator('.field-errors .error').allTextContents(), [batagg[0].text], 'beside the key batagg names');
+      assert.equal(await verdict(page), 'invalid');
+    });
+  });
+}
+
 // A hook no built-in plugin provides, or a suffix batagg refuses: batagg's words.
 for (const [member, says] of [
   ['class:hooks.MagicHook', 'unknown hook "hooks.MagicHook"; known: "hooks.CustomChargingHook", "hooks.FixedValueHook", "hooks.TemperatureChargingHook"'],
