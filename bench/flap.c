@@ -1498,6 +1498,7 @@ static gboolean start_steady(Flap *f, GError **error)
 		if (!f->steady_conns[i])
 			return FALSE;
 		svc = f->steady[i] = bus_service_new(f->steady_conns[i], name);
+		bus_service_use_properties_changed(svc, TRUE);
 		add(svc, "/Dc/0/Voltage", value_double(s->voltage));
 		add(svc, "/Dc/0/Current", value_double(s->current));
 		add(svc, "/Dc/0/Power", value_double(s->voltage * s->current));

@@ -92,13 +92,13 @@ static void compute_current_limit(Engine *e, bool discharge)
 		v = value_double(r.value);
 	merged_publish(e, limit, &v, r.valid);
 	/* Formatting the diagnosis costs more than computing it: only when it
-	 * changed. */
+	 * changed, and only when all is published (flush). */
 	if (e->membership_changed || e->n_ratios[discharge] != n ||
 	    !same_ratios(ratios, e->ratios[discharge], n)) {
 		g_free(e->ratios[discharge]);
 		e->ratios[discharge] = g_steal_pointer(&ratios);
 		e->n_ratios[discharge] = n;
-		bank_publish_ratios(e, discharge);
+		e->ratios_changed[discharge] = true;
 	}
 }
 
@@ -135,15 +135,33 @@ static void compute_cvl(Engine *e)
 	merged_publish(e, P_CVL, &v, r.valid);
 }
 
-static void flush(Engine *e)
+/* The paths engine_flush_safety() publishes, besides the limits: the alarms
+ * and allow flags, and the CVL's inputs among the merged paths. */
+static uint64_t safety_paths(void)
+{
+	uint64_t paths = BIT(P_ALLOW_TO_CHARGE) | BIT(P_ALLOW_TO_DISCHARGE) | BIT(P_BALANCING) |
+	                 BIT(P_CHARGE_MODE);
+
+	for (int p = P_ALARM_CELL_IMBALANCE; p <= P_ALARM_INTERNAL_FAILURE; p++)
+		paths |= BIT(p);
+	return paths;
+}
+
+/* All, or (all false) the limits and safety_paths(), the rest left dirty
+ * for the next flush that does all.  Membership changes are done in full
+ * at once. */
+static void flush(Engine *e, bool all)
 {
 	int bits = e->method_bits;
 	uint64_t limits = BIT(P_CCL) | BIT(P_DCL) | BIT(P_CVL);
+	uint64_t now;
 
 	if (e->membership_changed) {
 		e->dirty |= ALL_BATTERY_PATHS;
 		e->need_estimates = true;
+		all = true;
 	}
+	now = all ? ALL_BATTERY_PATHS : safety_paths();
 	e->need_ccl = e->need_ccl || (bits & BATAGG_RECOMPUTE_CCL) ||
 	              (e->dirty & (BIT(P_CCL) | BIT(P_ALLOW_TO_CHARGE)));
 	e->need_dcl = e->need_dcl || (bits & BATAGG_RECOMPUTE_DCL) ||
@@ -153,7 +171,7 @@ static void flush(Engine *e)
 	e->need_estimates = e->need_estimates || (bits & BATAGG_ESTIMATE_CHANGED);
 
 	for (int p = 0; p < N_BATTERY_PATHS; p++) {
-		if ((e->dirty & BIT(p)) && !(limits & BIT(p)))
+		if ((e->dirty & now & BIT(p)) && !(limits & BIT(p)))
 			compute_path(e, p);
 	}
 	if (e->membership_changed)
@@ -164,12 +182,20 @@ static void flush(Engine *e)
 		compute_current_limit(e, true);
 	if (e->need_cvl)
 		compute_cvl(e);
-	if (e->need_estimates)
-		bank_publish_estimates(e);
-	e->dirty = 0;
+	e->dirty &= ~(now | limits);
 	e->method_bits = 0;
 	e->membership_changed = false;
-	e->need_ccl = e->need_dcl = e->need_cvl = e->need_estimates = false;
+	e->need_ccl = e->need_dcl = e->need_cvl = false;
+	if (!all)
+		return;
+	for (int discharge = 0; discharge < 2; discharge++) {
+		if (e->ratios_changed[discharge])
+			bank_publish_ratios(e, discharge);
+		e->ratios_changed[discharge] = false;
+	}
+	if (e->need_estimates)
+		bank_publish_estimates(e);
+	e->need_estimates = false;
 }
 
 static bool publishes_all(int i)

@@ -85,8 +85,10 @@ typedef enum {
 typedef struct Engine Engine;
 typedef struct EngineInput EngineInput;
 
-/* Called from engine_flush() for every published value that changed. */
-typedef void (*EnginePublishFn)(void *user_data, const char *path, const Value *v);
+/* Called from engine_flush() for every published value that changed;
+ * tightens when the change is one that must reach the chargers and
+ * inverters at once (engine_tightens()). */
+typedef void (*EnginePublishFn)(void *user_data, const char *path, const Value *v, bool tightens);
 
 /* Returns (transfer full) an engine; setup is copied (the strategies' states
  * stay owned by the caller and must outlive the engine). */
@@ -139,6 +141,19 @@ void engine_sort_members(Engine *e);
 /* Recomputes what the changes since the last flush affect and publishes the
  * values that changed. */
 void engine_flush(Engine *e);
+
+/* Like engine_flush(), but only for what can make a change that tightens
+ * (engine_tightens()): the limits when an input of theirs changed, the
+ * alarms, the allow flags and the membership.  Everything else stays for
+ * the next engine_flush(). */
+void engine_flush_safety(Engine *e);
+
+/* Whether published value i going from old to new must be published at
+ * once rather than at the next tick: a CCL or DCL that falls by 1 % or
+ * more (or to 0), a CVL that falls, a limit that appears, an alarm that
+ * rises, an allow-to-charge or -discharge flag that goes to 0, and the
+ * members changing. */
+bool engine_tightens(int i, const Value *old, const Value *new);
 
 /* Whether this engine publishes value i at all (a virtual battery publishes
  * the battery paths and /System/Batteries only). */

@@ -4,8 +4,10 @@
  * fallback handler at "/".  A method call is looked up once in a table per
  * interface and its handler returns the reply.  Leaves answer with their own
  * value; "/" and intermediate nodes answer with the sub-tree below them.
- * Changes collect in a pending list and leave together from an idle source:
- * one ItemsChanged on "/", then one PropertiesChanged per leaf.
+ * Changes collect in a pending list and leave together at the next tick
+ * (an idle source, or a timer when the service has a publish interval), or
+ * when the owner flushes them: one ItemsChanged on "/", and only when asked
+ * for, one PropertiesChanged per leaf.
  */
 #include "busitem.h"
 
@@ -37,6 +39,11 @@ struct BusService {
 	gboolean registered;
 	gboolean writing; /* inside a write callback */
 	gboolean no_items_changed;
+	gboolean properties_changed;
+	guint interval_ms;
+	gint64 last_flush; /* g_get_monotonic_time() of the last signal sent */
+	BusRefreshFn on_refresh;
+	void *on_refresh_data;
 };
 
 typedef DBusMessage *(*Handler)(BusService *svc, DBusMessage *msg, const char *path, Item *item);
@@ -45,6 +52,7 @@ typedef struct {
 	const char *member;
 	const char *signature;
 	Handler handler;
+	gboolean reads; /* answers with values: the owner's on_refresh first */
 } Method;
 
 static void item_free(gpointer data)
@@ -109,6 +117,22 @@ void bus_service_use_items_changed(BusService *svc, gboolean on)
 	svc->no_items_changed = !on;
 }
 
+void bus_service_use_properties_changed(BusService *svc, gboolean on)
+{
+	svc->properties_changed = on;
+}
+
+void bus_service_set_interval(BusService *svc, guint ms)
+{
+	svc->interval_ms = ms;
+}
+
+void bus_service_on_refresh(BusService *svc, BusRefreshFn fn, void *user_data)
+{
+	svc->on_refresh = fn;
+	svc->on_refresh_data = user_data;
+}
+
 void bus_service_flush(BusService *svc)
 {
 	DBusMessage *sig;
@@ -127,7 +151,7 @@ void bus_service_flush(BusService *svc)
 		dbus_connection_send(svc->conn, sig, NULL);
 		dbus_message_unref(sig);
 	}
-	if (svc->registered) {
+	if (svc->registered && svc->properties_changed) {
 		for (guint i = 0; i < svc->changed->len; i++) {
 			const Item *item = svc->changed->pdata[i];
 			g_autofree char *text = value_format(&item->value, item->unit);
@@ -147,6 +171,7 @@ void bus_service_flush(BusService *svc)
 	for (guint i = 0; i < svc->changed->len; i++)
 		((Item *)svc->changed->pdata[i])->pending = FALSE;
 	g_ptr_array_set_size(svc->changed, 0);
+	svc->last_flush = g_get_monotonic_time();
 }
 
 static gboolean on_flush(gpointer data)
@@ -154,8 +179,27 @@ static gboolean on_flush(gpointer data)
 	BusService *svc = data;
 
 	svc->flush_source = 0;
+	if (svc->on_refresh)
+		svc->on_refresh(svc, svc->on_refresh_data);
 	bus_service_flush(svc);
 	return G_SOURCE_REMOVE;
+}
+
+void bus_service_schedule(BusService *svc)
+{
+	gint64 due, now;
+
+	if (svc->flush_source || !svc->registered)
+		return;
+	if (!svc->interval_ms) {
+		svc->flush_source = g_idle_add(on_flush, svc);
+		return;
+	}
+	/* At most one signal per interval; after a quiet spell, at once. */
+	now = g_get_monotonic_time();
+	due = svc->last_flush + (gint64)svc->interval_ms * 1000;
+	svc->flush_source =
+	        g_timeout_add(due > now ? (guint)((due - now + 999) / 1000) : 0, on_flush, svc);
 }
 
 static void mark_changed(BusService *svc, Item *item)
@@ -164,8 +208,7 @@ static void mark_changed(BusService *svc, Item *item)
 		item->pending = TRUE;
 		g_ptr_array_add(svc->changed, item);
 	}
-	if (!svc->flush_source && svc->registered)
-		svc->flush_source = g_idle_add(on_flush, svc);
+	bus_service_schedule(svc);
 }
 
 /* ---- items --------------------------------------------------------------- */
@@ -401,13 +444,14 @@ static DBusMessage *introspect(BusService *svc, DBusMessage *msg, const char *pa
 }
 
 static const Method busitem_methods[] = {
-        {"GetValue", "", get_value},  {"GetText", "", get_text}, {"GetItems", "", get_items},
-        {"SetValue", "v", set_value}, {NULL, NULL, NULL},
+        {"GetValue", "", get_value, TRUE}, {"GetText", "", get_text, TRUE},
+        {"GetItems", "", get_items, TRUE}, {"SetValue", "v", set_value, FALSE},
+        {NULL, NULL, NULL, FALSE},
 };
 
 static const Method introspectable_methods[] = {
-        {"Introspect", "", introspect},
-        {NULL, NULL, NULL},
+        {"Introspect", "", introspect, FALSE},
+        {NULL, NULL, NULL, FALSE},
 };
 
 static const struct {
@@ -450,8 +494,11 @@ static DBusHandlerResult on_message(DBusConnection *conn, DBusMessage *msg, void
 	else if (!dbus_message_has_signature(msg, m->signature))
 		reply = dbus_value_error(msg, DBUS_ERROR_INVALID_ARGS, "%s takes (%s), not (%s)",
 		                         member, m->signature, dbus_message_get_signature(msg));
-	else
+	else {
+		if (svc->on_refresh && m->reads)
+			svc->on_refresh(svc, svc->on_refresh_data);
 		reply = m->handler(svc, msg, path, g_hash_table_lookup(svc->items, path));
+	}
 	if (reply && !dbus_message_get_no_reply(msg))
 		dbus_connection_send(conn, reply, NULL);
 	if (reply)

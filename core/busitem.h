@@ -8,10 +8,12 @@
  * Life cycle: bus_service_new(), bus_service_add() every path with its
  * initial value, bus_service_register() (registers the object tree, then
  * requests the bus name with "do not queue"), then bus_service_set() as
- * values change.  Changes made in one main-loop iteration are sent together
- * from an idle source: one ItemsChanged on "/" with all changed paths, then
- * one PropertiesChanged per changed leaf.  A set to an equal value (same type
- * and value) is not a change.
+ * values change.  Changes are sent together at the next tick: from an idle
+ * source (all changes of one main-loop iteration), or with a publish
+ * interval at most once per interval; bus_service_flush() sends them at
+ * once.  One ItemsChanged on "/" carries all changed paths and, only when
+ * asked for, one PropertiesChanged per changed leaf follows.  A set to an
+ * equal value (same type and value) is not a change.
  */
 #ifndef BATAGG_BUSITEM_H
 #define BATAGG_BUSITEM_H
@@ -50,12 +52,29 @@ gboolean bus_service_register(BusService *svc, GError **error);
  * source if the value changed. */
 void bus_service_set(BusService *svc, const char *path, const Value *v);
 
-/* Whether changes also go out as one ItemsChanged (the default) or only as
- * PropertiesChanged per leaf, as older publishers do (the simulator
- * imitates them). */
+/* Whether changes go out as one ItemsChanged (the default: on) and as a
+ * PropertiesChanged per leaf (default: off; every Venus OS program reads
+ * ItemsChanged, and a consumer that reads both decodes each change twice).
+ * The simulator imitates drivers that send either or both. */
 void bus_service_use_items_changed(BusService *svc, gboolean on);
+void bus_service_use_properties_changed(BusService *svc, gboolean on);
 
-/* Sends the pending signals now (tests and shutdown; normally not needed). */
+/* Changes go out at most once per ms milliseconds (0, the default: from an
+ * idle source, all changes of one main-loop iteration together).  After a
+ * quiet interval, a change goes out at once. */
+void bus_service_set_interval(BusService *svc, guint ms);
+
+/* Called before each tick sends and before GetValue, GetText or GetItems is
+ * answered, so that an owner that computes lazily brings the values up to
+ * date (calling bus_service_set() from inside is fine). */
+typedef void (*BusRefreshFn)(BusService *svc, void *user_data);
+void bus_service_on_refresh(BusService *svc, BusRefreshFn fn, void *user_data);
+
+/* Asks for a tick even though nothing changed yet: the owner's refresh may
+ * have changes then. */
+void bus_service_schedule(BusService *svc);
+
+/* Sends the pending signals now (with manual flush, the owner's tick). */
 void bus_service_flush(BusService *svc);
 
 /* The current value of a leaf, or NULL when the path is unknown. */

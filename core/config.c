@@ -28,6 +28,7 @@ Config *config_new_default(void)
 	cfg->cvl_mode = g_strdup(defaults.cvl_mode);
 	cfg->reconnect_timeout = 0;
 	cfg->startup_battery_wait = 30;
+	cfg->publish_interval = CONFIG_PUBLISH_INTERVAL;
 	cfg->log_level = g_strdup("INFO");
 	return cfg;
 }
@@ -307,6 +308,8 @@ char *config_summary(const Config *cfg)
 	g_string_append_printf(s, "%-22s%d s\n", "reconnect timeout:", cfg->reconnect_timeout);
 	g_string_append_printf(s, "%-22s%d checks\n",
 	                       "startup battery wait:", cfg->startup_battery_wait);
+	g_string_append_printf(s, "%-22s%g s%s\n", "publish interval:", cfg->publish_interval,
+	                       cfg->properties_changed ? ", with PropertiesChanged" : "");
 	g_string_append_printf(s, "%-22s%s\n", "log level:", cfg->log_level);
 	if (cfg->plugin_directory)
 		g_string_append_printf(s, "%-22s%s\n", "plugin directory:", cfg->plugin_directory);

@@ -100,8 +100,13 @@ typedef struct {
 	ConfigPos cvl_mode_at;
 	int reconnect_timeout;    /* seconds, default 0 */
 	int startup_battery_wait; /* checks, default 30 */
-	char *log_level;          /* default "INFO" */
-	char *plugin_directory;   /* NULL when not set */
+	/* How often the aggregate and virtual batteries send their changes
+	 * (seconds, default 1; 0: every change at once); what tightens a
+	 * limit goes out at once whatever it is (engine_tightens()). */
+	double publish_interval;
+	bool properties_changed; /* also a PropertiesChanged per path */
+	char *log_level;         /* default "INFO" */
+	char *plugin_directory;  /* NULL when not set */
 	ConfigMergePolicy *merge_policies;
 	size_t n_merge_policies;
 } Config;
@@ -114,6 +119,11 @@ typedef enum {
 	BATAGG_CONFIG_ERROR_SYNTAX,
 	BATAGG_CONFIG_ERROR_INVALID, /* one or more semantic problems */
 } BataggConfigError;
+
+/* The default publishInterval, seconds: systemcalc, the GUI and VRM read a
+ * battery once a second, and drivers update once a second. */
+#define CONFIG_PUBLISH_INTERVAL 1.0
+#define CONFIG_PUBLISH_INTERVAL_MAX 60.0
 
 /* Returns (transfer full) the defaults. */
 Config *config_new_default(void);

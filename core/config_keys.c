@@ -281,6 +281,26 @@ static void startup_battery_wait(Check *c, const char *key, const JNode *n)
 	check_integer(c, n, key, 1, &c->cfg->startup_battery_wait);
 }
 
+static void publish_interval(Check *c, const char *key, const JNode *n)
+{
+	double x;
+
+	if (!check_number(c, n, key, &x))
+		return;
+	if (x < 0 || x > CONFIG_PUBLISH_INTERVAL_MAX) {
+		check_error(c, n->at, "key '%s': expected seconds from 0 to %g, got %s", key,
+		            CONFIG_PUBLISH_INTERVAL_MAX, n->text);
+		return;
+	}
+	c->cfg->publish_interval = x;
+}
+
+static void properties_changed(Check *c, const char *key, const JNode *n)
+{
+	if (check_type(c, n, J_BOOL, key))
+		c->cfg->properties_changed = n->boolean;
+}
+
 static void log_level(Check *c, const char *key, const JNode *n)
 {
 	const char *const *levels = log_level_names();
@@ -361,6 +381,8 @@ static const struct {
 	{NULL, legacy_options}, /* defaults.options_key.key */
 	{"reconnectTimeout", reconnect_timeout},
 	{"startupBatteryWait", startup_battery_wait},
+	{"publishInterval", publish_interval},
+	{"publishPropertiesChanged", properties_changed},
 	{"logLevel", log_level},
 	{"pluginDirectory", plugin_directory},
 	{"mergePolicies", merge_policies},

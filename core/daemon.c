@@ -191,7 +191,7 @@ static void route(Daemon *d, const PathValue *items, size_t n)
 		}
 	}
 	dvcc_apply(&d->dvcc, published_engine(AGGREGATE(d)));
-	engine_flush(published_engine(AGGREGATE(d)));
+	published_changed(AGGREGATE(d));
 }
 
 static void on_added(void *user_data, const char *service, const PathValue *items, size_t n)
@@ -373,6 +373,7 @@ static void apply(Daemon *d, Plan *plan)
 		Published *p = reuse(d, old, name, (int)i - 1, conn);
 
 		published_use(p, plan->strategies[i]);
+		published_set_cadence(p, cfg->publish_interval, cfg->properties_changed);
 		plan->strategies[i] = NULL;
 		/* The published service holds its own reference now. */
 		if (plan->conns[i])

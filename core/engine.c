@@ -42,12 +42,45 @@ BataggNum engine_num(const Value *v)
 
 void engine_set_published(Engine *e, int i, Value *v)
 {
+	bool tightens;
+
 	if (value_equal(&e->pub[i], v)) {
 		value_clear(v);
 		return;
 	}
+	tightens = engine_tightens(i, &e->pub[i], v);
 	value_move(&e->pub[i], v);
-	e->publish(e->user_data, engine_published_path(i), &e->pub[i]);
+	e->publish(e->user_data, engine_published_path(i), &e->pub[i], tightens);
+}
+
+/* A limit falling by less than this share of it (the IR method's ratios
+ * drift a little with every sample) waits for the tick. */
+#define SMALL_FALL 0.01
+
+bool engine_tightens(int i, const Value *old, const Value *new)
+{
+	double a, b;
+	bool had = value_number(old, &a);
+	bool has = value_number(new, &b);
+
+	switch (i) {
+	case P_CCL:
+	case P_DCL:
+		return has && (!had || (b < a && b <= a * (1 - SMALL_FALL)));
+	case P_CVL:
+		return has && (!had || b < a);
+	case P_ALLOW_TO_CHARGE:
+	case P_ALLOW_TO_DISCHARGE:
+		return has && b == 0 && (!had || a != 0);
+	case N_BATTERY_PATHS + X_BATTERIES:
+	case N_BATTERY_PATHS + X_NR_OF_BATTERIES:
+		return true;
+	default:
+		break;
+	}
+	if (i >= P_ALARM_CELL_IMBALANCE && i <= P_ALARM_INTERNAL_FAILURE)
+		return has && b > (had ? a : 0);
+	return false;
 }
 
 static void init_keys(Engine *e)
@@ -391,5 +424,10 @@ const Value *engine_published(Engine *e, int i)
 
 void engine_flush(Engine *e)
 {
-	e->combiner->flush(e);
+	e->combiner->flush(e, true);
+}
+
+void engine_flush_safety(Engine *e)
+{
+	e->combiner->flush(e, false);
 }

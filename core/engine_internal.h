@@ -39,8 +39,9 @@ struct EngineInput {
  * policy, limits, bank description) or a virtual battery (precedence and
  * hooks). */
 typedef struct {
-	/* Recomputes what the changes since the last flush affect. */
-	void (*flush)(Engine *e);
+	/* Recomputes what the changes since the last flush affect: all of it,
+	 * or (all false) at least what engine_flush_safety() promises. */
+	void (*flush)(Engine *e, bool all);
 	/* Whether published value i exists for this kind of engine. */
 	bool (*publishes)(int i);
 	/* Whether a primary input joining or leaving changes the bank
@@ -81,6 +82,7 @@ struct Engine {
 
 	BataggNum *ratios[2]; /* last CCL/DCL ratio of each member, for diagnosis */
 	guint n_ratios[2];
+	bool ratios_changed[2]; /* since they were last published */
 	Value pub[N_PUBLISHED];
 
 	/* Scratch space for merge inputs, sized to the member count. */

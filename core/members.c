@@ -162,7 +162,7 @@ static void apply(Member *mb, const PathValue *items, size_t n)
 
 		for (size_t i = 0; i < n; i++)
 			engine_input_set(e, l->input, items[i].path, &items[i].value);
-		engine_flush(e);
+		published_changed(l->pub);
 	}
 	tell_if_not_bms(mb);
 }
@@ -206,7 +206,7 @@ static void drop(Member *mb)
 
 		g_info("%s: member left: %s", published_name(l->pub), mb->service);
 		engine_remove_input(published_engine(l->pub), l->input);
-		engine_flush(published_engine(l->pub));
+		published_changed(l->pub);
 	}
 	g_hash_table_remove(mb->m->members, mb->service);
 }

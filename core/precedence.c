@@ -37,7 +37,8 @@ static void run_hooks(Engine *e)
 	}
 }
 
-static void flush(Engine *e)
+/* Every path, always: a virtual battery has few inputs per path. */
+static void flush(Engine *e, bool all)
 {
 	if (e->membership_changed)
 		e->dirty |= ALL_BATTERY_PATHS;

@@ -35,14 +35,55 @@ struct Published {
 	Engine *engine;
 	BusService *svc; /* NULL until on the bus */
 	gboolean hold;   /* after a reload, until the members are read again */
+	guint interval_ms;
+	gboolean properties_changed;
+	gboolean tightened; /* a change that tightens waits to be sent */
 };
 
-static void on_publish(void *user_data, const char *path, const Value *v)
+static void on_publish(void *user_data, const char *path, const Value *v, bool tightens)
 {
 	Published *p = user_data;
 
-	if (p->svc && !p->hold)
+	if (p->svc && !p->hold) {
 		bus_service_set(p->svc, path, v);
+		p->tightened = p->tightened || tightens;
+	}
+}
+
+/* Everything up to date, and what tightens sent at once. */
+static void refresh(BusService *svc, void *user_data)
+{
+	Published *p = user_data;
+
+	engine_flush(p->engine);
+	if (p->tightened) {
+		p->tightened = FALSE;
+		bus_service_flush(svc);
+	}
+}
+
+void published_changed(Published *p)
+{
+	if (!p->svc || p->hold) {
+		engine_flush(p->engine);
+		return;
+	}
+	/* The limits and alarms now; the rest at the tick, or when read. */
+	engine_flush_safety(p->engine);
+	if (p->tightened)
+		refresh(p->svc, p);
+	else
+		bus_service_schedule(p->svc);
+}
+
+void published_set_cadence(Published *p, double interval, gboolean properties_changed)
+{
+	p->interval_ms = (guint)(interval * 1000 + 0.5);
+	p->properties_changed = properties_changed;
+	if (p->svc) {
+		bus_service_set_interval(p->svc, p->interval_ms);
+		bus_service_use_properties_changed(p->svc, properties_changed);
+	}
 }
 
 static void publish_identity(Published *p)
@@ -85,6 +126,7 @@ Published *published_new(const char *name, int virtual_index, DBusConnection *co
 	p->ready = ready;
 	p->user_data = user_data;
 	p->custom_name = g_strdup("");
+	p->interval_ms = (guint)(CONFIG_PUBLISH_INTERVAL * 1000);
 	p->product = virtual_index < 0 ? "Battery Aggregator" : "Virtual Battery";
 	p->settings = settings_new(conn, device, p->instance, name_group, on_settings, p);
 	return p;
@@ -227,6 +269,9 @@ gboolean published_register(Published *p, GError **error)
 			                engine_published(p->engine, i), engine_published_unit(i),
 			                NULL, NULL);
 	}
+	bus_service_set_interval(svc, p->interval_ms);
+	bus_service_use_properties_changed(svc, p->properties_changed);
+	bus_service_on_refresh(svc, refresh, p);
 	if (!bus_service_register(svc, error)) {
 		bus_service_free(svc);
 		return FALSE;

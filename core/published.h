@@ -45,6 +45,14 @@ void published_set_index(Published *p, int virtual_index);
 void published_use(Published *p, Strategies *st);
 Engine *published_engine(Published *p);
 
+/* The engine's inputs changed: what tightens a limit is computed and sent
+ * at once, the rest at the service's next tick (or when a client reads). */
+void published_changed(Published *p);
+
+/* How often changes go out (publishInterval, seconds) and whether as
+ * PropertiesChanged too (publishPropertiesChanged). */
+void published_set_cadence(Published *p, double interval, gboolean properties_changed);
+
 /* Whether the device instance and custom name have been read from
  * localsettings (registering them starts with published_new()). */
 gboolean published_settings_read(const Published *p);

@@ -186,6 +186,18 @@ window.BATAGG_SCHEMA = {
     },
     "reconnectTimeout": { "type": "integer", "minimum": 0, "default": 0 },
     "startupBatteryWait": { "type": "integer", "minimum": 1, "default": 30 },
+    "publishInterval": {
+      "description": "Seconds between the aggregate's publications (0: every change at once); a falling limit, a rising alarm, an allow flag going to 0 and a member joining or leaving go out at once.",
+      "type": "number",
+      "minimum": 0,
+      "maximum": 60,
+      "default": 1
+    },
+    "publishPropertiesChanged": {
+      "description": "Also send a PropertiesChanged per changed path (no Venus OS program needs it).",
+      "type": "boolean",
+      "default": false
+    },
     "logLevel": {
       "enum": ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL", "NOTSET"],
       "default": "INFO"

@@ -14,12 +14,12 @@
 
 #include "engine_fixture.h"
 
-static void count(void *user_data, const char *path, const Value *v)
+static void count(void *user_data, const char *path, const Value *v, bool tightens)
 {
 	((Fixture *)user_data)->publishes++;
 }
 
-static void record(void *user_data, const char *path, const Value *v)
+static void record(void *user_data, const char *path, const Value *v, bool tightens)
 {
 	Fixture *f = user_data;
 	g_autofree char *text = value_format(v, UNIT_NONE);

@@ -298,6 +298,42 @@ static void test_unchanged_values_publish_nothing(void **state)
 	fixture_free(f);
 }
 
+static bool tightens(int i, double old, double new)
+{
+	Value a = isnan(old) ? (Value)VALUE_INIT : value_double(old);
+	Value b = isnan(new) ? (Value)VALUE_INIT : value_double(new);
+
+	return engine_tightens(i, &a, &b);
+}
+
+/* What goes out at once rather than at the tick (NAN: invalid). */
+static void test_what_tightens(void **state)
+{
+	/* CCL and DCL: a fall of 1 % or more, to 0, or a limit appearing. */
+	assert_true(tightens(P_CCL, 100, 30));
+	assert_true(tightens(P_DCL, 100, 99));
+	assert_false(tightens(P_CCL, 100, 99.5));
+	assert_true(tightens(P_CCL, 0.5, 0));
+	assert_true(tightens(P_CCL, NAN, 500));
+	assert_false(tightens(P_CCL, 30, 100));
+	assert_false(tightens(P_CCL, 30, NAN));
+	/* CVL: any fall. */
+	assert_true(tightens(P_CVL, 55.2, 55.1));
+	assert_false(tightens(P_CVL, 55.1, 55.2));
+	/* Alarms rising, allow flags to 0. */
+	assert_true(tightens(P_ALARM_HIGH_VOLTAGE, 0, 1));
+	assert_true(tightens(P_ALARM_INTERNAL_FAILURE, NAN, 2));
+	assert_false(tightens(P_ALARM_LOW_SOC, 2, 1));
+	assert_true(tightens(P_ALLOW_TO_CHARGE, 1, 0));
+	assert_true(tightens(P_ALLOW_TO_DISCHARGE, NAN, 0));
+	assert_false(tightens(P_ALLOW_TO_CHARGE, 0, 1));
+	/* The members. */
+	assert_true(tightens(N_BATTERY_PATHS + X_NR_OF_BATTERIES, 2, 1));
+	/* Measurements wait. */
+	assert_false(tightens(P_CURRENT, 10, -50));
+	assert_false(tightens(P_SOC, 80, 10));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -313,6 +349,7 @@ int main(void)
 	        cmocka_unit_test(test_merge_policy_override),
 	        cmocka_unit_test(test_wrong_types_are_invalid),
 	        cmocka_unit_test(test_unchanged_values_publish_nothing),
+	        cmocka_unit_test(test_what_tightens),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -279,6 +279,8 @@ static Sim *sim_new(Batsim *b, const char *name, yajl_val values, GHashTable *ke
 		return NULL;
 	}
 	s->svc = bus_service_new(s->conn, name);
+	/* As velib's drivers: ItemsChanged and PropertiesChanged both. */
+	bus_service_use_properties_changed(s->svc, TRUE);
 	for (size_t i = 0; YAJL_IS_OBJECT(values) && i < values->u.object.len; i++) {
 		const char *path = values->u.object.keys[i];
 		Value v = VALUE_INIT;
