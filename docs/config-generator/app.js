@@ -195,6 +195,21 @@
     };
   }
 
+  /* true or false, from a select as enumSelect's (texts: "true"/"false" ->
+   * what each does). */
+  function boolSelect(texts, def) {
+    var e = enumSelect(texts, String(def));
+    return {
+      init: e.init,
+      fromNode: function (n) { return n.t === "bool" ? { value: String(n.v) } : null; },
+      render: e.render,
+      toNode: function (s, path, reg) {
+        reg(path, s.slot, false);
+        return { t: "bool", v: s.value === "true" };
+      }
+    };
+  }
+
   /* A built-in strategy, or a plugin's by name. */
   function strategy(builtins, def) {
     var PLUGIN = "(plugin)";
@@ -971,6 +986,15 @@
     { key: "startupBatteryWait", title: "Start-up battery wait", def: "30",
       help: "At start, checks (one a second) for a battery with a voltage; after this many the daemon exits and the supervisor restarts it. At least 1.",
       editor: scalarText({ label: "Checks", placeholder: "30", number: true, integer: true }) },
+    { key: "publishInterval", title: "Publish interval (s)", def: "1",
+      help: "Seconds between the aggregate's (and virtual batteries') publications, 0 to 60; 0: every change at once. A falling limit, a rising alarm, an allow flag going to 0 and a member joining or leaving go out at once.",
+      editor: scalarText({ label: "Seconds", placeholder: "1", number: true }) },
+    { key: "publishPropertiesChanged", title: "PropertiesChanged per path", def: "false",
+      help: "Also send a PropertiesChanged signal per changed path, besides the one ItemsChanged per publication; only for an old consumer that reads nothing else.",
+      editor: boolSelect({
+        "false": "one ItemsChanged per publication, which every Venus OS program reads",
+        "true": "also a PropertiesChanged per changed path (each consumer then processes every change twice)"
+      }, false) },
     { key: "logLevel", title: "Log level", def: "INFO",
       help: "How much batagg logs (also changeable at run time through /LogLevel on D-Bus).",
       editor: enumSelect({
@@ -1256,6 +1280,12 @@
       var near = C.suggest(value, allowed);
       p.message = "unknown value \"" + value + "\"" + (near ? " (did you mean \"" + near + "\"?)" : "") +
         "; allowed: " + allowed.map(function (x) { return JSON.stringify(x); }).join(", ");
+    } else if (top === "publishInterval" && p.path.length === 1 && (p.keyword === "minimum" || p.keyword === "maximum")) {
+      /* core/config_keys.c's publish_interval(), after check_number(). */
+      var n = nodeAt(tree, p.path);
+      var range = SCHEMA.properties.publishInterval;
+      p.message = !isFinite(n.v) ? J.numText(n) + " is too large a number"
+        : "expected seconds from " + range.minimum + " to " + range.maximum + ", got " + J.numText(n);
     } else if (top === "pluginDirectory" && p.keyword === "pattern") {
       p.message = JSON.stringify(value) + " is not an absolute path";
     } else if (top === "strategyOptions" && p.keyword === "not" && p.key && p.path.length === 2) {
@@ -1269,13 +1299,18 @@
     return p;
   }
 
-  function valueAt(tree, path) {
+  function nodeAt(tree, path) {
     var n = tree;
     for (var i = 0; n && i < path.length; i++) {
       if (n.t === "object") n = n.vals[n.keys.lastIndexOf(path[i])];
       else if (n.t === "array") n = n.items[path[i]];
       else n = undefined;
     }
+    return n;
+  }
+
+  function valueAt(tree, path) {
+    var n = nodeAt(tree, path);
     return n && n.t === "string" ? n.v : undefined;
   }
 

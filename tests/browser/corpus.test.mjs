@@ -158,6 +158,17 @@ const edges = {
   'a hook option too big for a double, unused, deep inside': '{"classes": {"hooks.CustomChargingHook": {"ccls": {"52": {"x": -1e999}}}}}',
   'ir\'s option too big for a double, in strategyOptions': '{"strategyOptions": {"ir": {"minVoltageChange": 1e400}}}',
   'a capacity of null': '{"capacity": null}',
+  'a publish interval of 0': '{"publishInterval": 0}',
+  'a publish interval of 60': '{"publishInterval": 60}',
+  'a publish interval of half a second': '{"publishInterval": 0.5}',
+  'a publish interval just over 60': '{"publishInterval": 60.0000001}',
+  'a negative publish interval': '{"publishInterval": -1}',
+  'a publish interval below the smallest double': '{"publishInterval": 1e-400}',
+  'a publish interval too big for a double': '{"publishInterval": 1e999}',
+  'a publish interval as text': '{"publishInterval": "1"}',
+  'PropertiesChanged per path, true': '{"publishPropertiesChanged": true}',
+  'PropertiesChanged per path, false': '{"publishPropertiesChanged": false}',
+  'PropertiesChanged per path, as a number': '{"publishPropertiesChanged": 1}',
   'a virtual battery named as a renamed aggregate':
     '{"serviceName": "com.victronenergy.battery.x", "virtualBatteries": {"com.victronenergy.battery.x": ["com.victronenergy.battery.a"]}}',
   'a virtual battery named as the default aggregate, renamed away':

@@ -221,6 +221,40 @@ for (const [what, id, options] of [
   });
 }
 
+// publishInterval out of its range: batagg's words (the schema's minimum and
+// maximum, said as batagg says them).
+for (const [config, says] of [
+  ['{"publishInterval": 61}', 'expected seconds from 0 to 60, got 61'],
+  ['{"publishInterval": -0.5}', 'expected seconds from 0 to 60, got -0.5'],
+  ['{"publishInterval": 1e999}', '1e999 is too large a number'],
+  ['{"publishInterval": -1E999}', '-1E999 is too large a number'],
+]) {
+  test(`errors: ${config} is an error in batagg's words`, async () => {
+    await withPage(async (page) => {
+      await importText(page, config);
+      const texts = await page.locator('section[data-key=publishInterval] .field-errors .error').allTextContents();
+      assert.deepEqual(texts, [says]);
+      assert.equal(await verdict(page), 'invalid');
+      if (BATAGG) assert.deepEqual(bataggProblemsOfText(config), [{ warning: false, key: 'publishInterval', text: says }], 'batagg says it so');
+    });
+  });
+}
+
+test('form: publishInterval and publishPropertiesChanged through their fields, as batagg reads them', async () => {
+  await withPage(async (page) => {
+    const config = { publishInterval: 0.25, publishPropertiesChanged: true };
+    await fillForm(page, parseOrdered(JSON.stringify(config)));
+    assert.deepEqual(JSON.parse(await output(page)), config);
+    assert.equal(await verdict(page), 'valid');
+    await assertBatagg(page, true);
+    await page.locator('section[data-key=publishPropertiesChanged] [data-role=value]').selectOption('false');
+    assert.deepEqual(JSON.parse(await output(page)), { ...config, publishPropertiesChanged: false }, 'false is written, not left out');
+    await page.locator('section[data-key=publishInterval] [data-role=value]').fill('90');
+    assert.equal(await verdict(page), 'invalid');
+    await assertBatagg(page, false);
+  });
+});
+
 // A hook no built-in plugin provides, or a suffix batagg refuses: batagg's words.
 for (const [member, says] of [
   ['class:hooks.MagicHook', 'unknown hook "hooks.MagicHook"; known: "hooks.CustomChargingHook", "hooks.FixedValueHook", "hooks.TemperatureChargingHook"'],
