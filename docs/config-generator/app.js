@@ -195,6 +195,21 @@
     };
   }
 
+  /* true or false, from a select as enumSelect's (texts: "true"/"false" ->
+   * what each does). */
+  function boolSelect(texts, def) {
+    var e = enumSelect(texts, String(def));
+    return {
+      init: e.init,
+      fromNode: function (n) { return n.t === "bool" ? { value: String(n.v) } : null; },
+      render: e.render,
+      toNode: function (s, path, reg) {
+        reg(path, s.slot, false);
+        return { t: "bool", v: s.value === "true" };
+      }
+    };
+  }
+
   /* A built-in strategy, or a plugin's by name. */
   function strategy(builtins, def) {
     var PLUGIN = "(plugin)";
@@ -971,6 +986,15 @@
     { key: "startupBatteryWait", title: "Start-up battery wait", def: "30",
       help: "At start, checks (one a second) for a battery with a voltage; after this many the daemon exits and the supervisor restarts it. At least 1.",
       editor: scalarText({ label: "Checks", placeholder: "30", number: true, integer: true }) },
+    { key: "publishInterval", title: "Publish interval (s)", def: "1",
+      help: "Seconds between the aggregate's (and virtual batteries') publications, 0 to 60; 0: every change at once. A falling limit, a rising alarm, an allow flag going to 0 and a member joining or leaving go out at once.",
+      editor: scalarText({ label: "Seconds", placeholder: "1", number: true }) },
+    { key: "publishPropertiesChanged", title: "PropertiesChanged per path", def: "false",
+      help: "Also send a PropertiesChanged signal per changed path, besides the one ItemsChanged per publication; only for an old consumer that reads nothing else.",
+      editor: boolSelect({
+        "false": "one ItemsChanged per publication, which every Venus OS program reads",
+        "true": "also a PropertiesChanged per changed path (each consumer then processes every change twice)"
+      }, false) },
     { key: "logLevel", title: "Log level", def: "INFO",
       help: "How much batagg logs (also changeable at run time through /LogLevel on D-Bus).",
       editor: enumSelect({
@@ -1247,8 +1271,21 @@
       p.message = "virtual battery \"" + p.path[1] + "\" has the aggregate's own name";
     } else if (top === "virtualBatteries" && p.key && p.path.length === 2 && /^name:/.test(value)) {
       p.message = "a virtual battery needs a service name, not \"" + value + "\"";
-    } else if (top === "virtualBatteries" && p.path.length === 3 && typeof value === "string" && /^class:/.test(value)) {
-      p.message = "unknown hook \"" + value + "\"; known: " + C.HOOKS.join(", ");
+    } else if (top === "virtualBatteries" && p.path.length === 3 && typeof value === "string" && /^class:/.test(value) && C.hookProblem(value)) {
+      p.message = C.hookProblem(value);
+    } else if (p.keyword === "enum" && p.path.length === 1 && typeof value === "string" && SCHEMA.properties[top] && SCHEMA.properties[top].enum) {
+      /* cclMode, logLevel: core/config_values.c's check_one_of, with its
+       * did-you-mean, the value as written. */
+      var allowed = SCHEMA.properties[top].enum;
+      var near = C.suggest(value, allowed);
+      p.message = "unknown value \"" + value + "\"" + (near ? " (did you mean \"" + near + "\"?)" : "") +
+        "; allowed: " + allowed.map(function (x) { return JSON.stringify(x); }).join(", ");
+    } else if (top === "publishInterval" && p.path.length === 1 && (p.keyword === "minimum" || p.keyword === "maximum")) {
+      /* core/config_keys.c's publish_interval(), after check_number(). */
+      var n = nodeAt(tree, p.path);
+      var range = SCHEMA.properties.publishInterval;
+      p.message = !isFinite(n.v) ? J.numText(n) + " is too large a number"
+        : "expected seconds from " + range.minimum + " to " + range.maximum + ", got " + J.numText(n);
     } else if (top === "pluginDirectory" && p.keyword === "pattern") {
       p.message = JSON.stringify(value) + " is not an absolute path";
     } else if (top === "strategyOptions" && p.keyword === "not" && p.key && p.path.length === 2) {
@@ -1262,13 +1299,18 @@
     return p;
   }
 
-  function valueAt(tree, path) {
+  function nodeAt(tree, path) {
     var n = tree;
     for (var i = 0; n && i < path.length; i++) {
       if (n.t === "object") n = n.vals[n.keys.lastIndexOf(path[i])];
       else if (n.t === "array") n = n.items[path[i]];
       else n = undefined;
     }
+    return n;
+  }
+
+  function valueAt(tree, path) {
+    var n = nodeAt(tree, path);
     return n && n.t === "string" ? n.v : undefined;
   }
 
@@ -1280,7 +1322,14 @@
     document.getElementById("output").textContent = currentText;
 
     var checked = C.check(tree);
-    var errors = problems.concat(V.validate(SCHEMA, tree, LABELS).map(function (p) { return reword(p, tree); }), checked.errors);
+    /* What batagg ignores (with a warning) it does not check either. */
+    var schemaProblems = V.validate(SCHEMA, tree, LABELS).filter(function (p) {
+      return !checked.ignored.some(function (q) {
+        return p.path.length >= q.length && !(p.key && p.path.length === q.length) &&
+          q.every(function (x, i) { return p.path[i] === x; });
+      });
+    });
+    var errors = problems.concat(schemaProblems.map(function (p) { return reword(p, tree); }), checked.errors);
     var seen = Object.create(null);
     errors = errors.filter(function (e) {
       var k = slotKey(e.path, e.key) + e.message;
@@ -1295,7 +1344,8 @@
     list.textContent = "";
     function show(p, kind) {
       var slot = findSlot(p);
-      var text = (kind === "warning" ? "Note: " : "") + p.message;
+      /* batagg's own warnings, and the page's notes on what it cannot see. */
+      var text = (kind === "warning" ? (p.keyword === "batagg" ? "Warning: " : "Note: ") : "") + p.message;
       if (slot) {
         slot.appendChild(h("div", { class: kind, "data-path": JSON.stringify(p.path), text: text }));
         if (kind === "error" && slot.parentNode) slot.parentNode.classList.add("has-error");
@@ -1316,7 +1366,11 @@
     errors.forEach(function (p) { show(p, "error"); });
     checked.warnings.forEach(function (p) { show(p, "warning"); });
 
-    formVerdict = { errors: errors.length, warnings: checked.warnings.length };
+    formVerdict = {
+      errors: errors.length,
+      warnings: checked.warnings.filter(function (w) { return w.keyword === "batagg" && !w.also; }).length,
+      notes: checked.warnings.filter(function (w) { return w.keyword !== "batagg"; }).length
+    };
     importFailure = null; /* the form was edited, or an import worked */
     showVerdict();
     var ids = document.getElementById("hook-ids");
@@ -1339,13 +1393,20 @@
   function showVerdict() {
     var verdict = document.getElementById("verdict");
     var n = formVerdict.errors;
+    var w = formVerdict.warnings;
     verdict.dataset.verdict = importFailure || n ? "invalid" : "valid";
+    verdict.dataset.warnings = importFailure ? "" : String(w);
+    var notes = formVerdict.notes ? " (see the notes)" : "";
     if (importFailure) {
       verdict.textContent = "✗ " + importFailure + " (the form below still holds the config from before)";
     } else if (n) {
       verdict.textContent = "✗ " + n + (n === 1 ? " problem" : " problems") + ": batagg would refuse this config";
+    } else if (w) {
+      /* batagg --check-config: "OK, with 2 warnings". */
+      verdict.textContent = "✓ Valid, with " + w + (w === 1 ? " warning" : " warnings") +
+        ": batagg accepts this config, and warns as shown beside the fields" + notes;
     } else {
-      verdict.textContent = "✓ Valid: it passes the schema and batagg's other checks" + (formVerdict.warnings ? " (see the notes)" : "");
+      verdict.textContent = "✓ Valid: it passes the schema and batagg's other checks" + notes;
     }
   }
 
@@ -1410,7 +1471,8 @@
     update();
     var verdict = document.getElementById("verdict").dataset.verdict;
     importStatus("ok", "Imported " + origin + " (" + tree.keys.length + (tree.keys.length === 1 ? " key" : " keys") + ")" +
-      (verdict === "valid" ? "." : ": it has problems, shown beside the fields and under the JSON."));
+      (verdict !== "valid" ? ": it has problems, shown beside the fields and under the JSON." :
+        formVerdict.warnings ? ": batagg accepts it, with warnings, shown beside the fields and under the JSON." : "."));
   }
 
   function download() {

@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What batagg --check-config refuses beyond the JSON Schema (core/config.c,
- * core/strategies.c), so that the page's verdict is batagg's:
- *   - a service both excluded and primary, auxiliary or a virtual member;
+ * What batagg --check-config refuses beyond the JSON Schema (the keys and
+ * their relations in core/config_keys.c, values in core/config_values.c,
+ * strategies and hooks in core/strategies.c), so that the page's verdict is
+ * batagg's:
  *   - a virtual battery with the aggregate's own (configured) name, one that
  *     lists itself or the aggregate, and virtual batteries that list each
  *     other in a loop;
  *   - a duplicate key the form produced (two rows with one name);
  *   - whole numbers written with a fraction or exponent ("30.0"), or too big;
- *   - a capacity too big to be a number (1e999);
- *   - a merge policy for a path no policy merges (the limits, unknown paths).
+ *   - a capacity, or a number in options, too big to be a number (1e999);
  *   - options a hook refuses, for the hooks virtual batteries use.
  *   - a strategy name (CVL mode, current ratio method, merge policy, a name
  *     in strategyOptions) that no built-in plugin provides, when
@@ -17,11 +17,21 @@
  *   - an array or null anywhere in a strategy's options (in batagg's words;
  *     the schema says it too, but not inside options it refuses whole);
  *   - ir's options given both in "ir" and in strategyOptions.
- * And warnings, which do not change the verdict: such strategy names when
+ * And warnings, which do not change the verdict.  batagg's (keyword
+ * "batagg"; it accepts the config and warns):
+ *   - a name listed twice in primaryServices, auxiliaryServices or a
+ *     virtual battery's members (the first counts);
+ *   - a service both excluded and primary, auxiliary or a virtual member;
+ *   - a path batagg does not merge, in a list of paths (of primaryServices,
+ *     auxiliaryServices, virtualBatteries) or as a key of mergePolicies,
+ *     and a merge policy for a limit: ignored, so the schema's problems
+ *     with its value do not count either.
+ * The page's own notes (keyword "note"): such strategy names when
  * pluginDirectory is set (they need a plugin from there, which the page
  * cannot see), options of a hook no virtual battery uses.
  *
- * check(tree) returns {errors: [...], warnings: [...]} in validate.js's form.
+ * check(tree) returns {errors: [...], warnings: [...]} in validate.js's form,
+ * and ignored: the instance paths batagg ignores (its problems are none).
  */
 (function () {
   "use strict";
@@ -30,8 +40,11 @@
   var DEFAULT_SERVICE = PREFIX + "aggregator";
   var INT_MAX = 2147483647;
 
-  /* The battery paths (SPEC 5.1-5.3): merged by a policy, then the limits,
-   * which have rules of their own. */
+  /* The battery paths batagg merges (SPEC 5.1-5.3), in core/paths.c's
+   * order (its battery_paths up to N_BATTERY_PATHS; "did you mean" takes the
+   * first nearest in this order): merged by a policy (core/defaults.c), then
+   * the limits, which have rules of their own.  The browser tests hold both
+   * lists to those files. */
   var MERGED_PATHS = [
     "/Dc/0/Current", "/Dc/0/Voltage", "/Dc/0/Power", "/Dc/0/Temperature", "/Soc", "/TimeToGo",
     "/Capacity", "/InstalledCapacity", "/ConsumedAmphours", "/Balancing", "/Info/BatteryLowVoltage",
@@ -45,7 +58,7 @@
     "/Alarms/CellImbalance", "/Alarms/LowSoc", "/Alarms/HighDischargeCurrent", "/Alarms/LowVoltage",
     "/Alarms/HighVoltage", "/Alarms/LowCellVoltage", "/Alarms/HighCellVoltage",
     "/Alarms/LowTemperature", "/Alarms/HighTemperature", "/Alarms/LowChargeTemperature",
-    "/Alarms/HighChargeTemperature", "/Info/ChargeMode"
+    "/Alarms/HighChargeTemperature", "/Alarms/InternalFailure", "/Info/ChargeMode"
   ];
   var LIMIT_PATHS = ["/Info/MaxChargeCurrent", "/Info/MaxDischargeCurrent", "/Info/MaxChargeVoltage"];
 
@@ -100,18 +113,38 @@
     return i < 0 ? undefined : obj.vals[i];
   }
 
-  /* Names of a services value, either form: [{name, at: path, key}] */
+  /* Names of a services value, either form: [{name, at: path, key}]; a
+   * name listed again is left out, as batagg leaves it out (the first
+   * counts: core/config_values.c's check_services). */
   function names(n, path) {
     var out = [];
+    var seen = {};
+    function add(name, at, key) {
+      if (has(seen, name)) return;
+      seen[name] = true;
+      out.push({ name: name, path: at, key: key });
+    }
     if (!n) return out;
     if (n.t === "array") {
       n.items.forEach(function (x, i) {
-        if (x.t === "string") out.push({ name: x.v, path: path.concat([i]), key: false });
+        if (x.t === "string") add(x.v, path.concat([i]), false);
       });
     } else if (n.t === "object") {
-      n.keys.forEach(function (k) { out.push({ name: k, path: path.concat([k]), key: true }); });
+      n.keys.forEach(function (k) { add(k, path.concat([k]), true); });
     }
     return out;
+  }
+
+  /* Whether batagg takes name as a member of a services value (its
+   * check_battery_name): a battery service, "name:<custom name>", or for a
+   * virtual battery (hooks) a hook, as the schema defines them (the page's
+   * errors for the others are the schema's). */
+  function batteryName(name, hooks) {
+    var defs = window.BATAGG_SCHEMA.$defs;
+    function fits(def) {
+      return new RegExp(def.pattern).test(name) && (def.maxLength === undefined || name.length <= def.maxLength);
+    }
+    return fits(defs.batteryService) || fits(defs.customName) || (hooks && fits(defs.hookId));
   }
 
   /* strtod() reading all of the text with no range error: how the hooks
@@ -126,8 +159,9 @@
     return isFinite(x) && !(x === 0 && /[1-9]/.test(t.split(/[eE]/)[0]));
   }
 
-  /* Options flattened as core/config.c flattens them: nested objects give
-   * "outer/inner" keys; a number keeps its text, a boolean is "1" or "0".
+  /* Options flattened as core/config_values.c flattens them: nested
+   * objects give "outer/inner" keys; a number keeps its text, a boolean is
+   * "1" or "0".
    * An array or null is no option (the schema's optionValue refuses it). */
   function flatten(n, prefix, path, out) {
     n.keys.forEach(function (k, i) {
@@ -152,11 +186,17 @@
     return null;
   }
 
-  /* Case-blind edits from a to b, a letter added, dropped or changed, or
-   * two neighbours swapped, each counting 1: core/suggest.c's measure. */
+  /* A string as core/suggest.c sees it: its UTF-8 bytes, A-Z as a-z (as
+   * g_ascii_tolower and g_ascii_strcasecmp fold them, and nothing else). */
+  function foldedBytes(s) {
+    var bytes = Array.from(new TextEncoder().encode(s));
+    return bytes.map(function (b) { return b >= 65 && b <= 90 ? b + 32 : b; });
+  }
+
+  /* Case-blind edits from a to b (folded bytes), a letter added, dropped or
+   * changed, or two neighbours swapped, each counting 1 (optimal string
+   * alignment): core/suggest.c's measure. */
   function edits(a, b) {
-    a = a.toLowerCase();
-    b = b.toLowerCase();
     var d = [];
     for (var i = 0; i <= a.length; i++) {
       d.push([i]);
@@ -173,22 +213,42 @@
     return d[a.length][b.length];
   }
 
-  /* batagg's "did you mean" (core/suggest.c): the same name in another
-   * case, else the first nearest within a third of the word's length (at
-   * least 1), never a change of all of either. */
+  /* batagg's "did you mean" (core/suggest.c): the first candidate that is
+   * the word in another case, else the first nearest within a third of the
+   * word's length in bytes (at least 1), never a change of all of either;
+   * null when none is near. */
   function suggest(word, candidates) {
-    var limit = Math.max(1, Math.floor(word.length / 3));
+    var w = foldedBytes(word);
+    var limit = Math.max(1, Math.floor(w.length / 3));
     var best = null;
     var bestDistance = limit + 1;
     for (var i = 0; i < candidates.length; i++) {
-      if (candidates[i].toLowerCase() === word.toLowerCase()) return candidates[i];
-      var d = edits(word, candidates[i]);
-      if (d < bestDistance && d < word.length && d < candidates[i].length) {
+      var c = foldedBytes(candidates[i]);
+      if (c.length === w.length && c.every(function (b, k) { return b === w[k]; })) return candidates[i];
+      var d = edits(w, c);
+      if (d < bestDistance && d < w.length && d < c.length) {
         best = candidates[i];
         bestDistance = d;
       }
     }
     return best;
+  }
+
+  /* batagg's words for a member "class:<hook>[#suffix]" that names no
+   * built-in hook, or has a suffix it refuses (checked first); null when
+   * neither. */
+  function hookProblem(member) {
+    var id = member.slice("class:".length);
+    var hash = id.indexOf("#");
+    var hook = hash < 0 ? id : id.slice(0, hash);
+    if (hash >= 0 && !/^[A-Za-z0-9_-]*$/.test(id.slice(hash + 1))) {
+      return "\"" + member + "\": a hook's suffix (after '#') has only A-Z, a-z, 0-9, '_' and '-'";
+    }
+    if (HOOKS.indexOf(hook) >= 0) return null;
+    var known = HOOKS.slice().sort();
+    var near = suggest(hook, known);
+    return "unknown hook \"" + hook + "\"" + (near ? " (did you mean \"" + near + "\"?)" : "") +
+      "; known: " + known.map(function (k) { return "\"" + k + "\""; }).join(", ");
   }
 
   function utf8Length(s) {
@@ -209,7 +269,24 @@
     var errors = [];
     var warnings = [];
     function error(path, key, message) { errors.push({ path: path, key: key, keyword: "batagg", message: message }); }
-    function warn(path, key, message) { warnings.push({ path: path, key: key, keyword: "warning", message: message }); }
+    function warn(path, key, message) { warnings.push({ path: path, key: key, keyword: "note", message: message }); }
+    /* What batagg --check-config warns about (it accepts the config);
+     * also: the same warning said at another place, which batagg does not
+     * count. */
+    function bataggWarn(path, key, message, also) { warnings.push({ path: path, key: key, keyword: "batagg", message: message, also: !!also }); }
+    /* Instance paths whose problems batagg never sees: it ignores them. */
+    var ignored = [];
+
+    /* Whether batagg merges the D-Bus path p (given at path, in key); if
+     * not, its warning, with the nearest path it merges
+     * (core/config_values.c's check_merged_path). */
+    function mergedPath(path, isKey, key, p) {
+      var all = MERGED_PATHS.concat(LIMIT_PATHS);
+      if (all.indexOf(p) >= 0) return true;
+      var near = suggest(p, all);
+      bataggWarn(path, isKey, "batagg merges no path \"" + p + "\"" + (near ? " (did you mean \"" + near + "\"?)" : "") + ": ignored");
+      return false;
+    }
 
     /* Duplicate keys, anywhere (the form can make them: two rows, one name). */
     (function dups(n, path) {
@@ -223,29 +300,59 @@
       }
     })(tree, []);
 
-    if (tree.t !== "object") return { errors: errors, warnings: warnings };
+    if (tree.t !== "object") return { errors: errors, warnings: warnings, ignored: ignored };
 
-    /* Excluded and used elsewhere. */
+    /* A name listed twice in a services value: the first counts, the
+     * second means nothing (batagg's warning, at the second).  A name batagg
+     * refuses is its error, not this. */
+    function listedTwice(n, path, hooks) {
+      if (!n || n.t !== "array") return; /* an object's keys: a duplicate key */
+      var seen = {};
+      n.items.forEach(function (x, i) {
+        if (x.t !== "string" || !batteryName(x.v, hooks)) return;
+        if (has(seen, x.v)) bataggWarn(path.concat([i]), false, "\"" + x.v + "\" is listed twice: the first counts");
+        seen[x.v] = true;
+      });
+    }
+    listedTwice(get(tree, "primaryServices"), ["primaryServices"], false);
+    listedTwice(get(tree, "auxiliaryServices"), ["auxiliaryServices"], false);
+    var virtualsListed = get(tree, "virtualBatteries");
+    if (virtualsListed && virtualsListed.t === "object") {
+      virtualsListed.keys.forEach(function (v, i) {
+        listedTwice(virtualsListed.vals[i], ["virtualBatteries", v], true);
+      });
+    }
+
+    /* Excluded and used in a role: batagg uses it in the role, never as a
+     * member of the aggregate, and warns at the excluded entry (of the
+     * roles, the first of primary, auxiliary, a virtual battery's members);
+     * the page says it beside the use too. */
     var excluded = get(tree, "excludedServices");
     if (excluded && excluded.t === "array") {
-      var elsewhere = [
-        ["primaryServices", names(get(tree, "primaryServices"), ["primaryServices"])],
-        ["auxiliaryServices", names(get(tree, "auxiliaryServices"), ["auxiliaryServices"])]
+      var roles = [
+        ["primaryServices", "a primary service", [names(get(tree, "primaryServices"), ["primaryServices"])]],
+        ["auxiliaryServices", "an auxiliary service", [names(get(tree, "auxiliaryServices"), ["auxiliaryServices"])]],
+        ["virtualBatteries", "a member of its virtual battery", []]
       ];
       var virtuals = get(tree, "virtualBatteries");
       if (virtuals && virtuals.t === "object") {
         virtuals.keys.forEach(function (v, i) {
-          elsewhere.push(["virtualBatteries", names(virtuals.vals[i], ["virtualBatteries", v])]);
+          roles[2][2].push(names(virtuals.vals[i], ["virtualBatteries", v]));
         });
       }
       excluded.items.forEach(function (x, i) {
         if (x.t !== "string") return;
-        elsewhere.forEach(function (e) {
-          e[1].forEach(function (use) {
-            if (use.name !== x.v) return;
-            error(["excludedServices", i], false, JSON.stringify(x.v) + " is in excludedServices and in " + e[0] + ": it cannot be both");
-            error(use.path, use.key, JSON.stringify(x.v) + " is also in excludedServices: it cannot be both");
+        roles.some(function (role) {
+          var use = null;
+          role[2].some(function (list) {
+            use = list.filter(function (u) { return u.name === x.v; })[0] || null;
+            return use;
           });
+          if (!use) return false;
+          var what = "batagg uses it as " + role[1] + ", never as a member of the aggregate";
+          bataggWarn(["excludedServices", i], false, "\"" + x.v + "\" is in excludedServices and in " + role[0] + ": " + what);
+          bataggWarn(use.path, use.key, "\"" + x.v + "\" is also in excludedServices: " + what, true);
+          return true;
         });
       });
     }
@@ -262,8 +369,8 @@
 
     /* Virtual batteries may list each other, but not in a loop (each would
      * read its own values back), and none lists itself or the aggregate,
-     * of which it is a member.  As core/config.c: a loop is reported where
-     * it closes, found by a walk with its own stack. */
+     * of which it is a member.  As core/config_keys.c: a loop is reported
+     * where it closes, found by a walk with its own stack. */
     if (virtualsNode && virtualsNode.t === "object") {
       var aggregate = service && service.t === "string" ? service.v : DEFAULT_SERVICE;
       var vnames = virtualsNode.keys;
@@ -318,34 +425,82 @@
     });
     var capacity = get(tree, "capacity");
     if (capacity && capacity.t === "number" && !isFinite(capacity.v)) {
-      error(["capacity"], false, "must be a positive number of Ah, got " + capacity.raw);
+      error(["capacity"], false, capacity.raw + " is too large a number");
     }
+    /* The same for options, wherever batagg reads them (plugin.h promises
+     * strategies and hooks finite numbers): each entry of classes and of
+     * strategyOptions, and ir, when objects, and the objects inside. */
+    function finiteOptions(n, path) {
+      if (!n || n.t !== "object") return;
+      n.keys.forEach(function (k, i) {
+        var v = n.vals[i];
+        if (v.t === "number" && !isFinite(v.v)) error(path.concat([k]), false, v.raw + " is too large a number");
+        finiteOptions(v, path.concat([k]));
+      });
+    }
+    ["classes", "strategyOptions"].forEach(function (key) {
+      var n = get(tree, key);
+      if (n && n.t === "object") n.keys.forEach(function (k, i) { finiteOptions(n.vals[i], [key, k]); });
+    });
+    finiteOptions(get(tree, "ir"), ["ir"]);
 
     /* A strategy name no built-in plugin provides: batagg refuses it unless
      * a plugin from pluginDirectory provides it, which the page cannot see.
-     * Without pluginDirectory it is batagg's error; with it, a note. */
+     * Without pluginDirectory it is batagg's error, in its words (its
+     * nearest name, and all it knows of the kind, sorted); with it, a note. */
     var plugins = get(tree, "pluginDirectory");
     function unknownStrategy(path, name, kind, builtins) {
+      var known = builtins.slice().sort();
+      var near = suggest(name, known);
+      var mean = near ? " (did you mean \"" + near + "\"?)" : "";
       if (plugins && plugins.t === "string") {
-        warn(path, false, "\"" + name + "\" is not a built-in " + kind + ": it needs a plugin from pluginDirectory that provides it");
+        warn(path, false, "\"" + name + "\" is not a built-in " + kind + mean + ": it needs a plugin from pluginDirectory that provides it");
       } else {
-        error(path, false, "unknown " + kind + " '" + name + "'; known: " + builtins.slice().sort().join(", ") +
-          " (or set pluginDirectory to a directory with a plugin that provides it)");
+        error(path, false, "unknown value \"" + name + "\"" + mean + "; known: " + known.map(function (k) { return "\"" + k + "\""; }).join(", "));
       }
     }
 
-    /* Merge policies: only for paths merged by a policy. */
+    /* Merge policies: for a path batagg does not merge, or a limit (which
+     * has rules of its own), batagg warns and ignores the entry, value and
+     * all. */
     var policies = get(tree, "mergePolicies");
     if (policies && policies.t === "object") {
       policies.keys.forEach(function (p, i) {
-        if (p[0] === "/" && MERGED_PATHS.indexOf(p) < 0) {
-          error(["mergePolicies", p], true, "'" + p + "' is not a path merged by a policy" +
-            (LIMIT_PATHS.indexOf(p) >= 0 ? " (the limits have rules of their own)" : ""));
+        if (p[0] !== "/") return; /* the schema says */
+        if (!mergedPath(["mergePolicies", p], true, "mergePolicies", p)) {
+          ignored.push(["mergePolicies", p]);
+          return;
+        }
+        if (LIMIT_PATHS.indexOf(p) >= 0) {
+          bataggWarn(["mergePolicies", p], true, "\"" + p + "\" is not merged by a policy (the limits have rules of their own): ignored");
+          ignored.push(["mergePolicies", p]);
+          return;
         }
         var v = policies.vals[i];
-        if (v.t === "string" && /^[A-Za-z0-9_.]+$/.test(v.v) && !has(MERGE_POLICIES, v.v) && HOOKS.indexOf(v.v) < 0) {
-          unknownStrategy(["mergePolicies", p], v.v, "merge policy", Object.keys(MERGE_POLICIES).concat(HOOKS));
+        if (v.t === "string" && /^[A-Za-z0-9_.]+$/.test(v.v) && !has(MERGE_POLICIES, v.v)) {
+          unknownStrategy(["mergePolicies", p], v.v, "merge policy", Object.keys(MERGE_POLICIES));
         }
+      });
+    }
+
+    /* The paths of primary and auxiliary services and of virtual batteries'
+     * members: one batagg does not merge stays in its list (a list of
+     * unknown paths is no empty list, "all paths"), with a warning. */
+    function pathLists(key, n, path) {
+      if (!n || n.t !== "object") return;
+      n.keys.forEach(function (name, i) {
+        var list = n.vals[i];
+        if (list.t !== "array") return;
+        list.items.forEach(function (x, j) {
+          if (x.t === "string" && x.v[0] === "/") mergedPath(path.concat([name, j]), false, key, x.v);
+        });
+      });
+    }
+    pathLists("primaryServices", get(tree, "primaryServices"), ["primaryServices"]);
+    pathLists("auxiliaryServices", get(tree, "auxiliaryServices"), ["auxiliaryServices"]);
+    if (virtualsNode && virtualsNode.t === "object") {
+      virtualsNode.keys.forEach(function (v, i) {
+        pathLists("virtualBatteries", virtualsNode.vals[i], ["virtualBatteries", v]);
       });
     }
 
@@ -395,9 +550,9 @@
 
     /* Hook options.  The daemon at start, and --check-config, create every
      * hook a virtual battery uses, with the options of that exact id
-     * flattened as core/config.c does ("ccls": {"52": 100} -> "ccls/52" =
-     * "100"); the hook refuses what plugins/hooks/hooks.c refuses.  Options
-     * of an id no virtual battery uses are never read. */
+     * flattened as core/config_values.c does ("ccls": {"52": 100} ->
+     * "ccls/52" = "100"); the hook refuses what plugins/hooks/hooks.c
+     * refuses.  Options of an id no virtual battery uses are never read. */
     var classes = get(tree, "classes");
     var used = [];
     if (virtualsNode && virtualsNode.t === "object") {
@@ -413,7 +568,8 @@
       var cls = u.id.split("#")[0];
       var opts = get(classes, u.id);
       var flat = opts && opts.t === "object" ? flatten(opts, "", ["classes", u.id], []) : [];
-      var refused = "the hook \"" + u.id + "\" could not start: ";
+      /* core/strategies.c's refused(): the hook's name, then its reason. */
+      var refused = "hook '" + cls + "': ";
       if (cls === "hooks.FixedValueHook") {
         var unknown = flat.filter(function (o) { return o.key !== "path" && o.key !== "value"; })[0];
         var p = flat.filter(function (o) { return o.key === "path"; }).pop();
@@ -424,12 +580,15 @@
           error(where, !p && !opts ? u.key : false, refused + "option 'path' (a D-Bus path such as \"/Soc\") is required");
         }
       } else if (cls === "hooks.CustomChargingHook" || cls === "hooks.TemperatureChargingHook") {
+        /* The hook stops at the first option it refuses. */
         var steps = { ccls: 0, dcls: 0 };
-        flat.forEach(function (o) {
+        flat.some(function (o) {
           var table = o.key.slice(0, 5) === "ccls/" ? "ccls" : o.key.slice(0, 5) === "dcls/" ? "dcls" : null;
           if (!table || ++steps[table] > MAX_STEPS || !cNumber(o.key.slice(5)) || o.type === "bool" || !cNumber(o.value)) {
-            error(o.path, !table || !cNumber(o.key.slice(5)), refused + "option '" + o.key + "': expected \"ccls\" or \"dcls\", objects of threshold (text) -> limit (number), at most " + MAX_STEPS + " each");
+            error(o.path, !table || !cNumber(o.key.slice(5)), refused + "expected \"ccls\" or \"dcls\", objects of threshold (text) -> limit (number), at most " + MAX_STEPS + " each");
+            return true;
           }
+          return false;
         });
       }
     });
@@ -438,7 +597,7 @@
         if (usedIds.indexOf(id) < 0) warn(["classes", id], true, "no virtual battery uses the hook \"class:" + id + "\", so these options are not read");
       });
     }
-    return { errors: errors, warnings: warnings };
+    return { errors: errors, warnings: warnings, ignored: ignored };
   }
 
 
@@ -453,6 +612,8 @@
     HOOKS: HOOKS,
     STRATEGY_OPTIONS: STRATEGY_OPTIONS,
     strategyKind: strategyKind,
+    suggest: suggest,
+    hookProblem: hookProblem,
     PREFIX: PREFIX,
     DEFAULT_SERVICE: DEFAULT_SERVICE
   };

@@ -33,6 +33,7 @@
     pattern: "check",
     maxLength: "check",
     minimum: "check",
+    maximum: "check",
     exclusiveMinimum: "check",
     uniqueItems: "check",
     additionalProperties: "schema",
@@ -224,6 +225,9 @@
         var raw = window.BataggJSON.numText(n);
         if (s.minimum !== undefined && !(n.v >= s.minimum)) {
           out = out.concat(err(path, isKey, "minimum", "must be >= " + s.minimum + ", got " + raw));
+        }
+        if (s.maximum !== undefined && !(n.v <= s.maximum)) {
+          out = out.concat(err(path, isKey, "maximum", "must be <= " + s.maximum + ", got " + raw));
         }
         if (s.exclusiveMinimum !== undefined && !(n.v > s.exclusiveMinimum)) {
           out = out.concat(err(path, isKey, "exclusiveMinimum", "must be > " + s.exclusiveMinimum + ", got " + raw));

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 // The page's verdict on every config of the product's corpus (and the README
 // examples, and a few edge cases written here) is batagg --check-config's:
-// valid in the page <=> batagg exits 0.  Every config that imports also
-// exports unchanged, and every good one can be entered through the form.
+// valid in the page <=> batagg exits 0.  Where batagg accepts a config with
+// warnings, the page says valid too and shows each of them, in batagg's
+// words, beside the key it names.  Every config that imports also exports
+// unchanged, and every good one can be entered through the form.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -10,7 +12,7 @@ import path from 'node:path';
 import {
   CORPUS, EXAMPLES, jsonFiles, launch, openPage, output, verdict, parseOrdered, fillForm, importFile, importText,
 } from './helpers.mjs';
-import { BATAGG, bataggCheck, bataggAcceptsText } from './batagg.mjs';
+import { BATAGG, bataggCheck, bataggProblems, bataggProblemsOfText, bataggAcceptsText } from './batagg.mjs';
 
 const skip = BATAGG ? false : 'BATAGG (the batagg binary to compare with) is not set';
 let browser;
@@ -41,17 +43,60 @@ async function pageVerdict() {
   return (await verdict(page)) === 'valid';
 }
 
+// The keys a problem of batagg's is about: the key it names, before its
+// message or in it ("unknown key 'colour'", "duplicate key 'classes'"), and
+// for a service in two places both ("is in excludedServices and in X").
+function keysOf(problem) {
+  const keys = new Set(problem.key ? [problem.key.split('.')[0]] : []);
+  for (const m of problem.text.matchAll(/key '([A-Za-z]+)[.']/g)) keys.add(m[1]);
+  for (const m of problem.text.matchAll(/is in (\w+) and in (\w+)/g)) { keys.add(m[1]); keys.add(m[2]); }
+  if (/virtual battery "/.test(problem.text)) keys.add('virtualBatteries');
+  return keys;
+}
+
+// Where the page shows the problems of key: its card, or the row of a key
+// it has no card for.
+function placeOf(key) {
+  return page.locator(`section.card[data-key="${key}"], [data-role=extra][data-name="${key}"]`);
+}
+
+// The page shows batagg's warnings (problems: bataggProblems()), each in its
+// words, as many as batagg counts, and (beside) each beside the keys it is
+// about.
+async function assertWarnings(problems, beside) {
+  const warnings = problems.filter((p) => p.warning);
+  assert.equal(Number(await page.locator('#verdict').getAttribute('data-warnings')), warnings.length,
+    `the page counts batagg's warnings: ${warnings.map((w) => w.text).join(' | ')}`);
+  const listed = await page.locator('#problems li.warning').allTextContents();
+  for (const w of warnings) {
+    assert.ok(listed.some((t) => t.endsWith(`: Warning: ${w.text}`)), `the page says batagg's "${w.text}"; it says: ${listed.join(' | ')}`);
+    if (!beside) continue;
+    const name = /^"([^"]+)" is in excludedServices/.exec(w.text)?.[1];
+    for (const key of keysOf(w)) {
+      const shown = await placeOf(key).locator('.field-errors .warning').allTextContents();
+      // The excluded entry has batagg's words; the other place says so too.
+      const ok = key === 'excludedServices' || !name ? shown.includes(`Warning: ${w.text}`)
+        : shown.includes(`Warning: "${name}" is also in excludedServices: ${w.text.split(': ').slice(1).join(': ')}`);
+      assert.ok(ok, `the warning is shown at ${key}, which batagg names: ${w.text}; there: ${shown.join(' | ')}`);
+    }
+  }
+}
+
 const good = jsonFiles(path.join(CORPUS, 'good'));
+const warn = jsonFiles(path.join(CORPUS, 'warn'));
 const bad = jsonFiles(path.join(CORPUS, 'bad'));
 const examples = jsonFiles(EXAMPLES);
-assert.ok(good.length > 20 && bad.length > 30, 'the corpus is there');
+assert.ok(good.length > 20 && warn.length >= 6 && bad.length > 30, 'the corpus is there');
 
-for (const file of [...good, ...bad, ...examples]) {
+for (const file of [...good, ...warn, ...bad, ...examples]) {
   const rel = path.relative(path.resolve(CORPUS, '../../..'), file);
   test(`corpus: ${rel}`, { skip }, async () => {
     const { ok: batagg, message } = bataggCheck(file);
-    if (file.includes('/good/') || file.includes('/examples/')) assert.equal(batagg, true, 'batagg accepts a good config');
-    else assert.equal(batagg, false, 'batagg refuses a bad config');
+    if (file.includes('/bad/')) assert.equal(batagg, false, 'batagg refuses a bad config');
+    else assert.equal(batagg, true, 'batagg accepts a good config, and one with warnings only');
+    const problems = bataggProblems(file);
+    if (file.includes('/warn/')) assert.ok(problems.length > 0 && problems.every((p) => p.warning), 'batagg gives warnings only');
+    if (!file.includes('/bad/') && !file.includes('/warn/')) assert.deepEqual(problems, [], 'batagg gives no warnings');
 
     await importFile(page, file);
     assertNoScriptError();
@@ -60,23 +105,19 @@ for (const file of [...good, ...bad, ...examples]) {
     if ((await page.locator('#import-status').getAttribute('data-state')) === 'ok') {
       assert.deepEqual(JSON.parse(await output(page)), JSON.parse(text), 'exports unchanged');
     }
+    if (batagg) await assertWarnings(problems, true);
     if (!batagg) {
       assert.ok(
         (await page.locator('#problems li.error').count()) > 0 || (await page.locator('#import-status[data-state=failed]').count()) > 0,
         'the page says what is wrong',
       );
     }
-    // Each key batagg's message names has an error shown in that key's card.
+    // Each key batagg's errors name has an error shown in that key's card.
     if (!batagg && (await page.locator('#import-status').getAttribute('data-state')) === 'ok') {
-      const keys = new Set();
-      for (const m of message.matchAll(/key '([A-Za-z]+)[.']/g)) keys.add(m[1]);
-      for (const m of message.matchAll(/is in (\w+) and in (\w+)/g)) { keys.add(m[1]); keys.add(m[2]); }
-      if (/virtual battery "/.test(message)) keys.add('virtualBatteries');
+      const keys = new Set(problems.filter((p) => !p.warning).flatMap((p) => [...keysOf(p)]));
       assert.ok(keys.size > 0, `the test understands batagg's message: ${message}`);
       for (const key of keys) {
-        const known = await page.locator(`section.card[data-key="${key}"]`).count();
-        const where = known ? page.locator(`section.card[data-key="${key}"]`) : page.locator(`[data-role=extra][data-name="${key}"]`);
-        assert.ok(await where.locator('.field-errors .error').count() > 0, `an error is shown at ${key}, which batagg names: ${message}`);
+        assert.ok(await placeOf(key).locator('.field-errors .error').count() > 0, `an error is shown at ${key}, which batagg names: ${message}`);
       }
     }
   });
@@ -112,7 +153,22 @@ const edges = {
   'a whole number written with an exponent': '{"startupBatteryWait": 1e1}',
   'a whole number beyond an int': '{"reconnectTimeout": 3000000000}',
   'a capacity too big for a double': '{"capacity": 1e999}',
+  'a negative capacity too big for a double': '{"capacity": -1e999}',
+  'a hook option too big for a double, unused': '{"classes": {"hooks.FixedValueHook": {"value": 1e999}}}',
+  'a hook option too big for a double, unused, deep inside': '{"classes": {"hooks.CustomChargingHook": {"ccls": {"52": {"x": -1e999}}}}}',
+  'ir\'s option too big for a double, in strategyOptions': '{"strategyOptions": {"ir": {"minVoltageChange": 1e400}}}',
   'a capacity of null': '{"capacity": null}',
+  'a publish interval of 0': '{"publishInterval": 0}',
+  'a publish interval of 60': '{"publishInterval": 60}',
+  'a publish interval of half a second': '{"publishInterval": 0.5}',
+  'a publish interval just over 60': '{"publishInterval": 60.0000001}',
+  'a negative publish interval': '{"publishInterval": -1}',
+  'a publish interval below the smallest double': '{"publishInterval": 1e-400}',
+  'a publish interval too big for a double': '{"publishInterval": 1e999}',
+  'a publish interval as text': '{"publishInterval": "1"}',
+  'PropertiesChanged per path, true': '{"publishPropertiesChanged": true}',
+  'PropertiesChanged per path, false': '{"publishPropertiesChanged": false}',
+  'PropertiesChanged per path, as a number': '{"publishPropertiesChanged": 1}',
   'a virtual battery named as a renamed aggregate':
     '{"serviceName": "com.victronenergy.battery.x", "virtualBatteries": {"com.victronenergy.battery.x": ["com.victronenergy.battery.a"]}}',
   'a virtual battery named as the default aggregate, renamed away':
@@ -120,10 +176,26 @@ const edges = {
   'a merge policy for a limit': '{"mergePolicies": {"/Info/MaxChargeCurrent": "min"}}',
   'a merge policy for an unknown path': '{"mergePolicies": {"/Foo": "min"}}',
   'a merge policy for a cell id': '{"mergePolicies": {"/System/MinVoltageCellId": "max_label"}}',
+  'a merge policy for the internal failure alarm': '{"mergePolicies": {"/Alarms/InternalFailure": "max"}}',
+  'a merge policy for an unknown path, not a strategy name': '{"mergePolicies": {"/Foo": 5, "/Soc": "mean"}}',
+  'a merge policy for a limit, not a strategy name': '{"mergePolicies": {"/Info/MaxChargeVoltage": "no such name"}}',
+  'a merge policy for the custom name': '{"mergePolicies": {"/CustomName": "first"}}',
+  'a merge policy for an unknown path, twice': '{"mergePolicies": {"/Foo": "min", "/Foo": "max"}}',
+  'a merge policy for a path in another case': '{"mergePolicies": {"/soc": "mean"}}',
+  'primary paths batagg does not merge': '{"primaryServices": {"com.victronenergy.battery.a": ["/soc", "/CustomName", "/x", "/Info/MaxChargeCurrent"]}}',
+  'auxiliary paths batagg does not merge': '{"auxiliaryServices": {"com.victronenergy.battery.a": ["/Dc/0/Temperatur"]}}',
+  'a hook member\'s paths batagg does not merge':
+    '{"virtualBatteries": {"com.victronenergy.battery.v": {"class:hooks.FixedValueHook": ["/Sox"], "com.victronenergy.battery.a": []}}, "classes": {"hooks.FixedValueHook": {"path": "/Soc"}}}',
   'excluded by custom name and auxiliary': '{"excludedServices": ["name:A"], "auxiliaryServices": {"name:A": []}}',
   'excluded and a hook member (no clash)':
     '{"excludedServices": ["com.victronenergy.battery.a"], "virtualBatteries": {"com.victronenergy.battery.v": {"class:hooks.FixedValueHook#a": ["/Soc"]}}}',
   'excluded twice': '{"excludedServices": ["com.victronenergy.battery.a", "com.victronenergy.battery.a"]}',
+  'an auxiliary custom name three times': '{"auxiliaryServices": ["name:A", "name:A", "name:A"]}',
+  'excluded, and primary twice': '{"excludedServices": ["com.victronenergy.battery.a"], "primaryServices": ["com.victronenergy.battery.a", "com.victronenergy.battery.a"]}',
+  'a virtual battery\'s member and hook listed twice':
+    '{"virtualBatteries": {"com.victronenergy.battery.v": ["class:hooks.FixedValueHook", "com.victronenergy.battery.a", "class:hooks.FixedValueHook", "com.victronenergy.battery.a"]}, "classes": {"hooks.FixedValueHook": {"path": "/Soc"}}}',
+  'a virtual battery listing itself twice': '{"virtualBatteries": {"com.victronenergy.battery.v": ["com.victronenergy.battery.v", "com.victronenergy.battery.v"]}}',
+  'a bad service name listed twice': '{"primaryServices": ["com.victronenergy.battery.1x", "com.victronenergy.battery.1x"]}',
   'a hook with an empty suffix': '{"virtualBatteries": {"com.victronenergy.battery.v": ["class:hooks.FixedValueHook#"]}}',
   'a voltage hook, a limit as numeric text': hookCase('CustomChargingHook', '{"ccls": {"52": "100"}}'),
   'a voltage hook, a threshold that is no number': hookCase('CustomChargingHook', '{"ccls": {"x": 100}}'),
@@ -233,6 +305,7 @@ for (const [what, text] of Object.entries(edges)) {
       assert.equal(ours, known.page, `the page now says ${says(ours)}, not ${says(known.page)}: the known disagreement changed (${known.why})`);
     } else {
       assert.equal(ours, batagg, `the page says ${says(ours)}, batagg says ${says(batagg)}`);
+      if (batagg && ours) await assertWarnings(bataggProblemsOfText(text), false);
     }
     // Import -> export gives the same JSON.
     if ((await page.locator('#import-status').getAttribute('data-state')) === 'ok') {

@@ -254,6 +254,7 @@ export async function fillForm(page, config) {
       case 'capacity':
       case 'reconnectTimeout':
       case 'startupBatteryWait':
+      case 'publishInterval':
         need(typeof v === 'string' || typeof v === 'number', key);
         await c.locator('[data-role=value]').fill(String(v));
         await include(page, key);
@@ -283,6 +284,11 @@ export async function fillForm(page, config) {
       case 'cclMode':
       case 'logLevel':
         await c.locator('[data-role=value]').selectOption(v);
+        await include(page, key);
+        break;
+      case 'publishPropertiesChanged':
+        need(typeof v === 'boolean', key);
+        await c.locator('[data-role=value]').selectOption(String(v));
         await include(page, key);
         break;
       case 'ir':

@@ -13,7 +13,7 @@ import {
   EXAMPLES, PAGE_DIR, PAGE_URL, ROOT, jsonFiles, launch, openPage, output, verdict,
   parseOrdered, keyOrders, fillForm, importFile, importText,
 } from './helpers.mjs';
-import { BATAGG, bataggAcceptsText } from './batagg.mjs';
+import { BATAGG, bataggAcceptsText, bataggProblemsOfText } from './batagg.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -77,6 +77,10 @@ function errorsBeside(input) {
   return input.locator('xpath=ancestor::div[contains(@class,"field")][1]').locator('.field-errors .error');
 }
 
+function warningsBeside(input) {
+  return input.locator('xpath=ancestor::div[contains(@class,"field")][1]').locator('.field-errors .warning');
+}
+
 async function assertBatagg(page, accepts) {
   if (!BATAGG) return; // run.sh always sets it; without it the page alone is checked
   assert.equal(bataggAcceptsText(await output(page)), accepts, `batagg --check-config ${accepts ? 'accepts' : 'refuses'} the shown JSON`);
@@ -134,20 +138,143 @@ test('errors: a cvlMode that is no strategy name, imported, is shown beside the 
 });
 
 // A strategy name no built-in plugin provides: batagg refuses it unless a
-// plugin from pluginDirectory provides it.
-for (const [key, config, role, kind, known] of [
-  ['cvlMode', '{"cvlMode": "fancy_mode"}', 'plugin', 'CVL mode', 'dvcc, max_always, max_when_balancing, max_when_floating, min_when_balancing'],
-  ['currentRatioMethod', '{"currentRatioMethod": "fancy"}', 'plugin', 'current ratio method', 'capacity, count, ir'],
-  ['mergePolicies', '{"mergePolicies": {"/Soc": "fancy_mean"}}', 'policy', 'merge policy', 'alarm, any, capacity_weighted_mean'],
+// plugin from pluginDirectory provides it.  The page says it in batagg's
+// words, with its did-you-mean, beside the field.
+for (const [key, config, role, says] of [
+  ['cvlMode', '{"cvlMode": "fancy_mode"}', 'plugin',
+    'unknown value "fancy_mode"; known: "dvcc", "max_always", "max_when_balancing", "max_when_floating", "min_when_balancing"'],
+  ['cvlMode', '{"cvlMode": "max_when_charging"}', 'plugin',
+    'unknown value "max_when_charging" (did you mean "max_when_balancing"?); known: "dvcc", "max_always", "max_when_balancing", "max_when_floating", "min_when_balancing"'],
+  ['currentRatioMethod', '{"currentRatioMethod": "fancy"}', 'plugin', 'unknown value "fancy"; known: "capacity", "count", "ir"'],
+  ['currentRatioMethod', '{"currentRatioMethod": "IR"}', 'plugin', 'unknown value "IR" (did you mean "ir"?); known: "capacity", "count", "ir"'],
+  ['mergePolicies', '{"mergePolicies": {"/Soc": "fancy_mean"}}', 'policy',
+    'unknown value "fancy_mean"; known: "alarm", "any", "capacity_weighted_mean", "charge_mode", "first", "max", "max_label", "mean", "min", "min_label", "sum", "sum_or_zero"'],
+  ['mergePolicies', '{"mergePolicies": {"/Soc": "medain"}}', 'policy', 'unknown value "medain" (did you mean "mean"?); known: "alarm", "any", '],
+  ['mergePolicies', '{"mergePolicies": {"/Soc": "hooks.FixedValueHook"}}', 'policy', 'unknown value "hooks.FixedValueHook"; known: "alarm", '],
 ]) {
-  test(`errors: ${config}, no built-in strategy, without pluginDirectory is an error as batagg says`, async () => {
+  test(`errors: ${config}, no built-in strategy, without pluginDirectory is an error in batagg's words`, async () => {
     await withPage(async (page) => {
       await importText(page, config);
       const input = page.locator(`section[data-key=${key}] [data-role=${role}]`);
       await errorsBeside(input).first().waitFor();
-      assert.match(await errorsBeside(input).first().textContent(), new RegExp(`unknown ${kind} '\\w+'; known: ${known}`));
+      assert.ok((await errorsBeside(input).first().textContent()).startsWith(says), `${await errorsBeside(input).first().textContent()} says ${says}`);
       assert.equal(await verdict(page), 'invalid');
-      await assertBatagg(page, false);
+      if (BATAGG) {
+        const batagg = bataggProblemsOfText(config);
+        assert.equal(batagg.length, 1);
+        assert.equal(batagg[0].key, key);
+        assert.equal(await errorsBeside(input).first().textContent(), batagg[0].text, 'batagg says it so');
+      }
+    });
+  });
+}
+
+// A value none of those a key allows (cclMode, logLevel): batagg's words,
+// with its did-you-mean.
+for (const [key, config, says] of [
+  ['cclMode', '{"cclMode": "dvcc+battery"}', 'unknown value "dvcc+battery"; allowed: "battery+dvcc", "battery", "dvcc"'],
+  ['cclMode', '{"cclMode": "batery"}', 'unknown value "batery" (did you mean "battery"?); allowed: "battery+dvcc", "battery", "dvcc"'],
+  ['logLevel', '{"logLevel": "debug"}', 'unknown value "debug" (did you mean "DEBUG"?); allowed: "DEBUG", "INFO", '],
+  ['logLevel', '{"logLevel": "verbose"}', 'unknown value "verbose"; allowed: "DEBUG", '],
+]) {
+  test(`errors: ${config} is an error in batagg's words`, async () => {
+    await withPage(async (page) => {
+      await importText(page, config);
+      const texts = await page.locator(`section[data-key=${key}] .field-errors .error`).allTextContents();
+      assert.ok(texts.some((t) => t.startsWith(says)), `${texts.join(' | ')} has ${says}`);
+      assert.equal(await verdict(page), 'invalid');
+      if (BATAGG) {
+        const batagg = bataggProblemsOfText(config);
+        assert.equal(batagg.length, 1);
+        assert.equal(batagg[0].key, key);
+        assert.deepEqual(texts, [batagg[0].text], 'batagg says it so');
+      }
+    });
+  });
+}
+
+// Options a hook refuses: batagg's words ("hook 'NAME': WHY"), one problem
+// per hook (it stops at the first option it refuses), where it says.
+const steps33 = JSON.stringify({ ccls: Object.fromEntries(Array.from({ length: 33 }, (_, i) => [String(i), i])) });
+for (const [what, id, options] of [
+  ['an unknown option', 'hooks.FixedValueHook#a', '{"valeu": 5, "path": "/Soc"}'],
+  ['no options', 'hooks.FixedValueHook', null],
+  ['a path without a slash', 'hooks.FixedValueHook', '{"path": "Soc"}'],
+  ['thresholds that are no numbers, and a table other than ccls or dcls', 'hooks.CustomChargingHook', '{"ccls": {"x": 5, "y": 6}, "dcl": {"52": 1}}'],
+  ['33 steps', 'hooks.TemperatureChargingHook#t', steps33],
+]) {
+  const config = `{"virtualBatteries": {"com.victronenergy.battery.v": ["class:${id}", "com.victronenergy.battery.a"]}` +
+    (options ? `, "classes": {"${id}": ${options}}}` : '}');
+  test(`errors: ${what}, which ${id} refuses, in batagg's words`, { skip: !BATAGG && 'BATAGG is not set' }, async () => {
+    const batagg = bataggProblemsOfText(config);
+    assert.equal(batagg.length, 1, 'batagg says one problem');
+    assert.match(batagg[0].text, new RegExp(`^hook '${id.split('#')[0]}': `));
+    await withPage(async (page) => {
+      await importText(page, config);
+      const listed = await page.locator('#problems li.error').allTextContents();
+      assert.equal(listed.length, 1, `one problem: ${listed.join(' | ')}`);
+      assert.ok(listed[0].endsWith(`: ${batagg[0].text}`), `${listed[0]} says batagg's ${batagg[0].text}`);
+      const card = page.locator(`section[data-key=${batagg[0].key.split('.')[0]}]`);
+      assert.deepEqual(await card.locator('.field-errors .error').allTextContents(), [batagg[0].text], 'beside the key batagg names');
+      assert.equal(await verdict(page), 'invalid');
+    });
+  });
+}
+
+// publishInterval out of its range: batagg's words (the schema's minimum and
+// maximum, said as batagg says them).
+for (const [config, says] of [
+  ['{"publishInterval": 61}', 'expected seconds from 0 to 60, got 61'],
+  ['{"publishInterval": -0.5}', 'expected seconds from 0 to 60, got -0.5'],
+  ['{"publishInterval": 1e999}', '1e999 is too large a number'],
+  ['{"publishInterval": -1E999}', '-1E999 is too large a number'],
+]) {
+  test(`errors: ${config} is an error in batagg's words`, async () => {
+    await withPage(async (page) => {
+      await importText(page, config);
+      const texts = await page.locator('section[data-key=publishInterval] .field-errors .error').allTextContents();
+      assert.deepEqual(texts, [says]);
+      assert.equal(await verdict(page), 'invalid');
+      if (BATAGG) assert.deepEqual(bataggProblemsOfText(config), [{ warning: false, key: 'publishInterval', text: says }], 'batagg says it so');
+    });
+  });
+}
+
+test('form: publishInterval and publishPropertiesChanged through their fields, as batagg reads them', async () => {
+  await withPage(async (page) => {
+    const config = { publishInterval: 0.25, publishPropertiesChanged: true };
+    await fillForm(page, parseOrdered(JSON.stringify(config)));
+    assert.deepEqual(JSON.parse(await output(page)), config);
+    assert.equal(await verdict(page), 'valid');
+    await assertBatagg(page, true);
+    await page.locator('section[data-key=publishPropertiesChanged] [data-role=value]').selectOption('false');
+    assert.deepEqual(JSON.parse(await output(page)), { ...config, publishPropertiesChanged: false }, 'false is written, not left out');
+    await page.locator('section[data-key=publishInterval] [data-role=value]').fill('90');
+    assert.equal(await verdict(page), 'invalid');
+    await assertBatagg(page, false);
+  });
+});
+
+// A hook no built-in plugin provides, or a suffix batagg refuses: batagg's words.
+for (const [member, says] of [
+  ['class:hooks.MagicHook', 'unknown hook "hooks.MagicHook"; known: "hooks.CustomChargingHook", "hooks.FixedValueHook", "hooks.TemperatureChargingHook"'],
+  ['class:hooks.fixedvaluehook#a', 'unknown hook "hooks.fixedvaluehook" (did you mean "hooks.FixedValueHook"?); known: "hooks.CustomChargingHook", '],
+  ['class:hooks.FixedValueHok', 'unknown hook "hooks.FixedValueHok" (did you mean "hooks.FixedValueHook"?); known: '],
+  ['class:hooks.FixedValueHook#a.b', '"class:hooks.FixedValueHook#a.b": a hook\'s suffix (after \'#\') has only A-Z, a-z, 0-9, \'_\' and \'-\''],
+]) {
+  test(`errors: a virtual battery member "${member}" is an error in batagg's words`, async () => {
+    const config = `{"virtualBatteries": {"com.victronenergy.battery.v": ["${member}"]}}`;
+    await withPage(async (page) => {
+      await importText(page, config);
+      const card = page.locator('section[data-key=virtualBatteries]');
+      const texts = await card.locator('.field-errors .error').allTextContents();
+      assert.ok(texts.some((t) => t.startsWith(says)), `${texts.join(' | ')} has ${says}`);
+      assert.equal(await verdict(page), 'invalid');
+      if (BATAGG) {
+        const batagg = bataggProblemsOfText(config);
+        assert.equal(batagg.length, 1);
+        assert.ok(texts.includes(batagg[0].text), `${texts.join(' | ')} has batagg's ${batagg[0].text}`);
+      }
     });
   });
 }
@@ -164,21 +291,50 @@ test('errors: a cvlMode from a plugin, with pluginDirectory, is not an error, bu
     const note = input.locator('xpath=ancestor::div[contains(@class,"field")][1]').locator('.field-errors .warning');
     assert.match(await note.first().textContent(), /fancy_mode.*needs a plugin from pluginDirectory that provides it/);
     assert.equal(await errorsBeside(input).count(), 0);
+    // Near a built-in name, the note says which.
+    await input.fill('max_when_charging');
+    assert.equal(await verdict(page), 'valid');
+    assert.match(await note.first().textContent(),
+      /"max_when_charging" is not a built-in CVL mode \(did you mean "max_when_balancing"\?\): it needs a plugin from pluginDirectory/);
   });
 });
 
-test('errors: a service both excluded and primary is shown beside both', async () => {
+test('warnings: a service both excluded and primary is a warning beside both, and the config valid, as batagg says', async () => {
+  const file = path.join(ROOT, 'tests/data/configs/warn/excluded_and_primary.json');
   await withPage(async (page) => {
-    await importFile(page, path.join(ROOT, 'tests/data/configs/bad/excluded_and_primary.json'));
+    await importFile(page, file);
     const excluded = page.locator('section[data-key=excludedServices] [data-role=name]');
     const primary = page.locator('section[data-key=primaryServices] [data-role=name]');
-    assert.match(await errorsBeside(excluded).first().textContent(), /com\.victronenergy\.battery\.x/);
-    assert.match(await errorsBeside(primary).first().textContent(), /com\.victronenergy\.battery\.x/);
-    assert.equal(await verdict(page), 'invalid');
-    // Removing the primary service fixes it.
-    await page.locator('section[data-key=primaryServices] [data-role=remove]').click();
+    const says = 'batagg uses it as a primary service, never as a member of the aggregate';
+    assert.match(await warningsBeside(excluded).first().textContent(),
+      new RegExp(`"com\\.victronenergy\\.battery\\.x" is in excludedServices and in primaryServices: ${says}`));
+    assert.match(await warningsBeside(primary).first().textContent(), new RegExp(`battery\\.x" is also in excludedServices: ${says}`));
     assert.equal(await errorsBeside(excluded).count(), 0);
+    assert.equal(await errorsBeside(primary).count(), 0);
     assert.equal(await verdict(page), 'valid');
+    await assertBatagg(page, true);
+    // Removing the primary service takes the warnings away.
+    await page.locator('section[data-key=primaryServices] [data-role=remove]').click();
+    assert.equal(await warningsBeside(excluded).count(), 0);
+    assert.equal(await verdict(page), 'valid');
+    await assertBatagg(page, true);
+  });
+});
+
+test('warnings: a service listed twice is batagg\'s warning beside the second, and the config valid', async () => {
+  await withPage(async (page) => {
+    const text = '{"primaryServices": ["com.victronenergy.battery.a", "com.victronenergy.battery.b"]}';
+    await fillForm(page, parseOrdered(text));
+    const rows = page.locator('section[data-key=primaryServices] [data-role=name]');
+    await rows.nth(1).fill('com.victronenergy.battery.a');
+    const words = '"com.victronenergy.battery.a" is listed twice: the first counts';
+    if (BATAGG) assert.deepEqual(bataggProblemsOfText(await output(page)), [{ warning: true, key: 'primaryServices', text: words }], 'batagg says so');
+    await warningsBeside(rows.nth(1)).first().waitFor();
+    assert.equal(await warningsBeside(rows.nth(1)).first().textContent(), `Warning: ${words}`, 'in batagg\'s words');
+    assert.equal(await warningsBeside(rows.nth(0)).count(), 0, 'the first counts: no warning there');
+    assert.equal(await errorsBeside(rows.nth(1)).count(), 0);
+    assert.equal(await verdict(page), 'valid');
+    assert.equal(await page.locator('#verdict').getAttribute('data-warnings'), '1');
     await assertBatagg(page, true);
   });
 });
@@ -286,6 +442,26 @@ test('schema: schema.js is config/config-schema.json, byte for byte, as make-sch
   assert.ok(fs.readFileSync(tmp, 'utf8').includes(shipped), 'the schema text is embedded unchanged');
   await withPage(async (page) => {
     assert.deepEqual(await page.evaluate(() => window.BATAGG_SCHEMA), JSON.parse(shipped));
+  });
+});
+
+// The paths the page knows are batagg's: core/paths.h's PathIds up to
+// N_BATTERY_PATHS, each with its path from core/paths.c, those with a
+// default policy in core/defaults.c merged by a policy, the others limits.
+test('paths: the page\'s merged paths and limits are core/paths.c\'s, in its order, and core/defaults.c\'s', async () => {
+  const read = (f) => fs.readFileSync(path.join(ROOT, f), 'utf8');
+  const ids = read('core/paths.h').match(/typedef enum \{([^}]*)\} PathId;/)[1]
+    .split('N_BATTERY_PATHS')[0].match(/\bP_[A-Z0-9_]+/g);
+  const table = read('core/paths.c').match(/battery_paths\[N_MEMBER_PATHS\] = \{([^]*?)\n\};/)[1];
+  const pathOf = Object.fromEntries([...table.matchAll(/\[(P_[A-Z0-9_]+)\]\s*=\s*[^"\]]*?"([^"]+)"/g)].map((m) => [m[1], m[2]]));
+  const policies = read('core/defaults.c').match(/\.policy = \{([^}]*)\}/)[1];
+  const withPolicy = new Set([...policies.matchAll(/\[(P_[A-Z0-9_]+)\]\s*=/g)].map((m) => m[1]));
+  assert.ok(ids.length > 40 && ids.every((id) => pathOf[id]), 'the test reads core/paths.h and core/paths.c');
+  await withPage(async (page) => {
+    const ours = await page.evaluate(() => ({ merged: window.BataggChecks.MERGED_PATHS, limits: window.BataggChecks.LIMIT_PATHS }));
+    assert.deepEqual(ours.merged.concat(ours.limits), ids.map((id) => pathOf[id]), 'all of them, in core/paths.c\'s order');
+    assert.deepEqual(ours.merged, ids.filter((id) => withPolicy.has(id)).map((id) => pathOf[id]), 'merged by a policy');
+    assert.deepEqual(ours.limits, ids.filter((id) => !withPolicy.has(id)).map((id) => pathOf[id]), 'the limits');
   });
 });
 
@@ -529,7 +705,7 @@ for (const [config, field, name] of [
       assert.deepEqual(page.scriptProblems, [], 'no script error');
       const input = page.locator(field);
       assert.equal(await input.inputValue(), name);
-      assert.match(await errorsBeside(input).first().textContent(), new RegExp(`unknown .*'${name}'`));
+      assert.match(await errorsBeside(input).first().textContent(), new RegExp(`^unknown value "${name}"; known: `));
       assert.equal(await verdict(page), 'invalid');
       await assertBatagg(page, false);
       assert.deepEqual(JSON.parse(await output(page)), JSON.parse(config), 'exports unchanged');
