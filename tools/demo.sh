@@ -4,15 +4,34 @@
 # and system services), runs batagg on it and shows members and aggregate side
 # by side until Ctrl-C.
 #
-#   sh tools/demo.sh [CONFIG [BATAGG OPTION...]]
+#   sh tools/demo.sh [--scenario NAME|FILE] [CONFIG [BATAGG OPTION...]]
 #
 # runs batagg with CONFIG (config/examples/demo.json without one) and the
 # options after it, e.g. a plugin of your own:
 #
 #   sh tools/demo.sh my.json --plugin-dir /data/batagg-plugins
+#
+# --scenario plays another simulator scenario: a file, or the NAME of one
+# in tools/sim/scenarios (then config/examples/NAME.json is the default
+# config), e.g. two strings of four 12.8 V modules in series:
+#
+#   sh tools/demo.sh --scenario series
 set -e
 top=$(cd "$(dirname "$0")/.." && pwd)
 config=config/examples/demo.json
+scenario=$top/tools/sim/scenarios/demo.json
+if [ "${1:-}" = --scenario ] && [ $# -ge 2 ]; then
+	if [ -f "$2" ]; then
+		scenario=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
+	elif [ -f "$top/tools/sim/scenarios/$2.json" ]; then
+		scenario=$top/tools/sim/scenarios/$2.json
+		[ -f "$top/config/examples/$2.json" ] && config=config/examples/$2.json
+	else
+		echo "$0: no scenario $2 (a file, or one of: $(cd "$top/tools/sim/scenarios" && ls | sed 's/\.json$//' | tr '\n' ' '))" >&2
+		exit 2
+	fi
+	shift 2
+fi
 if [ $# -gt 0 ]; then
 	config=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 	shift
@@ -36,7 +55,7 @@ cleanup() {
 }
 trap cleanup INT TERM EXIT
 
-build/tools/sim/batsim --quiet tools/sim/scenarios/demo.json >"$tmp/batsim.log" 2>&1 &
+build/tools/sim/batsim --quiet "$scenario" >"$tmp/batsim.log" 2>&1 &
 sim_pid=$!
 build/batagg --config "$config" "$@" >"$tmp/batagg.log" 2>&1 &
 agg_pid=$!

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * batwatch: every battery service on the bus side by side, the aggregate
- * last, refreshed every second.  It follows the services with the same
+ * batwatch: every battery service on the bus side by side, refreshed every
+ * second: plain batteries first, then each series battery after its
+ * modules, the aggregate last.  It follows the services with the same
  * Monitor the daemon uses and keeps their values in a small table.
  */
 #include <glib-unix.h>
@@ -13,6 +14,8 @@
 #include "monitor.h"
 
 #define COLUMN 22
+#define NARROW 15 /* with more than WIDE_MAX columns */
+#define WIDE_MAX 6
 
 typedef struct {
 	const char *label;
@@ -38,8 +41,10 @@ static const Row rows[] = {
         {"Max cell", "/System/MaxCellVoltage", UNIT_VOLT},
         {"Min cell id", "/System/MinVoltageCellId", UNIT_NONE},
         {"Batteries", "/System/NrOfBatteries", UNIT_NONE},
+        {"In series", "/System/BatteriesSeries", UNIT_NONE},
         {"IR (ohm)", "/System/InternalResistances", UNIT_NONE},
         {"Low V alarm", "/Alarms/LowVoltage", UNIT_NONE},
+        {"BMS cable alarm", "/Alarms/BmsCable", UNIT_NONE},
 };
 
 typedef struct {
@@ -93,51 +98,104 @@ static void on_removed(void *ud, const char *service)
 	g_hash_table_remove(((Watch *)ud)->services, service);
 }
 
-static gint members_first(gconstpointer a, gconstpointer b, gpointer ud)
+static gint by_name(gconstpointer a, gconstpointer b)
 {
-	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
-	const char *agg = ud;
-
-	if (strcmp(x, agg) == 0 || strcmp(y, agg) == 0)
-		return (strcmp(x, agg) == 0) - (strcmp(y, agg) == 0);
-	return strcmp(x, y);
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static void cell(GString *s, const char *text)
+/* A series battery (more than one module in series, not the aggregate):
+ * its modules as its /System/Batteries lists them, else NULL. */
+static char **modules_of(Watch *w, const char *name)
 {
-	g_string_append_printf(s, "%-*.*s", COLUMN, COLUMN - 1, text);
+	GHashTable *values = g_hash_table_lookup(w->services, name);
+	const Value *series = g_hash_table_lookup(values, "/System/BatteriesSeries");
+	const Value *list = g_hash_table_lookup(values, "/System/Batteries");
+	double n;
+	g_auto(GStrv) parts = NULL;
+	GPtrArray *out;
+
+	if (strcmp(name, w->aggregate) == 0 || !series || !value_number(series, &n) || n < 2 ||
+	    !list || list->type != VALUE_TEXT)
+		return NULL;
+	/* ["a", "b"]: the names are every other piece between quotes. */
+	parts = g_strsplit(list->u.s, "\"", -1);
+	out = g_ptr_array_new();
+	for (guint i = 1; parts[i]; i += 2)
+		g_ptr_array_add(out, g_strdup(parts[i]));
+	g_ptr_array_add(out, NULL);
+	return (char **)g_ptr_array_free(out, FALSE);
 }
 
-static gboolean draw(gpointer data)
+/* The columns: plain batteries, each string after its modules, the
+ * aggregate last. */
+static GPtrArray *columns(Watch *w)
 {
-	Watch *w = data;
-	g_autoptr(GPtrArray) names = g_ptr_array_new();
-	g_autoptr(GString) s = g_string_new(w->tty ? "\033[H\033[2J" : "");
-
+	g_autoptr(GPtrArray) all = g_ptr_array_new();
+	g_autoptr(GHashTable) placed = g_hash_table_new(g_str_hash, g_str_equal);
+	g_autoptr(GPtrArray) strings = g_ptr_array_new();
+	GPtrArray *out = g_ptr_array_new();
 	GHashTableIter it;
 	gpointer key;
 
 	g_hash_table_iter_init(&it, w->services);
 	while (g_hash_table_iter_next(&it, &key, NULL))
-		g_ptr_array_add(names, key);
-	g_ptr_array_sort_with_data(names, members_first, (gpointer)w->aggregate);
-	cell(s, "");
+		g_ptr_array_add(all, key);
+	g_ptr_array_sort(all, by_name);
+	for (guint i = 0; i < all->len; i++) {
+		g_auto(GStrv) modules = modules_of(w, all->pdata[i]);
+
+		for (guint k = 0; modules && modules[k]; k++) {
+			gpointer name = NULL;
+
+			if (g_hash_table_lookup_extended(w->services, modules[k], &name, NULL) &&
+			    g_hash_table_add(placed, name))
+				g_ptr_array_add(strings, name);
+		}
+		if (modules && g_hash_table_add(placed, all->pdata[i]))
+			g_ptr_array_add(strings, all->pdata[i]);
+	}
+	for (guint i = 0; i < all->len; i++) {
+		if (!g_hash_table_contains(placed, all->pdata[i]) &&
+		    strcmp(all->pdata[i], w->aggregate) != 0)
+			g_ptr_array_add(out, all->pdata[i]);
+	}
+	for (guint i = 0; i < strings->len; i++)
+		g_ptr_array_add(out, strings->pdata[i]);
+	if (g_hash_table_contains(w->services, w->aggregate))
+		g_ptr_array_add(out, (gpointer)w->aggregate);
+	return out;
+}
+
+static void cell(GString *s, int width, const char *text)
+{
+	g_string_append_printf(s, "%-*.*s", width, width - 1, text);
+}
+
+static gboolean draw(gpointer data)
+{
+	Watch *w = data;
+	g_autoptr(GPtrArray) names = columns(w);
+	g_autoptr(GString) s = g_string_new(w->tty ? "\033[H\033[2J" : "");
+	int width = names->len > WIDE_MAX ? NARROW : COLUMN;
+
+	cell(s, COLUMN, "");
 	for (guint i = 0; i < names->len; i++) {
 		const char *name = names->pdata[i];
 
-		cell(s, g_str_has_prefix(name, "com.victronenergy.battery.")
-		                ? name + strlen("com.victronenergy.battery.")
-		                : name);
+		cell(s, width,
+		     g_str_has_prefix(name, "com.victronenergy.battery.")
+		             ? name + strlen("com.victronenergy.battery.")
+		             : name);
 	}
 	g_string_append_c(s, '\n');
 	for (size_t r = 0; r < G_N_ELEMENTS(rows); r++) {
-		cell(s, rows[r].label);
+		cell(s, COLUMN, rows[r].label);
 		for (guint i = 0; i < names->len; i++) {
 			GHashTable *values = g_hash_table_lookup(w->services, names->pdata[i]);
 			const Value *v = g_hash_table_lookup(values, rows[r].path);
 			g_autofree char *text = v ? value_format(v, rows[r].unit) : g_strdup("");
 
-			cell(s, text);
+			cell(s, width, text);
 		}
 		g_string_append_c(s, '\n');
 	}
