@@ -8,7 +8,10 @@
  */
 #include "engine_internal.h"
 
+#include <math.h>
 #include <string.h>
+
+#include "limitation.h"
 
 static void compute_path(Engine *e, int p)
 {
@@ -65,32 +68,56 @@ static BataggNum bank_capacity(const Engine *e, const LimitMember *lm, guint n)
 	return sum;
 }
 
+static void publish_limitation(Engine *e, int x, char *text)
+{
+	Value v = value_text(text);
+
+	g_free(text);
+	engine_set_published(e, N_BATTERY_PATHS + x, &v);
+}
+
 static void compute_current_limit(Engine *e, bool discharge)
 {
 	guint n = e->members->len;
 	g_autofree LimitMember *lm = g_new0(LimitMember, n ? n : 1);
 	g_autofree BataggNum *ratios = g_new0(BataggNum, n ? n : 1);
+	g_autofree const char **labels = g_new0(const char *, n ? n : 1);
 	int limit = discharge ? P_DCL : P_CCL;
 	int allow = discharge ? P_ALLOW_TO_DISCHARGE : P_ALLOW_TO_CHARGE;
-	BataggNum r;
+	BataggNum battery, r;
 	Value v = VALUE_INIT;
+	LimitWhy why;
+	CurrentLimitation text = {.discharge = discharge,
+	                          .why = &why,
+	                          .labels = labels,
+	                          .present = n,
+	                          .expected = e->s.expected};
 
 	for (guint i = 0; i < n; i++) {
 		const EngineInput *m = e->members->pdata[i];
 
 		lm[i].member = engine_member(m);
+		labels[i] = merged_label(m);
 		lm[i].bms = m->bms;
 		lm[i].limit = engine_num(&m->values[limit]);
 		lm[i].allow = engine_num(&m->values[allow]);
 		if (!e->s.has_capacity)
 			lm[i].capacity = engine_num(&m->values[P_INSTALLED_CAPACITY]);
 	}
-	r = limits_current(lm, n, &e->s.ratios, discharge, bank_capacity(e, lm, n), ratios);
-	r = discharge ? limits_sane_current(r)
-	              : limits_ccl_mode(e->s.ccl_mode, r, e->dvcc, e->user_ccl);
+	battery = limits_current(lm, n, &e->s.ratios, discharge, bank_capacity(e, lm, n), ratios,
+	                         &why);
+	r = discharge ? limits_sane_current(battery)
+	              : limits_ccl_mode(e->s.ccl_mode, battery, e->dvcc, e->user_ccl);
 	if (r.valid)
 		v = value_double(r.value);
 	merged_publish(e, limit, &v, r.valid);
+	/* The text says what the published value is (a primary service's
+	 * replaces the computed one, and then the computation is no reason). */
+	text.result = engine_num(&e->pub[limit]);
+	text.user = !discharge && (e->s.ccl_mode == CCL_DVCC ||
+	                           (r.valid && battery.valid && r.value < battery.value));
+	publish_limitation(e, discharge ? X_DISCHARGE_LIMITATION : X_CHARGE_LIMITATION,
+	                   limitation_current(&text));
 	/* Formatting the diagnosis costs more than computing it: only when it
 	 * changed, and only when all is published (flush). */
 	if (e->membership_changed || e->n_ratios[discharge] != n ||
@@ -109,6 +136,7 @@ static void compute_cvl(Engine *e)
 	g_autofree const char **modes = g_new0(const char *, n ? n : 1);
 	const Value *bank_mode = &e->pub[P_CHARGE_MODE];
 	g_autofree BataggMember *members = g_new0(BataggMember, n ? n : 1);
+	g_autofree const char **labels = g_new0(const char *, n ? n : 1);
 	BataggCvlInput in = {
 	        .n = n,
 	        .members = members,
@@ -126,6 +154,7 @@ static void compute_cvl(Engine *e)
 		const Value *mode = &m->values[P_CHARGE_MODE];
 
 		members[i] = engine_member(m);
+		labels[i] = merged_label(m);
 		cvl[i] = engine_num(&m->values[P_CVL]);
 		modes[i] = mode->type == VALUE_TEXT ? mode->u.s : NULL;
 	}
@@ -133,6 +162,20 @@ static void compute_cvl(Engine *e)
 	if (r.valid)
 		v = value_double(r.value);
 	merged_publish(e, P_CVL, &v, r.valid);
+	{
+		VoltageLimitation text = {
+		        .result = engine_num(&e->pub[P_CVL]),
+		        .cvl = cvl,
+		        .labels = labels,
+		        .n = n,
+		        .mode = e->s.cvl->head.name,
+		        .balancing = engine_num(&e->pub[P_BALANCING]),
+		        .user = r.valid && in.user_cap > 0 && fabs(r.value - in.user_cap) < 1e-9,
+		        .expected = e->s.expected,
+		};
+
+		publish_limitation(e, X_VOLTAGE_LIMITATION, limitation_voltage(&text));
+	}
 }
 
 /* The paths engine_flush_safety() publishes, besides the limits: the alarms

@@ -32,7 +32,11 @@ typedef enum {
 	X_IR_CORRECTIONS,
 	X_CHARGE_RATIOS,
 	X_DISCHARGE_RATIOS,
-	X_CONFIG_PROBLEM, /* the aggregate's: "" or what to look at */
+	X_CONFIG_PROBLEM,    /* the aggregate's: "" or what to look at */
+	X_CHARGE_LIMITATION, /* the aggregate's: limitation.h */
+	X_DISCHARGE_LIMITATION,
+	X_VOLTAGE_LIMITATION,
+	X_NR_OF_BATTERIES_EXPECTED, /* expectedBatteries, when set */
 	N_EXTRA_PATHS,
 } ExtraPathId;
 
@@ -82,6 +86,10 @@ typedef struct {
 	/* The paths with their default series policy (a sum of voltages),
 	 * scaled to the full string while modules are missing. */
 	uint64_t series_scaled;
+	/* expectedBatteries: the members (a virtual battery's inputs) there
+	 * should be; 0: not said.  While fewer are there, /Alarms/BmsCable is
+	 * raised and the limitation texts say so. */
+	size_t expected;
 } EngineSetup;
 
 typedef enum {

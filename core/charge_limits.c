@@ -30,7 +30,8 @@ static BataggNum sane_ratio(BataggNum r)
 
 /* Fills ratios[] for the connected members, asking each method of the chain
  * in turn for the members the previous ones could not serve. */
-static void chain_ratios(const RatioChain *chain, const BataggRatioInput *in, BataggNum *ratios)
+static void chain_ratios(const RatioChain *chain, const BataggRatioInput *in, BataggNum *ratios,
+                         const char **served)
 {
 	g_autofree BataggNum *step = g_new0(BataggNum, in->n ? in->n : 1);
 
@@ -47,8 +48,10 @@ static void chain_ratios(const RatioChain *chain, const BataggRatioInput *in, Ba
 			return;
 		chain->method[k]->ratios(chain->state[k], in, step);
 		for (size_t i = 0; i < in->n; i++) {
-			if (!ratios[i].valid)
+			if (!ratios[i].valid) {
 				ratios[i] = sane_ratio(step[i]);
+				served[i] = ratios[i].valid ? chain->method[k]->head.name : NULL;
+			}
 		}
 	}
 	/* The last resort, whatever the chain: every member takes an equal share. */
@@ -59,12 +62,15 @@ static void chain_ratios(const RatioChain *chain, const BataggRatioInput *in, Ba
 }
 
 BataggNum limits_current(const LimitMember *members, size_t n, const RatioChain *chain,
-                         bool discharge, BataggNum bank_capacity, BataggNum *ratios_out)
+                         bool discharge, BataggNum bank_capacity, BataggNum *ratios_out,
+                         LimitWhy *why)
 {
 	g_autofree BataggMember *connected = g_new0(BataggMember, n ? n : 1);
 	g_autofree BataggNum *caps = g_new0(BataggNum, n ? n : 1);
 	g_autofree BataggNum *ratios = g_new0(BataggNum, n ? n : 1);
 	g_autofree size_t *index = g_new0(size_t, n ? n : 1);
+	g_autofree const char **served = g_new0(const char *, n ? n : 1);
+	LimitWhy unused;
 	BataggRatioInput in = {.members = connected,
 	                       .capacity = caps,
 	                       .bank_capacity = bank_capacity,
@@ -72,6 +78,9 @@ BataggNum limits_current(const LimitMember *members, size_t n, const RatioChain 
 	BataggNum result = invalid;
 	bool reported = false;
 
+	if (!why)
+		why = &unused;
+	*why = (LimitWhy){0};
 	for (size_t i = 0; i < n; i++) {
 		const LimitMember *m = &members[i];
 
@@ -79,17 +88,21 @@ BataggNum limits_current(const LimitMember *members, size_t n, const RatioChain 
 			ratios_out[i] = invalid;
 		if (!m->bms)
 			continue;
+		why->bms++;
 		reported = reported || m->limit.valid;
 		in.allow_reported = in.allow_reported || m->allow.valid;
-		if (!limits_connected(m))
+		if (!limits_connected(m)) {
+			why->some_refusing = i;
+			why->refusing++;
 			continue;
+		}
 		index[in.n] = i;
 		connected[in.n] = m->member;
 		caps[in.n] = m->capacity;
 		in.n++;
 	}
 	if (in.n > 0)
-		chain_ratios(chain, &in, ratios);
+		chain_ratios(chain, &in, ratios, served);
 
 	for (size_t c = 0; c < in.n; c++) {
 		const LimitMember *m = &members[index[c]];
@@ -101,8 +114,14 @@ BataggNum limits_current(const LimitMember *members, size_t n, const RatioChain 
 			continue;
 		/* Both factors are finite and >= 0 (>= 1): the product is not NaN. */
 		estimate = fmin(fmax(m->limit.value, 0) * ratios[c].value, LIMIT_MAX_AMPS);
-		if (!result.valid || estimate < result.value)
+		if (!result.valid || estimate < result.value) {
 			result = (BataggNum){.value = estimate, .valid = true};
+			why->binding = true;
+			why->member = index[c];
+			why->limit = fmax(m->limit.value, 0);
+			why->ratio = ratios[c].value;
+			why->method = served[c];
+		}
 	}
 	if (!result.valid && reported)
 		result = (BataggNum){.value = 0, .valid = true};

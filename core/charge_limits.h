@@ -40,14 +40,28 @@ typedef struct {
  * one, counts as allowing, as SPEC 5.4 says). */
 bool limits_connected(const LimitMember *m);
 
+/* What decided a current limit, for the limitation text (limitation.c). */
+typedef struct {
+	size_t bms;           /* members that are BMSes */
+	size_t refusing;      /* BMSes whose Allow flag is 0 */
+	size_t some_refusing; /* the index of one of them */
+	bool binding;         /* a member's limit * ratio is the result: */
+	size_t member;        /* its index, */
+	double limit, ratio;  /* its limit and ratio, */
+	const char *method;   /* and the ratio method that gave it (NULL: the
+	                       * last resort, an equal share) */
+} LimitWhy;
+
 /* The battery part of the CCL (discharge false) or DCL: the minimum over the
  * connected members with a valid limit of limit_i * r_i, each ratio r_i
  * finite and >= 1; 0 when no connected member has a limit but some BMS
  * reports one; invalid when no BMS reports one.  The result is at most
  * LIMIT_MAX_AMPS.  ratios_out (n entries, may be NULL) receives each
- * member's ratio, invalid for members not connected. */
+ * member's ratio, invalid for members not connected; why (may be NULL)
+ * what decided it. */
 BataggNum limits_current(const LimitMember *members, size_t n, const RatioChain *chain,
-                         bool discharge, BataggNum bank_capacity, BataggNum *ratios_out);
+                         bool discharge, BataggNum bank_capacity, BataggNum *ratios_out,
+                         LimitWhy *why);
 
 /* The published CCL from the battery part, per cclMode (SPEC 5.5): finite
  * and >= 0, or invalid. */

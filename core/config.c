@@ -165,6 +165,19 @@ static void free_policies(ConfigMergePolicy *list, size_t n)
 	g_free(list);
 }
 
+size_t config_expected(const Config *cfg, const char *name, gboolean aggregate)
+{
+	size_t count = 0;
+
+	for (size_t i = 0; i < cfg->n_expected; i++) {
+		const ConfigExpected *x = &cfg->expected[i];
+
+		if (x->name ? strcmp(x->name, name) == 0 : aggregate)
+			count = x->count;
+	}
+	return count;
+}
+
 void config_take_membership(Config *dst, Config *src)
 {
 	SWAP(dst->excluded, src->excluded);
@@ -244,6 +257,9 @@ void config_free(Config *cfg)
 	g_free(cfg->virtuals);
 	free_options(cfg->classes, cfg->n_classes);
 	free_options(cfg->strategy_options, cfg->n_strategy_options);
+	for (size_t i = 0; i < cfg->n_expected; i++)
+		g_free(cfg->expected[i].name);
+	g_free(cfg->expected);
 	free_policies(cfg->merge_policies, cfg->n_merge_policies);
 	free_policies(cfg->series_merge_policies, cfg->n_series_merge_policies);
 	g_free(cfg->current_ratio_method);

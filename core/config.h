@@ -32,6 +32,13 @@ typedef struct {
 	ConfigPos at;
 } ConfigService;
 
+/* expectedBatteries: how many members a published service should have. */
+typedef struct {
+	char *name; /* the service; NULL: the aggregate */
+	size_t count;
+	ConfigPos at;
+} ConfigExpected;
+
 /* A virtual battery (virtualBatteries), or a series battery
  * (seriesBatteries): a string of modules in series. */
 typedef struct {
@@ -115,6 +122,8 @@ typedef struct {
 	size_t n_merge_policies;
 	ConfigMergePolicy *series_merge_policies; /* every series battery's */
 	size_t n_series_merge_policies;
+	ConfigExpected *expected;
+	size_t n_expected;
 } Config;
 
 #define BATAGG_CONFIG_ERROR (batagg_config_error_quark())
@@ -151,6 +160,10 @@ Config *config_read(const char *text, size_t len, Problems *problems);
  * as absent: they keep their defaults. */
 Config *config_read_skipping(const char *text, size_t len, Problems *problems,
                              const char *const *skip);
+
+/* expectedBatteries of the published service name (aggregate: it is the
+ * aggregate); 0 when not said. */
+size_t config_expected(const Config *cfg, const char *name, gboolean aggregate);
 
 /* Whether key is a top-level key of the config. */
 gboolean config_key_known(const char *key);

@@ -353,6 +353,39 @@ static void publish_interval(Check *c, const char *key, const JNode *n)
 	c->cfg->publish_interval = x;
 }
 
+static gboolean expected_count(Check *c, const JNode *n, const char *key, size_t *out)
+{
+	int count;
+
+	if (!check_integer(c, n, key, 1, &count))
+		return FALSE;
+	*out = (size_t)count;
+	return TRUE;
+}
+
+/* A number (the aggregate's) or published service name -> number; the
+ * names are checked with the others (check_expected()). */
+static void expected(Check *c, const char *key, const JNode *n)
+{
+	GArray *out = g_array_new(FALSE, TRUE, sizeof(ConfigExpected));
+	ConfigExpected x = {.at = config_pos(n->at)};
+
+	if (n->type == J_NUMBER) {
+		if (expected_count(c, n, key, &x.count))
+			g_array_append_val(out, x);
+	} else if (check_type(c, n, J_OBJECT, key)) {
+		for (guint i = 0; i < n->items->len; i++) {
+			x = (ConfigExpected){.at = config_pos(g_array_index(n->key_at, JPos, i))};
+			if (!expected_count(c, n->items->pdata[i], key, &x.count))
+				continue;
+			x.name = g_strdup(n->keys->pdata[i]);
+			g_array_append_val(out, x);
+		}
+	}
+	c->cfg->n_expected = out->len;
+	c->cfg->expected = (ConfigExpected *)(void *)g_array_free(out, FALSE);
+}
+
 static void properties_changed(Check *c, const char *key, const JNode *n)
 {
 	if (check_type(c, n, J_BOOL, key))
@@ -457,6 +490,7 @@ static const struct {
 	{"startupBatteryWait", startup_battery_wait},
 	{"publishInterval", publish_interval},
 	{"publishPropertiesChanged", properties_changed},
+	{"expectedBatteries", expected},
 	{"logLevel", log_level},
 	{"pluginDirectory", plugin_directory},
 	{"mergePolicies", merge_policies},
@@ -561,10 +595,29 @@ static void check_strings(Check *c)
 	}
 }
 
+/* expectedBatteries names services batagg publishes. */
+static void check_expected(Check *c)
+{
+	const Config *cfg = c->cfg;
+
+	c->key = "expectedBatteries";
+	for (size_t i = 0; i < cfg->n_expected; i++) {
+		const ConfigExpected *x = &cfg->expected[i];
+
+		if (x->name && strcmp(x->name, cfg->service_name) != 0 &&
+		    !virtual_named(cfg, x->name))
+			check_error(c, (JPos){x->at.line, x->at.col},
+			            "key 'expectedBatteries': \"%s\" is not a service batagg "
+			            "publishes (serviceName, or a virtual or series battery)",
+			            x->name);
+	}
+}
+
 void config_check_relations(Check *c)
 {
 	Config *cfg = c->cfg;
 
+	check_expected(c);
 	c->key = "virtualBatteries";
 	check_loops(c, cfg->virtuals, cfg->n_virtuals);
 	check_strings(c);

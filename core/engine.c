@@ -14,6 +14,10 @@ static const char *const extra_paths[N_EXTRA_PATHS] = {
         [X_NR_OF_BATTERIES] = "/System/NrOfBatteries",
         [X_BATTERIES_PARALLEL] = "/System/BatteriesParallel",
         [X_BATTERIES_SERIES] = PATH_BATTERIES_SERIES,
+        [X_CHARGE_LIMITATION] = "/Info/ChargeLimitation",
+        [X_DISCHARGE_LIMITATION] = "/Info/DischargeLimitation",
+        [X_VOLTAGE_LIMITATION] = "/Info/ChargeVoltageLimitation",
+        [X_NR_OF_BATTERIES_EXPECTED] = "/System/NrOfBatteriesExpected",
         [X_INTERNAL_RESISTANCES] = "/System/InternalResistances",
         [X_EMFS] = "/System/EMFs",
         [X_IR_CORRECTIONS] = "/System/InternalResistanceCorrections",
@@ -96,6 +100,10 @@ static void init_keys(Engine *e)
 		e->key[p] = k;
 		if (k >= 0)
 			e->dependents[k] |= BIT(p);
+		k = pol && pol->second_key_path ? paths_find(pol->second_key_path) : -1;
+		e->second_key[p] = k;
+		if (k >= 0)
+			e->dependents[k] |= BIT(p);
 	}
 	/* Labels name members by their /CustomName. */
 	for (int p = 0; p < N_BATTERY_PATHS; p++) {
@@ -123,6 +131,9 @@ Engine *engine_new(const EngineSetup *setup, EnginePublishFn publish, void *user
 	e->dirty = ALL_BATTERY_PATHS;
 	e->membership_changed = true;
 	init_keys(e);
+	if (e->s.expected)
+		e->pub[N_BATTERY_PATHS + X_NR_OF_BATTERIES_EXPECTED] =
+		        value_int((int64_t)e->s.expected);
 	return e;
 }
 
@@ -156,6 +167,7 @@ void engine_free(Engine *e)
 	g_free(e->ratios[1]);
 	g_free(e->vals);
 	g_free(e->keys);
+	g_free(e->second_keys);
 	g_free(e->labels);
 	g_free(e);
 }
@@ -419,6 +431,8 @@ bool engine_has_voltage(Engine *e)
 
 bool engine_publishes(Engine *e, int i)
 {
+	if (i == N_BATTERY_PATHS + X_NR_OF_BATTERIES_EXPECTED)
+		return e->s.expected > 0;
 	return e->combiner->publishes(i);
 }
 

@@ -80,6 +80,7 @@ struct Engine {
 	 * a weighted mean on its weight): dependents[k] are the paths to redo
 	 * when path k changes. */
 	int key[N_BATTERY_PATHS];
+	int second_key[N_BATTERY_PATHS]; /* the policy's second_key_path, or -1 */
 	uint64_t dependents[N_MEMBER_PATHS];
 
 	BataggNum *ratios[2]; /* last CCL/DCL ratio of each member, for diagnosis */
@@ -96,6 +97,7 @@ struct Engine {
 	size_t scratch_len;
 	BataggValue *vals;
 	BataggValue *keys;
+	BataggValue *second_keys;
 	const char **labels;
 	char text[256];
 };
@@ -110,6 +112,11 @@ BataggMember engine_member(const EngineInput *in);
 void engine_set_published(Engine *e, int i, Value *v);
 
 /* ---- merged.c ---- */
+
+/* The members there are (a virtual battery's inputs, hooks left out), and
+ * whether fewer than expectedBatteries. */
+size_t engine_present(const Engine *e);
+bool engine_short(const Engine *e);
 
 /* A member's display name: its /CustomName, else its service name without
  * the battery prefix. */

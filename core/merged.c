@@ -28,6 +28,7 @@ static void ensure_scratch(Engine *e, size_t n)
 	e->scratch_len = n * 2;
 	e->vals = g_renew(BataggValue, e->vals, e->scratch_len);
 	e->keys = g_renew(BataggValue, e->keys, e->scratch_len);
+	e->second_keys = g_renew(BataggValue, e->second_keys, e->scratch_len);
 	e->labels = g_renew(const char *, e->labels, e->scratch_len);
 }
 
@@ -38,6 +39,7 @@ Value merged_run(Engine *e, const BataggMergePolicy *pol, void *state, GPtrArray
 	BataggMergeInput in = {.n = inputs->len, .path = battery_paths[p].path};
 	BataggValue out = {0};
 	int k = e->key[p];
+	int k2 = e->second_key[p];
 
 	ensure_scratch(e, inputs->len + 1);
 	in.values = e->vals;
@@ -50,11 +52,30 @@ Value merged_run(Engine *e, const BataggMergePolicy *pol, void *state, GPtrArray
 		e->labels[i] = merged_label(m);
 		if (k >= 0)
 			e->keys[i] = value_view(&m->values[k]);
+		if (k2 >= 0)
+			e->second_keys[i] = value_view(&m->values[k2]);
 	}
 	in.labels = e->labels;
 	in.keys = k >= 0 ? e->keys : NULL;
+	in.second_keys = k2 >= 0 ? e->second_keys : NULL;
 	pol->merge(state, &in, &out, e->text, sizeof(e->text));
 	return value_from_view(&out);
+}
+
+size_t engine_present(const Engine *e)
+{
+	size_t n = 0;
+
+	if (!e->combiner->lists_sources)
+		return e->members->len;
+	for (guint i = 0; i < e->primary->len; i++)
+		n += ((const EngineInput *)e->primary->pdata[i])->hook == NULL;
+	return n;
+}
+
+bool engine_short(const Engine *e)
+{
+	return e->s.expected && engine_present(e) < e->s.expected;
 }
 
 /* The sources of one role that are used for path p, in precedence order. */
@@ -94,6 +115,15 @@ void merged_publish(Engine *e, int p, Value *aggregated, bool members_have_value
 	}
 	value_clear(aggregated);
 	paths_coerce((PathId)p, &v);
+	if (p == P_ALARM_BMS_CABLE && engine_short(e)) {
+		double level = 0;
+
+		/* A member missing: an alarm, whatever the others say. */
+		if (!value_number(&v, &level) || level < 2) {
+			value_clear(&v);
+			v = value_int(2);
+		}
+	}
 	if (p == P_ALARM_INTERNAL_FAILURE && e->config_problem) {
 		double level = 0;
 

@@ -299,6 +299,7 @@ static Strategies *aggregate_new(const Config *cfg, Registry *reg, Problems *pro
 
 	st->problems = problems;
 	s->ccl_mode = cfg->ccl_mode;
+	s->expected = config_expected(cfg, cfg->service_name, TRUE);
 	s->has_capacity = cfg->has_capacity;
 	s->capacity = cfg->capacity;
 	/* Each part even when one before failed: a report names them all. */
@@ -357,6 +358,7 @@ static Strategies *series_new(const Config *cfg, const ConfigVirtual *vb, Regist
 
 	st->problems = problems;
 	s->series_modules = vb->n_members;
+	s->expected = config_expected(cfg, vb->name, FALSE);
 	s->series_name = vb->name;
 	if (!setup_policies(st, defaults.series_policy, cfg->series_merge_policies,
 	                    cfg->n_series_merge_policies, "seriesMergePolicies", error)) {
@@ -378,6 +380,7 @@ static Strategies *virtual_new(const Config *cfg, size_t index, Registry *reg, P
 		return series_new(cfg, vb, reg, problems, error);
 	st = strategies_alloc(cfg, reg);
 	st->problems = problems;
+	st->setup.expected = config_expected(cfg, vb->name, FALSE);
 	st->setup.precedence_only = TRUE;
 	ok = setup_precedence(st, error);
 	for (size_t m = 0; m < vb->n_members; m++) {

@@ -84,7 +84,7 @@ extern "C" {
  * names, a logger that knows its strategy, fallbacks as data, and hooks as
  * a kind of their own. */
 #define BATAGG_PLUGIN_ABI_MAJOR 2
-#define BATAGG_PLUGIN_ABI_MINOR 0
+#define BATAGG_PLUGIN_ABI_MINOR 1
 
 /* The one symbol every plugin exports. */
 #define BATAGG_PLUGIN_SYMBOL "batagg_plugin"
@@ -340,6 +340,9 @@ typedef struct {
 	/* labels[i]: input i's display name (BataggMember.label). */
 	const char *const *labels;
 	const char *path; /* the path being merged, e.g. "/Soc" */
+	/* Since ABI 2.1: second_keys[i]: input i's value of the policy's
+	 * second_key_path; NULL when it has none. */
+	const BataggValue *second_keys;
 } BataggMergeInput;
 
 typedef struct {
@@ -354,6 +357,11 @@ typedef struct {
 	 * in. */
 	void (*merge)(void *state, const BataggMergeInput *in, BataggValue *out, char *text,
 	              size_t text_len);
+	/* Since ABI 2.1, optional: a second path read for every input into
+	 * BataggMergeInput.second_keys, e.g. "/Dc/0/Current" for a time to go
+	 * computed from "/Capacity" (the key_path).  The path is merged again
+	 * when either key changes. */
+	const char *second_key_path;
 } BataggMergePolicy;
 
 /* ------------------------------------------------------------------------ */

@@ -268,18 +268,96 @@ POLICY(all, "0 when any member says 0 (flags: every member must allow); invalid 
 POLICY(alarm, "highest alarm level (0 ok, 1 warning, 2 alarm); 0 if none", merge_alarm, NULL);
 POLICY(charge_mode, "Bulk/Absorption/Float, with Transition when members differ", merge_charge_mode,
        NULL);
+/* The mean over the members that allow discharge (key /Io/AllowToDischarge
+ * not 0; unknown counts as allowing): a blocked pack's energy is not
+ * available.  When every member blocks, their mean. */
+static void merge_available_mean(void *state, const BataggMergeInput *in, BataggValue *out,
+                                 char *text, size_t len)
+{
+	double sum = 0, all = 0;
+	size_t count = 0, n_all = 0;
+
+	for (size_t i = 0; i < in->n; i++) {
+		bool blocked = in->keys && is_number(&in->keys[i]) && in->keys[i].number == 0;
+
+		if (!is_number(&in->values[i]))
+			continue;
+		all += in->values[i].number;
+		n_all++;
+		if (!blocked) {
+			sum += in->values[i].number;
+			count++;
+		}
+	}
+	if (count)
+		set_number(out, sum / (double)count);
+	else if (n_all)
+		set_number(out, all / (double)n_all);
+	else
+		set_invalid(out);
+}
+
+/* /TimeToGo: the members' mean when any has one; else, while the bank
+ * discharges, its remaining Ah (keys: /Capacity) over the discharge
+ * current (second keys: /Dc/0/Current), in seconds, as a battery monitor
+ * computes it.  Invalid while charging or idle. */
+static void merge_capacity_time_to_go(void *state, const BataggMergeInput *in, BataggValue *out,
+                                      char *text, size_t len)
+{
+	double ah = 0, amps = 0;
+	bool any_ah = false, any_amps = false;
+
+	merge_mean(state, in, out, text, len);
+	if (out->type != BATAGG_VALUE_INVALID || !in->keys || !in->second_keys)
+		return;
+	for (size_t i = 0; i < in->n; i++) {
+		if (is_number(&in->keys[i])) {
+			ah += in->keys[i].number;
+			any_ah = true;
+		}
+		if (is_number(&in->second_keys[i])) {
+			amps += in->second_keys[i].number;
+			any_amps = true;
+		}
+	}
+	if (any_ah && any_amps && amps < 0 && ah >= 0 && isfinite(ah / -amps))
+		set_number(out, ah / -amps * 3600);
+}
+
 POLICY(min_label, "the member with the lowest key value names the cell", merge_min_label, NULL);
 POLICY(max_label, "the member with the highest key value names the cell", merge_max_label, NULL);
 POLICY(first, "the first valid value in precedence order", merge_first, NULL);
+POLICY(available_mean, "mean of the members that allow discharge (of all when none does)",
+       merge_available_mean, "/Io/AllowToDischarge");
+
+static const BataggMergePolicy policy_capacity_time_to_go = {
+        .head = {.struct_size = sizeof(BataggMergePolicy),
+                 .kind = BATAGG_KIND_MERGE,
+                 .name = "capacity_time_to_go",
+                 .summary = "the members' mean; when none has one, remaining Ah / discharge "
+                            "current"},
+        .key_path = "/Capacity",
+        .merge = merge_capacity_time_to_go,
+        .second_key_path = "/Dc/0/Current",
+};
 
 static const BataggStrategy *const strategies[] = {
-        &policy_sum.head,       &policy_sum_or_zero.head,
-        &policy_mean.head,      &policy_capacity_weighted_mean.head,
-        &policy_min.head,       &policy_max.head,
-        &policy_any.head,       &policy_all.head,
-        &policy_alarm.head,     &policy_charge_mode.head,
-        &policy_min_label.head, &policy_max_label.head,
-        &policy_first.head,     NULL,
+        &policy_sum.head,
+        &policy_sum_or_zero.head,
+        &policy_mean.head,
+        &policy_capacity_weighted_mean.head,
+        &policy_min.head,
+        &policy_max.head,
+        &policy_any.head,
+        &policy_all.head,
+        &policy_alarm.head,
+        &policy_charge_mode.head,
+        &policy_min_label.head,
+        &policy_max_label.head,
+        &policy_first.head,
+        &policy_available_mean.head,
+        &policy_capacity_time_to_go.head,
+        NULL,
 };
 
 BATAGG_PLUGIN_DEFINE("merge", "2.0", "The built-in merge policies", strategies);

@@ -64,7 +64,9 @@ static void test_refusals(void **state)
 		const char *why;
 	} cases[] = {
 	        {"abi_major", BATAGG_PLUGIN_ERROR_ABI, "built for plugin interface 3.0"},
-	        {"abi_minor", BATAGG_PLUGIN_ERROR_ABI, "this batagg provides 2.0"},
+	        {"abi_minor", BATAGG_PLUGIN_ERROR_ABI,
+	         "this batagg provides " G_STRINGIFY(BATAGG_PLUGIN_ABI_MAJOR) "." G_STRINGIFY(
+	                 BATAGG_PLUGIN_ABI_MINOR)},
 	        {"no_symbol", BATAGG_PLUGIN_ERROR_NOT_A_PLUGIN, "no symbol batagg_plugin"},
 	        {"null_fn", BATAGG_PLUGIN_ERROR_INVALID, "lacks its required function"},
 	        {"bad_name", BATAGG_PLUGIN_ERROR_INVALID, "invalid name 'bad name!'"},
