@@ -42,9 +42,24 @@ static const Row rows[] = {
         {"Min cell id", "/System/MinVoltageCellId", UNIT_NONE},
         {"Batteries", "/System/NrOfBatteries", UNIT_NONE},
         {"In series", "/System/BatteriesSeries", UNIT_NONE},
-        {"IR (ohm)", "/System/InternalResistances", UNIT_NONE},
         {"Low V alarm", "/Alarms/LowVoltage", UNIT_NONE},
         {"BMS cable alarm", "/Alarms/BmsCable", UNIT_NONE},
+};
+
+/* The aggregate's diagnosis lists, one entry per member in the order of
+ * its /System/Batteries: shown in each member's own column. */
+static const Row per_member[] = {
+        {"IR (ohm)", "/System/InternalResistances", UNIT_NONE},
+        {"IR correction", "/System/InternalResistanceCorrections", UNIT_NONE},
+        {"Charge ratio", "/System/ChargeCurrentRatios", UNIT_NONE},
+        {"Discharge ratio", "/System/DischargeCurrentRatios", UNIT_NONE},
+};
+
+/* The aggregate's reasons, one line each below the table. */
+static const Row reasons[] = {
+        {"Charge limit", "/Info/ChargeLimitation", UNIT_NONE},
+        {"Discharge limit", "/Info/DischargeLimitation", UNIT_NONE},
+        {"Charge voltage", "/Info/ChargeVoltageLimitation", UNIT_NONE},
 };
 
 typedef struct {
@@ -171,6 +186,53 @@ static void cell(GString *s, int width, const char *text)
 	g_string_append_printf(s, "%-*.*s", width, width - 1, text);
 }
 
+/* The pieces of a JSON list of names or numbers ("[\"a\", 0.1, null]"),
+ * quotes taken off; NULL when value is no such text. */
+static char **list_items(const Value *v)
+{
+	g_autofree char *inner = NULL;
+	char **items;
+	size_t len;
+
+	if (!v || v->type != VALUE_TEXT || (len = strlen(v->u.s)) < 2 || v->u.s[0] != '[')
+		return NULL;
+	inner = g_strndup(v->u.s + 1, len - 2);
+	items = g_strsplit(inner, ",", -1);
+	for (char **it = items; *it; it++) {
+		g_strstrip(*it);
+		if (**it == '"') {
+			memmove(*it, *it + 1, strlen(*it));
+			if (**it && (*it)[strlen(*it) - 1] == '"')
+				(*it)[strlen(*it) - 1] = '\0';
+		}
+		if (strcmp(*it, "null") == 0)
+			**it = '\0';
+	}
+	return items;
+}
+
+/* A member's entry of the aggregate's list at path, or "". */
+static char *member_entry(Watch *w, const char *member, const char *path)
+{
+	GHashTable *agg = g_hash_table_lookup(w->services, w->aggregate);
+	g_auto(GStrv) names =
+	        agg ? list_items(g_hash_table_lookup(agg, "/System/Batteries")) : NULL;
+	g_auto(GStrv) entries = agg ? list_items(g_hash_table_lookup(agg, path)) : NULL;
+
+	for (guint k = 0; names && entries && names[k] && entries[k]; k++) {
+		char *end;
+		double x = g_ascii_strtod(entries[k], &end);
+
+		if (strcmp(names[k], member) != 0)
+			continue;
+		/* Numbers to what a column holds. */
+		if (*entries[k] && !*end)
+			return g_strdup_printf("%.4g", x);
+		return g_strdup(entries[k]);
+	}
+	return g_strdup("");
+}
+
 static gboolean draw(gpointer data)
 {
 	Watch *w = data;
@@ -199,8 +261,30 @@ static gboolean draw(gpointer data)
 		}
 		g_string_append_c(s, '\n');
 	}
-	if (!g_hash_table_contains(w->services, w->aggregate))
+	for (size_t r = 0; r < G_N_ELEMENTS(per_member); r++) {
+		cell(s, COLUMN, per_member[r].label);
+		for (guint i = 0; i < names->len; i++) {
+			g_autofree char *text =
+			        member_entry(w, names->pdata[i], per_member[r].path);
+
+			cell(s, width, text);
+		}
+		g_string_append_c(s, '\n');
+	}
+	if (!g_hash_table_contains(w->services, w->aggregate)) {
 		g_string_append_printf(s, "\n(waiting for %s)\n", w->aggregate);
+	} else {
+		GHashTable *agg = g_hash_table_lookup(w->services, w->aggregate);
+
+		g_string_append_c(s, '\n');
+		for (size_t r = 0; r < G_N_ELEMENTS(reasons); r++) {
+			const Value *v = g_hash_table_lookup(agg, reasons[r].path);
+
+			if (v && v->type == VALUE_TEXT)
+				g_string_append_printf(s, "%-*s%s\n", COLUMN, reasons[r].label,
+				                       v->u.s);
+		}
+	}
 	fputs(s->str, stdout);
 	fflush(stdout);
 	if (w->once) {
