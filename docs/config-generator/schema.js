@@ -193,6 +193,17 @@ window.BATAGG_SCHEMA = {
       "maximum": 60,
       "default": 1
     },
+    "expectedBatteries": {
+      "description": "How many members there should be: a number for the aggregate, or service name (serviceName, a virtual or series battery) -> number. While fewer are there, /Alarms/BmsCable is 2.",
+      "oneOf": [
+        { "type": "integer", "minimum": 1 },
+        {
+          "type": "object",
+          "propertyNames": { "$ref": "#/$defs/batteryService" },
+          "additionalProperties": { "type": "integer", "minimum": 1 }
+        }
+      ]
+    },
     "publishPropertiesChanged": {
       "description": "Also send a PropertiesChanged per changed path (no Venus OS program needs it).",
       "type": "boolean",
