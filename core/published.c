@@ -290,10 +290,20 @@ void published_release(Published *p)
 	engine_sort_members(p->engine);
 	engine_flush(p->engine);
 	for (int i = 0; i < N_PUBLISHED; i++) {
-		if (engine_publishes(p->engine, i))
-			bus_service_set(p->svc, engine_published_path(i),
-			                engine_published(p->engine, i));
+		const char *path = engine_published_path(i);
+
+		if (!engine_publishes(p->engine, i))
+			continue;
+		/* A path the new config brings (expectedBatteries, say). */
+		if (!bus_service_get(p->svc, path))
+			bus_service_add(p->svc, path, engine_published(p->engine, i),
+			                engine_published_unit(i), NULL, NULL);
+		else
+			bus_service_set(p->svc, path, engine_published(p->engine, i));
 	}
+	/* The new config's limits at once, not at the next tick. */
+	bus_service_flush(p->svc);
+	p->tightened = FALSE;
 	g_info("reload: %s follows the new config", p->name);
 }
 
