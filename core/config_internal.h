@@ -56,9 +56,10 @@ gboolean check_merged_path(Check *c, JPos at, const char *key, const char *path)
  * not merge is a warning); NULL-terminated. */
 char **check_string_list(Check *c, const JNode *n, const char *key, gboolean paths);
 
-/* An array of names, or an object name -> array of paths. */
+/* An array of names, or an object name -> array of paths; hooks: "class:"
+ * entries allowed; modules: a string's, where a repeat is an error. */
 ConfigService *check_services(Check *c, const JNode *n, const char *key, gboolean hooks,
-                              size_t *count);
+                              gboolean modules, size_t *count);
 
 /* The options object n of a strategy or hook, named name; where is its key
  * path for messages ("strategyOptions.ir"). */

@@ -48,12 +48,12 @@ static void excluded(Check *c, const char *key, const JNode *n)
 
 static void primary(Check *c, const char *key, const JNode *n)
 {
-	c->cfg->primary = check_services(c, n, key, FALSE, &c->cfg->n_primary);
+	c->cfg->primary = check_services(c, n, key, FALSE, FALSE, &c->cfg->n_primary);
 }
 
 static void auxiliary(Check *c, const char *key, const JNode *n)
 {
-	c->cfg->auxiliary = check_services(c, n, key, FALSE, &c->cfg->n_auxiliary);
+	c->cfg->auxiliary = check_services(c, n, key, FALSE, FALSE, &c->cfg->n_auxiliary);
 }
 
 static void capacity(Check *c, const char *key, const JNode *n)
@@ -98,7 +98,7 @@ static void check_loops(Check *c, const ConfigVirtual *v, size_t n)
 	for (size_t root = 0; root < n; root++) {
 		size_t depth = 0;
 
-		if (state[root])
+		if (state[root] || v[root].series)
 			continue;
 		state[root] = 1;
 		stack[depth++] = root;
@@ -113,7 +113,8 @@ static void check_loops(Check *c, const ConfigVirtual *v, size_t n)
 			}
 			j = GPOINTER_TO_SIZE(
 			        g_hash_table_lookup(index, v[i].members[next[i]++].name));
-			if (!j-- || j == i) /* not a virtual battery, or itself */
+			/* Not a virtual battery, itself, or a string (check_strings()). */
+			if (!j-- || j == i || v[j].series)
 				continue;
 			if (state[j] == 0) {
 				state[j] = 1;
@@ -178,7 +179,7 @@ static void virtuals(Check *c, const char *key, const JNode *n)
 			continue;
 		}
 		v.name = g_strdup(name);
-		v.members = check_services(c, item, key, TRUE, &v.n_members);
+		v.members = check_services(c, item, key, TRUE, FALSE, &v.n_members);
 		if (in_services(v.members, v.n_members, v.name))
 			check_error(c, item->at,
 			            "key 'virtualBatteries': virtual battery \"%s\" lists itself",
@@ -216,14 +217,9 @@ static void series(Check *c, const char *key, const JNode *n)
 		if (!check_type(c, item, J_ARRAY, key))
 			continue;
 		v.name = g_strdup(name);
-		v.members = check_services(c, item, key, FALSE, &v.n_members);
-		if (v.n_members == 0)
+		v.members = check_services(c, item, key, FALSE, TRUE, &v.n_members);
+		if (item->items->len == 0)
 			check_error(c, item->at, "key 'seriesBatteries': \"%s\" lists no modules",
-			            name);
-		else if (v.n_members != item->items->len)
-			check_error(c, item->at,
-			            "key 'seriesBatteries': \"%s\" must list each module once: its "
-			            "module count is what it expects",
 			            name);
 		if (in_services(v.members, v.n_members, v.name))
 			check_error(c, item->at,
@@ -571,7 +567,7 @@ static void check_strings(Check *c)
 			const ConfigService *s = &a->members[m];
 			const ConfigVirtual *named = virtual_named(cfg, s->name);
 
-			if (named && (a->series || named->series))
+			if (named && named != a && (a->series || named->series))
 				check_error(
 				        c, at_of(s),
 				        "%s \"%s\" lists %s \"%s\": a series battery's modules "

@@ -216,7 +216,7 @@ char **check_string_list(Check *c, const JNode *n, const char *key, gboolean pat
 }
 
 ConfigService *check_services(Check *c, const JNode *n, const char *key, gboolean hooks,
-                              size_t *count)
+                              gboolean modules, size_t *count)
 {
 	GArray *out = g_array_new(FALSE, TRUE, sizeof(ConfigService));
 	g_autoptr(GHashTable) listed = g_hash_table_new(g_str_hash, g_str_equal);
@@ -239,10 +239,18 @@ ConfigService *check_services(Check *c, const JNode *n, const char *key, gboolea
 			continue;
 		if (object && !check_type(c, item, J_ARRAY, key))
 			continue;
-		/* Precedence goes by the first: a second entry means nothing. */
+		/* Precedence goes by the first: a second entry means nothing.
+		 * A string counts its modules: there, a repeat is an error. */
 		if (g_hash_table_contains(listed, name)) {
-			check_warning(c, at, "key '%s': \"%s\" is listed twice: the first counts",
-			              key, name);
+			if (modules)
+				check_error(c, at,
+				            "key '%s': \"%s\" is listed twice: a series battery "
+				            "expects each module once",
+				            key, name);
+			else
+				check_warning(c, at,
+				              "key '%s': \"%s\" is listed twice: the first counts",
+				              key, name);
 			continue;
 		}
 		s.name = g_strdup(name);

@@ -464,9 +464,20 @@ guint strategies_report(Registry *reg, const Config *cfg, gboolean create, Probl
 {
 	guint before = problems_count(problems, PROBLEM_ERROR);
 
+	gboolean strings = FALSE;
+
 	strategies_free(aggregate_new(cfg, reg, problems, NULL));
-	for (size_t v = 0; v < cfg->n_virtuals; v++)
+	for (size_t v = 0; v < cfg->n_virtuals; v++) {
+		strings = strings || cfg->virtuals[v].series;
 		strategies_free(virtual_new(cfg, v, reg, problems, NULL));
+	}
+	/* seriesMergePolicies name policies even before there is a string. */
+	if (!strings && cfg->n_series_merge_policies) {
+		static const ConfigVirtual none = {
+		        .name = (char *)"", .n_members = 1, .series = true};
+
+		strategies_free(series_new(cfg, &none, reg, problems, NULL));
+	}
 	check_options(reg, cfg, create, problems, NULL);
 	return problems_count(problems, PROBLEM_ERROR) - before;
 }
