@@ -473,10 +473,15 @@ test('schema: the validator implements every keyword the schema uses, and says s
     // The check itself can fail: a keyword the validator lacks is reported.
     const extended = structuredClone(shipped);
     extended.properties.serviceName.minLength = 40;
-    extended.$defs.paths.minItems = 1;
+    extended.$defs.paths.maxItems = 1;
     const reported = await page.evaluate((s) => window.BataggSchema.unsupportedKeywords(s), extended);
     assert.equal(reported.length, 2);
-    assert.match(reported.join(' '), /minLength.*minItems|minItems.*minLength/);
+    assert.match(reported.join(' '), /minLength.*maxItems|maxItems.*minLength/);
+    // The array keywords the schema uses (seriesBatteries), as JSON Schema says.
+    const problems = await page.evaluate(() => ['[]', '["a"]', '["a", "b", "a"]', '[1, 1.0]', '[{"x": 1}, {"x": 1}]'].map((text) =>
+      window.BataggSchema.validate({ type: 'array', minItems: 1, uniqueItems: true }, window.BataggJSON.parse(text))
+        .map((p) => `${p.keyword} at ${JSON.stringify(p.path)}`)));
+    assert.deepEqual(problems, [['minItems at []'], [], ['uniqueItems at [2]'], ['uniqueItems at [1]'], ['uniqueItems at [1]']]);
   });
 });
 
