@@ -58,7 +58,7 @@
     "/Alarms/CellImbalance", "/Alarms/LowSoc", "/Alarms/HighDischargeCurrent", "/Alarms/LowVoltage",
     "/Alarms/HighVoltage", "/Alarms/LowCellVoltage", "/Alarms/HighCellVoltage",
     "/Alarms/LowTemperature", "/Alarms/HighTemperature", "/Alarms/LowChargeTemperature",
-    "/Alarms/HighChargeTemperature", "/Alarms/InternalFailure", "/Info/ChargeMode"
+    "/Alarms/HighChargeTemperature", "/Alarms/BmsCable", "/Alarms/InternalFailure", "/Info/ChargeMode"
   ];
   var LIMIT_PATHS = ["/Info/MaxChargeCurrent", "/Info/MaxDischargeCurrent", "/Info/MaxChargeVoltage"];
 
@@ -83,6 +83,7 @@
     min: "smallest valid value",
     max: "largest valid value",
     any: "1 when any battery says 1 (flags); invalid if none",
+    all: "0 when any battery says 0 (flags: every battery must allow); invalid if none",
     alarm: "highest alarm level (0 ok, 1 warning, 2 alarm); 0 if none",
     charge_mode: "Bulk/Absorption/Float, with Transition when batteries differ",
     min_label: "the battery with the lowest key value names the cell",

@@ -148,8 +148,8 @@ for (const [key, config, role, says] of [
   ['currentRatioMethod', '{"currentRatioMethod": "fancy"}', 'plugin', 'unknown value "fancy"; known: "capacity", "count", "ir"'],
   ['currentRatioMethod', '{"currentRatioMethod": "IR"}', 'plugin', 'unknown value "IR" (did you mean "ir"?); known: "capacity", "count", "ir"'],
   ['mergePolicies', '{"mergePolicies": {"/Soc": "fancy_mean"}}', 'policy',
-    'unknown value "fancy_mean"; known: "alarm", "any", "capacity_weighted_mean", "charge_mode", "first", "max", "max_label", "mean", "min", "min_label", "sum", "sum_or_zero"'],
-  ['mergePolicies', '{"mergePolicies": {"/Soc": "medain"}}', 'policy', 'unknown value "medain" (did you mean "mean"?); known: "alarm", "any", '],
+    'unknown value "fancy_mean"; known: "alarm", "all", "any", "capacity_weighted_mean", "charge_mode", "first", "max", "max_label", "mean", "min", "min_label", "sum", "sum_or_zero"'],
+  ['mergePolicies', '{"mergePolicies": {"/Soc": "medain"}}', 'policy', 'unknown value "medain" (did you mean "mean"?); known: "alarm", "all", "any", '],
   ['mergePolicies', '{"mergePolicies": {"/Soc": "hooks.FixedValueHook"}}', 'policy', 'unknown value "hooks.FixedValueHook"; known: "alarm", '],
 ]) {
   test(`errors: ${config}, no built-in strategy, without pluginDirectory is an error in batagg's words`, async () => {
@@ -462,6 +462,28 @@ test('paths: the page\'s merged paths and limits are core/paths.c\'s, in its ord
     assert.deepEqual(ours.merged.concat(ours.limits), ids.map((id) => pathOf[id]), 'all of them, in core/paths.c\'s order');
     assert.deepEqual(ours.merged, ids.filter((id) => withPolicy.has(id)).map((id) => pathOf[id]), 'merged by a policy');
     assert.deepEqual(ours.limits, ids.filter((id) => !withPolicy.has(id)).map((id) => pathOf[id]), 'the limits');
+  });
+  // A series battery merges every path by a policy, the limits too: the page
+  // takes any of them in seriesMergePolicies.
+  const series = read('core/defaults.c').match(/\.series_policy = \{([^}]*)\}/)[1];
+  const withSeriesPolicy = new Set([...series.matchAll(/\[(P_[A-Z0-9_]+)\]\s*=/g)].map((m) => m[1]));
+  assert.deepEqual(ids.filter((id) => !withSeriesPolicy.has(id)), [], 'every path has a series policy');
+});
+
+// The built-in strategies the page names are those batagg lists.
+test('strategies: the page\'s built-in strategy names are batagg --list-strategies\'', { skip: !BATAGG && 'BATAGG is not set' }, async () => {
+  const listed = execFileSync(BATAGG, ['--list-strategies'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const theirs = {};
+  for (const m of listed.matchAll(/^(current ratio method|CVL mode|merge policy|hook) (\S+)$/gm)) (theirs[m[1]] ??= []).push(m[2]);
+  await withPage(async (page) => {
+    const ours = await page.evaluate(() => {
+      const C = window.BataggChecks;
+      return {
+        'current ratio method': Object.keys(C.RATIO_METHODS), 'CVL mode': Object.keys(C.CVL_MODES),
+        'merge policy': Object.keys(C.MERGE_POLICIES), hook: C.HOOKS,
+      };
+    });
+    for (const kind of Object.keys(ours)) assert.deepEqual([...ours[kind]].sort(), [...(theirs[kind] ?? [])].sort(), `the ${kind} names`);
   });
 });
 
