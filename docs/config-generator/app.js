@@ -1351,10 +1351,13 @@
   function reword(p, tree) {
     var top = p.path[0];
     var value = p.key ? p.path[p.path.length - 1] : valueAt(tree, p.path);
-    if (p.keyword === "not" && top === "virtualBatteries" && p.key) {
-      p.message = "virtual battery \"" + p.path[1] + "\" has the aggregate's own name";
-    } else if (top === "virtualBatteries" && p.key && p.path.length === 2 && /^name:/.test(value)) {
-      p.message = "a virtual battery needs a service name, not \"" + value + "\"";
+    var kind = top === "virtualBatteries" ? "virtual battery" : top === "seriesBatteries" ? "series battery" : null;
+    if (p.keyword === "not" && kind && p.key) {
+      p.message = kind + " \"" + p.path[1] + "\" has the aggregate's own name";
+    } else if (kind && p.key && p.path.length === 2 && /^name:/.test(value)) {
+      /* core/config_values.c's check_battery_name() refuses "name:" first. */
+      p.message = value === "name:" ? "\"name:\" is not a battery service (" + C.PREFIX + "…) or \"name:<custom name>\""
+        : "a " + kind + " needs a service name, not \"" + value + "\"";
     } else if (top === "virtualBatteries" && p.path.length === 3 && typeof value === "string" && /^class:/.test(value) && C.hookProblem(value)) {
       p.message = C.hookProblem(value);
     } else if (p.keyword === "enum" && p.path.length === 1 && typeof value === "string" && SCHEMA.properties[top] && SCHEMA.properties[top].enum) {
@@ -1406,8 +1409,11 @@
     document.getElementById("output").textContent = currentText;
 
     var checked = C.check(tree);
-    /* What batagg ignores (with a warning) it does not check either. */
+    /* What batagg ignores (with a warning) it does not check either.  A
+     * string's modules listed twice, or none: checks.js says it in batagg's
+     * words (which also count the modules batagg refuses). */
     var schemaProblems = V.validate(SCHEMA, tree, LABELS).filter(function (p) {
+      if (p.path[0] === "seriesBatteries" && (p.keyword === "minItems" || p.keyword === "uniqueItems")) return false;
       return !checked.ignored.some(function (q) {
         return p.path.length >= q.length && !(p.key && p.path.length === q.length) &&
           q.every(function (x, i) { return p.path[i] === x; });
@@ -1451,7 +1457,8 @@
     checked.warnings.forEach(function (p) { show(p, "warning"); });
 
     formVerdict = {
-      errors: errors.length,
+      /* An error also shown at the other place it names counts once. */
+      errors: errors.filter(function (e) { return !e.also; }).length,
       warnings: checked.warnings.filter(function (w) { return w.keyword === "batagg" && !w.also; }).length,
       notes: checked.warnings.filter(function (w) { return w.keyword !== "batagg"; }).length
     };
