@@ -847,3 +847,124 @@ for (const [file, role, says] of [
     });
   });
 }
+
+// ---- series batteries (strings) --------------------------------------------
+
+const B = 'com.victronenergy.battery.';
+
+// A string through its card: the name, then modules in order, each typed
+// where the cursor goes after its add button; reordered and removed.
+test('series: a string entered through its card, its modules reordered and removed, as batagg reads it', async () => {
+  await withPage(async (page) => {
+    const card = page.locator('section[data-key=seriesBatteries]');
+    await card.locator('[data-role=add-series]').click();
+    await page.keyboard.type(`${B}string1`);
+    for (const m of ['m2', 'm1', 'mX', 'm3']) {
+      await card.locator('[data-role=add-module]').click();
+      await page.keyboard.type(`${B}${m}`);
+    }
+    assert.deepEqual(JSON.parse(await output(page)), { seriesBatteries: { [`${B}string1`]: [`${B}m2`, `${B}m1`, `${B}mX`, `${B}m3`] } });
+    const modules = card.locator('[data-role=module]');
+    assert.equal(await modules.first().locator('[data-role=move-up]').isDisabled(), true, 'the first module is at the negative end');
+    await modules.nth(1).locator('[data-role=move-up]').click();
+    await modules.nth(2).locator('[data-role=remove]').click();
+    const want = { seriesBatteries: { [`${B}string1`]: [`${B}m1`, `${B}m2`, `${B}m3`] } };
+    assert.deepEqual(JSON.parse(await output(page)), want);
+    assert.deepEqual(await modules.locator('.order').allTextContents(), ['1', '2', '3'], 'numbered from the negative end');
+    assert.equal(await verdict(page), 'valid');
+    await assertBatagg(page, true);
+
+    // Edit as JSON and back: the same string.
+    await card.locator('[data-role=raw-toggle]').click();
+    assert.deepEqual(JSON.parse(await card.locator('[data-role=raw]').inputValue()), want.seriesBatteries);
+    await card.locator('[data-role=raw-toggle]').click();
+    assert.deepEqual(await card.locator('[data-role=module] [data-role=name]').evaluateAll((els) => els.map((e) => e.value)),
+      want.seriesBatteries[`${B}string1`]);
+
+    // A second string; removing the first leaves it.
+    await card.locator('[data-role=add-series]').click();
+    await page.keyboard.type(`${B}string2`);
+    await card.locator('[data-role=series]').nth(1).locator('[data-role=add-module]').click();
+    await page.keyboard.type('name:Module 9');
+    await card.locator('[data-role=series]').first().locator('[data-role=remove-series]').click();
+    assert.deepEqual(JSON.parse(await output(page)), { seriesBatteries: { [`${B}string2`]: ['name:Module 9'] } });
+    assert.equal(await verdict(page), 'valid');
+    await assertBatagg(page, true);
+  });
+});
+
+// Modules that do not fit the form (not strings) stay JSON text, with
+// batagg's error, and export unchanged.
+test('series: modules that are not all names stay JSON, and export unchanged', async () => {
+  await withPage(async (page) => {
+    const config = `{"seriesBatteries": {"${B}s": [5, "${B}a"]}}`;
+    await importText(page, config);
+    const raw = page.locator('section[data-key=seriesBatteries] [data-role=raw]');
+    assert.equal(await raw.count(), 1);
+    assert.deepEqual(JSON.parse(await output(page)), JSON.parse(config));
+    const texts = await errorsBeside(raw).allTextContents();
+    assert.ok(texts.includes(`"${B}s" must list each module once: its module count is what it expects`), texts.join(' | '));
+    assert.equal(await verdict(page), 'invalid');
+    await assertBatagg(page, false);
+  });
+});
+
+// Each of batagg's problems with strings, in its words, listed and shown in
+// the card of each key it is about (the kinds of battery it names): the
+// page says what batagg says, no more and no less.
+const seriesWords = [
+  ...['series_module_twice', 'series_no_modules', 'series_module_in_two', 'series_module_in_virtual', 'virtual_lists_series',
+    'series_lists_virtual', 'series_lists_series', 'series_and_virtual_name', 'series_same_as_aggregate', 'series_lists_aggregate',
+    'series_lists_itself', 'series_name_form', 'series_name_empty_custom', 'series_not_object', 'series_merge_policy_unknown',
+  ].map((f) => [f, fs.readFileSync(path.join(ROOT, 'tests/data/configs/bad', `${f}.json`), 'utf8')]),
+  ...['excluded_and_series', 'path_series_merge']
+    .map((f) => [f, fs.readFileSync(path.join(ROOT, 'tests/data/configs/warn', `${f}.json`), 'utf8')]),
+  ['a module in a string and in two virtual batteries, listed twice',
+    `{"seriesBatteries": {"${B}s": ["${B}a", "${B}a"]}, "virtualBatteries": {"${B}v": ["${B}a"], "${B}w": {"${B}a": ["/Soc"]}}}`],
+  ['strings in a loop', `{"seriesBatteries": {"${B}s": ["${B}t"], "${B}t": ["${B}s"]}}`],
+  ['a virtual battery and a string in a loop', `{"virtualBatteries": {"${B}v": ["${B}s"]}, "seriesBatteries": {"${B}s": ["${B}v"]}}`],
+  ['a string listing itself twice', `{"seriesBatteries": {"${B}s": ["${B}s", "${B}s"]}}`],
+  ['a string named as a virtual battery that lists itself',
+    `{"virtualBatteries": {"${B}v": ["${B}v", "${B}b"]}, "seriesBatteries": {"${B}v": ["${B}a"]}}`],
+  ['a string listing a renamed aggregate, and named as it',
+    `{"serviceName": "${B}x", "seriesBatteries": {"${B}s": ["${B}x"], "${B}x": ["${B}b"]}}`],
+  ['excluded, a module after a virtual battery', `{"excludedServices": ["${B}a"], "virtualBatteries": {"${B}v": ["${B}b"]}, "seriesBatteries": {"${B}s": ["${B}a"]}}`],
+  ['a string of modules batagg refuses', `{"seriesBatteries": {"${B}s": [5, null, "${B}a"]}}`],
+];
+for (const [what, config] of seriesWords) {
+  test(`series: ${what}, batagg's problems in its words beside the keys they name`, { skip: !BATAGG && 'BATAGG is not set' }, async () => {
+    const batagg = bataggProblemsOfText(config);
+    assert.ok(batagg.length > 0, 'batagg says something');
+    await withPage(async (page) => {
+      await importText(page, config);
+      const said = (p) => (p.warning ? 'Warning: ' : '') + p.text;
+      // Each item: the place (a link), ": ", what is said.
+      const listed = await page.locator('#problems li').evaluateAll((lis) => lis.map((li) => li.textContent.slice(li.querySelector('a').textContent.length + 2)));
+      // The page says an excluded service's warning beside its other use too.
+      const others = listed.filter((t) => !/^Warning: "[^"]+" is also in excludedServices: /.test(t));
+      assert.deepEqual([...new Set(others)].sort(), [...new Set(batagg.map(said))].sort(), 'the page says what batagg says');
+      for (const p of batagg) {
+        // batagg says a loop under virtualBatteries whatever its batteries'
+        // kind: the page says it in the cards of those in the loop.
+        const loop = /^virtual batteries in a loop: /.test(p.text);
+        const keys = new Set(loop ? [] : [p.key ?? 'seriesBatteries']);
+        if (loop || /\bvirtual battery\b/.test(p.text)) keys.add('virtualBatteries');
+        if (loop || /\bseries battery\b/.test(p.text)) keys.add('seriesBatteries');
+        for (const m of p.text.matchAll(/is in (\w+) and in (\w+)/g)) keys.add(m[1]);
+        const where = [];
+        for (const key of keys) {
+          const shown = await page.locator(`section[data-key=${key}] .field-errors > div`).allTextContents();
+          const also = /^"([^"]+)" is in excludedServices and in \w+: (.*)$/.exec(p.text);
+          if (shown.includes(said(p)) || (also && shown.includes(`Warning: "${also[1]}" is also in excludedServices: ${also[2]}`))) where.push(key);
+          else if (!loop) assert.fail(`shown at ${key}: ${said(p)}; there: ${shown.join(' | ')}`);
+        }
+        if (loop) {
+          const kinds = [...p.text.matchAll(/"([^"]+)" lists/g)].map((m) => (JSON.parse(config).seriesBatteries?.[m[1]] ? 'seriesBatteries' : 'virtualBatteries'));
+          assert.deepEqual(where.sort(), [...new Set(kinds)].sort(), `the loop is shown in the cards of its batteries: ${p.text}`);
+        }
+      }
+      assert.equal(await verdict(page), batagg.some((p) => !p.warning) ? 'invalid' : 'valid');
+      assert.equal(Number(await page.locator('#verdict').getAttribute('data-warnings')), batagg.some((p) => !p.warning) ? batagg.filter((p) => p.warning).length : batagg.length);
+    });
+  });
+}
