@@ -968,3 +968,68 @@ for (const [what, config] of seriesWords) {
     });
   });
 }
+
+// While typing: a module put in a second string is batagg's error beside it
+// and beside the first string's module, counted once; it goes when fixed.
+test('series: a module typed into a second string is an error beside both modules, until it is changed', async () => {
+  await withPage(async (page) => {
+    await fillForm(page, parseOrdered(`{"seriesBatteries": {"${B}s": ["${B}a", "${B}b"], "${B}t": ["${B}c", "${B}d"]}}`));
+    assert.equal(await verdict(page), 'valid');
+    const modules = page.locator('section[data-key=seriesBatteries] [data-role=module] [data-role=name]');
+    await modules.nth(3).fill(`${B}a`);
+    const says = `"${B}a" is a module of series battery "${B}s" and a module of series battery "${B}t": a module belongs to one series battery only`;
+    await errorsBeside(modules.nth(0)).first().waitFor();
+    assert.deepEqual(await errorsBeside(modules.nth(0)).allTextContents(), [says], 'where batagg says it');
+    assert.deepEqual(await errorsBeside(modules.nth(3)).allTextContents(), [says], 'and at the other string\'s module');
+    assert.equal(await verdict(page), 'invalid');
+    assert.match(await page.locator('#verdict').textContent(), /^✗ 1 problem:/, 'one problem, as batagg counts it');
+    if (BATAGG) assert.deepEqual(bataggProblemsOfText(await output(page)).map((p) => p.text), [says], 'batagg says so');
+    await modules.nth(3).fill(`${B}e`);
+    assert.equal(await errorsBeside(modules.nth(0)).count(), 0);
+    assert.equal(await verdict(page), 'valid');
+    await assertBatagg(page, true);
+  });
+});
+
+// seriesMergePolicies: the limits take a policy (in mergePolicies they have
+// rules of their own); a policy's name batagg checks only for a string.
+test('series merge policies: a limit takes a policy; an unknown name is batagg\'s error once there is a string, a note before', async () => {
+  await withPage(async (page) => {
+    const card = page.locator('section[data-key=seriesMergePolicies]');
+    await card.locator('[data-role=add]').click();
+    await page.keyboard.type('/Info/MaxChargeCurrent'); // the cursor is in the new row's path
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('max');
+    assert.deepEqual(JSON.parse(await output(page)), { seriesMergePolicies: { '/Info/MaxChargeCurrent': 'max' } });
+    assert.equal(await card.locator('.field-errors > div').count(), 0, 'no warning: a string merges its limits by policy');
+    assert.equal(await page.locator('#verdict').getAttribute('data-warnings'), '0');
+    assert.ok(await page.locator('#battery-paths option[value="/Info/MaxChargeCurrent"]').count(), 'the limits are offered');
+    await assertBatagg(page, true);
+
+    const policy = card.locator('[data-role=policy]');
+    await policy.fill('maxx');
+    assert.equal(await verdict(page), 'valid', 'batagg checks no series policy without a string');
+    await assertBatagg(page, true);
+    assert.match(await warningsBeside(policy).first().textContent(),
+      /^Note: "maxx" is not a built-in merge policy \(did you mean "max"\?\): batagg checks the policies' names for a series battery only/);
+
+    await fillForm(page, parseOrdered(`{"seriesBatteries": {"${B}s": ["${B}a"]}}`));
+    await errorsBeside(policy).first().waitFor();
+    const says = 'unknown value "maxx" (did you mean "max"?); known: "alarm", "all", "any", "capacity_weighted_mean", "charge_mode", "first", "max", "max_label", "mean", "min", "min_label", "sum", "sum_or_zero"';
+    assert.equal(await errorsBeside(policy).first().textContent(), says);
+    assert.equal(await warningsBeside(policy).count(), 0);
+    assert.equal(await verdict(page), 'invalid');
+    if (BATAGG) assert.deepEqual(bataggProblemsOfText(await output(page)), [{ warning: false, key: 'seriesMergePolicies', text: says }], 'batagg says so');
+    await policy.fill('all');
+    assert.equal(await verdict(page), 'valid');
+    await assertBatagg(page, true);
+
+    // The same path in mergePolicies: batagg's warning, the value ignored.
+    await fillForm(page, parseOrdered('{"mergePolicies": {"/Info/MaxChargeCurrent": "maxx"}}'));
+    const merge = page.locator('section[data-key=mergePolicies] [data-role=path]');
+    assert.equal(await warningsBeside(merge).first().textContent(),
+      'Warning: "/Info/MaxChargeCurrent" is not merged by a policy (the limits have rules of their own): ignored');
+    assert.equal(await verdict(page), 'valid');
+    await assertBatagg(page, true);
+  });
+});
