@@ -517,6 +517,80 @@
     }
   };
 
+  /* seriesBatteries: a string's service name -> its modules, in order
+   * from the negative end. */
+  var series = {
+    init: function () { return { items: [] }; },
+    fromNode: function (n) {
+      if (n.t !== "object" || !n.vals.every(strings)) return null;
+      return {
+        items: n.keys.map(function (k, i) {
+          return { name: k, modules: n.vals[i].items.map(function (x) { return { text: x.v }; }) };
+        })
+      };
+    },
+    render: function (s, ui) {
+      var blocks = s.items.map(function (sb, si) {
+        var name = textInput({
+          label: "Series battery's service name", value: sb.name, role: "series-name", list: "battery-names", item: sb,
+          placeholder: "com.victronenergy.battery.string1",
+          onInput: function (v) { sb.name = v; ui.changed(); }
+        });
+        sb.slot = name.slot;
+        var modules = sb.modules.map(function (m, mi) {
+          var f = textInput({
+            label: "Module " + (mi + 1), hideLabel: true, value: m.text, role: "name", list: "battery-names", item: m,
+            placeholder: "com.victronenergy.battery.ttyUSB0 or name:Module 1",
+            onInput: function (v) { m.text = v; ui.changed(); }
+          });
+          m.slot = f.slot;
+          return h("div", { class: "row", "data-role": "module" }, [
+            h("span", { class: "order", text: String(mi + 1) }), f.wrap,
+            button("↑", "move-up", function () {
+              if (mi > 0) {
+                sb.modules.splice(mi - 1, 0, sb.modules.splice(mi, 1)[0]);
+                ui.rerender();
+              }
+            }, { title: "Nearer the negative end", "aria-label": "Move module " + (mi + 1) + " up", disabled: mi === 0 }),
+            button("✕", "remove", function () { sb.modules.splice(mi, 1); ui.rerender(); }, { title: "Remove", "aria-label": "Remove module " + (mi + 1) })
+          ]);
+        });
+        return h("fieldset", { class: "virtual", "data-role": "series" }, [
+          h("legend", { text: "Series battery " + (si + 1) }),
+          h("div", { class: "row" }, [name.wrap, button("Remove this series battery", "remove-series", function () { s.items.splice(si, 1); ui.rerender(); })]),
+          h("div", { class: "field-help", text: "Its modules as they are wired, from the negative end, each once: batagg expects that many. " +
+            "A module is a battery, in this string only (not in a virtual battery, not in another string)." }),
+          h("div", { class: "rows" }, modules.concat([button("+ Add a module", "add-module", function () {
+            sb.modules.push({ text: "", fresh: true });
+            ui.rerender();
+          })]))
+        ]);
+      });
+      return h("div", { class: "rows" }, blocks.concat([button("+ Add a series battery", "add-series", function () {
+        s.items.push({ name: "", modules: [], fresh: true });
+        ui.rerender();
+      })]));
+    },
+    toNode: function (s, path, reg) {
+      return {
+        t: "object",
+        keys: s.items.map(function (sb) { return sb.name; }),
+        vals: s.items.map(function (sb) {
+          var p = path.concat([sb.name]);
+          reg(p, sb.slot, true);
+          reg(p, sb.slot, false);
+          return {
+            t: "array",
+            items: sb.modules.map(function (m, i) {
+              reg(p.concat([i]), m.slot, false);
+              return { t: "string", v: m.text };
+            })
+          };
+        })
+      };
+    }
+  };
+
   /* classes: options per hook id; a form for the known hooks. */
   function hookKind(id) {
     var cls = id.split("#")[0];
@@ -896,46 +970,50 @@
     }
   };
 
-  var mergePolicies = {
-    init: function () { return { items: [] }; },
-    fromNode: function (n) {
-      if (n.t !== "object" || !n.vals.every(function (v) { return v.t === "string"; })) return null;
-      return { items: n.keys.map(function (k, i) { return { path: k, policy: n.vals[i].v }; }) };
-    },
-    render: function (s, ui) {
-      var rows = s.items.map(function (item, i) {
-        var p = textInput({
-          label: "Path", value: item.path, role: "path", list: "merged-paths", placeholder: "/Soc", item: item,
-          onInput: function (v) { item.path = v; ui.changed(); }
+  /* mergePolicies, seriesMergePolicies: path -> policy; paths: the
+   * datalist of the paths offered. */
+  function policyEditor(paths) {
+    return {
+      init: function () { return { items: [] }; },
+      fromNode: function (n) {
+        if (n.t !== "object" || !n.vals.every(function (v) { return v.t === "string"; })) return null;
+        return { items: n.keys.map(function (k, i) { return { path: k, policy: n.vals[i].v }; }) };
+      },
+      render: function (s, ui) {
+        var rows = s.items.map(function (item, i) {
+          var p = textInput({
+            label: "Path", value: item.path, role: "path", list: paths, placeholder: "/Soc", item: item,
+            onInput: function (v) { item.path = v; ui.changed(); }
+          });
+          var q = textInput({
+            label: "Policy", value: item.policy, role: "policy", list: "merge-policies", placeholder: "capacity_weighted_mean",
+            onInput: function (v) { item.policy = v; ui.changed(); }
+          });
+          item.pathSlot = p.slot;
+          item.policySlot = q.slot;
+          return h("div", { class: "row", "data-role": "item" }, [p.wrap, q.wrap, button("✕", "remove", function () { s.items.splice(i, 1); ui.rerender(); }, { title: "Remove", "aria-label": "Remove policy " + (i + 1) })]);
         });
-        var q = textInput({
-          label: "Policy", value: item.policy, role: "policy", list: "merge-policies", placeholder: "capacity_weighted_mean",
-          onInput: function (v) { item.policy = v; ui.changed(); }
-        });
-        item.pathSlot = p.slot;
-        item.policySlot = q.slot;
-        return h("div", { class: "row", "data-role": "item" }, [p.wrap, q.wrap, button("✕", "remove", function () { s.items.splice(i, 1); ui.rerender(); }, { title: "Remove", "aria-label": "Remove policy " + (i + 1) })]);
-      });
-      var list = h("dl", { class: "values" }, [].concat.apply([], Object.keys(C.MERGE_POLICIES).map(function (v) {
-        return [h("dt", {}, h("code", { text: v })), h("dd", { text: C.MERGE_POLICIES[v] })];
-      })));
-      return h("div", {}, [
-        h("div", { class: "rows" }, rows.concat([button("+ Add a policy", "add", function () { s.items.push({ path: "", policy: "", fresh: true }); ui.rerender(); })])),
-        h("details", { class: "all-values" }, [h("summary", { text: "The built-in policies" }), list])
-      ]);
-    },
-    toNode: function (s, path, reg) {
-      return {
-        t: "object",
-        keys: s.items.map(function (item) { return item.path; }),
-        vals: s.items.map(function (item) {
-          reg(path.concat([item.path]), item.pathSlot, true);
-          reg(path.concat([item.path]), item.policySlot, false);
-          return { t: "string", v: item.policy };
-        })
-      };
-    }
-  };
+        var list = h("dl", { class: "values" }, [].concat.apply([], Object.keys(C.MERGE_POLICIES).map(function (v) {
+          return [h("dt", {}, h("code", { text: v })), h("dd", { text: C.MERGE_POLICIES[v] })];
+        })));
+        return h("div", {}, [
+          h("div", { class: "rows" }, rows.concat([button("+ Add a policy", "add", function () { s.items.push({ path: "", policy: "", fresh: true }); ui.rerender(); })])),
+          h("details", { class: "all-values" }, [h("summary", { text: "The built-in policies" }), list])
+        ]);
+      },
+      toNode: function (s, path, reg) {
+        return {
+          t: "object",
+          keys: s.items.map(function (item) { return item.path; }),
+          vals: s.items.map(function (item) {
+            reg(path.concat([item.path]), item.pathSlot, true);
+            reg(path.concat([item.path]), item.policySlot, false);
+            return { t: "string", v: item.policy };
+          })
+        };
+      }
+    };
+  }
 
   /* ---- the keys, in SPEC §3's order ------------------------------------ */
 
@@ -958,6 +1036,9 @@
     { key: "virtualBatteries", title: "Virtual batteries", def: "none",
       help: "Further battery services, each merging its members by precedence (e.g. a BMS and a shunt in series). Their members leave the aggregate; the virtual battery joins it.",
       editor: virtuals },
+    { key: "seriesBatteries", title: "Series batteries (strings)", def: "none",
+      help: "Further battery services, each a string of modules in series: its voltage is their sum, its current their mean, its SoC, capacity and current limits its weakest module's (seriesMergePolicies changes how). A missing module stops charging. Its modules leave the aggregate; the string joins it.",
+      editor: series },
     { key: "classes", title: "Hook options (classes)", def: "none",
       help: "Options of the hooks (class:…) used as members of virtual batteries, by hook id without \"class:\".",
       editor: classes },
@@ -1010,7 +1091,10 @@
       editor: scalarText({ label: "Directory", placeholder: "/data/batagg-plugins" }) },
     { key: "mergePolicies", title: "Merge policies", def: "SPEC §5.1's rule per path",
       help: "How the batteries' values of a path combine, replacing the default rule of that path, e.g. /Soc by capacity_weighted_mean.",
-      editor: mergePolicies }
+      editor: policyEditor("merged-paths") },
+    { key: "seriesMergePolicies", title: "Series merge policies", def: "the series rule per path",
+      help: "How the modules' values of a path combine in every series battery, replacing the series rule of that path (voltages and CVL sum, current mean, SoC, capacity, time to go and CCL/DCL min, consumed Ah max, allow flags all, alarms the highest). The limits take a policy here too.",
+      editor: policyEditor("battery-paths") }
   ];
 
   /* ---- the page -------------------------------------------------------- */
@@ -1267,10 +1351,13 @@
   function reword(p, tree) {
     var top = p.path[0];
     var value = p.key ? p.path[p.path.length - 1] : valueAt(tree, p.path);
-    if (p.keyword === "not" && top === "virtualBatteries" && p.key) {
-      p.message = "virtual battery \"" + p.path[1] + "\" has the aggregate's own name";
-    } else if (top === "virtualBatteries" && p.key && p.path.length === 2 && /^name:/.test(value)) {
-      p.message = "a virtual battery needs a service name, not \"" + value + "\"";
+    var kind = top === "virtualBatteries" ? "virtual battery" : top === "seriesBatteries" ? "series battery" : null;
+    if (p.keyword === "not" && kind && p.key) {
+      p.message = kind + " \"" + p.path[1] + "\" has the aggregate's own name";
+    } else if (kind && p.key && p.path.length === 2 && /^name:/.test(value)) {
+      /* core/config_values.c's check_battery_name() refuses "name:" first. */
+      p.message = value === "name:" ? "\"name:\" is not a battery service (" + C.PREFIX + "…) or \"name:<custom name>\""
+        : "a " + kind + " needs a service name, not \"" + value + "\"";
     } else if (top === "virtualBatteries" && p.path.length === 3 && typeof value === "string" && /^class:/.test(value) && C.hookProblem(value)) {
       p.message = C.hookProblem(value);
     } else if (p.keyword === "enum" && p.path.length === 1 && typeof value === "string" && SCHEMA.properties[top] && SCHEMA.properties[top].enum) {
@@ -1322,8 +1409,11 @@
     document.getElementById("output").textContent = currentText;
 
     var checked = C.check(tree);
-    /* What batagg ignores (with a warning) it does not check either. */
+    /* What batagg ignores (with a warning) it does not check either.  A
+     * string's modules listed twice, or none: checks.js says it in batagg's
+     * words (which also count the modules batagg refuses). */
     var schemaProblems = V.validate(SCHEMA, tree, LABELS).filter(function (p) {
+      if (p.path[0] === "seriesBatteries" && (p.keyword === "minItems" || p.keyword === "uniqueItems")) return false;
       return !checked.ignored.some(function (q) {
         return p.path.length >= q.length && !(p.key && p.path.length === q.length) &&
           q.every(function (x, i) { return p.path[i] === x; });
@@ -1367,7 +1457,8 @@
     checked.warnings.forEach(function (p) { show(p, "warning"); });
 
     formVerdict = {
-      errors: errors.length,
+      /* An error also shown at the other place it names counts once. */
+      errors: errors.filter(function (e) { return !e.also; }).length,
       warnings: checked.warnings.filter(function (w) { return w.keyword === "batagg" && !w.also; }).length,
       notes: checked.warnings.filter(function (w) { return w.keyword !== "batagg"; }).length
     };

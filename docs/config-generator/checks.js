@@ -4,31 +4,39 @@
  * their relations in core/config_keys.c, values in core/config_values.c,
  * strategies and hooks in core/strategies.c), so that the page's verdict is
  * batagg's:
- *   - a virtual battery with the aggregate's own (configured) name, one that
- *     lists itself or the aggregate, and virtual batteries that list each
- *     other in a loop;
+ *   - a virtual battery or a series battery (string) with the aggregate's
+ *     own (configured) name, one that lists itself or the aggregate, and
+ *     those that list each other in a loop;
+ *   - a string's modules: none, or one listed twice (or one batagg
+ *     refuses); a module in two strings, or in a string and a virtual
+ *     battery; a string that lists, or is listed by, a virtual battery or
+ *     string; a name both a virtual battery and a string;
  *   - a duplicate key the form produced (two rows with one name);
  *   - whole numbers written with a fraction or exponent ("30.0"), or too big;
  *   - a capacity, or a number in options, too big to be a number (1e999);
  *   - options a hook refuses, for the hooks virtual batteries use.
  *   - a strategy name (CVL mode, current ratio method, merge policy, a name
  *     in strategyOptions) that no built-in plugin provides, when
- *     pluginDirectory is not set;
+ *     pluginDirectory is not set (a series merge policy's only when there
+ *     is a string: batagg checks none without);
  *   - an array or null anywhere in a strategy's options (in batagg's words;
  *     the schema says it too, but not inside options it refuses whole);
  *   - ir's options given both in "ir" and in strategyOptions.
  * And warnings, which do not change the verdict.  batagg's (keyword
  * "batagg"; it accepts the config and warns):
- *   - a name listed twice in primaryServices, auxiliaryServices or a
- *     virtual battery's members (the first counts);
- *   - a service both excluded and primary, auxiliary or a virtual member;
+ *   - a name listed twice in primaryServices, auxiliaryServices, a
+ *     virtual battery's members or a string's modules (the first counts;
+ *     for a string, an error too);
+ *   - a service both excluded and primary, auxiliary, a virtual member or
+ *     a string's module;
  *   - a path batagg does not merge, in a list of paths (of primaryServices,
- *     auxiliaryServices, virtualBatteries) or as a key of mergePolicies,
- *     and a merge policy for a limit: ignored, so the schema's problems
- *     with its value do not count either.
+ *     auxiliaryServices, virtualBatteries) or as a key of mergePolicies or
+ *     seriesMergePolicies, and a merge policy for a limit (in mergePolicies):
+ *     ignored, so the schema's problems with its value do not count either.
  * The page's own notes (keyword "note"): such strategy names when
  * pluginDirectory is set (they need a plugin from there, which the page
- * cannot see), options of a hook no virtual battery uses.
+ * cannot see), or in seriesMergePolicies with no string, options of a hook
+ * no virtual battery uses.
  *
  * check(tree) returns {errors: [...], warnings: [...]} in validate.js's form,
  * and ignored: the instance paths batagg ignores (its problems are none).
@@ -58,7 +66,7 @@
     "/Alarms/CellImbalance", "/Alarms/LowSoc", "/Alarms/HighDischargeCurrent", "/Alarms/LowVoltage",
     "/Alarms/HighVoltage", "/Alarms/LowCellVoltage", "/Alarms/HighCellVoltage",
     "/Alarms/LowTemperature", "/Alarms/HighTemperature", "/Alarms/LowChargeTemperature",
-    "/Alarms/HighChargeTemperature", "/Alarms/InternalFailure", "/Info/ChargeMode"
+    "/Alarms/HighChargeTemperature", "/Alarms/BmsCable", "/Alarms/InternalFailure", "/Info/ChargeMode"
   ];
   var LIMIT_PATHS = ["/Info/MaxChargeCurrent", "/Info/MaxDischargeCurrent", "/Info/MaxChargeVoltage"];
 
@@ -83,6 +91,7 @@
     min: "smallest valid value",
     max: "largest valid value",
     any: "1 when any battery says 1 (flags); invalid if none",
+    all: "0 when any battery says 0 (flags: every battery must allow); invalid if none",
     alarm: "highest alarm level (0 ok, 1 warning, 2 alarm); 0 if none",
     charge_mode: "Bulk/Absorption/Float, with Transition when batteries differ",
     min_label: "the battery with the lowest key value names the cell",
@@ -268,7 +277,8 @@
   function check(tree) {
     var errors = [];
     var warnings = [];
-    function error(path, key, message) { errors.push({ path: path, key: key, keyword: "batagg", message: message }); }
+    /* also: the same error shown at another place it names. */
+    function error(path, key, message, also) { errors.push({ path: path, key: key, keyword: "batagg", message: message, also: !!also }); }
     function warn(path, key, message) { warnings.push({ path: path, key: key, keyword: "note", message: message }); }
     /* What batagg --check-config warns about (it accepts the config);
      * also: the same warning said at another place, which batagg does not
@@ -316,38 +326,59 @@
     }
     listedTwice(get(tree, "primaryServices"), ["primaryServices"], false);
     listedTwice(get(tree, "auxiliaryServices"), ["auxiliaryServices"], false);
-    var virtualsListed = get(tree, "virtualBatteries");
-    if (virtualsListed && virtualsListed.t === "object") {
-      virtualsListed.keys.forEach(function (v, i) {
-        listedTwice(virtualsListed.vals[i], ["virtualBatteries", v], true);
+    var virtualsNode = get(tree, "virtualBatteries");
+    var seriesNode = get(tree, "seriesBatteries");
+    [[virtualsNode, "virtualBatteries", true], [seriesNode, "seriesBatteries", false]].forEach(function (w) {
+      if (!w[0] || w[0].t !== "object") return;
+      w[0].keys.forEach(function (v, i) { listedTwice(w[0].vals[i], [w[1], v], w[2]); });
+    });
+
+    /* The virtual batteries and series batteries (strings) batagg keeps,
+     * as core/config_keys.c's virtuals() and series() add them to one list,
+     * in the file's order of the two keys: a name it refuses, "name:...",
+     * or a string whose modules are no array, it leaves out; of the members
+     * (modules), those it takes, each once.
+     * [{name, series, key, path, node, members: [{name, path, key}]}] */
+    var vlist = [];
+    tree.keys.forEach(function (key, ki) {
+      var n = tree.vals[ki];
+      if ((key !== "virtualBatteries" && key !== "seriesBatteries") || tree.keys.indexOf(key) !== ki || n.t !== "object") return;
+      var isSeries = key === "seriesBatteries";
+      n.keys.forEach(function (name, i) {
+        var m = n.vals[i];
+        if (!batteryName(name, false) || /^name:/.test(name) || (isSeries && m.t !== "array")) return;
+        vlist.push({
+          name: name, series: isSeries, key: key, path: [key, name], node: m,
+          members: names(m, [key, name]).filter(function (u) {
+            return batteryName(u.name, !isSeries) && (!u.key || m.vals[m.keys.indexOf(u.name)].t === "array");
+          })
+        });
       });
+    });
+    function kindOf(a) { return a.series ? "series battery" : "virtual battery"; }
+    /* The first of that name (core/config_keys.c's virtual_named()). */
+    function named(name) {
+      for (var i = 0; i < vlist.length; i++) if (vlist[i].name === name) return i;
+      return -1;
     }
 
     /* Excluded and used in a role: batagg uses it in the role, never as a
      * member of the aggregate, and warns at the excluded entry (of the
-     * roles, the first of primary, auxiliary, a virtual battery's members);
-     * the page says it beside the use too. */
+     * roles, the first of primary, auxiliary, a virtual battery's members
+     * or a string's modules, in the file's order); the page says it beside
+     * the use too. */
     var excluded = get(tree, "excludedServices");
     if (excluded && excluded.t === "array") {
       var roles = [
-        ["primaryServices", "a primary service", [names(get(tree, "primaryServices"), ["primaryServices"])]],
-        ["auxiliaryServices", "an auxiliary service", [names(get(tree, "auxiliaryServices"), ["auxiliaryServices"])]],
-        ["virtualBatteries", "a member of its virtual battery", []]
-      ];
-      var virtuals = get(tree, "virtualBatteries");
-      if (virtuals && virtuals.t === "object") {
-        virtuals.keys.forEach(function (v, i) {
-          roles[2][2].push(names(virtuals.vals[i], ["virtualBatteries", v]));
-        });
-      }
+        ["primaryServices", "a primary service", names(get(tree, "primaryServices"), ["primaryServices"])],
+        ["auxiliaryServices", "an auxiliary service", names(get(tree, "auxiliaryServices"), ["auxiliaryServices"])]
+      ].concat(vlist.map(function (a) {
+        return [a.key, a.series ? "a module of its series battery" : "a member of its virtual battery", a.members];
+      }));
       excluded.items.forEach(function (x, i) {
         if (x.t !== "string") return;
         roles.some(function (role) {
-          var use = null;
-          role[2].some(function (list) {
-            use = list.filter(function (u) { return u.name === x.v; })[0] || null;
-            return use;
-          });
+          var use = role[2].filter(function (u) { return u.name === x.v; })[0];
           if (!use) return false;
           var what = "batagg uses it as " + role[1] + ", never as a member of the aggregate";
           bataggWarn(["excludedServices", i], false, "\"" + x.v + "\" is in excludedServices and in " + role[0] + ": " + what);
@@ -357,62 +388,101 @@
       });
     }
 
-    /* A virtual battery with the aggregate's configured name (the schema
-     * knows only the default name). */
+    /* A virtual battery or string with the aggregate's configured name (the
+     * schema knows only the default name), or that lists the aggregate, of
+     * which it is a member.  None lists itself. */
     var service = get(tree, "serviceName");
-    var virtualsNode = get(tree, "virtualBatteries");
-    if (service && service.t === "string" && service.v !== DEFAULT_SERVICE && virtualsNode && virtualsNode.t === "object") {
-      virtualsNode.keys.forEach(function (v) {
-        if (v === service.v) error(["virtualBatteries", v], true, "virtual battery \"" + v + "\" has the aggregate's own name (serviceName)");
-      });
-    }
-
-    /* Virtual batteries may list each other, but not in a loop (each would
-     * read its own values back), and none lists itself or the aggregate,
-     * of which it is a member.  As core/config_keys.c: a loop is reported
-     * where it closes, found by a walk with its own stack. */
-    if (virtualsNode && virtualsNode.t === "object") {
-      var aggregate = service && service.t === "string" ? service.v : DEFAULT_SERVICE;
-      var vnames = virtualsNode.keys;
-      var vmembers = virtualsNode.vals.map(function (m, v) { return names(m, ["virtualBatteries", vnames[v]]); });
-      vmembers.forEach(function (list, v) {
-        list.forEach(function (u) {
-          if (u.name === vnames[v]) error(u.path, u.key, "virtual battery \"" + vnames[v] + "\" lists itself");
-          if (u.name === aggregate) {
-            error(u.path, u.key, "virtual battery \"" + vnames[v] + "\" lists the aggregate \"" + aggregate +
-              "\" (serviceName), which batagg does not read back: the virtual battery is a member of the aggregate (for values that replace the aggregate's, use primaryServices)");
-          }
-        });
-      });
-      var state = vnames.map(function () { return 0; });
-      var next = vnames.map(function () { return 0; });
-      vnames.forEach(function (unused, root) {
-        if (state[root] || vnames.indexOf(vnames[root]) !== root) return;
-        var stack = [root];
-        state[root] = 1;
-        while (stack.length) {
-          var i = stack[stack.length - 1];
-          if (next[i] === vmembers[i].length) {
-            state[i] = 2;
-            stack.pop();
-            continue;
-          }
-          var use = vmembers[i][next[i]++];
-          var j = vnames.indexOf(use.name);
-          if (j < 0 || j === i) continue;
-          if (state[j] === 0) {
-            state[j] = 1;
-            stack.push(j);
-          } else if (state[j] === 1) {
-            var loop = stack.slice(stack.indexOf(j)).concat([j]);
-            var text = loop.slice(0, -1).map(function (k, n) {
-              return "\"" + vnames[k] + "\" lists \"" + vnames[loop[n + 1]] + "\"";
-            }).join(", ");
-            error(use.path, use.key, "virtual batteries in a loop: " + text + " (each would read its own values back)");
-          }
+    var aggregate = service && service.t === "string" ? service.v : DEFAULT_SERVICE;
+    vlist.forEach(function (a) {
+      if (aggregate !== DEFAULT_SERVICE && a.name === aggregate) error(a.path, true, kindOf(a) + " \"" + a.name + "\" has the aggregate's own name");
+      a.members.forEach(function (u) {
+        if (u.name === a.name) error(u.path, u.key, kindOf(a) + " \"" + a.name + "\" lists itself");
+        if (u.name === aggregate) {
+          error(u.path, u.key, kindOf(a) + " \"" + a.name + "\" lists the aggregate \"" + aggregate +
+            "\" (serviceName), which batagg does not read back: the " + kindOf(a) +
+            " is a member of the aggregate (for values that replace the aggregate's, use primaryServices)");
         }
       });
-    }
+    });
+
+    /* A string's modules: each listed once, and at least one (its module
+     * count is what it expects); modules batagg refuses count as missing. */
+    vlist.forEach(function (a) {
+      if (!a.series) return;
+      if (!a.members.length) error(a.path, false, "\"" + a.name + "\" lists no modules");
+      else if (a.members.length !== a.node.items.length) error(a.path, false, "\"" + a.name + "\" must list each module once: its module count is what it expects");
+    });
+
+    /* A string's modules are batteries, each in one string and in nothing
+     * else batagg makes; a string is the aggregate's member only
+     * (core/config_keys.c's check_strings()).  Each error is shown where
+     * batagg says it, and beside the other battery it names. */
+    vlist.forEach(function (a, v) {
+      var same = vlist[named(a.name)];
+      if (same !== a && same.key !== a.key) {
+        var both = "\"" + a.name + "\" is both a " + kindOf(same) + " and a " + kindOf(a);
+        error(a.path, false, both);
+        error(same.path, false, both, true);
+      }
+      a.members.forEach(function (s) {
+        var j = named(s.name);
+        if (j >= 0 && (a.series || vlist[j].series)) {
+          var lists = kindOf(a) + " \"" + a.name + "\" lists " + kindOf(vlist[j]) + " \"" + vlist[j].name +
+            "\": a series battery's modules are batteries, and a series battery is a member of the aggregate only";
+          error(s.path, s.key, lists);
+          if (vlist[j] !== a) error(vlist[j].path, false, lists, true);
+        }
+        if (!a.series) return;
+        vlist.forEach(function (b, w) {
+          if (w === v || (b.series && w < v)) return;
+          var t = b.members.filter(function (x) { return x.name === s.name; })[0];
+          if (!t) return;
+          var twice = "\"" + s.name + "\" is a module of series battery \"" + a.name + "\" and " + (b.series ? "a module" : "a member") +
+            " of " + kindOf(b) + " \"" + b.name + "\": a module belongs to one series battery only";
+          error(s.path, s.key, twice);
+          error(t.path, t.key, twice, true);
+        });
+      });
+    });
+
+    /* Virtual batteries (and strings) may list each other, but not in a
+     * loop (each would read its own values back).  As core/config_keys.c's
+     * check_loops(), over both kinds: a loop is reported where it closes,
+     * found by a walk with its own stack, in batagg's words for virtual
+     * batteries whatever their kind (and under its key virtualBatteries:
+     * the page shows it in the cards of the batteries in the loop). */
+    var state = vlist.map(function () { return 0; });
+    var next = vlist.map(function () { return 0; });
+    vlist.forEach(function (r, root) {
+      /* A name twice in one key is the form's duplicate key, not batagg's. */
+      if (state[root] || vlist.some(function (w, k) { return k < root && w.name === r.name && w.key === r.key; })) return;
+      var stack = [root];
+      state[root] = 1;
+      while (stack.length) {
+        var i = stack[stack.length - 1];
+        if (next[i] === vlist[i].members.length) {
+          state[i] = 2;
+          stack.pop();
+          continue;
+        }
+        var use = vlist[i].members[next[i]++];
+        var j = named(use.name);
+        if (j < 0 || j === i) continue;
+        if (state[j] === 0) {
+          state[j] = 1;
+          stack.push(j);
+        } else if (state[j] === 1) {
+          var loop = stack.slice(stack.indexOf(j)).concat([j]);
+          var text = loop.slice(0, -1).map(function (k, n) {
+            return "\"" + vlist[k].name + "\" lists \"" + vlist[loop[n + 1]].name + "\"";
+          }).join(", ");
+          /* Beside the member that closes it, and where batagg says it:
+           * at the battery it starts from. */
+          error(use.path, use.key, "virtual batteries in a loop: " + text + " (each would read its own values back)");
+          error(vlist[j].path, false, "virtual batteries in a loop: " + text + " (each would read its own values back)", true);
+        }
+      }
+    });
 
     /* Whole numbers as batagg reads them: digits only, within an int. */
     [["reconnectTimeout", 0], ["startupBatteryWait", 1]].forEach(function (w) {
@@ -480,6 +550,31 @@
         if (v.t === "string" && /^[A-Za-z0-9_.]+$/.test(v.v) && !has(MERGE_POLICIES, v.v)) {
           unknownStrategy(["mergePolicies", p], v.v, "merge policy", Object.keys(MERGE_POLICIES));
         }
+      });
+    }
+
+    /* Series merge policies: the same, but every path batagg merges has
+     * one, the limits too.  batagg creates them for each string only: with
+     * none, it checks no policy's name (the page notes it). */
+    var seriesPolicies = get(tree, "seriesMergePolicies");
+    var anyString = vlist.some(function (a) { return a.series; });
+    if (seriesPolicies && seriesPolicies.t === "object") {
+      seriesPolicies.keys.forEach(function (p, i) {
+        var at = ["seriesMergePolicies", p];
+        if (p[0] !== "/") return; /* the schema says */
+        if (!mergedPath(at, true, "seriesMergePolicies", p)) {
+          ignored.push(at);
+          return;
+        }
+        var v = seriesPolicies.vals[i];
+        if (v.t !== "string" || !/^[A-Za-z0-9_.]+$/.test(v.v) || has(MERGE_POLICIES, v.v)) return;
+        if (anyString) {
+          unknownStrategy(at, v.v, "merge policy", Object.keys(MERGE_POLICIES));
+          return;
+        }
+        var near = suggest(v.v, Object.keys(MERGE_POLICIES).sort());
+        warn(at, false, "\"" + v.v + "\" is not a built-in merge policy" + (near ? " (did you mean \"" + near + "\"?)" : "") +
+          ": batagg checks the policies' names for a series battery only, and seriesBatteries lists none");
       });
     }
 

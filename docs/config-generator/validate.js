@@ -35,6 +35,7 @@
     minimum: "check",
     maximum: "check",
     exclusiveMinimum: "check",
+    minItems: "check",
     uniqueItems: "check",
     additionalProperties: "schema",
     propertyNames: "schema",
@@ -251,6 +252,9 @@
         });
       }
       if (n.t === "array") {
+        if (s.minItems !== undefined && n.items.length < s.minItems) {
+          out = out.concat(err(path, isKey, "minItems", "must list at least " + s.minItems + (s.minItems === 1 ? " item" : " items")));
+        }
         if (s.items !== undefined) {
           n.items.forEach(function (x, i) { out = out.concat(check(s.items, x, path.concat([i]), false, def)); });
         }

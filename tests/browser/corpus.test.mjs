@@ -45,12 +45,14 @@ async function pageVerdict() {
 
 // The keys a problem of batagg's is about: the key it names, before its
 // message or in it ("unknown key 'colour'", "duplicate key 'classes'"), and
-// for a service in two places both ("is in excludedServices and in X").
+// for a service in two places both ("is in excludedServices and in X"), and
+// the kinds of battery it names ("virtual battery", "series battery").
 function keysOf(problem) {
   const keys = new Set(problem.key ? [problem.key.split('.')[0]] : []);
   for (const m of problem.text.matchAll(/key '([A-Za-z]+)[.']/g)) keys.add(m[1]);
   for (const m of problem.text.matchAll(/is in (\w+) and in (\w+)/g)) { keys.add(m[1]); keys.add(m[2]); }
-  if (/virtual battery "/.test(problem.text)) keys.add('virtualBatteries');
+  if (/\bvirtual battery\b/.test(problem.text)) keys.add('virtualBatteries');
+  if (/\bseries battery\b/.test(problem.text)) keys.add('seriesBatteries');
   return keys;
 }
 
@@ -244,6 +246,68 @@ const edges = {
     '{"serviceName": "com.victronenergy.battery.agg2", "virtualBatteries": {"com.victronenergy.battery.v": ["com.victronenergy.battery.agg2"]}}',
   'a virtual battery listing the default aggregate, renamed away':
     '{"serviceName": "com.victronenergy.battery.agg2", "virtualBatteries": {"com.victronenergy.battery.v": ["com.victronenergy.battery.aggregator"]}}',
+  // Series batteries (strings) and their relations.
+  'a string of one module': '{"seriesBatteries": {"com.victronenergy.battery.s": ["com.victronenergy.battery.a"]}}',
+  'a string of custom names': '{"seriesBatteries": {"com.victronenergy.battery.s": ["name:M1", "name:M2"]}}',
+  'a string, a module listed three times': '{"seriesBatteries": {"com.victronenergy.battery.s": ["com.victronenergy.battery.a", "com.victronenergy.battery.a", "com.victronenergy.battery.a"]}}',
+  'a string, a custom name listed twice': '{"seriesBatteries": {"com.victronenergy.battery.s": ["name:M", "name:M"]}}',
+  'a string, a bad module listed twice': '{"seriesBatteries": {"com.victronenergy.battery.s": ["x", "x"]}}',
+  'a string, a number as module': '{"seriesBatteries": {"com.victronenergy.battery.s": [5, "com.victronenergy.battery.a"]}}',
+  'a string, only bad modules': '{"seriesBatteries": {"com.victronenergy.battery.s": ["x", "com.victronenergy.battery.1x"]}}',
+  'a string, an empty custom name as module': '{"seriesBatteries": {"com.victronenergy.battery.s": ["name:", "com.victronenergy.battery.a"]}}',
+  'a string, its modules as an object': '{"seriesBatteries": {"com.victronenergy.battery.s": {"com.victronenergy.battery.a": []}}}',
+  'a string, its modules as a string': '{"seriesBatteries": {"com.victronenergy.battery.s": "com.victronenergy.battery.a"}}',
+  'a string named with a trailing dot': '{"seriesBatteries": {"com.victronenergy.battery.s.": ["com.victronenergy.battery.a"]}}',
+  'a string named as a renamed aggregate':
+    '{"serviceName": "com.victronenergy.battery.x", "seriesBatteries": {"com.victronenergy.battery.x": ["com.victronenergy.battery.a"]}}',
+  'a string named as the default aggregate, renamed away':
+    '{"serviceName": "com.victronenergy.battery.x", "seriesBatteries": {"com.victronenergy.battery.aggregator": ["com.victronenergy.battery.a"]}}',
+  'a string listing a renamed aggregate':
+    '{"serviceName": "com.victronenergy.battery.x", "seriesBatteries": {"com.victronenergy.battery.s": ["com.victronenergy.battery.x"]}}',
+  'a string listing the default aggregate, renamed away':
+    '{"serviceName": "com.victronenergy.battery.x", "seriesBatteries": {"com.victronenergy.battery.s": ["com.victronenergy.battery.aggregator"]}}',
+  'a string listing itself twice': '{"seriesBatteries": {"com.victronenergy.battery.s": ["com.victronenergy.battery.s", "com.victronenergy.battery.s"]}}',
+  'two strings sharing a custom-named module':
+    '{"seriesBatteries": {"com.victronenergy.battery.s": ["name:M"], "com.victronenergy.battery.t": ["name:M"]}}',
+  'three strings sharing a module':
+    '{"seriesBatteries": {"com.victronenergy.battery.s": ["com.victronenergy.battery.a"], "com.victronenergy.battery.t": ["com.victronenergy.battery.a"], "com.victronenergy.battery.u": ["com.victronenergy.battery.a"]}}',
+  'a module in a virtual battery\'s object form':
+    '{"seriesBatteries": {"com.victronenergy.battery.s": ["com.victronenergy.battery.a"]}, "virtualBatteries": {"com.victronenergy.battery.v": {"com.victronenergy.battery.a": ["/Soc"]}}}',
+  'a module in two virtual batteries':
+    '{"seriesBatteries": {"com.victronenergy.battery.s": ["com.victronenergy.battery.a"]}, "virtualBatteries": {"com.victronenergy.battery.v": ["com.victronenergy.battery.a"], "com.victronenergy.battery.w": ["com.victronenergy.battery.a"]}}',
+  'a virtual battery listing a string and a hook':
+    '{"virtualBatteries": {"com.victronenergy.battery.v": ["class:hooks.FixedValueHook", "com.victronenergy.battery.s"]}, "seriesBatteries": {"com.victronenergy.battery.s": ["com.victronenergy.battery.a"]}, "classes": {"hooks.FixedValueHook": {"path": "/Soc", "value": 50}}}',
+  'strings listing each other':
+    '{"seriesBatteries": {"com.victronenergy.battery.s": ["com.victronenergy.battery.t"], "com.victronenergy.battery.t": ["com.victronenergy.battery.s"]}}',
+  'a virtual battery and a string listing each other':
+    '{"virtualBatteries": {"com.victronenergy.battery.v": ["com.victronenergy.battery.s"]}, "seriesBatteries": {"com.victronenergy.battery.s": ["com.victronenergy.battery.v"]}}',
+  'a string named as a virtual battery, string first':
+    '{"seriesBatteries": {"com.victronenergy.battery.v": ["com.victronenergy.battery.a"]}, "virtualBatteries": {"com.victronenergy.battery.v": ["com.victronenergy.battery.b"]}}',
+  'a string named as a virtual battery that lists it':
+    '{"virtualBatteries": {"com.victronenergy.battery.v": ["com.victronenergy.battery.v", "com.victronenergy.battery.b"]}, "seriesBatteries": {"com.victronenergy.battery.v": ["com.victronenergy.battery.a"]}}',
+  'a string with a bad name listing a virtual battery':
+    '{"seriesBatteries": {"com.victronenergy.battery.1s": ["com.victronenergy.battery.v"]}, "virtualBatteries": {"com.victronenergy.battery.v": ["com.victronenergy.battery.a"]}}',
+  'a virtual battery listing a custom-named string':
+    '{"seriesBatteries": {"name:S": ["com.victronenergy.battery.a"]}, "virtualBatteries": {"com.victronenergy.battery.v": ["name:S"]}}',
+  'excluded, a module and primary': '{"excludedServices": ["com.victronenergy.battery.a"], "seriesBatteries": {"com.victronenergy.battery.s": ["com.victronenergy.battery.a"]}, "primaryServices": ["com.victronenergy.battery.a"]}',
+  'excluded, a module, a virtual battery first': '{"excludedServices": ["com.victronenergy.battery.a"], "virtualBatteries": {"com.victronenergy.battery.v": ["com.victronenergy.battery.b"]}, "seriesBatteries": {"com.victronenergy.battery.s": ["com.victronenergy.battery.a"]}}',
+  'excluded twice, a module': '{"excludedServices": ["com.victronenergy.battery.a", "com.victronenergy.battery.a"], "seriesBatteries": {"com.victronenergy.battery.s": ["com.victronenergy.battery.a"]}}',
+  'a string excluded': '{"excludedServices": ["com.victronenergy.battery.s"], "seriesBatteries": {"com.victronenergy.battery.s": ["com.victronenergy.battery.a"]}}',
+  'a module that is primary': '{"primaryServices": ["com.victronenergy.battery.a"], "seriesBatteries": {"com.victronenergy.battery.s": ["com.victronenergy.battery.a"]}}',
+  'series merge policies for the limits': '{"seriesMergePolicies": {"/Info/MaxChargeCurrent": "max", "/Info/MaxDischargeCurrent": "mean", "/Info/MaxChargeVoltage": "max"}}',
+  'a series merge policy for the custom name': '{"seriesMergePolicies": {"/CustomName": "first"}}',
+  'a series merge policy for an unknown path, not a strategy name': '{"seriesMergePolicies": {"/Foo": 5}}',
+  'a series merge policy, not a strategy name': '{"seriesMergePolicies": {"/Soc": "no such name"}}',
+  'a series merge policy, a number': '{"seriesMergePolicies": {"/Soc": 5}}',
+  'an unknown series merge policy, no string': '{"seriesMergePolicies": {"/Soc": "medain"}}',
+  'an unknown series merge policy, a string': '{"seriesMergePolicies": {"/Soc": "medain"}, "seriesBatteries": {"com.victronenergy.battery.s": ["com.victronenergy.battery.a"]}}',
+  'an unknown series merge policy, only a string batagg refuses': '{"seriesMergePolicies": {"/Soc": "medain"}, "seriesBatteries": {"name:S": ["com.victronenergy.battery.a"]}}',
+  'an unknown series merge policy, an empty string': '{"seriesMergePolicies": {"/Soc": "medain"}, "seriesBatteries": {"com.victronenergy.battery.s": []}}',
+  'a series merge policy named like a property of every object, a string': '{"seriesMergePolicies": {"/Soc": "toString"}, "seriesBatteries": {"com.victronenergy.battery.s": ["com.victronenergy.battery.a"]}}',
+  'series merge policies, not an object': '{"seriesMergePolicies": ["/Soc"]}',
+  'the new merge policy all, for a flag': '{"mergePolicies": {"/Io/AllowToCharge": "all"}, "seriesMergePolicies": {"/Io/AllowToDischarge": "any"}}',
+  'a merge policy for the BMS cable alarm': '{"mergePolicies": {"/Alarms/BmsCable": "max"}}',
+  'a merge policy for the BMS cable alarm, in another case': '{"mergePolicies": {"/Alarms/BMSCable": "max"}}',
   'a duplicate key deep inside': '{"classes": {"hooks.FixedValueHook": {"path": "/Soc", "path": "/Soc"}}}',
   'a virtual battery without members': '{"virtualBatteries": {"com.victronenergy.battery.v": []}}',
   'ir empty': '{"ir": {}}',
@@ -286,6 +350,10 @@ const disagreements = {
   'a virtual battery named as the default aggregate, renamed away': {
     page: false, batagg: true,
     why: 'config-schema.json forbids the name com.victronenergy.battery.aggregator for a virtual battery always; batagg only when it is serviceName',
+  },
+  'a string named as the default aggregate, renamed away': {
+    page: false, batagg: true,
+    why: 'config-schema.json forbids the name com.victronenergy.battery.aggregator for a series battery always; batagg only when it is serviceName',
   },
   'a custom name ending in a line break': {
     page: false, batagg: true,

@@ -188,6 +188,24 @@ async function fillVirtuals(page, v) {
   await include(page, 'virtualBatteries');
 }
 
+// seriesBatteries: each string's name, then its modules in order.
+async function fillSeries(page, v) {
+  const c = card(page, 'seriesBatteries');
+  need(v instanceof Map, 'seriesBatteries');
+  let n = 0;
+  for (const [name, modules] of v) {
+    need(Array.isArray(modules) && modules.every((m) => typeof m === 'string'), `the modules of ${name}`);
+    await c.locator('[data-role=add-series]').click();
+    const sb = c.locator('[data-role=series]').nth(n++);
+    await sb.locator('[data-role=series-name]').fill(name);
+    for (const m of modules) {
+      await sb.locator('[data-role=add-module]').click();
+      await sb.locator('[data-role=module] [data-role=name]').last().fill(m);
+    }
+  }
+  await include(page, 'seriesBatteries');
+}
+
 async function fillClasses(page, v) {
   const c = card(page, 'classes');
   need(v instanceof Map, 'classes');
@@ -274,6 +292,9 @@ export async function fillForm(page, config) {
       case 'virtualBatteries':
         await fillVirtuals(page, v);
         break;
+      case 'seriesBatteries':
+        await fillSeries(page, v);
+        break;
       case 'classes':
         await fillClasses(page, v);
         break;
@@ -302,6 +323,7 @@ export async function fillForm(page, config) {
         await fillStrategyOptions(page, v);
         break;
       case 'mergePolicies':
+      case 'seriesMergePolicies':
         need(v instanceof Map, key);
         for (const [p, policy] of v) {
           await c.locator('[data-role=add]').click();

@@ -148,8 +148,8 @@ for (const [key, config, role, says] of [
   ['currentRatioMethod', '{"currentRatioMethod": "fancy"}', 'plugin', 'unknown value "fancy"; known: "capacity", "count", "ir"'],
   ['currentRatioMethod', '{"currentRatioMethod": "IR"}', 'plugin', 'unknown value "IR" (did you mean "ir"?); known: "capacity", "count", "ir"'],
   ['mergePolicies', '{"mergePolicies": {"/Soc": "fancy_mean"}}', 'policy',
-    'unknown value "fancy_mean"; known: "alarm", "any", "capacity_weighted_mean", "charge_mode", "first", "max", "max_label", "mean", "min", "min_label", "sum", "sum_or_zero"'],
-  ['mergePolicies', '{"mergePolicies": {"/Soc": "medain"}}', 'policy', 'unknown value "medain" (did you mean "mean"?); known: "alarm", "any", '],
+    'unknown value "fancy_mean"; known: "alarm", "all", "any", "capacity_weighted_mean", "charge_mode", "first", "max", "max_label", "mean", "min", "min_label", "sum", "sum_or_zero"'],
+  ['mergePolicies', '{"mergePolicies": {"/Soc": "medain"}}', 'policy', 'unknown value "medain" (did you mean "mean"?); known: "alarm", "all", "any", '],
   ['mergePolicies', '{"mergePolicies": {"/Soc": "hooks.FixedValueHook"}}', 'policy', 'unknown value "hooks.FixedValueHook"; known: "alarm", '],
 ]) {
   test(`errors: ${config}, no built-in strategy, without pluginDirectory is an error in batagg's words`, async () => {
@@ -463,6 +463,28 @@ test('paths: the page\'s merged paths and limits are core/paths.c\'s, in its ord
     assert.deepEqual(ours.merged, ids.filter((id) => withPolicy.has(id)).map((id) => pathOf[id]), 'merged by a policy');
     assert.deepEqual(ours.limits, ids.filter((id) => !withPolicy.has(id)).map((id) => pathOf[id]), 'the limits');
   });
+  // A series battery merges every path by a policy, the limits too: the page
+  // takes any of them in seriesMergePolicies.
+  const series = read('core/defaults.c').match(/\.series_policy = \{([^}]*)\}/)[1];
+  const withSeriesPolicy = new Set([...series.matchAll(/\[(P_[A-Z0-9_]+)\]\s*=/g)].map((m) => m[1]));
+  assert.deepEqual(ids.filter((id) => !withSeriesPolicy.has(id)), [], 'every path has a series policy');
+});
+
+// The built-in strategies the page names are those batagg lists.
+test('strategies: the page\'s built-in strategy names are batagg --list-strategies\'', { skip: !BATAGG && 'BATAGG is not set' }, async () => {
+  const listed = execFileSync(BATAGG, ['--list-strategies'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const theirs = {};
+  for (const m of listed.matchAll(/^(current ratio method|CVL mode|merge policy|hook) (\S+)$/gm)) (theirs[m[1]] ??= []).push(m[2]);
+  await withPage(async (page) => {
+    const ours = await page.evaluate(() => {
+      const C = window.BataggChecks;
+      return {
+        'current ratio method': Object.keys(C.RATIO_METHODS), 'CVL mode': Object.keys(C.CVL_MODES),
+        'merge policy': Object.keys(C.MERGE_POLICIES), hook: C.HOOKS,
+      };
+    });
+    for (const kind of Object.keys(ours)) assert.deepEqual([...ours[kind]].sort(), [...(theirs[kind] ?? [])].sort(), `the ${kind} names`);
+  });
 });
 
 test('schema: the validator implements every keyword the schema uses, and says so when not', async () => {
@@ -473,10 +495,15 @@ test('schema: the validator implements every keyword the schema uses, and says s
     // The check itself can fail: a keyword the validator lacks is reported.
     const extended = structuredClone(shipped);
     extended.properties.serviceName.minLength = 40;
-    extended.$defs.paths.minItems = 1;
+    extended.$defs.paths.maxItems = 1;
     const reported = await page.evaluate((s) => window.BataggSchema.unsupportedKeywords(s), extended);
     assert.equal(reported.length, 2);
-    assert.match(reported.join(' '), /minLength.*minItems|minItems.*minLength/);
+    assert.match(reported.join(' '), /minLength.*maxItems|maxItems.*minLength/);
+    // The array keywords the schema uses (seriesBatteries), as JSON Schema says.
+    const problems = await page.evaluate(() => ['[]', '["a"]', '["a", "b", "a"]', '[1, 1.0]', '[{"x": 1}, {"x": 1}]'].map((text) =>
+      window.BataggSchema.validate({ type: 'array', minItems: 1, uniqueItems: true }, window.BataggJSON.parse(text))
+        .map((p) => `${p.keyword} at ${JSON.stringify(p.path)}`)));
+    assert.deepEqual(problems, [['minItems at []'], [], ['uniqueItems at [2]'], ['uniqueItems at [1]'], ['uniqueItems at [1]']]);
   });
 });
 
@@ -820,3 +847,189 @@ for (const [file, role, says] of [
     });
   });
 }
+
+// ---- series batteries (strings) --------------------------------------------
+
+const B = 'com.victronenergy.battery.';
+
+// A string through its card: the name, then modules in order, each typed
+// where the cursor goes after its add button; reordered and removed.
+test('series: a string entered through its card, its modules reordered and removed, as batagg reads it', async () => {
+  await withPage(async (page) => {
+    const card = page.locator('section[data-key=seriesBatteries]');
+    await card.locator('[data-role=add-series]').click();
+    await page.keyboard.type(`${B}string1`);
+    for (const m of ['m2', 'm1', 'mX', 'm3']) {
+      await card.locator('[data-role=add-module]').click();
+      await page.keyboard.type(`${B}${m}`);
+    }
+    assert.deepEqual(JSON.parse(await output(page)), { seriesBatteries: { [`${B}string1`]: [`${B}m2`, `${B}m1`, `${B}mX`, `${B}m3`] } });
+    const modules = card.locator('[data-role=module]');
+    assert.equal(await modules.first().locator('[data-role=move-up]').isDisabled(), true, 'the first module is at the negative end');
+    await modules.nth(1).locator('[data-role=move-up]').click();
+    await modules.nth(2).locator('[data-role=remove]').click();
+    const want = { seriesBatteries: { [`${B}string1`]: [`${B}m1`, `${B}m2`, `${B}m3`] } };
+    assert.deepEqual(JSON.parse(await output(page)), want);
+    assert.deepEqual(await modules.locator('.order').allTextContents(), ['1', '2', '3'], 'numbered from the negative end');
+    assert.equal(await verdict(page), 'valid');
+    await assertBatagg(page, true);
+
+    // Edit as JSON and back: the same string.
+    await card.locator('[data-role=raw-toggle]').click();
+    assert.deepEqual(JSON.parse(await card.locator('[data-role=raw]').inputValue()), want.seriesBatteries);
+    await card.locator('[data-role=raw-toggle]').click();
+    assert.deepEqual(await card.locator('[data-role=module] [data-role=name]').evaluateAll((els) => els.map((e) => e.value)),
+      want.seriesBatteries[`${B}string1`]);
+
+    // A second string; removing the first leaves it.
+    await card.locator('[data-role=add-series]').click();
+    await page.keyboard.type(`${B}string2`);
+    await card.locator('[data-role=series]').nth(1).locator('[data-role=add-module]').click();
+    await page.keyboard.type('name:Module 9');
+    await card.locator('[data-role=series]').first().locator('[data-role=remove-series]').click();
+    assert.deepEqual(JSON.parse(await output(page)), { seriesBatteries: { [`${B}string2`]: ['name:Module 9'] } });
+    assert.equal(await verdict(page), 'valid');
+    await assertBatagg(page, true);
+  });
+});
+
+// Modules that do not fit the form (not strings) stay JSON text, with
+// batagg's error, and export unchanged.
+test('series: modules that are not all names stay JSON, and export unchanged', async () => {
+  await withPage(async (page) => {
+    const config = `{"seriesBatteries": {"${B}s": [5, "${B}a"]}}`;
+    await importText(page, config);
+    const raw = page.locator('section[data-key=seriesBatteries] [data-role=raw]');
+    assert.equal(await raw.count(), 1);
+    assert.deepEqual(JSON.parse(await output(page)), JSON.parse(config));
+    const texts = await errorsBeside(raw).allTextContents();
+    assert.ok(texts.includes(`"${B}s" must list each module once: its module count is what it expects`), texts.join(' | '));
+    assert.equal(await verdict(page), 'invalid');
+    await assertBatagg(page, false);
+  });
+});
+
+// Each of batagg's problems with strings, in its words, listed and shown in
+// the card of each key it is about (the kinds of battery it names): the
+// page says what batagg says, no more and no less.
+const seriesWords = [
+  ...['series_module_twice', 'series_no_modules', 'series_module_in_two', 'series_module_in_virtual', 'virtual_lists_series',
+    'series_lists_virtual', 'series_lists_series', 'series_and_virtual_name', 'series_same_as_aggregate', 'series_lists_aggregate',
+    'series_lists_itself', 'series_name_form', 'series_name_empty_custom', 'series_not_object', 'series_merge_policy_unknown',
+  ].map((f) => [f, fs.readFileSync(path.join(ROOT, 'tests/data/configs/bad', `${f}.json`), 'utf8')]),
+  ...['excluded_and_series', 'path_series_merge']
+    .map((f) => [f, fs.readFileSync(path.join(ROOT, 'tests/data/configs/warn', `${f}.json`), 'utf8')]),
+  ['a module in a string and in two virtual batteries, listed twice',
+    `{"seriesBatteries": {"${B}s": ["${B}a", "${B}a"]}, "virtualBatteries": {"${B}v": ["${B}a"], "${B}w": {"${B}a": ["/Soc"]}}}`],
+  ['strings in a loop', `{"seriesBatteries": {"${B}s": ["${B}t"], "${B}t": ["${B}s"]}}`],
+  ['a virtual battery and a string in a loop', `{"virtualBatteries": {"${B}v": ["${B}s"]}, "seriesBatteries": {"${B}s": ["${B}v"]}}`],
+  ['a string listing itself twice', `{"seriesBatteries": {"${B}s": ["${B}s", "${B}s"]}}`],
+  ['a string named as a virtual battery that lists itself',
+    `{"virtualBatteries": {"${B}v": ["${B}v", "${B}b"]}, "seriesBatteries": {"${B}v": ["${B}a"]}}`],
+  ['a string listing a renamed aggregate, and named as it',
+    `{"serviceName": "${B}x", "seriesBatteries": {"${B}s": ["${B}x"], "${B}x": ["${B}b"]}}`],
+  ['excluded, a module after a virtual battery', `{"excludedServices": ["${B}a"], "virtualBatteries": {"${B}v": ["${B}b"]}, "seriesBatteries": {"${B}s": ["${B}a"]}}`],
+  ['a string of modules batagg refuses', `{"seriesBatteries": {"${B}s": [5, null, "${B}a"]}}`],
+];
+for (const [what, config] of seriesWords) {
+  test(`series: ${what}, batagg's problems in its words beside the keys they name`, { skip: !BATAGG && 'BATAGG is not set' }, async () => {
+    const batagg = bataggProblemsOfText(config);
+    assert.ok(batagg.length > 0, 'batagg says something');
+    await withPage(async (page) => {
+      await importText(page, config);
+      const said = (p) => (p.warning ? 'Warning: ' : '') + p.text;
+      // Each item: the place (a link), ": ", what is said.
+      const listed = await page.locator('#problems li').evaluateAll((lis) => lis.map((li) => li.textContent.slice(li.querySelector('a').textContent.length + 2)));
+      // The page says an excluded service's warning beside its other use too.
+      const others = listed.filter((t) => !/^Warning: "[^"]+" is also in excludedServices: /.test(t));
+      assert.deepEqual([...new Set(others)].sort(), [...new Set(batagg.map(said))].sort(), 'the page says what batagg says');
+      for (const p of batagg) {
+        // batagg says a loop under virtualBatteries whatever its batteries'
+        // kind: the page says it in the cards of those in the loop.
+        const loop = /^virtual batteries in a loop: /.test(p.text);
+        const keys = new Set(loop ? [] : [p.key ?? 'seriesBatteries']);
+        if (loop || /\bvirtual battery\b/.test(p.text)) keys.add('virtualBatteries');
+        if (loop || /\bseries battery\b/.test(p.text)) keys.add('seriesBatteries');
+        for (const m of p.text.matchAll(/is in (\w+) and in (\w+)/g)) keys.add(m[1]);
+        const where = [];
+        for (const key of keys) {
+          const shown = await page.locator(`section[data-key=${key}] .field-errors > div`).allTextContents();
+          const also = /^"([^"]+)" is in excludedServices and in \w+: (.*)$/.exec(p.text);
+          if (shown.includes(said(p)) || (also && shown.includes(`Warning: "${also[1]}" is also in excludedServices: ${also[2]}`))) where.push(key);
+          else if (!loop) assert.fail(`shown at ${key}: ${said(p)}; there: ${shown.join(' | ')}`);
+        }
+        if (loop) {
+          const kinds = [...p.text.matchAll(/"([^"]+)" lists/g)].map((m) => (JSON.parse(config).seriesBatteries?.[m[1]] ? 'seriesBatteries' : 'virtualBatteries'));
+          assert.deepEqual(where.sort(), [...new Set(kinds)].sort(), `the loop is shown in the cards of its batteries: ${p.text}`);
+        }
+      }
+      assert.equal(await verdict(page), batagg.some((p) => !p.warning) ? 'invalid' : 'valid');
+      assert.equal(Number(await page.locator('#verdict').getAttribute('data-warnings')), batagg.some((p) => !p.warning) ? batagg.filter((p) => p.warning).length : batagg.length);
+    });
+  });
+}
+
+// While typing: a module put in a second string is batagg's error beside it
+// and beside the first string's module, counted once; it goes when fixed.
+test('series: a module typed into a second string is an error beside both modules, until it is changed', async () => {
+  await withPage(async (page) => {
+    await fillForm(page, parseOrdered(`{"seriesBatteries": {"${B}s": ["${B}a", "${B}b"], "${B}t": ["${B}c", "${B}d"]}}`));
+    assert.equal(await verdict(page), 'valid');
+    const modules = page.locator('section[data-key=seriesBatteries] [data-role=module] [data-role=name]');
+    await modules.nth(3).fill(`${B}a`);
+    const says = `"${B}a" is a module of series battery "${B}s" and a module of series battery "${B}t": a module belongs to one series battery only`;
+    await errorsBeside(modules.nth(0)).first().waitFor();
+    assert.deepEqual(await errorsBeside(modules.nth(0)).allTextContents(), [says], 'where batagg says it');
+    assert.deepEqual(await errorsBeside(modules.nth(3)).allTextContents(), [says], 'and at the other string\'s module');
+    assert.equal(await verdict(page), 'invalid');
+    assert.match(await page.locator('#verdict').textContent(), /^✗ 1 problem:/, 'one problem, as batagg counts it');
+    if (BATAGG) assert.deepEqual(bataggProblemsOfText(await output(page)).map((p) => p.text), [says], 'batagg says so');
+    await modules.nth(3).fill(`${B}e`);
+    assert.equal(await errorsBeside(modules.nth(0)).count(), 0);
+    assert.equal(await verdict(page), 'valid');
+    await assertBatagg(page, true);
+  });
+});
+
+// seriesMergePolicies: the limits take a policy (in mergePolicies they have
+// rules of their own); a policy's name batagg checks only for a string.
+test('series merge policies: a limit takes a policy; an unknown name is batagg\'s error once there is a string, a note before', async () => {
+  await withPage(async (page) => {
+    const card = page.locator('section[data-key=seriesMergePolicies]');
+    await card.locator('[data-role=add]').click();
+    await page.keyboard.type('/Info/MaxChargeCurrent'); // the cursor is in the new row's path
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('max');
+    assert.deepEqual(JSON.parse(await output(page)), { seriesMergePolicies: { '/Info/MaxChargeCurrent': 'max' } });
+    assert.equal(await card.locator('.field-errors > div').count(), 0, 'no warning: a string merges its limits by policy');
+    assert.equal(await page.locator('#verdict').getAttribute('data-warnings'), '0');
+    assert.ok(await page.locator('#battery-paths option[value="/Info/MaxChargeCurrent"]').count(), 'the limits are offered');
+    await assertBatagg(page, true);
+
+    const policy = card.locator('[data-role=policy]');
+    await policy.fill('maxx');
+    assert.equal(await verdict(page), 'valid', 'batagg checks no series policy without a string');
+    await assertBatagg(page, true);
+    assert.match(await warningsBeside(policy).first().textContent(),
+      /^Note: "maxx" is not a built-in merge policy \(did you mean "max"\?\): batagg checks the policies' names for a series battery only/);
+
+    await fillForm(page, parseOrdered(`{"seriesBatteries": {"${B}s": ["${B}a"]}}`));
+    await errorsBeside(policy).first().waitFor();
+    const says = 'unknown value "maxx" (did you mean "max"?); known: "alarm", "all", "any", "capacity_weighted_mean", "charge_mode", "first", "max", "max_label", "mean", "min", "min_label", "sum", "sum_or_zero"';
+    assert.equal(await errorsBeside(policy).first().textContent(), says);
+    assert.equal(await warningsBeside(policy).count(), 0);
+    assert.equal(await verdict(page), 'invalid');
+    if (BATAGG) assert.deepEqual(bataggProblemsOfText(await output(page)), [{ warning: false, key: 'seriesMergePolicies', text: says }], 'batagg says so');
+    await policy.fill('all');
+    assert.equal(await verdict(page), 'valid');
+    await assertBatagg(page, true);
+
+    // The same path in mergePolicies: batagg's warning, the value ignored.
+    await fillForm(page, parseOrdered('{"mergePolicies": {"/Info/MaxChargeCurrent": "maxx"}}'));
+    const merge = page.locator('section[data-key=mergePolicies] [data-role=path]');
+    assert.equal(await warningsBeside(merge).first().textContent(),
+      'Warning: "/Info/MaxChargeCurrent" is not merged by a policy (the limits have rules of their own): ignored');
+    assert.equal(await verdict(page), 'valid');
+    await assertBatagg(page, true);
+  });
+});
