@@ -37,6 +37,7 @@ struct BusService {
 	gboolean registered;
 	gboolean writing; /* inside a write callback */
 	gboolean no_items_changed;
+	gboolean no_properties_changed;
 };
 
 typedef DBusMessage *(*Handler)(BusService *svc, DBusMessage *msg, const char *path, Item *item);
@@ -109,6 +110,11 @@ void bus_service_use_items_changed(BusService *svc, gboolean on)
 	svc->no_items_changed = !on;
 }
 
+void bus_service_use_properties_changed(BusService *svc, gboolean on)
+{
+	svc->no_properties_changed = !on;
+}
+
 void bus_service_flush(BusService *svc)
 {
 	DBusMessage *sig;
@@ -127,7 +133,7 @@ void bus_service_flush(BusService *svc)
 		dbus_connection_send(svc->conn, sig, NULL);
 		dbus_message_unref(sig);
 	}
-	if (svc->registered) {
+	if (svc->registered && !svc->no_properties_changed) {
 		for (guint i = 0; i < svc->changed->len; i++) {
 			const Item *item = svc->changed->pdata[i];
 			g_autofree char *text = value_format(&item->value, item->unit);

@@ -55,6 +55,10 @@ void bus_service_set(BusService *svc, const char *path, const Value *v);
  * imitates them). */
 void bus_service_use_items_changed(BusService *svc, gboolean on);
 
+/* Whether changes also go out as one PropertiesChanged per changed leaf (the
+ * default here) or only as ItemsChanged. */
+void bus_service_use_properties_changed(BusService *svc, gboolean on);
+
 /* Sends the pending signals now (tests and shutdown; normally not needed). */
 void bus_service_flush(BusService *svc);
 
