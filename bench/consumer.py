@@ -9,14 +9,24 @@ NameOwnerChanged, read once with GetItems), and decodes each item into plain
 Python values into its cache, which is what such a client pays for every
 signal a battery sends.
 
+It is also where the benchmark watches the aggregate, so that nothing else
+on the bus listens to it: with --record FILE it notes, for each signal from
+the aggregate's unique name (and its GetItems reply), the arrival time (µs,
+CLOCK_MONOTONIC, batload's clock), the kind (I: ItemsChanged, P:
+PropertiesChanged, G: the reply), the number of paths and the values of
+/Dc/0/Current and /Info/MaxChargeCurrent it carries, and writes that to FILE
+on exit, one line each: "TIME KIND PATHS CURRENT CCL" ("-" for none).
+
 python3-dbus on the GLib main loop (dbus.mainloop.glib).  Uses the bus in
 DBUS_SESSION_BUS_ADDRESS when set, else the system bus.  Prints "ready" once
 subscribed, and on SIGTERM or SIGINT one line of counts:
 "signals=N items_changed=N properties_changed=N items=N", then exits.
 """
+import argparse
 import os
 import signal
 import sys
+import time
 
 import dbus
 from dbus.mainloop.glib import DBusGMainLoop
@@ -24,6 +34,7 @@ from gi.repository import GLib
 
 IFACE = "com.victronenergy.BusItem"
 PREFIX = "com.victronenergy.battery."
+WATCHED = ("/Dc/0/Current", "/Info/MaxChargeCurrent")
 
 INTEGERS = (dbus.Byte, dbus.Int16, dbus.UInt16, dbus.Int32, dbus.UInt32, dbus.Int64, dbus.UInt64)
 TEXTS = (dbus.String, dbus.ObjectPath, dbus.Signature)
@@ -49,9 +60,16 @@ def plain(v):
     return v
 
 
+def now_us():
+    return time.monotonic_ns() // 1000
+
+
 class Consumer:
-    def __init__(self, bus):
+    def __init__(self, bus, aggregate, recording):
         self.bus = bus
+        self.aggregate = aggregate
+        self.recording = recording
+        self.record = []  # (time, kind, paths, current, ccl) of the aggregate's
         self.owners = {}  # unique name -> service name
         self.cache = {}  # service name -> {path: (value, text)}
         self.items_changed = 0
@@ -74,9 +92,13 @@ class Consumer:
     def add(self, name, owner):
         self.owners[owner] = name
         self.cache[name] = {}
-        self.bus.call_async(name, "/", IFACE, "GetItems", "", [],
-                            lambda items: self.store(name, items),
-                            lambda error: None)
+
+        def reply(items):
+            if self.recording and name == self.aggregate:
+                self.note(now_us(), "G", items)
+            self.store(name, items)
+
+        self.bus.call_async(name, "/", IFACE, "GetItems", "", [], reply, lambda error: None)
 
     def on_owner_changed(self, name, old, new):
         if not name.startswith(PREFIX):
@@ -87,6 +109,14 @@ class Consumer:
         if new:
             self.add(str(name), str(new))
 
+    def note(self, t, kind, items):
+        values = [None, None]
+        for i, path in enumerate(WATCHED):
+            props = items.get(path)
+            if props is not None and "Value" in props:
+                values[i] = plain(props["Value"])
+        self.record.append((t, kind, len(items), values[0], values[1]))
+
     def store(self, name, items):
         values = self.cache.get(name)
         if values is None:
@@ -96,19 +126,31 @@ class Consumer:
             self.items += 1
 
     def on_items_changed(self, items, sender=None):
+        t = now_us()
         name = self.owners.get(sender)
         if name is None:
             return
         self.items_changed += 1
+        if self.recording and name == self.aggregate:
+            self.note(t, "I", items)
         self.store(name, items)
 
     def on_properties_changed(self, changes, path=None, sender=None):
+        t = now_us()
         name = self.owners.get(sender)
         if name is None or "Value" not in changes:
             return
         self.properties_changed += 1
+        if self.recording and name == self.aggregate:
+            self.note(t, "P", {path: changes})
         self.cache[name][str(path)] = (plain(changes["Value"]), plain(changes.get("Text")))
         self.items += 1
+
+    def write_record(self, path):
+        with open(path, "w") as f:
+            for t, kind, n, current, ccl in self.record:
+                f.write("%d %s %d %s %s\n" % (t, kind, n, "-" if current is None else repr(current),
+                                              "-" if ccl is None else repr(ccl)))
 
     def summary(self):
         return ("signals=%d items_changed=%d properties_changed=%d items=%d" %
@@ -117,12 +159,17 @@ class Consumer:
 
 
 def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--record", metavar="FILE", help="write what the aggregate sent, when")
+    parser.add_argument("--aggregate", default=PREFIX + "aggregator",
+                        help="the aggregate's service name")
+    args = parser.parse_args()
     DBusGMainLoop(set_as_default=True)
     if os.environ.get("DBUS_SESSION_BUS_ADDRESS"):
         bus = dbus.SessionBus()
     else:
         bus = dbus.SystemBus()
-    consumer = Consumer(bus)
+    consumer = Consumer(bus, args.aggregate, args.record is not None)
     loop = GLib.MainLoop()
 
     def stop():
@@ -133,6 +180,8 @@ def main():
     GLib.unix_signal_add(GLib.PRIORITY_HIGH, signal.SIGINT, stop)
     print("ready", flush=True)
     loop.run()
+    if args.record:
+        consumer.write_record(args.record)
     print(consumer.summary(), flush=True)
     return 0
 
