@@ -28,7 +28,8 @@
  * Around the measured window (after a warm-up) it reads the CPU time of the
  * aggregator, the bus daemon, the consumer and any other process named (the
  * first field of /proc/PID/task/TID/schedstat, ns on CPU, summed over the
- * threads) and the aggregator's memory (/proc/PID/smaps_rollup and status).
+ * threads), its own, the whole machine's (/proc/stat: what else ran) and the
+ * aggregator's memory (/proc/PID/smaps_rollup and status).
  * With --no-aggregate it sends the same load without waiting for an
  * aggregate: the baseline.
  *
@@ -38,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "busitem.h"
 #include "dbus_glib.h"
@@ -141,6 +143,7 @@ typedef struct {
 	int agg_pid;
 	GPtrArray *procs; /* Process * */
 	long pd_kib, rss_kib, hwm_kib;
+	gint64 machine_ns0, machine_ns;
 	int wait_tries;
 } Load;
 
@@ -179,6 +182,21 @@ static long proc_kib(int pid, const char *file, const char *key)
 	return strtol(p + strlen(key), NULL, 10);
 }
 
+/* ns the machine's CPUs were busy (all processes, the kernel's work for
+ * them included), from the first line of /proc/stat; or -1. */
+static gint64 machine_ns(void)
+{
+	g_autofree char *text = NULL;
+	unsigned long long user, nice, system, idle, iowait, irq, softirq, steal = 0;
+
+	if (!g_file_get_contents("/proc/stat", &text, NULL, NULL) ||
+	    sscanf(text, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &user, &nice, &system,
+	           &idle, &iowait, &irq, &softirq, &steal) < 7)
+		return -1;
+	return (gint64)((user + nice + system + irq + softirq + steal) * 1000000000ULL /
+	                (unsigned long long)sysconf(_SC_CLK_TCK));
+}
+
 static void read_cpu(Load *l, gboolean start)
 {
 	for (guint i = 0; i < l->procs->len; i++) {
@@ -190,6 +208,10 @@ static void read_cpu(Load *l, gboolean start)
 		else
 			p->ns = ns;
 	}
+	if (start)
+		l->machine_ns0 = machine_ns();
+	else
+		l->machine_ns = machine_ns();
 }
 
 /* ---- the load ------------------------------------------------------------ */
@@ -450,6 +472,8 @@ static void report(Load *l)
 		else
 			printf(" cpu_%s_ms=nan", p->name);
 	}
+	if (l->machine_ns0 >= 0 && l->machine_ns >= 0)
+		printf(" cpu_machine_ms=%.0f", (double)(l->machine_ns - l->machine_ns0) / 1e6);
 	printf(" pd_kib=%ld rss_kib=%ld hwm_kib=%ld\n", l->pd_kib, l->rss_kib, l->hwm_kib);
 }
 
@@ -536,6 +560,7 @@ int main(int argc, char **argv)
 		add_process(&l, "batagg", agg_pid);
 	add_process(&l, "bus", bus_pid);
 	add_process(&l, "consumer", consumer_pid);
+	add_process(&l, "batload", (int)getpid());
 	for (size_t i = 0; pids && pids[i]; i++) {
 		const char *eq = strchr(pids[i], '=');
 		g_autofree char *name = eq ? g_strndup(pids[i], (gsize)(eq - pids[i])) : NULL;

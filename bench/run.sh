@@ -254,6 +254,9 @@ git diff --quiet HEAD -- core plugins include bench 2>/dev/null || rev="$rev wit
 	echo "latency from the member's signal to the consumer's receipt of the first"
 	echo "aggregate signal carrying the new value, \"safety\" for the CCL decrease,"
 	echo "\"other\" for the bank current (/Dc/0/Current) that one update explains."
+	echo "\"Other load\" is the CPU time of everything else on the machine during the"
+	echo "window (/proc/stat minus the measured processes and batload), in % of all cores:"
+	echo "where it is high, other work disturbed the run."
 	echo
 	awk '
 	{
@@ -265,6 +268,19 @@ git diff --quiet HEAD -- core plugins include bench 2>/dev/null || rev="$rev wit
 		}
 	}
 	function per1000(name, key) { return v[name, key] * 1000 / v[name, "updates"] }
+	# What else kept the machine busy in the window: all CPU time but the
+	# measured processes (batload included), in % of the machine.
+	function other(name,   key, sum, k) {
+		if (v[name, "cpu_machine_ms"] == "")
+			return "n/a"
+		sum = 0
+		for (key in v) {
+			split(key, k, SUBSEP)
+			if (k[1] == name && k[2] ~ /^cpu_/ && k[2] != "cpu_machine_ms")
+				sum += v[key]
+		}
+		return sprintf("%.0f %%", 100 * (v[name, "cpu_machine_ms"] - sum) / (cores * 1000 * v[name, "seconds"]))
+	}
 	function ms(x) { return x == "nan" || x == "" ? "n/a" : sprintf("%.2f", x) }
 	function lat(name, what) {
 		s = ms(v[name, what "_p50"]) " / " ms(v[name, what "_p99"]) " (" v[name, what "_n"]
@@ -282,22 +298,22 @@ git diff --quiet HEAD -- core plugins include bench 2>/dev/null || rev="$rev wit
 			else
 				print "**props** members (one PropertiesChanged per changed path, 15 per update):"
 			print ""
-			print "| K | member updates | batagg CPU | dbus-daemon without | dbus-daemon extra | consumer without | consumer extra | aggregate signals / update (IC + PC) | paths / update (in IC + in PC) | latency safety p50 / p99 ms (n) | latency other p50 / p99 ms (n) | batagg private dirty |"
-			print "|---|---|---|---|---|---|---|---|---|---|---|---|"
+			print "| K | member updates | batagg CPU | dbus-daemon without | dbus-daemon extra | consumer without | consumer extra | aggregate signals / update (IC + PC) | paths / update (in IC + in PC) | latency safety p50 / p99 ms (n) | latency other p50 / p99 ms (n) | batagg private dirty | other load with / without |"
+			print "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 			for (i = 1; i <= 3; i++) {
 				w = kind "-" ks[i] "-with"; b = kind "-" ks[i] "-without"
 				if (v[w, "updates"] == "" || v[b, "updates"] == "") {
-					printf "| %s | failed |||||||||||\n", ks[i]
+					printf "| %s | failed ||||||||||||\n", ks[i]
 					continue
 				}
 				u = v[w, "updates"]
-				printf "| %s | %d | %.1f | %.1f | %+.1f | %.1f | %+.1f | %.2f + %.2f | %.2f + %.2f | %s | %s | %s KiB |\n", \
+				printf "| %s | %d | %.1f | %.1f | %+.1f | %.1f | %+.1f | %.2f + %.2f | %.2f + %.2f | %s | %s | %s KiB | %s / %s |\n", \
 					ks[i], u, per1000(w, "cpu_batagg_ms"), per1000(b, "cpu_bus_ms"), \
 					per1000(w, "cpu_bus_ms") - per1000(b, "cpu_bus_ms"), \
 					per1000(b, "cpu_consumer_ms"), \
 					per1000(w, "cpu_consumer_ms") - per1000(b, "cpu_consumer_ms"), \
 					v[w, "ic"] / u, v[w, "pc"] / u, v[w, "ic_paths"] / u, v[w, "pc"] / u, \
-					lat(w, "safety"), lat(w, "lat"), v[w, "pd_kib"]
+					lat(w, "safety"), lat(w, "lat"), v[w, "pd_kib"], other(w), other(b)
 			}
 			print ""
 		}
@@ -324,7 +340,7 @@ git diff --quiet HEAD -- core plugins include bench 2>/dev/null || rev="$rev wit
 		} else {
 			print "\nsystemcalc as a second consumer: " nosc "."
 		}
-	}' nosc="$why_no_systemcalc" "$out/all"
+	}' nosc="$why_no_systemcalc" cores="$(nproc)" "$out/all"
 	echo
 	echo "Instructions per member update (callgrind, items members, 8 member updates a"
 	echo "second at every K, the difference of an 80- and a 240-update run): $ir_line."
