@@ -64,7 +64,7 @@ static void test_refusals(void **state)
 		const char *why;
 	} cases[] = {
 	        {"abi_major", BATAGG_PLUGIN_ERROR_ABI, "built for plugin interface 3.0"},
-	        {"abi_minor", BATAGG_PLUGIN_ERROR_ABI, "this batagg provides 2.0"},
+	        {"abi_minor", BATAGG_PLUGIN_ERROR_ABI, "this batagg provides 2.1"},
 	        {"no_symbol", BATAGG_PLUGIN_ERROR_NOT_A_PLUGIN, "no symbol batagg_plugin"},
 	        {"null_fn", BATAGG_PLUGIN_ERROR_INVALID, "lacks its required function"},
 	        {"bad_name", BATAGG_PLUGIN_ERROR_INVALID, "invalid name 'bad name!'"},
@@ -106,6 +106,26 @@ static void test_short_table_reads_null(void **state)
 	assert_non_null(h);
 	assert_non_null(h->value);
 	assert_non_null(h->provides);
+	registry_free(reg);
+}
+
+/* A ratio method built against interface 2.0 loads; the fields 2.1
+ * appended read as NULL (it saves and restores nothing). */
+static void test_ratio_method_of_2_0_loads(void **state)
+{
+	Registry *reg = registry_new();
+	g_autofree char *path = fixture("ratio_2_0");
+	const BataggRatioMethod *m;
+	GError *error = NULL;
+
+	assert_true(registry_load_file(reg, path, &error));
+	m = (const BataggRatioMethod *)registry_find(reg, BATAGG_KIND_RATIO, "ratio_2_0");
+	assert_non_null(m);
+	assert_non_null(m->ratios);
+	assert_non_null(m->diagnose);
+	assert_null(m->save_member);
+	assert_null(m->restore_member);
+	assert_null(m->reset);
 	registry_free(reg);
 }
 
@@ -421,6 +441,7 @@ int main(void)
 	        cmocka_unit_test(test_good_plugin),
 	        cmocka_unit_test(test_refusals),
 	        cmocka_unit_test(test_short_table_reads_null),
+	        cmocka_unit_test(test_ratio_method_of_2_0_loads),
 	        cmocka_unit_test(test_duplicate_across_files),
 	        cmocka_unit_test(test_unsafe_paths),
 	        cmocka_unit_test(test_untrusted_refused_before_opening),
