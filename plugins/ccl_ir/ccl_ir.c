@@ -189,7 +189,9 @@ static int fit(Ir *ir, Member *m, const char *label)
 		return 0;
 	k = (svv - sii) / svi;
 	r = k + sqrt(k * k + 1);
-	err = sqrt((r * r * sii - r * svi + svv) / (n - 2)) * (1 + r * r) /
+	/* The residual sum is >= 0; for samples on an exact line rounding
+	 * can take it a hair below, and its root would be NaN. */
+	err = sqrt(fmax(r * r * sii - r * svi + svv, 0) / (n - 2)) * (1 + r * r) /
 	      sqrt(r * r * svv + r * svi + sii);
 	if (!(r >= R_MIN && r <= R_MAX) || !(err / r <= ir->max_error) || !isfinite(err))
 		return 0;

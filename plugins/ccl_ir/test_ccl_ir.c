@@ -270,6 +270,24 @@ static void test_non_finite_samples_are_ignored(void **state)
 	ir()->head.destroy(st);
 }
 
+/* Samples on an exact line are a perfect fit, whatever rounding makes of
+ * its residual: this window once gave a residual a hair below 0, and the
+ * fit was refused as NaN. */
+static void test_an_exact_line_is_accepted(void **state)
+{
+	void *st = make("0.1", "0");
+	BataggMemberDiag d;
+
+	ir()->head.member_added(st, member(1));
+	for (int k = 0; k < 10; k++)
+		ir()->head.sample(st, member(1), 52 + 0.01 * 50 * sin(k * 0.7), 50 * sin(k * 0.7));
+	ir()->head.sample(st, member(1), 52, 0);
+	d = diag(st, 1);
+	assert_true(d.resistance.valid);
+	assert_true(fabs(d.resistance.value - 0.01) < 1e-12);
+	ir()->head.destroy(st);
+}
+
 /* A refused option is named by its index; the message says why. */
 static void test_bad_options(void **state)
 {
@@ -305,6 +323,7 @@ int main(void)
 	        cmocka_unit_test(test_correction_is_bounded),
 	        cmocka_unit_test(test_implausible_fits_are_refused),
 	        cmocka_unit_test(test_non_finite_samples_are_ignored),
+	        cmocka_unit_test(test_an_exact_line_is_accepted),
 
 	        cmocka_unit_test(test_bad_options),
 	};
