@@ -211,7 +211,7 @@ window.BATAGG_SCHEMA = {
       "description": "Where what batagg learned about each battery (the ir method's resistances) is kept across restarts: an absolute path, or false for nowhere. Default: beside the config, <config>.state.",
       "oneOf": [
         { "type": "string", "pattern": "^/.*[^/]$" },
-        { "const": false }
+        { "type": "boolean", "const": false }
       ]
     },
     "mergePolicies": {
