@@ -316,9 +316,9 @@ typedef struct {
 	 * format in it) and returns its length without the NUL; 0 when there is
 	 * nothing worth keeping (the daemon then forgets what it kept); -1 when
 	 * the member is unknown to it.  A length of len or more (snprintf's way
-	 * of saying it did not fit) keeps nothing.  Called at most once a
-	 * minute for every member, when the daemon stops, and before a reload
-	 * destroys the instance.
+	 * of saying it did not fit) keeps nothing.  Called for every member
+	 * at most once a minute, after a reset, when the daemon stops, and
+	 * before a reload destroys the instance.
 	 *
 	 * restore_member() is given such a text back, once, when a member
 	 * first joins after a start (or a reload): after member_added(), before
