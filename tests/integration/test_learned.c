@@ -230,6 +230,13 @@ static void expect_learned_at_once(Bank *b)
 	assert_string_equal(emfs, b->emfs);
 }
 
+static void expect_text_now(Bank *b, const char *path, const char *text)
+{
+	g_autofree char *now = text_now(b, path);
+
+	assert_string_equal(now, text);
+}
+
 static int count_of(const char *text, const char *what)
 {
 	int n = 0;
@@ -317,7 +324,7 @@ static void test_reset(void **state)
 	agg_stop(b);
 	agg_start(b);
 	assert_true(fabs(number_now(b, CCL) - ccl_by_capacity) < 1e-9);
-	assert_string_equal(text_now(b, IRS), "[0, 0]");
+	expect_text_now(b, IRS, "[0, 0]");
 	/* It learns again from scratch. */
 	learn(b);
 	value_clear(&text);
@@ -354,7 +361,7 @@ static void test_no_state_file(void **state)
 	g_dir_close(d);
 	agg_start(b);
 	assert_true(fabs(number_now(b, CCL) - ccl_by_capacity) < 1e-9);
-	assert_string_equal(text_now(b, IRS), "[0, 0]");
+	expect_text_now(b, IRS, "[0, 0]");
 	bank_free(b);
 }
 
