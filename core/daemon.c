@@ -269,16 +269,11 @@ static const MonitorCallbacks callbacks = {
 
 /* ---- what the strategies learned ----------------------------------------- */
 
-/* Keeps what the aggregate's strategies learned, when it changed. */
-static void save_state(Daemon *d)
+/* Writes the state file; a failure is said once, until a write works. */
+static void write_state(Daemon *d)
 {
 	g_autoptr(GError) error = NULL;
 
-	if (!d->state)
-		return;
-	engine_save_state(published_engine(AGGREGATE(d)));
-	if (!state_file_dirty(d->state))
-		return;
 	if (!state_file_write(d->state, d->state_path, &error)) {
 		if (!d->save_failed)
 			g_warning(
@@ -293,6 +288,16 @@ static void save_state(Daemon *d)
 	else
 		g_debug("state file %s written", d->state_path);
 	d->save_failed = FALSE;
+}
+
+/* Keeps what the aggregate's strategies learned, when it changed. */
+static void save_state(Daemon *d)
+{
+	if (!d->state)
+		return;
+	engine_save_state(published_engine(AGGREGATE(d)));
+	if (state_file_dirty(d->state) || d->save_failed)
+		write_state(d);
 }
 
 static gboolean on_save_timer(gpointer data)
@@ -318,19 +323,36 @@ static char *state_path_of(const Daemon *d)
 	return startup_state_path(d->config_path, d->state_dir);
 }
 
-/* Reads the state file when the config names another one than the one in
- * use (at start, or a reload that changed stateFile), and gives the state
- * to the aggregate's new engine.  A file that cannot be used is said once,
- * and replaced at the next save. */
+/* The state file at path, or (said once: it is read at start, or when a
+ * reload names another file) an empty state when it cannot be used; the
+ * next save replaces it. */
+static StateFile *read_state(const char *path)
+{
+	g_autoptr(GError) error = NULL;
+	StateFile *sf = state_file_load(path, &error);
+
+	if (!sf) {
+		g_warning("%s: ignored (the batteries' resistances are learned afresh, and the "
+		          "file is replaced at the next save)",
+		          error->message);
+		return state_file_new();
+	}
+	g_info("state file %s: saved state of %u batteries", path, state_file_len(sf));
+	return sf;
+}
+
+/* The running config's state file, given to the aggregate's new engine.
+ * Read at start; a reload that names another file moves what batagg knows
+ * there (written at once), one that turns it off (stateFile false) drops
+ * it, one that turns it on reads the file. */
 static void use_state_file(Daemon *d)
 {
 	g_autofree char *path = state_path_of(d);
-	g_autoptr(GError) error = NULL;
 
 	if (!d->state_chosen || g_strcmp0(path, d->state_path) != 0) {
+		gboolean moving = d->state && path;
+
 		d->state_chosen = TRUE;
-		state_file_free(d->state);
-		d->state = NULL;
 		g_free(d->state_path);
 		d->state_path = g_steal_pointer(&path);
 		if (d->save_timer)
@@ -338,22 +360,18 @@ static void use_state_file(Daemon *d)
 		d->save_timer = 0;
 		d->save_failed = FALSE;
 		if (!d->state_path) {
+			state_file_free(d->state);
+			d->state = NULL;
 			g_info("stateFile is false: what batagg learns about the batteries is not "
 			       "kept");
+		} else if (moving) {
+			g_info("state file: now %s", d->state_path);
+			write_state(d);
 		} else {
-			d->state = state_file_load(d->state_path, &error);
-			if (!d->state) {
-				g_warning("%s: ignored (the batteries' resistances are learned "
-				          "afresh, "
-				          "and the file is replaced at the next save)",
-				          error->message);
-				d->state = state_file_new();
-			} else {
-				g_info("state file %s: saved state of %u batteries", d->state_path,
-				       state_file_len(d->state));
-			}
-			d->save_timer = g_timeout_add_seconds(SAVE_INTERVAL_S, on_save_timer, d);
+			d->state = read_state(d->state_path);
 		}
+		if (d->state_path)
+			d->save_timer = g_timeout_add_seconds(SAVE_INTERVAL_S, on_save_timer, d);
 	}
 	engine_use_state(published_engine(AGGREGATE(d)), d->state);
 	published_on_reset(AGGREGATE(d), on_reset);

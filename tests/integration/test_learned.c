@@ -332,14 +332,28 @@ static void test_reset(void **state)
 }
 
 /* A reload (SIGHUP) makes new strategies: they start from what the old
- * ones learned. */
+ * ones learned.  A reload that names another state file moves it there,
+ * at once. */
 static void test_a_reload_keeps_what_was_learned(void **state)
 {
 	Bank *b = bank_start("{\"publishInterval\": 0}");
+	g_autofree char *moved = g_build_filename(b->dir, "moved.state", NULL);
+	g_autofree char *config =
+	        g_strdup_printf("{\"publishInterval\": 0, \"stateFile\": \"%s\"}", moved);
+	g_autofree char *saved = NULL;
 
 	learn(b);
 	kill(b->agg, SIGHUP);
 	assert_true(harness_wait_text(b->log, "follows the new config", WAIT_MS));
+	expect_learned_at_once(b);
+	harness_write_file(b->h, "config.json", config);
+	kill(b->agg, SIGHUP);
+	assert_true(harness_wait_text(b->log, "state file: now", WAIT_MS));
+	assert_true(g_file_get_contents(moved, &saved, NULL, NULL));
+	assert_non_null(strstr(saved, S1));
+	expect_learned_at_once(b);
+	agg_stop(b);
+	agg_start(b);
 	expect_learned_at_once(b);
 	bank_free(b);
 }
