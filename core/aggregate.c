@@ -195,10 +195,13 @@ static uint64_t safety_paths(void)
  * at once. */
 static void flush(Engine *e, bool all)
 {
-	int bits = e->method_bits;
+	int bits;
 	uint64_t limits = BIT(P_CCL) | BIT(P_DCL) | BIT(P_CVL);
 	uint64_t now;
 
+	/* A member's saved state counts in the first limits it is part of. */
+	learned_restore_due(e);
+	bits = e->method_bits;
 	if (e->membership_changed) {
 		e->dirty |= ALL_BATTERY_PATHS;
 		e->need_estimates = true;

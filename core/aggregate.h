@@ -20,6 +20,7 @@
 #include "config.h"
 #include "charge_limits.h"
 #include "paths.h"
+#include "state_file.h"
 
 /* Paths the engine publishes besides the battery paths. */
 typedef enum {
@@ -180,5 +181,22 @@ const Value *engine_published(Engine *e, int i);
 
 /* True when some member reports a non-zero /Dc/0/Voltage. */
 bool engine_has_voltage(Engine *e);
+
+/* What the aggregate's ratio methods learn (save_member()) is kept in sf
+ * (borrowed; NULL: nothing is kept).  A member that joins this engine for
+ * the first time gets what was saved for its service name and /Serial at
+ * the next flush, before anything is computed with it; later joins of the
+ * same service (it left, it reconnected) are the methods' own business. */
+void engine_use_state(Engine *e, StateFile *sf);
+
+/* Keeps what the ratio methods have learned about every member in the
+ * state file (members that are not there keep their records).  Returns
+ * whether the state file changed. */
+bool engine_save_state(Engine *e);
+
+/* Every ratio method forgets what it learned about every member (reset()),
+ * and the state file forgets every record; the limits and the diagnosis
+ * are computed again at the next flush. */
+void engine_reset_estimates(Engine *e);
 
 #endif

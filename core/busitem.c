@@ -38,6 +38,8 @@ struct BusService {
 	guint flush_source;
 	gboolean registered;
 	gboolean writing; /* inside a write callback */
+	Item *written;    /* its path, while it runs */
+	gboolean stored;  /* it stored that path's value with bus_service_set() */
 	gboolean no_items_changed;
 	gboolean properties_changed;
 	guint interval_ms;
@@ -238,6 +240,8 @@ void bus_service_set(BusService *svc, const char *path, const Value *v)
 		g_critical("bus: %s has no path %s", svc->name, path);
 		return;
 	}
+	/* What a write callback stores wins, even the value the path had. */
+	svc->stored = svc->stored || (svc->writing && item == svc->written);
 	if (value_equal(&item->value, v))
 		return;
 	value_copy(&item->value, v);
@@ -388,7 +392,6 @@ static DBusMessage *set_value(BusService *svc, DBusMessage *msg, const char *pat
 	DBusMessageIter it;
 	Value v = VALUE_INIT;
 	gboolean accepted;
-	Value before = VALUE_INIT;
 
 	if (!item)
 		return items_below(svc, path) ? int_reply(msg, 1) : unknown_object(msg, path);
@@ -396,14 +399,16 @@ static DBusMessage *set_value(BusService *svc, DBusMessage *msg, const char *pat
 		return int_reply(msg, 1);
 	dbus_message_iter_init(msg, &it);
 	dbus_value_read(&it, &v);
-	value_copy(&before, &item->value);
 	svc->writing = TRUE;
+	svc->written = item;
+	svc->stored = FALSE;
 	accepted = item->on_write(svc, path, &v, item->user_data);
 	svc->writing = FALSE;
-	/* A callback that stored something itself wins over the written value. */
-	if (accepted && value_equal(&before, &item->value))
+	svc->written = NULL;
+	/* A callback that stored something itself wins over the written value
+	 * (a command path stores its idle value back). */
+	if (accepted && !svc->stored)
 		bus_service_set(svc, path, &v);
-	value_clear(&before);
 	value_clear(&v);
 	return int_reply(msg, accepted ? 0 : 2);
 }

@@ -27,9 +27,10 @@ typedef struct BusService BusService;
 
 /* Called when a client calls SetValue on a writable path, with the value it
  * sent (decoded by dbus_value_read).  Return TRUE to accept: the service then
- * stores *v (or whatever the callback stored with bus_service_set() during
- * the call, which wins) and emits the change; FALSE refuses (SetValue returns
- * non-zero and nothing changes). */
+ * stores *v (or whatever the callback stored on this path with
+ * bus_service_set() during the call, which wins, even when it is the value
+ * the path had: a command path goes back to its idle value) and emits the
+ * change; FALSE refuses (SetValue returns non-zero and nothing changes). */
 typedef gboolean (*BusWriteFn)(BusService *svc, const char *path, const Value *v, void *user_data);
 
 /* Returns (transfer full) a service that will own bus name `name` on conn

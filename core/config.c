@@ -266,6 +266,7 @@ void config_free(Config *cfg)
 	g_free(cfg->cvl_mode);
 	g_free(cfg->log_level);
 	g_free(cfg->plugin_directory);
+	g_free(cfg->state_file);
 	g_free(cfg);
 }
 
@@ -341,5 +342,9 @@ char *config_summary(const Config *cfg)
 	g_string_append_printf(s, "%-22s%s\n", "log level:", cfg->log_level);
 	if (cfg->plugin_directory)
 		g_string_append_printf(s, "%-22s%s\n", "plugin directory:", cfg->plugin_directory);
+	if (cfg->state_file || cfg->state_file_off)
+		g_string_append_printf(s, "%-22s%s\n", "state file:",
+		                       cfg->state_file_off ? "none (nothing learned is kept)"
+		                                           : cfg->state_file);
 	return g_string_free(s, FALSE);
 }

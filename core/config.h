@@ -118,6 +118,11 @@ typedef struct {
 	bool properties_changed; /* also a PropertiesChanged per path */
 	char *log_level;         /* default "INFO" */
 	char *plugin_directory;  /* NULL when not set */
+	/* Where what the strategies learned is kept (stateFile): an absolute
+	 * path, or NULL for the default place, beside the config (or in
+	 * --state-dir); state_file_off (stateFile false): nowhere. */
+	char *state_file;
+	bool state_file_off;
 	ConfigMergePolicy *merge_policies;
 	size_t n_merge_policies;
 	ConfigMergePolicy *series_merge_policies; /* every series battery's */

@@ -412,6 +412,35 @@ static void plugin_directory(Check *c, const char *key, const JNode *n)
 	c->cfg->plugin_directory = g_strdup(n->text);
 }
 
+/* An absolute path, or false: no state file. */
+static void state_file(Check *c, const char *key, const JNode *n)
+{
+	if (n->type == J_BOOL && !n->boolean) {
+		g_clear_pointer(&c->cfg->state_file, g_free);
+		c->cfg->state_file_off = true;
+		return;
+	}
+	if (n->type != J_STRING) {
+		check_error(
+		        c, n->at,
+		        "key '%s': expected an absolute path, or false for no state file, got %s",
+		        key, n->type == J_BOOL ? "true" : json_type_name(n->type));
+		return;
+	}
+	if (!g_path_is_absolute(n->text)) {
+		check_error(c, n->at, "key '%s': \"%s\" is not an absolute path", key, n->text);
+		return;
+	}
+	if (g_str_has_suffix(n->text, "/")) {
+		check_error(c, n->at, "key '%s': \"%s\" names a directory, not a file", key,
+		            n->text);
+		return;
+	}
+	g_free(c->cfg->state_file);
+	c->cfg->state_file = g_strdup(n->text);
+	c->cfg->state_file_off = false;
+}
+
 /* path -> merge policy name, for the paths table names a policy for. */
 static ConfigMergePolicy *policies(Check *c, const char *key, const JNode *n,
                                    const char *const *table, size_t *count)
@@ -489,6 +518,7 @@ static const struct {
 	{"expectedBatteries", expected},
 	{"logLevel", log_level},
 	{"pluginDirectory", plugin_directory},
+	{"stateFile", state_file},
 	{"mergePolicies", merge_policies},
 };
 /* clang-format on */

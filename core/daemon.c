@@ -20,11 +20,15 @@
 #include "published.h"
 #include "settings.h"
 #include "startup.h"
+#include "state_file.h"
 #include "strategies.h"
 
 /* How long a battery's first read may take before the published services
  * go on without it (it joins when it answers). */
 #define SETTLE_TIMEOUT_S 5
+/* What the strategies learned goes to flash at most this often (and when
+ * batagg stops or reloads): flash memory wears. */
+#define SAVE_INTERVAL_S 60
 
 struct Daemon {
 	Config *cfg;
@@ -33,6 +37,15 @@ struct Daemon {
 	gboolean config_problem; /* cfg is not the file as written */
 	Registry *reg;
 	char *program;
+	char *state_dir;
+
+	/* What the aggregate's strategies learned (state_file.h), and where
+	 * it is kept: both NULL when nothing is kept (stateFile false). */
+	StateFile *state;
+	char *state_path;
+	gboolean state_chosen; /* state_path is the running config's */
+	guint save_timer;
+	gboolean save_failed; /* said once, until a save succeeds again */
 
 	GMainLoop *loop;
 	int exit_code;
@@ -254,6 +267,116 @@ static const MonitorCallbacks callbacks = {
         .settled = on_monitor_settled,
 };
 
+/* ---- what the strategies learned ----------------------------------------- */
+
+/* Writes the state file; a failure is said once, until a write works. */
+static void write_state(Daemon *d)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (!state_file_write(d->state, d->state_path, &error)) {
+		if (!d->save_failed)
+			g_warning(
+			        "cannot keep what batagg learned about the batteries: %s (it tries "
+			        "again every %d s)",
+			        error->message, SAVE_INTERVAL_S);
+		d->save_failed = TRUE;
+		return;
+	}
+	if (d->save_failed)
+		g_info("state file %s written again", d->state_path);
+	else
+		g_debug("state file %s written", d->state_path);
+	d->save_failed = FALSE;
+}
+
+/* Keeps what the aggregate's strategies learned, when it changed. */
+static void save_state(Daemon *d)
+{
+	if (!d->state)
+		return;
+	engine_save_state(published_engine(AGGREGATE(d)));
+	if (state_file_dirty(d->state) || d->save_failed)
+		write_state(d);
+}
+
+static gboolean on_save_timer(gpointer data)
+{
+	save_state(data);
+	return G_SOURCE_CONTINUE;
+}
+
+static void on_reset(void *user_data)
+{
+	/* The user asked: the old estimates must not come back after a
+	 * restart, whenever it comes. */
+	save_state(user_data);
+}
+
+/* Where the running config keeps the state file, or NULL. */
+static char *state_path_of(const Daemon *d)
+{
+	if (d->cfg->state_file_off)
+		return NULL;
+	if (d->cfg->state_file)
+		return g_strdup(d->cfg->state_file);
+	return startup_state_path(d->config_path, d->state_dir);
+}
+
+/* The state file at path, or (said once: it is read at start, or when a
+ * reload names another file) an empty state when it cannot be used; the
+ * next save replaces it. */
+static StateFile *read_state(const char *path)
+{
+	g_autoptr(GError) error = NULL;
+	StateFile *sf = state_file_load(path, &error);
+
+	if (!sf) {
+		g_warning("%s: ignored (the batteries' resistances are learned afresh, and the "
+		          "file is replaced at the next save)",
+		          error->message);
+		return state_file_new();
+	}
+	g_info("state file %s: saved state of %u batteries", path, state_file_len(sf));
+	return sf;
+}
+
+/* The running config's state file, given to the aggregate's new engine.
+ * Read at start; a reload that names another file moves what batagg knows
+ * there (written at once), one that turns it off (stateFile false) drops
+ * it, one that turns it on reads the file. */
+static void use_state_file(Daemon *d)
+{
+	g_autofree char *path = state_path_of(d);
+
+	if (!d->state_chosen || g_strcmp0(path, d->state_path) != 0) {
+		gboolean moving = d->state && path;
+
+		d->state_chosen = TRUE;
+		g_free(d->state_path);
+		d->state_path = g_steal_pointer(&path);
+		if (d->save_timer)
+			g_source_remove(d->save_timer);
+		d->save_timer = 0;
+		d->save_failed = FALSE;
+		if (!d->state_path) {
+			state_file_free(d->state);
+			d->state = NULL;
+			g_info("stateFile is false: what batagg learns about the batteries is not "
+			       "kept");
+		} else if (moving) {
+			g_info("state file: now %s", d->state_path);
+			write_state(d);
+		} else {
+			d->state = read_state(d->state_path);
+		}
+		if (d->state_path)
+			d->save_timer = g_timeout_add_seconds(SAVE_INTERVAL_S, on_save_timer, d);
+	}
+	engine_use_state(published_engine(AGGREGATE(d)), d->state);
+	published_on_reset(AGGREGATE(d), on_reset);
+}
+
 /* ---- building a configuration -------------------------------------------- */
 
 /* Everything a config needs that can fail, made before anything switches:
@@ -433,7 +556,10 @@ static gboolean on_reload(gpointer data)
 	if (d->config_problem)
 		g_info("reload: the config has no problem now");
 	d->config_problem = FALSE;
+	/* The new strategies start from what the old ones learned. */
+	save_state(d);
 	apply(d, plan);
+	use_state_file(d);
 	startup_keep_good(d->config_path, d->last_good);
 	start(d);
 	return G_SOURCE_CONTINUE;
@@ -472,6 +598,7 @@ Daemon *daemon_new(Config *cfg, Registry *reg, const DaemonOptions *opts, GError
 	d->last_good = g_strdup(opts->last_good);
 	d->config_problem = opts->config_problem;
 	d->program = g_strdup(opts->program);
+	d->state_dir = g_strdup(opts->state_dir);
 	d->loop = g_main_loop_new(NULL, FALSE);
 	dvcc_init(&d->dvcc);
 	d->conn = dbus_glib_open(error);
@@ -484,6 +611,7 @@ Daemon *daemon_new(Config *cfg, Registry *reg, const DaemonOptions *opts, GError
 	if (!plan)
 		goto fail;
 	apply(d, plan);
+	use_state_file(d);
 	return d;
 fail:
 	daemon_free(d);
@@ -497,6 +625,8 @@ int daemon_run(Daemon *d)
 	d->signal_sources[2] = g_unix_signal_add(SIGHUP, on_reload, d);
 	start(d);
 	g_main_loop_run(d->loop);
+	/* Stopped, or about to be started again: keep what was learned. */
+	save_state(d);
 	return d->exit_code;
 }
 
@@ -512,6 +642,8 @@ void daemon_free(Daemon *d)
 		g_source_remove(d->startup_timer);
 	if (d->settle_timer)
 		g_source_remove(d->settle_timer);
+	if (d->save_timer)
+		g_source_remove(d->save_timer);
 	monitor_free(d->monitor);
 	members_free(d->members);
 	if (d->published)
@@ -525,6 +657,9 @@ void daemon_free(Daemon *d)
 	g_free(d->program);
 	g_free(d->config_path);
 	g_free(d->last_good);
+	g_free(d->state_dir);
+	g_free(d->state_path);
+	state_file_free(d->state);
 	config_free(d->cfg);
 	registry_free(d->reg);
 	g_free(d);

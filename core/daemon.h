@@ -19,7 +19,10 @@ typedef struct Daemon Daemon;
 typedef struct {
 	const char *config_path; /* read again on SIGHUP */
 	const char *last_good;   /* where a config that loads without errors is kept */
-	const char *program;     /* argv[0], for /Mgmt/ProcessName */
+	/* --state-dir, or NULL: where the state file is when the config does
+	 * not say (startup_state_path()). */
+	const char *state_dir;
+	const char *program; /* argv[0], for /Mgmt/ProcessName */
 	/* cfg is not the file as written (startup.h): the aggregate says so
 	 * until a reload without errors. */
 	gboolean config_problem;
@@ -34,7 +37,9 @@ Daemon *daemon_new(Config *cfg, Registry *reg, const DaemonOptions *opts, GError
 /* Runs until SIGTERM/SIGINT or a fatal condition; returns the exit code.
  * SIGHUP reloads the config strictly: one without errors is applied
  * without dropping the bus name (and kept as the last good config); one
- * with errors is logged and the running config kept. */
+ * with errors is logged and the running config kept.  What the strategies
+ * learned is saved to the state file at most once a minute when it
+ * changed, before a reload, on a reset, and when the loop ends. */
 int daemon_run(Daemon *d);
 
 void daemon_free(Daemon *d);

@@ -130,6 +130,8 @@ Engine *engine_new(const EngineSetup *setup, EnginePublishFn publish, void *user
 	e->user_cvl = 0;
 	e->dirty = ALL_BATTERY_PATHS;
 	e->membership_changed = true;
+	e->joined = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	e->told = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	init_keys(e);
 	if (e->s.expected)
 		e->pub[N_BATTERY_PATHS + X_NR_OF_BATTERIES_EXPECTED] =
@@ -169,6 +171,8 @@ void engine_free(Engine *e)
 	g_free(e->keys);
 	g_free(e->second_keys);
 	g_free(e->labels);
+	g_hash_table_destroy(e->joined);
+	g_hash_table_destroy(e->told);
 	g_free(e);
 }
 
@@ -239,6 +243,7 @@ EngineInput *engine_add_input(Engine *e, InputRole role, const char *service,
 	g_ptr_array_add(list_of(e, role), in);
 	if (role == ROLE_MEMBER) {
 		in->id = e->next_id++;
+		in->restore_due = g_hash_table_add(e->joined, g_strdup(service));
 		tell_used(e, in, true);
 		e->membership_changed = true;
 	} else {

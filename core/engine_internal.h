@@ -33,6 +33,9 @@ struct EngineInput {
 	/* A BMS: it has reported a valid CVL since it joined.  Only BMSes share
 	 * the bank current (a shunt or battery monitor does not). */
 	bool bms;
+	/* A member that joined this engine for the first time: the state saved
+	 * for it is due, before anything is computed with it (learned.c). */
+	bool restore_due;
 	Value values[N_MEMBER_PATHS];
 };
 
@@ -64,6 +67,13 @@ struct Engine {
 	GPtrArray *primary; /* EngineInput *, by rank */
 	GPtrArray *auxiliary;
 	BataggMemberId next_id;
+
+	/* What the ratio methods learned, kept across restarts (borrowed, or
+	 * NULL); the services that joined this engine so far (each gets its
+	 * saved state once); the strategies whose save failed, said once. */
+	StateFile *state;
+	GHashTable *joined;
+	GHashTable *told;
 
 	bool dvcc;
 	double user_ccl;
@@ -130,6 +140,12 @@ Value merged_run(Engine *e, const BataggMergePolicy *pol, void *state, GPtrArray
 /* SPEC 5.1: publishes path p: a primary value replaces the aggregated one
  * (consumed); an auxiliary value fills in where aggregation has none. */
 void merged_publish(Engine *e, int p, Value *aggregated, bool members_have_value);
+
+/* ---- learned.c ---- */
+
+/* Gives every member whose state is due what the ratio methods saved for
+ * it (from the combiner's flush, before the limits). */
+void learned_restore_due(Engine *e);
 
 /* ---- bank.c ---- */
 

@@ -30,7 +30,9 @@ static const GOptionEntry entries[] = {
         {"plugin-dir", 'p', 0, G_OPTION_ARG_FILENAME, &plugin_dir,
          "Also load strategy plugins from DIR (wins over the config's pluginDirectory)", "DIR"},
         {"state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state_dir,
-         "Keep the last good config in DIR (default: beside the config)", "DIR"},
+         "Keep the last good config, and the state file unless stateFile says where, in DIR "
+         "(default: beside the config)",
+         "DIR"},
         {"check-config", 0, 0, G_OPTION_ARG_NONE, &check_config,
          "Check the config (and the plugins it names), print a summary, and exit", NULL},
         {"list-strategies", 0, 0, G_OPTION_ARG_NONE, &list_strategies,
@@ -273,7 +275,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	log_set_level(start.cfg->log_level);
-	opts = (DaemonOptions){config_path, last_good, argv[0], start.problems};
+	opts = (DaemonOptions){config_path, last_good, state_dir, argv[0], start.problems};
 	d = daemon_new(start.cfg, start.reg, &opts, &error);
 	if (!d) {
 		g_critical("refusing to start: %s", error->message);

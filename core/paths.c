@@ -69,6 +69,7 @@ const BatteryPath battery_paths[N_MEMBER_PATHS] = {
 	[P_CVL] = LIMIT("/Info/MaxChargeVoltage", UNIT_VOLT, DOMAIN_VOLTAGE),
 	[P_CUSTOM_NAME] = TEXT(PATH_CUSTOM_NAME, 0),
 	[P_MEMBER_SERIES] = INT(PATH_BATTERIES_SERIES),
+	[P_SERIAL] = TEXT(PATH_SERIAL, 0),
 };
 /* clang-format on */
 

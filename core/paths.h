@@ -18,6 +18,9 @@
 /* Published by every battery service batagg makes, and read from members
  * (a series battery's module count). */
 #define PATH_BATTERIES_SERIES "/System/BatteriesSeries"
+/* Read from members: a member gets the state saved for it only when it
+ * comes back with the serial it had (state_file.h). */
+#define PATH_SERIAL "/Serial"
 
 typedef enum {
 
@@ -67,6 +70,7 @@ typedef enum {
 	N_BATTERY_PATHS,                 /* the merged battery paths end here */
 	P_CUSTOM_NAME = N_BATTERY_PATHS, /* read from members for labels only */
 	P_MEMBER_SERIES,                 /* a member's PATH_BATTERIES_SERIES */
+	P_SERIAL,                        /* a member's PATH_SERIAL */
 	N_MEMBER_PATHS,
 } PathId;
 

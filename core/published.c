@@ -23,6 +23,7 @@ struct Published {
 	char *program;       /* /Mgmt/ProcessName */
 	DBusConnection *conn;
 	PublishedReadyFn ready;
+	PublishedResetFn reset;
 	void *user_data;
 
 	Settings *settings;
@@ -131,6 +132,11 @@ Published *published_new(const char *name, int virtual_index, gboolean series, D
 	return p;
 }
 
+void published_on_reset(Published *p, PublishedResetFn fn)
+{
+	p->reset = fn;
+}
+
 void published_free(Published *p)
 {
 	if (!p)
@@ -231,6 +237,26 @@ static gboolean write_log_level(BusService *svc, const char *path, const Value *
 	return FALSE;
 }
 
+/* 1 resets every estimate, and the path reads 0 again. */
+static gboolean write_reset(BusService *svc, const char *path, const Value *v, void *ud)
+{
+	Published *p = ud;
+	Value idle = value_int(0);
+	double x;
+
+	if (!value_number(v, &x) || x != 1) {
+		g_warning("%s: refused a write to %s: only 1 resets the estimates", p->name, path);
+		return FALSE;
+	}
+	g_info("%s: every battery's estimates reset (a write to %s)", p->name, path);
+	engine_reset_estimates(p->engine);
+	bus_service_set(svc, path, &idle);
+	if (p->reset)
+		p->reset(p->user_data);
+	published_changed(p);
+	return TRUE;
+}
+
 static void add_text(BusService *svc, const char *path, const char *text, BusWriteFn fn, void *ud)
 {
 	Value v = value_text(text);
@@ -260,8 +286,12 @@ gboolean published_register(Published *p, GError **error)
 	add_int(svc, "/HardwareVersion", 0);
 	add_int(svc, "/Connected", 1);
 	add_text(svc, PATH_CUSTOM_NAME, p->custom_name, write_custom_name, p);
-	if (p->index < 0)
+	if (p->index < 0) {
+		Value idle = value_int(0);
+
 		add_text(svc, "/LogLevel", log_level_name(), write_log_level, p);
+		bus_service_add(svc, PUBLISHED_RESET_PATH, &idle, UNIT_NONE, write_reset, p);
+	}
 	if (p->index < 0)
 		engine_sort_members(p->engine);
 	engine_flush(p->engine);

@@ -32,6 +32,17 @@ typedef void (*PublishedReadyFn)(void *user_data);
 Published *published_new(const char *name, int virtual_index, gboolean series, DBusConnection *conn,
                          const char *program, PublishedReadyFn ready, void *user_data);
 
+/* Called after a write to the aggregate's PUBLISHED_RESET_PATH has reset
+ * every estimate (engine_reset_estimates()), with published_new()'s
+ * user_data. */
+typedef void (*PublishedResetFn)(void *user_data);
+void published_on_reset(Published *p, PublishedResetFn fn);
+
+/* The aggregate's command path: writing 1 resets what the ratio methods
+ * learned about every member (it reads 0 again); anything else is
+ * refused. */
+#define PUBLISHED_RESET_PATH "/System/ResetEstimates"
+
 /* Releases the bus name and frees everything. */
 void published_free(Published *p);
 

@@ -267,11 +267,22 @@ void startup_keep_good(const char *path, const char *last_good)
 	}
 }
 
-char *startup_last_good_path(const char *path, const char *state_dir)
+/* "<dir>/<name><suffix>": dir state_dir, or the config's own. */
+static char *beside(const char *path, const char *state_dir, const char *suffix)
 {
 	g_autofree char *dir = state_dir ? g_strdup(state_dir) : g_path_get_dirname(path);
 	g_autofree char *base = g_path_get_basename(path);
-	g_autofree char *name = g_strconcat(base, ".last-good", NULL);
+	g_autofree char *name = g_strconcat(base, suffix, NULL);
 
 	return g_build_filename(dir, name, NULL);
+}
+
+char *startup_last_good_path(const char *path, const char *state_dir)
+{
+	return beside(path, state_dir, ".last-good");
+}
+
+char *startup_state_path(const char *path, const char *state_dir)
+{
+	return beside(path, state_dir, ".state");
 }

@@ -54,4 +54,9 @@ void startup_keep_good(const char *path, const char *last_good);
  * config's own directory. */
 char *startup_last_good_path(const char *path, const char *state_dir);
 
+/* Returns (transfer full) where the state file of the config at path lives
+ * when the config does not say (stateFile): "<dir>/<name>.state", dir as
+ * for the last good config. */
+char *startup_state_path(const char *path, const char *state_dir);
+
 #endif

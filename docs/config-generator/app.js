@@ -210,6 +210,48 @@
     };
   }
 
+  /* stateFile: a file of its own (an absolute path), or false: none. */
+  var stateFile = {
+    init: function () { return { off: false, text: "" }; },
+    fromNode: function (n) {
+      if (n.t === "bool" && n.v === false) return { off: true, text: "" };
+      return n.t === "string" ? { off: false, text: n.v } : null;
+    },
+    render: function (s, ui) {
+      var id = nextId("sel");
+      var texts = {
+        file: "a file of its own, at this absolute path",
+        "false": "false: nothing learned is kept; every restart learns afresh"
+      };
+      var explain = h("div", { class: "field-help" });
+      var file = textInput({
+        label: "File", value: s.text, role: "value", placeholder: "/data/batagg/learned.state",
+        onInput: function (v) { s.text = v; ui.changed(); }
+      });
+      function show() {
+        explain.textContent = texts[s.off ? "false" : "file"];
+        file.wrap.hidden = s.off;
+      }
+      var select = h("select", {
+        id: id, "data-role": "choice",
+        onchange: function () { s.off = select.value === "false"; show(); ui.changed(); }
+      }, Object.keys(texts).map(function (v) {
+        return h("option", { value: v, selected: (v === "false") === s.off, text: v === "file" ? "a file" : "false" });
+      }));
+      s.slot = file.slot;
+      s.selectSlot = errSlot();
+      show();
+      return h("div", {}, [
+        h("div", { class: "field" }, [h("label", { for: id, text: "Where" }), select, explain, s.selectSlot]),
+        file.wrap
+      ]);
+    },
+    toNode: function (s, path, reg) {
+      reg(path, s.off ? s.selectSlot : s.slot, false);
+      return s.off ? { t: "bool", v: false } : { t: "string", v: s.text };
+    }
+  };
+
   /* A built-in strategy, or a plugin's by name. */
   function strategy(builtins, def) {
     var PLUGIN = "(plugin)";
@@ -1089,6 +1131,9 @@
     { key: "pluginDirectory", title: "Plugin directory", def: "none",
       help: "An absolute directory of third-party strategy plugins (.so files), loaded at start after the built-in ones.",
       editor: scalarText({ label: "Directory", placeholder: "/data/batagg-plugins" }) },
+    { key: "stateFile", title: "State file", def: "beside the config: <config>.state",
+      help: "Where batagg keeps what it learned about each battery (the ir method's internal resistances and correction factors), so that a restart keeps the bank's CCL: an absolute path, or false to keep nothing. By default beside the config, e.g. /data/setupOptions/BatteryAggregator/config.json.state.",
+      editor: stateFile },
     { key: "mergePolicies", title: "Merge policies", def: "SPEC §5.1's rule per path",
       help: "How the batteries' values of a path combine, replacing the default rule of that path, e.g. /Soc by capacity_weighted_mean.",
       editor: policyEditor("merged-paths") },
@@ -1375,6 +1420,14 @@
         : "expected seconds from " + range.minimum + " to " + range.maximum + ", got " + J.numText(n);
     } else if (top === "pluginDirectory" && p.keyword === "pattern") {
       p.message = JSON.stringify(value) + " is not an absolute path";
+    } else if (top === "stateFile" && p.path.length === 1) {
+      /* core/config_keys.c's state_file(). */
+      if (p.keyword === "pattern") {
+        p.message = JSON.stringify(value) + (/^\//.test(value) ? " names a directory, not a file" : " is not an absolute path");
+      } else if (p.keyword === "const" || p.keyword === "type") {
+        var got = p.keyword === "const" ? "true" : p.message.replace(/^.*, got /, "");
+        p.message = "expected an absolute path, or false for no state file, got " + got;
+      }
     } else if (top === "strategyOptions" && p.keyword === "not" && p.key && p.path.length === 2) {
       p.message = "no strategy is named \"" + value + "\": a hook takes its options from classes";
     } else if (top === "strategyOptions" && p.keyword === "additionalProperties" && p.path.length === 3 && !C.has(C.STRATEGY_OPTIONS, p.path[1]) && C.strategyKind(p.path[1])) {

@@ -218,6 +218,13 @@ window.BATAGG_SCHEMA = {
       "type": "string",
       "pattern": "^/"
     },
+    "stateFile": {
+      "description": "Where what batagg learned about each battery (the ir method's resistances) is kept across restarts: an absolute path, or false for nowhere. Default: beside the config, <config>.state.",
+      "oneOf": [
+        { "type": "string", "pattern": "^/.*[^/]$" },
+        { "type": "boolean", "const": false }
+      ]
+    },
     "mergePolicies": {
       "description": "Merge policy per aggregated path, e.g. {\"/Soc\": \"capacity_weighted_mean\"}.",
       "type": "object",

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * batagg plugin interface 2.0: the only header a strategy plugin needs.
+ * batagg plugin interface 2.1: the only header a strategy plugin needs.
  * docs/PLUGINS.md walks through writing one; this header is the contract.
  *
  * A plugin is a shared object that exports one data symbol,
@@ -45,7 +45,8 @@
  * strategy's options from the config, then the calls of its kind, then
  * destroy().  A reload (SIGHUP) creates every instance anew, with the new
  * options, before the old ones are destroyed: state does not survive a
- * reload.  --check-config also calls create() (and destroy()) for every
+ * reload, except what a ratio method saves (save_member(), below), which
+ * is also what survives a restart.  --check-config also calls create() (and destroy()) for every
  * strategy the config uses, so that a wrong option is a config error; so
  * does the daemon's start, to find the keys it must run at their defaults,
  * and it destroys those instances before it creates the ones it runs.
@@ -82,7 +83,8 @@ extern "C" {
  * plugin outside batagg's own tree was built for): one head for every
  * kind, typed options with errors that name them, members with their
  * names, a logger that knows its strategy, fallbacks as data, and hooks as
- * a kind of their own. */
+ * a kind of their own.  2.1 appended save_member, restore_member and reset
+ * to BataggRatioMethod. */
 #define BATAGG_PLUGIN_ABI_MAJOR 2
 #define BATAGG_PLUGIN_ABI_MINOR 1
 
@@ -302,7 +304,42 @@ typedef struct {
 	 * it has one, else from the estimator (the method that runs always to
 	 * estimate resistances, "ir" by default). */
 	int (*diagnose)(void *state, const BataggMember *m, BataggMemberDiag *out);
+
+	/* Since 2.1; all three optional.  What a method has learned about a
+	 * member (a resistance, say) can outlive the daemon: the daemon keeps
+	 * it in its state file ("stateFile"), one text per member and method,
+	 * and gives it back when the same battery joins again.
+	 *
+	 * save_member() writes the member's state into buf (len bytes,
+	 * BATAGG_MEMBER_STATE_MAX) as a NUL-terminated UTF-8 text of the
+	 * method's own making (JSON, or anything else; put a version of your
+	 * format in it) and returns its length without the NUL; 0 when there is
+	 * nothing worth keeping (the daemon then forgets what it kept); -1 when
+	 * the member is unknown to it.  A length of len or more (snprintf's way
+	 * of saying it did not fit) keeps nothing.  Called for every member
+	 * at most once a minute, after a reset, when the daemon stops, and
+	 * before a reload destroys the instance.
+	 *
+	 * restore_member() is given such a text back, once, when a member
+	 * first joins after a start (or a reload): after member_added(), before
+	 * the daemon computes anything with the member.  Only a member with the
+	 * service name and /Serial (none counting as "") the text was saved
+	 * with gets it.  The text may come from an older build of the plugin,
+	 * or be damaged: check it, and keep nothing of a text you cannot use.
+	 * Returns BATAGG_* bits (what to recompute), or -1 when it refuses the
+	 * text (the daemon logs it; the member starts afresh).
+	 *
+	 * reset() forgets what was learned about member m, or about every
+	 * member when m is NULL (the user asked, on /System/ResetEstimates);
+	 * the members stay known.  The daemon recomputes the limits and the
+	 * diagnosis afterwards. */
+	int (*save_member)(void *state, const BataggMember *m, char *buf, size_t len);
+	int (*restore_member)(void *state, const BataggMember *m, const char *text);
+	void (*reset)(void *state, const BataggMember *m);
 } BataggRatioMethod;
+
+/* The size of save_member()'s buffer, its NUL included. */
+#define BATAGG_MEMBER_STATE_MAX 8192
 
 /* ------------------------------------------------------------------------ */
 /* CVL modes ("max_when_balancing", ..., "dvcc")                            */

@@ -6,9 +6,13 @@
  * significantly different voltage samples; batteries in parallel share the
  * bank current in inverse proportion to their resistance.  When a battery
  * carries more than its own limit, its resistance is corrected downwards
- * until the next accepted fit or a reconnect.
+ * until the next accepted fit or a reconnect.  A battery's accepted fit, its
+ * window and its correction are saved (save_member) and given back when it
+ * comes back after a restart (restore_member).
  */
+#include <limits.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,6 +124,16 @@ static Member *find(Ir *ir, BataggMemberId id)
 	return NULL;
 }
 
+/* What nothing has been learned about yet. */
+static void forget(Member *m)
+{
+	BataggMemberId id = m->id;
+
+	memset(m, 0, sizeof(*m));
+	m->id = id;
+	m->correction = 1;
+}
+
 /* A new member, or one that reconnected, starts afresh. */
 static void member_added(void *state, const BataggMember *member)
 {
@@ -139,9 +153,8 @@ static void member_added(void *state, const BataggMember *member)
 		}
 		m = &ir->members[ir->n++];
 	}
-	memset(m, 0, sizeof(*m));
 	m->id = id;
-	m->correction = 1;
+	forget(m);
 }
 
 static void member_removed(void *state, const BataggMember *member)
@@ -189,7 +202,9 @@ static int fit(Ir *ir, Member *m, const char *label)
 		return 0;
 	k = (svv - sii) / svi;
 	r = k + sqrt(k * k + 1);
-	err = sqrt((r * r * sii - r * svi + svv) / (n - 2)) * (1 + r * r) /
+	/* The residual sum is >= 0; for samples on an exact line rounding
+	 * can take it a hair below, and its root would be NaN. */
+	err = sqrt(fmax(r * r * sii - r * svi + svv, 0) / (n - 2)) * (1 + r * r) /
 	      sqrt(r * r * svv + r * svi + sii);
 	if (!(r >= R_MIN && r <= R_MAX) || !(err / r <= ir->max_error) || !isfinite(err))
 		return 0;
@@ -274,6 +289,142 @@ static int diagnose(void *state, const BataggMember *member, BataggMemberDiag *o
 	return 0;
 }
 
+/* ---- state that survives a restart ------------------------------------- */
+
+/* The saved text, format 1: "ir 1 r=R err=E emf=V correction=C kept=K",
+ * then the window's min(K, WINDOW) samples " V/I", oldest first.  K is the
+ * number of samples kept, up to WINDOW + 1 (a full window that has fitted).
+ * Numbers are written with 17 digits: they read back exactly. */
+#define FORMAT "ir 1"
+
+typedef struct {
+	char *buf;
+	size_t len, used; /* used may pass len: the length it would need */
+} Out;
+
+static void put(Out *o, const char *fmt, ...) BATAGG_PRINTF(2, 3);
+static void put(Out *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(o->used < o->len ? o->buf + o->used : NULL,
+	              o->used < o->len ? o->len - o->used : 0, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		o->used += (size_t)n;
+}
+
+/* The window's samples in the order they came: a window that has wrapped
+ * starts at the next position. */
+static size_t in_window(const Member *m, size_t *first)
+{
+	size_t n = m->appended < WINDOW ? m->appended : WINDOW;
+
+	*first = m->appended < WINDOW ? 0 : m->next;
+	return n;
+}
+
+static int save_member(void *state, const BataggMember *member, char *buf, size_t len)
+{
+	const Member *m = find(state, member->id);
+	Out o = {buf, len, 0};
+	size_t first, n;
+
+	if (!m)
+		return -1;
+	/* Only an accepted fit is worth keeping. */
+	if (m->r == 0)
+		return 0;
+	n = in_window(m, &first);
+	put(&o, FORMAT " r=%.17g err=%.17g emf=%.17g correction=%.17g kept=%zu", m->r, m->err,
+	    m->emf, m->correction, m->appended < WINDOW + 1 ? m->appended : WINDOW + 1);
+	for (size_t k = 0; k < n; k++) {
+		const Sample *s = &m->ring[(first + k) % WINDOW];
+
+		put(&o, " %.17g/%.17g", s->v, s->i);
+	}
+	if (len && o.used >= len)
+		buf[len - 1] = '\0';
+	return o.used > (size_t)INT_MAX ? INT_MAX : (int)o.used;
+}
+
+/* Reads word, then a finite number, from *p. */
+static bool read_number(const char **p, const char *word, double *x)
+{
+	size_t n = strlen(word);
+	char *end;
+
+	if (strncmp(*p, word, n) != 0)
+		return false;
+	*x = strtod(*p + n, &end);
+	if (end == *p + n || !isfinite(*x))
+		return false;
+	*p = end;
+	return true;
+}
+
+/* The saved text, checked whole: every number finite, the fit one this
+ * instance would accept (its options may have changed since), the
+ * correction in its bounds, the voltages above 0.  Then m takes it. */
+static bool parse(const Ir *ir, const char *text, Member *m)
+{
+	const char *p = text;
+	double kept, v, i;
+	Member got = {.id = m->id};
+
+	if (strncmp(p, FORMAT " ", strlen(FORMAT) + 1) != 0)
+		return false;
+	p += strlen(FORMAT);
+	if (!read_number(&p, " r=", &got.r) || !read_number(&p, " err=", &got.err) ||
+	    !read_number(&p, " emf=", &got.emf) ||
+	    !read_number(&p, " correction=", &got.correction) || !read_number(&p, " kept=", &kept))
+		return false;
+	if (!(got.r >= R_MIN && got.r <= R_MAX) || !(got.err >= 0) ||
+	    !(got.err / got.r <= ir->max_error) || !(got.emf > 0) ||
+	    !(got.correction >= CORRECTION_MIN && got.correction <= 1) ||
+	    !(kept >= 0 && kept <= WINDOW + 1) || kept != floor(kept))
+		return false;
+	got.appended = (size_t)kept;
+	for (; got.next < got.appended && got.next < WINDOW; got.next++) {
+		if (!read_number(&p, " ", &v) || !read_number(&p, "/", &i) || !(v > 0))
+			return false;
+		got.ring[got.next] = (Sample){v, i};
+		got.last_v = v;
+	}
+	if (*p)
+		return false;
+	/* Oldest first from ring[0]: a full window wraps to its start. */
+	got.next %= WINDOW;
+	*m = got;
+	return true;
+}
+
+static int restore_member(void *state, const BataggMember *member, const char *text)
+{
+	Ir *ir = state;
+	Member *m = find(ir, member->id);
+
+	if (!m || !text || !parse(ir, text, m))
+		return -1;
+	if (ir->host && ir->host->log)
+		ir->host->log(ir->host, BATAGG_LOG_INFO,
+		              "internal resistance of %s as saved: %g +- %g ohm (correction %g)",
+		              member->label, m->r, m->err, m->correction);
+	return BATAGG_ESTIMATE_CHANGED | BATAGG_RECOMPUTE_CCL | BATAGG_RECOMPUTE_DCL;
+}
+
+static void reset(void *state, const BataggMember *member)
+{
+	Ir *ir = state;
+
+	for (size_t k = 0; k < ir->n; k++) {
+		if (!member || ir->members[k].id == member->id)
+			forget(&ir->members[k]);
+	}
+}
+
 static const BataggRatioMethod method = {
         .head =
                 {
@@ -293,6 +444,9 @@ static const BataggRatioMethod method = {
         .fallback = "capacity",
         .current = current,
         .diagnose = diagnose,
+        .save_member = save_member,
+        .restore_member = restore_member,
+        .reset = reset,
 };
 
 static const BataggStrategy *const strategies[] = {&method.head, NULL};

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The internal-resistance estimator and the "ir" ratio (SPEC.md 5.4). */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "plugin_test.h"
 
@@ -270,6 +272,196 @@ static void test_non_finite_samples_are_ignored(void **state)
 	ir()->head.destroy(st);
 }
 
+/* ---- state that survives a restart ---- */
+
+static int save(void *st, BataggMemberId id, char *buf, size_t len)
+{
+	return ir()->save_member(st, member(id), buf, len);
+}
+
+/* An instance as the daemon's next start makes it: the member joins, then
+ * gets its saved text. */
+static void *restarted(const char *text, int *bits)
+{
+	void *st = make("0.1", "0.02");
+
+	ir()->head.member_added(st, member(1));
+	*bits = ir()->restore_member(st, member(1), text);
+	return st;
+}
+
+static void test_saved_state_comes_back(void **state)
+{
+	void *st = make("0.1", "0.02");
+	char text[BATAGG_MEMBER_STATE_MAX], again[BATAGG_MEMBER_STATE_MAX];
+	BataggMemberDiag before, after;
+	void *st2;
+	int n, bits;
+
+	ir()->head.member_added(st, member(1));
+	/* Nothing learned yet: nothing to keep; an unknown member: -1. */
+	assert_int_equal(save(st, 1, text, sizeof(text)), 0);
+	assert_int_equal(save(st, 9, text, sizeof(text)), -1);
+	feed(st, 1, 52.0, 0.01, 0.001, 25, 4);
+	ir()->current(st, member(1), 150, NUM(100), NUM(300));
+	before = diag(st, 1);
+	n = save(st, 1, text, sizeof(text));
+	print_message("# saved: %s\n", text);
+	assert_true(n > 0 && (size_t)n == strlen(text));
+	assert_non_null(strstr(text, "ir 1 r="));
+
+	st2 = restarted(text, &bits);
+	assert_true(bits & BATAGG_RECOMPUTE_CCL);
+	assert_true(bits & BATAGG_RECOMPUTE_DCL);
+	assert_true(bits & BATAGG_ESTIMATE_CHANGED);
+	after = diag(st2, 1);
+	/* Exactly: the numbers are written with 17 digits. */
+	assert_true(after.resistance.value == before.resistance.value);
+	assert_true(after.emf.value == before.emf.value);
+	assert_true(after.correction.value == before.correction.value);
+	assert_true(before.correction.value < 1);
+	assert_int_equal(save(st2, 1, again, sizeof(again)), n);
+	assert_string_equal(again, text);
+	/* The window came back too: one more sample fits the same in both. */
+	ir()->head.sample(st, member(1), 52.4, 35);
+	ir()->head.sample(st2, member(1), 52.4, 35);
+	assert_true(diag(st2, 1).resistance.value == diag(st, 1).resistance.value);
+	assert_true(diag(st2, 1).emf.value == diag(st, 1).emf.value);
+	ir()->head.destroy(st);
+	ir()->head.destroy(st2);
+}
+
+static void test_saving_into_a_small_buffer(void **state)
+{
+	void *st = make("0.1", "0.02");
+	char text[BATAGG_MEMBER_STATE_MAX], small[32];
+	int n;
+
+	ir()->head.member_added(st, member(1));
+	feed(st, 1, 52.0, 0.01, 0, 20, 1);
+	n = save(st, 1, text, sizeof(text));
+	/* As snprintf: the length it needs, and a cut text. */
+	assert_int_equal(save(st, 1, small, sizeof(small)), n);
+	assert_int_equal(strlen(small), sizeof(small) - 1);
+	assert_int_equal(save(st, 1, NULL, 0), n);
+	ir()->head.destroy(st);
+}
+
+/* A text the instance cannot use is refused whole: the member learns
+ * afresh.  Every cut of a good text is refused, or gives a sound state. */
+static void test_damaged_state_is_refused(void **state)
+{
+	static const char *const bad[] = {
+	        "",
+	        "ir",
+	        "ir 2 r=0.01 err=0 emf=52 correction=1 kept=0",
+	        "ir 1 r=nan err=0 emf=52 correction=1 kept=0",
+	        "ir 1 r=0.01 err=inf emf=52 correction=1 kept=0",
+	        "ir 1 r=5 err=0 emf=52 correction=1 kept=0",
+	        "ir 1 r=0.01 err=0.005 emf=52 correction=1 kept=0", /* err/R 0.5 > 0.1 */
+	        "ir 1 r=0.01 err=0 emf=52 correction=7 kept=0",
+	        "ir 1 r=0.01 err=0 emf=52 correction=0.01 kept=0",
+	        "ir 1 r=0.01 err=0 emf=52 correction=1 kept=12",
+	        "ir 1 r=0.01 err=0 emf=52 correction=1 kept=1.5 52/1",
+	        "ir 1 r=0.01 err=0 emf=52 correction=1 kept=2 52/1",
+	        "ir 1 r=0.01 err=0 emf=52 correction=1 kept=1 -52/1",
+	        "ir 1 r=0.01 err=0 emf=52 correction=1 kept=1 52/1 53/2",
+	        "ir 1 r=0.01 err=0 emf=52 correction=1 kept=0 trailing",
+	        "{\"r\": 0.01}",
+	};
+	void *good = make("0.1", "0.02");
+	char text[BATAGG_MEMBER_STATE_MAX];
+	size_t n;
+	int bits;
+
+	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		void *st = restarted(bad[k], &bits);
+
+		if (bits != -1)
+			fail_msg("accepted '%s'", bad[k]);
+		assert_false(diag(st, 1).resistance.valid);
+		ir()->head.destroy(st);
+	}
+	/* The smallest text it takes. */
+	{
+		void *st = restarted("ir 1 r=0.01 err=0 emf=52 correction=1 kept=0", &bits);
+
+		assert_true(bits > 0);
+		assert_true(diag(st, 1).resistance.value == 0.01);
+		ir()->head.destroy(st);
+	}
+	/* Unknown member, or no text. */
+	assert_int_equal(ir()->restore_member(good, member(3), "ir 1"), -1);
+	ir()->head.member_added(good, member(1));
+	assert_int_equal(ir()->restore_member(good, member(1), NULL), -1);
+	feed(good, 1, 52.0, 0.01, 0, 20, 1);
+	n = (size_t)save(good, 1, text, sizeof(text));
+	for (size_t cut = 0; cut < n; cut++) {
+		char *part = strndup(text, cut);
+		void *st = restarted(part, &bits);
+		BataggMemberDiag d = diag(st, 1);
+
+		if (bits >= 0) {
+			assert_true(d.resistance.valid && isfinite(d.resistance.value));
+			assert_true(d.correction.value >= 0.1 && d.correction.value <= 1);
+		} else {
+			assert_false(d.resistance.valid);
+		}
+		/* Cut before the last sample starts, it lacks samples. */
+		if (cut < (size_t)(strrchr(text, ' ') - text))
+			assert_int_equal(bits, -1);
+		ir()->head.destroy(st);
+		free(part);
+	}
+	ir()->head.destroy(good);
+}
+
+static void test_reset_forgets(void **state)
+{
+	/* Every sample kept: the window is known. */
+	void *st = make("0.1", "0");
+	char text[BATAGG_MEMBER_STATE_MAX];
+
+	for (BataggMemberId id = 1; id <= 2; id++) {
+		ir()->head.member_added(st, member(id));
+		feed(st, id, 52.0, 0.01 * id, 0, 20, id);
+		ir()->current(st, member(id), 150, NUM(100), NUM(300));
+	}
+	ir()->reset(st, member(2));
+	assert_true(diag(st, 1).resistance.valid);
+	assert_false(diag(st, 2).resistance.valid);
+	assert_true(diag(st, 2).correction.value == 1);
+	assert_int_equal(save(st, 2, text, sizeof(text)), 0);
+	ir()->reset(st, NULL);
+	assert_false(diag(st, 1).resistance.valid);
+	assert_true(diag(st, 1).correction.value == 1);
+	assert_int_equal(save(st, 1, text, sizeof(text)), 0);
+	/* Both learn again from scratch: ten samples are not a window yet. */
+	feed(st, 1, 52.0, 0.01, 0, 10, 1);
+	assert_false(diag(st, 1).resistance.valid);
+	feed(st, 1, 52.0, 0.01, 0, 2, 5);
+	assert_true(diag(st, 1).resistance.valid);
+	ir()->head.destroy(st);
+}
+
+/* Samples on an exact line are a perfect fit, whatever rounding makes of
+ * its residual: this window once gave a residual a hair below 0, and the
+ * fit was refused as NaN. */
+static void test_an_exact_line_is_accepted(void **state)
+{
+	void *st = make("0.1", "0");
+	BataggMemberDiag d;
+
+	ir()->head.member_added(st, member(1));
+	for (int k = 0; k < 10; k++)
+		ir()->head.sample(st, member(1), 52 + 0.01 * 50 * sin(k * 0.7), 50 * sin(k * 0.7));
+	ir()->head.sample(st, member(1), 52, 0);
+	d = diag(st, 1);
+	assert_true(d.resistance.valid);
+	assert_true(fabs(d.resistance.value - 0.01) < 1e-12);
+	ir()->head.destroy(st);
+}
+
 /* A refused option is named by its index; the message says why. */
 static void test_bad_options(void **state)
 {
@@ -305,6 +497,11 @@ int main(void)
 	        cmocka_unit_test(test_correction_is_bounded),
 	        cmocka_unit_test(test_implausible_fits_are_refused),
 	        cmocka_unit_test(test_non_finite_samples_are_ignored),
+	        cmocka_unit_test(test_an_exact_line_is_accepted),
+	        cmocka_unit_test(test_saved_state_comes_back),
+	        cmocka_unit_test(test_saving_into_a_small_buffer),
+	        cmocka_unit_test(test_damaged_state_is_refused),
+	        cmocka_unit_test(test_reset_forgets),
 
 	        cmocka_unit_test(test_bad_options),
 	};

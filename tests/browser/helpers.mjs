@@ -307,6 +307,15 @@ export async function fillForm(page, config) {
         await c.locator('[data-role=value]').selectOption(v);
         await include(page, key);
         break;
+      case 'stateFile':
+        need(typeof v === 'string' || v === false, key);
+        if (v === false) {
+          await c.locator('[data-role=choice]').selectOption('false');
+        } else {
+          await c.locator('[data-role=value]').fill(v);
+        }
+        await include(page, key);
+        break;
       case 'publishPropertiesChanged':
         need(typeof v === 'boolean', key);
         await c.locator('[data-role=value]').selectOption(String(v));

@@ -255,6 +255,50 @@ test('form: publishInterval and publishPropertiesChanged through their fields, a
   });
 });
 
+// stateFile: an absolute path or false, anything else in batagg's words.
+for (const [config, says] of [
+  ['{"stateFile": "learned.state"}', '"learned.state" is not an absolute path'],
+  ['{"stateFile": "data/"}', '"data/" is not an absolute path'],
+  ['{"stateFile": "/data/"}', '"/data/" names a directory, not a file'],
+  ['{"stateFile": true}', 'expected an absolute path, or false for no state file, got true'],
+  ['{"stateFile": 1}', 'expected an absolute path, or false for no state file, got a number'],
+  ['{"stateFile": null}', 'expected an absolute path, or false for no state file, got null'],
+  ['{"stateFile": {}}', 'expected an absolute path, or false for no state file, got an object'],
+]) {
+  test(`errors: ${config} is an error in batagg's words`, async () => {
+    await withPage(async (page) => {
+      await importText(page, config);
+      const texts = await page.locator('section[data-key=stateFile] .field-errors .error').allTextContents();
+      assert.deepEqual(texts, [says]);
+      assert.equal(await verdict(page), 'invalid');
+      if (BATAGG) assert.deepEqual(bataggProblemsOfText(config), [{ warning: false, key: 'stateFile', text: says }], 'batagg says it so');
+    });
+  });
+}
+
+test('form: stateFile through its fields, a file or false, as batagg reads them', async () => {
+  await withPage(async (page) => {
+    const card = page.locator('section[data-key=stateFile]');
+    await fillForm(page, parseOrdered('{"stateFile": "/data/batagg/learned.state"}'));
+    assert.deepEqual(JSON.parse(await output(page)), { stateFile: '/data/batagg/learned.state' });
+    assert.equal(await verdict(page), 'valid');
+    await assertBatagg(page, true);
+    await card.locator('[data-role=choice]').selectOption('false');
+    assert.deepEqual(JSON.parse(await output(page)), { stateFile: false });
+    assert.equal(await card.locator('[data-role=value]').isHidden(), true, 'no path to give for false');
+    assert.equal(await verdict(page), 'valid');
+    await assertBatagg(page, true);
+    await card.locator('[data-role=choice]').selectOption('file');
+    await card.locator('[data-role=value]').fill('learned.state');
+    assert.equal(await verdict(page), 'invalid');
+    await assertBatagg(page, false);
+    // Imported, false shows as false and exports unchanged.
+    await importText(page, '{"stateFile": false}');
+    assert.equal(await card.locator('[data-role=choice]').inputValue(), 'false');
+    assert.equal(await output(page), '{"stateFile": false}\n');
+  });
+});
+
 // A hook no built-in plugin provides, or a suffix batagg refuses: batagg's words.
 for (const [member, says] of [
   ['class:hooks.MagicHook', 'unknown hook "hooks.MagicHook"; known: "hooks.CustomChargingHook", "hooks.FixedValueHook", "hooks.TemperatureChargingHook"'],

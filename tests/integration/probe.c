@@ -9,6 +9,9 @@
  * so that the test can hold the daemon to what plugin.h promises.  A call
  * that arrives while another is running writes "REENTERED".
  *
+ * The ratio method also saves, for every member, "saved by <instance> for
+ * <service>", and writes down what it is given back.
+ *
  * Options: "log" (text, required), "ratio" (number: what ratios() gives
  * the first member; the others get none), "cvl" (number: what cvl()
  * gives), "fail" (refused, to see which option an error names); any other
@@ -166,6 +169,34 @@ static BataggNum cvl(void *state, const BataggCvlInput *in)
 	return (BataggNum){.value = p->cvl, .valid = true};
 }
 
+/* What it keeps of a member: who saved it, for whom. */
+static int save_member(void *state, const BataggMember *m, char *buf, size_t len)
+{
+	Probe *p = state;
+	int n;
+
+	enter();
+	say(p, "save %u %s", m->id, m->service);
+	n = snprintf(buf, len, "saved by %u for %s", p->number, m->service);
+	leave();
+	return n;
+}
+
+static int restore_member(void *state, const BataggMember *m, const char *text)
+{
+	enter();
+	say(state, "restore %u %s", m->id, text);
+	leave();
+	return BATAGG_RECOMPUTE_CCL;
+}
+
+static void reset(void *state, const BataggMember *m)
+{
+	enter();
+	say(state, "reset %s", m ? m->service : "all");
+	leave();
+}
+
 static const BataggRatioMethod probe = {
         .head =
                 {
@@ -181,6 +212,9 @@ static const BataggRatioMethod probe = {
                 },
         .ratios = ratios,
         .fallback = "count",
+        .save_member = save_member,
+        .restore_member = restore_member,
+        .reset = reset,
 };
 
 static const BataggCvlMode probe_cvl = {

@@ -17,7 +17,10 @@
  *  - a reload creates every instance anew, with the new options, before
  *    the old ones are destroyed; every create() has one destroy(); the
  *    start's check instances are gone before the running ones come;
- *  - an option create() refuses is a config error at that option.
+ *  - an option create() refuses is a config error at that option;
+ *  - what a third-party ratio method saves of a member is given back to
+ *    it, the same text, when the member joins after a restart, before any
+ *    ratio is asked of it; a reset reaches it too.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -297,11 +300,79 @@ static void test_refused_option(void **state)
 	harness_free(h);
 }
 
+/* The probe is a third-party plugin: what it saves comes back as it does
+ * for the built-in ir. */
+static void test_saved_state(void **state)
+{
+	Harness *h = harness_new();
+	const char *log = harness_write_file(h, "calls.log", "");
+	g_autofree char *text =
+	        g_strdup_printf("{\"currentRatioMethod\": \"probe\", \"publishInterval\": 0,"
+	                        " \"strategyOptions\": {\"probe\": {\"log\": \"%s\"}}}",
+	                        log);
+	const char *scen = harness_write_file(h, "scenario.json", scenario);
+	const char *cfg = harness_write_file(h, "config.json", text);
+	g_autofree char *flag =
+	        g_strdup_printf("--plugin-dir=%s", env("BATAGG_EXAMPLE_PLUGIN_DIR"));
+	char *sim[] = {(char *)env("BATSIM"), (char *)scen, NULL};
+	char *agg[] = {(char *)env("BATAGG"), (char *)"--config", (char *)cfg, flag, NULL};
+	g_autofree char *path = g_strconcat(cfg, ".state", NULL);
+	g_autofree char *saved = NULL;
+	g_autofree char *want = NULL;
+	g_autoptr(GArray) calls = NULL;
+	Value one = value_int(1);
+	unsigned first, second;
+	int fd, added, restored, run2;
+	GPid pid;
+
+	harness_spawn(h, sim, &fd);
+	assert_true(harness_wait_name(h, S1, WAIT_MS));
+	pid = harness_spawn(h, agg, NULL);
+	assert_true(harness_wait_name(h, AGG, WAIT_MS));
+	assert_int_equal(harness_terminate(h, pid, WAIT_MS), 0);
+	assert_true(g_file_get_contents(path, &saved, NULL, NULL));
+	calls = read_calls(log);
+	first = g_array_index(calls, Call, find(calls, 0, 0, "save ")).instance;
+	want = g_strdup_printf("saved by %u for " S1, first);
+	if (!strstr(saved, want))
+		fail_msg("the state file has no '%s':\n%s", want, saved);
+	/* The second run's calls come after these (its instances count from 1
+	 * again). */
+	run2 = (int)calls->len;
+	for (guint k = 0; k < calls->len; k++)
+		g_free(g_array_index(calls, Call, k).event);
+	g_array_unref(calls);
+
+	pid = harness_spawn(h, agg, NULL);
+	assert_true(harness_wait_name(h, AGG, WAIT_MS));
+	assert_int_equal(harness_set_value(h, AGG, "/System/ResetEstimates", &one), 0);
+	wait_calls(log, "reset all", 1);
+	assert_int_equal(harness_terminate(h, pid, WAIT_MS), 0);
+	calls = read_calls(log);
+	/* The instance of the second run that was given S1's text back. */
+	assert_int_equal(find(calls, 0, 0, "restore "), find(calls, run2, 0, "restore "));
+	restored = find(calls, run2, 0, "restore ");
+	for (; restored >= 0 && !g_str_has_suffix(event(calls, restored), want);
+	     restored = find(calls, restored + 1, 0, "restore "))
+		;
+	assert_true(restored >= 0);
+	second = g_array_index(calls, Call, restored).instance;
+	/* After it joined, before any ratio is asked. */
+	added = find(calls, run2, second, "added ");
+	assert_true(added >= 0 && added < restored);
+	assert_true(find(calls, run2, second, "ratios ") > restored);
+	assert_true(find(calls, restored, second, "reset all") > restored);
+	for (guint k = 0; k < calls->len; k++)
+		g_free(g_array_index(calls, Call, k).event);
+	harness_free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_promises),
 	        cmocka_unit_test(test_refused_option),
+	        cmocka_unit_test(test_saved_state),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

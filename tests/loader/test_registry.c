@@ -111,6 +111,26 @@ static void test_short_table_reads_null(void **state)
 	registry_free(reg);
 }
 
+/* A ratio method built against interface 2.0 loads; the fields 2.1
+ * appended read as NULL (it saves and restores nothing). */
+static void test_ratio_method_of_2_0_loads(void **state)
+{
+	Registry *reg = registry_new();
+	g_autofree char *path = fixture("ratio_2_0");
+	const BataggRatioMethod *m;
+	GError *error = NULL;
+
+	assert_true(registry_load_file(reg, path, &error));
+	m = (const BataggRatioMethod *)registry_find(reg, BATAGG_KIND_RATIO, "ratio_2_0");
+	assert_non_null(m);
+	assert_non_null(m->ratios);
+	assert_non_null(m->diagnose);
+	assert_null(m->save_member);
+	assert_null(m->restore_member);
+	assert_null(m->reset);
+	registry_free(reg);
+}
+
 /* A third-party plugin cannot take a built-in's name. */
 static void test_duplicate_across_files(void **state)
 {
@@ -423,6 +443,7 @@ int main(void)
 	        cmocka_unit_test(test_good_plugin),
 	        cmocka_unit_test(test_refusals),
 	        cmocka_unit_test(test_short_table_reads_null),
+	        cmocka_unit_test(test_ratio_method_of_2_0_loads),
 	        cmocka_unit_test(test_duplicate_across_files),
 	        cmocka_unit_test(test_unsafe_paths),
 	        cmocka_unit_test(test_untrusted_refused_before_opening),

@@ -334,6 +334,148 @@ static void test_what_tightens(void **state)
 	assert_false(tightens(P_SOC, 80, 10));
 }
 
+/* ---- what the ir method learned, across engines (a restart) ---- */
+
+#define S1 "com.victronenergy.battery.ttyS1"
+#define S2 "com.victronenergy.battery.ttyS2"
+#define LEARN_A                                                                                    \
+	"/Info/MaxChargeCurrent=100.0; /Info/MaxChargeVoltage=55.2; /InstalledCapacity=280.0"
+#define LEARN_B "/Info/MaxChargeCurrent=50.0; /Info/MaxChargeVoltage=55.0; /InstalledCapacity=100.0"
+static const double ccl_by_capacity = 100.0 * 380 / 280;
+
+/* 12 samples on the line V = emf + r I, 0.024 V and more apart. */
+static void feed_line(Fixture *f, EngineInput *in, double emf, double r)
+{
+	for (int k = 0; k < 12; k++) {
+		g_autofree char *spec = g_strdup_printf("/Dc/0/Current=%.17g; /Dc/0/Voltage=%.17g",
+		                                        3.0 * k, emf + r * 3.0 * k);
+
+		fixture_set(f, in, spec);
+	}
+}
+
+static double number_of(Fixture *f, const char *path)
+{
+	double x = NAN;
+
+	assert_true(value_number(fixture_out(f, path), &x));
+	return x;
+}
+
+/* A bank that has learned its resistances, and the state file it saved. */
+static StateFile *learned_bank(double *ccl, char **irs)
+{
+	Fixture *f = fixture_new("{}");
+	StateFile *sf = state_file_new();
+	EngineInput *a, *b;
+
+	engine_use_state(f->e, sf);
+	a = fixture_member(f, S1, LEARN_A "; /Serial='HQ1'");
+	b = fixture_member(f, S2, LEARN_B);
+	engine_flush(f->e);
+	expect_number(f, "/Info/MaxChargeCurrent", ccl_by_capacity);
+	/* Nothing learned yet: nothing kept. */
+	assert_false(engine_save_state(f->e));
+	feed_line(f, a, 53.0, 0.008);
+	feed_line(f, b, 53.1, 0.012);
+	engine_flush(f->e);
+	*ccl = number_of(f, "/Info/MaxChargeCurrent");
+	*irs = g_strdup(fixture_out(f, "/System/InternalResistances")->u.s);
+	print_message("# learned: CCL %.12g A, resistances %s\n", *ccl, *irs);
+	assert_true(fabs(*ccl - ccl_by_capacity) > 1);
+	assert_true(engine_save_state(f->e));
+	assert_false(engine_save_state(f->e));
+	assert_int_equal(state_file_len(sf), 2);
+	assert_string_equal(state_file_serial(sf, S1), "HQ1");
+	assert_string_equal(state_file_serial(sf, S2), "");
+	fixture_free(f);
+	return sf;
+}
+
+/* A new engine (as after a restart) with the state file read back: the
+ * first flush has the learned CCL and resistances. */
+static void test_learned_state_survives(void **state)
+{
+	double ccl;
+	g_autofree char *irs = NULL;
+	StateFile *saved = learned_bank(&ccl, &irs);
+	g_autofree char *text = state_file_text(saved);
+	StateFile *sf = state_file_parse(text, strlen(text), NULL);
+	Fixture *f = fixture_new("{}");
+	EngineInput *a;
+
+	assert_non_null(sf);
+	engine_use_state(f->e, sf);
+	a = fixture_member(f, S1,
+	                   LEARN_A "; /Serial='HQ1'; /Dc/0/Current=33.0; /Dc/0/Voltage=53.264");
+	fixture_member(f, S2, LEARN_B "; /Dc/0/Current=33.0; /Dc/0/Voltage=53.496");
+	engine_flush(f->e);
+	expect_number(f, "/Info/MaxChargeCurrent", ccl);
+	expect_text(f, "/System/InternalResistances", irs);
+	/* Saved again, it is the same. */
+	assert_false(engine_save_state(f->e));
+
+	/* Once per engine: a member that leaves and joins again is the ir
+	 * method's business (it starts afresh), not the state file's. */
+	engine_remove_input(f->e, a);
+	a = fixture_member(f, S1, LEARN_A "; /Serial='HQ1'");
+	engine_flush(f->e);
+	expect_number(f, "/Info/MaxChargeCurrent", ccl_by_capacity);
+	fixture_free(f);
+	state_file_free(sf);
+	state_file_free(saved);
+}
+
+/* Another battery on S1 (another serial) learns afresh: with one member
+ * unknown to it, ir serves none, and capacity shares. */
+static void test_learned_state_needs_the_same_serial(void **state)
+{
+	double ccl;
+	g_autofree char *irs = NULL;
+	StateFile *sf = learned_bank(&ccl, &irs);
+	Fixture *f = fixture_new("{}");
+	g_autofree char *mine = NULL;
+
+	engine_use_state(f->e, sf);
+	fixture_member(f, S1, LEARN_A "; /Serial='HQ2'");
+	fixture_member(f, S2, LEARN_B);
+	engine_flush(f->e);
+	expect_number(f, "/Info/MaxChargeCurrent", ccl_by_capacity);
+	mine = g_strdup_printf("[0, %s", strchr(irs, ',') + 2);
+	expect_text(f, "/System/InternalResistances", mine);
+	/* Nothing learned about the new battery yet: the old one's record
+	 * stays until it has. */
+	engine_save_state(f->e);
+	assert_string_equal(state_file_serial(sf, S1), "HQ1");
+	fixture_free(f);
+	state_file_free(sf);
+}
+
+/* A reset forgets every estimate and the state file's records. */
+static void test_reset_estimates(void **state)
+{
+	double ccl;
+	g_autofree char *irs = NULL;
+	StateFile *sf = learned_bank(&ccl, &irs);
+	Fixture *f = fixture_new("{}");
+
+	engine_use_state(f->e, sf);
+	fixture_member(f, S1, LEARN_A "; /Serial='HQ1'");
+	fixture_member(f, S2, LEARN_B);
+	engine_flush(f->e);
+	expect_number(f, "/Info/MaxChargeCurrent", ccl);
+	engine_reset_estimates(f->e);
+	engine_flush(f->e);
+	expect_number(f, "/Info/MaxChargeCurrent", ccl_by_capacity);
+	expect_text(f, "/System/InternalResistances", "[0, 0]");
+	expect_text(f, "/System/InternalResistanceCorrections", "[1, 1]");
+	assert_int_equal(state_file_len(sf), 0);
+	assert_true(state_file_dirty(sf));
+	assert_false(engine_save_state(f->e));
+	fixture_free(f);
+	state_file_free(sf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -350,6 +492,9 @@ int main(void)
 	        cmocka_unit_test(test_wrong_types_are_invalid),
 	        cmocka_unit_test(test_unchanged_values_publish_nothing),
 	        cmocka_unit_test(test_what_tightens),
+	        cmocka_unit_test(test_learned_state_survives),
+	        cmocka_unit_test(test_learned_state_needs_the_same_serial),
+	        cmocka_unit_test(test_reset_estimates),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
