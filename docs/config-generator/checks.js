@@ -88,6 +88,8 @@
     sum_or_zero: "sum of the valid values; 0 if none (counts)",
     mean: "arithmetic mean of the valid values",
     capacity_weighted_mean: "mean weighted by /InstalledCapacity",
+    available_mean: "mean of the batteries that allow discharge (of all when none does)",
+    capacity_time_to_go: "the batteries' mean; when none has one, remaining Ah / discharge current",
     min: "smallest valid value",
     max: "largest valid value",
     any: "1 when any battery says 1 (flags); invalid if none",

@@ -148,7 +148,8 @@ for (const [key, config, role, says] of [
   ['currentRatioMethod', '{"currentRatioMethod": "fancy"}', 'plugin', 'unknown value "fancy"; known: "capacity", "count", "ir"'],
   ['currentRatioMethod', '{"currentRatioMethod": "IR"}', 'plugin', 'unknown value "IR" (did you mean "ir"?); known: "capacity", "count", "ir"'],
   ['mergePolicies', '{"mergePolicies": {"/Soc": "fancy_mean"}}', 'policy',
-    'unknown value "fancy_mean"; known: "alarm", "all", "any", "capacity_weighted_mean", "charge_mode", "first", "max", "max_label", "mean", "min", "min_label", "sum", "sum_or_zero"'],
+    'unknown value "fancy_mean"; known: "alarm", "all", "any", "available_mean", "capacity_time_to_go", "capacity_weighted_mean", "charge_mode", ' +
+    '"first", "max", "max_label", "mean", "min", "min_label", "sum", "sum_or_zero"'],
   ['mergePolicies', '{"mergePolicies": {"/Soc": "medain"}}', 'policy', 'unknown value "medain" (did you mean "mean"?); known: "alarm", "all", "any", '],
   ['mergePolicies', '{"mergePolicies": {"/Soc": "hooks.FixedValueHook"}}', 'policy', 'unknown value "hooks.FixedValueHook"; known: "alarm", '],
 ]) {
