@@ -1464,7 +1464,7 @@
     var checked = C.check(tree);
     /* What batagg ignores (with a warning) it does not check either.  A
      * string's modules listed twice, or none: checks.js says it in batagg's
-     * words (which also count the modules batagg refuses). */
+     * words (a repeat of a name batagg refuses is that name's error only). */
     var schemaProblems = V.validate(SCHEMA, tree, LABELS).filter(function (p) {
       if (p.path[0] === "seriesBatteries" && (p.keyword === "minItems" || p.keyword === "uniqueItems")) return false;
       return !checked.ignored.some(function (q) {

@@ -948,7 +948,8 @@ test('series: modules that are not all names stay JSON, and export unchanged', a
     assert.equal(await raw.count(), 1);
     assert.deepEqual(JSON.parse(await output(page)), JSON.parse(config));
     const texts = await errorsBeside(raw).allTextContents();
-    assert.ok(texts.includes(`"${B}s" must list each module once: its module count is what it expects`), texts.join(' | '));
+    assert.ok(texts.includes('expected a string, got a number'), texts.join(' | '));
+    assert.equal(await page.locator('#problems li.error').count(), 1, 'that error alone, as batagg says it');
     assert.equal(await verdict(page), 'invalid');
     await assertBatagg(page, false);
   });
@@ -975,6 +976,10 @@ const seriesWords = [
     `{"serviceName": "${B}x", "seriesBatteries": {"${B}s": ["${B}x"], "${B}x": ["${B}b"]}}`],
   ['excluded, a module after a virtual battery', `{"excludedServices": ["${B}a"], "virtualBatteries": {"${B}v": ["${B}b"]}, "seriesBatteries": {"${B}s": ["${B}a"]}}`],
   ['a string of modules batagg refuses', `{"seriesBatteries": {"${B}s": [5, null, "${B}a"]}}`],
+  ['a module listed three times, a number between', `{"seriesBatteries": {"${B}s": ["${B}a", 5, "${B}a", "${B}a"]}}`],
+  ['a string batagg refuses by its name, a module listed twice', `{"seriesBatteries": {"name:S": ["${B}a", "${B}a"]}}`],
+  ['a virtual battery batagg refuses by its name, a member listed twice', `{"virtualBatteries": {"name:V": ["${B}a", "${B}a"]}}`],
+  ['an unknown series merge policy, no string', '{"seriesMergePolicies": {"/Soc": "medain", "/TimeToGo": "capacity_time_to_go"}}'],
 ];
 for (const [what, config] of seriesWords) {
   test(`series: ${what}, batagg's problems in its words beside the keys they name`, { skip: !BATAGG && 'BATAGG is not set' }, async () => {
@@ -1037,8 +1042,9 @@ test('series: a module typed into a second string is an error beside both module
 });
 
 // seriesMergePolicies: the limits take a policy (in mergePolicies they have
-// rules of their own); a policy's name batagg checks only for a string.
-test('series merge policies: a limit takes a policy; an unknown name is batagg\'s error once there is a string, a note before', async () => {
+// rules of their own); batagg checks a policy's name with or without a
+// string.
+test('series merge policies: a limit takes a policy; an unknown name is batagg\'s error, with or without a string', async () => {
   await withPage(async (page) => {
     const card = page.locator('section[data-key=seriesMergePolicies]');
     await card.locator('[data-role=add]').click();
@@ -1052,17 +1058,17 @@ test('series merge policies: a limit takes a policy; an unknown name is batagg\'
     await assertBatagg(page, true);
 
     const policy = card.locator('[data-role=policy]');
+    const says = 'unknown value "maxx" (did you mean "max"?); known: "alarm", "all", "any", "available_mean", "capacity_time_to_go", ' +
+      '"capacity_weighted_mean", "charge_mode", "first", "max", "max_label", "mean", "min", "min_label", "sum", "sum_or_zero"';
     await policy.fill('maxx');
-    assert.equal(await verdict(page), 'valid', 'batagg checks no series policy without a string');
-    await assertBatagg(page, true);
-    assert.match(await warningsBeside(policy).first().textContent(),
-      /^Note: "maxx" is not a built-in merge policy \(did you mean "max"\?\): batagg checks the policies' names for a series battery only/);
+    await errorsBeside(policy).first().waitFor();
+    assert.equal(await errorsBeside(policy).first().textContent(), says, 'no string: batagg checks the name all the same');
+    assert.equal(await warningsBeside(policy).count(), 0);
+    assert.equal(await verdict(page), 'invalid');
+    if (BATAGG) assert.deepEqual(bataggProblemsOfText(await output(page)), [{ warning: false, key: 'seriesMergePolicies', text: says }], 'batagg says so');
 
     await fillForm(page, parseOrdered(`{"seriesBatteries": {"${B}s": ["${B}a"]}}`));
-    await errorsBeside(policy).first().waitFor();
-    const says = 'unknown value "maxx" (did you mean "max"?); known: "alarm", "all", "any", "capacity_weighted_mean", "charge_mode", "first", "max", "max_label", "mean", "min", "min_label", "sum", "sum_or_zero"';
-    assert.equal(await errorsBeside(policy).first().textContent(), says);
-    assert.equal(await warningsBeside(policy).count(), 0);
+    assert.deepEqual(await errorsBeside(policy).allTextContents(), [says], 'a string: the same error, once');
     assert.equal(await verdict(page), 'invalid');
     if (BATAGG) assert.deepEqual(bataggProblemsOfText(await output(page)), [{ warning: false, key: 'seriesMergePolicies', text: says }], 'batagg says so');
     await policy.fill('all');
