@@ -13,6 +13,8 @@
  *     name both a virtual battery and a string;
  *   - a duplicate key the form produced (two rows with one name);
  *   - whole numbers written with a fraction or exponent ("30.0"), or too big;
+ *   - a name in expectedBatteries that is no service batagg publishes (the
+ *     aggregate's name, a virtual or series battery it keeps);
  *   - a capacity, or a number in options, too big to be a number (1e999);
  *   - options a hook refuses, for the hooks virtual batteries use.
  *   - a strategy name (CVL mode, current ratio method, merge policy, a name
@@ -273,6 +275,51 @@
     return n;
   }
 
+  /* The virtual batteries and series batteries (strings) batagg keeps,
+   * as core/config_keys.c's virtuals() and series() add them to one list,
+   * in the file's order of the two keys: a name it refuses, "name:...",
+   * or a string whose modules are no array, it leaves out; of the members
+   * (modules), those it takes, each once.
+   * [{name, series, key, path, node, members: [{name, path, key}]}] */
+  function batteries(tree) {
+    var out = [];
+    tree.keys.forEach(function (key, ki) {
+      var n = tree.vals[ki];
+      if ((key !== "virtualBatteries" && key !== "seriesBatteries") || tree.keys.indexOf(key) !== ki || n.t !== "object") return;
+      var isSeries = key === "seriesBatteries";
+      n.keys.forEach(function (name, i) {
+        var m = n.vals[i];
+        if (!batteryName(name, false) || /^name:/.test(name) || (isSeries && m.t !== "array")) return;
+        out.push({
+          name: name, series: isSeries, key: key, path: [key, name], node: m,
+          members: names(m, [key, name]).filter(function (u) {
+            return batteryName(u.name, !isSeries) && (!u.key || m.vals[m.keys.indexOf(u.name)].t === "array");
+          })
+        });
+      });
+    });
+    return out;
+  }
+
+  /* The aggregate's name as batagg takes it: serviceName when it is a
+   * battery service name, else the default. */
+  function aggregateName(tree) {
+    var service = get(tree, "serviceName");
+    var def = window.BATAGG_SCHEMA.$defs.batteryService;
+    var ok = service && service.t === "string" && new RegExp(def.pattern).test(service.v) &&
+      (def.maxLength === undefined || service.v.length <= def.maxLength);
+    return ok ? service.v : DEFAULT_SERVICE;
+  }
+
+  /* The services batagg publishes (expectedBatteries names them): the
+   * aggregate, then each virtual and series battery, each once. */
+  function publishedServices(tree) {
+    var out = [aggregateName(tree)];
+    if (tree.t !== "object") return out;
+    batteries(tree).forEach(function (a) { if (out.indexOf(a.name) < 0) out.push(a.name); });
+    return out;
+  }
+
   function check(tree) {
     var errors = [];
     var warnings = [];
@@ -327,28 +374,8 @@
     listedTwice(get(tree, "auxiliaryServices"), ["auxiliaryServices"], false);
     var virtualsNode = get(tree, "virtualBatteries");
 
-    /* The virtual batteries and series batteries (strings) batagg keeps,
-     * as core/config_keys.c's virtuals() and series() add them to one list,
-     * in the file's order of the two keys: a name it refuses, "name:...",
-     * or a string whose modules are no array, it leaves out; of the members
-     * (modules), those it takes, each once.
-     * [{name, series, key, path, node, members: [{name, path, key}]}] */
-    var vlist = [];
-    tree.keys.forEach(function (key, ki) {
-      var n = tree.vals[ki];
-      if ((key !== "virtualBatteries" && key !== "seriesBatteries") || tree.keys.indexOf(key) !== ki || n.t !== "object") return;
-      var isSeries = key === "seriesBatteries";
-      n.keys.forEach(function (name, i) {
-        var m = n.vals[i];
-        if (!batteryName(name, false) || /^name:/.test(name) || (isSeries && m.t !== "array")) return;
-        vlist.push({
-          name: name, series: isSeries, key: key, path: [key, name], node: m,
-          members: names(m, [key, name]).filter(function (u) {
-            return batteryName(u.name, !isSeries) && (!u.key || m.vals[m.keys.indexOf(u.name)].t === "array");
-          })
-        });
-      });
-    });
+    /* The virtual batteries and strings batagg keeps. */
+    var vlist = batteries(tree);
     function kindOf(a) { return a.series ? "series battery" : "virtual battery"; }
     /* The members of the virtual batteries and strings batagg keeps (it
      * reads no others): a repeat is its warning for a virtual battery, and
@@ -401,8 +428,7 @@
     /* A virtual battery or string with the aggregate's configured name (the
      * schema knows only the default name), or that lists the aggregate, of
      * which it is a member.  None lists itself. */
-    var service = get(tree, "serviceName");
-    var aggregate = service && service.t === "string" ? service.v : DEFAULT_SERVICE;
+    var aggregate = aggregateName(tree);
     vlist.forEach(function (a) {
       if (aggregate !== DEFAULT_SERVICE && a.name === aggregate) error(a.path, true, kindOf(a) + " \"" + a.name + "\" has the aggregate's own name");
       a.members.forEach(function (u) {
@@ -493,15 +519,36 @@
       }
     });
 
-    /* Whole numbers as batagg reads them: digits only, within an int. */
-    [["reconnectTimeout", 0], ["startupBatteryWait", 1]].forEach(function (w) {
-      var n = get(tree, w[0]);
-      if (!n || n.t !== "number" || !Number.isInteger(n.v) || n.v < w[1]) return; /* the schema says */
+    /* Whole numbers as batagg reads them (core/config_values.c's
+     * check_integer()): digits only, within an int.  Whether n is one,
+     * >= min; if the schema takes it (an integer, >= min) and batagg does
+     * not, batagg's error at path. */
+    function wholeNumber(n, min, path) {
+      if (!n || n.t !== "number") return false;
       var raw = window.BataggJSON.numText(n);
-      if (!/^-?\d+$/.test(raw) || n.v > INT_MAX) {
-        error([w[0]], false, "expected a whole number >= " + w[1] + ", got " + raw + " (write it without a fraction or exponent, at most " + INT_MAX + ")");
+      if (/^-?\d+$/.test(raw) && n.v >= min && n.v <= INT_MAX) return true;
+      if (Number.isInteger(n.v) && n.v >= min) { /* else the schema says */
+        error(path, false, "expected a whole number >= " + min + ", got " + raw + " (write it without a fraction or exponent, at most " + INT_MAX + ")");
       }
+      return false;
+    }
+    [["reconnectTimeout", 0], ["startupBatteryWait", 1]].forEach(function (w) {
+      wholeNumber(get(tree, w[0]), w[1], [w[0]]);
     });
+
+    /* expectedBatteries: a count, or counts by a service batagg publishes
+     * (core/config_keys.c's expected() and check_expected(): a name is
+     * checked once its count is).  The schema's own words on a name
+     * (propertyNames) give way to these. */
+    var expected = get(tree, "expectedBatteries");
+    if (expected && expected.t === "number") wholeNumber(expected, 1, ["expectedBatteries"]);
+    if (expected && expected.t === "object") {
+      expected.keys.forEach(function (name, i) {
+        var at = ["expectedBatteries", name];
+        if (!wholeNumber(expected.vals[i], 1, at) || name === aggregate || named(name) >= 0) return;
+        error(at, true, "\"" + name + "\" is not a service batagg publishes (serviceName, or a virtual or series battery)");
+      });
+    }
     var capacity = get(tree, "capacity");
     if (capacity && capacity.t === "number" && !isFinite(capacity.v)) {
       error(["capacity"], false, capacity.raw + " is too large a number");
@@ -701,6 +748,7 @@
 
   window.BataggChecks = {
     check: check,
+    publishedServices: publishedServices,
     has: has,
     MERGED_PATHS: MERGED_PATHS,
     LIMIT_PATHS: LIMIT_PATHS,

@@ -300,6 +300,120 @@ test('form: stateFile through its fields, a file or false, as batagg reads them'
   });
 });
 
+// expectedBatteries: a whole number >= 1, or service name -> one, each a
+// service batagg publishes; anything else in batagg's words (core/config_keys.c's
+// expected() and check_expected()), as many as batagg says.
+const AGG = 'com.victronenergy.battery.aggregator';
+const notPublished = (name) => `"${name}" is not a service batagg publishes (serviceName, or a virtual or series battery)`;
+for (const [config, says] of [
+  ['{"expectedBatteries": 0}', ['expected a whole number >= 1, got 0']],
+  ['{"expectedBatteries": -0}', ['expected a whole number >= 1, got -0']],
+  ['{"expectedBatteries": 1.5}', ['expected a whole number >= 1, got 1.5']],
+  ['{"expectedBatteries": 1e999}', ['expected a whole number >= 1, got 1e999']],
+  ['{"expectedBatteries": "3"}', ['expected an object, got a string']],
+  ['{"expectedBatteries": true}', ['expected an object, got a boolean']],
+  ['{"expectedBatteries": null}', ['expected an object, got null']],
+  ['{"expectedBatteries": [3]}', ['expected an object, got an array']],
+  [`{"expectedBatteries": {"${AGG}": 0}}`, ['expected a whole number >= 1, got 0']],
+  [`{"expectedBatteries": {"${AGG}": "2"}}`, ['expected a number, got a string']],
+  [`{"expectedBatteries": {"${AGG}": {}}}`, ['expected a number, got an object']],
+  ['{"expectedBatteries": {"com.victronenergy.battery.house": 2}}', [notPublished('com.victronenergy.battery.house')]],
+  ['{"expectedBatteries": {"foo": 2, "name:Rack": 1, "": 1}}', [notPublished('foo'), notPublished('name:Rack'), notPublished('')]],
+  ['{"expectedBatteries": {"foo": 0}}', ['expected a whole number >= 1, got 0']],
+  [`{"serviceName": "com.victronenergy.battery.bank2", "expectedBatteries": {"${AGG}": 2}}`, [notPublished(AGG)]],
+  ['{"virtualBatteries": {"name:V": ["com.victronenergy.battery.a"]}, "expectedBatteries": {"name:V": 1}}', [notPublished('name:V')]],
+  ['{"seriesBatteries": {"com.victronenergy.battery.s": {}}, "expectedBatteries": {"com.victronenergy.battery.s": 1}}',
+    [notPublished('com.victronenergy.battery.s')]],
+]) {
+  test(`errors: ${config}, expectedBatteries in batagg's words`, async () => {
+    await withPage(async (page) => {
+      await importText(page, config);
+      const texts = await page.locator('section[data-key=expectedBatteries] .field-errors .error').allTextContents();
+      assert.deepEqual(texts, says);
+      assert.equal(await verdict(page), 'invalid');
+      if (BATAGG) {
+        const batagg = bataggProblemsOfText(config).filter((p) => p.key === 'expectedBatteries');
+        assert.deepEqual(batagg, says.map((text) => ({ warning: false, key: 'expectedBatteries', text })), 'batagg says it so');
+      }
+    });
+  });
+}
+
+// A whole number the schema takes but batagg does not (a fraction, an
+// exponent, beyond an int): batagg's words, and how to write it.
+for (const config of ['{"expectedBatteries": 2.0}', '{"expectedBatteries": 1e1}', '{"expectedBatteries": 3000000000}',
+  `{"expectedBatteries": {"${AGG}": 2.0}}`]) {
+  test(`errors: ${config}, a whole number as batagg reads it`, async () => {
+    await withPage(async (page) => {
+      await importText(page, config);
+      const texts = await page.locator('section[data-key=expectedBatteries] .field-errors .error').allTextContents();
+      assert.equal(texts.length, 1, texts.join(' | '));
+      assert.match(texts[0], / \(write it without a fraction or exponent, at most 2147483647\)$/);
+      assert.equal(await verdict(page), 'invalid');
+      if (BATAGG) {
+        const batagg = bataggProblemsOfText(config);
+        assert.equal(batagg.length, 1);
+        assert.ok(texts[0].startsWith(batagg[0].text), `batagg says ${batagg[0].text}`);
+      }
+    });
+  });
+}
+
+// expectedBatteries through its card: a number, or per service, the names
+// offered those batagg publishes (the aggregate's, virtual and series
+// batteries').
+test('form: expectedBatteries, a number or per service, as batagg reads it', async () => {
+  await withPage(async (page) => {
+    const card = page.locator('section[data-key=expectedBatteries]');
+    await card.locator('[data-role=value]').fill('3');
+    assert.deepEqual(JSON.parse(await output(page)), { expectedBatteries: 3 });
+    assert.equal(await verdict(page), 'valid');
+    await assertBatagg(page, true);
+    await card.locator('[data-role=value]').fill('');
+    assert.deepEqual(JSON.parse(await output(page)), {}, 'an empty field writes nothing');
+    assert.equal(await card.locator('.field-errors .error').first().textContent(), 'enter a number');
+
+    await fillForm(page, parseOrdered(`{"virtualBatteries": {"${B}house": ["${B}bms", "${B}shunt"]}, "seriesBatteries": {"${B}s": ["${B}m1", "${B}m2"]}}`));
+    await card.locator('input[type=radio][value=services]').check();
+    assert.deepEqual(await page.locator('#published-services option').evaluateAll((os) => os.map((o) => o.value)),
+      [AGG, `${B}house`, `${B}s`], 'the services batagg publishes are offered');
+    for (const [name, count] of [[AGG, '2'], [`${B}house`, '2'], [`${B}s`, '2']]) {
+      await card.locator('[data-role=add]').click();
+      await page.keyboard.type(name); // the cursor is in the new row's name
+      await card.locator('[data-role=count]').last().fill(count);
+    }
+    const want = { [AGG]: 2, [`${B}house`]: 2, [`${B}s`]: 2 };
+    assert.deepEqual(JSON.parse(await output(page)).expectedBatteries, want);
+    assert.equal(await verdict(page), 'valid');
+    await assertBatagg(page, true);
+
+    // A module is no service batagg publishes: its error beside the name.
+    const names = card.locator('[data-role=name]');
+    await names.nth(2).fill(`${B}m1`);
+    await errorsBeside(names.nth(2)).first().waitFor();
+    assert.deepEqual(await errorsBeside(names.nth(2)).allTextContents(), [notPublished(`${B}m1`)]);
+    assert.equal(await verdict(page), 'invalid');
+    if (BATAGG) assert.deepEqual(bataggProblemsOfText(await output(page)).map((p) => p.text), [notPublished(`${B}m1`)], 'batagg says so');
+    await card.locator('[data-role=item]').nth(2).locator('[data-role=remove]').click();
+    assert.equal(await verdict(page), 'valid');
+
+    // A renamed aggregate: the new name is offered, the old one no more.
+    await fillForm(page, parseOrdered(`{"serviceName": "${B}bank2"}`));
+    assert.deepEqual(await page.locator('#published-services option').evaluateAll((os) => os.map((o) => o.value)), [`${B}bank2`, `${B}house`, `${B}s`]);
+    assert.deepEqual(await errorsBeside(names.first()).allTextContents(), [notPublished(AGG)]);
+    await names.first().fill(`${B}bank2`);
+    assert.equal(await verdict(page), 'valid');
+    await assertBatagg(page, true);
+
+    // Imported, per service shows as rows and exports unchanged.
+    const config = `{"expectedBatteries": {"${AGG}": 4}}`;
+    await importText(page, config);
+    assert.equal(await card.locator('input[type=radio][value=services]').isChecked(), true);
+    assert.deepEqual(await card.locator('[data-role=count]').evaluateAll((els) => els.map((e) => e.value)), ['4']);
+    assert.deepEqual(JSON.parse(await output(page)), JSON.parse(config));
+  });
+});
+
 // A hook no built-in plugin provides, or a suffix batagg refuses: batagg's words.
 for (const [member, says] of [
   ['class:hooks.MagicHook', 'unknown hook "hooks.MagicHook"; known: "hooks.CustomChargingHook", "hooks.FixedValueHook", "hooks.TemperatureChargingHook"'],
