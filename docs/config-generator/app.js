@@ -252,6 +252,79 @@
     }
   };
 
+  /* expectedBatteries: how many members there should be, a number for the
+   * aggregate, or per service batagg publishes (the aggregate, a virtual or
+   * series battery) -> a number. */
+  var expected = {
+    init: function () { return { form: "number", text: "", items: [] }; },
+    fromNode: function (n) {
+      if (n.t === "number") return { form: "number", text: J.numText(n), items: [] };
+      if (n.t !== "object" || !n.vals.every(function (v) { return v.t === "number"; })) return null;
+      return {
+        form: "services", text: "",
+        items: n.keys.map(function (k, i) { return { name: k, count: J.numText(n.vals[i]) }; })
+      };
+    },
+    render: function (s, ui) {
+      var body;
+      if (s.form === "number") {
+        var f = textInput({
+          label: "Members of the aggregate", value: s.text, role: "value", placeholder: "3", inputmode: "numeric", cls: "num",
+          onInput: function (v) { s.text = v; ui.changed(); }
+        });
+        s.slot = f.slot;
+        body = f.wrap;
+      } else {
+        var rows = s.items.map(function (item, i) {
+          var name = textInput({
+            label: "Service " + (i + 1), hideLabel: true, value: item.name, role: "name", list: "published-services", item: item,
+            placeholder: C.DEFAULT_SERVICE,
+            onInput: function (v) { item.name = v; ui.changed(); }
+          });
+          var count = textInput({
+            label: "Members of service " + (i + 1), hideLabel: true, value: item.count, role: "count", placeholder: "2",
+            inputmode: "numeric", cls: "num short",
+            onInput: function (v) { item.count = v; ui.changed(); }
+          });
+          item.slot = name.slot;
+          item.countSlot = count.slot;
+          return h("div", { class: "row", "data-role": "item" }, [name.wrap, count.wrap,
+            button("✕", "remove", function () { s.items.splice(i, 1); ui.rerender(); }, { title: "Remove", "aria-label": "Remove service " + (i + 1) })]);
+        });
+        body = h("div", {}, [
+          h("div", { class: "field-help", text: "Each a service batagg publishes: serviceName (the aggregate), or a virtual or series battery above; " +
+            "and how many members it should have (a series battery's: its modules)." }),
+          h("div", { class: "rows" }, rows.concat([button("+ Add a service", "add", function () {
+            s.items.push({ name: "", count: "", fresh: true });
+            ui.rerender();
+          })]))
+        ]);
+      }
+      return h("div", {}, [
+        radios("Form", [["number", "a number: the aggregate's members"], ["services", "per service: the aggregate, virtual and series batteries"]], s.form,
+          function (v) { s.form = v; ui.rerender(); }),
+        body
+      ]);
+    },
+    toNode: function (s, path, reg, problems) {
+      if (s.form === "number") {
+        reg(path, s.slot, false);
+        return numberOrProblem(s.text, path, problems);
+      }
+      var o = { t: "object", keys: [], vals: [] };
+      s.items.forEach(function (item) {
+        var p = path.concat([item.name]);
+        reg(p, item.slot, true);
+        reg(p, item.countSlot, false);
+        var n = numberOrProblem(item.count, p, problems);
+        if (!n) return;
+        o.keys.push(item.name);
+        o.vals.push(n);
+      });
+      return o;
+    }
+  };
+
   /* A built-in strategy, or a plugin's by name. */
   function strategy(builtins, def) {
     var PLUGIN = "(plugin)";
@@ -1134,6 +1207,11 @@
     { key: "stateFile", title: "State file", def: "beside the config: <config>.state",
       help: "Where batagg keeps what it learned about each battery (the ir method's internal resistances and correction factors), so that a restart keeps the bank's CCL: an absolute path, or false to keep nothing. By default beside the config, e.g. /data/setupOptions/BatteryAggregator/config.json.state.",
       editor: stateFile },
+    { key: "expectedBatteries", title: "Expected batteries", def: "none: no count is expected",
+      help: "How many members there should be: a number for the aggregate, or per service (the aggregate, a virtual or series battery). " +
+        "While fewer are there (a member counts until reconnectTimeout after it vanished), that service raises /Alarms/BmsCable to 2 (alarm) " +
+        "and publishes the count as /System/NrOfBatteriesExpected; the limits come from the members there are.",
+      editor: expected },
     { key: "mergePolicies", title: "Merge policies", def: "SPEC §5.1's rule per path",
       help: "How the batteries' values of a path combine, replacing the default rule of that path, e.g. /Soc by capacity_weighted_mean.",
       editor: policyEditor("merged-paths") },
@@ -1428,6 +1506,12 @@
         var got = p.keyword === "const" ? "true" : p.message.replace(/^.*, got /, "");
         p.message = "expected an absolute path, or false for no state file, got " + got;
       }
+    } else if (top === "expectedBatteries" && !p.key && p.path.length <= 2) {
+      /* core/config_keys.c's expected(): a number, else an object; in the
+       * object, numbers (core/config_values.c's check_integer()). */
+      var x = nodeAt(tree, p.path);
+      if (x && x.t === "number") p.message = "expected a whole number >= 1, got " + J.numText(x);
+      else if (p.keyword === "type") p.message = "expected " + (p.path.length === 1 ? "an object" : "a number") + ", got " + p.message.replace(/^.*, got /, "");
     } else if (top === "strategyOptions" && p.keyword === "not" && p.key && p.path.length === 2) {
       p.message = "no strategy is named \"" + value + "\": a hook takes its options from classes";
     } else if (top === "strategyOptions" && p.keyword === "additionalProperties" && p.path.length === 3 && !C.has(C.STRATEGY_OPTIONS, p.path[1]) && C.strategyKind(p.path[1])) {
@@ -1464,9 +1548,12 @@
     var checked = C.check(tree);
     /* What batagg ignores (with a warning) it does not check either.  A
      * string's modules listed twice, or none: checks.js says it in batagg's
-     * words (which also count the modules batagg refuses). */
+     * words (a repeat of a name batagg refuses is that name's error only). */
     var schemaProblems = V.validate(SCHEMA, tree, LABELS).filter(function (p) {
       if (p.path[0] === "seriesBatteries" && (p.keyword === "minItems" || p.keyword === "uniqueItems")) return false;
+      /* A name in expectedBatteries: checks.js says it as batagg does, once
+       * its count is one batagg takes. */
+      if (p.path[0] === "expectedBatteries" && p.key && p.path.length === 2) return false;
       return !checked.ignored.some(function (q) {
         return p.path.length >= q.length && !(p.key && p.path.length === q.length) &&
           q.every(function (x, i) { return p.path[i] === x; });
@@ -1524,6 +1611,10 @@
       if (!listed[id]) ids.appendChild(h("option", { value: id }));
       listed[id] = true;
     });
+    /* The services batagg publishes, for expectedBatteries. */
+    var published = document.getElementById("published-services");
+    published.textContent = "";
+    C.publishedServices(tree).forEach(function (name) { published.appendChild(h("option", { value: name })); });
     var classesState = cards.classes.state;
     if (cards.classes.raw === null && classesState.quickEl) classesState.quickEl.refresh();
     ["currentRatioMethod", "cvlMode"].forEach(function (key) {
@@ -1666,6 +1757,7 @@
     document.body.appendChild(datalist("strategy-names", Object.keys(C.STRATEGY_OPTIONS)));
     document.body.appendChild(datalist("battery-names", [C.PREFIX, "name:"]));
     document.body.appendChild(h("datalist", { id: "hook-ids" }));
+    document.body.appendChild(h("datalist", { id: "published-services" }));
 
     var form = document.getElementById("cards");
     KEYS.forEach(function (spec) {

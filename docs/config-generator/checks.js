@@ -6,27 +6,27 @@
  * batagg's:
  *   - a virtual battery or a series battery (string) with the aggregate's
  *     own (configured) name, one that lists itself or the aggregate, and
- *     those that list each other in a loop;
- *   - a string's modules: none, or one listed twice (or one batagg
- *     refuses); a module in two strings, or in a string and a virtual
- *     battery; a string that lists, or is listed by, a virtual battery or
- *     string; a name both a virtual battery and a string;
+ *     virtual batteries that list each other in a loop;
+ *   - a string's modules: none (an empty array), or one listed twice; a
+ *     module in two strings, or in a string and a virtual battery; a
+ *     string that lists, or is listed by, a virtual battery or string; a
+ *     name both a virtual battery and a string;
  *   - a duplicate key the form produced (two rows with one name);
  *   - whole numbers written with a fraction or exponent ("30.0"), or too big;
+ *   - a name in expectedBatteries that is no service batagg publishes (the
+ *     aggregate's name, a virtual or series battery it keeps);
  *   - a capacity, or a number in options, too big to be a number (1e999);
  *   - options a hook refuses, for the hooks virtual batteries use.
  *   - a strategy name (CVL mode, current ratio method, merge policy, a name
- *     in strategyOptions) that no built-in plugin provides, when
- *     pluginDirectory is not set (a series merge policy's only when there
- *     is a string: batagg checks none without);
+ *     in strategyOptions, a series merge policy) that no built-in plugin
+ *     provides, when pluginDirectory is not set;
  *   - an array or null anywhere in a strategy's options (in batagg's words;
  *     the schema says it too, but not inside options it refuses whole);
  *   - ir's options given both in "ir" and in strategyOptions.
  * And warnings, which do not change the verdict.  batagg's (keyword
  * "batagg"; it accepts the config and warns):
- *   - a name listed twice in primaryServices, auxiliaryServices, a
- *     virtual battery's members or a string's modules (the first counts;
- *     for a string, an error too);
+ *   - a name listed twice in primaryServices, auxiliaryServices or a
+ *     virtual battery's members (the first counts);
  *   - a service both excluded and primary, auxiliary, a virtual member or
  *     a string's module;
  *   - a path batagg does not merge, in a list of paths (of primaryServices,
@@ -35,8 +35,7 @@
  *     ignored, so the schema's problems with its value do not count either.
  * The page's own notes (keyword "note"): such strategy names when
  * pluginDirectory is set (they need a plugin from there, which the page
- * cannot see), or in seriesMergePolicies with no string, options of a hook
- * no virtual battery uses.
+ * cannot see), options of a hook no virtual battery uses.
  *
  * check(tree) returns {errors: [...], warnings: [...]} in validate.js's form,
  * and ignored: the instance paths batagg ignores (its problems are none).
@@ -88,6 +87,8 @@
     sum_or_zero: "sum of the valid values; 0 if none (counts)",
     mean: "arithmetic mean of the valid values",
     capacity_weighted_mean: "mean weighted by /InstalledCapacity",
+    available_mean: "mean of the batteries that allow discharge (of all when none does)",
+    capacity_time_to_go: "the batteries' mean; when none has one, remaining Ah / discharge current",
     min: "smallest valid value",
     max: "largest valid value",
     any: "1 when any battery says 1 (flags); invalid if none",
@@ -274,6 +275,51 @@
     return n;
   }
 
+  /* The virtual batteries and series batteries (strings) batagg keeps,
+   * as core/config_keys.c's virtuals() and series() add them to one list,
+   * in the file's order of the two keys: a name it refuses, "name:...",
+   * or a string whose modules are no array, it leaves out; of the members
+   * (modules), those it takes, each once.
+   * [{name, series, key, path, node, members: [{name, path, key}]}] */
+  function batteries(tree) {
+    var out = [];
+    tree.keys.forEach(function (key, ki) {
+      var n = tree.vals[ki];
+      if ((key !== "virtualBatteries" && key !== "seriesBatteries") || tree.keys.indexOf(key) !== ki || n.t !== "object") return;
+      var isSeries = key === "seriesBatteries";
+      n.keys.forEach(function (name, i) {
+        var m = n.vals[i];
+        if (!batteryName(name, false) || /^name:/.test(name) || (isSeries && m.t !== "array")) return;
+        out.push({
+          name: name, series: isSeries, key: key, path: [key, name], node: m,
+          members: names(m, [key, name]).filter(function (u) {
+            return batteryName(u.name, !isSeries) && (!u.key || m.vals[m.keys.indexOf(u.name)].t === "array");
+          })
+        });
+      });
+    });
+    return out;
+  }
+
+  /* The aggregate's name as batagg takes it: serviceName when it is a
+   * battery service name, else the default. */
+  function aggregateName(tree) {
+    var service = get(tree, "serviceName");
+    var def = window.BATAGG_SCHEMA.$defs.batteryService;
+    var ok = service && service.t === "string" && new RegExp(def.pattern).test(service.v) &&
+      (def.maxLength === undefined || service.v.length <= def.maxLength);
+    return ok ? service.v : DEFAULT_SERVICE;
+  }
+
+  /* The services batagg publishes (expectedBatteries names them): the
+   * aggregate, then each virtual and series battery, each once. */
+  function publishedServices(tree) {
+    var out = [aggregateName(tree)];
+    if (tree.t !== "object") return out;
+    batteries(tree).forEach(function (a) { if (out.indexOf(a.name) < 0) out.push(a.name); });
+    return out;
+  }
+
   function check(tree) {
     var errors = [];
     var warnings = [];
@@ -327,35 +373,26 @@
     listedTwice(get(tree, "primaryServices"), ["primaryServices"], false);
     listedTwice(get(tree, "auxiliaryServices"), ["auxiliaryServices"], false);
     var virtualsNode = get(tree, "virtualBatteries");
-    var seriesNode = get(tree, "seriesBatteries");
-    [[virtualsNode, "virtualBatteries", true], [seriesNode, "seriesBatteries", false]].forEach(function (w) {
-      if (!w[0] || w[0].t !== "object") return;
-      w[0].keys.forEach(function (v, i) { listedTwice(w[0].vals[i], [w[1], v], w[2]); });
-    });
 
-    /* The virtual batteries and series batteries (strings) batagg keeps,
-     * as core/config_keys.c's virtuals() and series() add them to one list,
-     * in the file's order of the two keys: a name it refuses, "name:...",
-     * or a string whose modules are no array, it leaves out; of the members
-     * (modules), those it takes, each once.
-     * [{name, series, key, path, node, members: [{name, path, key}]}] */
-    var vlist = [];
-    tree.keys.forEach(function (key, ki) {
-      var n = tree.vals[ki];
-      if ((key !== "virtualBatteries" && key !== "seriesBatteries") || tree.keys.indexOf(key) !== ki || n.t !== "object") return;
-      var isSeries = key === "seriesBatteries";
-      n.keys.forEach(function (name, i) {
-        var m = n.vals[i];
-        if (!batteryName(name, false) || /^name:/.test(name) || (isSeries && m.t !== "array")) return;
-        vlist.push({
-          name: name, series: isSeries, key: key, path: [key, name], node: m,
-          members: names(m, [key, name]).filter(function (u) {
-            return batteryName(u.name, !isSeries) && (!u.key || m.vals[m.keys.indexOf(u.name)].t === "array");
-          })
-        });
+    /* The virtual batteries and strings batagg keeps. */
+    var vlist = batteries(tree);
+    function kindOf(a) { return a.series ? "series battery" : "virtual battery"; }
+    /* The members of the virtual batteries and strings batagg keeps (it
+     * reads no others): a repeat is its warning for a virtual battery, and
+     * its error for a string, which expects each module once (at each
+     * repeat). */
+    vlist.forEach(function (a) {
+      if (!a.series) {
+        listedTwice(a.node, a.path, true);
+        return;
+      }
+      var seen = {};
+      a.node.items.forEach(function (x, i) {
+        if (x.t !== "string" || !batteryName(x.v, false)) return;
+        if (has(seen, x.v)) error(a.path.concat([i]), false, "\"" + x.v + "\" is listed twice: a series battery expects each module once");
+        seen[x.v] = true;
       });
     });
-    function kindOf(a) { return a.series ? "series battery" : "virtual battery"; }
     /* The first of that name (core/config_keys.c's virtual_named()). */
     function named(name) {
       for (var i = 0; i < vlist.length; i++) if (vlist[i].name === name) return i;
@@ -391,8 +428,7 @@
     /* A virtual battery or string with the aggregate's configured name (the
      * schema knows only the default name), or that lists the aggregate, of
      * which it is a member.  None lists itself. */
-    var service = get(tree, "serviceName");
-    var aggregate = service && service.t === "string" ? service.v : DEFAULT_SERVICE;
+    var aggregate = aggregateName(tree);
     vlist.forEach(function (a) {
       if (aggregate !== DEFAULT_SERVICE && a.name === aggregate) error(a.path, true, kindOf(a) + " \"" + a.name + "\" has the aggregate's own name");
       a.members.forEach(function (u) {
@@ -405,12 +441,10 @@
       });
     });
 
-    /* A string's modules: each listed once, and at least one (its module
-     * count is what it expects); modules batagg refuses count as missing. */
+    /* A string lists at least one module (batagg's error for an empty
+     * array only: a module it refuses is its own error). */
     vlist.forEach(function (a) {
-      if (!a.series) return;
-      if (!a.members.length) error(a.path, false, "\"" + a.name + "\" lists no modules");
-      else if (a.members.length !== a.node.items.length) error(a.path, false, "\"" + a.name + "\" must list each module once: its module count is what it expects");
+      if (a.series && !a.node.items.length) error(a.path, false, "\"" + a.name + "\" lists no modules");
     });
 
     /* A string's modules are batteries, each in one string and in nothing
@@ -426,11 +460,12 @@
       }
       a.members.forEach(function (s) {
         var j = named(s.name);
-        if (j >= 0 && (a.series || vlist[j].series)) {
+        /* One that lists itself: that error alone (above). */
+        if (j >= 0 && vlist[j] !== a && (a.series || vlist[j].series)) {
           var lists = kindOf(a) + " \"" + a.name + "\" lists " + kindOf(vlist[j]) + " \"" + vlist[j].name +
             "\": a series battery's modules are batteries, and a series battery is a member of the aggregate only";
           error(s.path, s.key, lists);
-          if (vlist[j] !== a) error(vlist[j].path, false, lists, true);
+          error(vlist[j].path, false, lists, true);
         }
         if (!a.series) return;
         vlist.forEach(function (b, w) {
@@ -445,17 +480,17 @@
       });
     });
 
-    /* Virtual batteries (and strings) may list each other, but not in a
-     * loop (each would read its own values back).  As core/config_keys.c's
-     * check_loops(), over both kinds: a loop is reported where it closes,
-     * found by a walk with its own stack, in batagg's words for virtual
-     * batteries whatever their kind (and under its key virtualBatteries:
-     * the page shows it in the cards of the batteries in the loop). */
+    /* Virtual batteries may list each other, but not in a loop (each would
+     * read its own values back).  As core/config_keys.c's check_loops(): a
+     * loop is reported where it closes, found by a walk with its own stack
+     * (the page shows it in the cards of the batteries in the loop).
+     * Strings take no part: one that lists, or is listed by, another
+     * battery batagg makes is an error of its own (above). */
     var state = vlist.map(function () { return 0; });
     var next = vlist.map(function () { return 0; });
     vlist.forEach(function (r, root) {
       /* A name twice in one key is the form's duplicate key, not batagg's. */
-      if (state[root] || vlist.some(function (w, k) { return k < root && w.name === r.name && w.key === r.key; })) return;
+      if (state[root] || r.series || vlist.some(function (w, k) { return k < root && w.name === r.name && w.key === r.key; })) return;
       var stack = [root];
       state[root] = 1;
       while (stack.length) {
@@ -467,7 +502,7 @@
         }
         var use = vlist[i].members[next[i]++];
         var j = named(use.name);
-        if (j < 0 || j === i) continue;
+        if (j < 0 || j === i || vlist[j].series) continue;
         if (state[j] === 0) {
           state[j] = 1;
           stack.push(j);
@@ -484,15 +519,36 @@
       }
     });
 
-    /* Whole numbers as batagg reads them: digits only, within an int. */
-    [["reconnectTimeout", 0], ["startupBatteryWait", 1]].forEach(function (w) {
-      var n = get(tree, w[0]);
-      if (!n || n.t !== "number" || !Number.isInteger(n.v) || n.v < w[1]) return; /* the schema says */
+    /* Whole numbers as batagg reads them (core/config_values.c's
+     * check_integer()): digits only, within an int.  Whether n is one,
+     * >= min; if the schema takes it (an integer, >= min) and batagg does
+     * not, batagg's error at path. */
+    function wholeNumber(n, min, path) {
+      if (!n || n.t !== "number") return false;
       var raw = window.BataggJSON.numText(n);
-      if (!/^-?\d+$/.test(raw) || n.v > INT_MAX) {
-        error([w[0]], false, "expected a whole number >= " + w[1] + ", got " + raw + " (write it without a fraction or exponent, at most " + INT_MAX + ")");
+      if (/^-?\d+$/.test(raw) && n.v >= min && n.v <= INT_MAX) return true;
+      if (Number.isInteger(n.v) && n.v >= min) { /* else the schema says */
+        error(path, false, "expected a whole number >= " + min + ", got " + raw + " (write it without a fraction or exponent, at most " + INT_MAX + ")");
       }
+      return false;
+    }
+    [["reconnectTimeout", 0], ["startupBatteryWait", 1]].forEach(function (w) {
+      wholeNumber(get(tree, w[0]), w[1], [w[0]]);
     });
+
+    /* expectedBatteries: a count, or counts by a service batagg publishes
+     * (core/config_keys.c's expected() and check_expected(): a name is
+     * checked once its count is).  The schema's own words on a name
+     * (propertyNames) give way to these. */
+    var expected = get(tree, "expectedBatteries");
+    if (expected && expected.t === "number") wholeNumber(expected, 1, ["expectedBatteries"]);
+    if (expected && expected.t === "object") {
+      expected.keys.forEach(function (name, i) {
+        var at = ["expectedBatteries", name];
+        if (!wholeNumber(expected.vals[i], 1, at) || name === aggregate || named(name) >= 0) return;
+        error(at, true, "\"" + name + "\" is not a service batagg publishes (serviceName, or a virtual or series battery)");
+      });
+    }
     var capacity = get(tree, "capacity");
     if (capacity && capacity.t === "number" && !isFinite(capacity.v)) {
       error(["capacity"], false, capacity.raw + " is too large a number");
@@ -554,10 +610,9 @@
     }
 
     /* Series merge policies: the same, but every path batagg merges has
-     * one, the limits too.  batagg creates them for each string only: with
-     * none, it checks no policy's name (the page notes it). */
+     * one, the limits too.  batagg checks their names whether or not there
+     * is a string. */
     var seriesPolicies = get(tree, "seriesMergePolicies");
-    var anyString = vlist.some(function (a) { return a.series; });
     if (seriesPolicies && seriesPolicies.t === "object") {
       seriesPolicies.keys.forEach(function (p, i) {
         var at = ["seriesMergePolicies", p];
@@ -567,14 +622,9 @@
           return;
         }
         var v = seriesPolicies.vals[i];
-        if (v.t !== "string" || !/^[A-Za-z0-9_.]+$/.test(v.v) || has(MERGE_POLICIES, v.v)) return;
-        if (anyString) {
+        if (v.t === "string" && /^[A-Za-z0-9_.]+$/.test(v.v) && !has(MERGE_POLICIES, v.v)) {
           unknownStrategy(at, v.v, "merge policy", Object.keys(MERGE_POLICIES));
-          return;
         }
-        var near = suggest(v.v, Object.keys(MERGE_POLICIES).sort());
-        warn(at, false, "\"" + v.v + "\" is not a built-in merge policy" + (near ? " (did you mean \"" + near + "\"?)" : "") +
-          ": batagg checks the policies' names for a series battery only, and seriesBatteries lists none");
       });
     }
 
@@ -698,6 +748,7 @@
 
   window.BataggChecks = {
     check: check,
+    publishedServices: publishedServices,
     has: has,
     MERGED_PATHS: MERGED_PATHS,
     LIMIT_PATHS: LIMIT_PATHS,

@@ -46,13 +46,15 @@ async function pageVerdict() {
 // The keys a problem of batagg's is about: the key it names, before its
 // message or in it ("unknown key 'colour'", "duplicate key 'classes'"), and
 // for a service in two places both ("is in excludedServices and in X"), and
-// the kinds of battery it names ("virtual battery", "series battery").
+// the kinds of battery it names ("virtual battery", "series battery"; not
+// those expectedBatteries may name, which it lists in parentheses).
 function keysOf(problem) {
   const keys = new Set(problem.key ? [problem.key.split('.')[0]] : []);
-  for (const m of problem.text.matchAll(/key '([A-Za-z]+)[.']/g)) keys.add(m[1]);
-  for (const m of problem.text.matchAll(/is in (\w+) and in (\w+)/g)) { keys.add(m[1]); keys.add(m[2]); }
-  if (/\bvirtual battery\b/.test(problem.text)) keys.add('virtualBatteries');
-  if (/\bseries battery\b/.test(problem.text)) keys.add('seriesBatteries');
+  const text = problem.text.replace(/ \(serviceName, or a virtual or series battery\)$/, '');
+  for (const m of text.matchAll(/key '([A-Za-z]+)[.']/g)) keys.add(m[1]);
+  for (const m of text.matchAll(/is in (\w+) and in (\w+)/g)) { keys.add(m[1]); keys.add(m[2]); }
+  if (/\bvirtual battery\b/.test(text)) keys.add('virtualBatteries');
+  if (/\bseries battery\b/.test(text)) keys.add('seriesBatteries');
   return keys;
 }
 
@@ -308,6 +310,24 @@ const edges = {
   'the new merge policy all, for a flag': '{"mergePolicies": {"/Io/AllowToCharge": "all"}, "seriesMergePolicies": {"/Io/AllowToDischarge": "any"}}',
   'a merge policy for the BMS cable alarm': '{"mergePolicies": {"/Alarms/BmsCable": "max"}}',
   'a merge policy for the BMS cable alarm, in another case': '{"mergePolicies": {"/Alarms/BMSCable": "max"}}',
+  // expectedBatteries.
+  'expected batteries, empty per service': '{"expectedBatteries": {}}',
+  'expected batteries, a count with a fraction': '{"expectedBatteries": 2.0}',
+  'expected batteries, a count with an exponent': '{"expectedBatteries": 1e0}',
+  'expected batteries, a count beyond an int': '{"expectedBatteries": 2147483648}',
+  'expected batteries, the largest count': '{"expectedBatteries": 2147483647}',
+  'expected batteries, a service\'s count with a fraction': '{"expectedBatteries": {"com.victronenergy.battery.aggregator": 1.0}}',
+  'expected batteries, a service\'s count null': '{"expectedBatteries": {"com.victronenergy.battery.aggregator": null}}',
+  'expected batteries, a virtual battery given after': '{"expectedBatteries": {"com.victronenergy.battery.v": 1}, "virtualBatteries": {"com.victronenergy.battery.v": ["com.victronenergy.battery.a"]}}',
+  'expected batteries, a virtual battery of hooks only': '{"virtualBatteries": {"com.victronenergy.battery.v": ["class:hooks.FixedValueHook"]}, "classes": {"hooks.FixedValueHook": {"path": "/Soc"}}, "expectedBatteries": {"com.victronenergy.battery.v": 1}}',
+  'expected batteries, a virtual battery without members': '{"virtualBatteries": {"com.victronenergy.battery.v": []}, "expectedBatteries": {"com.victronenergy.battery.v": 1}}',
+  'expected batteries, a string without modules': '{"seriesBatteries": {"com.victronenergy.battery.s": []}, "expectedBatteries": {"com.victronenergy.battery.s": 1}}',
+  'expected batteries, a string batagg refuses by its name': '{"seriesBatteries": {"com.victronenergy.battery.1s": ["com.victronenergy.battery.a"]}, "expectedBatteries": {"com.victronenergy.battery.1s": 1}}',
+  'expected batteries, an excluded service': '{"excludedServices": ["com.victronenergy.battery.a"], "expectedBatteries": {"com.victronenergy.battery.a": 1}}',
+  'expected batteries, a bad service name for the aggregate': '{"serviceName": "foo", "expectedBatteries": {"foo": 1}}',
+  'expected batteries, the default name with a bad service name': '{"serviceName": "foo", "expectedBatteries": {"com.victronenergy.battery.aggregator": 1}}',
+  'expected batteries, the name of a virtual battery in another case': '{"virtualBatteries": {"com.victronenergy.battery.v": ["com.victronenergy.battery.a"]}, "expectedBatteries": {"com.victronenergy.battery.V": 1}}',
+  'expected batteries, a name twice': '{"expectedBatteries": {"com.victronenergy.battery.aggregator": 1, "com.victronenergy.battery.aggregator": 2}}',
   'a duplicate key deep inside': '{"classes": {"hooks.FixedValueHook": {"path": "/Soc", "path": "/Soc"}}}',
   'a virtual battery without members': '{"virtualBatteries": {"com.victronenergy.battery.v": []}}',
   'ir empty': '{"ir": {}}',

@@ -316,6 +316,21 @@ export async function fillForm(page, config) {
         }
         await include(page, key);
         break;
+      case 'expectedBatteries':
+        if (typeof v === 'number') {
+          await c.locator('[data-role=value]').fill(String(v));
+        } else {
+          need(v instanceof Map && [...v.values()].every((x) => typeof x === 'number'), key);
+          await c.locator('input[type=radio][value=services]').check();
+          for (const [name, count] of v) {
+            await c.locator('[data-role=add]').click();
+            const row = c.locator('[data-role=item]').last();
+            await row.locator('[data-role=name]').fill(name);
+            await row.locator('[data-role=count]').fill(String(count));
+          }
+        }
+        await include(page, key);
+        break;
       case 'publishPropertiesChanged':
         need(typeof v === 'boolean', key);
         await c.locator('[data-role=value]').selectOption(String(v));

@@ -148,7 +148,8 @@ for (const [key, config, role, says] of [
   ['currentRatioMethod', '{"currentRatioMethod": "fancy"}', 'plugin', 'unknown value "fancy"; known: "capacity", "count", "ir"'],
   ['currentRatioMethod', '{"currentRatioMethod": "IR"}', 'plugin', 'unknown value "IR" (did you mean "ir"?); known: "capacity", "count", "ir"'],
   ['mergePolicies', '{"mergePolicies": {"/Soc": "fancy_mean"}}', 'policy',
-    'unknown value "fancy_mean"; known: "alarm", "all", "any", "capacity_weighted_mean", "charge_mode", "first", "max", "max_label", "mean", "min", "min_label", "sum", "sum_or_zero"'],
+    'unknown value "fancy_mean"; known: "alarm", "all", "any", "available_mean", "capacity_time_to_go", "capacity_weighted_mean", "charge_mode", ' +
+    '"first", "max", "max_label", "mean", "min", "min_label", "sum", "sum_or_zero"'],
   ['mergePolicies', '{"mergePolicies": {"/Soc": "medain"}}', 'policy', 'unknown value "medain" (did you mean "mean"?); known: "alarm", "all", "any", '],
   ['mergePolicies', '{"mergePolicies": {"/Soc": "hooks.FixedValueHook"}}', 'policy', 'unknown value "hooks.FixedValueHook"; known: "alarm", '],
 ]) {
@@ -296,6 +297,120 @@ test('form: stateFile through its fields, a file or false, as batagg reads them'
     await importText(page, '{"stateFile": false}');
     assert.equal(await card.locator('[data-role=choice]').inputValue(), 'false');
     assert.equal(await output(page), '{"stateFile": false}\n');
+  });
+});
+
+// expectedBatteries: a whole number >= 1, or service name -> one, each a
+// service batagg publishes; anything else in batagg's words (core/config_keys.c's
+// expected() and check_expected()), as many as batagg says.
+const AGG = 'com.victronenergy.battery.aggregator';
+const notPublished = (name) => `"${name}" is not a service batagg publishes (serviceName, or a virtual or series battery)`;
+for (const [config, says] of [
+  ['{"expectedBatteries": 0}', ['expected a whole number >= 1, got 0']],
+  ['{"expectedBatteries": -0}', ['expected a whole number >= 1, got -0']],
+  ['{"expectedBatteries": 1.5}', ['expected a whole number >= 1, got 1.5']],
+  ['{"expectedBatteries": 1e999}', ['expected a whole number >= 1, got 1e999']],
+  ['{"expectedBatteries": "3"}', ['expected an object, got a string']],
+  ['{"expectedBatteries": true}', ['expected an object, got a boolean']],
+  ['{"expectedBatteries": null}', ['expected an object, got null']],
+  ['{"expectedBatteries": [3]}', ['expected an object, got an array']],
+  [`{"expectedBatteries": {"${AGG}": 0}}`, ['expected a whole number >= 1, got 0']],
+  [`{"expectedBatteries": {"${AGG}": "2"}}`, ['expected a number, got a string']],
+  [`{"expectedBatteries": {"${AGG}": {}}}`, ['expected a number, got an object']],
+  ['{"expectedBatteries": {"com.victronenergy.battery.house": 2}}', [notPublished('com.victronenergy.battery.house')]],
+  ['{"expectedBatteries": {"foo": 2, "name:Rack": 1, "": 1}}', [notPublished('foo'), notPublished('name:Rack'), notPublished('')]],
+  ['{"expectedBatteries": {"foo": 0}}', ['expected a whole number >= 1, got 0']],
+  [`{"serviceName": "com.victronenergy.battery.bank2", "expectedBatteries": {"${AGG}": 2}}`, [notPublished(AGG)]],
+  ['{"virtualBatteries": {"name:V": ["com.victronenergy.battery.a"]}, "expectedBatteries": {"name:V": 1}}', [notPublished('name:V')]],
+  ['{"seriesBatteries": {"com.victronenergy.battery.s": {}}, "expectedBatteries": {"com.victronenergy.battery.s": 1}}',
+    [notPublished('com.victronenergy.battery.s')]],
+]) {
+  test(`errors: ${config}, expectedBatteries in batagg's words`, async () => {
+    await withPage(async (page) => {
+      await importText(page, config);
+      const texts = await page.locator('section[data-key=expectedBatteries] .field-errors .error').allTextContents();
+      assert.deepEqual(texts, says);
+      assert.equal(await verdict(page), 'invalid');
+      if (BATAGG) {
+        const batagg = bataggProblemsOfText(config).filter((p) => p.key === 'expectedBatteries');
+        assert.deepEqual(batagg, says.map((text) => ({ warning: false, key: 'expectedBatteries', text })), 'batagg says it so');
+      }
+    });
+  });
+}
+
+// A whole number the schema takes but batagg does not (a fraction, an
+// exponent, beyond an int): batagg's words, and how to write it.
+for (const config of ['{"expectedBatteries": 2.0}', '{"expectedBatteries": 1e1}', '{"expectedBatteries": 3000000000}',
+  `{"expectedBatteries": {"${AGG}": 2.0}}`]) {
+  test(`errors: ${config}, a whole number as batagg reads it`, async () => {
+    await withPage(async (page) => {
+      await importText(page, config);
+      const texts = await page.locator('section[data-key=expectedBatteries] .field-errors .error').allTextContents();
+      assert.equal(texts.length, 1, texts.join(' | '));
+      assert.match(texts[0], / \(write it without a fraction or exponent, at most 2147483647\)$/);
+      assert.equal(await verdict(page), 'invalid');
+      if (BATAGG) {
+        const batagg = bataggProblemsOfText(config);
+        assert.equal(batagg.length, 1);
+        assert.ok(texts[0].startsWith(batagg[0].text), `batagg says ${batagg[0].text}`);
+      }
+    });
+  });
+}
+
+// expectedBatteries through its card: a number, or per service, the names
+// offered those batagg publishes (the aggregate's, virtual and series
+// batteries').
+test('form: expectedBatteries, a number or per service, as batagg reads it', async () => {
+  await withPage(async (page) => {
+    const card = page.locator('section[data-key=expectedBatteries]');
+    await card.locator('[data-role=value]').fill('3');
+    assert.deepEqual(JSON.parse(await output(page)), { expectedBatteries: 3 });
+    assert.equal(await verdict(page), 'valid');
+    await assertBatagg(page, true);
+    await card.locator('[data-role=value]').fill('');
+    assert.deepEqual(JSON.parse(await output(page)), {}, 'an empty field writes nothing');
+    assert.equal(await card.locator('.field-errors .error').first().textContent(), 'enter a number');
+
+    await fillForm(page, parseOrdered(`{"virtualBatteries": {"${B}house": ["${B}bms", "${B}shunt"]}, "seriesBatteries": {"${B}s": ["${B}m1", "${B}m2"]}}`));
+    await card.locator('input[type=radio][value=services]').check();
+    assert.deepEqual(await page.locator('#published-services option').evaluateAll((os) => os.map((o) => o.value)),
+      [AGG, `${B}house`, `${B}s`], 'the services batagg publishes are offered');
+    for (const [name, count] of [[AGG, '2'], [`${B}house`, '2'], [`${B}s`, '2']]) {
+      await card.locator('[data-role=add]').click();
+      await page.keyboard.type(name); // the cursor is in the new row's name
+      await card.locator('[data-role=count]').last().fill(count);
+    }
+    const want = { [AGG]: 2, [`${B}house`]: 2, [`${B}s`]: 2 };
+    assert.deepEqual(JSON.parse(await output(page)).expectedBatteries, want);
+    assert.equal(await verdict(page), 'valid');
+    await assertBatagg(page, true);
+
+    // A module is no service batagg publishes: its error beside the name.
+    const names = card.locator('[data-role=name]');
+    await names.nth(2).fill(`${B}m1`);
+    await errorsBeside(names.nth(2)).first().waitFor();
+    assert.deepEqual(await errorsBeside(names.nth(2)).allTextContents(), [notPublished(`${B}m1`)]);
+    assert.equal(await verdict(page), 'invalid');
+    if (BATAGG) assert.deepEqual(bataggProblemsOfText(await output(page)).map((p) => p.text), [notPublished(`${B}m1`)], 'batagg says so');
+    await card.locator('[data-role=item]').nth(2).locator('[data-role=remove]').click();
+    assert.equal(await verdict(page), 'valid');
+
+    // A renamed aggregate: the new name is offered, the old one no more.
+    await fillForm(page, parseOrdered(`{"serviceName": "${B}bank2"}`));
+    assert.deepEqual(await page.locator('#published-services option').evaluateAll((os) => os.map((o) => o.value)), [`${B}bank2`, `${B}house`, `${B}s`]);
+    assert.deepEqual(await errorsBeside(names.first()).allTextContents(), [notPublished(AGG)]);
+    await names.first().fill(`${B}bank2`);
+    assert.equal(await verdict(page), 'valid');
+    await assertBatagg(page, true);
+
+    // Imported, per service shows as rows and exports unchanged.
+    const config = `{"expectedBatteries": {"${AGG}": 4}}`;
+    await importText(page, config);
+    assert.equal(await card.locator('input[type=radio][value=services]').isChecked(), true);
+    assert.deepEqual(await card.locator('[data-role=count]').evaluateAll((els) => els.map((e) => e.value)), ['4']);
+    assert.deepEqual(JSON.parse(await output(page)), JSON.parse(config));
   });
 });
 
@@ -947,7 +1062,8 @@ test('series: modules that are not all names stay JSON, and export unchanged', a
     assert.equal(await raw.count(), 1);
     assert.deepEqual(JSON.parse(await output(page)), JSON.parse(config));
     const texts = await errorsBeside(raw).allTextContents();
-    assert.ok(texts.includes(`"${B}s" must list each module once: its module count is what it expects`), texts.join(' | '));
+    assert.ok(texts.includes('expected a string, got a number'), texts.join(' | '));
+    assert.equal(await page.locator('#problems li.error').count(), 1, 'that error alone, as batagg says it');
     assert.equal(await verdict(page), 'invalid');
     await assertBatagg(page, false);
   });
@@ -974,6 +1090,10 @@ const seriesWords = [
     `{"serviceName": "${B}x", "seriesBatteries": {"${B}s": ["${B}x"], "${B}x": ["${B}b"]}}`],
   ['excluded, a module after a virtual battery', `{"excludedServices": ["${B}a"], "virtualBatteries": {"${B}v": ["${B}b"]}, "seriesBatteries": {"${B}s": ["${B}a"]}}`],
   ['a string of modules batagg refuses', `{"seriesBatteries": {"${B}s": [5, null, "${B}a"]}}`],
+  ['a module listed three times, a number between', `{"seriesBatteries": {"${B}s": ["${B}a", 5, "${B}a", "${B}a"]}}`],
+  ['a string batagg refuses by its name, a module listed twice', `{"seriesBatteries": {"name:S": ["${B}a", "${B}a"]}}`],
+  ['a virtual battery batagg refuses by its name, a member listed twice', `{"virtualBatteries": {"name:V": ["${B}a", "${B}a"]}}`],
+  ['an unknown series merge policy, no string', '{"seriesMergePolicies": {"/Soc": "medain", "/TimeToGo": "capacity_time_to_go"}}'],
 ];
 for (const [what, config] of seriesWords) {
   test(`series: ${what}, batagg's problems in its words beside the keys they name`, { skip: !BATAGG && 'BATAGG is not set' }, async () => {
@@ -1036,8 +1156,9 @@ test('series: a module typed into a second string is an error beside both module
 });
 
 // seriesMergePolicies: the limits take a policy (in mergePolicies they have
-// rules of their own); a policy's name batagg checks only for a string.
-test('series merge policies: a limit takes a policy; an unknown name is batagg\'s error once there is a string, a note before', async () => {
+// rules of their own); batagg checks a policy's name with or without a
+// string.
+test('series merge policies: a limit takes a policy; an unknown name is batagg\'s error, with or without a string', async () => {
   await withPage(async (page) => {
     const card = page.locator('section[data-key=seriesMergePolicies]');
     await card.locator('[data-role=add]').click();
@@ -1051,17 +1172,17 @@ test('series merge policies: a limit takes a policy; an unknown name is batagg\'
     await assertBatagg(page, true);
 
     const policy = card.locator('[data-role=policy]');
+    const says = 'unknown value "maxx" (did you mean "max"?); known: "alarm", "all", "any", "available_mean", "capacity_time_to_go", ' +
+      '"capacity_weighted_mean", "charge_mode", "first", "max", "max_label", "mean", "min", "min_label", "sum", "sum_or_zero"';
     await policy.fill('maxx');
-    assert.equal(await verdict(page), 'valid', 'batagg checks no series policy without a string');
-    await assertBatagg(page, true);
-    assert.match(await warningsBeside(policy).first().textContent(),
-      /^Note: "maxx" is not a built-in merge policy \(did you mean "max"\?\): batagg checks the policies' names for a series battery only/);
+    await errorsBeside(policy).first().waitFor();
+    assert.equal(await errorsBeside(policy).first().textContent(), says, 'no string: batagg checks the name all the same');
+    assert.equal(await warningsBeside(policy).count(), 0);
+    assert.equal(await verdict(page), 'invalid');
+    if (BATAGG) assert.deepEqual(bataggProblemsOfText(await output(page)), [{ warning: false, key: 'seriesMergePolicies', text: says }], 'batagg says so');
 
     await fillForm(page, parseOrdered(`{"seriesBatteries": {"${B}s": ["${B}a"]}}`));
-    await errorsBeside(policy).first().waitFor();
-    const says = 'unknown value "maxx" (did you mean "max"?); known: "alarm", "all", "any", "capacity_weighted_mean", "charge_mode", "first", "max", "max_label", "mean", "min", "min_label", "sum", "sum_or_zero"';
-    assert.equal(await errorsBeside(policy).first().textContent(), says);
-    assert.equal(await warningsBeside(policy).count(), 0);
+    assert.deepEqual(await errorsBeside(policy).allTextContents(), [says], 'a string: the same error, once');
     assert.equal(await verdict(page), 'invalid');
     if (BATAGG) assert.deepEqual(bataggProblemsOfText(await output(page)), [{ warning: false, key: 'seriesMergePolicies', text: says }], 'batagg says so');
     await policy.fill('all');
