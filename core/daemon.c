@@ -365,8 +365,9 @@ static void use_state_file(Daemon *d)
 			g_info("stateFile is false: what batagg learns about the batteries is not "
 			       "kept");
 		} else if (moving) {
-			g_info("state file: now %s", d->state_path);
+			/* Said once it is there (a test waits for the line). */
 			write_state(d);
+			g_info("state file: now %s", d->state_path);
 		} else {
 			d->state = read_state(d->state_path);
 		}
