@@ -114,6 +114,7 @@ static void compute_current_limit(Engine *e, bool discharge)
 	/* The text says what the published value is (a primary service's
 	 * replaces the computed one, and then the computation is no reason). */
 	text.result = engine_num(&e->pub[limit]);
+	text.primary = text.result.valid != r.valid || (r.valid && text.result.value != r.value);
 	text.user = !discharge && (e->s.ccl_mode == CCL_DVCC ||
 	                           (r.valid && battery.valid && r.value < battery.value));
 	publish_limitation(e, discharge ? X_DISCHARGE_LIMITATION : X_CHARGE_LIMITATION,
@@ -172,6 +173,8 @@ static void compute_cvl(Engine *e)
 		        .balancing = engine_num(&e->pub[P_BALANCING]),
 		        .user = r.valid && in.user_cap > 0 && fabs(r.value - in.user_cap) < 1e-9,
 		        .expected = e->s.expected,
+		        .primary = engine_num(&e->pub[P_CVL]).valid != r.valid ||
+		                   (r.valid && engine_num(&e->pub[P_CVL]).value != r.value),
 		};
 
 		publish_limitation(e, X_VOLTAGE_LIMITATION, limitation_voltage(&text));

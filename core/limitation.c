@@ -29,7 +29,10 @@ char *limitation_current(const CurrentLimitation *l)
 	const LimitWhy *why = l->why;
 
 	append_missing(s, l->present, l->expected);
-	if (l->user && l->result.valid) {
+	if (l->primary && l->result.valid) {
+		g_string_append(s, "primary service ");
+		append_amps(s, l->result.value);
+	} else if (l->user && l->result.valid) {
 		g_string_append(s, "DVCC limit ");
 		append_amps(s, l->result.value);
 	} else if (l->user) {
@@ -60,6 +63,10 @@ char *limitation_voltage(const VoltageLimitation *l)
 	append_missing(s, l->n, l->expected);
 	if (!l->result.valid) {
 		g_string_append(s, "no battery reports a charge voltage");
+		return g_string_free(s, FALSE);
+	}
+	if (l->primary) {
+		g_string_append_printf(s, "primary service %.2f V", l->result.value);
 		return g_string_free(s, FALSE);
 	}
 	if (l->user) {

@@ -21,11 +21,12 @@ typedef struct {
 	bool user;                 /* the DVCC user limit is the published one
 	                            * (or, invalid, the one cclMode dvcc asks) */
 	size_t present, expected;  /* members; expectedBatteries (0: none) */
+	bool primary;              /* a primary service's value replaced it */
 } CurrentLimitation;
 
 /* "Rack B 100 A × 2.66 (ir)", "Rack A refuses; Rack B 50 A × 1.00
  * (count)", "DVCC limit 150 A", "all batteries refuse charge", "no battery
- * reports a limit", each after "2 of 3 batteries; " while some are
+ * reports a limit", "primary service 80 A", each after "2 of 3 batteries; " while some are
  * missing.  Returns (transfer full) the text. */
 char *limitation_current(const CurrentLimitation *l);
 
@@ -38,6 +39,7 @@ typedef struct {
 	BataggNum balancing; /* the bank's /Balancing */
 	bool user;           /* the DVCC user cap is the published CVL */
 	size_t expected;     /* expectedBatteries (0: none) */
+	bool primary;        /* a primary service's value replaced it */
 } VoltageLimitation;
 
 /* "Rack C 55.20 V (max_when_balancing, not balancing)", "DVCC limit

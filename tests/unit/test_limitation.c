@@ -49,6 +49,9 @@ static void test_current_forms(void **state)
 	says(limitation_current(&l), "3 of 4 batteries; DVCC limit 150 A");
 	l.result.valid = false;
 	says(limitation_current(&l), "3 of 4 batteries; no DVCC limit (cclMode dvcc)");
+	l.primary = true;
+	l.result = (BataggNum){80, true};
+	says(limitation_current(&l), "3 of 4 batteries; primary service 80 A");
 	l = (CurrentLimitation){.discharge = true, .result = {0, true}, .why = &why};
 	why.binding = false;
 	says(limitation_current(&l), "all batteries refuse discharge");
