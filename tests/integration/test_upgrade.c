@@ -118,9 +118,11 @@ static int check(Run *r)
 	g_auto(GStrv) cmd = harness_command(argv);
 	int status = -1;
 
+	/* Under emulation cmd starts with the wrapper (qemu-arm), found in PATH. */
 	assert_true(g_spawn_sync(NULL, cmd, NULL,
-	                         G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL, NULL,
-	                         NULL, NULL, NULL, &status, NULL));
+	                         G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
+	                                 G_SPAWN_STDERR_TO_DEV_NULL,
+	                         NULL, NULL, NULL, NULL, &status, NULL));
 	assert_true(WIFEXITED(status));
 	return WEXITSTATUS(status);
 }
