@@ -82,7 +82,8 @@ static void compute_current_limit(Engine *e, bool discharge)
 	g_autofree LimitMember *lm = g_new0(LimitMember, n ? n : 1);
 	g_autofree BataggNum *ratios = g_new0(BataggNum, n ? n : 1);
 	g_autofree const char **labels = g_new0(const char *, n ? n : 1);
-	int limit = discharge ? P_DCL : P_CCL;
+	LimitId l = discharge ? L_DCL : L_CCL;
+	int limit = limit_path[l];
 	int allow = discharge ? P_ALLOW_TO_DISCHARGE : P_ALLOW_TO_CHARGE;
 	BataggNum battery, r;
 	Value v = VALUE_INIT;
@@ -97,12 +98,12 @@ static void compute_current_limit(Engine *e, bool discharge)
 		const EngineInput *m = e->members->pdata[i];
 
 		lm[i].member = engine_member(m);
-		labels[i] = merged_label(m);
-		lm[i].bms = m->bms;
-		lm[i].limit = engine_num(&m->values[limit]);
-		lm[i].allow = engine_num(&m->values[allow]);
+		labels[i] = engine_limit_label(e, l, m);
+		lm[i].bms = engine_limit_bms(e, l, m);
+		lm[i].limit = engine_limit_num(e, l, m, limit);
+		lm[i].allow = engine_limit_num(e, l, m, allow);
 		if (!e->s.has_capacity)
-			lm[i].capacity = engine_num(&m->values[P_INSTALLED_CAPACITY]);
+			lm[i].capacity = engine_limit_num(e, l, m, P_INSTALLED_CAPACITY);
 	}
 	battery = limits_current(lm, n, &e->s.ratios, discharge, bank_capacity(e, lm, n), ratios,
 	                         &why);
@@ -110,11 +111,15 @@ static void compute_current_limit(Engine *e, bool discharge)
 	              : limits_ccl_mode(e->s.ccl_mode, battery, e->dvcc, e->user_ccl);
 	if (r.valid)
 		v = value_double(r.value);
+	engine_limit_bank(e, l, allow); /* read by merged_publish() */
 	merged_publish(e, limit, &v, r.valid);
-	/* The text says what the published value is (a primary service's
-	 * replaces the computed one, and then the computation is no reason). */
+	/* The text says what the published value is: a refusal makes it 0
+	 * (merged_publish()), a primary service's value replaces the computed
+	 * one, and then the computation is no reason. */
 	text.result = engine_num(&e->pub[limit]);
-	text.primary = text.result.valid != r.valid || (r.valid && text.result.value != r.value);
+	text.refused = engine_refuses(e, allow) && !(r.valid && r.value == 0);
+	text.primary = !text.refused &&
+	               (text.result.valid != r.valid || (r.valid && text.result.value != r.value));
 	text.user = !discharge && (e->s.ccl_mode == CCL_DVCC ||
 	                           (r.valid && battery.valid && r.value < battery.value));
 	publish_limitation(e, discharge ? X_DISCHARGE_LIMITATION : X_CHARGE_LIMITATION,
@@ -135,7 +140,7 @@ static void compute_cvl(Engine *e)
 	guint n = e->members->len;
 	g_autofree BataggNum *cvl = g_new0(BataggNum, n ? n : 1);
 	g_autofree const char **modes = g_new0(const char *, n ? n : 1);
-	const Value *bank_mode = &e->pub[P_CHARGE_MODE];
+	const Value *bank_mode = engine_limit_bank(e, L_CVL, P_CHARGE_MODE);
 	g_autofree BataggMember *members = g_new0(BataggMember, n ? n : 1);
 	g_autofree const char **labels = g_new0(const char *, n ? n : 1);
 	BataggCvlInput in = {
@@ -143,7 +148,7 @@ static void compute_cvl(Engine *e)
 	        .members = members,
 	        .cvl = cvl,
 	        .charge_mode = modes,
-	        .balancing = engine_num(&e->pub[P_BALANCING]),
+	        .balancing = engine_num(engine_limit_bank(e, L_CVL, P_BALANCING)),
 	        .bank_charge_mode = bank_mode->type == VALUE_TEXT ? bank_mode->u.s : NULL,
 	        .user_cap = e->dvcc ? e->user_cvl : 0,
 	};
@@ -152,11 +157,11 @@ static void compute_cvl(Engine *e)
 
 	for (guint i = 0; i < n; i++) {
 		const EngineInput *m = e->members->pdata[i];
-		const Value *mode = &m->values[P_CHARGE_MODE];
+		const Value *mode = engine_limit_value(e, L_CVL, m, P_CHARGE_MODE);
 
 		members[i] = engine_member(m);
-		labels[i] = merged_label(m);
-		cvl[i] = engine_num(&m->values[P_CVL]);
+		labels[i] = engine_limit_label(e, L_CVL, m);
+		cvl[i] = engine_limit_num(e, L_CVL, m, P_CVL);
 		modes[i] = mode->type == VALUE_TEXT ? mode->u.s : NULL;
 	}
 	r = limits_sane_voltage(e->s.cvl->cvl(e->s.cvl_state, &in));
@@ -211,30 +216,36 @@ static void flush(Engine *e, bool all)
 		all = true;
 	}
 	now = all ? ALL_BATTERY_PATHS : safety_paths();
-	e->need_ccl = e->need_ccl || (bits & BATAGG_RECOMPUTE_CCL) ||
-	              (e->dirty & (BIT(P_CCL) | BIT(P_ALLOW_TO_CHARGE)));
-	e->need_dcl = e->need_dcl || (bits & BATAGG_RECOMPUTE_DCL) ||
-	              (e->dirty & (BIT(P_DCL) | BIT(P_ALLOW_TO_DISCHARGE)));
-	e->need_cvl =
-	        e->need_cvl || (e->dirty & (BIT(P_CVL) | BIT(P_BALANCING) | BIT(P_CHARGE_MODE)));
 	e->need_estimates = e->need_estimates || (bits & BATAGG_ESTIMATE_CHANGED);
+	if (bits & BATAGG_RECOMPUTE_CCL)
+		engine_limit_due(e, L_CCL);
+	if (bits & BATAGG_RECOMPUTE_DCL)
+		engine_limit_due(e, L_DCL);
 
+	/* The merged paths first: the limits read some of them (limit_inputs),
+	 * and publishing one that changed makes its limits due. */
 	for (int p = 0; p < N_BATTERY_PATHS; p++) {
 		if ((e->dirty & now & BIT(p)) && !(limits & BIT(p)))
 			compute_path(e, p);
 	}
 	if (e->membership_changed)
 		bank_publish_members(e, e->members, true);
-	if (e->need_ccl)
+	/* A primary or auxiliary service's limit. */
+	for (int l = 0; l < N_LIMITS; l++) {
+		if (e->dirty & BIT(limit_path[l]))
+			e->need[l] = true;
+	}
+	if (e->need[L_CCL])
 		compute_current_limit(e, false);
-	if (e->need_dcl)
+	if (e->need[L_DCL])
 		compute_current_limit(e, true);
-	if (e->need_cvl)
+	if (e->need[L_CVL])
 		compute_cvl(e);
 	e->dirty &= ~(now | limits);
 	e->method_bits = 0;
 	e->membership_changed = false;
-	e->need_ccl = e->need_dcl = e->need_cvl = false;
+	for (int l = 0; l < N_LIMITS; l++)
+		e->need[l] = false;
 	if (!all)
 		return;
 	for (int discharge = 0; discharge < 2; discharge++) {

@@ -44,6 +44,71 @@ BataggNum engine_num(const Value *v)
 	return n;
 }
 
+/* clang-format off */
+const LimitInputs limit_inputs[N_LIMITS] = {
+	/* A member's own limit and allow flag; its CVL makes it a BMS, which
+	 * alone shares the bank current; the capacity method shares by
+	 * /InstalledCapacity; the limitation text names members.  The bank
+	 * refusing (its allow flag 0) makes the limit 0. */
+	[L_CCL] = {.member = BIT(P_CCL) | BIT(P_ALLOW_TO_CHARGE) | BIT(P_CVL) |
+	                     BIT(P_INSTALLED_CAPACITY) | BIT(P_CUSTOM_NAME),
+	           .bank = BIT(P_ALLOW_TO_CHARGE)},
+	[L_DCL] = {.member = BIT(P_DCL) | BIT(P_ALLOW_TO_DISCHARGE) | BIT(P_CVL) |
+	                     BIT(P_INSTALLED_CAPACITY) | BIT(P_CUSTOM_NAME),
+	           .bank = BIT(P_ALLOW_TO_DISCHARGE)},
+	/* The CVL mode reads the members' CVLs and charge modes, and the
+	 * bank's /Balancing and /Info/ChargeMode. */
+	[L_CVL] = {.member = BIT(P_CVL) | BIT(P_CHARGE_MODE) | BIT(P_CUSTOM_NAME),
+	           .bank = BIT(P_BALANCING) | BIT(P_CHARGE_MODE)},
+};
+/* clang-format on */
+
+const int limit_path[N_LIMITS] = {[L_CCL] = P_CCL, [L_DCL] = P_DCL, [L_CVL] = P_CVL};
+
+void engine_limit_due(Engine *e, LimitId l)
+{
+	e->need[l] = true;
+	/* The series and precedence combiners merge what is dirty. */
+	e->dirty |= BIT(limit_path[l]);
+}
+
+BataggNum engine_limit_num(Engine *e, LimitId l, const EngineInput *m, int p)
+{
+	e->reads[l].member |= BIT(p);
+	return engine_num(&m->values[p]);
+}
+
+const Value *engine_limit_value(Engine *e, LimitId l, const EngineInput *m, int p)
+{
+	e->reads[l].member |= BIT(p);
+	return &m->values[p];
+}
+
+const char *engine_limit_label(Engine *e, LimitId l, const EngineInput *m)
+{
+	e->reads[l].member |= BIT(P_CUSTOM_NAME);
+	return merged_label(m);
+}
+
+bool engine_limit_bms(Engine *e, LimitId l, const EngineInput *m)
+{
+	e->reads[l].member |= BIT(P_CVL);
+	return m->bms;
+}
+
+const Value *engine_limit_bank(Engine *e, LimitId l, int p)
+{
+	e->reads[l].bank |= BIT(p);
+	return &e->pub[p];
+}
+
+bool engine_refuses(const Engine *e, int p)
+{
+	double x;
+
+	return value_number(&e->pub[p], &x) && x == 0;
+}
+
 void engine_set_published(Engine *e, int i, Value *v)
 {
 	bool tightens;
@@ -54,7 +119,11 @@ void engine_set_published(Engine *e, int i, Value *v)
 	}
 	tightens = engine_tightens(i, &e->pub[i], v);
 	value_move(&e->pub[i], v);
-	e->publish(e->user_data, engine_published_path(i), &e->pub[i], tightens);
+	e->publish(e->user_data, i, &e->pub[i], tightens);
+	for (int l = 0; i < N_BATTERY_PATHS && l < N_LIMITS; l++) {
+		if (limit_inputs[l].bank & BIT(i))
+			engine_limit_due(e, (LimitId)l);
+	}
 }
 
 /* A limit falling by less than this share of it (the IR method's ratios
@@ -79,6 +148,28 @@ bool engine_tightens(int i, const Value *old, const Value *new)
 	case N_BATTERY_PATHS + X_BATTERIES:
 	case N_BATTERY_PATHS + X_NR_OF_BATTERIES:
 		return true;
+	default:
+		break;
+	}
+	if (i >= P_ALARM_CELL_IMBALANCE && i <= P_ALARM_INTERNAL_FAILURE)
+		return has && b > (had ? a : 0);
+	return false;
+}
+
+bool engine_safer(int i, const Value *old, const Value *new)
+{
+	double a, b;
+	bool had = value_number(old, &a);
+	bool has = value_number(new, &b);
+
+	switch (i) {
+	case P_CCL:
+	case P_DCL:
+	case P_CVL:
+		return has && (!had || b < a);
+	case P_ALLOW_TO_CHARGE:
+	case P_ALLOW_TO_DISCHARGE:
+		return has && b == 0 && (!had || a != 0);
 	default:
 		break;
 	}
@@ -333,18 +424,10 @@ static int feed_methods(Engine *e, const EngineInput *in, int p)
 	return bits;
 }
 
-/* Who shares the bank current changed: a member became a BMS, or the
- * capacity method gained or lost a member it can serve. */
-static void shares_changed(Engine *e)
-{
-	e->need_ccl = e->need_dcl = true;
-}
-
 void engine_input_set(Engine *e, EngineInput *in, const char *path, const Value *v)
 {
 	int p = paths_find(path);
 	Value sane = VALUE_INIT;
-	bool was_valid;
 
 	if (p < 0)
 		return;
@@ -354,7 +437,6 @@ void engine_input_set(Engine *e, EngineInput *in, const char *path, const Value 
 		value_clear(&sane);
 		return;
 	}
-	was_valid = in->values[p].type != VALUE_INVALID;
 	value_move(&in->values[p], &sane);
 	if (in->role != ROLE_MEMBER) {
 		if (p < N_BATTERY_PATHS && (in->paths & BIT(p)))
@@ -367,14 +449,31 @@ void engine_input_set(Engine *e, EngineInput *in, const char *path, const Value 
 	/* A member's own module count is part of the bank description. */
 	if (p == P_MEMBER_SERIES)
 		e->membership_changed = true;
-	if (p == P_CVL && !in->bms && in->values[p].type != VALUE_INVALID) {
+	if (p == P_CVL && in->values[p].type != VALUE_INVALID)
 		in->bms = true;
-		shares_changed(e);
+	for (int l = 0; l < N_LIMITS; l++) {
+		if (limit_inputs[l].member & BIT(p))
+			engine_limit_due(e, (LimitId)l);
 	}
-	if (p == P_INSTALLED_CAPACITY && was_valid != (in->values[p].type != VALUE_INVALID))
-		shares_changed(e);
 	if (p == P_VOLTAGE || p == P_CURRENT)
 		e->method_bits |= feed_methods(e, in, p);
+}
+
+void engine_each_value(Engine *e, EngineValueFn fn, void *user_data)
+{
+	GPtrArray *lists[] = {e->members, e->primary, e->auxiliary};
+
+	for (size_t k = 0; k < G_N_ELEMENTS(lists); k++) {
+		for (guint i = 0; i < lists[k]->len; i++) {
+			const EngineInput *in = lists[k]->pdata[i];
+
+			for (int p = 0; p < N_MEMBER_PATHS && !in->hook; p++) {
+				if (in->values[p].type != VALUE_INVALID)
+					fn(user_data, in->service, battery_paths[p].path,
+					   &in->values[p]);
+			}
+		}
+	}
 }
 
 bool engine_input_is_bms(const EngineInput *in)
@@ -392,7 +491,8 @@ void engine_set_dvcc(Engine *e, bool on)
 	if (e->dvcc == on)
 		return;
 	e->dvcc = on;
-	e->need_ccl = e->need_cvl = true;
+	engine_limit_due(e, L_CCL);
+	engine_limit_due(e, L_CVL);
 }
 
 void engine_set_user_ccl(Engine *e, double amps)
@@ -400,7 +500,7 @@ void engine_set_user_ccl(Engine *e, double amps)
 	if (e->user_ccl == amps)
 		return;
 	e->user_ccl = amps;
-	e->need_ccl = true;
+	engine_limit_due(e, L_CCL);
 }
 
 void engine_set_user_cvl(Engine *e, double volts)
@@ -408,7 +508,7 @@ void engine_set_user_cvl(Engine *e, double volts)
 	if (e->user_cvl == volts)
 		return;
 	e->user_cvl = volts;
-	e->need_cvl = true;
+	engine_limit_due(e, L_CVL);
 }
 
 static gint by_service(gconstpointer a, gconstpointer b)

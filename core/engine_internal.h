@@ -16,6 +16,34 @@
 #define BIT(p) (UINT64_C(1) << (p))
 #define ALL_BATTERY_PATHS (BIT(N_BATTERY_PATHS) - 1)
 
+G_STATIC_ASSERT(N_MEMBER_PATHS <= 64);
+
+/* The three limits. */
+typedef enum {
+	L_CCL = 0,
+	L_DCL,
+	L_CVL,
+	N_LIMITS,
+} LimitId;
+
+/* What each limit is computed from (PathId bits): members' values, and the
+ * engine's own published battery paths.  A change of any of them computes
+ * the limit, and its limitation text, again at once (engine_flush_safety()).
+ * Besides these, the ratio methods hear every voltage and current
+ * (sample(), current()) and say themselves when the limits must be
+ * computed again (BATAGG_RECOMPUTE_*).  The limits read their inputs only
+ * through engine_limit_num() and friends, which note what they read
+ * (Engine.reads), so that a test can hold the computation to this table. */
+typedef struct {
+	uint64_t member;
+	uint64_t bank;
+} LimitInputs;
+
+extern const LimitInputs limit_inputs[N_LIMITS];
+
+/* The published path of limit l. */
+extern const int limit_path[N_LIMITS];
+
 struct EngineInput {
 	InputRole role;
 	char *service;
@@ -83,7 +111,11 @@ struct Engine {
 	/* What the next flush must recompute. */
 	uint64_t dirty;
 	bool membership_changed;
-	bool need_ccl, need_dcl, need_cvl, need_estimates;
+	bool need[N_LIMITS];
+	bool need_estimates;
+	/* What each limit's computations read since the engine started
+	 * (limit_inputs), for the tests. */
+	LimitInputs reads[N_LIMITS];
 	int method_bits; /* BATAGG_* bits the methods asked for */
 
 	/* Merge inputs that depend on another path (cell ids on their extreme,
@@ -120,6 +152,22 @@ BataggMember engine_member(const EngineInput *in);
 
 /* Publishes value i when it changed (v is consumed). */
 void engine_set_published(Engine *e, int i, Value *v);
+
+/* Limit l must be computed again at the next flush (of either kind). */
+void engine_limit_due(Engine *e, LimitId l);
+
+/* What a limit's computation reads, noted in Engine.reads: member m's
+ * value of path p (a number, or the value itself), its label, whether it
+ * is a BMS, and the engine's own published value of battery path p. */
+BataggNum engine_limit_num(Engine *e, LimitId l, const EngineInput *m, int p);
+const Value *engine_limit_value(Engine *e, LimitId l, const EngineInput *m, int p);
+const char *engine_limit_label(Engine *e, LimitId l, const EngineInput *m);
+bool engine_limit_bms(Engine *e, LimitId l, const EngineInput *m);
+const Value *engine_limit_bank(Engine *e, LimitId l, int p);
+
+/* Whether the engine publishes allow flag p (P_ALLOW_TO_CHARGE or
+ * P_ALLOW_TO_DISCHARGE) as 0: it refuses. */
+bool engine_refuses(const Engine *e, int p);
 
 /* ---- merged.c ---- */
 

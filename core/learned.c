@@ -158,5 +158,7 @@ void engine_reset_estimates(Engine *e)
 	}
 	if (e->state)
 		state_file_forget(e->state, NULL);
-	e->need_ccl = e->need_dcl = e->need_estimates = true;
+	engine_limit_due(e, L_CCL);
+	engine_limit_due(e, L_DCL);
+	e->need_estimates = true;
 }

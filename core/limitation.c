@@ -29,7 +29,13 @@ char *limitation_current(const CurrentLimitation *l)
 	const LimitWhy *why = l->why;
 
 	append_missing(s, l->present, l->expected);
-	if (l->primary && l->result.valid) {
+	if (l->refused) {
+		g_string_append_printf(s, "AllowTo%s 0", l->discharge ? "Discharge" : "Charge");
+		if (why->refusing == 1)
+			g_string_append_printf(s, " (%s refuses)", l->labels[why->some_refusing]);
+		else if (why->refusing > 1)
+			g_string_append_printf(s, " (%zu batteries refuse)", why->refusing);
+	} else if (l->primary && l->result.valid) {
 		g_string_append(s, "primary service ");
 		append_amps(s, l->result.value);
 	} else if (l->user && l->result.valid) {

@@ -22,12 +22,16 @@ typedef struct {
 	                            * (or, invalid, the one cclMode dvcc asks) */
 	size_t present, expected;  /* members; expectedBatteries (0: none) */
 	bool primary;              /* a primary service's value replaced it */
+	/* The bank's allow flag is 0, so the limit is 0 where the members'
+	 * limits gave more (systemcalc heeds only the limit). */
+	bool refused;
 } CurrentLimitation;
 
 /* "Rack B 100 A × 2.66 (ir)", "Rack A refuses; Rack B 50 A × 1.00
- * (count)", "DVCC limit 150 A", "all batteries refuse charge", "no battery
- * reports a limit", "primary service 80 A", each after "2 of 3 batteries; " while some are
- * missing.  Returns (transfer full) the text. */
+ * (count)", "DVCC limit 150 A", "AllowToCharge 0 (Rack A refuses)", "all
+ * batteries refuse charge", "no battery reports a limit", "primary service
+ * 80 A", each after "2 of 3 batteries; " while some are missing.  Returns
+ * (transfer full) the text. */
 char *limitation_current(const CurrentLimitation *l);
 
 typedef struct {

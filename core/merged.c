@@ -114,6 +114,15 @@ void merged_publish(Engine *e, int p, Value *aggregated, bool members_have_value
 		}
 	}
 	value_clear(aggregated);
+	/* A refusal reaches the chargers only as a limit of 0: systemcalc reads
+	 * a battery's limits, never its allow flags.  So a battery that says it
+	 * refuses publishes no other limit (P_ALLOW_* come before the limits in
+	 * every combiner's order, and make them due: limit_inputs). */
+	if ((p == P_CCL && engine_refuses(e, P_ALLOW_TO_CHARGE)) ||
+	    (p == P_DCL && engine_refuses(e, P_ALLOW_TO_DISCHARGE))) {
+		value_clear(&v);
+		v = value_double(0);
+	}
 	paths_coerce((PathId)p, &v);
 	if (p == P_ALARM_BMS_CABLE && engine_short(e)) {
 		double level = 0;

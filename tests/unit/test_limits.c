@@ -15,7 +15,9 @@
  *  - the published CCL (DCL) is the min over the connected BMS members with
  *    a valid limit of limit_i * r_i (at most LIMIT_MAX_AMPS), 0 when they all
  *    refuse, invalid when no BMS reports one, then the cclMode rule;
- *    with the batteries' part it never exceeds that min.
+ *    with the batteries' part it never exceeds that min;
+ *  - a bank whose allow flag is 0 publishes that limit as 0 (systemcalc
+ *    heeds only the limit).
  *
  * The model below restates SPEC 3 and 5.4-5.7 independently of the code.
  */
@@ -208,6 +210,18 @@ static double expected_ratio(const char *method, const Model *m, int n, int i, i
 	return isfinite(r) && r >= 1 - TOLERANCE ? fmax(r, 1) : n_connected;
 }
 
+/* Every member with a flag (BMS or not) says 0. */
+static bool bank_refuses(const Model *m, int n, int d)
+{
+	double most = NAN;
+
+	for (int i = 0; i < n; i++) {
+		if (m[i].has_allow[d])
+			most = isnan(most) ? m[i].allow[d] : fmax(most, m[i].allow[d]);
+	}
+	return most == 0;
+}
+
 static void check_finite_everywhere(Fixture *f)
 {
 	for (int i = 0; i < N_PUBLISHED; i++) {
@@ -269,6 +283,10 @@ static void check_current_limit(Fixture *f, const char *method, const Model *m, 
 	           user < battery) {
 		battery = user;
 	}
+	/* The bank's allow flag (the "any" policy: the largest flag) is 0: the
+	 * limit is 0 whatever the members' limits say. */
+	if (bank_refuses(m, n, d))
+		battery = 0;
 	if (isnan(battery) != isnan(published) ||
 	    (!isnan(battery) && fabs(published - battery) > TOLERANCE * fmax(1, battery)))
 		fail_msg("%s is %.12g, the rule says %.12g", limit_paths[d], published, battery);
