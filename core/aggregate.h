@@ -102,10 +102,10 @@ typedef enum {
 typedef struct Engine Engine;
 typedef struct EngineInput EngineInput;
 
-/* Called from engine_flush() for every published value that changed;
- * tightens when the change is one that must reach the chargers and
+/* Called from engine_flush() for every published value i that changed
+ * (engine_published_path(i)); tightens when the change is one that must reach the chargers and
  * inverters at once (engine_tightens()). */
-typedef void (*EnginePublishFn)(void *user_data, const char *path, const Value *v, bool tightens);
+typedef void (*EnginePublishFn)(void *user_data, int i, const Value *v, bool tightens);
 
 /* Returns (transfer full) an engine; setup is copied (the strategies' states
  * stay owned by the caller and must outlive the engine). */
@@ -136,6 +136,12 @@ void engine_reset_input(Engine *e, EngineInput *in);
 void engine_input_set(Engine *e, EngineInput *in, const char *path, const Value *v);
 
 InputRole engine_input_role(const EngineInput *in);
+
+/* Calls fn for every valid value of every input that is a service (members,
+ * primary and auxiliary services; not hooks), with the path's name. */
+typedef void (*EngineValueFn)(void *user_data, const char *service, const char *path,
+                              const Value *v);
+void engine_each_value(Engine *e, EngineValueFn fn, void *user_data);
 
 /* Whether a member has reported a valid /Info/MaxChargeVoltage since it
  * joined: only such members (BMSes) share the bank current. */
@@ -171,6 +177,13 @@ void engine_flush_safety(Engine *e);
  * rises, an allow-to-charge or -discharge flag that goes to 0, and the
  * members changing. */
 bool engine_tightens(int i, const Value *old, const Value *new);
+
+/* Whether published value i going from old to new makes the system safer
+ * at all: a CCL, DCL or CVL that falls (by any amount) or appears, an alarm
+ * that rises, an allow flag that goes to 0.  While a service holds its
+ * values after a reload, these go out at once and nothing else does: a
+ * limit may fall but never rise until the members are read again. */
+bool engine_safer(int i, const Value *old, const Value *new);
 
 /* Whether this engine publishes value i at all (a virtual battery publishes
  * the battery paths and /System/Batteries only). */

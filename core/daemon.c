@@ -476,6 +476,33 @@ static Published *reuse(Daemon *d, GPtrArray *old, const char *name, int index, 
 	return published_new(name, index, series, conn, d->program, on_settings_read, d);
 }
 
+typedef struct {
+	Monitor *mon;
+	GHashTable *known;
+} Known;
+
+static void keep_value(void *user_data, const char *service, const char *path, const Value *v)
+{
+	Known *k = user_data;
+	MonitorKnown *mk = monitor_known(k->mon, k->known, service);
+
+	if (mk)
+		items_add(mk->items, path, v);
+}
+
+/* What the running monitor and engines know of every battery service, for
+ * the next monitor (monitor_seed()): while the bus is read again after a
+ * reload, the new engines compute from it, and a change that makes the
+ * system safer goes out at once (published.c). */
+static GHashTable *known_values(Daemon *d)
+{
+	Known k = {.mon = d->monitor, .known = monitor_known_new()};
+
+	for (guint i = 0; d->published && i < d->published->len; i++)
+		engine_each_value(published_engine(d->published->pdata[i]), keep_value, &k);
+	return k.known;
+}
+
 /* Switches to plan (consumed): published services whose name stays keep
  * their bus name and settings and hold their values until the members are
  * read again; the others go, new ones start.  Then the monitor reads the
@@ -484,6 +511,7 @@ static void apply(Daemon *d, Plan *plan)
 {
 	GPtrArray *old = d->published;
 	const Config *cfg = plan->cfg;
+	GHashTable *known = known_values(d);
 
 	/* A new name is a new service: it waits for a voltage as at start-up. */
 	if (old && strcmp(published_name(old->pdata[0]), cfg->service_name) != 0)
@@ -518,6 +546,7 @@ static void apply(Daemon *d, Plan *plan)
 	build_settings_paths(d);
 	d->members = members_new(d->cfg, d->published);
 	d->monitor = monitor_new(d->conn, &callbacks, d);
+	monitor_seed(d->monitor, known);
 }
 
 /* Reads the bus afresh; each published service goes on the bus once its
@@ -528,7 +557,13 @@ static void start(Daemon *d)
 	if (d->settle_timer)
 		g_source_remove(d->settle_timer);
 	d->settle_timer = g_timeout_add_seconds(SETTLE_TIMEOUT_S, on_settle_timeout, d);
+	/* The services known from before a reload join at once (monitor_seed()):
+	 * the engines compute from all of them or none. */
+	for (guint i = 0; i < d->published->len; i++)
+		published_defer(d->published->pdata[i], TRUE);
 	monitor_start(d->monitor);
+	for (guint i = 0; i < d->published->len; i++)
+		published_defer(d->published->pdata[i], FALSE);
 	if (!published_on_bus(AGGREGATE(d)) && !d->voltage_seen && !d->startup_timer) {
 		d->startup_attempts = 0;
 		d->startup_timer = g_timeout_add_seconds(1, on_startup_check, d);

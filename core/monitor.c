@@ -27,6 +27,8 @@ struct Service {
 	MonitorInterest interest;
 	const char *const *paths; /* MONITOR_PATHS: borrowed from want() */
 	gboolean reported;        /* added() was called */
+	gboolean read;            /* its first read is over */
+	gboolean seeded;          /* added() with what was known (monitor_seed()) */
 	GPtrArray *rules;         /* char *: the match rules that bring its signals */
 	Pending *pending;         /* the calls of the initial read */
 	GArray *items;            /* PathValue being collected by the read */
@@ -44,6 +46,7 @@ struct Monitor {
 	Pending *names;         /* ListNames, then GetNameOwner of each name */
 	guint reading;          /* services whose first read is pending */
 	gboolean settled;       /* the last settled() said so */
+	GHashTable *known;      /* monitor_seed(), until monitor_start() */
 };
 
 /* Every change counts, as ItemsChanged or as PropertiesChanged: a service
@@ -106,7 +109,7 @@ static void service_free(gpointer data)
 {
 	Service *s = data;
 
-	if (!s->reported)
+	if (!s->read)
 		s->mon->reading--;
 	cancel_read(s);
 	remove_rules(s);
@@ -154,17 +157,39 @@ static void filter_items(const Service *s, GArray *items)
 	}
 }
 
+/* The first read is over: its values are the service's first, or (when it
+ * was seeded) its latest. */
 static void report_added(Service *s)
 {
 	Monitor *mon = s->mon;
 	g_autoptr(GArray) items = s->items;
+	gboolean seeded = s->reported;
 
 	s->items = items_new();
 	s->reported = TRUE;
+	s->read = TRUE;
 	mon->reading--;
 	filter_items(s, items);
-	mon->cb.added(mon->user_data, s->name, (const PathValue *)(void *)items->data, items->len);
+	if (!seeded)
+		mon->cb.added(mon->user_data, s->name, (const PathValue *)(void *)items->data,
+		              items->len);
+	else if (items->len)
+		mon->cb.changed(mon->user_data, s->name, (const PathValue *)(void *)items->data,
+		                items->len);
 	check_settled(mon);
+}
+
+/* A service found again after a reload starts from what was known of it. */
+static void report_known(Service *s, const GArray *known)
+{
+	g_autoptr(GArray) items = items_new();
+
+	items_add_all(items, known);
+	filter_items(s, items);
+	s->reported = TRUE;
+	s->seeded = TRUE;
+	s->mon->cb.added(s->mon->user_data, s->name, (const PathValue *)(void *)items->data,
+	                 items->len);
 }
 
 typedef void (*ReplyFn)(Service *s, DBusMessage *reply, const char *path);
@@ -267,7 +292,8 @@ static void service_gone(Monitor *mon, const char *name)
 	check_settled(mon);
 }
 
-static void service_appeared(Monitor *mon, const char *name, const char *owner)
+/* known: what was known of it before (monitor_seed()), or NULL. */
+static void service_appeared(Monitor *mon, const char *name, const char *owner, const GArray *known)
 {
 	const char *const *paths = NULL;
 	MonitorInterest interest;
@@ -299,6 +325,8 @@ static void service_appeared(Monitor *mon, const char *name, const char *owner)
 	/* Subscribe before reading: a change sent after the reply is then
 	 * never missed. */
 	add_rules(s);
+	if (known)
+		report_known(s, known);
 	start_read(s);
 }
 
@@ -312,7 +340,7 @@ static void on_name_owner_changed(Monitor *mon, DBusMessage *msg)
 	if (!g_str_has_prefix(name, NAMES_VICTRON_PREFIX))
 		return;
 	if (new_owner[0])
-		service_appeared(mon, name, new_owner);
+		service_appeared(mon, name, new_owner, NULL);
 	else
 		service_gone(mon, name);
 }
@@ -335,10 +363,13 @@ static void on_owner(DBusMessage *reply, void *data)
 	OwnerQuery *q = data;
 	const char *owner;
 
-	/* NameOwnerChanged may have got there first. */
-	if (!g_hash_table_contains(q->mon->services, q->name) &&
-	    dbus_message_get_args(reply, NULL, DBUS_TYPE_STRING, &owner, DBUS_TYPE_INVALID))
-		service_appeared(q->mon, q->name, owner);
+	Service *s = g_hash_table_lookup(q->mon->services, q->name);
+
+	/* NameOwnerChanged may have got there first; a seeded service may
+	 * have restarted meanwhile. */
+	if (dbus_message_get_args(reply, NULL, DBUS_TYPE_STRING, &owner, DBUS_TYPE_INVALID) &&
+	    (!s || (s->seeded && g_strcmp0(s->owner, owner) != 0)))
+		service_appeared(q->mon, q->name, owner, NULL);
 	check_settled(q->mon);
 }
 
@@ -364,10 +395,27 @@ static void on_list_names(DBusMessage *reply, void *data)
 
 	if (dbus_message_get_args(reply, NULL, DBUS_TYPE_ARRAY, DBUS_TYPE_STRING, &names, &n,
 	                          DBUS_TYPE_INVALID)) {
+		g_autoptr(GHashTable) listed = g_hash_table_new(g_str_hash, g_str_equal);
+		g_autoptr(GPtrArray) gone = g_ptr_array_new_with_free_func(g_free);
+		GHashTableIter it;
+		gpointer value;
+
 		for (int i = 0; i < n; i++) {
-			if (g_str_has_prefix(names[i], NAMES_VICTRON_PREFIX))
+			if (g_str_has_prefix(names[i], NAMES_VICTRON_PREFIX)) {
+				g_hash_table_add(listed, names[i]);
 				query_owner(mon, names[i]);
+			}
 		}
+		/* A seeded service that left before the listing. */
+		g_hash_table_iter_init(&it, mon->services);
+		while (g_hash_table_iter_next(&it, NULL, &value)) {
+			const Service *s = value;
+
+			if (s->seeded && !g_hash_table_contains(listed, s->name))
+				g_ptr_array_add(gone, g_strdup(s->name));
+		}
+		for (guint i = 0; i < gone->len; i++)
+			service_gone(mon, gone->pdata[i]);
 		dbus_free_string_array(names);
 	} else {
 		g_warning("monitor: ListNames failed: %s", dbus_message_get_error_name(reply));
@@ -400,7 +448,9 @@ static void on_busitem_signal(Monitor *mon, DBusMessage *msg, GPtrArray *service
 		g_autoptr(GArray) mine = NULL;
 
 		/* A service whose read is pending gets its newer state from the
-		 * reply, which follows on the same ordered connection. */
+		 * reply, which follows on the same ordered connection; one seeded
+		 * with what was known before (monitor_seed()) counts its changes
+		 * at once. */
 		if (!s->reported)
 			continue;
 		if (i + 1 == services->len) {
@@ -435,6 +485,62 @@ static DBusHandlerResult filter(DBusConnection *conn, DBusMessage *msg, void *da
 	return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
 }
 
+static void known_free(gpointer data)
+{
+	MonitorKnown *k = data;
+
+	g_free(k->owner);
+	g_array_unref(k->items);
+	g_free(k);
+}
+
+GHashTable *monitor_known_new(void)
+{
+	return g_hash_table_new_full(g_str_hash, g_str_equal, g_free, known_free);
+}
+
+MonitorKnown *monitor_known(Monitor *mon, GHashTable *known, const char *service)
+{
+	const Service *s = mon ? g_hash_table_lookup(mon->services, service) : NULL;
+	MonitorKnown *k;
+
+	if (!s || !s->owner)
+		return NULL;
+	k = g_hash_table_lookup(known, service);
+	if (!k) {
+		k = g_new0(MonitorKnown, 1);
+		k->owner = g_strdup(s->owner);
+		k->items = items_new();
+		g_hash_table_insert(known, g_strdup(service), k);
+	}
+	return k;
+}
+
+void monitor_seed(Monitor *mon, GHashTable *known)
+{
+	if (mon->known)
+		g_hash_table_destroy(mon->known);
+	mon->known = known;
+}
+
+/* Every seeded service at once, so that the engines never compute from a
+ * part of them. */
+static void add_known(Monitor *mon)
+{
+	g_autoptr(GHashTable) known = g_steal_pointer(&mon->known);
+	GHashTableIter it;
+	gpointer key, value;
+
+	if (!known)
+		return;
+	g_hash_table_iter_init(&it, known);
+	while (g_hash_table_iter_next(&it, &key, &value)) {
+		const MonitorKnown *k = value;
+
+		service_appeared(mon, key, k->owner, k->items);
+	}
+}
+
 void monitor_start(Monitor *mon)
 {
 	DBusMessage *msg;
@@ -450,6 +556,7 @@ void monitor_start(Monitor *mon)
 			mon->owner_rule = match_owner_rules[i];
 		dbus_error_free(&err);
 	}
+	add_known(mon);
 	msg = dbus_message_new_method_call(DBUS_SERVICE_DBUS, DBUS_PATH_DBUS, DBUS_INTERFACE_DBUS,
 	                                   "ListNames");
 	pending_call(mon->names, mon->conn, msg, READ_TIMEOUT_MS, on_list_names, mon, NULL);
@@ -466,7 +573,7 @@ char **monitor_reading(Monitor *mon)
 	while (g_hash_table_iter_next(&it, NULL, &value)) {
 		const Service *s = value;
 
-		if (!s->reported)
+		if (!s->read)
 			g_ptr_array_add(names, g_strdup(s->name));
 	}
 	g_ptr_array_add(names, NULL);
@@ -488,6 +595,8 @@ void monitor_free(Monitor *mon)
 
 	g_hash_table_destroy(mon->services);
 	g_hash_table_destroy(mon->owners);
+	if (mon->known)
+		g_hash_table_destroy(mon->known);
 	if (mon->owner_rule && dbus_connection_get_is_connected(mon->conn))
 		match_send(mon->conn, mon->owner_rule, FALSE);
 	dbus_connection_unref(mon->conn);

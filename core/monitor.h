@@ -33,7 +33,7 @@ typedef struct {
 	MonitorInterest (*want)(void *user_data, const char *service, const char *const **paths);
 	/* A followed service appeared and its initial values were read (items
 	 * may be empty when the read failed: the service is still reported, and
-	 * later signals fill it in). */
+	 * later signals fill it in), or were known already (monitor_seed()). */
 	void (*added)(void *user_data, const char *service, const PathValue *items, size_t n);
 	/* Values of a followed service changed: one call per received signal
 	 * (ItemsChanged: all its paths; PropertiesChanged: one path).  The
@@ -52,6 +52,29 @@ typedef struct {
 /* Returns (transfer full) a monitor on conn (referenced).  Call
  * monitor_start() to begin. */
 Monitor *monitor_new(DBusConnection *conn, const MonitorCallbacks *cb, void *user_data);
+
+/* What a monitor knew of a service: its unique name and its values. */
+typedef struct {
+	char *owner;
+	GArray *items; /* PathValue */
+} MonitorKnown;
+
+/* Adds (copies) what was known of service to known, a table that
+ * monitor_seed() takes; returns the entry to fill items into.  NULL when
+ * mon does not follow service (it has no owner for it). */
+MonitorKnown *monitor_known(Monitor *mon, GHashTable *known, const char *service);
+/* A table for monitor_known() (transfer full). */
+GHashTable *monitor_known_new(void);
+
+/* What was known before this monitor started (a reload's: what the
+ * previous monitor and the engines knew), from monitor_known_new()
+ * (transfer full).  monitor_start() adds those services at once with
+ * their values (added(), then their signals are followed), all in one go,
+ * before it returns; their reads still go out, their answers come as
+ * changed(), and settled() still waits for them.  So a slow service's
+ * changes count while it is read again.  A seeded service the listing does
+ * not find is removed; one with a new owner is read anew. */
+void monitor_seed(Monitor *mon, GHashTable *known);
 
 /* Adds the match rules and the message filter, then lists names
  * asynchronously.  Services are reported from the main loop. */

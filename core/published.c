@@ -39,16 +39,29 @@ struct Published {
 	guint interval_ms;
 	gboolean properties_changed;
 	gboolean tightened; /* a change that tightens waits to be sent */
+	gboolean deferred;  /* published_defer() */
+	gboolean changed;   /* published_changed() while deferred */
 };
 
-static void on_publish(void *user_data, const char *path, const Value *v, bool tightens)
+/* While the service holds its values after a reload, only what makes the
+ * system safer than what is on the bus goes out (engine_safer()): a limit
+ * may fall, never rise, until the members are read again. */
+static void on_publish(void *user_data, int i, const Value *v, bool tightens)
 {
 	Published *p = user_data;
+	const char *path = engine_published_path(i);
 
-	if (p->svc && !p->hold) {
-		bus_service_set(p->svc, path, v);
-		p->tightened = p->tightened || tightens;
+	if (!p->svc)
+		return;
+	if (p->hold) {
+		const Value *now = bus_service_get(p->svc, path);
+
+		if (!now || !engine_safer(i, now, v))
+			return;
+		tightens = true;
 	}
+	bus_service_set(p->svc, path, v);
+	p->tightened = p->tightened || tightens;
 }
 
 /* Everything up to date, and what tightens sent at once. */
@@ -63,17 +76,31 @@ static void refresh(BusService *svc, void *user_data)
 	}
 }
 
+void published_defer(Published *p, gboolean on)
+{
+	p->deferred = on;
+	if (!on && p->changed) {
+		p->changed = FALSE;
+		published_changed(p);
+	}
+}
+
 void published_changed(Published *p)
 {
-	if (!p->svc || p->hold) {
+	if (p->deferred) {
+		p->changed = TRUE;
+		return;
+	}
+	if (!p->svc) {
 		engine_flush(p->engine);
 		return;
 	}
-	/* The limits and alarms now; the rest at the tick, or when read. */
+	/* The limits and alarms now; the rest at the tick, or when read (while
+	 * held, only what makes the system safer: on_publish()). */
 	engine_flush_safety(p->engine);
 	if (p->tightened)
 		refresh(p->svc, p);
-	else
+	else if (!p->hold)
 		bus_service_schedule(p->svc);
 }
 

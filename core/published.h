@@ -62,6 +62,10 @@ Engine *published_engine(Published *p);
  * at once, the rest at the service's next tick (or when a client reads). */
 void published_changed(Published *p);
 
+/* While deferred, published_changed() only notes that the inputs changed;
+ * ending it does what was noted. */
+void published_defer(Published *p, gboolean on);
+
 /* How often changes go out (publishInterval, seconds) and whether as
  * PropertiesChanged too (publishPropertiesChanged). */
 void published_set_cadence(Published *p, double interval, gboolean properties_changed);

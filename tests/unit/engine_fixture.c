@@ -14,14 +14,15 @@
 
 #include "engine_fixture.h"
 
-static void count(void *user_data, const char *path, const Value *v, bool tightens)
+static void count(void *user_data, int i, const Value *v, bool tightens)
 {
 	((Fixture *)user_data)->publishes++;
 }
 
-static void record(void *user_data, const char *path, const Value *v, bool tightens)
+static void record(void *user_data, int i, const Value *v, bool tightens)
 {
 	Fixture *f = user_data;
+	const char *path = engine_published_path(i);
 	g_autofree char *text = value_format(v, UNIT_NONE);
 
 	f->publishes++;
