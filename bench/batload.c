@@ -41,8 +41,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "busitem.h"
-#include "dbus_glib.h"
+#include "bus/bus_service.h"
+#include "bus/dbus_glib.h"
 
 #define AGG "com.victronenergy.battery.aggregator"
 #define PATH_CCL "/Info/MaxChargeCurrent"

@@ -37,9 +37,9 @@
 #include <unistd.h>
 #include <yajl/yajl_tree.h>
 
-#include "busitem.h"
-#include "dbus_glib.h"
-#include "dbus_value.h"
+#include "bus/bus_service.h"
+#include "bus/dbus_glib.h"
+#include "bus/dbus_value.h"
 
 #define AGG "com.victronenergy.battery.aggregator"
 #define PREFIX "com.victronenergy.battery."

@@ -10,12 +10,13 @@
 #include <unistd.h>
 
 #include "build_config.h"
-#include "config.h"
-#include "daemon.h"
-#include "log.h"
-#include "registry.h"
-#include "startup.h"
-#include "strategies.h"
+#include "base/kind.h"
+#include "config/config.h"
+#include "daemon/daemon.h"
+#include "base/log.h"
+#include "strategies/registry.h"
+#include "daemon/startup.h"
+#include "strategies/strategies.h"
 
 static char *config_path;
 static char *plugin_dir;
@@ -223,7 +224,7 @@ static int run_list(void)
 	for (guint i = 0; i < all->len; i++) {
 		const BataggStrategy *t = all->pdata[i];
 
-		printf("%s %s\n  %s\n  from %s\n", registry_kind_name(t->kind), t->name,
+		printf("%s %s\n  %s\n  from %s\n", kind_name(t->kind), t->name,
 		       t->summary ? t->summary : "", registry_origin(reg, t));
 		for (const BataggOptionHelp *o = t->options; o && o->key; o++)
 			printf("  option %s (%s): %s\n", o->key, o->type ? o->type : "?",

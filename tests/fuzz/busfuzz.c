@@ -33,7 +33,7 @@
 
 #include <glib/gstdio.h>
 
-#include "dbus_value.h"
+#include "bus/dbus_value.h"
 #include "harness.h"
 #include "random.h"
 

@@ -12,10 +12,10 @@ cp "$top"/tests/data/configs/good/*.json "$top"/tests/data/configs/bad/*.json \
 # shellcheck disable=SC2046
 clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-I"$top/include" -I"$top/core" $(pkg-config --cflags glib-2.0 yajl) \
-	"$top/tests/fuzz/fuzz_config.c" "$top/core/config.c" "$top/core/config_keys.c" \
-	"$top/core/config_values.c" "$top/core/json_tree.c" "$top/core/problems.c" \
-	"$top/core/suggest.c" "$top/core/names.c" "$top/core/defaults.c" "$top/core/log.c" \
-	"$top/core/paths.c" "$top/core/value.c" \
+	"$top/tests/fuzz/fuzz_config.c" "$top/core/config/config.c" "$top/core/config/config_keys.c" \
+	"$top/core/config/check.c" "$top/core/base/json_tree.c" "$top/core/base/problems.c" \
+	"$top/core/base/suggest.c" "$top/core/base/names.c" "$top/core/config/defaults.c" "$top/core/base/log.c" \
+	"$top/core/base/paths.c" "$top/core/base/value.c" "$top/core/engine/limits.c" "$top/core/base/kind.c" \
 	$(pkg-config --libs glib-2.0 yajl) -lm -o "$out/fuzz_config"
 "$out/fuzz_config" -max_total_time="$seconds" -max_len=4096 -timeout=5 \
 	-artifact_prefix="$out/" "$out/corpus" \

@@ -18,7 +18,7 @@
 
 #include <glib/gstdio.h>
 
-#include "dbus_value.h"
+#include "bus/dbus_value.h"
 
 #define CALL_TIMEOUT_MS 5000
 

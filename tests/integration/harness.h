@@ -12,7 +12,7 @@
 #include <glib.h>
 #include <stdbool.h>
 
-#include "value.h"
+#include "base/value.h"
 
 typedef struct Harness Harness;
 

@@ -13,7 +13,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "dbus_value.h"
+#include "bus/dbus_value.h"
 #include "harness.h"
 
 #define S1 "com.victronenergy.battery.ttyS1"

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "dbus_value.h"
+#include "bus/dbus_value.h"
 #include "harness.h"
 
 #define AGG "com.victronenergy.battery.aggregator"

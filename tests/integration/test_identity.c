@@ -17,7 +17,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "dbus_value.h"
+#include "bus/dbus_value.h"
 #include "harness.h"
 
 #define B "com.victronenergy.battery."

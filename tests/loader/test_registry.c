@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "registry.h"
+#include "strategies/registry.h"
 
 static char *fixture(const char *name)
 {

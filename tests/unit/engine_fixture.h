@@ -8,10 +8,10 @@
 #ifndef BATAGG_TEST_ENGINE_FIXTURE_H
 #define BATAGG_TEST_ENGINE_FIXTURE_H
 
-#include "aggregate.h"
-#include "config.h"
-#include "registry.h"
-#include "strategies.h"
+#include "engine/engine.h"
+#include "config/config.h"
+#include "strategies/registry.h"
+#include "strategies/strategies.h"
 
 typedef struct {
 	Registry *reg;

@@ -14,10 +14,10 @@
 #include <string.h>
 
 #include "batagg/plugin.h"
-#include "config.h"
-#include "json_tree.h"
-#include "registry.h"
-#include "strategies.h"
+#include "config/config.h"
+#include "base/json_tree.h"
+#include "strategies/registry.h"
+#include "strategies/strategies.h"
 
 static char *corpus_dir(const char *kind)
 {

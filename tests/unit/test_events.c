@@ -27,7 +27,7 @@
 #include <string.h>
 
 #include "engine_fixture.h"
-#include "engine_internal.h"
+#include "engine/engine_internal.h"
 
 #define MAX_MEMBERS 8
 #define TOLERANCE 1e-9

@@ -12,7 +12,7 @@
 #include <cmocka.h>
 #include <glib.h>
 
-#include "limitation.h"
+#include "engine/limitation.h"
 
 static const char *const labels[] = {"Rack A", "Rack B", "Rack C"};
 

@@ -11,7 +11,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "membership.h"
+#include "config/membership.h"
 
 #define B "com.victronenergy.battery."
 

@@ -14,8 +14,8 @@
 #include <glib.h>
 #include <string.h>
 
-#include "config.h"
-#include "names.h"
+#include "config/config.h"
+#include "base/names.h"
 
 #define B NAMES_BATTERY_PREFIX
 

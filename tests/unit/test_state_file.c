@@ -14,7 +14,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
-#include "state_file.h"
+#include "engine/state_file.h"
 
 #define S1 "com.victronenergy.battery.ttyS1"
 #define S2 "com.victronenergy.battery.ttyS2"

@@ -8,7 +8,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "suggest.h"
+#include "base/suggest.h"
 
 static const char *const names[] = {"ir", "capacity", "count", "mean", "median", "sum", NULL};
 

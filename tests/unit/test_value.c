@@ -13,7 +13,7 @@
 #include <glib.h>
 #include <string.h>
 
-#include "dbus_value.h"
+#include "bus/dbus_value.h"
 
 static void test_texts(void **state)
 {

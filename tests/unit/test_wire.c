@@ -9,10 +9,10 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "dbus_value.h"
-#include "items.h"
-#include "match.h"
-#include "names.h"
+#include "bus/dbus_value.h"
+#include "bus/items.h"
+#include "bus/match.h"
+#include "base/names.h"
 
 static DBusMessage *signal_at(const char *path, const char *member)
 {

@@ -17,9 +17,9 @@
 
 #include <unistd.h>
 
-#include "busitem.h"
-#include "dbus_value.h"
-#include "dbus_glib.h"
+#include "bus/bus_service.h"
+#include "bus/dbus_value.h"
+#include "bus/dbus_glib.h"
 
 #define SETTINGS "com.victronenergy.settings"
 #define SYSTEM "com.victronenergy.system"

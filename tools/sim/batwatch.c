@@ -10,8 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dbus_glib.h"
-#include "monitor.h"
+#include "bus/dbus_glib.h"
+#include "bus/monitor.h"
 
 #define COLUMN 22
 #define NARROW 15 /* with more than WIDE_MAX columns */

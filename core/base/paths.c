@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The table of battery paths (SPEC.md 5.1-5.3): what batagg reads from every
+ * member, which values are sane, and how it publishes them.  How they merge
+ * by default is defaults.c's.
+ */
+#include "base/paths.h"
+
+#include <glib.h>
+#include <math.h>
+
+/* One row per path reads best as a table. */
+/* clang-format off */
+#define NUM(p, u) { p, u, PUB_DOUBLE, DOMAIN_ANY, 0 }
+#define LIMIT(p, u, d) { p, u, PUB_DOUBLE, d, 0 }
+#define INT(p) { p, UNIT_NONE, PUB_INT, DOMAIN_ANY, 0 }
+#define ALARM(p) INT(p)
+#define TEXT(p, k) { p, UNIT_NONE, PUB_TEXT, DOMAIN_ANY, k }
+
+const BatteryPath battery_paths[N_MEMBER_PATHS] = {
+	[P_CURRENT] = NUM("/Dc/0/Current", UNIT_AMP),
+	[P_VOLTAGE] = NUM("/Dc/0/Voltage", UNIT_VOLT),
+	[P_POWER] = NUM("/Dc/0/Power", UNIT_WATT),
+	[P_TEMPERATURE] = NUM("/Dc/0/Temperature", UNIT_NONE),
+	[P_SOC] = NUM("/Soc", UNIT_PERCENT),
+	[P_TIME_TO_GO] = NUM("/TimeToGo", UNIT_NONE),
+	[P_CAPACITY] = NUM("/Capacity", UNIT_AH),
+	[P_INSTALLED_CAPACITY] =
+		{ "/InstalledCapacity", UNIT_AH, PUB_DOUBLE, DOMAIN_ABOVE_0, 0 },
+	[P_CONSUMED_AH] = NUM("/ConsumedAmphours", UNIT_AH),
+	[P_BALANCING] = INT("/Balancing"),
+	[P_BATTERY_LOW_VOLTAGE] = NUM("/Info/BatteryLowVoltage", UNIT_VOLT),
+	[P_ALLOW_TO_CHARGE] = INT("/Io/AllowToCharge"),
+	[P_ALLOW_TO_DISCHARGE] = INT("/Io/AllowToDischarge"),
+	[P_ALLOW_TO_BALANCE] = INT("/Io/AllowToBalance"),
+	[P_MIN_CELL_TEMPERATURE] = NUM("/System/MinCellTemperature", UNIT_NONE),
+	[P_MIN_TEMPERATURE_CELL_ID] =
+		TEXT("/System/MinTemperatureCellId", P_MIN_CELL_TEMPERATURE),
+	[P_MIN_CELL_VOLTAGE] = NUM("/System/MinCellVoltage", UNIT_VOLT),
+	[P_MIN_VOLTAGE_CELL_ID] =
+		TEXT("/System/MinVoltageCellId", P_MIN_CELL_VOLTAGE),
+	[P_MAX_CELL_TEMPERATURE] = NUM("/System/MaxCellTemperature", UNIT_NONE),
+	[P_MAX_TEMPERATURE_CELL_ID] =
+		TEXT("/System/MaxTemperatureCellId", P_MAX_CELL_TEMPERATURE),
+	[P_MAX_CELL_VOLTAGE] = NUM("/System/MaxCellVoltage", UNIT_VOLT),
+	[P_MAX_VOLTAGE_CELL_ID] =
+		TEXT("/System/MaxVoltageCellId", P_MAX_CELL_VOLTAGE),
+	[P_MODULES_BLOCKING_CHARGE] = INT("/System/NrOfModulesBlockingCharge"),
+	[P_MODULES_BLOCKING_DISCHARGE] =
+		INT("/System/NrOfModulesBlockingDischarge"),
+	[P_MODULES_ONLINE] = INT("/System/NrOfModulesOnline"),
+	[P_MODULES_OFFLINE] = INT("/System/NrOfModulesOffline"),
+	[P_ALARM_CELL_IMBALANCE] = ALARM("/Alarms/CellImbalance"),
+	[P_ALARM_LOW_SOC] = ALARM("/Alarms/LowSoc"),
+	[P_ALARM_HIGH_DISCHARGE_CURRENT] = ALARM("/Alarms/HighDischargeCurrent"),
+	[P_ALARM_LOW_VOLTAGE] = ALARM("/Alarms/LowVoltage"),
+	[P_ALARM_HIGH_VOLTAGE] = ALARM("/Alarms/HighVoltage"),
+	[P_ALARM_LOW_CELL_VOLTAGE] = ALARM("/Alarms/LowCellVoltage"),
+	[P_ALARM_HIGH_CELL_VOLTAGE] = ALARM("/Alarms/HighCellVoltage"),
+	[P_ALARM_LOW_TEMPERATURE] = ALARM("/Alarms/LowTemperature"),
+	[P_ALARM_HIGH_TEMPERATURE] = ALARM("/Alarms/HighTemperature"),
+	[P_ALARM_LOW_CHARGE_TEMPERATURE] = ALARM("/Alarms/LowChargeTemperature"),
+	[P_ALARM_HIGH_CHARGE_TEMPERATURE] = ALARM("/Alarms/HighChargeTemperature"),
+	[P_ALARM_BMS_CABLE] = ALARM("/Alarms/BmsCable"),
+	[P_ALARM_INTERNAL_FAILURE] = ALARM("/Alarms/InternalFailure"),
+	[P_CHARGE_MODE] = TEXT("/Info/ChargeMode", 0),
+	[P_CCL] = LIMIT("/Info/MaxChargeCurrent", UNIT_AMP, DOMAIN_CURRENT),
+	[P_DCL] = LIMIT("/Info/MaxDischargeCurrent", UNIT_AMP, DOMAIN_CURRENT),
+	[P_CVL] = LIMIT("/Info/MaxChargeVoltage", UNIT_VOLT, DOMAIN_VOLTAGE),
+	[P_CUSTOM_NAME] = TEXT(PATH_CUSTOM_NAME, 0),
+	[P_MEMBER_SERIES] = INT(PATH_BATTERIES_SERIES),
+	[P_SERIAL] = TEXT(PATH_SERIAL, 0),
+};
+/* clang-format on */
+
+/* Every incoming value is looked up here, so use a hash table built once. */
+static GHashTable *build_index(void)
+{
+	GHashTable *index = g_hash_table_new(g_str_hash, g_str_equal);
+
+	for (int i = 0; i < N_MEMBER_PATHS; i++)
+		g_hash_table_insert(index, (gpointer)battery_paths[i].path, GINT_TO_POINTER(i + 1));
+	return index;
+}
+
+int paths_find(const char *path)
+{
+	static gsize once;
+	static GHashTable *index;
+
+	if (g_once_init_enter(&once)) {
+		index = build_index();
+		g_once_init_leave(&once, 1);
+	}
+	return GPOINTER_TO_INT(g_hash_table_lookup(index, path)) - 1;
+}
+
+gboolean paths_sanitize(PathId id, Value *v)
+{
+	double x;
+
+	/* Text where a number belongs is no number (cell ids may be numbers). */
+	if (v->type == VALUE_TEXT && battery_paths[id].type != PUB_TEXT)
+		value_clear(v);
+	if (!value_number(v, &x))
+		return TRUE;
+
+	if (!isfinite(x)) {
+		value_clear(v);
+		return FALSE;
+	}
+	switch (battery_paths[id].domain) {
+	case DOMAIN_CURRENT:
+		if (x < 0 || x > LIMIT_MAX_AMPS)
+			*v = value_double(x < 0 ? 0 : LIMIT_MAX_AMPS);
+		break;
+	case DOMAIN_VOLTAGE:
+		if (x <= 0 || x > LIMIT_MAX_VOLTS)
+			value_clear(v);
+		break;
+	case DOMAIN_ABOVE_0:
+		if (x <= 0)
+			value_clear(v);
+		break;
+	case DOMAIN_ANY:
+		break;
+	}
+	return TRUE;
+}
+
+void paths_coerce(PathId id, Value *v)
+{
+	double x;
+
+	switch (battery_paths[id].type) {
+	case PUB_TEXT:
+		if (v->type != VALUE_TEXT)
+			value_clear(v);
+		break;
+	case PUB_INT:
+		if (!value_number(v, &x) || !isfinite(x) || fabs(x) > 9.0e15)
+			value_clear(v);
+		else
+			*v = value_int((int64_t)llround(x));
+		break;
+	case PUB_DOUBLE:
+		if (!value_number(v, &x) || !isfinite(x))
+			value_clear(v);
+		else
+			*v = value_double(x);
+		break;
+	}
+}

@@ -1,0 +1,571 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The BusItem publisher: one object tree per connection, served by a single
+ * fallback handler at "/".  A method call is looked up once in a table per
+ * interface and its handler returns the reply.  Leaves answer with their own
+ * value; "/" and intermediate nodes answer with the sub-tree below them.
+ * Changes collect in a pending list and leave together at the next tick
+ * (an idle source, or a timer when the service has a publish interval), or
+ * when the owner flushes them: one ItemsChanged on "/", and only when asked
+ * for, one PropertiesChanged per leaf.
+ */
+#include "bus/bus_service.h"
+
+#include <string.h>
+
+#include "bus/dbus_glib.h"
+#include "bus/dbus_value.h"
+#include "bus/items.h"
+#include "base/names.h"
+
+#define INTROSPECT_IFACE "org.freedesktop.DBus.Introspectable"
+
+typedef struct {
+	char *path;
+	Value value;
+	Unit unit;
+	BusWriteFn on_write;
+	void *user_data;
+	gboolean pending; /* changed since the last flush */
+} Item;
+
+struct BusService {
+	DBusConnection *conn;
+	char *name;
+	GHashTable *items;  /* path -> Item */
+	GPtrArray *sorted;  /* Item *, by path; NULL when it must be rebuilt */
+	GPtrArray *changed; /* Item *, in order of change */
+	guint flush_source;
+	gboolean registered;
+	gboolean writing; /* inside a write callback */
+	Item *written;    /* its path, while it runs */
+	gboolean stored;  /* it stored that path's value with bus_service_set() */
+	gboolean no_items_changed;
+	gboolean properties_changed;
+	guint interval_ms;
+	gint64 last_flush; /* g_get_monotonic_time() of the last signal sent */
+	BusRefreshFn on_refresh;
+	void *on_refresh_data;
+};
+
+typedef DBusMessage *(*Handler)(BusService *svc, DBusMessage *msg, const char *path, Item *item);
+
+typedef struct {
+	const char *member;
+	const char *signature;
+	Handler handler;
+	gboolean reads; /* answers with values: the owner's on_refresh first */
+} Method;
+
+static void item_free(gpointer data)
+{
+	Item *item = data;
+
+	value_clear(&item->value);
+	g_free(item->path);
+	g_free(item);
+}
+
+BusService *bus_service_new(DBusConnection *conn, const char *name)
+{
+	BusService *svc = g_new0(BusService, 1);
+
+	svc->conn = dbus_connection_ref(conn);
+	svc->name = g_strdup(name);
+	svc->items = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, item_free);
+	svc->changed = g_ptr_array_new();
+	return svc;
+}
+
+static gint by_path(gconstpointer a, gconstpointer b)
+{
+	return strcmp((*(Item *const *)a)->path, (*(Item *const *)b)->path);
+}
+
+static GPtrArray *sorted_items(BusService *svc)
+{
+	GHashTableIter it;
+	gpointer value;
+
+	if (svc->sorted)
+		return svc->sorted;
+	svc->sorted = g_ptr_array_sized_new(g_hash_table_size(svc->items));
+	g_hash_table_iter_init(&it, svc->items);
+	while (g_hash_table_iter_next(&it, NULL, &value))
+		g_ptr_array_add(svc->sorted, value);
+	g_ptr_array_sort(svc->sorted, by_path);
+	return svc->sorted;
+}
+
+/* ---- signals ------------------------------------------------------------- */
+
+/* a{sa{sv}}: path -> {"Value", "Text"} for each item. */
+static void append_items(DBusMessageIter *iter, GPtrArray *items)
+{
+	DBusMessageIter outer;
+
+	dbus_message_iter_open_container(iter, DBUS_TYPE_ARRAY, "{sa{sv}}", &outer);
+	for (guint i = 0; i < items->len; i++) {
+		const Item *item = items->pdata[i];
+		g_autofree char *text = value_format(&item->value, item->unit);
+
+		items_append_entry(&outer, item->path, &item->value, text);
+	}
+	dbus_message_iter_close_container(iter, &outer);
+}
+
+void bus_service_use_items_changed(BusService *svc, gboolean on)
+{
+	svc->no_items_changed = !on;
+}
+
+void bus_service_use_properties_changed(BusService *svc, gboolean on)
+{
+	svc->properties_changed = on;
+}
+
+void bus_service_set_interval(BusService *svc, guint ms)
+{
+	svc->interval_ms = ms;
+}
+
+void bus_service_on_refresh(BusService *svc, BusRefreshFn fn, void *user_data)
+{
+	svc->on_refresh = fn;
+	svc->on_refresh_data = user_data;
+}
+
+void bus_service_flush(BusService *svc)
+{
+	DBusMessage *sig;
+	DBusMessageIter it;
+
+	if (svc->flush_source) {
+		g_source_remove(svc->flush_source);
+		svc->flush_source = 0;
+	}
+	if (svc->changed->len == 0)
+		return;
+	if (svc->registered && !svc->no_items_changed) {
+		sig = dbus_message_new_signal("/", NAMES_BUSITEM_IFACE, "ItemsChanged");
+		dbus_message_iter_init_append(sig, &it);
+		append_items(&it, svc->changed);
+		dbus_connection_send(svc->conn, sig, NULL);
+		dbus_message_unref(sig);
+	}
+	if (svc->registered && svc->properties_changed) {
+		for (guint i = 0; i < svc->changed->len; i++) {
+			const Item *item = svc->changed->pdata[i];
+			g_autofree char *text = value_format(&item->value, item->unit);
+			DBusMessageIter dict;
+
+			sig = dbus_message_new_signal(item->path, NAMES_BUSITEM_IFACE,
+			                              "PropertiesChanged");
+			dbus_message_iter_init_append(sig, &it);
+			dbus_message_iter_open_container(&it, DBUS_TYPE_ARRAY, "{sv}", &dict);
+			items_append_properties(&dict, &item->value, text);
+
+			dbus_message_iter_close_container(&it, &dict);
+			dbus_connection_send(svc->conn, sig, NULL);
+			dbus_message_unref(sig);
+		}
+	}
+	for (guint i = 0; i < svc->changed->len; i++)
+		((Item *)svc->changed->pdata[i])->pending = FALSE;
+	g_ptr_array_set_size(svc->changed, 0);
+	svc->last_flush = g_get_monotonic_time();
+}
+
+static gboolean on_flush(gpointer data)
+{
+	BusService *svc = data;
+
+	svc->flush_source = 0;
+	if (svc->on_refresh)
+		svc->on_refresh(svc, svc->on_refresh_data);
+	bus_service_flush(svc);
+	return G_SOURCE_REMOVE;
+}
+
+void bus_service_schedule(BusService *svc)
+{
+	gint64 due, now;
+
+	if (svc->flush_source || !svc->registered)
+		return;
+	if (!svc->interval_ms) {
+		svc->flush_source = g_idle_add(on_flush, svc);
+		return;
+	}
+	/* At most one signal per interval; after a quiet spell, at once. */
+	now = g_get_monotonic_time();
+	due = svc->last_flush + (gint64)svc->interval_ms * 1000;
+	svc->flush_source =
+	        g_timeout_add(due > now ? (guint)((due - now + 999) / 1000) : 0, on_flush, svc);
+}
+
+static void mark_changed(BusService *svc, Item *item)
+{
+	if (!item->pending) {
+		item->pending = TRUE;
+		g_ptr_array_add(svc->changed, item);
+	}
+	bus_service_schedule(svc);
+}
+
+/* ---- items --------------------------------------------------------------- */
+
+void bus_service_add(BusService *svc, const char *path, const Value *initial, Unit unit,
+                     BusWriteFn on_write, void *user_data)
+{
+	Item *item = g_hash_table_lookup(svc->items, path);
+
+	if (!item) {
+		item = g_new0(Item, 1);
+		item->path = g_strdup(path);
+		g_hash_table_insert(svc->items, item->path, item);
+		g_clear_pointer(&svc->sorted, g_ptr_array_unref);
+	}
+	item->unit = unit;
+	item->on_write = on_write;
+	item->user_data = user_data;
+	bus_service_set(svc, path, initial);
+}
+
+void bus_service_set(BusService *svc, const char *path, const Value *v)
+{
+	Item *item = g_hash_table_lookup(svc->items, path);
+
+	if (!item) {
+		g_critical("bus: %s has no path %s", svc->name, path);
+		return;
+	}
+	/* What a write callback stores wins, even the value the path had. */
+	svc->stored = svc->stored || (svc->writing && item == svc->written);
+	if (value_equal(&item->value, v))
+		return;
+	value_copy(&item->value, v);
+	mark_changed(svc, item);
+}
+
+const Value *bus_service_get(BusService *svc, const char *path)
+{
+	Item *item = g_hash_table_lookup(svc->items, path);
+
+	return item ? &item->value : NULL;
+}
+
+void bus_service_foreach(BusService *svc, void (*fn)(const char *path, const Value *v, void *ud),
+                         void *ud)
+{
+	GHashTableIter it;
+	gpointer value;
+
+	g_hash_table_iter_init(&it, svc->items);
+	while (g_hash_table_iter_next(&it, NULL, &value)) {
+		const Item *item = value;
+
+		fn(item->path, &item->value, ud);
+	}
+}
+
+/* ---- method handlers ----------------------------------------------------- */
+
+static DBusMessage *unknown_object(DBusMessage *msg, const char *path)
+{
+	return dbus_value_error(msg, DBUS_ERROR_UNKNOWN_OBJECT, "no path %s", path);
+}
+
+/* The items below a node ("/" or "/Dc"), or NULL when there are none. */
+static GPtrArray *items_below(BusService *svc, const char *node)
+{
+	GPtrArray *all = sorted_items(svc);
+	GPtrArray *below = g_ptr_array_new();
+	size_t len = strcmp(node, "/") == 0 ? 0 : strlen(node);
+
+	for (guint i = 0; i < all->len; i++) {
+		const Item *item = all->pdata[i];
+
+		if (len == 0 || (strncmp(item->path, node, len) == 0 && item->path[len] == '/'))
+			g_ptr_array_add(below, all->pdata[i]);
+	}
+	if (below->len == 0) {
+		g_ptr_array_unref(below);
+		return NULL;
+	}
+	return below;
+}
+
+/* A variant holding a{sv} (values) or a{ss} (texts) of the items below
+ * node, keyed relative to it. */
+static DBusMessage *subtree_reply(BusService *svc, DBusMessage *msg, const char *path,
+                                  gboolean texts)
+{
+	g_autoptr(GPtrArray) below = items_below(svc, path);
+	size_t skip = strcmp(path, "/") == 0 ? 1 : strlen(path) + 1;
+	DBusMessage *reply;
+	DBusMessageIter it, var, dict, entry;
+
+	if (!below)
+		return unknown_object(msg, path);
+	reply = dbus_message_new_method_return(msg);
+	dbus_message_iter_init_append(reply, &it);
+	dbus_message_iter_open_container(&it, DBUS_TYPE_VARIANT, texts ? "a{ss}" : "a{sv}", &var);
+	dbus_message_iter_open_container(&var, DBUS_TYPE_ARRAY, texts ? "{ss}" : "{sv}", &dict);
+	for (guint i = 0; i < below->len; i++) {
+		const Item *item = below->pdata[i];
+
+		dbus_message_iter_open_container(&dict, DBUS_TYPE_DICT_ENTRY, NULL, &entry);
+		dbus_value_append_string(&entry, item->path + skip);
+		if (texts) {
+			g_autofree char *text = value_format(&item->value, item->unit);
+
+			dbus_value_append_string(&entry, text);
+		} else {
+			dbus_value_append_variant(&entry, &item->value);
+		}
+		dbus_message_iter_close_container(&dict, &entry);
+	}
+	dbus_message_iter_close_container(&var, &dict);
+	dbus_message_iter_close_container(&it, &var);
+	return reply;
+}
+
+static DBusMessage *get_value(BusService *svc, DBusMessage *msg, const char *path, Item *item)
+{
+	DBusMessage *reply;
+	DBusMessageIter it;
+
+	if (!item)
+		return subtree_reply(svc, msg, path, FALSE);
+	reply = dbus_message_new_method_return(msg);
+	dbus_message_iter_init_append(reply, &it);
+	dbus_value_append_variant(&it, &item->value);
+	return reply;
+}
+
+static DBusMessage *get_text(BusService *svc, DBusMessage *msg, const char *path, Item *item)
+{
+	g_autofree char *text = NULL;
+	DBusMessage *reply;
+	DBusMessageIter it;
+
+	if (!item)
+		return subtree_reply(svc, msg, path, TRUE);
+	text = value_format(&item->value, item->unit);
+	reply = dbus_message_new_method_return(msg);
+	dbus_message_iter_init_append(reply, &it);
+	dbus_value_append_string(&it, text);
+	return reply;
+}
+
+static DBusMessage *get_items(BusService *svc, DBusMessage *msg, const char *path, Item *item)
+{
+	g_autoptr(GPtrArray) below = NULL;
+	DBusMessage *reply;
+	DBusMessageIter it;
+
+	if (item) {
+		below = g_ptr_array_new();
+		g_ptr_array_add(below, item);
+	} else {
+		below = items_below(svc, path);
+		if (!below)
+			return unknown_object(msg, path);
+	}
+	reply = dbus_message_new_method_return(msg);
+	dbus_message_iter_init_append(reply, &it);
+	append_items(&it, below);
+	return reply;
+}
+
+static DBusMessage *int_reply(DBusMessage *msg, dbus_int32_t rc)
+{
+	DBusMessage *reply = dbus_message_new_method_return(msg);
+
+	dbus_message_append_args(reply, DBUS_TYPE_INT32, &rc, DBUS_TYPE_INVALID);
+	return reply;
+}
+
+static DBusMessage *set_value(BusService *svc, DBusMessage *msg, const char *path, Item *item)
+{
+	DBusMessageIter it;
+	Value v = VALUE_INIT;
+	gboolean accepted;
+
+	if (!item)
+		return items_below(svc, path) ? int_reply(msg, 1) : unknown_object(msg, path);
+	if (!item->on_write || svc->writing)
+		return int_reply(msg, 1);
+	dbus_message_iter_init(msg, &it);
+	dbus_value_read(&it, &v);
+	svc->writing = TRUE;
+	svc->written = item;
+	svc->stored = FALSE;
+	accepted = item->on_write(svc, path, &v, item->user_data);
+	svc->writing = FALSE;
+	svc->written = NULL;
+	/* A callback that stored something itself wins over the written value
+	 * (a command path stores its idle value back). */
+	if (accepted && !svc->stored)
+		bus_service_set(svc, path, &v);
+	value_clear(&v);
+	return int_reply(msg, accepted ? 0 : 2);
+}
+
+static const char introspect_head[] = DBUS_INTROSPECT_1_0_XML_DOCTYPE_DECL_NODE
+        "<node>\n"
+        " <interface name=\"" NAMES_BUSITEM_IFACE "\">\n"
+        "  <method name=\"GetValue\"><arg direction=\"out\" type=\"v\"/></method>\n"
+        "  <method name=\"GetText\"><arg direction=\"out\" type=\"v\"/></method>\n"
+        "  <method name=\"GetItems\"><arg direction=\"out\" type=\"a{sa{sv}}\"/></method>\n"
+        "  <method name=\"SetValue\"><arg direction=\"in\" type=\"v\"/>"
+        "<arg direction=\"out\" type=\"i\"/></method>\n"
+        "  <signal name=\"ItemsChanged\"><arg type=\"a{sa{sv}}\"/></signal>\n"
+        "  <signal name=\"PropertiesChanged\"><arg type=\"a{sv}\"/></signal>\n"
+        " </interface>\n";
+
+static DBusMessage *introspect(BusService *svc, DBusMessage *msg, const char *path, Item *item)
+{
+	g_autoptr(GString) xml = g_string_new(introspect_head);
+	g_autoptr(GPtrArray) below = item ? NULL : items_below(svc, path);
+	g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	size_t skip = strcmp(path, "/") == 0 ? 1 : strlen(path) + 1;
+	DBusMessage *reply;
+	DBusMessageIter it;
+
+	for (guint i = 0; below && i < below->len; i++) {
+		const char *rest = ((Item *)below->pdata[i])->path + skip;
+		char *child = g_strndup(rest, strcspn(rest, "/"));
+
+		if (g_hash_table_add(seen, child))
+			g_string_append_printf(xml, " <node name=\"%s\"/>\n", child);
+	}
+	g_string_append(xml, "</node>\n");
+	reply = dbus_message_new_method_return(msg);
+	dbus_message_iter_init_append(reply, &it);
+	dbus_value_append_string(&it, xml->str);
+	return reply;
+}
+
+static const Method busitem_methods[] = {
+        {"GetValue", "", get_value, TRUE}, {"GetText", "", get_text, TRUE},
+        {"GetItems", "", get_items, TRUE}, {"SetValue", "v", set_value, FALSE},
+        {NULL, NULL, NULL, FALSE},
+};
+
+static const Method introspectable_methods[] = {
+        {"Introspect", "", introspect, FALSE},
+        {NULL, NULL, NULL, FALSE},
+};
+
+static const struct {
+	const char *name;
+	const Method *methods;
+} interfaces[] = {
+        {NAMES_BUSITEM_IFACE, busitem_methods},
+        {INTROSPECT_IFACE, introspectable_methods},
+};
+
+/* Callers do not always set the interface (Victron's own settings client
+ * omits it): then the member name alone decides. */
+static const Method *find_method(const char *iface, const char *member)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(interfaces); i++) {
+		if (iface && strcmp(iface, interfaces[i].name) != 0)
+			continue;
+		for (const Method *m = interfaces[i].methods; m->member; m++) {
+			if (strcmp(m->member, member) == 0)
+				return m;
+		}
+	}
+	return NULL;
+}
+
+static DBusHandlerResult on_message(DBusConnection *conn, DBusMessage *msg, void *data)
+{
+	BusService *svc = data;
+	const char *path = dbus_message_get_path(msg);
+	const char *member = dbus_message_get_member(msg);
+	const Method *m;
+	DBusMessage *reply;
+
+	if (dbus_message_get_type(msg) != DBUS_MESSAGE_TYPE_METHOD_CALL || !path || !member)
+		return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
+	m = find_method(dbus_message_get_interface(msg), member);
+	if (!m)
+		reply = dbus_value_error(msg, DBUS_ERROR_UNKNOWN_METHOD, "no method %s on %s",
+		                         member, path);
+	else if (!dbus_message_has_signature(msg, m->signature))
+		reply = dbus_value_error(msg, DBUS_ERROR_INVALID_ARGS, "%s takes (%s), not (%s)",
+		                         member, m->signature, dbus_message_get_signature(msg));
+	else {
+		if (svc->on_refresh && m->reads)
+			svc->on_refresh(svc, svc->on_refresh_data);
+		reply = m->handler(svc, msg, path, g_hash_table_lookup(svc->items, path));
+	}
+	if (reply && !dbus_message_get_no_reply(msg))
+		dbus_connection_send(conn, reply, NULL);
+	if (reply)
+		dbus_message_unref(reply);
+	return DBUS_HANDLER_RESULT_HANDLED;
+}
+
+static const DBusObjectPathVTable vtable = {
+        .message_function = on_message,
+};
+
+gboolean bus_service_register(BusService *svc, GError **error)
+{
+	DBusError err;
+	int rc;
+
+	dbus_error_init(&err);
+	if (!dbus_connection_try_register_fallback(svc->conn, "/", &vtable, svc, &err)) {
+		g_set_error(error, BATAGG_BUS_ERROR, BATAGG_BUS_ERROR_FAILED,
+		            "cannot serve the object tree of %s: %s", svc->name, err.message);
+		dbus_error_free(&err);
+		return FALSE;
+	}
+	svc->registered = TRUE;
+	/* Initial values are the tree, not changes: nobody saw them before. */
+	for (guint i = 0; i < svc->changed->len; i++)
+		((Item *)svc->changed->pdata[i])->pending = FALSE;
+	g_ptr_array_set_size(svc->changed, 0);
+	rc = dbus_bus_request_name(svc->conn, svc->name, DBUS_NAME_FLAG_DO_NOT_QUEUE, &err);
+	if (rc == DBUS_REQUEST_NAME_REPLY_PRIMARY_OWNER ||
+	    rc == DBUS_REQUEST_NAME_REPLY_ALREADY_OWNER)
+		return TRUE;
+	if (rc < 0)
+		g_set_error(error, BATAGG_BUS_ERROR, BATAGG_BUS_ERROR_FAILED,
+		            "cannot own the name %s: %s", svc->name, err.message);
+	else
+		g_set_error(error, BATAGG_BUS_ERROR, BATAGG_BUS_ERROR_NAME_TAKEN,
+		            "the name %s is already owned by another program (is another "
+		            "aggregator running?)",
+		            svc->name);
+	dbus_error_free(&err);
+	dbus_connection_unregister_object_path(svc->conn, "/");
+	svc->registered = FALSE;
+	return FALSE;
+}
+
+void bus_service_free(BusService *svc)
+{
+	if (!svc)
+		return;
+	if (svc->flush_source)
+		g_source_remove(svc->flush_source);
+	if (svc->registered) {
+		dbus_bus_release_name(svc->conn, svc->name, NULL);
+		dbus_connection_unregister_object_path(svc->conn, "/");
+		dbus_connection_flush(svc->conn);
+	}
+	g_ptr_array_free(svc->changed, TRUE);
+	if (svc->sorted)
+		g_ptr_array_unref(svc->sorted);
+	g_hash_table_destroy(svc->items);
+	dbus_connection_unref(svc->conn);
+	g_free(svc->name);
+	g_free(svc);
+}

@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One path's value from the engine's inputs: a merge policy over the
+ * members, then precedence (SPEC 5.1): a primary service's valid value
+ * replaces the merged one, an auxiliary's fills in where there is none.
+ */
+#include "engine/engine_internal.h"
+
+#include <string.h>
+
+#include "base/names.h"
+
+const char *merged_label(const EngineInput *m)
+{
+	const Value *name = &m->values[P_CUSTOM_NAME];
+
+	if (name->type == VALUE_TEXT && name->u.s[0])
+		return name->u.s;
+	if (g_str_has_prefix(m->service, NAMES_BATTERY_PREFIX))
+		return m->service + strlen(NAMES_BATTERY_PREFIX);
+	return m->service;
+}
+
+static void ensure_scratch(Engine *e, size_t n)
+{
+	if (n <= e->scratch_len)
+		return;
+	e->scratch_len = n * 2;
+	e->vals = g_renew(BataggValue, e->vals, e->scratch_len);
+	e->keys = g_renew(BataggValue, e->keys, e->scratch_len);
+	e->second_keys = g_renew(BataggValue, e->second_keys, e->scratch_len);
+	e->labels = g_renew(const char *, e->labels, e->scratch_len);
+}
+
+/* Runs a merge policy over the given inputs' values of path p. */
+Value merged_run(Engine *e, const BataggMergePolicy *pol, void *state, GPtrArray *inputs, int p,
+                 bool *any_valid)
+{
+	BataggMergeInput in = {.n = inputs->len, .path = battery_paths[p].path};
+	BataggValue out = {0};
+	int k = e->key[p];
+	int k2 = e->second_key[p];
+
+	ensure_scratch(e, inputs->len + 1);
+	in.values = e->vals;
+	*any_valid = false;
+	for (guint i = 0; i < inputs->len; i++) {
+		const EngineInput *m = inputs->pdata[i];
+
+		e->vals[i] = value_view(&m->values[p]);
+		*any_valid = *any_valid || e->vals[i].type != BATAGG_VALUE_INVALID;
+		e->labels[i] = merged_label(m);
+		if (k >= 0)
+			e->keys[i] = value_view(&m->values[k]);
+		if (k2 >= 0)
+			e->second_keys[i] = value_view(&m->values[k2]);
+	}
+	in.labels = e->labels;
+	in.keys = k >= 0 ? e->keys : NULL;
+	in.second_keys = k2 >= 0 ? e->second_keys : NULL;
+	pol->merge(state, &in, &out, e->text, sizeof(e->text));
+	return value_from_view(&out);
+}
+
+size_t engine_present(const Engine *e)
+{
+	size_t n = 0;
+
+	if (!e->combiner->lists_sources)
+		return e->members->len;
+	for (guint i = 0; i < e->primary->len; i++)
+		n += ((const EngineInput *)e->primary->pdata[i])->hook == NULL;
+	return n;
+}
+
+bool engine_short(const Engine *e)
+{
+	return e->s.expected && engine_present(e) < e->s.expected;
+}
+
+/* The sources of one role that are used for path p, in precedence order. */
+static Value from_sources(Engine *e, GPtrArray *sources, int p)
+{
+	g_autoptr(GPtrArray) used = NULL;
+	bool any;
+
+	if (sources->len == 0 || !e->s.first)
+		return VALUE_INIT;
+	used = g_ptr_array_new();
+	for (guint i = 0; i < sources->len; i++) {
+		EngineInput *s = sources->pdata[i];
+
+		if (s->paths & BIT(p))
+			g_ptr_array_add(used, s);
+	}
+	if (used->len == 0)
+		return VALUE_INIT;
+	return merged_run(e, e->s.first, e->s.first_state, used, p, &any);
+}
+
+/* SPEC 5.1: a primary value replaces the aggregated one; an auxiliary value
+ * fills in where aggregation has none. */
+void merged_publish(Engine *e, int p, Value *aggregated, bool members_have_value)
+{
+	Value v = from_sources(e, e->primary, p);
+
+	if (v.type == VALUE_INVALID) {
+		value_move(&v, aggregated);
+		if (v.type == VALUE_INVALID || !members_have_value) {
+			Value aux = from_sources(e, e->auxiliary, p);
+
+			if (aux.type != VALUE_INVALID)
+				value_move(&v, &aux);
+		}
+	}
+	value_clear(aggregated);
+	/* A refusal reaches the chargers only as a limit of 0: systemcalc reads
+	 * a battery's limits, never its allow flags.  So a battery that says it
+	 * refuses publishes no other limit (P_ALLOW_* come before the limits in
+	 * every combiner's order, and make them due: limit_inputs). */
+	if ((p == P_CCL && engine_refuses(e, P_ALLOW_TO_CHARGE)) ||
+	    (p == P_DCL && engine_refuses(e, P_ALLOW_TO_DISCHARGE))) {
+		value_clear(&v);
+		v = value_double(0);
+	}
+	paths_coerce((PathId)p, &v);
+	if (p == P_ALARM_BMS_CABLE && engine_short(e)) {
+		double level = 0;
+
+		/* A member missing: an alarm, whatever the others say. */
+		if (!value_number(&v, &level) || level < 2) {
+			value_clear(&v);
+			v = value_int(2);
+		}
+	}
+	if (p == P_ALARM_INTERNAL_FAILURE && e->config_problem) {
+		double level = 0;
+
+		/* At least a warning, whatever the inputs say. */
+		if (!value_number(&v, &level) || level < 1) {
+			value_clear(&v);
+			v = value_int(1);
+		}
+	}
+	engine_set_published(e, p, &v);
+}
