@@ -174,6 +174,24 @@ gboolean check_battery_name(Check *c, JPos at, const char *name, const char *key
 	return FALSE;
 }
 
+gboolean check_match_name(Check *c, JPos at, const char *name, const char *key, gboolean hooks,
+                          gboolean any)
+{
+	g_autofree char *why = NULL;
+
+	if (g_str_has_prefix(name, "name:") && name[5])
+		return TRUE;
+	if (hooks && g_str_has_prefix(name, "class:"))
+		return check_hook_id(c, at, name, key);
+	if (strcmp(name, "name:") == 0 || (!any && !g_str_has_prefix(name, NAMES_BATTERY_PREFIX)))
+		return check_battery_name(c, at, name, key, hooks);
+	why = names_battery_service_problem(name);
+	if (why)
+		check_warning(c, at, "key '%s': \"%s\" can never match a service: %s", key, name,
+		              why);
+	return TRUE;
+}
+
 gboolean check_merged_path(Check *c, JPos at, const char *key, const char *path)
 {
 	const char *names[N_BATTERY_PATHS + 1] = {NULL};
@@ -235,7 +253,7 @@ ConfigService *check_services(Check *c, const JNode *n, const char *key, gboolea
 
 		if (!object && !check_type(c, item, J_STRING, key))
 			continue;
-		if (!check_battery_name(c, at, name, key, hooks))
+		if (!check_match_name(c, at, name, key, hooks, !modules))
 			continue;
 		if (object && !check_type(c, item, J_ARRAY, key))
 			continue;

@@ -48,6 +48,18 @@ gboolean check_service_name(Check *c, JPos at, const char *name, const char *key
 /* A service name, "name:<custom name>", or (hooks) "class:<hook>[#suffix]". */
 gboolean check_battery_name(Check *c, JPos at, const char *name, const char *key, gboolean hooks);
 
+/* A name in a list of services to match: excluded, primary or auxiliary
+ * services, a virtual battery's members (hooks: "class:" entries allowed)
+ * or a string's modules.  One no battery service can have (not a bus name
+ * after NAMES_BATTERY_PREFIX) matches nothing: a warning, "can never match
+ * a service", and it is kept (it never equals a service's name, and
+ * nothing uses it as a bus name).  any: the Python daemon's keys, which
+ * took any text, so that a name without the prefix is such a name too;
+ * elsewhere (a string's modules) that is an error, as is "name:" alone
+ * everywhere.  FALSE on an error. */
+gboolean check_match_name(Check *c, JPos at, const char *name, const char *key, gboolean hooks,
+                          gboolean any);
+
 /* Whether batagg merges path; a warning, with the nearest path it does
  * merge, when it does not. */
 gboolean check_merged_path(Check *c, JPos at, const char *key, const char *path);
@@ -56,8 +68,9 @@ gboolean check_merged_path(Check *c, JPos at, const char *key, const char *path)
  * not merge is a warning); NULL-terminated. */
 char **check_string_list(Check *c, const JNode *n, const char *key, gboolean paths);
 
-/* An array of names, or an object name -> array of paths; hooks: "class:"
- * entries allowed; modules: a string's, where a repeat is an error. */
+/* An array of names to match (check_match_name()), or an object name ->
+ * array of paths; hooks: "class:" entries allowed; modules: a string's,
+ * where a repeat is an error and a name without the battery prefix too. */
 ConfigService *check_services(Check *c, const JNode *n, const char *key, gboolean hooks,
                               gboolean modules, size_t *count);
 

@@ -31,7 +31,7 @@ static void excluded(Check *c, const char *key, const JNode *n)
 		const JNode *item = n->items->pdata[i];
 
 		if (item->type == J_STRING)
-			check_battery_name(c, item->at, item->text, key, FALSE);
+			check_match_name(c, item->at, item->text, key, FALSE, TRUE);
 	}
 	g_strfreev(c->cfg->excluded);
 	/* check_string_list() keeps every string, in order: these are their

@@ -22,7 +22,8 @@
   var LABELS = {
     batteryService: "a battery service name: \"com.victronenergy.battery.\" and more, a valid D-Bus name (A-Z, a-z, 0-9, '_', '-' and '.'; no part empty or starting with a digit)",
     customName: "\"name:<custom name>\"",
-    batteryName: "a battery service (com.victronenergy.battery.…) or \"name:<custom name>\"",
+    matchName: "a battery service (com.victronenergy.battery.…) or \"name:<custom name>\"",
+    moduleName: "a battery service (com.victronenergy.battery.…)",
     hookId: "a hook (class:hooks.FixedValueHook, class:hooks.CustomChargingHook or class:hooks.TemperatureChargingHook, with an optional #suffix of A-Z, a-z, 0-9, '_' and '-')",
     path: "a D-Bus path (it starts with \"/\")",
     strategyName: "a strategy name (letters, digits, \"_\" and \".\")"
@@ -1481,6 +1482,11 @@
       /* core/config_values.c's check_battery_name() refuses "name:" first. */
       p.message = value === "name:" ? "\"name:\" is not a battery service (" + C.PREFIX + "…) or \"name:<custom name>\""
         : "a " + kind + " needs a service name, not \"" + value + "\"";
+    } else if (value === "name:" && (top === "excludedServices" || top === "primaryServices" || top === "auxiliaryServices" || kind)) {
+      /* An entry of a list of services to match: check_match_name() leaves
+       * "name:" alone to check_battery_name(). */
+      p.message = "\"name:\" is not a battery service (" + C.PREFIX + "…) or \"name:<custom name>\"" +
+        (top === "virtualBatteries" ? " or a hook \"class:…\"" : "");
     } else if (top === "virtualBatteries" && p.path.length === 3 && typeof value === "string" && /^class:/.test(value) && C.hookProblem(value)) {
       p.message = C.hookProblem(value);
     } else if (p.keyword === "enum" && p.path.length === 1 && typeof value === "string" && SCHEMA.properties[top] && SCHEMA.properties[top].enum) {

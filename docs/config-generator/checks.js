@@ -25,6 +25,11 @@
  *   - ir's options given both in "ir" and in strategyOptions.
  * And warnings, which do not change the verdict.  batagg's (keyword
  * "batagg"; it accepts the config and warns):
+ *   - a name no battery service can have (not a bus name after
+ *     "com.victronenergy.battery.", or, in the Python daemon's keys, any
+ *     other text), in a list of services to match: excludedServices,
+ *     primaryServices, auxiliaryServices, a virtual battery's members, a
+ *     string's modules.  It can never match a service, and matches nothing;
  *   - a name listed twice in primaryServices, auxiliaryServices or a
  *     virtual battery's members (the first counts);
  *   - a service both excluded and primary, auxiliary, a virtual member or
@@ -145,16 +150,60 @@
     return out;
   }
 
-  /* Whether batagg takes name as a member of a services value (its
-   * check_battery_name): a battery service, "name:<custom name>", or for a
-   * virtual battery (hooks) a hook, as the schema defines them (the page's
-   * errors for the others are the schema's). */
-  function batteryName(name, hooks) {
+  /* Whether batagg takes name for a service it publishes (its
+   * check_battery_name): a battery service or "name:<custom name>", as the
+   * schema defines them (the page's errors for the others are the
+   * schema's). */
+  function batteryName(name) {
     var defs = window.BATAGG_SCHEMA.$defs;
     function fits(def) {
       return new RegExp(def.pattern).test(name) && (def.maxLength === undefined || name.length <= def.maxLength);
     }
-    return fits(defs.batteryService) || fits(defs.customName) || (hooks && fits(defs.hookId));
+    return fits(defs.batteryService) || fits(defs.customName);
+  }
+
+  /* Whether batagg keeps name in a list of services to match (its
+   * check_match_name()): "name:<custom name>"; for a virtual battery's
+   * members (hooks) a hook, as the schema defines them; for a string's
+   * modules (series) a name that starts with the battery prefix; in the
+   * Python daemon's keys any other text too.  Of those, one no battery
+   * service can have is batagg's warning (serviceProblem()). */
+  function matchName(name, hooks, series) {
+    if (/^name:/.test(name)) return name !== "name:";
+    if (hooks && /^class:/.test(name)) {
+      var def = window.BATAGG_SCHEMA.$defs.hookId;
+      return new RegExp(def.pattern).test(name);
+    }
+    return !series || name.indexOf(PREFIX) === 0;
+  }
+
+  /* Why no battery service can have the name (core/names.c's
+   * names_battery_service_problem(), in its words), or null.  The bus
+   * counts bytes: a name is its UTF-8. */
+  function serviceProblem(name) {
+    if (name.indexOf(PREFIX) !== 0) return "it must start with \"" + PREFIX + "\"";
+    if (name === PREFIX) return "it has nothing after \"" + PREFIX + "\"";
+    var bytes = Array.from(new TextEncoder().encode(name));
+    if (bytes.length > 255) return "it has " + bytes.length + " bytes, more than the 255 a bus name may have";
+    var elements = [[]];
+    bytes.forEach(function (b) {
+      if (b === 0x2e) elements.push([]);
+      else elements[elements.length - 1].push(b);
+    });
+    for (var i = 0; i < elements.length; i++) {
+      var e = elements[i];
+      if (!e.length) return "it has an empty element (a '.' at the start or the end, or two in a row)";
+      for (var k = 0; k < e.length; k++) {
+        var b = e[k];
+        var ok = (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b === 0x5f || b === 0x2d;
+        if (ok) continue;
+        var what = b >= 0x20 && b < 0x7f ? "the character '" + String.fromCharCode(b) + "'"
+          : "the byte 0x" + (b < 16 ? "0" : "") + b.toString(16);
+        return "it has " + what + " (a bus name has only A-Z, a-z, 0-9, '_', '-' and '.')";
+      }
+      if (e[0] >= 0x30 && e[0] <= 0x39) return "element \"" + String.fromCharCode.apply(null, e) + "\" starts with a digit";
+    }
+    return null;
   }
 
   /* strtod() reading all of the text with no range error: how the hooks
@@ -289,11 +338,11 @@
       var isSeries = key === "seriesBatteries";
       n.keys.forEach(function (name, i) {
         var m = n.vals[i];
-        if (!batteryName(name, false) || /^name:/.test(name) || (isSeries && m.t !== "array")) return;
+        if (!batteryName(name) || /^name:/.test(name) || (isSeries && m.t !== "array")) return;
         out.push({
           name: name, series: isSeries, key: key, path: [key, name], node: m,
           members: names(m, [key, name]).filter(function (u) {
-            return batteryName(u.name, !isSeries) && (!u.key || m.vals[m.keys.indexOf(u.name)].t === "array");
+            return matchName(u.name, !isSeries, isSeries) && (!u.key || m.vals[m.keys.indexOf(u.name)].t === "array");
           })
         });
       });
@@ -365,7 +414,7 @@
       if (!n || n.t !== "array") return; /* an object's keys: a duplicate key */
       var seen = {};
       n.items.forEach(function (x, i) {
-        if (x.t !== "string" || !batteryName(x.v, hooks)) return;
+        if (x.t !== "string" || !matchName(x.v, hooks, false)) return;
         if (has(seen, x.v)) bataggWarn(path.concat([i]), false, "\"" + x.v + "\" is listed twice: the first counts");
         seen[x.v] = true;
       });
@@ -388,7 +437,7 @@
       }
       var seen = {};
       a.node.items.forEach(function (x, i) {
-        if (x.t !== "string" || !batteryName(x.v, false)) return;
+        if (x.t !== "string" || !matchName(x.v, false, true)) return;
         if (has(seen, x.v)) error(a.path.concat([i]), false, "\"" + x.v + "\" is listed twice: a series battery expects each module once");
         seen[x.v] = true;
       });
@@ -398,6 +447,26 @@
       for (var i = 0; i < vlist.length; i++) if (vlist[i].name === name) return i;
       return -1;
     }
+
+    /* A name no battery service can have, in a list of services to
+     * match: it matches nothing, batagg's warning at each entry it keeps
+     * (listed twice: twice), of the virtual batteries and strings it keeps
+     * (core/config_values.c's check_match_name()). */
+    function neverMatches(n, path, hooks, series) {
+      if (!n) return;
+      var entries = n.t === "array" ? n.items.map(function (x, i) { return x.t === "string" ? [x.v, i, false] : null; })
+        : n.t === "object" ? n.keys.map(function (k) { return [k, k, true]; }) : [];
+      entries.forEach(function (e) {
+        if (!e || !matchName(e[0], hooks, series) || /^name:/.test(e[0]) || (hooks && /^class:/.test(e[0]))) return;
+        var why = serviceProblem(e[0]);
+        if (why) bataggWarn(path.concat([e[1]]), e[2], "\"" + e[0] + "\" can never match a service: " + why);
+      });
+    }
+    var excludedNode = get(tree, "excludedServices");
+    if (excludedNode && excludedNode.t === "array") neverMatches(excludedNode, ["excludedServices"], false, false);
+    neverMatches(get(tree, "primaryServices"), ["primaryServices"], false, false);
+    neverMatches(get(tree, "auxiliaryServices"), ["auxiliaryServices"], false, false);
+    vlist.forEach(function (a) { neverMatches(a.node, a.path, !a.series, a.series); });
 
     /* Excluded and used in a role: batagg uses it in the role, never as a
      * member of the aggregate, and warns at the excluded entry (of the

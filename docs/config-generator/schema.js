@@ -18,9 +18,24 @@ window.BATAGG_SCHEMA = {
       "type": "string",
       "pattern": "^name:.+$"
     },
-    "batteryName": {
-      "description": "A battery service name, or \"name:<custom name>\" for the service whose /CustomName is that.",
-      "anyOf": [ { "$ref": "#/$defs/batteryService" }, { "$ref": "#/$defs/customName" } ]
+    "matchName": {
+      "description": "A service to match: a battery service name, or \"name:<custom name>\" for the service whose /CustomName is that. Any other text (the Python daemon took any) can never match a service, as no battery service has that name: it matches nothing, and batagg warns. \"name:\" alone is refused.",
+      "type": "string",
+      "not": { "const": "name:" }
+    },
+    "memberName": {
+      "description": "A virtual battery's member: a service to match, or a hook.",
+      "anyOf": [
+        { "$ref": "#/$defs/hookId" },
+        { "$ref": "#/$defs/matchName", "not": { "pattern": "^class:" } }
+      ]
+    },
+    "moduleName": {
+      "description": "A series battery's module: a battery service name, or \"name:<custom name>\". One no battery service can have (\"com.victronenergy.battery.lynx.1\": an element starts with a digit) matches nothing, and batagg warns.",
+      "anyOf": [
+        { "type": "string", "pattern": "^com\\.victronenergy\\.battery\\." },
+        { "$ref": "#/$defs/customName" }
+      ]
     },
     "hookId": {
       "description": "A hook, optionally with a #suffix of A-Z, a-z, 0-9, '_' and '-' to tell two of a kind apart.",
@@ -69,11 +84,11 @@ window.BATAGG_SCHEMA = {
       "oneOf": [
         {
           "type": "array",
-          "items": { "$ref": "#/$defs/batteryName" }
+          "items": { "$ref": "#/$defs/matchName" }
         },
         {
           "type": "object",
-          "propertyNames": { "$ref": "#/$defs/batteryName" },
+          "propertyNames": { "$ref": "#/$defs/matchName" },
           "additionalProperties": { "$ref": "#/$defs/paths" }
         }
       ]
@@ -82,11 +97,11 @@ window.BATAGG_SCHEMA = {
       "oneOf": [
         {
           "type": "array",
-          "items": { "anyOf": [ { "$ref": "#/$defs/batteryName" }, { "$ref": "#/$defs/hookId" } ] }
+          "items": { "$ref": "#/$defs/memberName" }
         },
         {
           "type": "object",
-          "propertyNames": { "anyOf": [ { "$ref": "#/$defs/batteryName" }, { "$ref": "#/$defs/hookId" } ] },
+          "propertyNames": { "$ref": "#/$defs/memberName" },
           "additionalProperties": { "$ref": "#/$defs/paths" }
         }
       ]
@@ -101,7 +116,7 @@ window.BATAGG_SCHEMA = {
     "excludedServices": {
       "description": "Battery services never aggregated (matched exactly).",
       "type": "array",
-      "items": { "$ref": "#/$defs/batteryName" },
+      "items": { "$ref": "#/$defs/matchName" },
       "default": []
     },
     "primaryServices": {
@@ -244,7 +259,7 @@ window.BATAGG_SCHEMA = {
         "type": "array",
         "minItems": 1,
         "uniqueItems": true,
-        "items": { "$ref": "#/$defs/batteryName" }
+        "items": { "$ref": "#/$defs/moduleName" }
       }
     },
     "seriesMergePolicies": {

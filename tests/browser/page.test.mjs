@@ -480,6 +480,37 @@ test('warnings: a service both excluded and primary is a warning beside both, an
   });
 });
 
+// A name no battery service can have, in each kind of list of services to
+// match: batagg runs the config (the name matches nothing) and warns; the
+// page says its warning, in its words, in the card of the key, and the
+// config is valid.
+const LYNX = 'com.victronenergy.battery.lynx.1';
+for (const [what, config, key] of [
+  ['an excluded service', `{"excludedServices": ["${LYNX}"]}`, 'excludedServices'],
+  ['a primary service (object form)', `{"primaryServices": {"${LYNX}": ["/Soc"]}}`, 'primaryServices'],
+  ['an auxiliary service with a space', '{"auxiliaryServices": ["com.victronenergy.battery.my shunt"]}', 'auxiliaryServices'],
+  ['a virtual battery\'s member', `{"virtualBatteries": {"com.victronenergy.battery.v": ["${LYNX}", "com.victronenergy.battery.b"]}}`, 'virtualBatteries'],
+  ['a series battery\'s module', `{"seriesBatteries": {"com.victronenergy.battery.s": ["${LYNX}", "com.victronenergy.battery.b"]}}`, 'seriesBatteries'],
+  ['an excluded service of another kind', '{"excludedServices": ["com.victronenergy.solarcharger.ttyS1"]}', 'excludedServices'],
+]) {
+  test(`warnings: ${what} that can never match a service is batagg's warning, and the config valid`, { skip: !BATAGG && 'BATAGG is not set' }, async () => {
+    const batagg = bataggProblemsOfText(config);
+    assert.equal(batagg.length, 1, `batagg says one thing: ${batagg.map((p) => p.text).join(' | ')}`);
+    assert.ok(batagg[0].warning, 'a warning');
+    assert.match(batagg[0].text, /" can never match a service: /);
+    await withPage(async (page) => {
+      await importText(page, config);
+      const place = page.locator(`section[data-key=${key}] .field-errors .warning`);
+      await place.first().waitFor();
+      const shown = await place.allTextContents();
+      assert.ok(shown.includes(`Warning: ${batagg[0].text}`), `the page says "${batagg[0].text}" in the card of ${key}; there: ${shown.join(' | ')}`);
+      assert.equal(await page.locator(`section[data-key=${key}] .field-errors .error`).count(), 0, 'no error');
+      assert.equal(await verdict(page), 'valid');
+      assert.equal(await page.locator('#verdict').getAttribute('data-warnings'), '1');
+    });
+  });
+}
+
 test('warnings: a service listed twice is batagg\'s warning beside the second, and the config valid', async () => {
   await withPage(async (page) => {
     const text = '{"primaryServices": ["com.victronenergy.battery.a", "com.victronenergy.battery.b"]}';

@@ -23,6 +23,17 @@ PATHS = ["/Soc", "/Dc/0/Current", "/Dc/0/Voltage", "/Dc/0/Power", "/Dc/0/Tempera
          "/Capacity", "/InstalledCapacity", "/ConsumedAmphours", "/TimeToGo",
          "/System/MinCellVoltage", "/System/MaxCellVoltage", "/Info/Location", "/soc",
          "/Dc/0/current"]
+# Names the Python daemon's schema takes (any string) but no battery service
+# can have, as users write them: an element starting with a digit (a Lynx
+# BMS's "lynx.1"), a space, a slash, an empty element, a non-ASCII letter, a
+# service that is no battery, a name cut short.  They matched nothing there;
+# batagg warns that they can never match and runs the config.
+UNMATCHABLE = ["com.victronenergy.battery.lynx.1", "com.victronenergy.battery.1",
+               "com.victronenergy.battery.bms.2nd", "com.victronenergy.battery.my shunt",
+               "com.victronenergy.battery.ttyS1 ", "com.victronenergy.battery.bms/2",
+               "com.victronenergy.battery.a..b", "com.victronenergy.battery.bank.",
+               "com.victronenergy.battery.h\u00e9", "com.victronenergy.battery.",
+               "com.victronenergy.solarcharger.ttyS2", "ttyS3"]
 VIRTUALS = ["com.victronenergy.battery.virtual1", "com.victronenergy.battery.virtual2",
             "com.victronenergy.battery.bank"]
 
@@ -35,8 +46,15 @@ def some(rnd, pool, lo, hi):
     return names
 
 
+def unmatchable(rnd, names):
+    """names, now and then with a name no battery service can have added."""
+    if rnd.random() < 0.25:
+        names.insert(rnd.randint(0, len(names)), rnd.choice(UNMATCHABLE))
+    return names
+
+
 def service_list(rnd, pool):
-    names = some(rnd, pool, 1, 3)
+    names = unmatchable(rnd, some(rnd, pool, 1, 3))
     if rnd.random() < 0.5:
         return names
     return {n: some(rnd, PATHS, 0, 3) for n in names}
@@ -68,7 +86,7 @@ def config(rnd):
     if rnd.random() < 0.2:
         free = free[:6] * 3
     if rnd.random() < 0.5:
-        cfg["excludedServices"] = some(rnd, BATTERIES, 1, 3)
+        cfg["excludedServices"] = unmatchable(rnd, some(rnd, BATTERIES, 1, 3))
     if rnd.random() < 0.4:
         cfg["primaryServices"] = service_list(rnd, free[:6])
     if rnd.random() < 0.3:
@@ -79,7 +97,7 @@ def config(rnd):
         for name in some(rnd, VIRTUALS, 1, 2):
             own = some(rnd, members, 1, 2)
             members = [m for m in members if m not in own]
-            entries = hooks(rnd, classes) + own
+            entries = hooks(rnd, classes) + unmatchable(rnd, own)
             rnd.shuffle(entries)
             if rnd.random() < 0.5:
                 virtuals[name] = entries

@@ -4,7 +4,8 @@
  * '-' starts and publishes, its settings at the escaped paths (names.h);
  * names the bus refuses are config errors to --check-config; the daemon
  * at start says the same and runs with the default name, or, for a
- * virtual battery's name, exits instead of aborting.
+ * virtual battery's name, exits instead of aborting.  In a list of
+ * services to match such a name is a warning, and the daemon runs.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -113,16 +114,18 @@ static void test_a_dash_publishes_with_escaped_settings(void **state)
 }
 
 /* Runs batagg --check-config on the config text; returns its exit status
- * with *err its stderr. */
+ * with *err its stderr (its stdout, the summary, is not the test's
+ * TAP output). */
 static int check_config(Harness *h, const char *config, char **err)
 {
 	char *argv[] = {(char *)env_or_fail("BATAGG"), (char *)"--check-config", (char *)config,
 	                NULL};
 	g_auto(GStrv) cmd = harness_command(argv);
 	g_autoptr(GError) error = NULL;
+	g_autofree char *out = NULL;
 	int status = -1;
 
-	if (!g_spawn_sync(NULL, cmd, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, err, &status,
+	if (!g_spawn_sync(NULL, cmd, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, err, &status,
 	                  &error))
 		fail_msg("%s", error->message);
 	return status;
@@ -210,11 +213,71 @@ static void test_names_the_bus_refuses_are_config_errors(void **state)
 	harness_free(h);
 }
 
+/* Names no battery service can have, in lists of services to match: the
+ * Python daemon ran such a config (the names matched nothing), and so does
+ * batagg, with a warning for each, without a last good config.  Nothing
+ * uses them as bus names (libdbus would abort): the other batteries are
+ * aggregated as the rest of the config says. */
+static void test_names_that_never_match_run(void **state)
+{
+	static const char config_text[] =
+	        "{\"excludedServices\": [\"" B
+	        "lynx.1\", \"com.victronenergy.solarcharger.ttyS1\"],\n"
+	        " \"primaryServices\": {\"" B "1\": [\"/Soc\"]},\n"
+	        " \"auxiliaryServices\": [\"" B "my shunt\"],\n"
+	        " \"virtualBatteries\": {\"" B "v\": [\"" S2 "\", \"" B "bms.1\", \"" B "a..b\"]}}";
+	static const char *const warnings[] = {
+	        "config.json:1:23: warning: key 'excludedServices': \"" B
+	        "lynx.1\" can never match a "
+	        "service: element \"1\" starts with a digit",
+	        "warning: key 'excludedServices': \"com.victronenergy.solarcharger.ttyS1\" can "
+	        "never "
+	        "match a service: it must start with \"" B "\"",
+	        "warning: key 'primaryServices': \"" B "1\" can never match a service",
+	        "warning: key 'auxiliaryServices': \"" B "my shunt\" can never match a service: it "
+	        "has the character ' '",
+	        "warning: key 'virtualBatteries': \"" B "bms.1\" can never match a service",
+	        "warning: key 'virtualBatteries': \"" B "a..b\" can never match a service: it has "
+	        "an empty element",
+	};
+	Harness *h = with_batteries();
+	const char *config = harness_write_file(h, "config.json", config_text);
+	const char *log = harness_write_file(h, "daemon.log", "");
+	g_autofree char *check_err = NULL;
+	g_autofree char *log_text = NULL;
+	int check = check_config(h, config, &check_err);
+	GPid pid;
+	int run;
+
+	assert_true(WIFEXITED(check) && WEXITSTATUS(check) == 0);
+	for (size_t i = 0; i < G_N_ELEMENTS(warnings); i++) {
+		if (!strstr(check_err, warnings[i]))
+			fail_msg("--check-config said '%s', not '%s'", check_err, warnings[i]);
+	}
+	run = start_daemon(h, config, log, &pid);
+	assert_int_equal(run, -1);
+	for (size_t i = 0; i < G_N_ELEMENTS(warnings); i++) {
+		if (!harness_wait_text(log, warnings[i], WAIT_MS))
+			fail_msg("the daemon did not say '%s'", warnings[i]);
+	}
+	/* The virtual battery has ttyS2 (5 A); the aggregate ttyS1 (10 A) and
+	 * the virtual battery, its SoC theirs: the primary service is none. */
+	assert_true(harness_wait_number(h, B "v", "/Dc/0/Current", 5.0, WAIT_MS));
+	assert_true(harness_wait_number(h, B "aggregator", "/Dc/0/Current", 15.0, WAIT_MS));
+	assert_true(harness_wait_number(h, B "aggregator", "/Alarms/InternalFailure", 0, WAIT_MS));
+	run = harness_terminate(h, pid, WAIT_MS);
+	assert_true(WIFEXITED(run) && WEXITSTATUS(run) == 0);
+	assert_true(g_file_get_contents(log, &log_text, NULL, NULL));
+	assert_null(strstr(log_text, "Aborted"));
+	harness_free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_a_dash_publishes_with_escaped_settings),
 	        cmocka_unit_test(test_names_the_bus_refuses_are_config_errors),
+	        cmocka_unit_test(test_names_that_never_match_run),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -324,8 +324,152 @@ static void refused(const char *json, const char *expect)
 	g_error_free(error);
 }
 
+/* Reads json as the daemon's start does: the config, with its warnings
+ * (transfer full, "" when none) in *warnings; fails on an error. */
+static Config *read_warned(const char *json, char **warnings)
+{
+	Problems *problems = problems_new("c.json");
+	Config *cfg = config_read(json, strlen(json), problems);
+	g_autofree char *errors = problems_text(problems, PROBLEM_ERROR);
+
+	assert_non_null(cfg);
+	if (problems_count(problems, PROBLEM_ERROR) > 0)
+		fail_msg("%s: %s", json, errors);
+	*warnings = problems_text(problems, PROBLEM_WARNING);
+	problems_free(problems);
+	return cfg;
+}
+
+/* A name no battery service can have, in a list of services to match,
+ * matches nothing, as in the Python daemon: a warning naming why, and the
+ * config loads (--check-config and a reload take it), the name kept as
+ * written.  As the name of a service batagg registers it stays an error. */
+static void test_names_that_never_match_are_warnings(void **state)
+{
+#define N "com.victronenergy.battery.lynx.1"
+#define WHY "can never match a service: element \"1\" starts with a digit"
+	static const struct {
+		const char *json;
+		const char *key;
+	} lists[] = {
+	        {"{\"excludedServices\": [\"" N "\"]}", "excludedServices"},
+	        {"{\"primaryServices\": [\"" N "\"]}", "primaryServices"},
+	        {"{\"primaryServices\": {\"" N "\": [\"/Soc\"]}}", "primaryServices"},
+	        {"{\"auxiliaryServices\": [\"" N "\"]}", "auxiliaryServices"},
+	        {"{\"auxiliaryServices\": {\"" N "\": []}}", "auxiliaryServices"},
+	        {"{\"virtualBatteries\": {\"com.victronenergy.battery.v\": [\"" N
+	         "\", \"com.victronenergy.battery.bms\"]}}",
+	         "virtualBatteries"},
+	        {"{\"virtualBatteries\": {\"com.victronenergy.battery.v\": {\"" N
+	         "\": [\"/Soc\"]}}}",
+	         "virtualBatteries"},
+	        {"{\"seriesBatteries\": {\"com.victronenergy.battery.s\": [\"" N
+	         "\", \"com.victronenergy.battery.m2\"]}}",
+	         "seriesBatteries"},
+	};
+	static const struct {
+		const char *json;
+		const char *message;
+	} registered[] = {
+	        {"{\"serviceName\": \"" N "\"}",
+	         "key 'serviceName': \"" N "\" is not a battery service name: element \"1\" "
+	         "starts with a digit"},
+	        {"{\"virtualBatteries\": {\"" N "\": [\"com.victronenergy.battery.bms\"]}}",
+	         "key 'virtualBatteries': \"" N "\" is not a battery service name: element "
+	         "\"1\" starts with a digit"},
+	        {"{\"seriesBatteries\": {\"" N "\": [\"com.victronenergy.battery.m1\"]}}",
+	         "key 'seriesBatteries': \"" N "\" is not a battery service name: element "
+	         "\"1\" starts with a digit"},
+	        /* Names a service batagg publishes, which is none of these. */
+	        {"{\"expectedBatteries\": {\"" N "\": 2}}",
+	         "key 'expectedBatteries': \"" N "\" is not a service batagg publishes"},
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(lists); i++) {
+		g_autofree char *warnings = NULL;
+		g_autofree char *expect =
+		        g_strdup_printf("warning: key '%s': \"" N "\" " WHY, lists[i].key);
+		GError *error = NULL;
+		Config *cfg = read_warned(lists[i].json, &warnings);
+		Config *strict =
+		        config_parse(lists[i].json, strlen(lists[i].json), "c.json", &error);
+		const Config *c = cfg;
+		const char *kept = NULL;
+
+		if (!strstr(warnings, expect))
+			fail_msg("%s: warnings '%s' do not contain '%s'", lists[i].json, warnings,
+			         expect);
+		if (!strict)
+			fail_msg("%s: refused: %s", lists[i].json, error->message);
+		if (c->excluded[0])
+			kept = c->excluded[0];
+		else if (c->n_primary)
+			kept = c->primary[0].name;
+		else if (c->n_auxiliary)
+			kept = c->auxiliary[0].name;
+		else if (c->n_virtuals)
+			kept = c->virtuals[0].members[0].name;
+		assert_non_null(kept);
+		assert_string_equal(kept, N);
+		config_free(strict);
+		config_free(cfg);
+	}
+	for (size_t i = 0; i < G_N_ELEMENTS(registered); i++)
+		refused(registered[i].json, registered[i].message);
+#undef WHY
+#undef N
+}
+
+/* Other names a bus name cannot be, among the kinds above; a name without
+ * the battery prefix is one in the Python daemon's keys, which took any
+ * text, but an error as a series battery's module (a key of batagg's). */
+static void test_other_names_that_never_match(void **state)
+{
+	static const struct {
+		const char *json;
+		const char *warning; /* NULL: an error */
+	} cases[] = {
+	        {"{\"excludedServices\": [\"com.victronenergy.battery.1\"]}",
+	         "\"com.victronenergy.battery.1\" can never match a service: element \"1\" "
+	         "starts with a digit"},
+	        {"{\"primaryServices\": [\"com.victronenergy.battery.a..b\"]}",
+	         "can never match a service: it has an empty element"},
+	        {"{\"auxiliaryServices\": [\"com.victronenergy.battery.\"]}",
+	         "can never match a service: it has nothing after"},
+	        {"{\"excludedServices\": [\"com.victronenergy.battery.ttyS1 \"]}",
+	         "can never match a service: it has the character ' '"},
+	        {"{\"excludedServices\": [\"com.victronenergy.battery.h\u00e9\"]}",
+	         "can never match a service: it has the byte 0xc3"},
+	        {"{\"excludedServices\": [\"com.victronenergy.solarcharger.ttyS1\"]}",
+	         "\"com.victronenergy.solarcharger.ttyS1\" can never match a service: it must "
+	         "start with \"com.victronenergy.battery.\""},
+	        {"{\"primaryServices\": [\"class:hooks.FixedValueHook\"]}",
+	         "can never match a service: it must start with"},
+	        {"{\"virtualBatteries\": {\"com.victronenergy.battery.v\": [\"ttyS1\"]}}",
+	         "key 'virtualBatteries': \"ttyS1\" can never match a service: it must start with"},
+	        {"{\"seriesBatteries\": {\"com.victronenergy.battery.s\": [\"ttyS1\"]}}", NULL},
+	        {"{\"excludedServices\": [\"name:\"]}", NULL},
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *warnings = NULL;
+		Config *cfg;
+
+		if (!cases[i].warning) {
+			refused(cases[i].json, "is not a battery service (");
+			continue;
+		}
+		cfg = read_warned(cases[i].json, &warnings);
+		if (!strstr(warnings, cases[i].warning))
+			fail_msg("%s: warnings '%s' do not contain '%s'", cases[i].json, warnings,
+			         cases[i].warning);
+		config_free(cfg);
+	}
+}
+
 /* The names the config takes for a published service are exactly those
- * libdbus takes as bus names (it aborts on any other), after the prefix. */
+ * libdbus takes as bus names (it aborts on any other), after the prefix;
+ * in a list of services to match, any other is a warning. */
 static void test_service_names_are_bus_names(void **state)
 {
 	static const char *const names[] = {
@@ -342,8 +486,19 @@ static void test_service_names_are_bus_names(void **state)
 		g_autofree char *as_member =
 		        g_strdup_printf("{\"excludedServices\": [\"%s\"]}", name);
 		bool bus = dbus_validate_bus_name(name, NULL);
-		const char *const texts[] = {as_service, as_virtual, as_member};
+		const char *const texts[] = {as_service, as_virtual};
+		g_autofree char *warnings = NULL;
+		Config *member = read_warned(as_member, &warnings);
 
+		/* Kept (as JSON reads it: "\\t" is a tab), and a warning when the
+		 * bus refuses it. */
+		assert_non_null(member->excluded[0]);
+		if (!strchr(name, '\\'))
+			assert_string_equal(member->excluded[0], name);
+		if (bus != !strstr(warnings, "can never match a service: "))
+			fail_msg("%s: the bus says %s, the warnings '%s'", as_member,
+			         bus ? "valid" : "invalid", warnings);
+		config_free(member);
 		for (size_t k = 0; k < G_N_ELEMENTS(texts); k++) {
 			GError *error = NULL;
 			Config *cfg = config_parse(texts[k], strlen(texts[k]), "c.json", &error);
@@ -568,6 +723,8 @@ int main(void)
 	        cmocka_unit_test(test_all_problems_reported),
 	        cmocka_unit_test(test_all_strategy_problems_reported),
 	        cmocka_unit_test(test_problem_said_once),
+	        cmocka_unit_test(test_names_that_never_match_are_warnings),
+	        cmocka_unit_test(test_other_names_that_never_match),
 	        cmocka_unit_test(test_service_names_are_bus_names),
 	        cmocka_unit_test(test_hook_suffixes),
 	        cmocka_unit_test(test_nesting_limit),
