@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What batagg --check-config refuses beyond the JSON Schema (the keys and
- * their relations in core/config_keys.c, values in core/config_values.c,
- * strategies and hooks in core/strategies.c), so that the page's verdict is
+ * their relations in core/config/config_keys.c, values in core/config/check.c,
+ * strategies and hooks in core/strategies/strategies.c), so that the page's verdict is
  * batagg's:
  *   - a virtual battery or a series battery (string) with the aggregate's
  *     own (configured) name, one that lists itself or the aggregate, and
@@ -52,9 +52,9 @@
   var DEFAULT_SERVICE = PREFIX + "aggregator";
   var INT_MAX = 2147483647;
 
-  /* The battery paths batagg merges (SPEC 5.1-5.3), in core/paths.c's
+  /* The battery paths batagg merges (SPEC 5.1-5.3), in core/base/paths.c's
    * order (its battery_paths up to N_BATTERY_PATHS; "did you mean" takes the
-   * first nearest in this order): merged by a policy (core/defaults.c), then
+   * first nearest in this order): merged by a policy (core/config/defaults.c), then
    * the limits, which have rules of their own.  The browser tests hold both
    * lists to those files. */
   var MERGED_PATHS = [
@@ -130,7 +130,7 @@
 
   /* Names of a services value, either form: [{name, at: path, key}]; a
    * name listed again is left out, as batagg leaves it out (the first
-   * counts: core/config_values.c's check_services). */
+   * counts: core/config/check.c's check_services). */
   function names(n, path) {
     var out = [];
     var seen = {};
@@ -177,7 +177,7 @@
     return !series || name.indexOf(PREFIX) === 0;
   }
 
-  /* Why no battery service can have the name (core/names.c's
+  /* Why no battery service can have the name (core/base/names.c's
    * names_battery_service_problem(), in its words), or null.  The bus
    * counts bytes: a name is its UTF-8. */
   function serviceProblem(name) {
@@ -218,7 +218,7 @@
     return isFinite(x) && !(x === 0 && /[1-9]/.test(t.split(/[eE]/)[0]));
   }
 
-  /* Options flattened as core/config_values.c flattens them: nested
+  /* Options flattened as core/config/check.c flattens them: nested
    * objects give "outer/inner" keys; a number keeps its text, a boolean is
    * "1" or "0".
    * An array or null is no option (the schema's optionValue refuses it). */
@@ -245,7 +245,7 @@
     return null;
   }
 
-  /* A string as core/suggest.c sees it: its UTF-8 bytes, A-Z as a-z (as
+  /* A string as core/base/suggest.c sees it: its UTF-8 bytes, A-Z as a-z (as
    * g_ascii_tolower and g_ascii_strcasecmp fold them, and nothing else). */
   function foldedBytes(s) {
     var bytes = Array.from(new TextEncoder().encode(s));
@@ -254,7 +254,7 @@
 
   /* Case-blind edits from a to b (folded bytes), a letter added, dropped or
    * changed, or two neighbours swapped, each counting 1 (optimal string
-   * alignment): core/suggest.c's measure. */
+   * alignment): core/base/suggest.c's measure. */
   function edits(a, b) {
     var d = [];
     for (var i = 0; i <= a.length; i++) {
@@ -272,7 +272,7 @@
     return d[a.length][b.length];
   }
 
-  /* batagg's "did you mean" (core/suggest.c): the first candidate that is
+  /* batagg's "did you mean" (core/base/suggest.c): the first candidate that is
    * the word in another case, else the first nearest within a third of the
    * word's length in bytes (at least 1), never a change of all of either;
    * null when none is near. */
@@ -325,7 +325,7 @@
   }
 
   /* The virtual batteries and series batteries (strings) batagg keeps,
-   * as core/config_keys.c's virtuals() and series() add them to one list,
+   * as core/config/config_keys.c's virtuals() and series() add them to one list,
    * in the file's order of the two keys: a name it refuses, "name:...",
    * or a string whose modules are no array, it leaves out; of the members
    * (modules), those it takes, each once.
@@ -384,7 +384,7 @@
 
     /* Whether batagg merges the D-Bus path p (given at path, in key); if
      * not, its warning, with the nearest path it merges
-     * (core/config_values.c's check_merged_path). */
+     * (core/config/check.c's check_merged_path). */
     function mergedPath(path, isKey, key, p) {
       var all = MERGED_PATHS.concat(LIMIT_PATHS);
       if (all.indexOf(p) >= 0) return true;
@@ -442,7 +442,7 @@
         seen[x.v] = true;
       });
     });
-    /* The first of that name (core/config_keys.c's virtual_named()). */
+    /* The first of that name (core/config/config_keys.c's virtual_named()). */
     function named(name) {
       for (var i = 0; i < vlist.length; i++) if (vlist[i].name === name) return i;
       return -1;
@@ -451,7 +451,7 @@
     /* A name no battery service can have, in a list of services to
      * match: it matches nothing, batagg's warning at each entry it keeps
      * (listed twice: twice), of the virtual batteries and strings it keeps
-     * (core/config_values.c's check_match_name()). */
+     * (core/config/check.c's check_match_name()). */
     function neverMatches(n, path, hooks, series) {
       if (!n) return;
       var entries = n.t === "array" ? n.items.map(function (x, i) { return x.t === "string" ? [x.v, i, false] : null; })
@@ -518,7 +518,7 @@
 
     /* A string's modules are batteries, each in one string and in nothing
      * else batagg makes; a string is the aggregate's member only
-     * (core/config_keys.c's check_strings()).  Each error is shown where
+     * (core/config/config_keys.c's check_strings()).  Each error is shown where
      * batagg says it, and beside the other battery it names. */
     vlist.forEach(function (a, v) {
       var same = vlist[named(a.name)];
@@ -550,7 +550,7 @@
     });
 
     /* Virtual batteries may list each other, but not in a loop (each would
-     * read its own values back).  As core/config_keys.c's check_loops(): a
+     * read its own values back).  As core/config/config_keys.c's check_loops(): a
      * loop is reported where it closes, found by a walk with its own stack
      * (the page shows it in the cards of the batteries in the loop).
      * Strings take no part: one that lists, or is listed by, another
@@ -588,7 +588,7 @@
       }
     });
 
-    /* Whole numbers as batagg reads them (core/config_values.c's
+    /* Whole numbers as batagg reads them (core/config/check.c's
      * check_integer()): digits only, within an int.  Whether n is one,
      * >= min; if the schema takes it (an integer, >= min) and batagg does
      * not, batagg's error at path. */
@@ -606,7 +606,7 @@
     });
 
     /* expectedBatteries: a count, or counts by a service batagg publishes
-     * (core/config_keys.c's expected() and check_expected(): a name is
+     * (core/config/config_keys.c's expected() and check_expected(): a name is
      * checked once its count is).  The schema's own words on a name
      * (propertyNames) give way to these. */
     var expected = get(tree, "expectedBatteries");
@@ -764,7 +764,7 @@
 
     /* Hook options.  The daemon at start, and --check-config, create every
      * hook a virtual battery uses, with the options of that exact id
-     * flattened as core/config_values.c does ("ccls": {"52": 100} ->
+     * flattened as core/config/check.c does ("ccls": {"52": 100} ->
      * "ccls/52" = "100"); the hook refuses what plugins/hooks/hooks.c
      * refuses.  Options of an id no virtual battery uses are never read. */
     var classes = get(tree, "classes");
@@ -782,7 +782,7 @@
       var cls = u.id.split("#")[0];
       var opts = get(classes, u.id);
       var flat = opts && opts.t === "object" ? flatten(opts, "", ["classes", u.id], []) : [];
-      /* core/strategies.c's refused(): the hook's name, then its reason. */
+      /* core/strategies/strategies.c's refused(): the hook's name, then its reason. */
       var refused = "hook '" + cls + "': ";
       if (cls === "hooks.FixedValueHook") {
         var unknown = flat.filter(function (o) { return o.key !== "path" && o.key !== "value"; })[0];

@@ -301,7 +301,7 @@ test('form: stateFile through its fields, a file or false, as batagg reads them'
 });
 
 // expectedBatteries: a whole number >= 1, or service name -> one, each a
-// service batagg publishes; anything else in batagg's words (core/config_keys.c's
+// service batagg publishes; anything else in batagg's words (core/config/config_keys.c's
 // expected() and check_expected()), as many as batagg says.
 const AGG = 'com.victronenergy.battery.aggregator';
 const notPublished = (name) => `"${name}" is not a service batagg publishes (serviceName, or a virtual or series battery)`;
@@ -635,27 +635,27 @@ test('schema: schema.js is config/config-schema.json, byte for byte, as make-sch
   });
 });
 
-// The paths the page knows are batagg's: core/paths.h's PathIds up to
-// N_BATTERY_PATHS, each with its path from core/paths.c, those with a
-// default policy in core/defaults.c merged by a policy, the others limits.
-test('paths: the page\'s merged paths and limits are core/paths.c\'s, in its order, and core/defaults.c\'s', async () => {
+// The paths the page knows are batagg's: core/base/paths.h's PathIds up to
+// N_BATTERY_PATHS, each with its path from core/base/paths.c, those with a
+// default policy in core/config/defaults.c merged by a policy, the others limits.
+test('paths: the page\'s merged paths and limits are core/base/paths.c\'s, in its order, and core/config/defaults.c\'s', async () => {
   const read = (f) => fs.readFileSync(path.join(ROOT, f), 'utf8');
-  const ids = read('core/paths.h').match(/typedef enum \{([^}]*)\} PathId;/)[1]
+  const ids = read('core/base/paths.h').match(/typedef enum \{([^}]*)\} PathId;/)[1]
     .split('N_BATTERY_PATHS')[0].match(/\bP_[A-Z0-9_]+/g);
-  const table = read('core/paths.c').match(/battery_paths\[N_MEMBER_PATHS\] = \{([^]*?)\n\};/)[1];
+  const table = read('core/base/paths.c').match(/battery_paths\[N_MEMBER_PATHS\] = \{([^]*?)\n\};/)[1];
   const pathOf = Object.fromEntries([...table.matchAll(/\[(P_[A-Z0-9_]+)\]\s*=\s*[^"\]]*?"([^"]+)"/g)].map((m) => [m[1], m[2]]));
-  const policies = read('core/defaults.c').match(/\.policy = \{([^}]*)\}/)[1];
+  const policies = read('core/config/defaults.c').match(/\.policy = \{([^}]*)\}/)[1];
   const withPolicy = new Set([...policies.matchAll(/\[(P_[A-Z0-9_]+)\]\s*=/g)].map((m) => m[1]));
-  assert.ok(ids.length > 40 && ids.every((id) => pathOf[id]), 'the test reads core/paths.h and core/paths.c');
+  assert.ok(ids.length > 40 && ids.every((id) => pathOf[id]), 'the test reads core/base/paths.h and core/base/paths.c');
   await withPage(async (page) => {
     const ours = await page.evaluate(() => ({ merged: window.BataggChecks.MERGED_PATHS, limits: window.BataggChecks.LIMIT_PATHS }));
-    assert.deepEqual(ours.merged.concat(ours.limits), ids.map((id) => pathOf[id]), 'all of them, in core/paths.c\'s order');
+    assert.deepEqual(ours.merged.concat(ours.limits), ids.map((id) => pathOf[id]), 'all of them, in core/base/paths.c\'s order');
     assert.deepEqual(ours.merged, ids.filter((id) => withPolicy.has(id)).map((id) => pathOf[id]), 'merged by a policy');
     assert.deepEqual(ours.limits, ids.filter((id) => !withPolicy.has(id)).map((id) => pathOf[id]), 'the limits');
   });
   // A series battery merges every path by a policy, the limits too: the page
   // takes any of them in seriesMergePolicies.
-  const series = read('core/defaults.c').match(/\.series_policy = \{([^}]*)\}/)[1];
+  const series = read('core/config/defaults.c').match(/\.series_policy = \{([^}]*)\}/)[1];
   const withSeriesPolicy = new Set([...series.matchAll(/\[(P_[A-Z0-9_]+)\]\s*=/g)].map((m) => m[1]));
   assert.deepEqual(ids.filter((id) => !withSeriesPolicy.has(id)), [], 'every path has a series policy');
 });

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The daemon's start on configs with problems (core/startup.h): it runs
+ * The daemon's start on configs with problems (core/daemon/startup.h): it runs
  * what it can use, says so in its log and on the aggregate, takes the keys
  * that decide membership from the last good config, and refuses where
  * guessing could be unsafe.  --check-config stays strict on every file.
