@@ -106,6 +106,22 @@ def circles(nodes, edges):
     return out
 
 
+def floors(nodes, edges, circ):
+    """The number of floors: a room stands one above the highest room it
+    uses (a circle counts as one room)."""
+    if circ:
+        return "?"
+    memo = {}
+
+    def floor(v):
+        if v not in memo:
+            memo[v] = 0
+            memo[v] = 1 + max((floor(w) for w in edges.get(v, ())), default=0)
+        return memo[v]
+
+    return max((floor(v) for v in nodes), default=0)
+
+
 def main():
     root, build = sys.argv[1], sys.argv[2]
     quiet = "--quiet" in sys.argv
@@ -164,8 +180,8 @@ def main():
             names = sorted(n for n in rs if folder_of("core/" + n + ".c") == layer)
             print(f"{layer + '/':12s} " + " ".join(os.path.basename(n) for n in names))
     arrows = sum(len(t) for t in edges.values())
-    print(f"structure: {len(rs)} rooms on {len(LAYERS)} floors, {arrows} arrows, "
-          f"{len(ups)} up, {len(circ)} circles")
+    print(f"structure: {len(rs)} rooms on {floors(set(rs), edges, circ)} floors in "
+          f"{len(LAYERS)} layers, {arrows} arrows, {len(ups)} up, {len(circ)} circles")
     for e in errors:
         print("error: " + e)
     sys.exit(1 if errors else 0)

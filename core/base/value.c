@@ -157,3 +157,11 @@ char *value_format(const Value *v, Unit unit)
 	value_number(v, &d);
 	return format_unit(d, unit);
 }
+
+BataggNum value_num(const Value *v)
+{
+	BataggNum n = {0};
+
+	n.valid = value_number(v, &n.value);
+	return n;
+}

@@ -67,6 +67,9 @@ bool value_number(const Value *v, double *out);
 /* The plugin's view of v; text is borrowed from v. */
 BataggValue value_view(const Value *v);
 
+/* A number, or invalid (text and invalid values are no number). */
+BataggNum value_num(const Value *v);
+
 /* A Value from a plugin's result (numbers become doubles). */
 Value value_from_view(const BataggValue *bv);
 

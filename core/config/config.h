@@ -107,7 +107,7 @@ typedef struct {
 	int startup_battery_wait; /* checks, default 30 */
 	/* How often the aggregate and virtual batteries send their changes
 	 * (seconds, default 1; 0: every change at once); what tightens a
-	 * limit goes out at once whatever it is (engine_tightens()). */
+	 * limit goes out at once whatever it is (outputs_tightens()). */
 	double publish_interval;
 	bool properties_changed; /* also a PropertiesChanged per path */
 	char *log_level;         /* default "INFO" */

@@ -150,7 +150,7 @@ static gboolean on_startup_check(gpointer data)
 {
 	Daemon *d = data;
 
-	if (engine_has_voltage(published_engine(AGGREGATE(d)))) {
+	if (inputs_has_voltage(published_engine(AGGREGATE(d)))) {
 		d->startup_timer = 0;
 		d->voltage_seen = TRUE;
 		publish_ready(d);
@@ -295,7 +295,7 @@ static void save_state(Daemon *d)
 {
 	if (!d->state)
 		return;
-	engine_save_state(published_engine(AGGREGATE(d)));
+	learned_save(published_engine(AGGREGATE(d)));
 	if (state_file_dirty(d->state) || d->save_failed)
 		write_state(d);
 }
@@ -374,7 +374,7 @@ static void use_state_file(Daemon *d)
 		if (d->state_path)
 			d->save_timer = g_timeout_add_seconds(SAVE_INTERVAL_S, on_save_timer, d);
 	}
-	engine_use_state(published_engine(AGGREGATE(d)), d->state);
+	learned_use(published_engine(AGGREGATE(d)), d->state);
 	published_on_reset(AGGREGATE(d), on_reset);
 }
 
@@ -499,7 +499,7 @@ static GHashTable *known_values(Daemon *d)
 	Known k = {.mon = d->monitor, .known = monitor_known_new()};
 
 	for (guint i = 0; d->published && i < d->published->len; i++)
-		engine_each_value(published_engine(d->published->pdata[i]), keep_value, &k);
+		inputs_each_value(published_engine(d->published->pdata[i]), keep_value, &k);
 	return k.known;
 }
 

@@ -93,8 +93,8 @@ static Member *place(Members *m, const char *service, const PathValue *items, si
 	for (size_t i = 0; i < count; i++) {
 		Link l = {target(m, places[i].target), NULL};
 
-		l.input = engine_add_input(published_engine(l.pub), places[i].role, service,
-		                           custom_name, places[i].rank, places[i].paths);
+		l.input = inputs_add(published_engine(l.pub), places[i].role, service, custom_name,
+		                     places[i].rank, places[i].paths);
 		g_array_append_val(mb->links, l);
 		if (places[i].role == ROLE_MEMBER || places[i].target != MEMBERSHIP_AGGREGATE)
 			g_info("%s: member joined: %s", published_name(l.pub), service);
@@ -133,9 +133,9 @@ static void tell_if_not_bms(Member *mb)
 	for (guint k = 0; k < mb->links->len; k++) {
 		Link *l = &g_array_index(mb->links, Link, k);
 
-		if (!published_is_aggregate(l->pub) || engine_input_role(l->input) != ROLE_MEMBER)
+		if (!published_is_aggregate(l->pub) || inputs_role(l->input) != ROLE_MEMBER)
 			continue;
-		if (engine_input_is_bms(l->input)) {
+		if (inputs_is_bms(l->input)) {
 			if (mb->told_not_bms)
 				g_info("%s now reports /Info/MaxChargeVoltage: it shares the bank "
 				       "current as a BMS",
@@ -161,7 +161,7 @@ static void apply(Member *mb, const PathValue *items, size_t n)
 		Engine *e = published_engine(l->pub);
 
 		for (size_t i = 0; i < n; i++)
-			engine_input_set(e, l->input, items[i].path, &items[i].value);
+			inputs_set(e, l->input, items[i].path, &items[i].value);
 		published_changed(l->pub);
 	}
 	tell_if_not_bms(mb);
@@ -180,7 +180,7 @@ void members_added(Members *m, const char *service, const PathValue *items, size
 		for (guint k = 0; k < mb->links->len; k++) {
 			Link *l = &g_array_index(mb->links, Link, k);
 
-			engine_reset_input(published_engine(l->pub), l->input);
+			inputs_reset(published_engine(l->pub), l->input);
 		}
 	} else {
 		if (mb)
@@ -205,7 +205,7 @@ static void drop(Member *mb)
 		Link *l = &g_array_index(mb->links, Link, k);
 
 		g_info("%s: member left: %s", published_name(l->pub), mb->service);
-		engine_remove_input(published_engine(l->pub), l->input);
+		inputs_remove(published_engine(l->pub), l->input);
 		published_changed(l->pub);
 	}
 	g_hash_table_remove(mb->m->members, mb->service);
@@ -227,7 +227,7 @@ static gboolean only_members(const Member *mb)
 	for (guint k = 0; k < mb->links->len; k++) {
 		const Link *l = &g_array_index(mb->links, Link, k);
 
-		if (published_is_aggregate(l->pub) && engine_input_role(l->input) != ROLE_MEMBER)
+		if (published_is_aggregate(l->pub) && inputs_role(l->input) != ROLE_MEMBER)
 			return FALSE;
 	}
 	return mb->links->len > 0;

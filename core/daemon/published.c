@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * One published battery service: its identity (the Python daemon's settings
- * names, so that users keep their device instance and name), its mandatory
- * paths, /CustomName and /LogLevel, and the engine's values on the bus.
+ * One published battery service: the publishing cycle (below: read it top
+ * to bottom), its mandatory paths, /CustomName, /LogLevel and
+ * /System/ResetEstimates, and the engine's values on the bus.
  */
 #include "daemon/published.h"
 
@@ -14,7 +14,7 @@
 #include "base/log.h"
 #include "base/names.h"
 #include "base/paths.h"
-#include "bus/settings.h"
+#include "daemon/identity.h"
 
 struct Published {
 	char *name;          /* bus name */
@@ -26,11 +26,7 @@ struct Published {
 	PublishedResetFn reset;
 	void *user_data;
 
-	Settings *settings;
-	gboolean settings_read;
-	gboolean settings_gone; /* localsettings vanished since the last round */
-	int instance;           /* device instance: preferred, then as read */
-	char *custom_name;      /* as read */
+	Identity *identity;
 
 	Strategies *strategies;
 	Engine *engine;
@@ -38,41 +34,77 @@ struct Published {
 	gboolean hold;   /* after a reload, until the members are read again */
 	guint interval_ms;
 	gboolean properties_changed;
-	gboolean tightened; /* a change that tightens waits to be sent */
-	gboolean deferred;  /* published_defer() */
-	gboolean changed;   /* published_changed() while deferred */
+	gboolean deferred; /* published_defer() */
+	gboolean changed;  /* published_changed() while deferred */
 };
 
-/* While the service holds its values after a reload, only what makes the
- * system safer than what is on the bus goes out (engine_safer()): a limit
- * may fall, never rise, until the members are read again. */
-static void on_publish(void *user_data, int i, const Value *v, bool tightens)
+/* ---- the publishing cycle ------------------------------------------------
+ *
+ * A value goes out in one pass: the engine computes it, send() takes what
+ * changed (outputs_take_changed()) and sets it in the BusService, which
+ * sends it in its next ItemsChanged.  When:
+ *
+ *  1. At once, when an input changed (published_changed()): the limits,
+ *     alarms and allow flags are computed (engine_flush_safety()); if one
+ *     of them tightens (outputs_tightens(): compared with what is on the
+ *     bus), everything is computed and sent now.  Else the tick is due.
+ *  2. At the tick (publishInterval), and when a client reads (GetValue,
+ *     GetText, GetItems): the BusService asks refresh(), which computes
+ *     everything (engine_flush()) and sends it.
+ *  3. While held after a reload, until the members are read again: only
+ *     what is safer than what is on the bus goes out (outputs_safer()): a
+ *     limit may fall, never rise.  published_release() sends the rest.
+ */
+
+/* What changed in the engine to the bus; TRUE when some of it tightens. */
+static gboolean send(Published *p)
 {
-	Published *p = user_data;
-	const char *path = engine_published_path(i);
+	gboolean tightens = FALSE;
 
-	if (!p->svc)
-		return;
-	if (p->hold) {
-		const Value *now = bus_service_get(p->svc, path);
+	for (int i = outputs_take_changed(p->engine, 0); i >= 0;
+	     i = outputs_take_changed(p->engine, i + 1)) {
+		const Value *v = outputs_get(p->engine, i);
+		const Value *now = bus_service_get(p->svc, outputs_path(i));
 
-		if (!now || !engine_safer(i, now, v))
-			return;
-		tightens = true;
+		if (!now)
+			continue;
+		if (p->hold && !outputs_safer(i, now, v))
+			continue;
+		tightens = tightens || p->hold || outputs_tightens(i, now, v);
+		bus_service_set(p->svc, outputs_path(i), v);
 	}
-	bus_service_set(p->svc, path, v);
-	p->tightened = p->tightened || tightens;
+	return tightens;
 }
 
-/* Everything up to date, and what tightens sent at once. */
+/* The tick or a read: everything up to date, and what tightens sent now. */
 static void refresh(BusService *svc, void *user_data)
 {
 	Published *p = user_data;
 
 	engine_flush(p->engine);
-	if (p->tightened) {
-		p->tightened = FALSE;
+	if (send(p))
 		bus_service_flush(svc);
+}
+
+void published_changed(Published *p)
+{
+	if (p->deferred) {
+		p->changed = TRUE;
+		return;
+	}
+	if (!p->svc) {
+		/* Not on the bus yet: published_register() takes it all. */
+		engine_flush(p->engine);
+		return;
+	}
+	engine_flush_safety(p->engine);
+	if (send(p)) {
+		/* Now, with everything else there is. */
+		engine_flush(p->engine);
+		send(p);
+		bus_service_flush(p->svc);
+	} else if (!p->hold) {
+		bus_service_schedule(p->svc);
 	}
 }
 
@@ -85,24 +117,15 @@ void published_defer(Published *p, gboolean on)
 	}
 }
 
-void published_changed(Published *p)
+/* What is on the bus is the engine's now (register, release). */
+static void sent_all(Published *p)
 {
-	if (p->deferred) {
-		p->changed = TRUE;
-		return;
-	}
-	if (!p->svc) {
-		engine_flush(p->engine);
-		return;
-	}
-	/* The limits and alarms now; the rest at the tick, or when read (while
-	 * held, only what makes the system safer: on_publish()). */
-	engine_flush_safety(p->engine);
-	if (p->tightened)
-		refresh(p->svc, p);
-	else if (!p->hold)
-		bus_service_schedule(p->svc);
+	for (int i = outputs_take_changed(p->engine, 0); i >= 0;
+	     i = outputs_take_changed(p->engine, i + 1))
+		;
 }
+
+/* ---- the service --------------------------------------------------------- */
 
 void published_set_cadence(Published *p, double interval, gboolean properties_changed)
 {
@@ -114,28 +137,17 @@ void published_set_cadence(Published *p, double interval, gboolean properties_ch
 	}
 }
 
-static void publish_identity(Published *p)
+static void on_identity(void *user_data, gboolean first)
 {
-	Value instance = value_int(p->instance);
-	Value name = value_text(p->custom_name);
+	Published *p = user_data;
+	Value instance = value_int(identity_instance(p->identity));
+	Value name = value_text(identity_custom_name(p->identity));
 
 	if (p->svc) {
 		bus_service_set(p->svc, PATH_DEVICE_INSTANCE, &instance);
 		bus_service_set(p->svc, PATH_CUSTOM_NAME, &name);
 	}
 	value_clear(&name);
-}
-
-static void on_settings(void *user_data, int instance, const char *custom_name)
-{
-	Published *p = user_data;
-	gboolean first = !p->settings_read;
-
-	p->settings_read = TRUE;
-	p->instance = instance;
-	g_free(p->custom_name);
-	p->custom_name = g_strdup(custom_name);
-	publish_identity(p);
 	if (first)
 		p->ready(p->user_data);
 }
@@ -144,8 +156,6 @@ Published *published_new(const char *name, int virtual_index, gboolean series, D
                          const char *program, PublishedReadyFn ready, void *user_data)
 {
 	Published *p = g_new0(Published, 1);
-	g_autofree char *name_group = names_settings_name_group(name);
-	g_autofree char *device = names_settings_device(name, virtual_index < 0, &p->instance);
 
 	p->name = g_strdup(name);
 	published_set_index(p, virtual_index, series);
@@ -153,9 +163,8 @@ Published *published_new(const char *name, int virtual_index, gboolean series, D
 	p->conn = dbus_connection_ref(conn);
 	p->ready = ready;
 	p->user_data = user_data;
-	p->custom_name = g_strdup("");
 	p->interval_ms = (guint)(CONFIG_PUBLISH_INTERVAL * 1000);
-	p->settings = settings_new(conn, device, p->instance, name_group, on_settings, p);
+	p->identity = identity_new(conn, name, virtual_index < 0, on_identity, p);
 	return p;
 }
 
@@ -170,14 +179,13 @@ void published_free(Published *p)
 		return;
 	if (p->svc)
 		bus_service_free(p->svc);
-	settings_free(p->settings);
+	identity_free(p->identity);
 	engine_free(p->engine);
 	strategies_free(p->strategies);
 	if (p->index >= 0)
 		dbus_glib_close(p->conn);
 	else
 		dbus_connection_unref(p->conn);
-	g_free(p->custom_name);
 	g_free(p->program);
 	g_free(p->name);
 	g_free(p);
@@ -206,7 +214,7 @@ void published_use(Published *p, Strategies *st)
 	engine_free(p->engine);
 	strategies_free(p->strategies);
 	p->strategies = st;
-	p->engine = strategies_engine(st, on_publish, p);
+	p->engine = strategies_engine(st);
 	p->hold = p->svc != NULL;
 }
 
@@ -217,7 +225,7 @@ Engine *published_engine(Published *p)
 
 gboolean published_settings_read(const Published *p)
 {
-	return p->settings_read;
+	return identity_read(p->identity);
 }
 
 gboolean published_on_bus(const Published *p)
@@ -232,23 +240,11 @@ gboolean published_held(const Published *p)
 
 /* ---- the service's own paths --------------------------------------------- */
 
-/* A name too long is refused rather than cut: the writer then reads back
- * either its own name or the old one, never one it did not write. */
 static gboolean write_custom_name(BusService *svc, const char *path, const Value *v, void *ud)
 {
 	Published *p = ud;
 
-	if (v->type != VALUE_TEXT)
-		return FALSE;
-	if (strlen(v->u.s) > SETTINGS_NAME_MAX) {
-		g_warning("%s: refused a /CustomName longer than %d bytes", p->name,
-		          SETTINGS_NAME_MAX);
-		return FALSE;
-	}
-	g_free(p->custom_name);
-	p->custom_name = g_strdup(v->u.s);
-	settings_write_name(p->settings, v->u.s);
-	return TRUE;
+	return identity_write_name(p->identity, v);
 }
 
 static gboolean write_log_level(BusService *svc, const char *path, const Value *v, void *ud)
@@ -276,7 +272,7 @@ static gboolean write_reset(BusService *svc, const char *path, const Value *v, v
 		return FALSE;
 	}
 	g_info("%s: every battery's estimates reset (a write to %s)", p->name, path);
-	engine_reset_estimates(p->engine);
+	learned_reset(p->engine);
 	bus_service_set(svc, path, &idle);
 	if (p->reset)
 		p->reset(p->user_data);
@@ -306,13 +302,13 @@ gboolean published_register(Published *p, GError **error)
 	add_text(svc, "/Mgmt/ProcessName", p->program, NULL, NULL);
 	add_text(svc, "/Mgmt/ProcessVersion", BATAGG_VERSION, NULL, NULL);
 	add_text(svc, "/Mgmt/Connection", "dbus", NULL, NULL);
-	add_int(svc, PATH_DEVICE_INSTANCE, p->instance);
+	add_int(svc, PATH_DEVICE_INSTANCE, identity_instance(p->identity));
 	add_int(svc, "/ProductId", 0);
 	add_text(svc, "/ProductName", p->product, NULL, NULL);
 	add_int(svc, "/FirmwareVersion", 0);
 	add_int(svc, "/HardwareVersion", 0);
 	add_int(svc, "/Connected", 1);
-	add_text(svc, PATH_CUSTOM_NAME, p->custom_name, write_custom_name, p);
+	add_text(svc, PATH_CUSTOM_NAME, identity_custom_name(p->identity), write_custom_name, p);
 	if (p->index < 0) {
 		Value idle = value_int(0);
 
@@ -320,101 +316,73 @@ gboolean published_register(Published *p, GError **error)
 		bus_service_add(svc, PUBLISHED_RESET_PATH, &idle, UNIT_NONE, write_reset, p);
 	}
 	if (p->index < 0)
-		engine_sort_members(p->engine);
+		inputs_sort(p->engine);
 	engine_flush(p->engine);
 	for (int i = 0; i < N_PUBLISHED; i++) {
 		if (engine_publishes(p->engine, i))
-			bus_service_add(svc, engine_published_path(i),
-			                engine_published(p->engine, i), engine_published_unit(i),
-			                NULL, NULL);
+			bus_service_add(svc, outputs_path(i), outputs_get(p->engine, i),
+			                outputs_unit(i), NULL, NULL);
 	}
 	bus_service_set_interval(svc, p->interval_ms);
 	bus_service_use_properties_changed(svc, p->properties_changed);
 	bus_service_on_refresh(svc, refresh, p);
+	sent_all(p);
 	if (!bus_service_register(svc, error)) {
 		bus_service_free(svc);
 		return FALSE;
 	}
 	p->svc = svc;
 	p->hold = FALSE;
-	g_info("published %s (device instance %d)", p->name, p->instance);
+	g_info("published %s (device instance %d)", p->name, identity_instance(p->identity));
 	return TRUE;
 }
 
 void published_release(Published *p)
 {
 	p->hold = FALSE;
-	engine_sort_members(p->engine);
+	inputs_sort(p->engine);
 	engine_flush(p->engine);
 	for (int i = 0; i < N_PUBLISHED; i++) {
-		const char *path = engine_published_path(i);
+		const char *path = outputs_path(i);
 
 		if (!engine_publishes(p->engine, i))
 			continue;
 		/* A path the new config brings (expectedBatteries, say). */
 		if (!bus_service_get(p->svc, path))
-			bus_service_add(p->svc, path, engine_published(p->engine, i),
-			                engine_published_unit(i), NULL, NULL);
+			bus_service_add(p->svc, path, outputs_get(p->engine, i), outputs_unit(i),
+			                NULL, NULL);
 		else
-			bus_service_set(p->svc, path, engine_published(p->engine, i));
+			bus_service_set(p->svc, path, outputs_get(p->engine, i));
 	}
 	/* The new config's limits at once, not at the next tick. */
 	bus_service_flush(p->svc);
-	p->tightened = FALSE;
+	sent_all(p);
 	g_info("reload: %s follows the new config", p->name);
 }
 
-/* ---- localsettings ------------------------------------------------------- */
+/* ---- localsettings: the identity's ----------------------------------------- */
 
 gboolean published_setting(Published *p, const char *path, const Value *v)
 {
-	if (strcmp(path, settings_instance_path(p->settings)) == 0) {
-		int instance = v->type == VALUE_TEXT ? settings_parse_instance(v->u.s) : -1;
-
-		if (instance >= 0) {
-			p->instance = instance;
-			publish_identity(p);
-		}
-		return TRUE;
-	}
-	if (strcmp(path, settings_name_path(p->settings)) == 0) {
-		if (v->type == VALUE_TEXT) {
-			Value name = value_text_cut(v->u.s, SETTINGS_NAME_MAX);
-
-			g_free(p->custom_name);
-			p->custom_name = name.u.s;
-			publish_identity(p);
-		}
-		return TRUE;
-	}
-	return FALSE;
+	return identity_setting(p->identity, path, v);
 }
 
 const char *published_instance_path(const Published *p)
 {
-	return settings_instance_path(p->settings);
+	return identity_instance_path(p->identity);
 }
 
 const char *published_name_path(const Published *p)
 {
-	return settings_name_path(p->settings);
+	return identity_name_path(p->identity);
 }
 
 void published_settings_lost(Published *p)
 {
-	p->settings_gone = TRUE;
+	identity_lost(p->identity);
 }
 
 void published_settings_back(Published *p)
 {
-	/* A first round that failed (localsettings not there at start) or a
-	 * restart: localsettings may not have them.  A first round still in
-	 * flight gets its answers now. */
-	if (!p->settings_gone && (settings_registered(p->settings) || !p->settings_read))
-		return;
-
-	p->settings_gone = FALSE;
-	g_info("%s: registering the device instance %d and name \"%s\" with %s again", p->name,
-	       p->instance, p->custom_name, SETTINGS_SERVICE);
-	settings_register_again(p->settings, p->instance, p->custom_name);
+	identity_back(p->identity);
 }

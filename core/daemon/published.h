@@ -1,15 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Published: one battery service batagg publishes, the aggregate or a
- * virtual battery.  It owns the service's identity (bus name, device
- * instance and custom name in localsettings), its strategies and engine,
- * and its BusService with the mandatory paths.  Life cycle:
+ * Published: one battery service batagg publishes, the aggregate, a virtual
+ * battery or a series string.  It owns the service's identity (bus name;
+ * device instance and custom name: identity.h), its strategies and engine,
+ * its BusService with the mandatory paths, and the publishing cycle: when
+ * the engine's values go out (published.c, top).  Life cycle:
  * published_new() (which starts reading the settings), published_use()
  * with the strategies, then published_register() once the settings are
  * read and the daemon says its limits are known; after a reload,
  * published_use() again (the service holds its values) and
  * published_release() when the members are read.
-
  */
 #ifndef BATAGG_PUBLISHED_H
 #define BATAGG_PUBLISHED_H
@@ -33,7 +33,7 @@ Published *published_new(const char *name, int virtual_index, gboolean series, D
                          const char *program, PublishedReadyFn ready, void *user_data);
 
 /* Called after a write to the aggregate's PUBLISHED_RESET_PATH has reset
- * every estimate (engine_reset_estimates()), with published_new()'s
+ * every estimate (learned_reset()), with published_new()'s
  * user_data. */
 typedef void (*PublishedResetFn)(void *user_data);
 void published_on_reset(Published *p, PublishedResetFn fn);

@@ -4,14 +4,19 @@
  * its policy (then primary and auxiliary services), the limits CCL, DCL and
  * CVL computed from the members when an input of theirs changed (SPEC
  * 5.4-5.7), and the bank description when membership changed.  The limit
- * rules themselves are charge_limits.c's.
+ * rules themselves are limits.c's.
  */
-#include "engine/engine_internal.h"
+#include "engine/aggregate.h"
 
 #include <math.h>
 #include <string.h>
 
+#include "engine/bank.h"
+#include "engine/inputs.h"
+#include "engine/learned.h"
 #include "engine/limitation.h"
+#include "engine/merged.h"
+#include "engine/outputs.h"
 
 static void compute_path(Engine *e, int p)
 {
@@ -27,18 +32,6 @@ static void compute_path(Engine *e, int p)
 		agg = merged_run(e, e->s.policy[p], e->s.policy_state[p], e->members, p, &any);
 	}
 	merged_publish(e, p, &agg, any);
-}
-
-void engine_set_config_problem(Engine *e, bool on)
-{
-	Value text = value_text(on ? "config problem: see the log" : "");
-
-	e->config_problem = on;
-	e->dirty |= BIT(P_ALARM_INTERNAL_FAILURE);
-	if (e->combiner->publishes(N_BATTERY_PATHS + X_CONFIG_PROBLEM))
-		engine_set_published(e, N_BATTERY_PATHS + X_CONFIG_PROBLEM, &text);
-	else
-		value_clear(&text);
 }
 
 static bool same_ratios(const BataggNum *a, const BataggNum *b, size_t n)
@@ -73,7 +66,7 @@ static void publish_limitation(Engine *e, int x, char *text)
 	Value v = value_text(text);
 
 	g_free(text);
-	engine_set_published(e, N_BATTERY_PATHS + x, &v);
+	outputs_set(e, N_BATTERY_PATHS + x, &v);
 }
 
 static void compute_current_limit(Engine *e, bool discharge)
@@ -83,7 +76,7 @@ static void compute_current_limit(Engine *e, bool discharge)
 	g_autofree BataggNum *ratios = g_new0(BataggNum, n ? n : 1);
 	g_autofree const char **labels = g_new0(const char *, n ? n : 1);
 	LimitId l = discharge ? L_DCL : L_CCL;
-	int limit = limit_path[l];
+	int limit = limit_path(l);
 	int allow = discharge ? P_ALLOW_TO_DISCHARGE : P_ALLOW_TO_CHARGE;
 	BataggNum battery, r;
 	Value v = VALUE_INIT;
@@ -97,13 +90,13 @@ static void compute_current_limit(Engine *e, bool discharge)
 	for (guint i = 0; i < n; i++) {
 		const EngineInput *m = e->members->pdata[i];
 
-		lm[i].member = engine_member(m);
-		labels[i] = engine_limit_label(e, l, m);
-		lm[i].bms = engine_limit_bms(e, l, m);
-		lm[i].limit = engine_limit_num(e, l, m, limit);
-		lm[i].allow = engine_limit_num(e, l, m, allow);
+		lm[i].member = inputs_member(m);
+		labels[i] = inputs_read_label(e, l, m);
+		lm[i].bms = inputs_read_bms(e, l, m);
+		lm[i].limit = inputs_read_num(e, l, m, limit);
+		lm[i].allow = inputs_read_num(e, l, m, allow);
 		if (!e->s.has_capacity)
-			lm[i].capacity = engine_limit_num(e, l, m, P_INSTALLED_CAPACITY);
+			lm[i].capacity = inputs_read_num(e, l, m, P_INSTALLED_CAPACITY);
 	}
 	battery = limits_current(lm, n, &e->s.ratios, discharge, bank_capacity(e, lm, n), ratios,
 	                         &why);
@@ -111,13 +104,13 @@ static void compute_current_limit(Engine *e, bool discharge)
 	              : limits_ccl_mode(e->s.ccl_mode, battery, e->dvcc, e->user_ccl);
 	if (r.valid)
 		v = value_double(r.value);
-	engine_limit_bank(e, l, allow); /* read by merged_publish() */
+	outputs_read(e, l, allow); /* read by merged_publish() */
 	merged_publish(e, limit, &v, r.valid);
 	/* The text says what the published value is: a refusal makes it 0
 	 * (merged_publish()), a primary service's value replaces the computed
 	 * one, and then the computation is no reason. */
-	text.result = engine_num(&e->pub[limit]);
-	text.refused = engine_refuses(e, allow) && !(r.valid && r.value == 0);
+	text.result = value_num(&e->pub[limit]);
+	text.refused = outputs_refuses(e, allow) && !(r.valid && r.value == 0);
 	text.primary = !text.refused &&
 	               (text.result.valid != r.valid || (r.valid && text.result.value != r.value));
 	text.user = !discharge && (e->s.ccl_mode == CCL_DVCC ||
@@ -140,7 +133,7 @@ static void compute_cvl(Engine *e)
 	guint n = e->members->len;
 	g_autofree BataggNum *cvl = g_new0(BataggNum, n ? n : 1);
 	g_autofree const char **modes = g_new0(const char *, n ? n : 1);
-	const Value *bank_mode = engine_limit_bank(e, L_CVL, P_CHARGE_MODE);
+	const Value *bank_mode = outputs_read(e, L_CVL, P_CHARGE_MODE);
 	g_autofree BataggMember *members = g_new0(BataggMember, n ? n : 1);
 	g_autofree const char **labels = g_new0(const char *, n ? n : 1);
 	BataggCvlInput in = {
@@ -148,7 +141,7 @@ static void compute_cvl(Engine *e)
 	        .members = members,
 	        .cvl = cvl,
 	        .charge_mode = modes,
-	        .balancing = engine_num(engine_limit_bank(e, L_CVL, P_BALANCING)),
+	        .balancing = value_num(outputs_read(e, L_CVL, P_BALANCING)),
 	        .bank_charge_mode = bank_mode->type == VALUE_TEXT ? bank_mode->u.s : NULL,
 	        .user_cap = e->dvcc ? e->user_cvl : 0,
 	};
@@ -157,11 +150,11 @@ static void compute_cvl(Engine *e)
 
 	for (guint i = 0; i < n; i++) {
 		const EngineInput *m = e->members->pdata[i];
-		const Value *mode = engine_limit_value(e, L_CVL, m, P_CHARGE_MODE);
+		const Value *mode = inputs_read(e, L_CVL, m, P_CHARGE_MODE);
 
-		members[i] = engine_member(m);
-		labels[i] = engine_limit_label(e, L_CVL, m);
-		cvl[i] = engine_limit_num(e, L_CVL, m, P_CVL);
+		members[i] = inputs_member(m);
+		labels[i] = inputs_read_label(e, L_CVL, m);
+		cvl[i] = inputs_read_num(e, L_CVL, m, P_CVL);
 		modes[i] = mode->type == VALUE_TEXT ? mode->u.s : NULL;
 	}
 	r = limits_sane_voltage(e->s.cvl->cvl(e->s.cvl_state, &in));
@@ -170,16 +163,16 @@ static void compute_cvl(Engine *e)
 	merged_publish(e, P_CVL, &v, r.valid);
 	{
 		VoltageLimitation text = {
-		        .result = engine_num(&e->pub[P_CVL]),
+		        .result = value_num(&e->pub[P_CVL]),
 		        .cvl = cvl,
 		        .labels = labels,
 		        .n = n,
 		        .mode = e->s.cvl->head.name,
-		        .balancing = engine_num(&e->pub[P_BALANCING]),
+		        .balancing = value_num(&e->pub[P_BALANCING]),
 		        .user = r.valid && in.user_cap > 0 && fabs(r.value - in.user_cap) < 1e-9,
 		        .expected = e->s.expected,
-		        .primary = engine_num(&e->pub[P_CVL]).valid != r.valid ||
-		                   (r.valid && engine_num(&e->pub[P_CVL]).value != r.value),
+		        .primary = value_num(&e->pub[P_CVL]).valid != r.valid ||
+		                   (r.valid && value_num(&e->pub[P_CVL]).value != r.value),
 		};
 
 		publish_limitation(e, X_VOLTAGE_LIMITATION, limitation_voltage(&text));
@@ -218,11 +211,11 @@ static void flush(Engine *e, bool all)
 	now = all ? ALL_BATTERY_PATHS : safety_paths();
 	e->need_estimates = e->need_estimates || (bits & BATAGG_ESTIMATE_CHANGED);
 	if (bits & BATAGG_RECOMPUTE_CCL)
-		engine_limit_due(e, L_CCL);
+		inputs_due(e, L_CCL);
 	if (bits & BATAGG_RECOMPUTE_DCL)
-		engine_limit_due(e, L_DCL);
+		inputs_due(e, L_DCL);
 
-	/* The merged paths first: the limits read some of them (limit_inputs),
+	/* The merged paths first: the limits read some of them (inputs_feeds),
 	 * and publishing one that changed makes its limits due. */
 	for (int p = 0; p < N_BATTERY_PATHS; p++) {
 		if ((e->dirty & now & BIT(p)) && !(limits & BIT(p)))
@@ -232,7 +225,7 @@ static void flush(Engine *e, bool all)
 		bank_publish_members(e, e->members, true);
 	/* A primary or auxiliary service's limit. */
 	for (int l = 0; l < N_LIMITS; l++) {
-		if (e->dirty & BIT(limit_path[l]))
+		if (e->dirty & BIT(limit_path(l)))
 			e->need[l] = true;
 	}
 	if (e->need[L_CCL])

@@ -5,7 +5,10 @@
  * diagnosis as JSON lists (null, or 0 for the Python daemon's paths, where
  * a member has none).  Texts are formatted only when published.
  */
-#include "engine/engine_internal.h"
+#include "engine/bank.h"
+
+#include "engine/inputs.h"
+#include "engine/outputs.h"
 
 #include <math.h>
 
@@ -27,7 +30,7 @@ static void publish_text(Engine *e, int x, GString *s)
 {
 	Value v = value_text(s->str);
 
-	engine_set_published(e, N_BATTERY_PATHS + x, &v);
+	outputs_set(e, N_BATTERY_PATHS + x, &v);
 }
 
 void bank_publish_ratios(Engine *e, bool discharge)
@@ -67,7 +70,7 @@ static int64_t modules_in_series(const Engine *e)
 
 	for (guint i = 0; i < e->members->len; i++) {
 		BataggNum n =
-		        engine_num(&((EngineInput *)e->members->pdata[i])->values[P_MEMBER_SERIES]);
+		        value_num(&((EngineInput *)e->members->pdata[i])->values[P_MEMBER_SERIES]);
 		int64_t k = n.valid && n.value >= 1 && n.value < 1e6 ? (int64_t)n.value : 1;
 
 		lo = i ? MIN(lo, k) : k;
@@ -92,11 +95,11 @@ void bank_publish_members(Engine *e, GPtrArray *inputs, bool counts)
 	if (!counts)
 		return;
 	v = value_int(e->members->len);
-	engine_set_published(e, N_BATTERY_PATHS + X_NR_OF_BATTERIES, &v);
+	outputs_set(e, N_BATTERY_PATHS + X_NR_OF_BATTERIES, &v);
 	v = value_int(e->members->len);
-	engine_set_published(e, N_BATTERY_PATHS + X_BATTERIES_PARALLEL, &v);
+	outputs_set(e, N_BATTERY_PATHS + X_BATTERIES_PARALLEL, &v);
 	v = value_int(modules_in_series(e));
-	engine_set_published(e, N_BATTERY_PATHS + X_BATTERIES_SERIES, &v);
+	outputs_set(e, N_BATTERY_PATHS + X_BATTERIES_SERIES, &v);
 }
 
 /* The diagnosis of the configured ratio method when it has one, else the
@@ -117,7 +120,7 @@ void bank_publish_estimates(Engine *e)
 
 	for (guint i = 0; i < e->members->len; i++) {
 		const EngineInput *m = e->members->pdata[i];
-		BataggMember member = engine_member(m);
+		BataggMember member = inputs_member(m);
 		BataggMemberDiag d = {0};
 		const char *sep = i ? ", " : "";
 

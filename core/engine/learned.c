@@ -7,11 +7,12 @@
  * state file keeps them by service name, /Serial and method name.  No I/O
  * here: the daemon reads and writes the file.
  */
-#include "engine/engine_internal.h"
+#include "engine/learned.h"
 
 #include <string.h>
 
 #include "base/kind.h"
+#include "engine/inputs.h"
 
 /* The ratio method an instance the aggregate uses is, or NULL. */
 static const BataggRatioMethod *ratio_of(const StrategyUse *u)
@@ -32,14 +33,14 @@ static char *serial_of(const EngineInput *in)
 	return g_strdup("");
 }
 
-void engine_use_state(Engine *e, StateFile *sf)
+void learned_use(Engine *e, StateFile *sf)
 {
 	e->state = sf;
 }
 
 static void restore(Engine *e, EngineInput *in)
 {
-	BataggMember m = engine_member(in);
+	BataggMember m = inputs_member(in);
 	g_autofree char *serial = serial_of(in);
 	const char *saved_serial = state_file_serial(e->state, in->service);
 
@@ -100,7 +101,7 @@ static void tell(Engine *e, const BataggRatioMethod *r, const char *why)
 static bool save(Engine *e, const StrategyUse *u, const BataggRatioMethod *r, EngineInput *in,
                  const char *serial, char *buf)
 {
-	BataggMember m = engine_member(in);
+	BataggMember m = inputs_member(in);
 	int n;
 
 	buf[0] = '\0';
@@ -121,7 +122,7 @@ static bool save(Engine *e, const StrategyUse *u, const BataggRatioMethod *r, En
 	return state_file_set(e->state, in->service, serial, r->head.name, buf);
 }
 
-bool engine_save_state(Engine *e)
+bool learned_save(Engine *e)
 {
 	g_autofree char *buf = NULL;
 	bool changed = false;
@@ -147,7 +148,7 @@ bool engine_save_state(Engine *e)
 	return changed;
 }
 
-void engine_reset_estimates(Engine *e)
+void learned_reset(Engine *e)
 {
 	for (size_t i = 0; i < e->s.n_used; i++) {
 		const StrategyUse *u = &e->s.used[i];
@@ -158,7 +159,7 @@ void engine_reset_estimates(Engine *e)
 	}
 	if (e->state)
 		state_file_forget(e->state, NULL);
-	engine_limit_due(e, L_CCL);
-	engine_limit_due(e, L_DCL);
+	inputs_due(e, L_CCL);
+	inputs_due(e, L_DCL);
 	e->need_estimates = true;
 }

@@ -4,22 +4,12 @@
  * members, then precedence (SPEC 5.1): a primary service's valid value
  * replaces the merged one, an auxiliary's fills in where there is none.
  */
-#include "engine/engine_internal.h"
+#include "engine/merged.h"
 
 #include <string.h>
 
-#include "base/names.h"
-
-const char *merged_label(const EngineInput *m)
-{
-	const Value *name = &m->values[P_CUSTOM_NAME];
-
-	if (name->type == VALUE_TEXT && name->u.s[0])
-		return name->u.s;
-	if (g_str_has_prefix(m->service, NAMES_BATTERY_PREFIX))
-		return m->service + strlen(NAMES_BATTERY_PREFIX);
-	return m->service;
-}
+#include "engine/inputs.h"
+#include "engine/outputs.h"
 
 static void ensure_scratch(Engine *e, size_t n)
 {
@@ -49,7 +39,7 @@ Value merged_run(Engine *e, const BataggMergePolicy *pol, void *state, GPtrArray
 
 		e->vals[i] = value_view(&m->values[p]);
 		*any_valid = *any_valid || e->vals[i].type != BATAGG_VALUE_INVALID;
-		e->labels[i] = merged_label(m);
+		e->labels[i] = inputs_label(m);
 		if (k >= 0)
 			e->keys[i] = value_view(&m->values[k]);
 		if (k2 >= 0)
@@ -60,22 +50,6 @@ Value merged_run(Engine *e, const BataggMergePolicy *pol, void *state, GPtrArray
 	in.second_keys = k2 >= 0 ? e->second_keys : NULL;
 	pol->merge(state, &in, &out, e->text, sizeof(e->text));
 	return value_from_view(&out);
-}
-
-size_t engine_present(const Engine *e)
-{
-	size_t n = 0;
-
-	if (!e->combiner->lists_sources)
-		return e->members->len;
-	for (guint i = 0; i < e->primary->len; i++)
-		n += ((const EngineInput *)e->primary->pdata[i])->hook == NULL;
-	return n;
-}
-
-bool engine_short(const Engine *e)
-{
-	return e->s.expected && engine_present(e) < e->s.expected;
 }
 
 /* The sources of one role that are used for path p, in precedence order. */
@@ -117,14 +91,14 @@ void merged_publish(Engine *e, int p, Value *aggregated, bool members_have_value
 	/* A refusal reaches the chargers only as a limit of 0: systemcalc reads
 	 * a battery's limits, never its allow flags.  So a battery that says it
 	 * refuses publishes no other limit (P_ALLOW_* come before the limits in
-	 * every combiner's order, and make them due: limit_inputs). */
-	if ((p == P_CCL && engine_refuses(e, P_ALLOW_TO_CHARGE)) ||
-	    (p == P_DCL && engine_refuses(e, P_ALLOW_TO_DISCHARGE))) {
+	 * every combiner's order, and make them due: inputs_feeds). */
+	if ((p == P_CCL && outputs_refuses(e, P_ALLOW_TO_CHARGE)) ||
+	    (p == P_DCL && outputs_refuses(e, P_ALLOW_TO_DISCHARGE))) {
 		value_clear(&v);
 		v = value_double(0);
 	}
 	paths_coerce((PathId)p, &v);
-	if (p == P_ALARM_BMS_CABLE && engine_short(e)) {
+	if (p == P_ALARM_BMS_CABLE && inputs_short(e)) {
 		double level = 0;
 
 		/* A member missing: an alarm, whatever the others say. */
@@ -142,5 +116,5 @@ void merged_publish(Engine *e, int p, Value *aggregated, bool members_have_value
 			v = value_int(1);
 		}
 	}
-	engine_set_published(e, p, &v);
+	outputs_set(e, p, &v);
 }

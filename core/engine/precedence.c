@@ -4,7 +4,12 @@
  * valid value of its inputs in config order, hooks among them supplying
  * values of their own from what is merged so far.
  */
-#include "engine/engine_internal.h"
+#include "engine/precedence.h"
+
+#include "engine/bank.h"
+#include "engine/inputs.h"
+#include "engine/merged.h"
+#include "engine/outputs.h"
 
 /* Asks every hook for its values from the merged values published so far. */
 static void run_hooks(Engine *e)

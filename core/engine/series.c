@@ -9,7 +9,12 @@
  * estimates its voltages from the modules it sees, scaled to the full
  * count.
  */
-#include "engine/engine_internal.h"
+#include "engine/series.h"
+
+#include "engine/bank.h"
+#include "engine/inputs.h"
+#include "engine/merged.h"
+#include "engine/outputs.h"
 
 #include <math.h>
 
@@ -19,7 +24,7 @@
 
 static bool has_number(const EngineInput *m, int p)
 {
-	return engine_num(&m->values[p]).valid;
+	return value_num(&m->values[p]).valid;
 }
 
 static size_t count_numbers(const Engine *e, int p)
@@ -36,7 +41,7 @@ static void watch_currents(Engine *e)
 	double lo = INFINITY, hi = -INFINITY;
 
 	for (guint i = 0; i < e->members->len; i++) {
-		BataggNum c = engine_num(&((EngineInput *)e->members->pdata[i])->values[P_CURRENT]);
+		BataggNum c = value_num(&((EngineInput *)e->members->pdata[i])->values[P_CURRENT]);
 
 		if (c.valid) {
 			lo = fmin(lo, c.value);
@@ -103,7 +108,7 @@ static void publish_int(Engine *e, int x, int64_t i)
 {
 	Value v = value_int(i);
 
-	engine_set_published(e, N_BATTERY_PATHS + x, &v);
+	outputs_set(e, N_BATTERY_PATHS + x, &v);
 }
 
 /* Always everything: a string has few modules. */

@@ -102,9 +102,8 @@ static void refused(Strategies *st, const BataggStrategy *t, const ConfigOptions
 	ConfigPos at = opt ? opt->at : o ? o->at : named_at;
 	const char *key = opt ? opt->where : o ? o->where : named_by;
 
-	fail(st, error, BATAGG_PLUGIN_ERROR_INVALID, at, key, "%s '%s': %s",
-	     kind_name(t->kind), t->name,
-	     err->message[0] ? err->message : "refused (no reason given)");
+	fail(st, error, BATAGG_PLUGIN_ERROR_INVALID, at, key, "%s '%s': %s", kind_name(t->kind),
+	     t->name, err->message[0] ? err->message : "refused (no reason given)");
 }
 
 /* The instance of table t under id (its name, or a hook's id), created with
@@ -488,14 +487,14 @@ const EngineSetup *strategies_setup(Strategies *st)
 	return &st->setup;
 }
 
-Engine *strategies_engine(Strategies *st, EnginePublishFn publish, void *user_data)
+Engine *strategies_engine(Strategies *st)
 {
-	Engine *e = engine_new(&st->setup, publish, user_data);
+	Engine *e = engine_new(&st->setup);
 
 	for (guint i = 0; i < st->hooks->len; i++) {
 		const Hook *h = &g_array_index(st->hooks, Hook, i);
 
-		engine_add_hook(e, h->rank, h->table, h->state);
+		inputs_add_hook(e, h->rank, h->table, h->state);
 	}
 	return e;
 }

@@ -53,6 +53,6 @@ const EngineSetup *strategies_setup(Strategies *st);
 
 /* A new engine with these strategies, their hooks added; st must outlive
  * it. */
-Engine *strategies_engine(Strategies *st, EnginePublishFn publish, void *user_data);
+Engine *strategies_engine(Strategies *st);
 
 #endif

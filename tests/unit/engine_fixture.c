@@ -14,19 +14,24 @@
 
 #include "engine_fixture.h"
 
-static void count(void *user_data, int i, const Value *v, bool tightens)
+/* Takes what the engine published since the last time: counted, and
+ * logged "path=value" for a virtual battery's fixture. */
+static void take(Fixture *f)
 {
-	((Fixture *)user_data)->publishes++;
+	for (int i = outputs_take_changed(f->e, 0); i >= 0; i = outputs_take_changed(f->e, i + 1)) {
+		f->publishes++;
+		if (f->log) {
+			g_autofree char *text = value_format(outputs_get(f->e, i), UNIT_NONE);
+
+			g_ptr_array_add(f->log, g_strdup_printf("%s=%s", outputs_path(i), text));
+		}
+	}
 }
 
-static void record(void *user_data, int i, const Value *v, bool tightens)
+void fixture_flush(Fixture *f)
 {
-	Fixture *f = user_data;
-	const char *path = engine_published_path(i);
-	g_autofree char *text = value_format(v, UNIT_NONE);
-
-	f->publishes++;
-	g_ptr_array_add(f->log, g_strdup_printf("%s=%s", path, text));
+	engine_flush(f->e);
+	take(f);
 }
 
 static Registry *load_builtins(void)
@@ -56,7 +61,7 @@ Fixture *fixture_new(const char *json)
 	f->st = strategies_new(f->cfg, f->reg, &error);
 	if (!f->st)
 		fail_msg("strategies: %s", error->message);
-	f->e = engine_new(strategies_setup(f->st), count, f);
+	f->e = engine_new(strategies_setup(f->st));
 	return f;
 }
 
@@ -74,7 +79,7 @@ Fixture *fixture_new_virtual(const char *json)
 	if (!f->st)
 		fail_msg("strategies: %s", error->message);
 	f->log = g_ptr_array_new_with_free_func(g_free);
-	f->e = strategies_engine(f->st, record, f);
+	f->e = strategies_engine(f->st);
 	return f;
 }
 
@@ -92,8 +97,8 @@ void fixture_free(Fixture *f)
 const Value *fixture_out(Fixture *f, const char *path)
 {
 	for (int i = 0; i < N_PUBLISHED; i++) {
-		if (strcmp(engine_published_path(i), path) == 0)
-			return engine_published(f->e, i);
+		if (strcmp(outputs_path(i), path) == 0)
+			return outputs_get(f->e, i);
 	}
 	fail_msg("%s is not published", path);
 	return NULL;
@@ -122,14 +127,14 @@ void fixture_set(Fixture *f, EngineInput *in, const char *spec)
 			v = value_int(g_ascii_strtoll(kv[1], NULL, 10));
 		else
 			v = value_double(g_ascii_strtod(kv[1], NULL));
-		engine_input_set(f->e, in, kv[0], &v);
+		inputs_set(f->e, in, kv[0], &v);
 		value_clear(&v);
 	}
 }
 
 EngineInput *fixture_member(Fixture *f, const char *service, const char *spec)
 {
-	EngineInput *in = engine_add_input(f->e, ROLE_MEMBER, service, NULL, 0, NULL);
+	EngineInput *in = inputs_add(f->e, ROLE_MEMBER, service, NULL, 0, NULL);
 
 	fixture_set(f, in, spec);
 	return in;

@@ -18,7 +18,7 @@ typedef struct {
 	Config *cfg;
 	Strategies *st;
 	Engine *e;
-	int publishes; /* values published so far */
+	int publishes; /* values published so far (fixture_flush()) */
 	/* Every value published so far, "path=value" (a virtual battery's
 	 * fixture only, else NULL). */
 	GPtrArray *log;
@@ -27,9 +27,13 @@ typedef struct {
 /* Fails the test when the config or its strategies are refused. */
 Fixture *fixture_new(const char *json);
 /* The config's first virtual battery, with its hooks; its members join
- * with engine_add_input(ROLE_PRIMARY, ...) at their place in the config. */
+ * with inputs_add(ROLE_PRIMARY, ...) at their place in the config. */
 Fixture *fixture_new_virtual(const char *json);
 void fixture_free(Fixture *f);
+
+/* engine_flush(), then what changed is counted in publishes and logged
+ * (a virtual battery's fixture). */
+void fixture_flush(Fixture *f);
 
 /* What the engine publishes now for path (as a client reading it sees). */
 const Value *fixture_out(Fixture *f, const char *path);

@@ -35,7 +35,7 @@ static void test_no_members_counts_zero_measurements_invalid(void **state)
 {
 	Fixture *f = fixture_new("{}");
 
-	engine_flush(f->e);
+	fixture_flush(f);
 	expect_invalid(f, "/Dc/0/Voltage");
 	expect_invalid(f, "/Dc/0/Current");
 	expect_invalid(f, "/Soc");
@@ -55,7 +55,7 @@ static void test_basic_bank(void **state)
 
 	fixture_member(f, "com.victronenergy.battery.ttyS2", RACK_B);
 	engine_set_dvcc(f->e, true);
-	engine_flush(f->e);
+	fixture_flush(f);
 
 	expect_number(f, "/Dc/0/Current", 15.0);
 	expect_number(f, "/Dc/0/Power", 797.5);
@@ -90,7 +90,7 @@ static void test_basic_bank(void **state)
 	expect_number(f, "/Info/MaxChargeVoltage", 55.0);
 
 	fixture_set(f, a, "/Dc/0/Current=20.0");
-	engine_flush(f->e);
+	fixture_flush(f);
 	expect_number(f, "/Dc/0/Current", 25.0);
 	fixture_free(f);
 }
@@ -102,10 +102,10 @@ static void test_cvl_follows_balancing(void **state)
 
 	fixture_member(f, "com.victronenergy.battery.ttyS1", RACK_A);
 	b = fixture_member(f, "com.victronenergy.battery.ttyS2", RACK_B);
-	engine_flush(f->e);
+	fixture_flush(f);
 	expect_number(f, "/Info/MaxChargeVoltage", 55.0);
 	fixture_set(f, b, "/Balancing=1i");
-	engine_flush(f->e);
+	fixture_flush(f);
 	expect_number(f, "/Balancing", 1);
 	expect_number(f, "/Info/MaxChargeVoltage", 55.2);
 	fixture_free(f);
@@ -119,12 +119,12 @@ static void test_refusing_member_leaves_the_others(void **state)
 	a = fixture_member(f, "com.victronenergy.battery.ttyS1", RACK_A);
 	b = fixture_member(f, "com.victronenergy.battery.ttyS2", RACK_B);
 	fixture_set(f, b, "/Io/AllowToCharge=0i");
-	engine_flush(f->e);
+	fixture_flush(f);
 	/* Only ttyS1 is connected: the whole bank current goes through it. */
 	expect_number(f, "/Info/MaxChargeCurrent", 100.0);
 	expect_number(f, "/Io/AllowToCharge", 1);
 	fixture_set(f, a, "/Io/AllowToCharge=0i");
-	engine_flush(f->e);
+	fixture_flush(f);
 	/* Every battery that reports a limit refuses charge. */
 	expect_number(f, "/Info/MaxChargeCurrent", 0);
 	fixture_free(f);
@@ -157,7 +157,7 @@ static void test_dvcc_user_limit(void **state)
 		fixture_member(f, "com.victronenergy.battery.ttyS2", RACK_B);
 		engine_set_dvcc(f->e, cases[i].dvcc);
 		engine_set_user_ccl(f->e, cases[i].user);
-		engine_flush(f->e);
+		fixture_flush(f);
 		print_message("# case %zu: %s dvcc=%d user=%g\n", i, cases[i].config, cases[i].dvcc,
 		              cases[i].user);
 		if (isnan(cases[i].ccl))
@@ -176,9 +176,9 @@ static void test_membership_changes(void **state)
 
 	fixture_member(f, "com.victronenergy.battery.ttyS1", RACK_A);
 	b = fixture_member(f, "com.victronenergy.battery.ttyS2", RACK_B);
-	engine_flush(f->e);
-	engine_remove_input(f->e, b);
-	engine_flush(f->e);
+	fixture_flush(f);
+	inputs_remove(f->e, b);
+	fixture_flush(f);
 	expect_number(f, "/Dc/0/Voltage", 53.1);
 	expect_number(f, "/Info/MaxDischargeCurrent", 150.0);
 	expect_text(f, "/System/MinVoltageCellId", "Rack A C3");
@@ -189,7 +189,7 @@ static void test_membership_changes(void **state)
 	        "/Dc/0/Voltage=53.2; /Dc/0/Current=3.0; /Soc=50.0; /InstalledCapacity=100.0;"
 	        "/Info/MaxChargeCurrent=40.0; /Info/MaxDischargeCurrent=60.0;"
 	        "/Info/MaxChargeVoltage=54.8; /Io/AllowToCharge=1i; /Io/AllowToDischarge=1i");
-	engine_flush(f->e);
+	fixture_flush(f);
 	expect_number(f, "/Dc/0/Voltage", 53.15);
 	expect_number(f, "/Info/MaxChargeCurrent", 100.0 * 380 / 280);
 	expect_number(f, "/Info/MaxChargeVoltage", 54.8);
@@ -203,19 +203,18 @@ static void test_primary_replaces_auxiliary_fills(void **state)
 	EngineInput *p, *x;
 
 	fixture_member(f, "com.victronenergy.battery.ttyS1", RACK_A);
-	p = engine_add_input(f->e, ROLE_PRIMARY, "com.victronenergy.battery.shunt", NULL, 0,
-	                     shunt_paths);
-	x = engine_add_input(f->e, ROLE_AUXILIARY, "com.victronenergy.battery.aux", NULL, 0, NULL);
+	p = inputs_add(f->e, ROLE_PRIMARY, "com.victronenergy.battery.shunt", NULL, 0, shunt_paths);
+	x = inputs_add(f->e, ROLE_AUXILIARY, "com.victronenergy.battery.aux", NULL, 0, NULL);
 	fixture_set(f, p, "/Soc=42.0; /Dc/0/Current=-7.5; /Dc/0/Voltage=12.0");
 	fixture_set(f, x, "/TimeToGo=3600i; /Soc=10.0; /Dc/0/Temperature=30.0");
-	engine_flush(f->e);
+	fixture_flush(f);
 	expect_number(f, "/Soc", 42.0);
 	expect_number(f, "/Dc/0/Current", -7.5);
 	expect_number(f, "/Dc/0/Voltage", 53.1); /* not in the primary's path list */
 	expect_number(f, "/TimeToGo", 3600);     /* no member value: auxiliary */
 	expect_number(f, "/Dc/0/Temperature", 21.0);
 	fixture_set(f, p, "/Soc=-");
-	engine_flush(f->e);
+	fixture_flush(f);
 	expect_number(f, "/Soc", 80.0);
 	fixture_free(f);
 }
@@ -226,7 +225,7 @@ static void test_fixed_capacity(void **state)
 
 	fixture_member(f, "com.victronenergy.battery.ttyS1", RACK_A);
 	fixture_member(f, "com.victronenergy.battery.ttyS2", RACK_B);
-	engine_flush(f->e);
+	fixture_flush(f);
 	expect_number(f, "/InstalledCapacity", 500);
 	expect_invalid(f, "/Capacity");
 	/* Members' capacities are not read: the ratio falls back to count. */
@@ -243,17 +242,17 @@ static void test_charge_mode_and_cvl_of_charging_members(void **state)
 	                   RACK_A "; /Info/ChargeMode='Float'");
 	b = fixture_member(f, "com.victronenergy.battery.ttyS2",
 	                   RACK_B "; /Info/ChargeMode='Bulk'");
-	engine_flush(f->e);
+	fixture_flush(f);
 	expect_text(f, "/Info/ChargeMode", "Float Transition");
 	/* The battery still charging decides. */
 	expect_number(f, "/Info/MaxChargeVoltage", 55.0);
 	fixture_set(f, b, "/Info/ChargeMode='Float'");
-	engine_flush(f->e);
+	fixture_flush(f);
 	expect_text(f, "/Info/ChargeMode", "Float");
 	expect_number(f, "/Info/MaxChargeVoltage", 55.2);
 	fixture_set(f, a, "/Info/ChargeMode=-");
 	fixture_set(f, b, "/Info/ChargeMode=-");
-	engine_flush(f->e);
+	fixture_flush(f);
 	expect_invalid(f, "/Info/ChargeMode");
 	fixture_free(f);
 }
@@ -264,7 +263,7 @@ static void test_merge_policy_override(void **state)
 
 	fixture_member(f, "com.victronenergy.battery.ttyS1", RACK_A);
 	fixture_member(f, "com.victronenergy.battery.ttyS2", RACK_B);
-	engine_flush(f->e);
+	fixture_flush(f);
 	expect_number(f, "/Soc", (80.0 * 280 + 70.0 * 100) / 380);
 	fixture_free(f);
 }
@@ -275,11 +274,11 @@ static void test_wrong_types_are_invalid(void **state)
 	EngineInput *a = fixture_member(f, "com.victronenergy.battery.ttyS1", "/Dc/0/Voltage='53'");
 
 	fixture_member(f, "com.victronenergy.battery.ttyS2", "/Dc/0/Voltage=52.0; /Soc='full'");
-	engine_flush(f->e);
+	fixture_flush(f);
 	expect_number(f, "/Dc/0/Voltage", 52.0);
 	expect_invalid(f, "/Soc");
 	fixture_set(f, a, "/Dc/0/Voltage=54i");
-	engine_flush(f->e);
+	fixture_flush(f);
 	expect_number(f, "/Dc/0/Voltage", 53.0);
 	fixture_free(f);
 }
@@ -290,10 +289,10 @@ static void test_unchanged_values_publish_nothing(void **state)
 	EngineInput *a = fixture_member(f, "com.victronenergy.battery.ttyS1", RACK_A);
 	int before;
 
-	engine_flush(f->e);
+	fixture_flush(f);
 	before = f->publishes;
 	fixture_set(f, a, "/Dc/0/Current=10.0; /Soc=80.0");
-	engine_flush(f->e);
+	fixture_flush(f);
 	assert_int_equal(f->publishes, before);
 	fixture_free(f);
 }
@@ -303,7 +302,7 @@ static bool tightens(int i, double old, double new)
 	Value a = isnan(old) ? (Value)VALUE_INIT : value_double(old);
 	Value b = isnan(new) ? (Value)VALUE_INIT : value_double(new);
 
-	return engine_tightens(i, &a, &b);
+	return outputs_tightens(i, &a, &b);
 }
 
 /* What goes out at once rather than at the tick (NAN: invalid). */
@@ -369,22 +368,22 @@ static StateFile *learned_bank(double *ccl, char **irs)
 	StateFile *sf = state_file_new();
 	EngineInput *a, *b;
 
-	engine_use_state(f->e, sf);
+	learned_use(f->e, sf);
 	a = fixture_member(f, S1, LEARN_A "; /Serial='HQ1'");
 	b = fixture_member(f, S2, LEARN_B);
-	engine_flush(f->e);
+	fixture_flush(f);
 	expect_number(f, "/Info/MaxChargeCurrent", ccl_by_capacity);
 	/* Nothing learned yet: nothing kept. */
-	assert_false(engine_save_state(f->e));
+	assert_false(learned_save(f->e));
 	feed_line(f, a, 53.0, 0.008);
 	feed_line(f, b, 53.1, 0.012);
-	engine_flush(f->e);
+	fixture_flush(f);
 	*ccl = number_of(f, "/Info/MaxChargeCurrent");
 	*irs = g_strdup(fixture_out(f, "/System/InternalResistances")->u.s);
 	print_message("# learned: CCL %.12g A, resistances %s\n", *ccl, *irs);
 	assert_true(fabs(*ccl - ccl_by_capacity) > 1);
-	assert_true(engine_save_state(f->e));
-	assert_false(engine_save_state(f->e));
+	assert_true(learned_save(f->e));
+	assert_false(learned_save(f->e));
 	assert_int_equal(state_file_len(sf), 2);
 	assert_string_equal(state_file_serial(sf, S1), "HQ1");
 	assert_string_equal(state_file_serial(sf, S2), "");
@@ -405,21 +404,21 @@ static void test_learned_state_survives(void **state)
 	EngineInput *a;
 
 	assert_non_null(sf);
-	engine_use_state(f->e, sf);
+	learned_use(f->e, sf);
 	a = fixture_member(f, S1,
 	                   LEARN_A "; /Serial='HQ1'; /Dc/0/Current=33.0; /Dc/0/Voltage=53.264");
 	fixture_member(f, S2, LEARN_B "; /Dc/0/Current=33.0; /Dc/0/Voltage=53.496");
-	engine_flush(f->e);
+	fixture_flush(f);
 	expect_number(f, "/Info/MaxChargeCurrent", ccl);
 	expect_text(f, "/System/InternalResistances", irs);
 	/* Saved again, it is the same. */
-	assert_false(engine_save_state(f->e));
+	assert_false(learned_save(f->e));
 
 	/* Once per engine: a member that leaves and joins again is the ir
 	 * method's business (it starts afresh), not the state file's. */
-	engine_remove_input(f->e, a);
+	inputs_remove(f->e, a);
 	a = fixture_member(f, S1, LEARN_A "; /Serial='HQ1'");
-	engine_flush(f->e);
+	fixture_flush(f);
 	expect_number(f, "/Info/MaxChargeCurrent", ccl_by_capacity);
 	fixture_free(f);
 	state_file_free(sf);
@@ -436,16 +435,16 @@ static void test_learned_state_needs_the_same_serial(void **state)
 	Fixture *f = fixture_new("{}");
 	g_autofree char *mine = NULL;
 
-	engine_use_state(f->e, sf);
+	learned_use(f->e, sf);
 	fixture_member(f, S1, LEARN_A "; /Serial='HQ2'");
 	fixture_member(f, S2, LEARN_B);
-	engine_flush(f->e);
+	fixture_flush(f);
 	expect_number(f, "/Info/MaxChargeCurrent", ccl_by_capacity);
 	mine = g_strdup_printf("[0, %s", strchr(irs, ',') + 2);
 	expect_text(f, "/System/InternalResistances", mine);
 	/* Nothing learned about the new battery yet: the old one's record
 	 * stays until it has. */
-	engine_save_state(f->e);
+	learned_save(f->e);
 	assert_string_equal(state_file_serial(sf, S1), "HQ1");
 	fixture_free(f);
 	state_file_free(sf);
@@ -459,19 +458,19 @@ static void test_reset_estimates(void **state)
 	StateFile *sf = learned_bank(&ccl, &irs);
 	Fixture *f = fixture_new("{}");
 
-	engine_use_state(f->e, sf);
+	learned_use(f->e, sf);
 	fixture_member(f, S1, LEARN_A "; /Serial='HQ1'");
 	fixture_member(f, S2, LEARN_B);
-	engine_flush(f->e);
+	fixture_flush(f);
 	expect_number(f, "/Info/MaxChargeCurrent", ccl);
-	engine_reset_estimates(f->e);
-	engine_flush(f->e);
+	learned_reset(f->e);
+	fixture_flush(f);
 	expect_number(f, "/Info/MaxChargeCurrent", ccl_by_capacity);
 	expect_text(f, "/System/InternalResistances", "[0, 0]");
 	expect_text(f, "/System/InternalResistanceCorrections", "[1, 1]");
 	assert_int_equal(state_file_len(sf), 0);
 	assert_true(state_file_dirty(sf));
-	assert_false(engine_save_state(f->e));
+	assert_false(learned_save(f->e));
 	fixture_free(f);
 	state_file_free(sf);
 }

@@ -10,11 +10,11 @@
  *    inputs of that moment (ratio methods without history: count,
  *    capacity): whatever changed, what they read was recomputed;
  *  - what is "on the bus" (the engine's values, or while a reload holds,
- *    only those engine_safer() lets through) is never above the safe
+ *    only those outputs_safer() lets through) is never above the safe
  *    limit computed from the inputs of that moment;
  *  - an allow flag of 0 goes with a limit of 0, in the engine and on the
  *    bus;
- *  - the limits read nothing that limit_inputs does not list, so that a
+ *  - the limits read nothing that inputs_feeds does not list, so that a
  *    change of anything they read recomputes them.
  */
 #include <setjmp.h>
@@ -27,7 +27,7 @@
 #include <string.h>
 
 #include "engine_fixture.h"
-#include "engine/engine_internal.h"
+#include "engine/internal.h"
 
 #define MAX_MEMBERS 8
 #define TOLERANCE 1e-9
@@ -100,37 +100,33 @@ static Value any_value(GRand *r, const char *path)
 
 static void set(Engine *e, EngineInput *in, const char *path, Value v)
 {
-	engine_input_set(e, in, path, &v);
+	inputs_set(e, in, path, &v);
 	value_clear(&v);
 }
 
 static void join(Run *run, GRand *r)
 {
 	g_autofree char *name = g_strdup_printf("com.victronenergy.battery.m%d", run->next_name++);
-	EngineInput *in = engine_add_input(run->f->e, ROLE_MEMBER, name, NULL, 0, NULL);
+	EngineInput *in = inputs_add(run->f->e, ROLE_MEMBER, name, NULL, 0, NULL);
 
 	for (size_t k = 0; k < G_N_ELEMENTS(watched); k++)
 		set(run->f->e, in, watched[k], any_value(r, watched[k]));
-}
-
-static void quiet(void *user_data, int i, const Value *v, bool tightens)
-{
 }
 
 /* A copy of e's members, their values and BMS status, in a new engine on
  * the scratch strategies; fully computed. */
 static Engine *fresh(Run *run, Engine *e)
 {
-	Engine *x = engine_new(strategies_setup(run->scratch), quiet, NULL);
+	Engine *x = engine_new(strategies_setup(run->scratch));
 
 	for (guint i = 0; i < e->members->len; i++) {
 		const EngineInput *m = e->members->pdata[i];
-		EngineInput *c = engine_add_input(x, ROLE_MEMBER, m->service, NULL, 0, NULL);
+		EngineInput *c = inputs_add(x, ROLE_MEMBER, m->service, NULL, 0, NULL);
 
 		if (m->bms)
 			set(x, c, "/Info/MaxChargeVoltage", value_double(55));
 		for (int p = 0; p < N_MEMBER_PATHS; p++)
-			engine_input_set(x, c, battery_paths[p].path, &m->values[p]);
+			inputs_set(x, c, battery_paths[p].path, &m->values[p]);
 	}
 	engine_set_dvcc(x, run->dvcc);
 	engine_set_user_ccl(x, run->user_ccl);
@@ -150,9 +146,9 @@ static double num(const Value *v)
 static void to_bus(Run *run)
 {
 	for (int i = 0; i < N_PUBLISHED; i++) {
-		const Value *v = engine_published(run->f->e, i);
+		const Value *v = outputs_get(run->f->e, i);
 
-		if (!run->held || engine_safer(i, &run->bus[i], v))
+		if (!run->held || outputs_safer(i, &run->bus[i], v))
 			value_copy(&run->bus[i], v);
 	}
 }
@@ -167,8 +163,8 @@ static void check(Run *run, int seq, int event)
 	Engine *x = fresh(run, e);
 
 	for (int l = 0; l < N_LIMITS; l++) {
-		const Value *got = engine_published(e, limits[l]);
-		const Value *want = engine_published(x, limits[l]);
+		const Value *got = outputs_get(e, limits[l]);
+		const Value *want = outputs_get(x, limits[l]);
 		/* Safe: from the inputs now (the ir method's ratios come from its
 		 * history, which only the engine under test has). */
 		double safe = num(run->ir ? got : want), bus = num(&run->bus[limits[l]]);
@@ -178,35 +174,32 @@ static void check(Run *run, int seq, int event)
 			g_autofree char *b = value_format(want, UNIT_NONE);
 
 			fail_msg("sequence %d event %d (%s): %s is %s, from scratch %s", seq, event,
-			         run->config, engine_published_path(limits[l]), a, b);
+			         run->config, outputs_path(limits[l]), a, b);
 		}
-		if (!run->ir &&
-		    !value_equal(engine_published(e, texts[l]), engine_published(x, texts[l])))
+		if (!run->ir && !value_equal(outputs_get(e, texts[l]), outputs_get(x, texts[l])))
 			fail_msg("sequence %d event %d: %s is '%s', from scratch '%s'", seq, event,
-			         engine_published_path(texts[l]),
-			         engine_published(e, texts[l])->u.s,
-			         engine_published(x, texts[l])->u.s);
+			         outputs_path(texts[l]), outputs_get(e, texts[l])->u.s,
+			         outputs_get(x, texts[l])->u.s);
 		if (!isnan(safe) && !(bus <= safe * (1 + TOLERANCE) + TOLERANCE))
 			fail_msg("sequence %d event %d (%s, %s): %s on the bus is %g, safe %g", seq,
 			         event, run->config, run->held ? "held" : "not held",
-			         engine_published_path(limits[l]), bus, safe);
-		if ((e->reads[l].member & ~limit_inputs[l].member) ||
-		    (e->reads[l].bank & ~limit_inputs[l].bank))
-			fail_msg("%s reads paths limit_inputs does not list",
-			         engine_published_path(limits[l]));
+			         outputs_path(limits[l]), bus, safe);
+		if ((e->reads[l].member & ~inputs_feeds[l].member) ||
+		    (e->reads[l].bank & ~inputs_feeds[l].bank))
+			fail_msg("%s reads paths inputs_feeds does not list",
+			         outputs_path(limits[l]));
 	}
 	for (int d = 0; d < 2; d++) {
 		int allow = d ? P_ALLOW_TO_DISCHARGE : P_ALLOW_TO_CHARGE;
 		int limit = d ? P_DCL : P_CCL;
 
-		if (num(engine_published(e, allow)) == 0 && num(engine_published(e, limit)) != 0)
+		if (num(outputs_get(e, allow)) == 0 && num(outputs_get(e, limit)) != 0)
 			fail_msg("sequence %d event %d: %s 0 with %s %g", seq, event,
-			         engine_published_path(allow), engine_published_path(limit),
-			         num(engine_published(e, limit)));
+			         outputs_path(allow), outputs_path(limit),
+			         num(outputs_get(e, limit)));
 		if (num(&run->bus[allow]) == 0 && num(&run->bus[limit]) != 0)
 			fail_msg("sequence %d event %d: on the bus %s 0 with %s %g", seq, event,
-			         engine_published_path(allow), engine_published_path(limit),
-			         num(&run->bus[limit]));
+			         outputs_path(allow), outputs_path(limit), num(&run->bus[limit]));
 	}
 	engine_free(x);
 }
@@ -270,13 +263,13 @@ static void reload(Run *run, GRand *r)
 	use_config(run, r);
 	start(run);
 	for (guint i = 0; i < n; i++) {
-		EngineInput *in = engine_add_input(run->f->e, ROLE_MEMBER, names[i], NULL, 0, NULL);
+		EngineInput *in = inputs_add(run->f->e, ROLE_MEMBER, names[i], NULL, 0, NULL);
 
 		for (int p = 0; p < N_MEMBER_PATHS; p++) {
 			Value *v = &values[i * N_MEMBER_PATHS + p];
 
 			if (v->type != VALUE_INVALID)
-				engine_input_set(run->f->e, in, battery_paths[p].path, v);
+				inputs_set(run->f->e, in, battery_paths[p].path, v);
 			value_clear(v);
 		}
 		g_free(names[i]);
@@ -294,7 +287,7 @@ static void event(Run *run, GRand *r)
 	if (what == 0 && n < MAX_MEMBERS) {
 		join(run, r);
 	} else if (what == 1 && n > 1) {
-		engine_remove_input(e, e->members->pdata[g_rand_int_range(r, 0, (int)n)]);
+		inputs_remove(e, e->members->pdata[g_rand_int_range(r, 0, (int)n)]);
 	} else if (what == 2) {
 		reload(run, r);
 		return;

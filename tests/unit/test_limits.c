@@ -128,7 +128,7 @@ static double model_capacity(const Value *v)
 
 static void set(Fixture *f, EngineInput *in, const char *path, Value v)
 {
-	engine_input_set(f->e, in, path, &v);
+	inputs_set(f->e, in, path, &v);
 	value_clear(&v);
 }
 
@@ -227,8 +227,8 @@ static void check_finite_everywhere(Fixture *f)
 	for (int i = 0; i < N_PUBLISHED; i++) {
 		double x;
 
-		if (value_number(engine_published(f->e, i), &x) && !isfinite(x))
-			fail_msg("%s is %g", engine_published_path(i), x);
+		if (value_number(outputs_get(f->e, i), &x) && !isfinite(x))
+			fail_msg("%s is %g", outputs_path(i), x);
 	}
 }
 
@@ -351,7 +351,7 @@ static void test_random_banks_are_safe(void **state)
 			                                          "/Info/MaxDischargeCurrent"};
 			Value v;
 
-			m[i].in = engine_add_input(f->e, ROLE_MEMBER, name, NULL, 0, NULL);
+			m[i].in = inputs_add(f->e, ROLE_MEMBER, name, NULL, 0, NULL);
 			if (g_rand_boolean(r))
 				feed_history(f, m[i].in, r);
 			for (int d = 0; d < 2; d++) {

@@ -50,7 +50,7 @@ static const BataggHook three = {
 /* A member at its place (rank) in the config. */
 static EngineInput *member_at(Fixture *f, const char *service, int rank, const char *spec)
 {
-	EngineInput *in = engine_add_input(f->e, ROLE_PRIMARY, service, NULL, rank, NULL);
+	EngineInput *in = inputs_add(f->e, ROLE_PRIMARY, service, NULL, rank, NULL);
 
 	fixture_set(f, in, spec);
 	return in;
@@ -90,12 +90,12 @@ static void test_override_wins_every_path_it_provides(void **state)
 
 	dcl_given = true;
 	/* Listed last, after the members and the in-order hook. */
-	engine_add_hook(f->e, 9, &three, NULL);
+	inputs_add_hook(f->e, 9, &three, NULL);
 	bms = member_at(f, BMS, 0,
 	                "/Dc/0/Voltage=52.0; /Soc=90.0; /Info/MaxChargeVoltage=55.0;"
 	                "/Info/MaxChargeCurrent=100.0; /Info/MaxDischargeCurrent=200.0");
 	member_at(f, SHUNT, 1, "/Soc=61.0; /Dc/0/Current=3.0");
-	engine_flush(f->e);
+	fixture_flush(f);
 	expect_number(f, "/Info/MaxChargeVoltage", 54.0);
 	expect_number(f, "/Soc", 42);
 	expect_number(f, "/Info/MaxChargeCurrent", 33);
@@ -105,12 +105,12 @@ static void test_override_wins_every_path_it_provides(void **state)
 
 	/* The members' values change, vanish, a member joins again later. */
 	fixture_set(f, bms, "/Info/MaxChargeVoltage=53.0; /Soc=91.0; /Info/MaxChargeCurrent=90.0");
-	engine_flush(f->e);
+	fixture_flush(f);
 	fixture_set(f, bms, "/Info/MaxChargeVoltage=-; /Info/MaxChargeCurrent=-");
-	engine_flush(f->e);
+	fixture_flush(f);
 	member_at(f, "com.victronenergy.battery.late", 0,
 	          "/Info/MaxChargeVoltage=56.0; /Soc=10.0; /Info/MaxChargeCurrent=300.0");
-	engine_flush(f->e);
+	fixture_flush(f);
 	/* Not even the first flush, before the hooks had run, published a
 	 * member's value of those paths. */
 	only_published(f, "/Info/MaxChargeVoltage", 54.0);
@@ -121,7 +121,7 @@ static void test_override_wins_every_path_it_provides(void **state)
 	/* A path the hook gives no value for has the members' value. */
 	dcl_given = false;
 	fixture_set(f, bms, "/Info/MaxDischargeCurrent=150.0");
-	engine_flush(f->e);
+	fixture_flush(f);
 	expect_number(f, "/Info/MaxDischargeCurrent", 150.0);
 	fixture_free(f);
 }
@@ -146,7 +146,7 @@ static void test_fixed_limits_are_sanitized(void **state)
 	member_at(f, BMS, 0,
 	          "/Info/MaxChargeVoltage=55.0; /Info/MaxChargeCurrent=100.0;"
 	          "/Info/MaxDischargeCurrent=200.0");
-	engine_flush(f->e);
+	fixture_flush(f);
 	expect_number(f, "/Info/MaxChargeVoltage", 55.0);
 	expect_number(f, "/Info/MaxChargeCurrent", 0);
 	expect_number(f, "/Info/MaxDischargeCurrent", 1.0e6);
