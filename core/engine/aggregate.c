@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "engine/bank.h"
+#include "engine/caps.h"
 #include "engine/inputs.h"
 #include "engine/learned.h"
 #include "engine/limitation.h"
@@ -75,6 +76,10 @@ static void compute_current_limit(Engine *e, bool discharge)
 	g_autofree LimitMember *lm = g_new0(LimitMember, n ? n : 1);
 	g_autofree BataggNum *ratios = g_new0(BataggNum, n ? n : 1);
 	g_autofree const char **labels = g_new0(const char *, n ? n : 1);
+	g_autofree CapWhy *capped = g_new0(CapWhy, n ? n : 1);
+	g_autofree const char **by = g_new0(const char *, n ? n : 1);
+	g_autofree const char **said = g_new0(const char *, n ? n : 1);
+	CapWhy bank;
 	LimitId l = discharge ? L_DCL : L_CCL;
 	int limit = limit_path(l);
 	int allow = discharge ? P_ALLOW_TO_DISCHARGE : P_ALLOW_TO_CHARGE;
@@ -85,7 +90,9 @@ static void compute_current_limit(Engine *e, bool discharge)
 	                          .why = &why,
 	                          .labels = labels,
 	                          .present = n,
-	                          .expected = e->s.expected};
+	                          .expected = e->s.expected,
+	                          .capped_by = by,
+	                          .cap_why = said};
 
 	for (guint i = 0; i < n; i++) {
 		const EngineInput *m = e->members->pdata[i];
@@ -94,6 +101,9 @@ static void compute_current_limit(Engine *e, bool discharge)
 		labels[i] = inputs_read_label(e, l, m);
 		lm[i].bms = inputs_read_bms(e, l, m);
 		lm[i].limit = inputs_read_num(e, l, m, limit);
+		caps_member(e, l, m, &lm[i].limit, &capped[i]);
+		by[i] = capped[i].by;
+		said[i] = capped[i].why;
 		lm[i].allow = inputs_read_num(e, l, m, allow);
 		if (!e->s.has_capacity)
 			lm[i].capacity = inputs_read_num(e, l, m, P_INSTALLED_CAPACITY);
@@ -102,6 +112,12 @@ static void compute_current_limit(Engine *e, bool discharge)
 	                         &why);
 	r = discharge ? limits_sane_current(battery)
 	              : limits_ccl_mode(e->s.ccl_mode, battery, e->dvcc, e->user_ccl);
+	text.user = !discharge && (e->s.ccl_mode == CCL_DVCC ||
+	                           (r.valid && battery.valid && r.value < battery.value));
+	caps_bank(e, l, &r, &bank);
+	r = limits_sane_current(r);
+	text.bank_by = bank.by;
+	text.bank_why = bank.why;
 	if (r.valid)
 		v = value_double(r.value);
 	outputs_read(e, l, allow); /* read by merged_publish() */
@@ -113,8 +129,6 @@ static void compute_current_limit(Engine *e, bool discharge)
 	text.refused = outputs_refuses(e, allow) && !(r.valid && r.value == 0);
 	text.primary = !text.refused &&
 	               (text.result.valid != r.valid || (r.valid && text.result.value != r.value));
-	text.user = !discharge && (e->s.ccl_mode == CCL_DVCC ||
-	                           (r.valid && battery.valid && r.value < battery.value));
 	publish_limitation(e, discharge ? X_DISCHARGE_LIMITATION : X_CHARGE_LIMITATION,
 	                   limitation_current(&text));
 	/* Formatting the diagnosis costs more than computing it: only when it
@@ -145,6 +159,10 @@ static void compute_cvl(Engine *e)
 	        .bank_charge_mode = bank_mode->type == VALUE_TEXT ? bank_mode->u.s : NULL,
 	        .user_cap = e->dvcc ? e->user_cvl : 0,
 	};
+	g_autofree CapWhy *capped = g_new0(CapWhy, n ? n : 1);
+	g_autofree const char **by = g_new0(const char *, n ? n : 1);
+	g_autofree const char **said = g_new0(const char *, n ? n : 1);
+	CapWhy bank;
 	BataggNum r;
 	Value v = VALUE_INIT;
 
@@ -155,9 +173,13 @@ static void compute_cvl(Engine *e)
 		members[i] = inputs_member(m);
 		labels[i] = inputs_read_label(e, L_CVL, m);
 		cvl[i] = inputs_read_num(e, L_CVL, m, P_CVL);
+		caps_member(e, L_CVL, m, &cvl[i], &capped[i]);
+		by[i] = capped[i].by;
+		said[i] = capped[i].why;
 		modes[i] = mode->type == VALUE_TEXT ? mode->u.s : NULL;
 	}
 	r = limits_sane_voltage(e->s.cvl->cvl(e->s.cvl_state, &in));
+	caps_bank(e, L_CVL, &r, &bank);
 	if (r.valid)
 		v = value_double(r.value);
 	merged_publish(e, P_CVL, &v, r.valid);
@@ -173,6 +195,10 @@ static void compute_cvl(Engine *e)
 		        .expected = e->s.expected,
 		        .primary = value_num(&e->pub[P_CVL]).valid != r.valid ||
 		                   (r.valid && value_num(&e->pub[P_CVL]).value != r.value),
+		        .capped_by = by,
+		        .cap_why = said,
+		        .bank_by = bank.by,
+		        .bank_why = bank.why,
 		};
 
 		publish_limitation(e, X_VOLTAGE_LIMITATION, limitation_voltage(&text));

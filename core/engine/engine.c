@@ -29,7 +29,7 @@ Engine *engine_new(const EngineSetup *setup)
 	e->membership_changed = true;
 	e->joined = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	e->told = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	inputs_init_keys(e);
+	inputs_init(e);
 	if (e->s.expected)
 		e->pub[N_BATTERY_PATHS + X_NR_OF_BATTERIES_EXPECTED] =
 		        value_int((int64_t)e->s.expected);
@@ -40,9 +40,9 @@ void engine_free(Engine *e)
 {
 	if (!e)
 		return;
-	inputs_free(e->members);
-	inputs_free(e->primary);
-	inputs_free(e->auxiliary);
+	inputs_free(e, e->members);
+	inputs_free(e, e->primary);
+	inputs_free(e, e->auxiliary);
 	for (int i = 0; i < N_PUBLISHED; i++)
 		value_clear(&e->pub[i]);
 	g_free(e->ratios[0]);
@@ -53,6 +53,8 @@ void engine_free(Engine *e)
 	g_free(e->labels);
 	g_hash_table_destroy(e->joined);
 	g_hash_table_destroy(e->told);
+	for (size_t x = 0; x < e->n_extra; x++)
+		g_free(e->extra[x]);
 	g_free(e);
 }
 

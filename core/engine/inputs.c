@@ -8,6 +8,7 @@
  */
 #include "engine/inputs.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "base/names.h"
@@ -73,7 +74,100 @@ const char *inputs_label(const EngineInput *m)
 	return m->service;
 }
 
-void inputs_init_keys(Engine *e)
+/* The limits (LimitId bits) and the merged paths (PathId bits) strategy
+ * instance u takes part in: what a change of a path it reads, or its
+ * call_again(), computes again. */
+static void targets(const Engine *e, const StrategyUse *u, int *limits, uint64_t *paths)
+{
+	*limits = 0;
+	*paths = 0;
+	switch (u->table->kind) {
+	case BATAGG_KIND_RATIO:
+		*limits = BIT(L_CCL) | BIT(L_DCL);
+		break;
+	case BATAGG_KIND_LIMITER:
+		*limits = BIT(L_CCL) | BIT(L_DCL) | BIT(L_CVL);
+		break;
+	case BATAGG_KIND_CVL:
+		*limits = BIT(L_CVL);
+		break;
+	case BATAGG_KIND_MERGE:
+		for (int p = 0; p < N_BATTERY_PATHS; p++) {
+			if (e->s.policy_state[p] == u->state &&
+			    (const BataggStrategy *)e->s.policy[p] == u->table)
+				*paths |= BIT(p);
+		}
+		break;
+	default:
+		/* A hook: a virtual battery merges every path anew. */
+		*paths = ALL_BATTERY_PATHS;
+		break;
+	}
+}
+
+static int extra_find(const Engine *e, const char *path)
+{
+	for (size_t x = 0; x < e->n_extra; x++) {
+		if (strcmp(e->extra[x], path) == 0)
+			return (int)x;
+	}
+	return -1;
+}
+
+static int extra_add(Engine *e, const char *path)
+{
+	int x = extra_find(e, path);
+
+	if (x >= 0)
+		return x;
+	if (e->n_extra == EXTRA_MAX) {
+		g_warning("more than %d paths that strategies read: %s is not read", EXTRA_MAX,
+		          path);
+		return -1;
+	}
+	e->extra[e->n_extra] = g_strdup(path);
+	return (int)e->n_extra++;
+}
+
+/* What the strategies' reads feed: the limits and merged paths of the
+ * instances that read them. */
+static void init_reads(Engine *e)
+{
+	for (int l = 0; l < N_LIMITS; l++)
+		e->feeds[l] = inputs_feeds[l];
+	for (size_t k = 0; k < e->s.n_used; k++) {
+		const StrategyUse *u = &e->s.used[k];
+		int limits;
+		uint64_t paths;
+
+		targets(e, u, &limits, &paths);
+		/* A limiter is told each member's own limits and capacity. */
+		for (int l = 0; l < N_LIMITS && u->table->kind == BATAGG_KIND_LIMITER; l++)
+			e->feeds[l].member |=
+			        BIT(P_CCL) | BIT(P_DCL) | BIT(P_CVL) | BIT(P_INSTALLED_CAPACITY);
+		for (size_t r = 0; u->table->reads && u->table->reads[r]; r++) {
+			int p = paths_find(u->table->reads[r]);
+			int x = p < 0 ? extra_add(e, u->table->reads[r]) : -1;
+
+			if (p < 0 && x < 0)
+				continue;
+			for (int l = 0; l < N_LIMITS; l++) {
+				if (!(limits & BIT(l)))
+					continue;
+				if (p >= 0)
+					e->feeds[l].member |= BIT(p);
+				else
+					e->extra_feeds[l] |= BIT(x);
+			}
+			if (p >= 0)
+				e->dependents[p] |= paths;
+			else
+				e->extra_dependents[x] |= paths;
+		}
+	}
+}
+
+void inputs_init(Engine *e)
 {
 	for (int p = 0; p < N_BATTERY_PATHS; p++) {
 		const BataggMergePolicy *pol = e->s.policy[p];
@@ -96,22 +190,28 @@ void inputs_init_keys(Engine *e)
 		if (battery_paths[p].key)
 			e->dependents[P_CUSTOM_NAME] |= BIT(p);
 	}
+	init_reads(e);
 }
 
-static void input_free(EngineInput *in)
+static void input_free(EngineInput *in, size_t n_slots)
 {
 	for (int p = 0; p < N_MEMBER_PATHS; p++)
 		value_clear(&in->values[p]);
+	for (int x = 0; x < EXTRA_MAX; x++)
+		value_clear(&in->extra[x]);
+	for (size_t k = 0; in->slots && k < n_slots; k++)
+		g_free(in->slots[k]);
+	g_free(in->slots);
 	g_free(in->service);
 	g_free(in->first_name);
 	g_free(in->label);
 	g_free(in);
 }
 
-void inputs_free(GPtrArray *inputs)
+void inputs_free(Engine *e, GPtrArray *inputs)
 {
 	for (guint i = 0; i < inputs->len; i++)
-		input_free(inputs->pdata[i]);
+		input_free(inputs->pdata[i], e->s.n_used);
 	g_ptr_array_free(inputs, TRUE);
 }
 
@@ -183,6 +283,12 @@ EngineInput *inputs_add(Engine *e, InputRole role, const char *service, const ch
 	if (role == ROLE_MEMBER) {
 		in->id = e->next_id++;
 		in->restore_due = g_hash_table_add(e->joined, g_strdup(service));
+		in->slots = g_new0(void *, e->s.n_used ? e->s.n_used : 1);
+		for (size_t k = 0; k < e->s.n_used; k++) {
+			size_t size = e->s.used[k].table->member_state_size;
+
+			in->slots[k] = size ? g_malloc0(size) : NULL;
+		}
 		tell_used(e, in, true);
 		e->membership_changed = true;
 	} else {
@@ -225,7 +331,7 @@ void inputs_remove(Engine *e, EngineInput *in)
 		e->membership_changed = e->membership_changed || e->combiner->lists_sources;
 	}
 	g_ptr_array_remove(list_of(e, in->role), in);
-	input_free(in);
+	input_free(in, e->s.n_used);
 }
 
 void inputs_reset(Engine *e, EngineInput *in)
@@ -272,13 +378,42 @@ static int feed_methods(Engine *e, const EngineInput *in, int p)
 	return bits;
 }
 
+/* A path only strategies read: made sane as any (a number that is not
+ * finite is invalid), and what reads it due. */
+static void set_extra(Engine *e, EngineInput *in, const char *path, const Value *v)
+{
+	int x = extra_find(e, path);
+	Value sane = VALUE_INIT;
+	double d;
+
+	if (x < 0)
+		return;
+	value_copy(&sane, v);
+	if (value_number(&sane, &d) && !isfinite(d))
+		value_clear(&sane);
+	if (value_equal(&in->extra[x], &sane)) {
+		value_clear(&sane);
+		return;
+	}
+	value_move(&in->extra[x], &sane);
+	if (in->role != ROLE_MEMBER)
+		return;
+	e->dirty |= e->extra_dependents[x];
+	for (int l = 0; l < N_LIMITS; l++) {
+		if (e->extra_feeds[l] & BIT(x))
+			inputs_due(e, (LimitId)l);
+	}
+}
+
 void inputs_set(Engine *e, EngineInput *in, const char *path, const Value *v)
 {
 	int p = paths_find(path);
 	Value sane = VALUE_INIT;
 
-	if (p < 0)
+	if (p < 0) {
+		set_extra(e, in, path, v);
 		return;
+	}
 	value_copy(&sane, v);
 	paths_sanitize((PathId)p, &sane);
 	if (value_equal(&in->values[p], &sane)) {
@@ -300,7 +435,7 @@ void inputs_set(Engine *e, EngineInput *in, const char *path, const Value *v)
 	if (p == P_CVL && in->values[p].type != VALUE_INVALID)
 		in->bms = true;
 	for (int l = 0; l < N_LIMITS; l++) {
-		if (inputs_feeds[l].member & BIT(p))
+		if (e->feeds[l].member & BIT(p))
 			inputs_due(e, (LimitId)l);
 	}
 	if (p == P_VOLTAGE || p == P_CURRENT)
@@ -371,4 +506,56 @@ size_t inputs_present(const Engine *e)
 bool inputs_short(const Engine *e)
 {
 	return e->s.expected && inputs_present(e) < e->s.expected;
+}
+
+static EngineInput *member_by_id(const Engine *e, BataggMemberId id)
+{
+	for (guint i = 0; i < e->members->len; i++) {
+		EngineInput *in = e->members->pdata[i];
+
+		if (in->id == id)
+			return in;
+	}
+	return NULL;
+}
+
+bool inputs_value(const Engine *e, BataggMemberId id, const char *path, BataggValue *out)
+{
+	const EngineInput *in = member_by_id(e, id);
+	int p = paths_find(path);
+	int x = p < 0 ? extra_find(e, path) : -1;
+
+	*out = (BataggValue){0};
+	if (!in || (p < 0 && x < 0))
+		return false;
+	*out = value_view(p >= 0 ? &in->values[p] : &in->extra[x]);
+	return true;
+}
+
+void *inputs_slot(const Engine *e, BataggMemberId id, const void *state)
+{
+	const EngineInput *in = member_by_id(e, id);
+
+	for (size_t k = 0; in && k < e->s.n_used; k++) {
+		if (e->s.used[k].state == state)
+			return in->slots[k];
+	}
+	return NULL;
+}
+
+void inputs_wake(Engine *e, const void *state)
+{
+	for (size_t k = 0; k < e->s.n_used; k++) {
+		int limits;
+		uint64_t paths;
+
+		if (e->s.used[k].state != state)
+			continue;
+		targets(e, &e->s.used[k], &limits, &paths);
+		e->dirty |= paths;
+		for (int l = 0; l < N_LIMITS; l++) {
+			if (limits & BIT(l))
+				inputs_due(e, (LimitId)l);
+		}
+	}
 }

@@ -50,13 +50,23 @@ void inputs_sort(Engine *e);
 /* True when some member reports a non-zero /Dc/0/Voltage. */
 bool inputs_has_voltage(Engine *e);
 
+/* For a strategy instance's host (SDK 3): member id's value of path, a
+ * battery path or one the strategies read (false for any other path, or
+ * an unknown member; the text borrowed until the value changes); its state
+ * of the instance whose state is state; and the instance asking to be
+ * called again: what it takes part in is due. */
+bool inputs_value(const Engine *e, BataggMemberId id, const char *path, BataggValue *out);
+void *inputs_slot(const Engine *e, BataggMemberId id, const void *state);
+void inputs_wake(Engine *e, const void *state);
+
 /* ---- for the engine's own files ---- */
 
-/* The merge keys of e's policies, and which paths depend on which. */
-void inputs_init_keys(Engine *e);
+/* The merge keys of e's policies, the paths its strategies read, and which
+ * paths and limits depend on which. */
+void inputs_init(Engine *e);
 
-/* Frees a list of inputs and the list. */
-void inputs_free(GPtrArray *inputs);
+/* Frees a list of e's inputs and the list. */
+void inputs_free(Engine *e, GPtrArray *inputs);
 
 /* A member as strategies see it (borrowed from in). */
 BataggMember inputs_member(const EngineInput *in);

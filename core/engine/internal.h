@@ -42,6 +42,10 @@ typedef struct {
 	uint64_t bank;
 } LimitInputs;
 
+/* Paths the strategies read (their heads' reads) that are no battery path:
+ * at most this many per engine. */
+#define EXTRA_MAX 32
+
 struct EngineInput {
 	InputRole role;
 	char *service;
@@ -63,6 +67,10 @@ struct EngineInput {
 	 * for it is due, before anything is computed with it (learned.c). */
 	bool restore_due;
 	Value values[N_MEMBER_PATHS];
+	Value extra[EXTRA_MAX]; /* its values of Engine.extra */
+	/* A member's state of each strategy instance (s.used[k]) that declares
+	 * member_state_size, else NULL. */
+	void **slots;
 };
 
 /* How an engine combines its inputs: the aggregate (members merged by
@@ -98,6 +106,16 @@ struct Engine {
 	double user_ccl;
 	double user_cvl;
 	bool config_problem;
+
+	/* The paths the strategies read that are no battery path; what each
+	 * limit reads of members, the strategies' reads with inputs_feeds
+	 * (member: PathId bits; extra_feeds: bits of extra); the merged paths
+	 * to redo when an extra path changes. */
+	char *extra[EXTRA_MAX];
+	size_t n_extra;
+	LimitInputs feeds[N_LIMITS];
+	uint64_t extra_feeds[N_LIMITS];
+	uint64_t extra_dependents[EXTRA_MAX];
 
 	/* What the next flush must recompute. */
 	uint64_t dirty;

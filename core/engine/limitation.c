@@ -17,6 +17,17 @@ static void append_amps(GString *s, double amps)
 		g_string_append_printf(s, "%.1f A", amps);
 }
 
+/* " cap (cell_voltage: 3.58 V)" when a limiter's cap is member i's limit. */
+static void append_cap(GString *s, const char *const *by, const char *const *why, size_t i)
+{
+	if (!by || !by[i])
+		return;
+	g_string_append_printf(s, " cap (%s", by[i]);
+	if (why && why[i] && why[i][0])
+		g_string_append_printf(s, ": %s", why[i]);
+	g_string_append_c(s, ')');
+}
+
 static void append_missing(GString *s, size_t present, size_t expected)
 {
 	if (expected && present < expected)
@@ -38,6 +49,10 @@ char *limitation_current(const CurrentLimitation *l)
 	} else if (l->primary && l->result.valid) {
 		g_string_append(s, "primary service ");
 		append_amps(s, l->result.value);
+	} else if (l->bank_by && l->result.valid) {
+		g_string_append(s, "bank cap ");
+		append_amps(s, l->result.value);
+		append_cap(s, &l->bank_by, &l->bank_why, 0);
 	} else if (l->user && l->result.valid) {
 		g_string_append(s, "DVCC limit ");
 		append_amps(s, l->result.value);
@@ -55,6 +70,7 @@ char *limitation_current(const CurrentLimitation *l)
 			g_string_append_printf(s, "%zu batteries refuse; ", why->refusing);
 		g_string_append_printf(s, "%s ", l->labels[why->member]);
 		append_amps(s, why->limit);
+		append_cap(s, l->capped_by, l->cap_why, why->member);
 		g_string_append_printf(s, " × %.2f (%s)", why->ratio,
 		                       why->method ? why->method : "equal share");
 	}
@@ -65,6 +81,7 @@ char *limitation_voltage(const VoltageLimitation *l)
 {
 	GString *s = g_string_new(NULL);
 	const char *who = NULL;
+	size_t at = 0;
 
 	append_missing(s, l->n, l->expected);
 	if (!l->result.valid) {
@@ -79,13 +96,23 @@ char *limitation_voltage(const VoltageLimitation *l)
 		g_string_append_printf(s, "DVCC limit %.2f V", l->result.value);
 		return g_string_free(s, FALSE);
 	}
+	if (l->bank_by) {
+		g_string_append_printf(s, "bank cap %.2f V", l->result.value);
+		append_cap(s, &l->bank_by, &l->bank_why, 0);
+		return g_string_free(s, FALSE);
+	}
 	for (size_t i = 0; i < l->n && !who; i++) {
-		if (l->cvl[i].valid && fabs(l->cvl[i].value - l->result.value) < 1e-6)
+		if (l->cvl[i].valid && fabs(l->cvl[i].value - l->result.value) < 1e-6) {
 			who = l->labels[i];
+			at = i;
+		}
 	}
 	if (who)
 		g_string_append_printf(s, "%s ", who);
-	g_string_append_printf(s, "%.2f V (%s", l->result.value, l->mode);
+	g_string_append_printf(s, "%.2f V", l->result.value);
+	if (who)
+		append_cap(s, l->capped_by, l->cap_why, at);
+	g_string_append_printf(s, " (%s", l->mode);
 	if (l->balancing.valid)
 		g_string_append(s, l->balancing.value ? ", balancing" : ", not balancing");
 	g_string_append_c(s, ')');

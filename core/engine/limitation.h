@@ -25,9 +25,16 @@ typedef struct {
 	/* The bank's allow flag is 0, so the limit is 0 where the members'
 	 * limits gave more (systemcalc heeds only the limit). */
 	bool refused;
+	/* Per member, as labels: the limiter whose cap is its limit, and what
+	 * decided it ("3.58 V"), or NULL (both may be NULL: no limiters). */
+	const char *const *capped_by;
+	const char *const *cap_why;
+	/* A limiter's bank cap is the limit: its name and what it said. */
+	const char *bank_by, *bank_why;
 } CurrentLimitation;
 
-/* "Rack B 100 A × 2.66 (ir)", "Rack A refuses; Rack B 50 A × 1.00
+/* "Rack B 100 A × 2.66 (ir)", "Rack B 52 A cap (cell_voltage: 3.58 V) ×
+ * 2.00 (count)", "Rack A refuses; Rack B 50 A × 1.00
  * (count)", "DVCC limit 150 A", "AllowToCharge 0 (Rack A refuses)", "all
  * batteries refuse charge", "no battery reports a limit", "primary service
  * 80 A", each after "2 of 3 batteries; " while some are missing.  Returns
@@ -44,6 +51,9 @@ typedef struct {
 	bool user;           /* the DVCC user cap is the published CVL */
 	size_t expected;     /* expectedBatteries (0: none) */
 	bool primary;        /* a primary service's value replaced it */
+	/* As CurrentLimitation's. */
+	const char *const *capped_by, *const *cap_why;
+	const char *bank_by, *bank_why;
 } VoltageLimitation;
 
 /* "Rack C 55.20 V (max_when_balancing, not balancing)", "DVCC limit

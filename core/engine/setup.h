@@ -60,6 +60,9 @@ typedef struct {
 	 * members joining and leaving, and of samples. */
 	const StrategyUse *used;
 	size_t n_used;
+	/* The limiters (SDK 3), in config order; among used too. */
+	const StrategyUse *limiters;
+	size_t n_limiters;
 	CclMode ccl_mode;
 	bool has_capacity;
 	double capacity; /* Ah, when has_capacity */

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * batagg plugin interface 2.1: the only header a strategy plugin needs.
+ * batagg plugin interface 3.0: the only header a strategy plugin needs.
  * docs/PLUGINS.md walks through writing one; this header is the contract.
  *
  * A plugin is a shared object that exports one data symbol,
  * BATAGG_PLUGIN_SYMBOL ("batagg_plugin"): a const BataggPluginDesc listing
  * its strategies.  Every strategy is a table of its kind (ratio method, CVL
  * mode, merge policy, hook) whose first member is the same head,
- * BataggStrategy: its size, kind, name, options and life cycle.
+ * BataggStrategy: its size, kind, name, options, the paths it reads, and its
+ * life cycle.
  *
  * Loading.  The daemon opens a plugin file only when the file, its
  * directory and the directories above it are owned by root (or by the user
@@ -84,9 +85,26 @@ extern "C" {
  * kind, typed options with errors that name them, members with their
  * names, a logger that knows its strategy, fallbacks as data, and hooks as
  * a kind of their own.  2.1 appended save_member, restore_member and reset
- * to BataggRatioMethod. */
-#define BATAGG_PLUGIN_ABI_MAJOR 2
-#define BATAGG_PLUGIN_ABI_MINOR 1
+ * to BataggRatioMethod.
+ *
+ * 3.0: strategies see the whole battery and keep time.  The head gained
+ * reads (the paths a strategy reads of each member, followed and
+ * recomputed like the core's own) and member_state_size (per-member state
+ * the daemon owns); BataggHost gained value(), now(), call_again() and
+ * member_state(); a new kind, limiters, can only lower a member's limits;
+ * merge inputs carry the members; hooks may read several key paths and see
+ * the members; save_member, restore_member and reset work for every kind.
+ *
+ * Plugins built for 2.0 and 2.1 keep loading and working unchanged: the
+ * daemon moves their tables' fields after the 2.x head into place (their
+ * reads is NULL, their member_state_size 0).  What they see differently is
+ * batagg being stricter, as for any plugin: a ratio below 1 is refused
+ * with a WARNING naming the method (it was dropped silently; use a limiter
+ * to lower a member's share), and a plugin whose fallback names no ratio
+ * method, or whose options help does not match the options its create()
+ * accepts, is refused at load. */
+#define BATAGG_PLUGIN_ABI_MAJOR 3
+#define BATAGG_PLUGIN_ABI_MINOR 0
 
 /* The one symbol every plugin exports. */
 #define BATAGG_PLUGIN_SYMBOL "batagg_plugin"
@@ -196,6 +214,36 @@ struct BataggHost {
 	/* Logs one line (no newline needed) at a BATAGG_LOG_* level, into the
 	 * daemon's log, which prefixes the strategy's name. */
 	void (*log)(const BataggHost *host, int level, const char *fmt, ...) BATAGG_PRINTF(3, 4);
+
+	/* Since 3.0 (check struct_size before calling one of these when your
+	 * plugin may run in an older daemon; every 3.x daemon has them). */
+
+	/* Member m's value of path, as batagg stores it: made sane by the same
+	 * rules as the core's own values (a NaN or infinity is invalid, and
+	 * docs/PATHS.md says what else each path's rule is).  path must be one
+	 * of the paths the strategy's head declares in reads, or one batagg
+	 * reads itself (docs/PATHS.md); false (and *out invalid) for any other
+	 * path, and for a member the instance does not know.  Any time the
+	 * instance lives, from create() on (there are no members before the
+	 * first member_added()). */
+	bool (*value)(const BataggHost *host, const BataggMember *m, const char *path,
+	              BataggValue *out);
+	/* Seconds on a monotonic clock: it never goes back and does not follow
+	 * the time of day; only differences mean anything. */
+	double (*now)(const BataggHost *host);
+	/* Asks to be called again in about seconds (0.05 to 86400): the daemon
+	 * then computes again what the instance takes part in (the limits for
+	 * a ratio method, limiter or CVL mode; the merged path for a merge
+	 * policy; the virtual battery's values for a hook), calling the
+	 * strategy as a change of its inputs would.  One call is pending per
+	 * instance: asking again keeps the earlier of the two times.  A reload
+	 * destroys every instance, and what it had pending with it; a member
+	 * that leaves changes nothing pending. */
+	void (*call_again)(const BataggHost *host, double seconds);
+	/* The member's own state: member_state_size bytes (the head's), zeroed
+	 * when the member joins the instance's battery and freed when it
+	 * leaves; NULL when the strategy declares none or m is unknown. */
+	void *(*member_state)(const BataggHost *host, const BataggMember *m);
 };
 
 /* ------------------------------------------------------------------------ */
@@ -206,6 +254,8 @@ typedef enum {
 	BATAGG_KIND_CVL = 2,   /* BataggCvlMode: "cvlMode" */
 	BATAGG_KIND_MERGE = 3, /* BataggMergePolicy: "mergePolicies" and the defaults */
 	BATAGG_KIND_HOOK = 4,  /* BataggHook: "class:<name>" in "virtualBatteries" */
+	/* Since 3.0. */
+	BATAGG_KIND_LIMITER = 5, /* BataggLimiter: "limiters" */
 } BataggKind;
 
 /* Bits the event callbacks return: what the daemon must recompute. */
@@ -248,6 +298,29 @@ typedef struct {
 	 * its latest /Dc/0/Current (V, A; positive current charges).  Returns
 	 * BATAGG_* bits. */
 	int (*sample)(void *state, const BataggMember *m, double voltage, double current);
+
+	/* Since 3.0. */
+
+	/* The paths the strategy reads of each member, besides those its
+	 * kind's input gives it: NULL-terminated, or NULL.  Each is a D-Bus
+	 * object path ("/System/MaxCellVoltage", "/Dc/0/Temperature", or a
+	 * driver's own such as "/Info/BalancerState"); a path that is not one
+	 * is refused at load.  batagg stores each member's value of them (read
+	 * with BataggHost.value()), and a change of one computes again, at
+	 * once, what the strategy takes part in: the limits for a ratio method,
+	 * a limiter or a CVL mode, the merged path for a merge policy, the
+	 * values of a hook. */
+	const char *const *reads;
+	/* Bytes of state the daemon keeps for each member (BataggHost
+	 * .member_state()), or 0. */
+	size_t member_state_size;
+	/* Optional, for every kind (a ratio method's are its table's, below,
+	 * as in 2.1): what the strategy learned about a member, kept in the
+	 * state file across restarts and reloads.  The same contract as
+	 * BataggRatioMethod's save_member, restore_member and reset. */
+	int (*save_member)(void *state, const BataggMember *m, char *buf, size_t len);
+	int (*restore_member)(void *state, const BataggMember *m, const char *text);
+	void (*reset)(void *state, const BataggMember *m);
 } BataggStrategy;
 
 /* ------------------------------------------------------------------------ */
@@ -380,6 +453,10 @@ typedef struct {
 	/* Since ABI 2.1: second_keys[i]: input i's value of the policy's
 	 * second_key_path; NULL when it has none. */
 	const BataggValue *second_keys;
+	/* Since 3.0: members[i]: the member input i is (its id, service and
+	 * names; read its other paths with BataggHost.value()); NULL for the
+	 * inputs of a virtual battery, which are services, not members. */
+	const BataggMember *members;
 } BataggMergeInput;
 
 typedef struct {
@@ -427,7 +504,52 @@ typedef struct {
 	 * invalid), text as for merge(). */
 	void (*value)(void *state, const char *path, const BataggValue *key,
 	              const BataggValue *previous, BataggValue *out, char *text, size_t text_len);
+
+	/* Since 3.0, optional: several key paths (NULL-terminated), each the
+	 * virtual battery's merged value, and values() called instead of
+	 * value() with them and the services the virtual battery is made of
+	 * (names, its members in config order; hooks left out). */
+	const char *const *key_paths;
+	void (*values)(void *state, const char *path, const BataggValue *keys, size_t n_keys,
+	               const char *const *services, size_t n_services, const BataggValue *previous,
+	               BataggValue *out, char *text, size_t text_len);
 } BataggHook;
+
+/* ------------------------------------------------------------------------ */
+/* Limiters ("cell_voltage", "temperature", ...), since 3.0                 */
+
+/* What a limiter is told of one member: its own limits, as the core has
+ * them (sane: see docs/PATHS.md). */
+typedef struct {
+	BataggNum ccl;      /* its /Info/MaxChargeCurrent, A */
+	BataggNum dcl;      /* its /Info/MaxDischargeCurrent, A */
+	BataggNum cvl;      /* its /Info/MaxChargeVoltage, V */
+	BataggNum capacity; /* its /InstalledCapacity, Ah */
+} BataggLimitInput;
+
+/* A limiter's caps; each starts invalid (no cap). */
+typedef struct {
+	BataggNum ccl, dcl, cvl;
+	/* What decided them, for the limitation text, e.g. "3.58 V" or
+	 * "3.0 °C"; "" for nothing to say.  Copy with batagg_text_copy(). */
+	char why[48];
+} BataggCaps;
+
+typedef struct {
+	BataggStrategy head; /* .kind = BATAGG_KIND_LIMITER */
+	/* Required.  Caps for member m.  The daemon uses min(the member's own
+	 * limit, the cap) as the member's limit, before the ratio method
+	 * shares the bank current (so the member's share of the bank limit
+	 * falls with it) and before the CVL mode chooses.  A limiter can only
+	 * lower a limit: a cap above the member's own changes nothing, a cap
+	 * that is not finite is no cap, a negative one counts as 0.  Several
+	 * limiters: the lowest cap wins, and the limitation text names it. */
+	void (*caps)(void *state, const BataggMember *m, const BataggLimitInput *in,
+	             BataggCaps *out);
+	/* Optional.  Caps on the bank's published CCL, DCL and CVL, after the
+	 * members' (in: the bank's limits as computed; capacity: the bank's). */
+	void (*bank_caps)(void *state, const BataggLimitInput *in, BataggCaps *out);
+} BataggLimiter;
 
 /* ------------------------------------------------------------------------ */
 /* Helpers (inline: no symbol of the daemon's, no library needed)           */
