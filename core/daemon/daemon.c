@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The daemon's wiring: the monitor's reports go to the members (batteries),
+ * The daemon's wiring: the monitor's reports go to the routes (batteries),
  * the DVCC inputs and the published services' settings; the published
  * services go on the bus when their limits are known (SPEC 4); a reload
  * builds the whole new configuration before anything switches; losing the
@@ -14,7 +14,7 @@
 #include "bus/dbus_glib.h"
 #include "daemon/dvcc.h"
 #include "base/log.h"
-#include "daemon/members.h"
+#include "daemon/routes.h"
 #include "bus/monitor.h"
 #include "base/names.h"
 #include "daemon/published.h"
@@ -51,7 +51,7 @@ struct Daemon {
 	int exit_code;
 	DBusConnection *conn; /* the monitor's, and the aggregate's */
 	Monitor *monitor;
-	Members *members;
+	Routes *routes;
 	GPtrArray *published; /* Published *: [0] the aggregate, [1 + i] virtual battery i */
 	Dvcc dvcc;
 	const char **settings_paths; /* NULL-terminated: what the monitor reads in localsettings */
@@ -85,7 +85,7 @@ static gboolean virtuals_read(Daemon *d)
 	for (guint i = 1; i < d->published->len; i++) {
 		Published *v = d->published->pdata[i];
 
-		if (!published_on_bus(v) || !members_known(d->members, published_name(v)))
+		if (!published_on_bus(v) || !routes_known(d->routes, published_name(v)))
 			return FALSE;
 	}
 	return TRUE;
@@ -121,7 +121,7 @@ static void publish_ready(Daemon *d)
 				return;
 			}
 			if (published_is_aggregate(p))
-				members_warn_unresolved(d->members);
+				routes_warn_unresolved(d->routes);
 		}
 	}
 }
@@ -192,7 +192,7 @@ static MonitorInterest want(void *user_data, const char *service, const char *co
 
 /* A value of the system or settings service: DVCC, or a published
  * service's device instance or custom name. */
-static void route(Daemon *d, const PathValue *items, size_t n)
+static void system_values(Daemon *d, const PathValue *items, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (dvcc_set(&d->dvcc, items[i].path, &items[i].value))
@@ -212,14 +212,14 @@ static void on_added(void *user_data, const char *service, const PathValue *item
 	Daemon *d = user_data;
 
 	if (g_str_has_prefix(service, NAMES_BATTERY_PREFIX)) {
-		members_added(d->members, service, items, n);
+		routes_added(d->routes, service, items, n);
 		return;
 	}
 	/* Back after a restart, or there at last: it may have lost (or never
 	 * had) our settings. */
 	for (guint k = 0; strcmp(service, SETTINGS_SERVICE) == 0 && k < d->published->len; k++)
 		published_settings_back(d->published->pdata[k]);
-	route(d, items, n);
+	system_values(d, items, n);
 }
 
 static void on_changed(void *user_data, const char *service, const PathValue *items, size_t n)
@@ -227,9 +227,9 @@ static void on_changed(void *user_data, const char *service, const PathValue *it
 	Daemon *d = user_data;
 
 	if (g_str_has_prefix(service, NAMES_BATTERY_PREFIX))
-		members_changed(d->members, service, items, n);
+		routes_changed(d->routes, service, items, n);
 	else
-		route(d, items, n);
+		system_values(d, items, n);
 }
 
 /* A vanished system or settings service keeps its last values: a
@@ -239,7 +239,7 @@ static void on_removed(void *user_data, const char *service)
 	Daemon *d = user_data;
 
 	if (g_str_has_prefix(service, NAMES_BATTERY_PREFIX)) {
-		members_removed(d->members, service);
+		routes_removed(d->routes, service);
 		return;
 	}
 	g_info("%s vanished; keeping the last DVCC state and limits it gave", service);
@@ -517,7 +517,7 @@ static void apply(Daemon *d, Plan *plan)
 	if (old && strcmp(published_name(old->pdata[0]), cfg->service_name) != 0)
 		d->voltage_seen = FALSE;
 	monitor_free(d->monitor);
-	members_free(d->members);
+	routes_free(d->routes);
 	d->published = g_ptr_array_new_with_free_func((GDestroyNotify)published_free);
 	for (size_t i = 0; i < plan->n; i++) {
 		const char *name = i == 0 ? cfg->service_name : cfg->virtuals[i - 1].name;
@@ -544,7 +544,7 @@ static void apply(Daemon *d, Plan *plan)
 	engine_set_config_problem(published_engine(AGGREGATE(d)), d->config_problem);
 	dvcc_apply(&d->dvcc, published_engine(AGGREGATE(d)));
 	build_settings_paths(d);
-	d->members = members_new(d->cfg, d->published);
+	d->routes = routes_new(d->cfg, d->published);
 	d->monitor = monitor_new(d->conn, &callbacks, d);
 	monitor_seed(d->monitor, known);
 }
@@ -681,7 +681,7 @@ void daemon_free(Daemon *d)
 	if (d->save_timer)
 		g_source_remove(d->save_timer);
 	monitor_free(d->monitor);
-	members_free(d->members);
+	routes_free(d->routes);
 	if (d->published)
 		g_ptr_array_free(d->published, TRUE);
 	if (d->conn) {
