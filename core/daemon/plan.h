@@ -40,10 +40,9 @@ GHashTable *plan_known_values(const Running *run);
 
 /* Switches run's published services and config to plan's (consumed):
  * published services whose name stays are kept, the others go, new ones
- * start on conn (the aggregate) or their own connection, with program as
- * /Mgmt/ProcessName and ready (user_data) as PublishedReadyFn (and
- * user_data for published_on_reset()).  run's routes and monitor are the
- * caller's: made anew afterwards. */
+ * start (published_new() with program, ready and user_data) on conn (the
+ * aggregate) or their own connection.  run's routes and monitor are the
+ * caller's, to be made anew for the new services. */
 void plan_switch(Plan *plan, Running *run, DBusConnection *conn, const char *program,
                  PublishedReadyFn ready, void *user_data);
 
