@@ -96,7 +96,7 @@ GHashTable *plan_known_values(const Running *run)
 	Known k = {.mon = run->monitor, .known = monitor_known_new()};
 
 	for (guint i = 0; run->published && i < run->published->len; i++)
-		engine_each_value(published_engine(run->published->pdata[i]), keep_value, &k);
+		inputs_each_value(published_engine(run->published->pdata[i]), keep_value, &k);
 	return k.known;
 }
 

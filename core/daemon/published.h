@@ -33,7 +33,7 @@ Published *published_new(const char *name, int virtual_index, gboolean series, D
                          const char *program, PublishedReadyFn ready, void *user_data);
 
 /* Called after a write to the aggregate's PUBLISHED_RESET_PATH has reset
- * every estimate (engine_reset_estimates()), with published_new()'s
+ * every estimate (learned_reset()), with published_new()'s
  * user_data. */
 typedef void (*PublishedResetFn)(void *user_data);
 void published_on_reset(Published *p, PublishedResetFn fn);

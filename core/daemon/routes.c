@@ -94,7 +94,7 @@ static Route *place(Routes *rs, const char *service, const PathValue *items, siz
 	for (size_t i = 0; i < count; i++) {
 		Link l = {target(rs, places[i].target), NULL};
 
-		l.input = engine_add_input(published_engine(l.pub), places[i].role, service,
+		l.input = inputs_add(published_engine(l.pub), places[i].role, service,
 		                           custom_name, places[i].rank, places[i].paths);
 		g_array_append_val(r->links, l);
 		if (places[i].role == ROLE_MEMBER || places[i].target != MEMBERSHIP_AGGREGATE)
@@ -134,9 +134,9 @@ static void tell_if_not_bms(Route *r)
 	for (guint k = 0; k < r->links->len; k++) {
 		Link *l = &g_array_index(r->links, Link, k);
 
-		if (!published_is_aggregate(l->pub) || engine_input_role(l->input) != ROLE_MEMBER)
+		if (!published_is_aggregate(l->pub) || inputs_role(l->input) != ROLE_MEMBER)
 			continue;
-		if (engine_input_is_bms(l->input)) {
+		if (inputs_is_bms(l->input)) {
 			if (r->told_not_bms)
 				g_info("%s now reports /Info/MaxChargeVoltage: it shares the bank "
 				       "current as a BMS",
@@ -162,7 +162,7 @@ static void deliver(Route *r, const PathValue *items, size_t n)
 		Engine *e = published_engine(l->pub);
 
 		for (size_t i = 0; i < n; i++)
-			engine_input_set(e, l->input, items[i].path, &items[i].value);
+			inputs_set(e, l->input, items[i].path, &items[i].value);
 		published_changed(l->pub);
 	}
 	tell_if_not_bms(r);
@@ -181,7 +181,7 @@ void routes_added(Routes *rs, const char *service, const PathValue *items, size_
 		for (guint k = 0; k < r->links->len; k++) {
 			Link *l = &g_array_index(r->links, Link, k);
 
-			engine_reset_input(published_engine(l->pub), l->input);
+			inputs_reset(published_engine(l->pub), l->input);
 		}
 	} else {
 		if (r)
@@ -206,7 +206,7 @@ static void drop(Route *r)
 		Link *l = &g_array_index(r->links, Link, k);
 
 		g_info("%s: member left: %s", published_name(l->pub), r->service);
-		engine_remove_input(published_engine(l->pub), l->input);
+		inputs_remove(published_engine(l->pub), l->input);
 		published_changed(l->pub);
 	}
 	g_hash_table_remove(r->rs->routes, r->service);
@@ -228,7 +228,7 @@ static gboolean only_members(const Route *r)
 	for (guint k = 0; k < r->links->len; k++) {
 		const Link *l = &g_array_index(r->links, Link, k);
 
-		if (published_is_aggregate(l->pub) && engine_input_role(l->input) != ROLE_MEMBER)
+		if (published_is_aggregate(l->pub) && inputs_role(l->input) != ROLE_MEMBER)
 			return FALSE;
 	}
 	return r->links->len > 0;

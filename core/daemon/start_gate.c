@@ -110,7 +110,7 @@ static gboolean on_startup_check(gpointer data)
 	StartGate *g = data;
 	int wait = g->run->cfg->startup_battery_wait;
 
-	if (engine_has_voltage(published_engine(running_aggregate(g->run)))) {
+	if (inputs_has_voltage(published_engine(running_aggregate(g->run)))) {
 		g->startup_timer = 0;
 		g->voltage_seen = TRUE;
 		start_gate_publish_ready(g);

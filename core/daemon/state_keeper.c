@@ -72,7 +72,7 @@ void state_keeper_save(StateKeeper *k)
 {
 	if (!k->state)
 		return;
-	engine_save_state(k->aggregate);
+	learned_save(k->aggregate);
 	if (state_file_dirty(k->state) || k->save_failed)
 		write_state(k);
 }
@@ -141,5 +141,5 @@ void state_keeper_use(StateKeeper *k, const Config *cfg, Engine *aggregate)
 			k->save_timer = g_timeout_add_seconds(SAVE_INTERVAL_S, on_save_timer, k);
 	}
 	k->aggregate = aggregate;
-	engine_use_state(aggregate, k->state);
+	learned_use(aggregate, k->state);
 }
