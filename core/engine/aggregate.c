@@ -237,11 +237,11 @@ static void flush(Engine *e, bool all)
 	now = all ? ALL_BATTERY_PATHS : safety_paths();
 	e->need_estimates = e->need_estimates || (bits & BATAGG_ESTIMATE_CHANGED);
 	if (bits & BATAGG_RECOMPUTE_CCL)
-		inputs_due(e, L_CCL);
+		feeds_due(e, L_CCL);
 	if (bits & BATAGG_RECOMPUTE_DCL)
-		inputs_due(e, L_DCL);
+		feeds_due(e, L_DCL);
 
-	/* The merged paths first: the limits read some of them (inputs_feeds),
+	/* The merged paths first: the limits read some of them (feeds_table),
 	 * and publishing one that changed makes its limits due. */
 	for (int p = 0; p < N_BATTERY_PATHS; p++) {
 		if ((e->dirty & now & BIT(p)) && !(limits & BIT(p)))

@@ -30,6 +30,7 @@ Engine *engine_new(const EngineSetup *setup)
 	e->joined = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	e->told = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	inputs_init(e);
+	feeds_init(e);
 	if (e->s.expected)
 		e->pub[N_BATTERY_PATHS + X_NR_OF_BATTERIES_EXPECTED] =
 		        value_int((int64_t)e->s.expected);
@@ -63,8 +64,8 @@ void engine_set_dvcc(Engine *e, bool on)
 	if (e->dvcc == on)
 		return;
 	e->dvcc = on;
-	inputs_due(e, L_CCL);
-	inputs_due(e, L_CVL);
+	feeds_due(e, L_CCL);
+	feeds_due(e, L_CVL);
 }
 
 void engine_set_user_ccl(Engine *e, double amps)
@@ -72,7 +73,7 @@ void engine_set_user_ccl(Engine *e, double amps)
 	if (e->user_ccl == amps)
 		return;
 	e->user_ccl = amps;
-	inputs_due(e, L_CCL);
+	feeds_due(e, L_CCL);
 }
 
 void engine_set_user_cvl(Engine *e, double volts)
@@ -80,7 +81,7 @@ void engine_set_user_cvl(Engine *e, double volts)
 	if (e->user_cvl == volts)
 		return;
 	e->user_cvl = volts;
-	inputs_due(e, L_CVL);
+	feeds_due(e, L_CVL);
 }
 
 void engine_set_config_problem(Engine *e, bool on)

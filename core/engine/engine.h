@@ -21,6 +21,7 @@
 
 #include "engine/inputs.h"
 #include "engine/learned.h"
+#include "engine/lookup.h"
 #include "engine/outputs.h"
 #include "engine/setup.h"
 

@@ -3,7 +3,7 @@
  * The engine's inputs (members, primary and auxiliary services, hooks) and
  * their values: where a member's value is stored, made sane first
  * (paths_sanitize()).  A change marks what depends on it: the merged paths
- * (their keys too), and the limits that read it (inputs_feeds); the
+ * (their keys too), and the limits that read it (feeds_table); the
  * strategies hear of members joining and leaving, and of samples.
  */
 #include "engine/inputs.h"
@@ -12,32 +12,6 @@
 #include <string.h>
 
 #include "base/names.h"
-
-/* clang-format off */
-const LimitInputs inputs_feeds[N_LIMITS] = {
-	/* A member's own limit and allow flag; its CVL makes it a BMS, which
-	 * alone shares the bank current; the capacity method shares by
-	 * /InstalledCapacity; the limitation text names members.  The bank
-	 * refusing (its allow flag 0) makes the limit 0. */
-	[L_CCL] = {.member = BIT(P_CCL) | BIT(P_ALLOW_TO_CHARGE) | BIT(P_CVL) |
-	                     BIT(P_INSTALLED_CAPACITY) | BIT(P_CUSTOM_NAME),
-	           .bank = BIT(P_ALLOW_TO_CHARGE)},
-	[L_DCL] = {.member = BIT(P_DCL) | BIT(P_ALLOW_TO_DISCHARGE) | BIT(P_CVL) |
-	                     BIT(P_INSTALLED_CAPACITY) | BIT(P_CUSTOM_NAME),
-	           .bank = BIT(P_ALLOW_TO_DISCHARGE)},
-	/* The CVL mode reads the members' CVLs and charge modes, and the
-	 * bank's /Balancing and /Info/ChargeMode. */
-	[L_CVL] = {.member = BIT(P_CVL) | BIT(P_CHARGE_MODE) | BIT(P_CUSTOM_NAME),
-	           .bank = BIT(P_BALANCING) | BIT(P_CHARGE_MODE)},
-};
-/* clang-format on */
-
-void inputs_due(Engine *e, LimitId l)
-{
-	e->need[l] = true;
-	/* The series and precedence combiners merge what is dirty. */
-	e->dirty |= BIT(limit_path(l));
-}
 
 BataggNum inputs_read_num(Engine *e, LimitId l, const EngineInput *m, int p)
 {
@@ -74,99 +48,6 @@ const char *inputs_label(const EngineInput *m)
 	return m->service;
 }
 
-/* The limits (LimitId bits) and the merged paths (PathId bits) strategy
- * instance u takes part in: what a change of a path it reads, or its
- * call_again(), computes again. */
-static void targets(const Engine *e, const StrategyUse *u, int *limits, uint64_t *paths)
-{
-	*limits = 0;
-	*paths = 0;
-	switch (u->table->kind) {
-	case BATAGG_KIND_RATIO:
-		*limits = BIT(L_CCL) | BIT(L_DCL);
-		break;
-	case BATAGG_KIND_LIMITER:
-		*limits = BIT(L_CCL) | BIT(L_DCL) | BIT(L_CVL);
-		break;
-	case BATAGG_KIND_CVL:
-		*limits = BIT(L_CVL);
-		break;
-	case BATAGG_KIND_MERGE:
-		for (int p = 0; p < N_BATTERY_PATHS; p++) {
-			if (e->s.policy_state[p] == u->state &&
-			    (const BataggStrategy *)e->s.policy[p] == u->table)
-				*paths |= BIT(p);
-		}
-		break;
-	default:
-		/* A hook: a virtual battery merges every path anew. */
-		*paths = ALL_BATTERY_PATHS;
-		break;
-	}
-}
-
-static int extra_find(const Engine *e, const char *path)
-{
-	for (size_t x = 0; x < e->n_extra; x++) {
-		if (strcmp(e->extra[x], path) == 0)
-			return (int)x;
-	}
-	return -1;
-}
-
-static int extra_add(Engine *e, const char *path)
-{
-	int x = extra_find(e, path);
-
-	if (x >= 0)
-		return x;
-	if (e->n_extra == EXTRA_MAX) {
-		g_warning("more than %d paths that strategies read: %s is not read", EXTRA_MAX,
-		          path);
-		return -1;
-	}
-	e->extra[e->n_extra] = g_strdup(path);
-	return (int)e->n_extra++;
-}
-
-/* What the strategies' reads feed: the limits and merged paths of the
- * instances that read them. */
-static void init_reads(Engine *e)
-{
-	for (int l = 0; l < N_LIMITS; l++)
-		e->feeds[l] = inputs_feeds[l];
-	for (size_t k = 0; k < e->s.n_used; k++) {
-		const StrategyUse *u = &e->s.used[k];
-		int limits;
-		uint64_t paths;
-
-		targets(e, u, &limits, &paths);
-		/* A limiter is told each member's own limits and capacity. */
-		for (int l = 0; l < N_LIMITS && u->table->kind == BATAGG_KIND_LIMITER; l++)
-			e->feeds[l].member |=
-			        BIT(P_CCL) | BIT(P_DCL) | BIT(P_CVL) | BIT(P_INSTALLED_CAPACITY);
-		for (size_t r = 0; u->table->reads && u->table->reads[r]; r++) {
-			int p = paths_find(u->table->reads[r]);
-			int x = p < 0 ? extra_add(e, u->table->reads[r]) : -1;
-
-			if (p < 0 && x < 0)
-				continue;
-			for (int l = 0; l < N_LIMITS; l++) {
-				if (!(limits & BIT(l)))
-					continue;
-				if (p >= 0)
-					e->feeds[l].member |= BIT(p);
-				else
-					e->extra_feeds[l] |= BIT(x);
-			}
-			if (p >= 0)
-				e->dependents[p] |= paths;
-			else
-				e->extra_dependents[x] |= paths;
-		}
-	}
-}
-
 void inputs_init(Engine *e)
 {
 	for (int p = 0; p < N_BATTERY_PATHS; p++) {
@@ -190,7 +71,6 @@ void inputs_init(Engine *e)
 		if (battery_paths[p].key)
 			e->dependents[P_CUSTOM_NAME] |= BIT(p);
 	}
-	init_reads(e);
 }
 
 static void input_free(EngineInput *in, size_t n_slots)
@@ -382,7 +262,7 @@ static int feed_methods(Engine *e, const EngineInput *in, int p)
  * finite is invalid), and what reads it due. */
 static void set_extra(Engine *e, EngineInput *in, const char *path, const Value *v)
 {
-	int x = extra_find(e, path);
+	int x = feeds_extra_find(e, path);
 	Value sane = VALUE_INIT;
 	double d;
 
@@ -401,7 +281,7 @@ static void set_extra(Engine *e, EngineInput *in, const char *path, const Value 
 	e->dirty |= e->extra_dependents[x];
 	for (int l = 0; l < N_LIMITS; l++) {
 		if (e->extra_feeds[l] & BIT(x))
-			inputs_due(e, (LimitId)l);
+			feeds_due(e, (LimitId)l);
 	}
 }
 
@@ -436,7 +316,7 @@ void inputs_set(Engine *e, EngineInput *in, const char *path, const Value *v)
 		in->bms = true;
 	for (int l = 0; l < N_LIMITS; l++) {
 		if (e->feeds[l].member & BIT(p))
-			inputs_due(e, (LimitId)l);
+			feeds_due(e, (LimitId)l);
 	}
 	if (p == P_VOLTAGE || p == P_CURRENT)
 		e->method_bits |= feed_methods(e, in, p);
@@ -506,56 +386,4 @@ size_t inputs_present(const Engine *e)
 bool inputs_short(const Engine *e)
 {
 	return e->s.expected && inputs_present(e) < e->s.expected;
-}
-
-static EngineInput *member_by_id(const Engine *e, BataggMemberId id)
-{
-	for (guint i = 0; i < e->members->len; i++) {
-		EngineInput *in = e->members->pdata[i];
-
-		if (in->id == id)
-			return in;
-	}
-	return NULL;
-}
-
-bool inputs_value(const Engine *e, BataggMemberId id, const char *path, BataggValue *out)
-{
-	const EngineInput *in = member_by_id(e, id);
-	int p = paths_find(path);
-	int x = p < 0 ? extra_find(e, path) : -1;
-
-	*out = (BataggValue){0};
-	if (!in || (p < 0 && x < 0))
-		return false;
-	*out = value_view(p >= 0 ? &in->values[p] : &in->extra[x]);
-	return true;
-}
-
-void *inputs_slot(const Engine *e, BataggMemberId id, const void *state)
-{
-	const EngineInput *in = member_by_id(e, id);
-
-	for (size_t k = 0; in && k < e->s.n_used; k++) {
-		if (e->s.used[k].state == state)
-			return in->slots[k];
-	}
-	return NULL;
-}
-
-void inputs_wake(Engine *e, const void *state)
-{
-	for (size_t k = 0; k < e->s.n_used; k++) {
-		int limits;
-		uint64_t paths;
-
-		if (e->s.used[k].state != state)
-			continue;
-		targets(e, &e->s.used[k], &limits, &paths);
-		e->dirty |= paths;
-		for (int l = 0; l < N_LIMITS; l++) {
-			if (limits & BIT(l))
-				inputs_due(e, (LimitId)l);
-		}
-	}
 }

@@ -8,7 +8,7 @@
 #ifndef BATAGG_ENGINE_INPUTS_H
 #define BATAGG_ENGINE_INPUTS_H
 
-#include "engine/internal.h"
+#include "engine/feeds.h"
 
 /* Adds an input: a member joins (appended to the members), or a primary or
  * auxiliary service with its precedence rank (lower first) and the battery
@@ -50,19 +50,9 @@ void inputs_sort(Engine *e);
 /* True when some member reports a non-zero /Dc/0/Voltage. */
 bool inputs_has_voltage(Engine *e);
 
-/* For a strategy instance's host (SDK 3): member id's value of path, a
- * battery path or one the strategies read (false for any other path, or
- * an unknown member; the text borrowed until the value changes); its state
- * of the instance whose state is state; and the instance asking to be
- * called again: what it takes part in is due. */
-bool inputs_value(const Engine *e, BataggMemberId id, const char *path, BataggValue *out);
-void *inputs_slot(const Engine *e, BataggMemberId id, const void *state);
-void inputs_wake(Engine *e, const void *state);
-
 /* ---- for the engine's own files ---- */
 
-/* The merge keys of e's policies, the paths its strategies read, and which
- * paths and limits depend on which. */
+/* The merge keys of e's policies, and which paths depend on which. */
 void inputs_init(Engine *e);
 
 /* Frees a list of e's inputs and the list. */
@@ -79,18 +69,6 @@ const char *inputs_label(const EngineInput *m);
  * whether fewer than expectedBatteries. */
 size_t inputs_present(const Engine *e);
 bool inputs_short(const Engine *e);
-
-/* What each limit is computed from: a change of any of them computes the
- * limit, and its limitation text, again at once (engine_flush_safety()).
- * Besides these, the ratio methods hear every voltage and current
- * (sample(), current()) and say themselves when the limits must be
- * computed again (BATAGG_RECOMPUTE_*).  The limits read their inputs only
- * through inputs_read_*() and outputs_read(), which note what they read
- * (Engine.reads), so that a test can hold the computation to this table. */
-extern const LimitInputs inputs_feeds[N_LIMITS];
-
-/* Limit l must be computed again at the next flush (of either kind). */
-void inputs_due(Engine *e, LimitId l);
 
 /* What a limit's computation reads of member m, noted in Engine.reads: its
  * value of path p (a number, or the value itself), its label, whether it

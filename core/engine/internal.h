@@ -36,7 +36,7 @@ static inline int limit_path(LimitId l)
 }
 
 /* What a limit is computed from (PathId bits): members' values, and the
- * engine's own published battery paths (inputs_feeds). */
+ * engine's own published battery paths (feeds_table). */
 typedef struct {
 	uint64_t member;
 	uint64_t bank;
@@ -108,7 +108,7 @@ struct Engine {
 	bool config_problem;
 
 	/* The paths the strategies read that are no battery path; what each
-	 * limit reads of members, the strategies' reads with inputs_feeds
+	 * limit reads of members, the strategies' reads with feeds_table
 	 * (member: PathId bits; extra_feeds: bits of extra); the merged paths
 	 * to redo when an extra path changes. */
 	char *extra[EXTRA_MAX];
@@ -123,7 +123,7 @@ struct Engine {
 	bool need[N_LIMITS];
 	bool need_estimates;
 	/* What each limit's computations read since the engine started
-	 * (inputs_feeds), for the tests. */
+	 * (feeds_table), for the tests. */
 	LimitInputs reads[N_LIMITS];
 	int method_bits; /* BATAGG_* bits the methods asked for */
 

@@ -159,7 +159,7 @@ void learned_reset(Engine *e)
 	}
 	if (e->state)
 		state_file_forget(e->state, NULL);
-	inputs_due(e, L_CCL);
-	inputs_due(e, L_DCL);
+	feeds_due(e, L_CCL);
+	feeds_due(e, L_DCL);
 	e->need_estimates = true;
 }

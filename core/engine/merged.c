@@ -91,7 +91,7 @@ void merged_publish(Engine *e, int p, Value *aggregated, bool members_have_value
 	/* A refusal reaches the chargers only as a limit of 0: systemcalc reads
 	 * a battery's limits, never its allow flags.  So a battery that says it
 	 * refuses publishes no other limit (P_ALLOW_* come before the limits in
-	 * every combiner's order, and make them due: inputs_feeds). */
+	 * every combiner's order, and make them due: feeds_table). */
 	if ((p == P_CCL && outputs_refuses(e, P_ALLOW_TO_CHARGE)) ||
 	    (p == P_DCL && outputs_refuses(e, P_ALLOW_TO_DISCHARGE))) {
 		value_clear(&v);

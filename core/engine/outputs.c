@@ -51,8 +51,8 @@ void outputs_set(Engine *e, int i, Value *v)
 	value_move(&e->pub[i], v);
 	e->changed[i] = true;
 	for (int l = 0; i < N_BATTERY_PATHS && l < N_LIMITS; l++) {
-		if (inputs_feeds[l].bank & BIT(i))
-			inputs_due(e, (LimitId)l);
+		if (feeds_table[l].bank & BIT(i))
+			feeds_due(e, (LimitId)l);
 	}
 }
 

@@ -16,7 +16,7 @@ Unit outputs_unit(int i);
 const Value *outputs_get(const Engine *e, int i);
 
 /* Stores value i (v is consumed) and, when it changed, marks it for
- * outputs_take_changed(); a limit that reads it (inputs_feeds) is due. */
+ * outputs_take_changed(); a limit that reads it (feeds_table) is due. */
 void outputs_set(Engine *e, int i, Value *v);
 
 /* The first published value from index from on that changed since it was
@@ -43,7 +43,7 @@ bool outputs_safer(int i, const Value *old, const Value *new);
 bool outputs_refuses(const Engine *e, int p);
 
 /* The engine's own published battery path p, as limit l reads it (noted in
- * Engine.reads, see inputs_feeds). */
+ * Engine.reads, see feeds_table). */
 const Value *outputs_read(Engine *e, LimitId l, int p);
 
 #endif
