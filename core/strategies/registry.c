@@ -446,12 +446,11 @@ const BataggStrategy *registry_lookup(Registry *reg, BataggKind kind, const char
 	near = name ? suggest(name, names, -1) : NULL;
 	if (near)
 		g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_UNKNOWN_NAME,
-		            "unknown %s '%s' (did you mean '%s'?); known: %s",
-		            kind_name(kind), name, near, known->str);
+		            "unknown %s '%s' (did you mean '%s'?); known: %s", kind_name(kind),
+		            name, near, known->str);
 	else
 		g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_UNKNOWN_NAME,
-		            "unknown %s '%s'; known: %s", kind_name(kind),
-		            name ? name : "(none)",
+		            "unknown %s '%s'; known: %s", kind_name(kind), name ? name : "(none)",
 		            known->len ? known->str : "none (no plugins loaded)");
 	return NULL;
 }

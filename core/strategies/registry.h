@@ -23,8 +23,6 @@
 
 typedef struct Registry Registry;
 
-
-
 /* Returns (transfer full) an empty registry; free with registry_free(). */
 Registry *registry_new(void);
 void registry_free(Registry *reg);

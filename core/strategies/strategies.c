@@ -102,9 +102,8 @@ static void refused(Strategies *st, const BataggStrategy *t, const ConfigOptions
 	ConfigPos at = opt ? opt->at : o ? o->at : named_at;
 	const char *key = opt ? opt->where : o ? o->where : named_by;
 
-	fail(st, error, BATAGG_PLUGIN_ERROR_INVALID, at, key, "%s '%s': %s",
-	     kind_name(t->kind), t->name,
-	     err->message[0] ? err->message : "refused (no reason given)");
+	fail(st, error, BATAGG_PLUGIN_ERROR_INVALID, at, key, "%s '%s': %s", kind_name(t->kind),
+	     t->name, err->message[0] ? err->message : "refused (no reason given)");
 }
 
 /* The instance of table t under id (its name, or a hook's id), created with
