@@ -9,7 +9,7 @@
 
 #include "base/json_tree.h"
 
-GQuark batagg_state_error_quark(void)
+GQuark state_format_error_quark(void)
 {
 	return g_quark_from_static_string("batagg-state-error-quark");
 }

@@ -22,8 +22,8 @@
 #define STATE_FILE_FORMAT "batagg-state"
 #define STATE_FILE_VERSION 1
 
-#define BATAGG_STATE_ERROR (batagg_state_error_quark())
-GQuark batagg_state_error_quark(void);
+#define BATAGG_STATE_ERROR (state_format_error_quark())
+GQuark state_format_error_quark(void);
 
 typedef enum {
 	BATAGG_STATE_ERROR_CORRUPT, /* not JSON, cut short, or a malformed record */
