@@ -336,7 +336,7 @@ Engine *strategies_engine(Strategies *st, EnginePublishFn publish, void *user_da
 	for (guint i = 0; i < st->hooks->len; i++) {
 		const Hook *h = &g_array_index(st->hooks, Hook, i);
 
-		engine_add_hook(e, h->rank, h->table, h->state);
+		inputs_add_hook(e, h->rank, h->table, h->state);
 	}
 	return e;
 }
