@@ -10,7 +10,6 @@
 #include <glib.h>
 #include <string.h>
 
-
 #define AGGREGATE_DEVICE "BatteryAggregator"
 #define AGGREGATE_INSTANCE 1024
 #define VIRTUAL_INSTANCE_BASE 1056

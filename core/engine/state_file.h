@@ -8,36 +8,21 @@
  * members that are not there stay as they were (a battery that is off while
  * batagg restarts keeps what it had).
  *
- * On disk, JSON:
- *
- *	{"format": "batagg-state", "version": 1,
- *	 "members": [{"service": "com.victronenergy.battery.ttyS1",
- *	              "serial": "HQ2203ABCDE",
- *	              "strategies": {"ir": "ir 1 r=0.0081 ..."}}]}
- *
- * A file that is not that, whole (not JSON, cut short, another format or
- * version, a malformed record), is refused whole: nothing of it is used.
- * Writing is atomic: a temporary file in the same directory, fsync, rename,
- * then fsync of the directory.  Pure: no D-Bus, no logging.
+ * On disk, JSON (state_format.h).  A file that is not that, whole (not
+ * JSON, cut short, another format or version, a malformed record), is
+ * refused whole: nothing of it is used.  Writing is atomic: a temporary
+ * file in the same directory, fsync, rename, then fsync of the directory.
+ * Pure: no D-Bus, no logging.
  */
 #ifndef BATAGG_STATE_FILE_H
 #define BATAGG_STATE_FILE_H
 
 #include <glib.h>
 
-#define STATE_FILE_FORMAT "batagg-state"
-#define STATE_FILE_VERSION 1
+#include "engine/state_format.h"
+
 /* A state file larger than this is no state file of batagg's. */
 #define STATE_FILE_MAX_BYTES (1024 * 1024)
-
-#define BATAGG_STATE_ERROR (batagg_state_error_quark())
-GQuark batagg_state_error_quark(void);
-
-typedef enum {
-	BATAGG_STATE_ERROR_CORRUPT, /* not JSON, cut short, or a malformed record */
-	BATAGG_STATE_ERROR_FOREIGN, /* JSON, but not a state file of batagg's */
-	BATAGG_STATE_ERROR_VERSION, /* a state file of another version */
-} BataggStateError;
 
 typedef struct StateFile StateFile;
 

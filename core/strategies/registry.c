@@ -13,6 +13,7 @@
 #include "strategies/registry.h"
 
 #include "base/suggest.h"
+#include "strategies/plugin_check.h"
 #include "strategies/trust.h"
 
 #include <dirent.h>
@@ -61,107 +62,6 @@ void registry_free(Registry *reg)
 	g_free(reg);
 }
 
-/* ---- validation ---------------------------------------------------------- */
-
-/* Names users write in config.json (plugin.h): letters, digits, '_' and
- * '.', at most 64 bytes.  Capitals and dots keep the hook ids existing
- * configs use for hooks. */
-static gboolean valid_name(const char *name)
-{
-	size_t n = 0;
-
-	if (!name || !*name)
-		return FALSE;
-	for (const char *c = name; *c; c++, n++) {
-		if (!g_ascii_isalnum(*c) && *c != '_' && *c != '.')
-			return FALSE;
-	}
-	return n <= 64;
-}
-
-/* The end of a field: a table of struct_size bytes has it when this fits. */
-#define END_OF(type, field) (offsetof(type, field) + sizeof(((type *)NULL)->field))
-
-/* Each kind's table as this daemon knows it, and the part of it a plugin
- * must provide: up to its last required field. */
-static const size_t full_size[KIND_N] = {
-        [BATAGG_KIND_RATIO] = sizeof(BataggRatioMethod),
-        [BATAGG_KIND_CVL] = sizeof(BataggCvlMode),
-        [BATAGG_KIND_MERGE] = sizeof(BataggMergePolicy),
-        [BATAGG_KIND_HOOK] = sizeof(BataggHook),
-};
-static const size_t min_size[KIND_N] = {
-        [BATAGG_KIND_RATIO] = END_OF(BataggRatioMethod, ratios),
-        [BATAGG_KIND_CVL] = END_OF(BataggCvlMode, cvl),
-        [BATAGG_KIND_MERGE] = END_OF(BataggMergePolicy, merge),
-        [BATAGG_KIND_HOOK] = END_OF(BataggHook, value),
-};
-
-/* The descriptor of interface 2.0; later minors may append fields. */
-#define DESC_MIN_SIZE END_OF(BataggPluginDesc, strategies)
-
-/* A zero-filled table of this daemon's size holding the first struct_size
- * bytes of the plugin's: every field the plugin's build lacks reads as NULL,
- * so the rest of the core may read any field of a registered table. */
-static BataggStrategy *copy_table(const BataggStrategy *head)
-{
-	void *copy = g_malloc0(full_size[head->kind]);
-
-	memcpy(copy, head, MIN(head->struct_size, full_size[head->kind]));
-	return copy;
-}
-
-static gboolean has_required(const BataggStrategy *s)
-{
-	switch (s->kind) {
-	case BATAGG_KIND_RATIO:
-		return ((const BataggRatioMethod *)s)->ratios != NULL;
-	case BATAGG_KIND_CVL:
-		return ((const BataggCvlMode *)s)->cvl != NULL;
-	case BATAGG_KIND_MERGE:
-		return ((const BataggMergePolicy *)s)->merge != NULL;
-	case BATAGG_KIND_HOOK:
-		return ((const BataggHook *)s)->provides && ((const BataggHook *)s)->value;
-	default:
-		return FALSE;
-	}
-}
-
-/* Checks one head and, when it is sound, copies its table. */
-static BataggStrategy *check_table(const char *path, const BataggStrategy *head, GError **error)
-{
-	BataggStrategy *copy;
-
-	if (!kind_known(head->kind)) {
-		g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_INVALID,
-		            "%s: a strategy has kind %u, which this interface does not know", path,
-		            head->kind);
-		return NULL;
-	}
-	if (head->struct_size < min_size[head->kind]) {
-		g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_INVALID,
-		            "%s: a %s table is %u bytes, smaller than the %zu this interface "
-		            "needs",
-		            path, kind_name(head->kind), head->struct_size, min_size[head->kind]);
-		return NULL;
-	}
-	copy = copy_table(head);
-	if (!valid_name(copy->name)) {
-		g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_INVALID,
-		            "%s: a %s has an invalid name '%s' (letters, digits, '_' and '.' "
-		            "only, at most 64)",
-		            path, kind_name(copy->kind), copy->name ? copy->name : "(null)");
-	} else if (!has_required(copy)) {
-		g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_INVALID,
-		            "%s: %s '%s' lacks its required function", path, kind_name(copy->kind),
-		            copy->name);
-	} else {
-		return copy;
-	}
-	g_free(copy);
-	return NULL;
-}
-
 /* Copies and checks every strategy of the file into pending
  * (BataggStrategy *, owned), then refuses any name taken twice in the file
  * or already registered. */
@@ -169,7 +69,7 @@ static gboolean collect(Registry *reg, const char *path, const BataggPluginDesc 
                         GPtrArray *pending, GError **error)
 {
 	for (const BataggStrategy *const *s = desc->strategies; s && *s; s++) {
-		BataggStrategy *copy = check_table(path, *s, error);
+		BataggStrategy *copy = plugin_check_table(path, *s, error);
 
 		if (!copy)
 			return FALSE;
@@ -196,31 +96,6 @@ static gboolean collect(Registry *reg, const char *path, const BataggPluginDesc 
 			            kind_name(p->kind), p->name, old->origin);
 			return FALSE;
 		}
-	}
-	return TRUE;
-}
-
-/* Checks the descriptor's version and size, then copies it into *desc the
- * way copy_table() copies a table. */
-static gboolean check_desc(const char *path, const BataggPluginDesc *raw, BataggPluginDesc *desc,
-                           GError **error)
-{
-	/* abi_major, abi_minor and struct_size lead every version. */
-	if (raw->abi_major != BATAGG_PLUGIN_ABI_MAJOR || raw->abi_minor > BATAGG_PLUGIN_ABI_MINOR) {
-		g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_ABI,
-		            "%s: refused: built for plugin interface %u.%u; this batagg provides "
-		            "%d.%d (rebuild it against this batagg's <batagg/plugin.h>)",
-		            path, raw->abi_major, raw->abi_minor, BATAGG_PLUGIN_ABI_MAJOR,
-		            BATAGG_PLUGIN_ABI_MINOR);
-		return FALSE;
-	}
-	memset(desc, 0, sizeof(*desc));
-	memcpy(desc, raw, MIN(raw->struct_size, sizeof(*desc)));
-	if (raw->struct_size < DESC_MIN_SIZE || !desc->name) {
-		g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_INVALID,
-		            "%s: refused: malformed descriptor (size %u, name %s)", path,
-		            raw->struct_size, desc->name ? desc->name : "missing");
-		return FALSE;
 	}
 	return TRUE;
 }
@@ -279,7 +154,8 @@ static gboolean load_at(Registry *reg, int dirfd, const char *name, const char *
 		g_module_close(module);
 		return FALSE;
 	}
-	if (!check_desc(path, raw, &desc, error) || !collect(reg, path, &desc, pending, error)) {
+	if (!plugin_check_desc(path, raw, &desc, error) ||
+	    !collect(reg, path, &desc, pending, error)) {
 		g_module_close(module);
 		return FALSE;
 	}
@@ -446,12 +322,11 @@ const BataggStrategy *registry_lookup(Registry *reg, BataggKind kind, const char
 	near = name ? suggest(name, names, -1) : NULL;
 	if (near)
 		g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_UNKNOWN_NAME,
-		            "unknown %s '%s' (did you mean '%s'?); known: %s",
-		            kind_name(kind), name, near, known->str);
+		            "unknown %s '%s' (did you mean '%s'?); known: %s", kind_name(kind),
+		            name, near, known->str);
 	else
 		g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_UNKNOWN_NAME,
-		            "unknown %s '%s'; known: %s", kind_name(kind),
-		            name ? name : "(none)",
+		            "unknown %s '%s'; known: %s", kind_name(kind), name ? name : "(none)",
 		            known->len ? known->str : "none (no plugins loaded)");
 	return NULL;
 }

@@ -10,7 +10,7 @@
  * batagg_plugin, the interface version, every strategy's validity, and that
  * no (kind, name) is already registered.  A file's strategies are
  * registered all or none; loaded modules stay resident.  The trust checks
- * are trust.c's.
+ * are trust.c's, those of the descriptor and the tables plugin_check.c's.
  */
 #ifndef BATAGG_REGISTRY_H
 #define BATAGG_REGISTRY_H
@@ -22,8 +22,6 @@
 #include "strategies/trust.h"
 
 typedef struct Registry Registry;
-
-
 
 /* Returns (transfer full) an empty registry; free with registry_free(). */
 Registry *registry_new(void);

@@ -11,7 +11,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-
 /* ---- trust --------------------------------------------------------------- */
 
 /* Opening a shared object runs its constructors before its descriptor can be

@@ -782,7 +782,7 @@
       var cls = u.id.split("#")[0];
       var opts = get(classes, u.id);
       var flat = opts && opts.t === "object" ? flatten(opts, "", ["classes", u.id], []) : [];
-      /* core/strategies/strategies.c's refused(): the hook's name, then its reason. */
+      /* core/strategies/instances.c's refused(): the hook's name, then its reason. */
       var refused = "hook '" + cls + "': ";
       if (cls === "hooks.FixedValueHook") {
         var unknown = flat.filter(function (o) { return o.key !== "path" && o.key !== "value"; })[0];
