@@ -14,7 +14,7 @@
  *    limit computed from the inputs of that moment;
  *  - an allow flag of 0 goes with a limit of 0, in the engine and on the
  *    bus;
- *  - the limits read nothing that inputs_feeds does not list, so that a
+ *  - the limits read nothing that feeds_table does not list, so that a
  *    change of anything they read recomputes them.
  */
 #include <setjmp.h>
@@ -184,9 +184,9 @@ static void check(Run *run, int seq, int event)
 			fail_msg("sequence %d event %d (%s, %s): %s on the bus is %g, safe %g", seq,
 			         event, run->config, run->held ? "held" : "not held",
 			         outputs_path(limits[l]), bus, safe);
-		if ((e->reads[l].member & ~inputs_feeds[l].member) ||
-		    (e->reads[l].bank & ~inputs_feeds[l].bank))
-			fail_msg("%s reads paths inputs_feeds does not list",
+		if ((e->reads[l].member & ~feeds_table[l].member) ||
+		    (e->reads[l].bank & ~feeds_table[l].bank))
+			fail_msg("%s reads paths feeds_table does not list",
 			         outputs_path(limits[l]));
 	}
 	for (int d = 0; d < 2; d++) {
