@@ -419,17 +419,12 @@ char *harness_get_text(Harness *h, const char *service, const char *path)
 	return text;
 }
 
-int harness_set_value(Harness *h, const char *service, const char *path, const Value *v)
+int harness_call_int(Harness *h, DBusMessage *msg)
 {
-	DBusMessage *msg = dbus_message_new_method_call(service, path, "com.victronenergy.BusItem",
-	                                                "SetValue");
-	DBusMessage *reply;
-	DBusMessageIter it;
+	DBusMessage *reply =
+	        dbus_connection_send_with_reply_and_block(h->conn, msg, CALL_TIMEOUT_MS, NULL);
 	dbus_int32_t rc = -1000;
 
-	dbus_message_iter_init_append(msg, &it);
-	dbus_value_append_variant(&it, v);
-	reply = dbus_connection_send_with_reply_and_block(h->conn, msg, CALL_TIMEOUT_MS, NULL);
 	dbus_message_unref(msg);
 	if (!reply)
 		return -1000;
@@ -437,6 +432,17 @@ int harness_set_value(Harness *h, const char *service, const char *path, const V
 		rc = -1000;
 	dbus_message_unref(reply);
 	return rc;
+}
+
+int harness_set_value(Harness *h, const char *service, const char *path, const Value *v)
+{
+	DBusMessage *msg = dbus_message_new_method_call(service, path, "com.victronenergy.BusItem",
+	                                                "SetValue");
+	DBusMessageIter it;
+
+	dbus_message_iter_init_append(msg, &it);
+	dbus_value_append_variant(&it, v);
+	return harness_call_int(h, msg);
 }
 
 static bool close_to(const Value *a, const Value *b)

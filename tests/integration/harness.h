@@ -66,6 +66,10 @@ bool harness_get_value(Harness *h, const char *service, const char *path, Value 
 /* GetText on a leaf; returns (transfer full) the text, or NULL on error. */
 char *harness_get_text(Harness *h, const char *service, const char *path);
 
+/* Sends the method call msg (and unrefs it); returns the int result of
+ * its reply, or -1000 on a D-Bus error. */
+int harness_call_int(Harness *h, DBusMessage *msg);
+
 /* SetValue; returns the method's int result, or -1000 on a D-Bus error. */
 int harness_set_value(Harness *h, const char *service, const char *path, const Value *v);
 

@@ -66,11 +66,9 @@ static int add_setting(Harness *h, const char *group, const char *name, const ch
 {
 	DBusMessage *msg = dbus_message_new_method_call(SETTINGS, "/Settings",
 	                                                "com.victronenergy.Settings", "AddSetting");
-	DBusMessage *reply;
 	DBusMessageIter it;
 	Value text = value_text(def);
 	Value zero = value_int(0);
-	dbus_int32_t rc = -1000;
 
 	dbus_message_iter_init_append(msg, &it);
 	dbus_value_append_string(&it, group);
@@ -80,14 +78,7 @@ static int add_setting(Harness *h, const char *group, const char *name, const ch
 	dbus_value_append_variant(&it, &zero);
 	dbus_value_append_variant(&it, &zero);
 	value_clear(&text);
-	reply = dbus_connection_send_with_reply_and_block(harness_conn(h), msg, 5000, NULL);
-	dbus_message_unref(msg);
-	if (!reply)
-		return -1000;
-	if (!dbus_message_get_args(reply, NULL, DBUS_TYPE_INT32, &rc, DBUS_TYPE_INVALID))
-		rc = -1000;
-	dbus_message_unref(reply);
-	return rc;
+	return harness_call_int(h, msg);
 }
 
 /* Adds Devices/<device>/ClassAndVrmInstance with default def. */
