@@ -144,7 +144,7 @@ typedef struct {
 /* A bank as started; every member but agg_argv is the test's to read. */
 typedef struct {
 	Harness *h;
-	int sim;            /* batsim's stdin: harness_send() it commands */
+	int sim;            /* batsim's stdin, for harness_send() */
 	GPid sim_pid;       /* batsim */
 	GPid agg;           /* batagg, once started */
 	const char *config; /* config.json: write it again and SIGHUP to reload */
