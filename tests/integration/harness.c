@@ -9,13 +9,18 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <setjmp.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cmocka.h>
 #include <glib/gstdio.h>
 
 #include "bus/dbus_value.h"
@@ -414,17 +419,12 @@ char *harness_get_text(Harness *h, const char *service, const char *path)
 	return text;
 }
 
-int harness_set_value(Harness *h, const char *service, const char *path, const Value *v)
+int harness_call_int(Harness *h, DBusMessage *msg)
 {
-	DBusMessage *msg = dbus_message_new_method_call(service, path, "com.victronenergy.BusItem",
-	                                                "SetValue");
-	DBusMessage *reply;
-	DBusMessageIter it;
+	DBusMessage *reply =
+	        dbus_connection_send_with_reply_and_block(h->conn, msg, CALL_TIMEOUT_MS, NULL);
 	dbus_int32_t rc = -1000;
 
-	dbus_message_iter_init_append(msg, &it);
-	dbus_value_append_variant(&it, v);
-	reply = dbus_connection_send_with_reply_and_block(h->conn, msg, CALL_TIMEOUT_MS, NULL);
 	dbus_message_unref(msg);
 	if (!reply)
 		return -1000;
@@ -432,6 +432,17 @@ int harness_set_value(Harness *h, const char *service, const char *path, const V
 		rc = -1000;
 	dbus_message_unref(reply);
 	return rc;
+}
+
+int harness_set_value(Harness *h, const char *service, const char *path, const Value *v)
+{
+	DBusMessage *msg = dbus_message_new_method_call(service, path, "com.victronenergy.BusItem",
+	                                                "SetValue");
+	DBusMessageIter it;
+
+	dbus_message_iter_init_append(msg, &it);
+	dbus_value_append_variant(&it, v);
+	return harness_call_int(h, msg);
 }
 
 static bool close_to(const Value *a, const Value *b)
@@ -498,4 +509,124 @@ const char *harness_write_file(Harness *h, const char *name, const char *text)
 		die("cannot write a test file");
 	g_ptr_array_add(h->files, full);
 	return full;
+}
+
+const char *harness_dir(Harness *h)
+{
+	return h->tmpdir;
+}
+
+void harness_sendf(int fd, const char *fmt, ...)
+{
+	va_list ap;
+	g_autofree char *line = NULL;
+
+	va_start(ap, fmt);
+	line = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	harness_send(fd, line);
+}
+
+const char *harness_env(const char *name)
+{
+	const char *v = g_getenv(name);
+
+	if (!v)
+		fail_msg("%s is not set (run through meson test)", name);
+	return v;
+}
+
+static void wait_names(Harness *h, const char *const *names, int n)
+{
+	for (int i = 0; i < n && names[i]; i++) {
+		if (!harness_wait_name(h, names[i], HARNESS_WAIT_MS))
+			fail_msg("%s never came on the bus", names[i]);
+	}
+}
+
+HarnessBank *harness_bank_start(const HarnessBankOptions *o)
+{
+	HarnessBank *b = g_new0(HarnessBank, 1);
+	const char *scen;
+	GPtrArray *argv = g_ptr_array_new();
+
+	b->h = harness_new();
+	scen = o->scenario_path ? o->scenario_path
+	                        : harness_write_file(b->h, "scenario.json", o->scenario);
+	g_ptr_array_add(argv, (char *)harness_env("BATSIM"));
+	if (o->sim_flag)
+		g_ptr_array_add(argv, (char *)o->sim_flag);
+	g_ptr_array_add(argv, (char *)scen);
+	g_ptr_array_add(argv, NULL);
+	b->sim_pid = harness_spawn(b->h, (char **)argv->pdata, &b->sim);
+	g_ptr_array_free(argv, TRUE);
+	wait_names(b->h, o->sim_ready, G_N_ELEMENTS(o->sim_ready));
+
+	if (o->config) {
+		g_auto(GStrv) parts = g_strsplit(o->config, "@DIR@", -1);
+		g_autofree char *text = g_strjoinv(b->h->tmpdir, parts);
+
+		b->config = harness_write_file(b->h, "config.json", text);
+	}
+	if (o->agg_logged)
+		b->log = harness_write_file(b->h, "batagg.log", "");
+	argv = g_ptr_array_new_with_free_func(g_free);
+	g_ptr_array_add(argv, g_strdup(harness_env("BATAGG")));
+	if (b->config) {
+		g_ptr_array_add(argv, g_strdup("--config"));
+		g_ptr_array_add(argv, g_strdup(b->config));
+	}
+	if (o->agg_arg)
+		g_ptr_array_add(argv, g_strdup(o->agg_arg));
+	g_ptr_array_add(argv, NULL);
+	b->agg_argv = (char **)g_ptr_array_free(argv, FALSE);
+	if (o->agg_later)
+		return b;
+
+	harness_bank_start_agg(b);
+	if (o->agg_ready[0])
+		wait_names(b->h, o->agg_ready, G_N_ELEMENTS(o->agg_ready));
+	else if (!o->agg_no_wait)
+		wait_names(b->h, (const char *const[]){HARNESS_AGG}, 1);
+	return b;
+}
+
+GPid harness_bank_start_agg(HarnessBank *b)
+{
+	if (b->log)
+		b->agg = harness_spawn_logged(b->h, b->agg_argv, b->log);
+	else
+		b->agg = harness_spawn(b->h, b->agg_argv, NULL);
+	return b->agg;
+}
+
+void harness_bank_free(HarnessBank *b)
+{
+	harness_free(b->h);
+	g_strfreev(b->agg_argv);
+	g_free(b);
+}
+
+void harness_expect_number_at(const char *file, int line, Harness *h, const char *service,
+                              const char *path, double x, int timeout_ms)
+{
+	if (!harness_wait_number(h, service, path, x, timeout_ms)) {
+		print_error("ERROR: %s %s never became %.12g within %d ms\n", service, path, x,
+		            timeout_ms);
+		_fail(file, line);
+	}
+}
+
+void harness_expect_text_at(const char *file, int line, Harness *h, const char *service,
+                            const char *path, const char *text, int timeout_ms)
+{
+	Value v = value_text(text);
+	bool ok = harness_wait_value(h, service, path, &v, timeout_ms);
+
+	value_clear(&v);
+	if (!ok) {
+		print_error("ERROR: %s %s never became '%s' within %d ms\n", service, path, text,
+		            timeout_ms);
+		_fail(file, line);
+	}
 }

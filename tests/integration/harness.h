@@ -66,6 +66,10 @@ bool harness_get_value(Harness *h, const char *service, const char *path, Value 
 /* GetText on a leaf; returns (transfer full) the text, or NULL on error. */
 char *harness_get_text(Harness *h, const char *service, const char *path);
 
+/* Sends the method call msg (and unrefs it); returns the int result of
+ * its reply, or -1000 on a D-Bus error. */
+int harness_call_int(Harness *h, DBusMessage *msg);
+
 /* SetValue; returns the method's int result, or -1000 on a D-Bus error. */
 int harness_set_value(Harness *h, const char *service, const char *path, const Value *v);
 
@@ -101,7 +105,79 @@ int harness_wait_exit(Harness *h, GPid pid, int timeout_ms);
 int harness_match_rules(Harness *h, const char *name);
 
 /* Writes text to a new file in the temp dir; returns (transfer none) its path. */
-
 const char *harness_write_file(Harness *h, const char *name, const char *text);
+
+/* The temp dir, removed with everything in it by harness_free(). */
+const char *harness_dir(Harness *h);
+
+/* Like harness_send(), the line made as printf() makes it. */
+void harness_sendf(int fd, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+/* ---- For the cmocka tests: what follows fails the running test. ------- */
+
+/* The aggregate's service name when the config names none. */
+#define HARNESS_AGG "com.victronenergy.battery.aggregator"
+/* How long a test waits for what should come. */
+#define HARNESS_WAIT_MS 10000
+
+/* The environment variable name (meson test sets BATSIM, BATAGG, ...);
+ * fails the test when it is not set. */
+const char *harness_env(const char *name);
+
+/* What a bank is started with: the simulator (batsim) with a scenario, then
+ * the real batagg with a config. */
+typedef struct {
+	const char *scenario;      /* the scenario's text, written to scenario.json, */
+	const char *scenario_path; /* or a scenario file to use as it is */
+	const char *sim_flag;      /* an option to batsim before the scenario, or NULL */
+	const char *sim_ready[4];  /* names batsim must own before batagg starts */
+	/* The config's text, written to config.json; "@DIR@" in it stands
+	 * for the temp dir (harness_dir()). */
+	const char *config;
+	const char *agg_arg;      /* one more argument to batagg, or NULL */
+	bool agg_logged;          /* batagg's output into HarnessBank.log */
+	bool agg_later;           /* batagg not started: harness_bank_start_agg() */
+	const char *agg_ready[4]; /* names to wait for once batagg runs; */
+	bool agg_no_wait;         /* none named: HARNESS_AGG, unless this */
+} HarnessBankOptions;
+
+/* A bank as started; every member but agg_argv is the test's to read. */
+typedef struct {
+	Harness *h;
+	int sim;            /* batsim's stdin, for harness_send() */
+	GPid sim_pid;       /* batsim */
+	GPid agg;           /* batagg, once started */
+	const char *config; /* config.json: write it again and SIGHUP to reload */
+	const char *log;    /* batagg's output when agg_logged, else NULL */
+	char **agg_argv;
+} HarnessBank;
+
+/* Starts a harness, batsim and (unless agg_later) batagg as o says;
+ * fails the test when a name it waits for does not come in
+ * HARNESS_WAIT_MS. */
+HarnessBank *harness_bank_start(const HarnessBankOptions *o);
+
+/* Starts batagg (again: once the last one has ended) as the bank's
+ * options say; returns its pid, also in b->agg.  Waits for nothing. */
+GPid harness_bank_start_agg(HarnessBank *b);
+
+/* harness_free() of the bank's harness, and frees the bank. */
+void harness_bank_free(HarnessBank *b);
+
+/* Waits until service's path is the number x (NAN: invalid; as
+ * harness_wait_number()), for HARNESS_WAIT_MS or timeout_ms; else fails the
+ * test at the line of the call, saying what it waited for. */
+#define harness_expect_number(h, service, path, x)                                                 \
+	harness_expect_number_at(__FILE__, __LINE__, h, service, path, x, HARNESS_WAIT_MS)
+#define harness_expect_number_within(h, service, path, x, timeout_ms)                              \
+	harness_expect_number_at(__FILE__, __LINE__, h, service, path, x, timeout_ms)
+void harness_expect_number_at(const char *file, int line, Harness *h, const char *service,
+                              const char *path, double x, int timeout_ms);
+
+/* The same for the text text. */
+#define harness_expect_text(h, service, path, text)                                                \
+	harness_expect_text_at(__FILE__, __LINE__, h, service, path, text, HARNESS_WAIT_MS)
+void harness_expect_text_at(const char *file, int line, Harness *h, const char *service,
+                            const char *path, const char *text, int timeout_ms);
 
 #endif

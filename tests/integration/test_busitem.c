@@ -32,7 +32,7 @@ typedef struct {
 static int setup(void **state)
 {
 	Fixture *f = g_new0(Fixture, 1);
-	char *argv[] = {(char *)g_getenv("BATSIM"), NULL, NULL};
+	char *argv[] = {(char *)harness_env("BATSIM"), NULL, NULL};
 
 	f->h = harness_new();
 	argv[1] = (char *)harness_write_file(f->h, "scenario.json", scenario);

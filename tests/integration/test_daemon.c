@@ -41,71 +41,10 @@ static const char scenario[] =
         "  \"/System/MinCellVoltage\": 3.28, \"/System/MinVoltageCellId\": \"C1\","
         "  \"/Alarms/LowVoltage\": 1, \"/Balancing\": 0}}}";
 
-typedef struct {
-	Harness *h;
-	int sim; /* batsim's stdin */
-	GPid sim_pid;
-	GPid agg_pid;
-} Bank;
-
-static const char *env_or_fail(const char *name)
+static HarnessBank *bank_new(const char *config, const char *sim_flag)
 {
-	const char *v = g_getenv(name);
-
-	if (!v)
-		fail_msg("%s is not set (run through meson test)", name);
-	return v;
-}
-
-static void start_sim(Bank *b, const char *scenario_text, const char *flag)
-{
-	const char *path = harness_write_file(b->h, "scenario.json", scenario_text);
-	char *argv[] = {(char *)env_or_fail("BATSIM"), (char *)(flag ? flag : path),
-	                flag ? (char *)path : NULL, NULL};
-
-	b->sim_pid = harness_spawn(b->h, argv, &b->sim);
-	assert_true(harness_wait_name(b->h, S1, WAIT_MS));
-}
-
-static void start_agg(Bank *b, const char *config)
-{
-	const char *path = harness_write_file(b->h, "config.json", config);
-	char *argv[] = {(char *)env_or_fail("BATAGG"), (char *)"--config", (char *)path, NULL};
-
-	b->agg_pid = harness_spawn(b->h, argv, NULL);
-}
-
-static Bank *bank_new(const char *config, const char *sim_flag)
-{
-	Bank *b = g_new0(Bank, 1);
-
-	b->h = harness_new();
-	start_sim(b, scenario, sim_flag);
-	start_agg(b, config);
-	assert_true(harness_wait_name(b->h, AGG, WAIT_MS));
-	return b;
-}
-
-static void bank_free(Bank *b)
-{
-	harness_free(b->h);
-	g_free(b);
-}
-
-static void expect_number(Bank *b, const char *path, double x)
-{
-	if (!harness_wait_number(b->h, AGG, path, x, WAIT_MS))
-		fail_msg("%s never became %.12g", path, x);
-}
-
-static void expect_text(Bank *b, const char *path, const char *text)
-{
-	Value v = value_text(text);
-	bool ok = harness_wait_value(b->h, AGG, path, &v, WAIT_MS);
-
-	value_clear(&v);
-	if (!ok)
-		fail_msg("%s never became '%s'", path, text);
+	return harness_bank_start(&(HarnessBankOptions){
+	        .scenario = scenario, .sim_flag = sim_flag, .sim_ready = {S1}, .config = config});
 }
 
 /* Finds key in an a{sv} dict reply (possibly wrapped in a variant). */
@@ -143,23 +82,23 @@ static bool dict_has(DBusMessage *reply, const char *key, Value *out)
 
 static void test_publishes_the_aggregate(void **state)
 {
-	Bank *b = bank_new("{}", NULL);
+	HarnessBank *b = bank_new("{}", NULL);
 	DBusMessage *reply;
 	Value v = VALUE_INIT;
 	char *text;
 
-	expect_number(b, "/Dc/0/Current", 15.0);
-	expect_number(b, "/Dc/0/Voltage", 53.2);
-	expect_number(b, "/Soc", 75.0);
-	expect_number(b, "/InstalledCapacity", 380.0);
-	expect_number(b, "/Info/MaxChargeCurrent", 100.0 * 380 / 280);
-	expect_number(b, "/Info/MaxChargeVoltage", 55.0);
-	expect_number(b, "/Alarms/LowVoltage", 1);
-	expect_number(b, "/DeviceInstance", 1024);
-	expect_number(b, "/Connected", 1);
-	expect_text(b, "/ProductName", "Battery Aggregator");
-	expect_text(b, "/System/MinVoltageCellId", "ttyS2 C1");
-	expect_text(b, "/System/Batteries", "[\"" S1 "\", \"" S2 "\"]");
+	harness_expect_number(b->h, AGG, "/Dc/0/Current", 15.0);
+	harness_expect_number(b->h, AGG, "/Dc/0/Voltage", 53.2);
+	harness_expect_number(b->h, AGG, "/Soc", 75.0);
+	harness_expect_number(b->h, AGG, "/InstalledCapacity", 380.0);
+	harness_expect_number(b->h, AGG, "/Info/MaxChargeCurrent", 100.0 * 380 / 280);
+	harness_expect_number(b->h, AGG, "/Info/MaxChargeVoltage", 55.0);
+	harness_expect_number(b->h, AGG, "/Alarms/LowVoltage", 1);
+	harness_expect_number(b->h, AGG, "/DeviceInstance", 1024);
+	harness_expect_number(b->h, AGG, "/Connected", 1);
+	harness_expect_text(b->h, AGG, "/ProductName", "Battery Aggregator");
+	harness_expect_text(b->h, AGG, "/System/MinVoltageCellId", "ttyS2 C1");
+	harness_expect_text(b->h, AGG, "/System/Batteries", "[\"" S1 "\", \"" S2 "\"]");
 	assert_true(harness_get_value(b->h, AGG, "/TimeToGo", &v));
 	assert_int_equal(v.type, VALUE_INVALID);
 
@@ -190,66 +129,66 @@ static void test_publishes_the_aggregate(void **state)
 	assert_int_equal(dbus_message_get_type(reply), DBUS_MESSAGE_TYPE_ERROR);
 	dbus_message_unref(reply);
 	value_clear(&v);
-	bank_free(b);
+	harness_bank_free(b);
 }
 
 static void test_members_change_vanish_and_join(void **state)
 {
-	Bank *b = bank_new("{}", NULL);
+	HarnessBank *b = bank_new("{}", NULL);
 
 	harness_send(b->sim, "set " S1 " /Dc/0/Current 20.0");
-	expect_number(b, "/Dc/0/Current", 25.0);
+	harness_expect_number(b->h, AGG, "/Dc/0/Current", 25.0);
 	harness_send(b->sim, "setmany " S2 " {\"/Balancing\": 1, \"/Soc\": 60.0}");
-	expect_number(b, "/Balancing", 1);
-	expect_number(b, "/Soc", 70.0);
-	expect_number(b, "/Info/MaxChargeVoltage", 55.2);
+	harness_expect_number(b->h, AGG, "/Balancing", 1);
+	harness_expect_number(b->h, AGG, "/Soc", 70.0);
+	harness_expect_number(b->h, AGG, "/Info/MaxChargeVoltage", 55.2);
 	harness_send(b->sim, "set " S2 " /Io/AllowToCharge 0");
-	expect_number(b, "/Info/MaxChargeCurrent", 100.0);
+	harness_expect_number(b->h, AGG, "/Info/MaxChargeCurrent", 100.0);
 
 	/* Gone without invalidating its values first. */
 	harness_send(b->sim, "remove " S2);
-	expect_number(b, "/System/NrOfBatteries", 1);
-	expect_number(b, "/Dc/0/Voltage", 53.1);
-	expect_number(b, "/Alarms/LowVoltage", 0);
-	expect_text(b, "/System/MinVoltageCellId", "Rack A C3");
+	harness_expect_number(b->h, AGG, "/System/NrOfBatteries", 1);
+	harness_expect_number(b->h, AGG, "/Dc/0/Voltage", 53.1);
+	harness_expect_number(b->h, AGG, "/Alarms/LowVoltage", 0);
+	harness_expect_text(b->h, AGG, "/System/MinVoltageCellId", "Rack A C3");
 
 	harness_send(b->sim, "add " S10 " {\"/Dc/0/Voltage\": 53.2, \"/Dc/0/Current\": 3.0,"
 	                     " \"/InstalledCapacity\": 100.0, \"/Info/MaxChargeCurrent\": 40.0,"
 	                     " \"/Info/MaxChargeVoltage\": 55.0, \"/Io/AllowToCharge\": 1}");
 
-	expect_number(b, "/System/NrOfBatteries", 2);
-	expect_number(b, "/Dc/0/Current", 23.0);
-	expect_number(b, "/Info/MaxChargeCurrent", 100.0 * 380 / 280);
+	harness_expect_number(b->h, AGG, "/System/NrOfBatteries", 2);
+	harness_expect_number(b->h, AGG, "/Dc/0/Current", 23.0);
+	harness_expect_number(b->h, AGG, "/Info/MaxChargeCurrent", 100.0 * 380 / 280);
 
 	/* Older publishers send only PropertiesChanged. */
 	harness_send(b->sim, "props " S10 " /Dc/0/Current 4.0");
-	expect_number(b, "/Dc/0/Current", 24.0);
-	bank_free(b);
+	harness_expect_number(b->h, AGG, "/Dc/0/Current", 24.0);
+	harness_bank_free(b);
 }
 
 static void test_wrong_types_never_crash(void **state)
 {
-	Bank *b = bank_new("{}", NULL);
+	HarnessBank *b = bank_new("{}", NULL);
 	Value v = VALUE_INIT;
 
 	harness_send(b->sim, "set " S2 " /Dc/0/Voltage \"fifty\"");
-	expect_number(b, "/Dc/0/Voltage", 53.1);
+	harness_expect_number(b->h, AGG, "/Dc/0/Voltage", 53.1);
 	harness_send(b->sim, "set " S2 " /Dc/0/Voltage [1, 2]");
 	harness_send(b->sim, "set " S2 " /Soc {\"a\": 1}");
 	harness_send(b->sim, "set " S2 " /Info/MaxChargeCurrent true");
-	expect_number(b, "/Soc", 80.0);
+	harness_expect_number(b->h, AGG, "/Soc", 80.0);
 	harness_send(b->sim, "set " S2 " /Dc/0/Voltage 53");
-	expect_number(b, "/Dc/0/Voltage", 53.05);
+	harness_expect_number(b->h, AGG, "/Dc/0/Voltage", 53.05);
 	assert_true(harness_get_value(b->h, AGG, "/Dc/0/Current", &v));
 	value_clear(&v);
-	bank_free(b);
+	harness_bank_free(b);
 }
 
 /* A member gone while it is being read, or right after it came: no crash,
  * no stale member. */
 static void test_vanishing_mid_read(void **state)
 {
-	Bank *b = bank_new("{}", NULL);
+	HarnessBank *b = bank_new("{}", NULL);
 
 	for (int i = 0; i < 20; i++) {
 		harness_send(b->sim,
@@ -257,16 +196,16 @@ static void test_vanishing_mid_read(void **state)
 		harness_send(b->sim, "remove " S10);
 	}
 	harness_send(b->sim, "set " S1 " /Dc/0/Current 11.0");
-	expect_number(b, "/Dc/0/Current", 16.0);
-	expect_number(b, "/System/NrOfBatteries", 2);
-	expect_text(b, "/System/Batteries", "[\"" S1 "\", \"" S2 "\"]");
-	bank_free(b);
+	harness_expect_number(b->h, AGG, "/Dc/0/Current", 16.0);
+	harness_expect_number(b->h, AGG, "/System/NrOfBatteries", 2);
+	harness_expect_text(b->h, AGG, "/System/Batteries", "[\"" S1 "\", \"" S2 "\"]");
+	harness_bank_free(b);
 }
 
 /* Calls with the wrong arguments get an error, not a crash. */
 static void test_bad_calls(void **state)
 {
-	Bank *b = bank_new("{}", NULL);
+	HarnessBank *b = bank_new("{}", NULL);
 	DBusMessage *msg =
 	        dbus_message_new_method_call(AGG, "/Soc", "com.victronenergy.BusItem", "GetValue");
 	const char *extra = "surprise";
@@ -280,13 +219,13 @@ static void test_bad_calls(void **state)
 	reply = dbus_connection_send_with_reply_and_block(harness_conn(b->h), msg, 5000, NULL);
 	assert_null(reply);
 	dbus_message_unref(msg);
-	expect_number(b, "/Soc", 75.0);
-	bank_free(b);
+	harness_expect_number(b->h, AGG, "/Soc", 75.0);
+	harness_bank_free(b);
 }
 
 static void test_writes(void **state)
 {
-	Bank *b = bank_new("{}", NULL);
+	HarnessBank *b = bank_new("{}", NULL);
 	Value name = value_text("Bank One");
 	Value number = value_int(3);
 	Value level = value_text("DEBUG");
@@ -294,149 +233,151 @@ static void test_writes(void **state)
 	Value volts = value_double(1.0);
 
 	assert_int_equal(harness_set_value(b->h, AGG, "/CustomName", &name), 0);
-	expect_text(b, "/CustomName", "Bank One");
+	harness_expect_text(b->h, AGG, "/CustomName", "Bank One");
 	/* Persisted in localsettings under the Python daemon's path. */
 	assert_true(harness_wait_value(b->h, "com.victronenergy.settings",
 	                               "/Settings/Battery/aggregator/CustomName", &name, WAIT_MS));
 	assert_int_not_equal(harness_set_value(b->h, AGG, "/CustomName", &number), 0);
-	expect_text(b, "/CustomName", "Bank One");
+	harness_expect_text(b->h, AGG, "/CustomName", "Bank One");
 	assert_int_not_equal(harness_set_value(b->h, AGG, "/Dc/0/Voltage", &volts), 0);
-	expect_number(b, "/Dc/0/Voltage", 53.2);
+	harness_expect_number(b->h, AGG, "/Dc/0/Voltage", 53.2);
 	assert_int_equal(harness_set_value(b->h, AGG, "/LogLevel", &level), 0);
-	expect_text(b, "/LogLevel", "DEBUG");
+	harness_expect_text(b->h, AGG, "/LogLevel", "DEBUG");
 	assert_int_not_equal(harness_set_value(b->h, AGG, "/LogLevel", &bad_level), 0);
-	expect_text(b, "/LogLevel", "DEBUG");
+	harness_expect_text(b->h, AGG, "/LogLevel", "DEBUG");
 	assert_int_not_equal(harness_set_value(b->h, AGG, "/", &volts), 0);
 	value_clear(&name);
 	value_clear(&level);
 	value_clear(&bad_level);
-	bank_free(b);
+	harness_bank_free(b);
 }
 
 static void test_dvcc_and_user_limit(void **state)
 {
-	Bank *b = bank_new("{}", NULL);
+	HarnessBank *b = bank_new("{}", NULL);
 
 	harness_send(b->sim, "settings /Settings/SystemSetup/MaxChargeCurrent 30");
-	expect_number(b, "/Info/MaxChargeCurrent", 30);
+	harness_expect_number(b->h, AGG, "/Info/MaxChargeCurrent", 30);
 	harness_send(b->sim, "system /Control/Dvcc 0");
-	expect_number(b, "/Info/MaxChargeCurrent", 100.0 * 380 / 280);
+	harness_expect_number(b->h, AGG, "/Info/MaxChargeCurrent", 100.0 * 380 / 280);
 	harness_send(b->sim, "settings /Settings/SystemSetup/MaxChargeVoltage 54.0");
-	expect_number(b, "/Info/MaxChargeVoltage", 55.0);
+	harness_expect_number(b->h, AGG, "/Info/MaxChargeVoltage", 55.0);
 	harness_send(b->sim, "system /Control/Dvcc 1");
-	expect_number(b, "/Info/MaxChargeVoltage", 54.0);
-	bank_free(b);
+	harness_expect_number(b->h, AGG, "/Info/MaxChargeVoltage", 54.0);
+	harness_bank_free(b);
 }
 
 static void test_excluded_is_matched_exactly(void **state)
 {
-	Bank *b = bank_new("{\"excludedServices\": [\"" S1 "\"]}", NULL);
+	HarnessBank *b = bank_new("{\"excludedServices\": [\"" S1 "\"]}", NULL);
 
 	harness_send(b->sim, "add " S10 " {\"/Dc/0/Voltage\": 52.0}");
-	expect_text(b, "/System/Batteries", "[\"" S2 "\", \"" S10 "\"]");
-	expect_number(b, "/Dc/0/Voltage", (53.3 + 52.0) / 2);
-	bank_free(b);
+	harness_expect_text(b->h, AGG, "/System/Batteries", "[\"" S2 "\", \"" S10 "\"]");
+	harness_expect_number(b->h, AGG, "/Dc/0/Voltage", (53.3 + 52.0) / 2);
+	harness_bank_free(b);
 }
 
 /* "name:X" names the battery whose /CustomName is X, also one that appears
  * later. */
 static void test_custom_names(void **state)
 {
-	Bank *b = bank_new("{\"excludedServices\": [\"name:Rack A\"],"
-	                   " \"primaryServices\": {\"name:Shunt\": [\"/Soc\"]}}",
-	                   NULL);
+	HarnessBank *b = bank_new("{\"excludedServices\": [\"name:Rack A\"],"
+	                          " \"primaryServices\": {\"name:Shunt\": [\"/Soc\"]}}",
+	                          NULL);
 
-	expect_text(b, "/System/Batteries", "[\"" S2 "\"]");
-	expect_number(b, "/Soc", 70.0);
+	harness_expect_text(b->h, AGG, "/System/Batteries", "[\"" S2 "\"]");
+	harness_expect_number(b->h, AGG, "/Soc", 70.0);
 	harness_send(b->sim, "add " S10 " {\"/CustomName\": \"Shunt\", \"/Soc\": 55.5}");
-	expect_number(b, "/Soc", 55.5);
-	expect_text(b, "/System/Batteries", "[\"" S2 "\"]");
-	bank_free(b);
+	harness_expect_number(b->h, AGG, "/Soc", 55.5);
+	harness_expect_text(b->h, AGG, "/System/Batteries", "[\"" S2 "\"]");
+	harness_bank_free(b);
 }
 
 static void test_reconnect_timeout_keeps_the_member(void **state)
 {
-	Bank *b = bank_new("{\"reconnectTimeout\": 30}", NULL);
+	HarnessBank *b = bank_new("{\"reconnectTimeout\": 30}", NULL);
 
 	harness_send(b->sim, "remove " S2);
 	/* Still a member with its last values while it may come back. */
 	g_usleep(500 * 1000);
-	expect_number(b, "/System/NrOfBatteries", 2);
-	expect_number(b, "/Dc/0/Voltage", 53.2);
+	harness_expect_number(b->h, AGG, "/System/NrOfBatteries", 2);
+	harness_expect_number(b->h, AGG, "/Dc/0/Voltage", 53.2);
 	harness_send(b->sim, "add " S2 " {\"/Dc/0/Voltage\": 53.5}");
 	/* Its fresh values replace the kept ones at once. */
-	expect_number(b, "/Dc/0/Voltage", 53.3);
-	expect_number(b, "/Dc/0/Current", 10.0);
-	expect_number(b, "/System/NrOfBatteries", 2);
-	bank_free(b);
+	harness_expect_number(b->h, AGG, "/Dc/0/Voltage", 53.3);
+	harness_expect_number(b->h, AGG, "/Dc/0/Current", 10.0);
+	harness_expect_number(b->h, AGG, "/System/NrOfBatteries", 2);
+	harness_bank_free(b);
 }
 
 static void test_without_localsettings(void **state)
 {
-	Bank *b = bank_new("{}", "--no-settings");
+	HarnessBank *b = bank_new("{}", "--no-settings");
 
-	expect_number(b, "/DeviceInstance", 1024);
-	expect_text(b, "/CustomName", "");
-	expect_number(b, "/Dc/0/Current", 15.0);
-	bank_free(b);
+	harness_expect_number(b->h, AGG, "/DeviceInstance", 1024);
+	harness_expect_text(b->h, AGG, "/CustomName", "");
+	harness_expect_number(b->h, AGG, "/Dc/0/Current", 15.0);
+	harness_bank_free(b);
 }
 
 static void test_sigterm_releases_the_name(void **state)
 {
-	Bank *b = bank_new("{}", NULL);
-	int status = harness_terminate(b->h, b->agg_pid, WAIT_MS);
+	HarnessBank *b = bank_new("{}", NULL);
+	int status = harness_terminate(b->h, b->agg, WAIT_MS);
 
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
 	assert_false(harness_has_name(b->h, AGG));
-	bank_free(b);
+	harness_bank_free(b);
 }
 
 static void test_gives_up_without_batteries(void **state)
 {
-	Bank *b = g_new0(Bank, 1);
+	HarnessBank *b = harness_bank_start(
+	        &(HarnessBankOptions){.scenario = "{\"batteries\": {\"" S1 "\": {\"/Soc\": 50.0}}}",
+	                              .sim_ready = {S1},
+	                              .config = "{\"startupBatteryWait\": 2}",
+	                              .agg_no_wait = true});
 	int status;
 
-	b->h = harness_new();
-	start_sim(b, "{\"batteries\": {\"" S1 "\": {\"/Soc\": 50.0}}}", NULL);
-	start_agg(b, "{\"startupBatteryWait\": 2}");
 	g_usleep(4500 * 1000);
 	assert_false(harness_has_name(b->h, AGG));
-	status = harness_terminate(b->h, b->agg_pid, WAIT_MS);
+	status = harness_terminate(b->h, b->agg, WAIT_MS);
 	assert_true(WIFEXITED(status));
 	assert_int_not_equal(WEXITSTATUS(status), 0);
-	bank_free(b);
+	harness_bank_free(b);
 }
 
 /* SIGHUP: a valid config is applied without dropping the bus name; a bad
  * one is refused and the running config kept. */
 static void test_reload(void **state)
 {
-	Bank *b = bank_new("{}", NULL);
+	HarnessBank *b = bank_new("{}", NULL);
 
-	expect_number(b, "/Info/MaxChargeCurrent", 100.0 * 380 / 280);
+	harness_expect_number(b->h, AGG, "/Info/MaxChargeCurrent", 100.0 * 380 / 280);
 	harness_write_file(b->h, "config.json", "{\"currentRatioMethod\": \"count\"}");
-	kill(b->agg_pid, SIGHUP);
-	expect_number(b, "/Info/MaxChargeCurrent", 100.0);
+	kill(b->agg, SIGHUP);
+	harness_expect_number(b->h, AGG, "/Info/MaxChargeCurrent", 100.0);
 	assert_true(harness_has_name(b->h, AGG));
 
 	harness_write_file(b->h, "config.json", "{\"currentRatioMethod\": ");
-	kill(b->agg_pid, SIGHUP);
+	kill(b->agg, SIGHUP);
 	g_usleep(1000 * 1000);
 	assert_true(harness_has_name(b->h, AGG));
-	expect_number(b, "/Info/MaxChargeCurrent", 100.0);
+	harness_expect_number(b->h, AGG, "/Info/MaxChargeCurrent", 100.0);
 
 	harness_write_file(b->h, "config.json",
 	                   "{\"virtualBatteries\": {\"com.victronenergy.battery.v1\": [\"" S2
 	                   "\"]}}");
-	kill(b->agg_pid, SIGHUP);
+	kill(b->agg, SIGHUP);
 	assert_true(harness_wait_name(b->h, "com.victronenergy.battery.v1", WAIT_MS));
 	/* ttyS2 now belongs to the virtual battery, which is a member. */
-	expect_text(b, "/System/Batteries", "[\"" S1 "\", \"com.victronenergy.battery.v1\"]");
+	harness_expect_text(b->h, AGG, "/System/Batteries",
+	                    "[\"" S1 "\", \"com.victronenergy.battery.v1\"]");
 	assert_true(harness_wait_number(b->h, "com.victronenergy.battery.v1", "/Dc/0/Voltage", 53.3,
 	                                WAIT_MS));
 	assert_true(harness_has_name(b->h, AGG));
-	bank_free(b);
+	harness_bank_free(b);
 }
 
 int main(void)

@@ -41,66 +41,13 @@
 	" \"/InstalledCapacity\": " cap ", \"/Info/MaxChargeCurrent\": " ccl ","                   \
 	" \"/Info/MaxDischargeCurrent\": " dcl ", \"/Info/MaxChargeVoltage\": 55.2" extra "}"
 
-typedef struct {
-	Harness *h;
-	int sim;
-	GPid agg;
-	const char *config;
-} Bank;
-
-static const char *env_or_fail(const char *name)
+static HarnessBank *bank_start(const char *scenario, const char *config, const char *first)
 {
-	const char *v = g_getenv(name);
-
-	if (!v)
-		fail_msg("%s is not set (run through meson test)", name);
-	return v;
+	return harness_bank_start(&(HarnessBankOptions){
+	        .scenario = scenario, .sim_ready = {first}, .config = config});
 }
 
-static Bank *bank_start(const char *scenario, const char *config, const char *first)
-{
-	Bank *b = g_new0(Bank, 1);
-	const char *scen;
-
-	b->h = harness_new();
-	scen = harness_write_file(b->h, "scenario.json", scenario);
-	b->config = harness_write_file(b->h, "config.json", config);
-	{
-		char *sim[] = {(char *)env_or_fail("BATSIM"), (char *)scen, NULL};
-		char *agg[] = {(char *)env_or_fail("BATAGG"), (char *)"--config", (char *)b->config,
-		               NULL};
-
-		harness_spawn(b->h, sim, &b->sim);
-		assert_true(harness_wait_name(b->h, first, WAIT_MS));
-		b->agg = harness_spawn(b->h, agg, NULL);
-	}
-	assert_true(harness_wait_name(b->h, AGG, WAIT_MS));
-	return b;
-}
-
-static void bank_free(Bank *b)
-{
-	harness_free(b->h);
-	g_free(b);
-}
-
-static void expect_number_within(Bank *b, const char *service, const char *path, double x, int ms)
-{
-	if (!harness_wait_number(b->h, service, path, x, ms))
-		fail_msg("%s %s did not become %.12g within %d ms", service, path, x, ms);
-}
-
-static void expect_text(Bank *b, const char *service, const char *path, const char *text)
-{
-	Value v = value_text(text);
-	bool ok = harness_wait_value(b->h, service, path, &v, WAIT_MS);
-
-	value_clear(&v);
-	if (!ok)
-		fail_msg("%s %s never became '%s'", service, path, text);
-}
-
-static double number_now(Bank *b, const char *service, const char *path)
+static double number_now(HarnessBank *b, const char *service, const char *path)
 {
 	Value v = VALUE_INIT;
 	double x = NAN;
@@ -121,29 +68,30 @@ static void test_a_reload_lets_limits_fall(void **state)
 	static const char scenario[] = "{\"dvcc\": 1, \"batteries\": {" BATTERY(
 	        S1, "10.0", "300.0", "100.0", "") ", " BATTERY(S2, "10.0", "50.0", "100.0",
 	                                                       "") "}}";
-	Bank *b = bank_start(scenario, "{\"currentRatioMethod\": \"count\"}", S1);
+	HarnessBank *b = bank_start(scenario, "{\"currentRatioMethod\": \"count\"}", S1);
 
-	expect_number_within(b, AGG, "/Info/MaxChargeCurrent", 20, WAIT_MS);
-	expect_number_within(b, AGG, "/Info/MaxDischargeCurrent", 100, WAIT_MS);
+	harness_expect_number(b->h, AGG, "/Info/MaxChargeCurrent", 20);
+	harness_expect_number(b->h, AGG, "/Info/MaxDischargeCurrent", 100);
 	harness_send(b->sim, "stall " S2 " 8");
 	harness_write_file(b->h, "config.json", "{\"currentRatioMethod\": \"capacity\"}");
 	kill(b->agg, SIGHUP);
 	g_usleep(500 * 1000);
 	harness_send(b->sim, "set " S2 " /Info/MaxChargeCurrent 6.0");
-	expect_number_within(b, AGG, "/Info/MaxChargeCurrent", 12, PROMPT_MS);
+	harness_expect_number_within(b->h, AGG, "/Info/MaxChargeCurrent", 12, PROMPT_MS);
 	harness_send(b->sim, "set " S1 " /Info/MaxDischargeCurrent 40.0");
-	expect_number_within(b, AGG, "/Info/MaxDischargeCurrent", 80, PROMPT_MS);
+	harness_expect_number_within(b->h, AGG, "/Info/MaxDischargeCurrent", 80, PROMPT_MS);
 	harness_send(b->sim, "set " S2 " /Info/MaxChargeCurrent 0.0");
-	expect_number_within(b, AGG, "/Info/MaxChargeCurrent", 0, PROMPT_MS);
+	harness_expect_number_within(b->h, AGG, "/Info/MaxChargeCurrent", 0, PROMPT_MS);
 	/* A rise waits until the stalled battery has been read again. */
 	harness_send(b->sim, "set " S2 " /Info/MaxChargeCurrent 10.0");
 	g_usleep(1000 * 1000);
 	if (number_now(b, AGG, "/Info/MaxChargeCurrent") != 0)
 		fail_msg("the CCL rose to %g before the batteries were read again",
 		         number_now(b, AGG, "/Info/MaxChargeCurrent"));
-	expect_number_within(b, AGG, "/Info/MaxChargeCurrent", 20, WAIT_MS + STALL_S * 1000);
-	expect_number_within(b, AGG, "/Info/MaxDischargeCurrent", 80, WAIT_MS);
-	bank_free(b);
+	harness_expect_number_within(b->h, AGG, "/Info/MaxChargeCurrent", 20,
+	                             WAIT_MS + STALL_S * 1000);
+	harness_expect_number(b->h, AGG, "/Info/MaxDischargeCurrent", 80);
+	harness_bank_free(b);
 }
 
 /* Case 2.  Capacity ratios, 75 A each at 100 Ah: 150 A.  ttyS1 grows to
@@ -153,17 +101,17 @@ static void test_a_capacity_change_moves_the_limits(void **state)
 {
 	static const char scenario[] = "{\"dvcc\": 1, \"batteries\": {" BATTERY(
 	        S1, "75.0", "75.0", "100.0", "") ", " BATTERY(S2, "75.0", "75.0", "100.0", "") "}}";
-	Bank *b = bank_start(scenario, "{\"currentRatioMethod\": \"capacity\"}", S1);
+	HarnessBank *b = bank_start(scenario, "{\"currentRatioMethod\": \"capacity\"}", S1);
 
-	expect_number_within(b, AGG, "/Info/MaxChargeCurrent", 150, WAIT_MS);
-	expect_number_within(b, AGG, "/Info/MaxDischargeCurrent", 150, WAIT_MS);
+	harness_expect_number(b->h, AGG, "/Info/MaxChargeCurrent", 150);
+	harness_expect_number(b->h, AGG, "/Info/MaxDischargeCurrent", 150);
 	harness_send(b->sim, "set " S1 " /InstalledCapacity 300.0");
-	expect_number_within(b, AGG, "/Info/MaxChargeCurrent", 100, PROMPT_MS);
-	expect_number_within(b, AGG, "/Info/MaxDischargeCurrent", 100, PROMPT_MS);
+	harness_expect_number_within(b->h, AGG, "/Info/MaxChargeCurrent", 100, PROMPT_MS);
+	harness_expect_number_within(b->h, AGG, "/Info/MaxDischargeCurrent", 100, PROMPT_MS);
 	/* Back: the limits rise again (at the tick). */
 	harness_send(b->sim, "set " S1 " /InstalledCapacity 100.0");
-	expect_number_within(b, AGG, "/Info/MaxChargeCurrent", 150, WAIT_MS);
-	bank_free(b);
+	harness_expect_number(b->h, AGG, "/Info/MaxChargeCurrent", 150);
+	harness_bank_free(b);
 }
 
 /* Case 3.  A battery that says it refuses publishes a limit of 0:
@@ -189,29 +137,29 @@ static void test_a_refusal_is_a_limit_of_0(void **state)
 	        "{\"currentRatioMethod\": \"count\", \"excludedServices\": [\"" SA "\", \"" V1
 	        "\"], \"seriesBatteries\": {\"" SA "\": [\"" B "m1\", \"" B
 	        "m2\"]}, \"virtualBatteries\": {\"" V1 "\": [\"" B "ttyS3\"]}}";
-	Bank *b = bank_start(scenario, config, S1);
+	HarnessBank *b = bank_start(scenario, config, S1);
 
 	assert_true(harness_wait_name(b->h, SA, WAIT_MS));
 	assert_true(harness_wait_name(b->h, V1, WAIT_MS));
 	/* The aggregate: S1 has no flag and would take 50 A; the bank's flag is
 	 * S2's 0 ("any" of the flags there are), so the CCL is 0. */
-	expect_number_within(b, AGG, "/Io/AllowToCharge", 0, WAIT_MS);
-	expect_number_within(b, AGG, "/Info/MaxChargeCurrent", 0, WAIT_MS);
-	expect_text(b, AGG, "/Info/ChargeLimitation", "AllowToCharge 0 (ttyS2 refuses)");
+	harness_expect_number(b->h, AGG, "/Io/AllowToCharge", 0);
+	harness_expect_number(b->h, AGG, "/Info/MaxChargeCurrent", 0);
+	harness_expect_text(b->h, AGG, "/Info/ChargeLimitation", "AllowToCharge 0 (ttyS2 refuses)");
 	/* The string: 50 A while both modules allow; 0 when one refuses. */
-	expect_number_within(b, SA, "/Info/MaxChargeCurrent", 50, WAIT_MS);
+	harness_expect_number(b->h, SA, "/Info/MaxChargeCurrent", 50);
 	harness_send(b->sim, "set " B "m2 /Io/AllowToCharge 0");
-	expect_number_within(b, SA, "/Io/AllowToCharge", 0, WAIT_MS);
-	expect_number_within(b, SA, "/Info/MaxChargeCurrent", 0, PROMPT_MS);
+	harness_expect_number(b->h, SA, "/Io/AllowToCharge", 0);
+	harness_expect_number_within(b->h, SA, "/Info/MaxChargeCurrent", 0, PROMPT_MS);
 	harness_send(b->sim, "set " B "m2 /Io/AllowToCharge 1");
-	expect_number_within(b, SA, "/Info/MaxChargeCurrent", 50, WAIT_MS);
+	harness_expect_number(b->h, SA, "/Info/MaxChargeCurrent", 50);
 	/* The virtual battery passes its BMS's refusal on as a DCL of 0. */
-	expect_number_within(b, V1, "/Io/AllowToDischarge", 0, WAIT_MS);
-	expect_number_within(b, V1, "/Info/MaxDischargeCurrent", 0, WAIT_MS);
-	expect_number_within(b, V1, "/Info/MaxChargeCurrent", 80, WAIT_MS);
+	harness_expect_number(b->h, V1, "/Io/AllowToDischarge", 0);
+	harness_expect_number(b->h, V1, "/Info/MaxDischargeCurrent", 0);
+	harness_expect_number(b->h, V1, "/Info/MaxChargeCurrent", 80);
 	harness_send(b->sim, "set " B "ttyS3 /Io/AllowToDischarge 1");
-	expect_number_within(b, V1, "/Info/MaxDischargeCurrent", 100, WAIT_MS);
-	bank_free(b);
+	harness_expect_number(b->h, V1, "/Info/MaxDischargeCurrent", 100);
+	harness_bank_free(b);
 }
 
 /* Case 4.  ttyS1 (10 A, 55.20 V) sets the CCL, DCL and CVL; its new
@@ -223,17 +171,19 @@ static void test_a_refusal_is_a_limit_of_0(void **state)
 static void test_texts_follow_names(void **state)
 {
 	static const char scenario[] = "{\"dvcc\": 1, \"batteries\": {" NAMED ", " HIGHER_CVL "}}";
-	Bank *b = bank_start(scenario, "{\"currentRatioMethod\": \"count\"}", S1);
+	HarnessBank *b = bank_start(scenario, "{\"currentRatioMethod\": \"count\"}", S1);
 
-	expect_text(b, AGG, "/Info/ChargeLimitation", "ttyS2 10 A × 2.00 (count)");
-	expect_text(b, AGG, "/Info/DischargeLimitation", "ttyS2 10 A × 2.00 (count)");
-	expect_text(b, AGG, "/Info/ChargeVoltageLimitation", "ttyS2 55.20 V (max_when_balancing)");
+	harness_expect_text(b->h, AGG, "/Info/ChargeLimitation", "ttyS2 10 A × 2.00 (count)");
+	harness_expect_text(b->h, AGG, "/Info/DischargeLimitation", "ttyS2 10 A × 2.00 (count)");
+	harness_expect_text(b->h, AGG, "/Info/ChargeVoltageLimitation",
+	                    "ttyS2 55.20 V (max_when_balancing)");
 	harness_send(b->sim, "set " S1 " /CustomName \"Shed Bank\"");
-	expect_text(b, AGG, "/Info/ChargeLimitation", "Shed Bank 10 A × 2.00 (count)");
-	expect_text(b, AGG, "/Info/DischargeLimitation", "Shed Bank 10 A × 2.00 (count)");
-	expect_text(b, AGG, "/Info/ChargeVoltageLimitation",
-	            "Shed Bank 55.20 V (max_when_balancing)");
-	bank_free(b);
+	harness_expect_text(b->h, AGG, "/Info/ChargeLimitation", "Shed Bank 10 A × 2.00 (count)");
+	harness_expect_text(b->h, AGG, "/Info/DischargeLimitation",
+	                    "Shed Bank 10 A × 2.00 (count)");
+	harness_expect_text(b->h, AGG, "/Info/ChargeVoltageLimitation",
+	                    "Shed Bank 55.20 V (max_when_balancing)");
+	harness_bank_free(b);
 }
 
 int main(void)

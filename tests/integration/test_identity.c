@@ -46,19 +46,10 @@ static const char house_config[] = "{\"serviceName\": \"" HOUSE "\",\n"
                                    " \"excludedServices\": [\"" S1 "\", \"" S2 "\"],\n"
                                    " \"virtualBatteries\": {\"" HV "\": [\"" S3 "\"]}}";
 
-static const char *env_or_fail(const char *name)
-{
-	const char *v = g_getenv(name);
-
-	if (!v)
-		fail_msg("%s is not set (run through meson test)", name);
-	return v;
-}
-
 static Harness *with_batteries(int *sim)
 {
 	Harness *h = harness_new();
-	char *argv[] = {(char *)env_or_fail("BATSIM"),
+	char *argv[] = {(char *)harness_env("BATSIM"),
 	                (char *)harness_write_file(h, "scenario.json", scenario), NULL};
 
 	harness_spawn(h, argv, sim);
@@ -75,11 +66,9 @@ static int add_setting(Harness *h, const char *group, const char *name, const ch
 {
 	DBusMessage *msg = dbus_message_new_method_call(SETTINGS, "/Settings",
 	                                                "com.victronenergy.Settings", "AddSetting");
-	DBusMessage *reply;
 	DBusMessageIter it;
 	Value text = value_text(def);
 	Value zero = value_int(0);
-	dbus_int32_t rc = -1000;
 
 	dbus_message_iter_init_append(msg, &it);
 	dbus_value_append_string(&it, group);
@@ -89,14 +78,7 @@ static int add_setting(Harness *h, const char *group, const char *name, const ch
 	dbus_value_append_variant(&it, &zero);
 	dbus_value_append_variant(&it, &zero);
 	value_clear(&text);
-	reply = dbus_connection_send_with_reply_and_block(harness_conn(h), msg, 5000, NULL);
-	dbus_message_unref(msg);
-	if (!reply)
-		return -1000;
-	if (!dbus_message_get_args(reply, NULL, DBUS_TYPE_INT32, &rc, DBUS_TYPE_INVALID))
-		rc = -1000;
-	dbus_message_unref(reply);
-	return rc;
+	return harness_call_int(h, msg);
 }
 
 /* Adds Devices/<device>/ClassAndVrmInstance with default def. */
@@ -117,21 +99,11 @@ static int set_instance(Harness *h, const char *device, const char *value)
 	return rc;
 }
 
-static void expect_text(Harness *h, const char *service, const char *path, const char *text)
-{
-	Value v = value_text(text);
-	bool ok = harness_wait_value(h, service, path, &v, WAIT_MS);
-
-	value_clear(&v);
-	if (!ok)
-		fail_msg("%s %s never became '%s'", service, path, text);
-}
-
 static void expect_instance(Harness *h, const char *device, const char *text)
 {
 	g_autofree char *path = g_strdup_printf(DEVICES "%s/ClassAndVrmInstance", device);
 
-	expect_text(h, SETTINGS, path, text);
+	harness_expect_text(h, SETTINGS, path, text);
 }
 
 /* localsettings (its DevicesGroup and ClassAndVrmInstance setting) keeps
@@ -190,7 +162,7 @@ static GPid start_batagg(Harness *h, const char *config_name, const char *config
                          const char *service)
 {
 	const char *config = harness_write_file(h, config_name, config_text);
-	char *argv[] = {(char *)env_or_fail("BATAGG"), (char *)"--config", (char *)config, NULL};
+	char *argv[] = {(char *)harness_env("BATAGG"), (char *)"--config", (char *)config, NULL};
 	GPid pid = harness_spawn(h, argv, NULL);
 
 	if (!harness_wait_name(h, service, WAIT_MS))
@@ -311,9 +283,9 @@ static void test_two_aggregates_have_their_own_identity(void **state)
 		         "housevirt %d",
 		         agg_i, house_i, hv_i);
 	assert_int_equal(hv_i, 1056 + sha1_byte("housevirt"));
-	expect_text(h, SETTINGS, AGG_INSTANCE, "battery:1024");
+	harness_expect_text(h, SETTINGS, AGG_INSTANCE, "battery:1024");
 	house_text = g_strdup_printf("battery:%d", house_i);
-	expect_text(h, SETTINGS, HOUSE_INSTANCE, house_text);
+	harness_expect_text(h, SETTINGS, HOUSE_INSTANCE, house_text);
 
 	/* Each has settings of its own, and no others are registered. */
 	instances = settings_ending(h, "/ClassAndVrmInstance");
@@ -327,30 +299,30 @@ static void test_two_aggregates_have_their_own_identity(void **state)
 	assert_true(g_hash_table_contains(names, "/Settings/Battery/house/CustomName"));
 	assert_true(g_hash_table_contains(names, "/Settings/Battery/housevirt/CustomName"));
 	assert_int_equal(harness_set_value(h, HOUSE, "/CustomName", &name), 0);
-	expect_text(h, SETTINGS, "/Settings/Battery/house/CustomName", "House bank");
-	expect_text(h, AGG, "/CustomName", "");
+	harness_expect_text(h, SETTINGS, "/Settings/Battery/house/CustomName", "House bank");
+	harness_expect_text(h, AGG, "/CustomName", "");
 
 	/* A restart keeps the instance and the name. */
 	stop_batagg(h, house, HOUSE);
 	house = start_batagg(h, "house.json", house_config, HOUSE);
 	assert_int_equal(device_instance(h, HOUSE), house_i);
-	expect_text(h, HOUSE, "/CustomName", "House bank");
+	harness_expect_text(h, HOUSE, "/CustomName", "House bank");
 	stop_batagg(h, agg, AGG);
 	agg = start_batagg(h, "agg.json", agg_config, AGG);
 	assert_int_equal(device_instance(h, AGG), 1024);
-	expect_text(h, SETTINGS, AGG_INSTANCE, "battery:1024");
+	harness_expect_text(h, SETTINGS, AGG_INSTANCE, "battery:1024");
 
 	/* The user gives the house the aggregate's instance (the device
 	 * list's "Device instance"): localsettings makes it the next free
 	 * one, the house follows, and keeps it across a restart. */
 	assert_int_equal(set_instance(h, "BatteryAggregator_house", "battery:1024"), 0);
-	expect_text(h, SETTINGS, HOUSE_INSTANCE, "battery:1025");
+	harness_expect_text(h, SETTINGS, HOUSE_INSTANCE, "battery:1025");
 	expect_number(h, HOUSE, "/DeviceInstance", 1025);
 	expect_number(h, AGG, "/DeviceInstance", 1024);
 	stop_batagg(h, house, HOUSE);
 	house = start_batagg(h, "house.json", house_config, HOUSE);
 	assert_int_equal(device_instance(h, HOUSE), 1025);
-	expect_text(h, SETTINGS, HOUSE_INSTANCE, "battery:1025");
+	harness_expect_text(h, SETTINGS, HOUSE_INSTANCE, "battery:1025");
 	assert_int_equal(device_instance(h, AGG), 1024);
 
 	stop_batagg(h, house, HOUSE);

@@ -47,114 +47,50 @@ static const double ccl_by_capacity = 100.0 * 380 / 280;
 static const double ccl_by_ir = 125.0;
 
 typedef struct {
-	Harness *h;
-	int sim;
-	GPid agg;
-	const char *config;
-	char *dir;   /* the test's directory, where the config is */
+	HarnessBank *bank;
 	char *state; /* where the default state file is */
-	char *log;   /* batagg's log, every run appended */
 	double ccl;  /* as learned */
 	char *irs;   /* as learned */
 	char *emfs;  /* as learned */
 } Bank;
 
-static const char *env_or_fail(const char *name)
-{
-	const char *v = g_getenv(name);
-
-	if (!v)
-		fail_msg("%s is not set (run through meson test)", name);
-	return v;
-}
-
 /* Starts batagg with the bank's config; waits for the aggregate. */
 static void agg_start(Bank *b)
 {
-	char *agg[] = {(char *)env_or_fail("BATAGG"), (char *)"--config", (char *)b->config, NULL};
-
-	b->agg = harness_spawn_logged(b->h, agg, b->log);
-	assert_true(harness_wait_name(b->h, AGG, WAIT_MS));
+	harness_bank_start_agg(b->bank);
+	assert_true(harness_wait_name(b->bank->h, AGG, WAIT_MS));
 }
 
 /* Stops batagg as its supervisor does, and waits for its name to go. */
 static void agg_stop(Bank *b)
 {
-	int status = harness_terminate(b->h, b->agg, WAIT_MS);
+	int status = harness_terminate(b->bank->h, b->bank->agg, WAIT_MS);
 
 	assert_true(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	for (int tries = 0; tries < 100 && harness_has_name(b->h, AGG); tries++)
+	for (int tries = 0; tries < 100 && harness_has_name(b->bank->h, AGG); tries++)
 		g_usleep(20 * 1000);
-	assert_false(harness_has_name(b->h, AGG));
+	assert_false(harness_has_name(b->bank->h, AGG));
 }
 
 /* The simulator with the two racks, and batagg with config (@DIR@: the
- * test's directory, for a stateFile of its own). */
+ * test's directory, for a stateFile of its own), its output in a log. */
 static Bank *bank_start(const char *config)
 {
 	Bank *b = g_new0(Bank, 1);
-	const char *scen;
-	g_autofree char *text = NULL;
-	g_auto(GStrv) parts = g_strsplit(config, "@DIR@", -1);
 
-	b->h = harness_new();
-	scen = harness_write_file(b->h, "scenario.json", scenario);
-	b->dir = g_path_get_dirname(scen);
-	text = g_strjoinv(b->dir, parts);
-	b->config = harness_write_file(b->h, "config.json", text);
-	b->state = g_strconcat(b->config, ".state", NULL);
-	b->log = g_build_filename(b->dir, "batagg.log", NULL);
-	{
-		char *sim[] = {(char *)env_or_fail("BATSIM"), (char *)scen, NULL};
-
-		harness_spawn(b->h, sim, &b->sim);
-		assert_true(harness_wait_name(b->h, S1, WAIT_MS));
-		assert_true(harness_wait_name(b->h, S2, WAIT_MS));
-	}
-	agg_start(b);
+	b->bank = harness_bank_start(&(HarnessBankOptions){
+	        .scenario = scenario, .sim_ready = {S1, S2}, .config = config, .agg_logged = true});
+	b->state = g_strconcat(b->bank->config, ".state", NULL);
 	return b;
 }
 
 static void bank_free(Bank *b)
 {
-	harness_free(b->h);
-	g_free(b->dir);
+	harness_bank_free(b->bank);
 	g_free(b->state);
-	g_free(b->log);
 	g_free(b->irs);
 	g_free(b->emfs);
 	g_free(b);
-}
-
-static void cmd(Bank *b, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-static void cmd(Bank *b, const char *fmt, ...)
-{
-	va_list ap;
-	g_autofree char *line = NULL;
-
-	va_start(ap, fmt);
-	line = g_strdup_vprintf(fmt, ap);
-	va_end(ap);
-	harness_send(b->sim, line);
-}
-
-static void expect(Bank *b, const char *path, double x)
-{
-	if (!harness_wait_number(b->h, AGG, path, x, WAIT_MS)) {
-		g_autofree char *now = harness_get_text(b->h, AGG, path);
-
-		fail_msg("%s never became %.12g (it is %s)", path, x, now);
-	}
-}
-
-static void expect_text(Bank *b, const char *path, const char *text)
-{
-	Value v = value_text(text);
-	bool ok = harness_wait_value(b->h, AGG, path, &v, WAIT_MS);
-
-	value_clear(&v);
-	if (!ok)
-		fail_msg("%s never became '%s'", path, text);
 }
 
 /* What the aggregate publishes now, without waiting. */
@@ -163,7 +99,7 @@ static double number_now(Bank *b, const char *path)
 	Value v = VALUE_INIT;
 	double x = NAN;
 
-	assert_true(harness_get_value(b->h, AGG, path, &v));
+	assert_true(harness_get_value(b->bank->h, AGG, path, &v));
 	if (!value_number(&v, &x))
 		fail_msg("%s is no number", path);
 	value_clear(&v);
@@ -175,7 +111,7 @@ static char *text_now(Bank *b, const char *path)
 	Value v = VALUE_INIT;
 	char *text;
 
-	assert_true(harness_get_value(b->h, AGG, path, &v));
+	assert_true(harness_get_value(b->bank->h, AGG, path, &v));
 	if (v.type != VALUE_TEXT)
 		fail_msg("%s is no text", path);
 	text = g_strdup(v.u.s);
@@ -190,15 +126,17 @@ static void learn(Bank *b)
 {
 	double ra = 0, rb = 0;
 
-	expect(b, CCL, ccl_by_capacity);
+	harness_expect_number(b->bank->h, AGG, CCL, ccl_by_capacity);
 	for (int step = 1; step <= 14; step++) {
 		double i = 3.0 * step;
 
-		cmd(b, "setmany " S1 " {\"/Dc/0/Voltage\": %.17g, \"/Dc/0/Current\": %.17g}",
-		    53.0 + 0.008 * i, i);
-		cmd(b, "setmany " S2 " {\"/Dc/0/Voltage\": %.17g, \"/Dc/0/Current\": %.17g}",
-		    53.1 + 0.012 * i, i);
-		expect(b, "/Dc/0/Current", 2 * i);
+		harness_sendf(b->bank->sim,
+		              "setmany " S1 " {\"/Dc/0/Voltage\": %.17g, \"/Dc/0/Current\": %.17g}",
+		              53.0 + 0.008 * i, i);
+		harness_sendf(b->bank->sim,
+		              "setmany " S2 " {\"/Dc/0/Voltage\": %.17g, \"/Dc/0/Current\": %.17g}",
+		              53.1 + 0.012 * i, i);
+		harness_expect_number(b->bank->h, AGG, "/Dc/0/Current", 2 * i);
 	}
 	for (int tries = 0; tries < 100; tries++) {
 		g_free(b->irs);
@@ -209,7 +147,7 @@ static void learn(Bank *b)
 	}
 	if (!(fabs(ra - 0.008) < 1e-6 && fabs(rb - 0.012) < 1e-6))
 		fail_msg("the resistances are %s, not [0.008, 0.012]", b->irs);
-	expect(b, CCL, ccl_by_ir);
+	harness_expect_number(b->bank->h, AGG, CCL, ccl_by_ir);
 	b->ccl = number_now(b, CCL);
 	g_free(b->emfs);
 	b->emfs = text_now(b, "/System/EMFs");
@@ -262,7 +200,7 @@ static void test_a_restart_keeps_what_was_learned(void **state)
 
 	agg_start(b);
 	expect_learned_at_once(b);
-	assert_true(harness_wait_text(b->log, "has the state saved for it", WAIT_MS));
+	assert_true(harness_wait_text(b->bank->log, "has the state saved for it", WAIT_MS));
 	/* And a second restart, with nothing learned in between. */
 	agg_stop(b);
 	agg_start(b);
@@ -280,14 +218,15 @@ static void test_another_serial_learns_afresh(void **state)
 
 	learn(b);
 	agg_stop(b);
-	cmd(b, "set " S1 " /Serial \"HQ2\"");
+	harness_sendf(b->bank->sim, "set " S1 " /Serial \"HQ2\"");
 	agg_start(b);
 	assert_true(fabs(number_now(b, CCL) - ccl_by_capacity) < 1e-9);
 	irs = text_now(b, IRS);
 	print_message("# with another serial on ttyS1: %s\n", irs);
 	assert_true(g_str_has_prefix(irs, "[0, "));
 	assert_string_equal(strchr(irs, ','), strchr(b->irs, ','));
-	assert_true(harness_wait_text(b->log, "its state was saved for serial \"HQ1\"", WAIT_MS));
+	assert_true(
+	        harness_wait_text(b->bank->log, "its state was saved for serial \"HQ1\"", WAIT_MS));
 	bank_free(b);
 }
 
@@ -297,7 +236,7 @@ static void test_another_serial_learns_afresh(void **state)
 static void test_reset(void **state)
 {
 	Bank *b = bank_start("{\"publishInterval\": 0, \"stateFile\": \"@DIR@/learned.state\"}");
-	g_autofree char *path = g_build_filename(b->dir, "learned.state", NULL);
+	g_autofree char *path = g_build_filename(harness_dir(b->bank->h), "learned.state", NULL);
 	g_autofree char *saved = NULL;
 	Value one = value_int(1), two = value_int(2), text = value_text("1");
 
@@ -308,15 +247,15 @@ static void test_reset(void **state)
 	g_clear_pointer(&saved, g_free);
 	agg_start(b);
 	expect_learned_at_once(b);
-	expect(b, RESET, 0);
-	assert_int_not_equal(harness_set_value(b->h, AGG, RESET, &two), 0);
-	assert_int_not_equal(harness_set_value(b->h, AGG, RESET, &text), 0);
-	expect(b, CCL, ccl_by_ir);
-	assert_int_equal(harness_set_value(b->h, AGG, RESET, &one), 0);
+	harness_expect_number(b->bank->h, AGG, RESET, 0);
+	assert_int_not_equal(harness_set_value(b->bank->h, AGG, RESET, &two), 0);
+	assert_int_not_equal(harness_set_value(b->bank->h, AGG, RESET, &text), 0);
+	harness_expect_number(b->bank->h, AGG, CCL, ccl_by_ir);
+	assert_int_equal(harness_set_value(b->bank->h, AGG, RESET, &one), 0);
 	assert_true(fabs(number_now(b, RESET)) == 0);
-	expect(b, CCL, ccl_by_capacity);
-	expect_text(b, IRS, "[0, 0]");
-	expect_text(b, "/System/InternalResistanceCorrections", "[1, 1]");
+	harness_expect_number(b->bank->h, AGG, CCL, ccl_by_capacity);
+	harness_expect_text(b->bank->h, AGG, IRS, "[0, 0]");
+	harness_expect_text(b->bank->h, AGG, "/System/InternalResistanceCorrections", "[1, 1]");
 	/* Written at once, without what was learned. */
 	assert_true(g_file_get_contents(path, &saved, NULL, NULL));
 	assert_null(strstr(saved, S1));
@@ -337,18 +276,18 @@ static void test_reset(void **state)
 static void test_a_reload_keeps_what_was_learned(void **state)
 {
 	Bank *b = bank_start("{\"publishInterval\": 0}");
-	g_autofree char *moved = g_build_filename(b->dir, "moved.state", NULL);
+	g_autofree char *moved = g_build_filename(harness_dir(b->bank->h), "moved.state", NULL);
 	g_autofree char *config =
 	        g_strdup_printf("{\"publishInterval\": 0, \"stateFile\": \"%s\"}", moved);
 	g_autofree char *saved = NULL;
 
 	learn(b);
-	kill(b->agg, SIGHUP);
-	assert_true(harness_wait_text(b->log, "follows the new config", WAIT_MS));
+	kill(b->bank->agg, SIGHUP);
+	assert_true(harness_wait_text(b->bank->log, "follows the new config", WAIT_MS));
 	expect_learned_at_once(b);
-	harness_write_file(b->h, "config.json", config);
-	kill(b->agg, SIGHUP);
-	assert_true(harness_wait_text(b->log, "state file: now", WAIT_MS));
+	harness_write_file(b->bank->h, "config.json", config);
+	kill(b->bank->agg, SIGHUP);
+	assert_true(harness_wait_text(b->bank->log, "state file: now", WAIT_MS));
 	assert_true(g_file_get_contents(moved, &saved, NULL, NULL));
 	assert_non_null(strstr(saved, S1));
 	expect_learned_at_once(b);
@@ -367,10 +306,10 @@ static void test_no_state_file(void **state)
 
 	learn(b);
 	agg_stop(b);
-	d = g_dir_open(b->dir, 0, NULL);
+	d = g_dir_open(harness_dir(b->bank->h), 0, NULL);
 	while ((name = g_dir_read_name(d))) {
 		if (strstr(name, "state"))
-			fail_msg("%s/%s was written", b->dir, name);
+			fail_msg("%s/%s was written", harness_dir(b->bank->h), name);
 	}
 	g_dir_close(d);
 	agg_start(b);
@@ -394,12 +333,12 @@ static void test_a_damaged_state_file_is_ignored(void **state)
 	saved[strlen(saved) / 2] = '\0';
 	assert_true(g_file_set_contents(b->state, saved, -1, NULL));
 	agg_start(b);
-	assert_true(harness_wait_text(b->log,
+	assert_true(harness_wait_text(b->bank->log,
 	                              "ignored (the batteries' resistances are learned "
 	                              "afresh",
 	                              WAIT_MS));
 	assert_true(fabs(number_now(b, CCL) - ccl_by_capacity) < 1e-9);
-	assert_true(g_file_get_contents(b->log, &log, NULL, NULL));
+	assert_true(g_file_get_contents(b->bank->log, &log, NULL, NULL));
 	assert_int_equal(count_of(log, "ignored (the batteries' resistances"), 1);
 	assert_non_null(strstr(log, "WARNING"));
 	learn(b);

@@ -37,59 +37,13 @@ static const char scenario[] =
         "  \"/Info/MaxChargeVoltage\": 55.0, \"/Io/AllowToCharge\": 1}}}";
 static const double ccl_capacity = 100.0 * 380 / 280;
 
-typedef struct {
-	Harness *h;
-	int sim;
-	GPid agg;
-	const char *config; /* its path */
-} Bank;
-
-static Bank *bank_new(const char *config)
+static HarnessBank *bank_new(const char *config)
 {
-	Bank *b = g_new0(Bank, 1);
-	const char *scen;
-
-	b->h = harness_new();
-	scen = harness_write_file(b->h, "scenario.json", scenario);
-	b->config = harness_write_file(b->h, "config.json", config);
-	{
-		char *sim[] = {(char *)g_getenv("BATSIM"), (char *)scen, NULL};
-		char *agg[] = {(char *)g_getenv("BATAGG"), (char *)"--config", (char *)b->config,
-		               NULL};
-
-		assert_non_null(sim[0]);
-		assert_non_null(agg[0]);
-		harness_spawn(b->h, sim, &b->sim);
-		assert_true(harness_wait_name(b->h, S1, WAIT_MS));
-		b->agg = harness_spawn(b->h, agg, NULL);
-	}
-	assert_true(harness_wait_name(b->h, AGG, WAIT_MS));
-	return b;
+	return harness_bank_start(
+	        &(HarnessBankOptions){.scenario = scenario, .sim_ready = {S1}, .config = config});
 }
 
-static void bank_free(Bank *b)
-{
-	harness_free(b->h);
-	g_free(b);
-}
-
-static void expect_number(Bank *b, const char *service, const char *path, double x)
-{
-	if (!harness_wait_number(b->h, service, path, x, WAIT_MS))
-		fail_msg("%s %s never became %.12g", service, path, x);
-}
-
-static void expect_text(Bank *b, const char *service, const char *path, const char *text)
-{
-	Value v = value_text(text);
-	bool ok = harness_wait_value(b->h, service, path, &v, WAIT_MS);
-
-	value_clear(&v);
-	if (!ok)
-		fail_msg("%s %s never became '%s'", service, path, text);
-}
-
-static void reload(Bank *b, const char *config)
+static void reload(HarnessBank *b, const char *config)
 {
 	harness_write_file(b->h, "config.json", config);
 	kill(b->agg, SIGHUP);
@@ -124,11 +78,11 @@ static long rss_kib(GPid pid)
  * within a second, so that daemontools starts it again. */
 static void test_bus_loss_ends_batagg(void **state)
 {
-	Bank *b = bank_new("{}");
+	HarnessBank *b = bank_new("{}");
 	gint64 start;
 	int status;
 
-	expect_number(b, AGG, "/Info/MaxChargeCurrent", ccl_capacity);
+	harness_expect_number(b->h, AGG, "/Info/MaxChargeCurrent", ccl_capacity);
 	start = g_get_monotonic_time();
 	harness_kill_bus(b->h);
 	status = harness_wait_exit(b->h, b->agg, 3000);
@@ -136,7 +90,7 @@ static void test_bus_loss_ends_batagg(void **state)
 	assert_true(g_get_monotonic_time() - start < G_USEC_PER_SEC);
 	assert_true(WIFEXITED(status));
 	assert_int_not_equal(WEXITSTATUS(status), 0);
-	bank_free(b);
+	harness_bank_free(b);
 }
 
 static const char hooked[] =
@@ -147,19 +101,19 @@ static const char hooked[] =
  * running config stays, with its virtual battery. */
 static void test_reload_with_a_bad_hook_keeps_running(void **state)
 {
-	Bank *b = bank_new(hooked);
+	HarnessBank *b = bank_new(hooked);
 
-	expect_number(b, V1, "/Soc", 42);
+	harness_expect_number(b->h, V1, "/Soc", 42);
 	reload(b, "{\"virtualBatteries\": {\"" V1 "\": [\"class:hooks.FixedValueHook\"]},"
 	          " \"classes\": {\"hooks.FixedValueHook\": {\"value\": 7}}}");
 	g_usleep(1500 * 1000);
 	assert_true(harness_has_name(b->h, AGG));
 	assert_true(harness_has_name(b->h, V1));
-	expect_number(b, V1, "/Soc", 42);
-	expect_number(b, V1, "/Info/MaxChargeCurrent", 50);
+	harness_expect_number(b->h, V1, "/Soc", 42);
+	harness_expect_number(b->h, V1, "/Info/MaxChargeCurrent", 50);
 	reload(b, "{\"currentRatioMethod\": \"count\"}");
 	assert_true(harness_wait_number(b->h, AGG, "/Info/MaxChargeCurrent", 100, WAIT_MS));
-	bank_free(b);
+	harness_bank_free(b);
 }
 
 /* Whether name lost its owner (NameOwnerChanged to "") within ms. */
@@ -190,10 +144,10 @@ static bool name_lost(DBusConnection *conn, const char *name, int ms)
  * reload, with its device instance. */
 static void test_virtual_battery_stays_across_reloads(void **state)
 {
-	Bank *b = bank_new(hooked);
+	HarnessBank *b = bank_new(hooked);
 	Value instance = VALUE_INIT;
 
-	expect_number(b, V1, "/Soc", 42);
+	harness_expect_number(b->h, V1, "/Soc", 42);
 	assert_true(harness_get_value(b->h, V1, "/DeviceInstance", &instance));
 	dbus_bus_add_match(harness_conn(b->h),
 	                   "type='signal',interface='" DBUS_INTERFACE_DBUS
@@ -204,9 +158,9 @@ static void test_virtual_battery_stays_across_reloads(void **state)
 	          " \"classes\": {\"hooks.FixedValueHook\": {\"path\": \"/Soc\", \"value\": 43}}}");
 	if (name_lost(harness_conn(b->h), V1, 2000))
 		fail_msg("%s left the bus during the reload", V1);
-	expect_number(b, V1, "/Soc", 43);
+	harness_expect_number(b->h, V1, "/Soc", 43);
 	assert_true(harness_wait_value(b->h, V1, "/DeviceInstance", &instance, WAIT_MS));
-	bank_free(b);
+	harness_bank_free(b);
 }
 
 /* Fifty reloads, good and bad in turn: no match rule, fd or memory leaks. */
@@ -217,7 +171,7 @@ static void test_many_reloads_leak_nothing(void **state)
 	        "{\"currentRatioMethod\": \"nonesuch\"}",
 	        "{\"virtualBatteries\": {\"" V1 "\": [\"class:hooks.FixedValueHook\"]}}",
 	};
-	Bank *b = bank_new(hooked);
+	HarnessBank *b = bank_new(hooked);
 	int rules = -1, fds = -1;
 	long rss = -1;
 
@@ -234,8 +188,9 @@ static void test_many_reloads_leak_nothing(void **state)
 		                : hooked);
 		/* v1 (Rack B's values) is a member: count gives min(100, 50) * 2,
 		 * capacity 100 * 380 / 280. */
-		expect_number(b, AGG, "/Info/MaxChargeCurrent", count ? 100 : ccl_capacity);
-		expect_number(b, V1, "/Soc", count ? NAN : 42);
+		harness_expect_number(b->h, AGG, "/Info/MaxChargeCurrent",
+		                      count ? 100 : ccl_capacity);
+		harness_expect_number(b->h, V1, "/Soc", count ? NAN : 42);
 		if (i == 10) {
 			rules = harness_match_rules(b->h, AGG);
 			fds = count_fds(b->agg);
@@ -251,55 +206,55 @@ static void test_many_reloads_leak_nothing(void **state)
 	/* The sanitizers' allocator keeps freed memory in quarantine. */
 	assert_true(rss_kib(b->agg) - rss < 512);
 #endif
-	bank_free(b);
+	harness_bank_free(b);
 }
 
 /* localsettings restarts: batagg keeps its device instance and name, and
  * registers them again when localsettings comes back without them. */
 static void test_settings_restart(void **state)
 {
-	Bank *b = bank_new("{}");
+	HarnessBank *b = bank_new("{}");
 	Value name = value_text("Bank One");
 
 	harness_send(b->sim, "settings /Settings/SystemSetup/MaxChargeCurrent 30");
-	expect_number(b, AGG, "/Info/MaxChargeCurrent", 30);
+	harness_expect_number(b->h, AGG, "/Info/MaxChargeCurrent", 30);
 	assert_int_equal(harness_set_value(b->h, AGG, "/CustomName", &name), 0);
-	expect_text(b, SETTINGS, NAME_SETTING, "Bank One");
+	harness_expect_text(b->h, SETTINGS, NAME_SETTING, "Bank One");
 
 	/* Away with its values: the user's limit still holds meanwhile. */
 	harness_send(b->sim, "restart " SETTINGS " 1.5");
 	g_usleep(500 * 1000);
 	assert_false(harness_has_name(b->h, SETTINGS));
-	expect_number(b, AGG, "/Info/MaxChargeCurrent", 30);
+	harness_expect_number(b->h, AGG, "/Info/MaxChargeCurrent", 30);
 	assert_true(harness_wait_name(b->h, SETTINGS, WAIT_MS));
-	expect_text(b, AGG, "/CustomName", "Bank One");
-	expect_number(b, AGG, "/DeviceInstance", 1024);
+	harness_expect_text(b->h, AGG, "/CustomName", "Bank One");
+	harness_expect_number(b->h, AGG, "/DeviceInstance", 1024);
 
 	/* Back without our settings: registered again, same instance, same name. */
 	harness_send(b->sim, "restart " SETTINGS " 1 {\"" INSTANCE_SETTING
 	                     "\": null, \"" NAME_SETTING "\": null}");
 	g_usleep(300 * 1000);
 	assert_true(harness_wait_name(b->h, SETTINGS, WAIT_MS));
-	expect_text(b, SETTINGS, INSTANCE_SETTING, "battery:1024");
-	expect_text(b, SETTINGS, NAME_SETTING, "Bank One");
+	harness_expect_text(b->h, SETTINGS, INSTANCE_SETTING, "battery:1024");
+	harness_expect_text(b->h, SETTINGS, NAME_SETTING, "Bank One");
 
 	/* Changed meanwhile: the name localsettings has wins. */
 	harness_send(b->sim, "restart " SETTINGS " 1 {\"" NAME_SETTING "\": \"Renamed\"}");
-	expect_text(b, AGG, "/CustomName", "Renamed");
-	expect_number(b, AGG, "/DeviceInstance", 1024);
+	harness_expect_text(b->h, AGG, "/CustomName", "Renamed");
+	harness_expect_number(b->h, AGG, "/DeviceInstance", 1024);
 	value_clear(&name);
-	bank_free(b);
+	harness_bank_free(b);
 }
 
 /* systemcalc restarts: DVCC and the user's limit are kept while it is away,
  * and read again when it is back. */
 static void test_system_restart_keeps_dvcc(void **state)
 {
-	Bank *b = bank_new("{}");
+	HarnessBank *b = bank_new("{}");
 	gint64 until;
 
 	harness_send(b->sim, "settings /Settings/SystemSetup/MaxChargeCurrent 30");
-	expect_number(b, AGG, "/Info/MaxChargeCurrent", 30);
+	harness_expect_number(b->h, AGG, "/Info/MaxChargeCurrent", 30);
 	harness_send(b->sim, "restart com.victronenergy.system 1.5 {\"/Control/Dvcc\": 0}");
 	g_usleep(200 * 1000);
 	until = g_get_monotonic_time() + G_USEC_PER_SEC;
@@ -315,8 +270,8 @@ static void test_system_restart_keeps_dvcc(void **state)
 		g_usleep(20 * 1000);
 	}
 	/* Back with DVCC off: the user's limit no longer caps. */
-	expect_number(b, AGG, "/Info/MaxChargeCurrent", ccl_capacity);
-	bank_free(b);
+	harness_expect_number(b->h, AGG, "/Info/MaxChargeCurrent", ccl_capacity);
+	harness_bank_free(b);
 }
 
 int main(void)

@@ -29,19 +29,10 @@ static const char scenario[] =
         " \"" S1 "\": {\"/Dc/0/Voltage\": 53.1, \"/Dc/0/Current\": 10.0, \"/Soc\": 80.0},"
         " \"" S2 "\": {\"/Dc/0/Voltage\": 53.3, \"/Dc/0/Current\": 5.0, \"/Soc\": 70.0}}}";
 
-static const char *env_or_fail(const char *name)
-{
-	const char *v = g_getenv(name);
-
-	if (!v)
-		fail_msg("%s is not set (run through meson test)", name);
-	return v;
-}
-
 static Harness *with_batteries(void)
 {
 	Harness *h = harness_new();
-	char *argv[] = {(char *)env_or_fail("BATSIM"),
+	char *argv[] = {(char *)harness_env("BATSIM"),
 	                (char *)harness_write_file(h, "scenario.json", scenario), NULL};
 	int sim;
 
@@ -82,7 +73,7 @@ static void test_a_dash_publishes_with_escaped_settings(void **state)
 	        " \"virtualBatteries\": {\"" B "my-virt\": [\"" S2 "\"],\n"
 	        "                        \"" B "virtual1\": [\"" B "my-virt\"],\n"
 	        "                        \"" B "_spare\": [\"" S1 "\"]}}");
-	char *argv[] = {(char *)env_or_fail("BATAGG"), (char *)"--config", (char *)config, NULL};
+	char *argv[] = {(char *)harness_env("BATAGG"), (char *)"--config", (char *)config, NULL};
 	g_autofree char *instance_setting = NULL;
 	Value v = VALUE_INIT;
 	GPid pid = harness_spawn(h, argv, NULL);
@@ -118,7 +109,7 @@ static void test_a_dash_publishes_with_escaped_settings(void **state)
  * TAP output). */
 static int check_config(Harness *h, const char *config, char **err)
 {
-	char *argv[] = {(char *)env_or_fail("BATAGG"), (char *)"--check-config", (char *)config,
+	char *argv[] = {(char *)harness_env("BATAGG"), (char *)"--check-config", (char *)config,
 	                NULL};
 	g_auto(GStrv) cmd = harness_command(argv);
 	g_autoptr(GError) error = NULL;
@@ -135,7 +126,7 @@ static int check_config(Harness *h, const char *config, char **err)
  * it exits within WAIT_MS, else -1 with the daemon still running as *pid. */
 static int start_daemon(Harness *h, const char *config, const char *log, GPid *pid)
 {
-	char *argv[] = {(char *)env_or_fail("BATAGG"), (char *)"--config", (char *)config, NULL};
+	char *argv[] = {(char *)harness_env("BATAGG"), (char *)"--config", (char *)config, NULL};
 	*pid = harness_spawn_logged(h, argv, log);
 	for (int waited = 0; waited < WAIT_MS; waited += 50) {
 		int status = harness_wait_exit(h, *pid, 50);

@@ -37,74 +37,31 @@ static const char scenario[] =
         "  \"/Info/MaxChargeCurrent\": 50.0, \"/Info/MaxDischargeCurrent\": 100.0,"
         "  \"/Info/MaxChargeVoltage\": 55.0}}}";
 
-typedef struct {
-	Harness *h;
-	int sim;
-	GPid agg;
-} Bank;
-
-static const char *env(const char *name)
-{
-	const char *v = g_getenv(name);
-
-	if (!v)
-		fail_msg("%s is not set (run through meson test)", name);
-	return v;
-}
-
 static char *plugin_flag(void)
 {
-	return g_strdup_printf("--plugin-dir=%s", env("BATAGG_EXAMPLE_PLUGIN_DIR"));
+	return g_strdup_printf("--plugin-dir=%s", harness_env("BATAGG_EXAMPLE_PLUGIN_DIR"));
 }
 
-static Bank *bank_new(const char *config)
+static HarnessBank *bank_new(const char *config)
 {
-	Bank *b = g_new0(Bank, 1);
 	g_autofree char *flag = plugin_flag();
-	const char *scen, *cfg;
 
-	b->h = harness_new();
-	scen = harness_write_file(b->h, "scenario.json", scenario);
-	cfg = harness_write_file(b->h, "config.json", config);
-	{
-		char *sim[] = {(char *)env("BATSIM"), (char *)scen, NULL};
-		char *agg[] = {(char *)env("BATAGG"), (char *)"--config", (char *)cfg, flag, NULL};
-
-		harness_spawn(b->h, sim, &b->sim);
-		assert_true(harness_wait_name(b->h, S1, WAIT_MS));
-		b->agg = harness_spawn(b->h, agg, NULL);
-	}
-	assert_true(harness_wait_name(b->h, AGG, WAIT_MS));
-	return b;
-}
-
-static void bank_free(Bank *b)
-{
-	harness_free(b->h);
-	g_free(b);
-}
-
-static void expect(Bank *b, const char *service, const char *path, double x)
-{
-	if (!harness_wait_number(b->h, service, path, x, WAIT_MS)) {
-		g_autofree char *now = harness_get_text(b->h, service, path);
-
-		fail_msg("%s %s never became %.12g (it is %s)", service, path, x, now);
-	}
+	return harness_bank_start(&(HarnessBankOptions){
+	        .scenario = scenario, .sim_ready = {S1}, .config = config, .agg_arg = flag});
 }
 
 /* Samples: the currents first, then n new voltages, each sample being a
  * voltage with the current it gives.  The simulator sends what it is told
  * at once as one change, so each step waits until the daemon publishes
  * it. */
-static void feed(Bank *b, double amps1, double amps2, int n)
+static void feed(HarnessBank *b, double amps1, double amps2, int n)
 {
 	g_autofree char *c1 = g_strdup_printf("set " S1 " /Dc/0/Current %.1f", amps1);
 	g_autofree char *c2 = g_strdup_printf("set " S2 " /Dc/0/Current %.1f", amps2);
 
 	harness_send(b->sim, c1);
 	harness_send(b->sim, c2);
-	expect(b, AGG, "/Dc/0/Current", amps1 + amps2);
+	harness_expect_number(b->h, AGG, "/Dc/0/Current", amps1 + amps2);
 	for (int k = 0; k < n; k++) {
 		double volts = 53.0 + 0.01 * (k % 2);
 		g_autofree char *v1 = g_strdup_printf("set " S1 " /Dc/0/Voltage %.2f", volts);
@@ -112,7 +69,7 @@ static void feed(Bank *b, double amps1, double amps2, int n)
 
 		harness_send(b->sim, v1);
 		harness_send(b->sim, v2);
-		expect(b, AGG, "/Dc/0/Voltage", volts);
+		harness_expect_number(b->h, AGG, "/Dc/0/Voltage", volts);
 	}
 }
 
@@ -127,12 +84,12 @@ static const char measured_again[] = "{\"currentRatioMethod\": \"measured\", \"s
 
 static void test_ratio_method_learns_from_samples(void **state)
 {
-	Bank *b = bank_new(measured);
+	HarnessBank *b = bank_new(measured);
 
-	expect(b, AGG, "/Info/MaxChargeCurrent", 100.0 * 380 / 280);
+	harness_expect_number(b->h, AGG, "/Info/MaxChargeCurrent", 100.0 * 380 / 280);
 	feed(b, 30, 10, 5);
-	expect(b, AGG, "/Info/MaxChargeCurrent", 100.0 * 4 / 3);
-	expect(b, AGG, "/Info/MaxDischargeCurrent", 150.0 * 4 / 3);
+	harness_expect_number(b->h, AGG, "/Info/MaxChargeCurrent", 100.0 * 4 / 3);
+	harness_expect_number(b->h, AGG, "/Info/MaxDischargeCurrent", 150.0 * 4 / 3);
 
 	/* A reload creates every strategy anew, with its new options: the
 	 * samples are gone, the fallback decides again until there are five
@@ -140,50 +97,52 @@ static void test_ratio_method_learns_from_samples(void **state)
 	harness_write_file(b->h, "config.json", measured_again);
 
 	kill(b->agg, SIGHUP);
-	expect(b, AGG, "/Info/MaxChargeCurrent", 100.0 * 380 / 280);
+	harness_expect_number(b->h, AGG, "/Info/MaxChargeCurrent", 100.0 * 380 / 280);
 	feed(b, 20, 20, 5);
-	expect(b, AGG, "/Info/MaxChargeCurrent", 50.0 * 2);
-	bank_free(b);
+	harness_expect_number(b->h, AGG, "/Info/MaxChargeCurrent", 50.0 * 2);
+	harness_bank_free(b);
 }
 
 /* The merge policy replaces the default mean of /Soc. */
 static void test_merge_policy(void **state)
 {
-	Bank *b = bank_new("{\"mergePolicies\": {\"/Soc\": \"median\"}}");
+	HarnessBank *b = bank_new("{\"mergePolicies\": {\"/Soc\": \"median\"}}");
 
-	expect(b, AGG, "/Soc", 75.0);
+	harness_expect_number(b->h, AGG, "/Soc", 75.0);
 	harness_send(b->sim, "add " S3 " {\"/Dc/0/Voltage\": 53.0, \"/Soc\": 10.0}");
-	expect(b, AGG, "/System/NrOfBatteries", 3);
-	expect(b, AGG, "/Soc", 70.0);
-	bank_free(b);
+	harness_expect_number(b->h, AGG, "/System/NrOfBatteries", 3);
+	harness_expect_number(b->h, AGG, "/Soc", 70.0);
+	harness_bank_free(b);
 }
 
 /* The hook gives the virtual battery a CCL tapering with the merged SoC;
  * below its start the member's own limit counts. */
 static void test_hook(void **state)
 {
-	Bank *b = bank_new("{\"virtualBatteries\": {\"" V1 "\": [\"class:soc_taper\", \"" S1 "\"]},"
-	                   " \"classes\": {\"soc_taper\":"
-	                   " {\"current\": 100, \"fromSoc\": 90, \"atFull\": 10}}}");
+	HarnessBank *b =
+	        bank_new("{\"virtualBatteries\": {\"" V1 "\": [\"class:soc_taper\", \"" S1 "\"]},"
+	                 " \"classes\": {\"soc_taper\":"
+	                 " {\"current\": 100, \"fromSoc\": 90, \"atFull\": 10}}}");
 
 	assert_true(harness_wait_name(b->h, V1, WAIT_MS));
-	expect(b, V1, "/Info/MaxChargeCurrent", 100);
+	harness_expect_number(b->h, V1, "/Info/MaxChargeCurrent", 100);
 	harness_send(b->sim, "set " S1 " /Soc 95.0");
-	expect(b, V1, "/Info/MaxChargeCurrent", 55);
+	harness_expect_number(b->h, V1, "/Info/MaxChargeCurrent", 55);
 	harness_send(b->sim, "set " S1 " /Soc 100.0");
-	expect(b, V1, "/Info/MaxChargeCurrent", 10);
-	bank_free(b);
+	harness_expect_number(b->h, V1, "/Info/MaxChargeCurrent", 10);
+	harness_bank_free(b);
 }
 
 /* The CVL mode example's "volts" option, which no config key could carry
  * before strategyOptions. */
 static void test_cvl_mode_option(void **state)
 {
-	Bank *b = bank_new("{\"cvlMode\": \"fixed\", \"strategyOptions\": {\"fixed\": {\"volts\": "
-	                   "54.4}}}");
+	HarnessBank *b =
+	        bank_new("{\"cvlMode\": \"fixed\", \"strategyOptions\": {\"fixed\": {\"volts\": "
+	                 "54.4}}}");
 
-	expect(b, AGG, "/Info/MaxChargeVoltage", 54.4);
-	bank_free(b);
+	harness_expect_number(b->h, AGG, "/Info/MaxChargeVoltage", 54.4);
+	harness_bank_free(b);
 }
 
 /* Runs batagg to its end; its exit status, and its output in *out. */
@@ -197,7 +156,7 @@ static int run_batagg(Harness *h, char **args, char **out)
 	int status = -1;
 	GError *error = NULL;
 
-	g_ptr_array_add(argv, (char *)env("BATAGG"));
+	g_ptr_array_add(argv, (char *)harness_env("BATAGG"));
 	g_ptr_array_add(argv, flag);
 	for (char **a = args; *a; a++)
 		g_ptr_array_add(argv, *a);
@@ -268,7 +227,7 @@ static void test_list_strategies(void **state)
 	char *list[] = {(char *)"--list-strategies", NULL};
 	g_autofree char *out = NULL;
 	g_autofree char *file =
-	        g_build_filename(env("BATAGG_EXAMPLE_PLUGIN_DIR"), "measured.so", NULL);
+	        g_build_filename(harness_env("BATAGG_EXAMPLE_PLUGIN_DIR"), "measured.so", NULL);
 	int status = run_batagg(h, list, &out);
 
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);

@@ -51,15 +51,6 @@ static const char scenario[] =
         "  \"/Info/MaxChargeCurrent\": 50.0, \"/Info/MaxDischargeCurrent\": 100.0,"
         "  \"/Info/MaxChargeVoltage\": 55.0}}}";
 
-static const char *env(const char *name)
-{
-	const char *v = g_getenv(name);
-
-	if (!v)
-		fail_msg("%s is not set (run through meson test)", name);
-	return v;
-}
-
 static char *config(const char *log, double cvl)
 {
 	return g_strdup_printf("{\"currentRatioMethod\": \"probe\", \"cvlMode\": \"probe_cvl\","
@@ -146,9 +137,9 @@ static void test_promises(void **state)
 	const char *scen = harness_write_file(h, "scenario.json", scenario);
 	const char *cfg = harness_write_file(h, "config.json", first);
 	g_autofree char *flag =
-	        g_strdup_printf("--plugin-dir=%s", env("BATAGG_EXAMPLE_PLUGIN_DIR"));
-	char *sim[] = {(char *)env("BATSIM"), (char *)scen, NULL};
-	char *agg[] = {(char *)env("BATAGG"), (char *)"--config", (char *)cfg, flag, NULL};
+	        g_strdup_printf("--plugin-dir=%s", harness_env("BATAGG_EXAMPLE_PLUGIN_DIR"));
+	char *sim[] = {(char *)harness_env("BATSIM"), (char *)scen, NULL};
+	char *agg[] = {(char *)harness_env("BATAGG"), (char *)"--config", (char *)cfg, flag, NULL};
 	g_autofree char *s1_added = NULL;
 	g_autoptr(GArray) calls = NULL;
 	unsigned ratio = 0, cvl = 0, ratio2 = 0, cvl2 = 0, id1 = 0, id2 = 0;
@@ -281,8 +272,9 @@ static void test_refused_option(void **state)
 	        "{\"cvlMode\": \"probe_cvl\",\n"
 	        " \"strategyOptions\": {\"probe_cvl\": {\"cvl\": 54, \"fail\": 1}}}");
 	g_autofree char *flag =
-	        g_strdup_printf("--plugin-dir=%s", env("BATAGG_EXAMPLE_PLUGIN_DIR"));
-	char *argv[] = {(char *)env("BATAGG"), (char *)"--check-config", flag, (char *)cfg, NULL};
+	        g_strdup_printf("--plugin-dir=%s", harness_env("BATAGG_EXAMPLE_PLUGIN_DIR"));
+	char *argv[] = {(char *)harness_env("BATAGG"), (char *)"--check-config", flag, (char *)cfg,
+	                NULL};
 	g_auto(GStrv) cmd = harness_command(argv);
 	g_autofree char *out = NULL;
 	g_autofree char *err = NULL;
@@ -313,9 +305,9 @@ static void test_saved_state(void **state)
 	const char *scen = harness_write_file(h, "scenario.json", scenario);
 	const char *cfg = harness_write_file(h, "config.json", text);
 	g_autofree char *flag =
-	        g_strdup_printf("--plugin-dir=%s", env("BATAGG_EXAMPLE_PLUGIN_DIR"));
-	char *sim[] = {(char *)env("BATSIM"), (char *)scen, NULL};
-	char *agg[] = {(char *)env("BATAGG"), (char *)"--config", (char *)cfg, flag, NULL};
+	        g_strdup_printf("--plugin-dir=%s", harness_env("BATAGG_EXAMPLE_PLUGIN_DIR"));
+	char *sim[] = {(char *)harness_env("BATSIM"), (char *)scen, NULL};
+	char *agg[] = {(char *)harness_env("BATAGG"), (char *)"--config", (char *)cfg, flag, NULL};
 	g_autofree char *path = g_strconcat(cfg, ".state", NULL);
 	g_autofree char *saved = NULL;
 	g_autofree char *want = NULL;

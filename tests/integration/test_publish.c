@@ -37,8 +37,7 @@ static const double ccl_both = 100.0 * 380 / 280;
 static const double ccl_low = 20.0 * 380 / 100; /* S2 at 20 A */
 
 typedef struct {
-	Harness *h;
-	int sim;
+	HarnessBank *bank;
 	DBusConnection *watch; /* sees the aggregate's signals */
 } Bank;
 
@@ -49,35 +48,14 @@ typedef struct {
 	GHashTable *values; /* path -> double, of the numbers it carries */
 } Signal;
 
-static const char *env_or_fail(const char *name)
-{
-	const char *v = g_getenv(name);
-
-	if (!v)
-		fail_msg("%s is not set (run through meson test)", name);
-	return v;
-}
-
 static Bank *bank_start(const char *config)
 {
 	Bank *b = g_new0(Bank, 1);
-	const char *scen, *cfg;
 	DBusError err;
 
-	b->h = harness_new();
-	scen = harness_write_file(b->h, "scenario.json", scenario);
-	cfg = harness_write_file(b->h, "config.json", config);
-	{
-		char *sim[] = {(char *)env_or_fail("BATSIM"), (char *)scen, NULL};
-		char *agg[] = {(char *)env_or_fail("BATAGG"), (char *)"--config", (char *)cfg,
-		               NULL};
-
-		harness_spawn(b->h, sim, &b->sim);
-		assert_true(harness_wait_name(b->h, S2, WAIT_MS));
-		harness_spawn(b->h, agg, NULL);
-	}
-	assert_true(harness_wait_name(b->h, AGG, WAIT_MS));
-	assert_true(harness_wait_number(b->h, AGG, CCL, ccl_both, WAIT_MS));
+	b->bank = harness_bank_start(
+	        &(HarnessBankOptions){.scenario = scenario, .sim_ready = {S2}, .config = config});
+	assert_true(harness_wait_number(b->bank->h, AGG, CCL, ccl_both, WAIT_MS));
 	dbus_error_init(&err);
 	b->watch = dbus_connection_open_private(g_getenv("DBUS_SESSION_BUS_ADDRESS"), &err);
 	assert_non_null(b->watch);
@@ -93,7 +71,7 @@ static void bank_free(Bank *b)
 {
 	dbus_connection_close(b->watch);
 	dbus_connection_unref(b->watch);
-	harness_free(b->h);
+	harness_bank_free(b->bank);
 	g_free(b);
 }
 
@@ -219,8 +197,9 @@ static void one_update(const char *config, bool properties_changed)
 	const Signal *s;
 
 	wait_quiet(b);
-	harness_send(b->sim, "setmany " S1 " {\"/Dc/0/Voltage\": 53.5, \"/Dc/0/Current\": 12.0,"
-	                     " \"/Soc\": 81}");
+	harness_send(b->bank->sim,
+	             "setmany " S1 " {\"/Dc/0/Voltage\": 53.5, \"/Dc/0/Current\": 12.0,"
+	             " \"/Soc\": 81}");
 	got = collect(b, 3000, NULL);
 	assert_int_equal(count(got, true), 1);
 	s = got->pdata[0];
@@ -263,12 +242,12 @@ static void test_a_falling_limit_at_once_a_rising_one_at_the_tick(void **state)
 	wait_quiet(b);
 	/* After a quiet spell a change goes out at once, and starts the
 	 * interval. */
-	harness_send(b->sim, "set " S1 " /Soc 79");
+	harness_send(b->bank->sim, "set " S1 " /Soc 79");
 	first = collect(b, 3000, "/Soc");
 	assert_int_equal(first->len, 1);
 	/* The fall, well within the interval: at once. */
 	sent = g_get_monotonic_time();
-	harness_send(b->sim, "set " S2 " " CCL " 20");
+	harness_send(b->bank->sim, "set " S2 " " CCL " 20");
 	fall = collect(b, 3000, CCL);
 	assert_true(fall->len >= 1);
 	s = fall->pdata[fall->len - 1];
@@ -279,8 +258,8 @@ static void test_a_falling_limit_at_once_a_rising_one_at_the_tick(void **state)
 	/* The rise: GetValue has it now, the bus hears of it at the tick, 5 s
 	 * after the fall went out. */
 	sent = s->at;
-	harness_send(b->sim, "set " S2 " " CCL " 50");
-	assert_true(harness_wait_number(b->h, AGG, CCL, ccl_both, WAIT_MS));
+	harness_send(b->bank->sim, "set " S2 " " CCL " 50");
+	assert_true(harness_wait_number(b->bank->h, AGG, CCL, ccl_both, WAIT_MS));
 	early = collect(b, 2000, CCL);
 	for (guint i = 0; i < early->len; i++)
 		assert_null(carried(early->pdata[i], CCL));

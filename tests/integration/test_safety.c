@@ -45,65 +45,12 @@ static const char two_racks[] = "{\"dvcc\": 1, \"batteries\": {" RACK_A ", " RAC
 static const double ccl_two = 100.0 * 380 / 280;
 static const double dcl_two = 150.0 * 380 / 280;
 
-typedef struct {
-	Harness *h;
-	int sim;
-	GPid agg;
-} Bank;
-
-static const char *env_or_fail(const char *name)
-{
-	const char *v = g_getenv(name);
-
-	if (!v)
-		fail_msg("%s is not set (run through meson test)", name);
-	return v;
-}
-
 /* Starts the simulator with scenario and batagg with config; waits for
  * the aggregate only when wait is true. */
-static Bank *bank_start(const char *scenario, const char *config, bool wait)
+static HarnessBank *bank_start(const char *scenario, const char *config, bool wait)
 {
-	Bank *b = g_new0(Bank, 1);
-	const char *scen, *cfg;
-
-	b->h = harness_new();
-	scen = harness_write_file(b->h, "scenario.json", scenario);
-	cfg = harness_write_file(b->h, "config.json", config);
-	{
-		char *sim[] = {(char *)env_or_fail("BATSIM"), (char *)scen, NULL};
-		char *agg[] = {(char *)env_or_fail("BATAGG"), (char *)"--config", (char *)cfg,
-		               NULL};
-
-		harness_spawn(b->h, sim, &b->sim);
-		assert_true(harness_wait_name(b->h, S1, WAIT_MS));
-		b->agg = harness_spawn(b->h, agg, NULL);
-	}
-	if (wait)
-		assert_true(harness_wait_name(b->h, AGG, WAIT_MS));
-	return b;
-}
-
-static void bank_free(Bank *b)
-{
-	harness_free(b->h);
-	g_free(b);
-}
-
-static void expect_number(Bank *b, const char *path, double x)
-{
-	if (!harness_wait_number(b->h, AGG, path, x, WAIT_MS))
-		fail_msg("%s never became %.12g", path, x);
-}
-
-static void expect_text(Bank *b, const char *path, const char *text)
-{
-	Value v = value_text(text);
-	bool ok = harness_wait_value(b->h, AGG, path, &v, WAIT_MS);
-
-	value_clear(&v);
-	if (!ok)
-		fail_msg("%s never became '%s'", path, text);
+	return harness_bank_start(&(HarnessBankOptions){
+	        .scenario = scenario, .sim_ready = {S1}, .config = config, .agg_no_wait = !wait});
 }
 
 /* Case 1: a change counts in whichever form it comes.  The CCL drops from
@@ -111,49 +58,49 @@ static void expect_text(Bank *b, const char *path, const char *text)
  * ItemsChanged; and a malformed ItemsChanged mutes nothing. */
 static void test_every_change_counts(void **state)
 {
-	Bank *b = bank_start(two_racks, "{}", true);
+	HarnessBank *b = bank_start(two_racks, "{}", true);
 
-	expect_number(b, "/Info/MaxChargeCurrent", ccl_two);
+	harness_expect_number(b->h, AGG, "/Info/MaxChargeCurrent", ccl_two);
 	harness_send(b->sim, "set " S1 " /Info/MaxChargeCurrent 90.0");
-	expect_number(b, "/Info/MaxChargeCurrent", 90.0 * 380 / 280);
+	harness_expect_number(b->h, AGG, "/Info/MaxChargeCurrent", 90.0 * 380 / 280);
 	harness_send(b->sim, "props " S1 " /Info/MaxChargeCurrent 30.0");
-	expect_number(b, "/Info/MaxChargeCurrent", 30.0 * 380 / 280);
+	harness_expect_number(b->h, AGG, "/Info/MaxChargeCurrent", 30.0 * 380 / 280);
 	harness_send(b->sim, "garbage " S2);
 	harness_send(b->sim, "props " S2 " /Info/MaxChargeCurrent 5.0");
-	expect_number(b, "/Info/MaxChargeCurrent", 5.0 * 3.8);
+	harness_expect_number(b->h, AGG, "/Info/MaxChargeCurrent", 5.0 * 3.8);
 	harness_send(b->sim, "props " S2 " /Soc 50.0");
-	expect_number(b, "/Soc", 65.0);
-	bank_free(b);
+	harness_expect_number(b->h, AGG, "/Soc", 65.0);
+	harness_bank_free(b);
 }
 
 /* Case 2: NaN is invalid for its path, wherever the member stands in the
  * min, and the DVCC user cap still applies. */
 static void test_nan_is_invalid(void **state)
 {
-	Bank *b = bank_start(two_racks, "{}", true);
+	HarnessBank *b = bank_start(two_racks, "{}", true);
 
 	harness_send(b->sim, "settings /Settings/SystemSetup/MaxChargeCurrent 150");
-	expect_number(b, "/Info/MaxChargeCurrent", ccl_two);
+	harness_expect_number(b->h, AGG, "/Info/MaxChargeCurrent", ccl_two);
 	harness_send(b->sim, "set " S1 " /Info/MaxChargeCurrent nan");
 	/* Only Rack B's limit counts: 50 * 3.8 = 190, capped by the user's 150. */
-	expect_number(b, "/Info/MaxChargeCurrent", 150);
+	harness_expect_number(b->h, AGG, "/Info/MaxChargeCurrent", 150);
 	harness_send(b->sim, "set " S1 " /Info/MaxDischargeCurrent nan");
-	expect_number(b, "/Info/MaxDischargeCurrent", 100.0 * 3.8);
+	harness_expect_number(b->h, AGG, "/Info/MaxDischargeCurrent", 100.0 * 3.8);
 	harness_send(b->sim, "set " S1 " /Info/MaxChargeVoltage inf");
-	expect_number(b, "/Info/MaxChargeVoltage", 55.0);
+	harness_expect_number(b->h, AGG, "/Info/MaxChargeVoltage", 55.0);
 	harness_send(b->sim, "set " S1 " /Info/MaxChargeCurrent 100.0");
 	harness_send(b->sim, "set " S1 " /Info/MaxDischargeCurrent 150.0");
-	expect_number(b, "/Info/MaxChargeCurrent", ccl_two);
+	harness_expect_number(b->h, AGG, "/Info/MaxChargeCurrent", ccl_two);
 
 	/* A NaN capacity: the capacity method cannot serve, count takes over;
 	 * the ratios stay JSON; the CCL recovers with the capacity. */
 	harness_send(b->sim, "set " S1 " /InstalledCapacity nan");
-	expect_number(b, "/Info/MaxChargeCurrent", 50.0 * 2);
-	expect_text(b, "/System/ChargeCurrentRatios", "[2, 2]");
-	expect_number(b, "/InstalledCapacity", 100.0);
+	harness_expect_number(b->h, AGG, "/Info/MaxChargeCurrent", 50.0 * 2);
+	harness_expect_text(b->h, AGG, "/System/ChargeCurrentRatios", "[2, 2]");
+	harness_expect_number(b->h, AGG, "/InstalledCapacity", 100.0);
 	harness_send(b->sim, "set " S1 " /InstalledCapacity 280.0");
-	expect_number(b, "/Info/MaxChargeCurrent", ccl_two);
-	expect_number(b, "/Info/MaxDischargeCurrent", dcl_two);
+	harness_expect_number(b->h, AGG, "/Info/MaxChargeCurrent", ccl_two);
+	harness_expect_number(b->h, AGG, "/Info/MaxDischargeCurrent", dcl_two);
 
 	/* The first member's NaN hides nobody's alarms, flags or cells. */
 	harness_send(b->sim, "set " S1 " /Alarms/LowVoltage nan");
@@ -161,30 +108,30 @@ static void test_nan_is_invalid(void **state)
 	harness_send(b->sim, "set " S1 " /System/MinCellVoltage -inf");
 	harness_send(b->sim, "set " S1 " /Dc/0/Voltage nan");
 	harness_send(b->sim, "set " S1 " /Dc/0/Current inf");
-	expect_number(b, "/Alarms/LowVoltage", 1);
-	expect_number(b, "/Io/AllowToCharge", 1);
-	expect_number(b, "/System/MinCellVoltage", 3.28);
-	expect_text(b, "/System/MinVoltageCellId", "ttyS2 C1");
-	expect_number(b, "/Dc/0/Voltage", 53.3);
-	expect_number(b, "/Dc/0/Current", 5.0);
-	bank_free(b);
+	harness_expect_number(b->h, AGG, "/Alarms/LowVoltage", 1);
+	harness_expect_number(b->h, AGG, "/Io/AllowToCharge", 1);
+	harness_expect_number(b->h, AGG, "/System/MinCellVoltage", 3.28);
+	harness_expect_text(b->h, AGG, "/System/MinVoltageCellId", "ttyS2 C1");
+	harness_expect_number(b->h, AGG, "/Dc/0/Voltage", 53.3);
+	harness_expect_number(b->h, AGG, "/Dc/0/Current", 5.0);
+	harness_bank_free(b);
 }
 
 /* Case 3: a negative CCL refuses (0), a negative capacity is no capacity. */
 static void test_negative_values(void **state)
 {
-	Bank *b = bank_start(two_racks, "{}", true);
+	HarnessBank *b = bank_start(two_racks, "{}", true);
 
-	expect_number(b, "/Info/MaxChargeCurrent", ccl_two);
+	harness_expect_number(b->h, AGG, "/Info/MaxChargeCurrent", ccl_two);
 	harness_send(b->sim, "set " S1 " /Info/MaxChargeCurrent -5.0");
-	expect_number(b, "/Info/MaxChargeCurrent", 0);
+	harness_expect_number(b->h, AGG, "/Info/MaxChargeCurrent", 0);
 	harness_send(b->sim, "set " S1 " /Info/MaxChargeCurrent 100.0");
 	harness_send(b->sim, "set " S2 " /InstalledCapacity -100.0");
-	expect_number(b, "/Info/MaxChargeCurrent", 50.0 * 2);
-	expect_text(b, "/System/ChargeCurrentRatios", "[2, 2]");
+	harness_expect_number(b->h, AGG, "/Info/MaxChargeCurrent", 50.0 * 2);
+	harness_expect_text(b->h, AGG, "/System/ChargeCurrentRatios", "[2, 2]");
 	harness_send(b->sim, "set " S2 " /Info/MaxChargeVoltage -1.0");
-	expect_number(b, "/Info/MaxChargeVoltage", 55.2);
-	bank_free(b);
+	harness_expect_number(b->h, AGG, "/Info/MaxChargeVoltage", 55.2);
+	harness_bank_free(b);
 }
 
 /* Case 4: a battery whose first read answers late: the aggregate publishes
@@ -194,7 +141,7 @@ static void test_no_limits_before_every_battery_is_read(void **state)
 {
 	static const char slow[] = "{\"dvcc\": 1, \"slow\": {\"" S2 "\": 3},"
 	                           " \"batteries\": {" RACK_A ", " RACK_B "}}";
-	Bank *b = bank_start(slow, "{\"currentRatioMethod\": \"count\"}", false);
+	HarnessBank *b = bank_start(slow, "{\"currentRatioMethod\": \"count\"}", false);
 	gint64 until = g_get_monotonic_time() + 9 * G_USEC_PER_SEC;
 	bool both = false;
 
@@ -213,7 +160,7 @@ static void test_no_limits_before_every_battery_is_read(void **state)
 		g_usleep(20 * 1000);
 	}
 	assert_true(both);
-	expect_number(b, "/Info/MaxChargeCurrent", 20);
+	harness_expect_number(b->h, AGG, "/Info/MaxChargeCurrent", 20);
 
 	/* After a reload the members are read again: Rack B stalls, and the
 	 * aggregate holds what it had until Rack B has answered. */
@@ -231,8 +178,8 @@ static void test_no_limits_before_every_battery_is_read(void **state)
 		value_clear(&v);
 		g_usleep(20 * 1000);
 	}
-	expect_number(b, "/Info/MaxChargeCurrent", 20);
-	bank_free(b);
+	harness_expect_number(b->h, AGG, "/Info/MaxChargeCurrent", 20);
+	harness_bank_free(b);
 }
 
 /* A battery that never answers its first read is not waited for forever. */
@@ -241,13 +188,13 @@ static void test_a_stuck_battery_is_not_waited_for(void **state)
 	static const char stuck[] = "{\"dvcc\": 1, \"slow\": {\"" S2 "\": 60},"
 	                            " \"batteries\": {" RACK_A ", " RACK_B "}}";
 	gint64 start = g_get_monotonic_time();
-	Bank *b = bank_start(stuck, "{\"currentRatioMethod\": \"count\"}", false);
+	HarnessBank *b = bank_start(stuck, "{\"currentRatioMethod\": \"count\"}", false);
 
 	assert_true(harness_wait_name(b->h, AGG, WAIT_MS));
 	assert_true(g_get_monotonic_time() - start > 4 * G_USEC_PER_SEC);
-	expect_number(b, "/System/NrOfBatteries", 1);
-	expect_number(b, "/Info/MaxChargeCurrent", 100);
-	bank_free(b);
+	harness_expect_number(b->h, AGG, "/System/NrOfBatteries", 1);
+	harness_expect_number(b->h, AGG, "/Info/MaxChargeCurrent", 100);
+	harness_bank_free(b);
 }
 
 /* Case 6: a battery monitor (no CVL) shares no current.  Two 100 A
@@ -269,20 +216,20 @@ static void test_only_bmses_share_the_current(void **state)
 	                                      "{\"currentRatioMethod\": \"capacity\"}"};
 
 	for (size_t i = 0; i < G_N_ELEMENTS(configs); i++) {
-		Bank *b = bank_start(with_shunt, configs[i], true);
+		HarnessBank *b = bank_start(with_shunt, configs[i], true);
 
 		print_message("# %s\n", configs[i]);
-		expect_number(b, "/System/NrOfBatteries", 3);
-		expect_number(b, "/Info/MaxChargeCurrent", 200);
-		expect_number(b, "/Info/MaxDischargeCurrent", 200);
-		expect_text(b, "/System/ChargeCurrentRatios", "[2, 2, null]");
+		harness_expect_number(b->h, AGG, "/System/NrOfBatteries", 3);
+		harness_expect_number(b->h, AGG, "/Info/MaxChargeCurrent", 200);
+		harness_expect_number(b->h, AGG, "/Info/MaxDischargeCurrent", 200);
+		harness_expect_text(b->h, AGG, "/System/ChargeCurrentRatios", "[2, 2, null]");
 		/* Its measurements still count. */
-		expect_number(b, "/Dc/0/Current", -20.0);
+		harness_expect_number(b->h, AGG, "/Dc/0/Current", -20.0);
 		/* Once it reports a CVL it is a BMS. */
 		harness_send(b->sim, "setmany " S3 " {\"/Info/MaxChargeVoltage\": 55.0,"
 		                     " \"/Info/MaxChargeCurrent\": 300.0}");
-		expect_number(b, "/Info/MaxChargeCurrent", i == 0 ? 300 : 400);
-		bank_free(b);
+		harness_expect_number(b->h, AGG, "/Info/MaxChargeCurrent", i == 0 ? 300 : 400);
+		harness_bank_free(b);
 	}
 }
 

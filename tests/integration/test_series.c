@@ -38,61 +38,19 @@ static double module_v(double soc)
 	return 13.2 + (soc - 70) * 0.004;
 }
 
-typedef struct {
-	Harness *h;
-	int sim;
-} Bank;
-
-static const char *env_or_fail(const char *name)
+static HarnessBank *bank_start(const char *config)
 {
-	const char *v = g_getenv(name);
-
-	if (!v)
-		fail_msg("%s is not set (run through meson test)", name);
-	return v;
-}
-
-static Bank *bank_start(const char *config)
-{
-	Bank *b = g_new0(Bank, 1);
-	g_autofree char *scen = g_build_filename(env_or_fail("BATAGG_SOURCE_ROOT"), "tests", "data",
+	g_autofree char *scen = g_build_filename(harness_env("BATAGG_SOURCE_ROOT"), "tests", "data",
 	                                         "series_bank.json", NULL);
-	const char *cfg;
 
-	b->h = harness_new();
-	cfg = harness_write_file(b->h, "config.json", config);
-	{
-		char *sim[] = {(char *)env_or_fail("BATSIM"), scen, NULL};
-		char *agg[] = {(char *)env_or_fail("BATAGG"), (char *)"--config", (char *)cfg,
-		               NULL};
-
-		harness_spawn(b->h, sim, &b->sim);
-		assert_true(harness_wait_name(b->h, M(7), WAIT_MS));
-		harness_spawn(b->h, agg, NULL);
-	}
-	assert_true(harness_wait_name(b->h, AGG, WAIT_MS));
-	assert_true(harness_wait_name(b->h, SA, WAIT_MS));
-	assert_true(harness_wait_name(b->h, SB, WAIT_MS));
-	return b;
-}
-
-static void bank_free(Bank *b)
-{
-	harness_free(b->h);
-	g_free(b);
-}
-
-static void expect(Bank *b, const char *service, const char *path, double x)
-{
-	if (!harness_wait_number(b->h, service, path, x, WAIT_MS)) {
-		g_autofree char *now = harness_get_text(b->h, service, path);
-
-		fail_msg("%s %s never became %.12g (it is %s)", service, path, x, now);
-	}
+	return harness_bank_start(&(HarnessBankOptions){.scenario_path = scen,
+	                                                .sim_ready = {M(7)},
+	                                                .config = config,
+	                                                .agg_ready = {AGG, SA, SB}});
 }
 
 /* Within rel (relative) of x, waiting for it. */
-static void expect_near(Bank *b, const char *service, const char *path, double x, double rel)
+static void expect_near(HarnessBank *b, const char *service, const char *path, double x, double rel)
 {
 	double now = NAN;
 
@@ -110,7 +68,8 @@ static void expect_near(Bank *b, const char *service, const char *path, double x
 	fail_msg("%s %s is %.12g, not within %g of %.12g", service, path, now, rel, x);
 }
 
-static void expect_text_prefix(Bank *b, const char *service, const char *path, const char *prefix)
+static void expect_text_prefix(HarnessBank *b, const char *service, const char *path,
+                               const char *prefix)
 {
 	Value v = VALUE_INIT;
 
@@ -120,89 +79,69 @@ static void expect_text_prefix(Bank *b, const char *service, const char *path, c
 	value_clear(&v);
 }
 
-static void expect_text(Bank *b, const char *service, const char *path, const char *text)
-{
-	Value v = value_text(text);
-	bool ok = harness_wait_value(b->h, service, path, &v, WAIT_MS);
-
-	value_clear(&v);
-	if (!ok)
-		fail_msg("%s %s never became '%s'", service, path, text);
-}
-
-static void cmd(Bank *b, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-static void cmd(Bank *b, const char *fmt, ...)
-{
-	va_list ap;
-	g_autofree char *line = NULL;
-
-	va_start(ap, fmt);
-	line = g_strdup_vprintf(fmt, ap);
-	va_end(ap);
-	harness_send(b->sim, line);
-}
-
 /* Point 2 of the issue, rule by rule, on string A (and B where its modules
  * differ), then the aggregate of the two. */
 static void test_a_string_merges_its_modules(void **state)
 {
-	Bank *b = bank_start("{" STRINGS ", \"currentRatioMethod\": \"count\"}");
+	HarnessBank *b = bank_start("{" STRINGS ", \"currentRatioMethod\": \"count\"}");
 	double va = module_v(80) + module_v(82) + module_v(79) + module_v(81);
 
-	expect_text(b, SA, "/ProductName", "Series Battery");
-	expect(b, SA, "/Dc/0/Voltage", va);                 /* sum */
-	expect(b, SA, "/Dc/0/Current", 10);                 /* mean */
-	expect(b, SA, "/Dc/0/Power", 529.68);               /* sum */
-	expect(b, SA, "/Soc", 79);                          /* min */
-	expect(b, SB, "/Soc", 60);                          /* min */
-	expect(b, SA, "/InstalledCapacity", 100);           /* min */
-	expect(b, SB, "/InstalledCapacity", 90);            /* min */
-	expect(b, SA, "/Capacity", 79);                     /* min */
-	expect(b, SB, "/Capacity", 55.8);                   /* min */
-	expect(b, SA, "/ConsumedAmphours", 21);             /* max */
-	expect(b, SB, "/ConsumedAmphours", 40);             /* max */
-	expect(b, SA, "/Dc/0/Temperature", 22);             /* as in parallel: max */
-	expect(b, SA, "/System/MinCellVoltage", 3.30);      /* as in parallel */
-	expect(b, SA, "/Info/MaxChargeCurrent", 40);        /* min */
-	expect(b, SA, "/Info/MaxDischargeCurrent", 100);    /* min */
-	expect(b, SA, "/Info/MaxChargeVoltage", 4 * 14.2);  /* sum */
-	expect(b, SA, "/Info/BatteryLowVoltage", 4 * 11.6); /* sum */
-	expect(b, SA, "/Io/AllowToCharge", 1);
-	expect(b, SA, "/System/BatteriesSeries", 4);
-	expect(b, SA, "/System/BatteriesParallel", 1);
-	expect(b, SA, "/System/NrOfBatteries", 4);
-	expect(b, SA, "/Alarms/BmsCable", 0);
+	harness_expect_text(b->h, SA, "/ProductName", "Series Battery");
+	harness_expect_number(b->h, SA, "/Dc/0/Voltage", va);              /* sum */
+	harness_expect_number(b->h, SA, "/Dc/0/Current", 10);              /* mean */
+	harness_expect_number(b->h, SA, "/Dc/0/Power", 529.68);            /* sum */
+	harness_expect_number(b->h, SA, "/Soc", 79);                       /* min */
+	harness_expect_number(b->h, SB, "/Soc", 60);                       /* min */
+	harness_expect_number(b->h, SA, "/InstalledCapacity", 100);        /* min */
+	harness_expect_number(b->h, SB, "/InstalledCapacity", 90);         /* min */
+	harness_expect_number(b->h, SA, "/Capacity", 79);                  /* min */
+	harness_expect_number(b->h, SB, "/Capacity", 55.8);                /* min */
+	harness_expect_number(b->h, SA, "/ConsumedAmphours", 21);          /* max */
+	harness_expect_number(b->h, SB, "/ConsumedAmphours", 40);          /* max */
+	harness_expect_number(b->h, SA, "/Dc/0/Temperature", 22);          /* as in parallel: max */
+	harness_expect_number(b->h, SA, "/System/MinCellVoltage", 3.30);   /* as in parallel */
+	harness_expect_number(b->h, SA, "/Info/MaxChargeCurrent", 40);     /* min */
+	harness_expect_number(b->h, SA, "/Info/MaxDischargeCurrent", 100); /* min */
+	harness_expect_number(b->h, SA, "/Info/MaxChargeVoltage", 4 * 14.2);  /* sum */
+	harness_expect_number(b->h, SA, "/Info/BatteryLowVoltage", 4 * 11.6); /* sum */
+	harness_expect_number(b->h, SA, "/Io/AllowToCharge", 1);
+	harness_expect_number(b->h, SA, "/System/BatteriesSeries", 4);
+	harness_expect_number(b->h, SA, "/System/BatteriesParallel", 1);
+	harness_expect_number(b->h, SA, "/System/NrOfBatteries", 4);
+	harness_expect_number(b->h, SA, "/Alarms/BmsCable", 0);
 	/* Cell ids name the module. */
 	expect_text_prefix(b, SA, "/System/MinVoltageCellId", "Module ");
 	expect_text_prefix(b, AGG, "/System/MinVoltageCellId", "stringA Module ");
 
 	/* The same current through all: their mean. */
-	cmd(b, "set " M(0) " /Dc/0/Current 12.0");
-	expect(b, SA, "/Dc/0/Current", 10.5);
-	cmd(b, "set " M(3) " /Info/MaxDischargeCurrent 80.0");
-	expect(b, SA, "/Info/MaxDischargeCurrent", 80);
-	cmd(b, "setmany " M(0) " {\"/TimeToGo\": 7200.0, \"/System/NrOfModulesOnline\": 1}");
-	cmd(b, "setmany " M(1) " {\"/TimeToGo\": 3600.0, \"/System/NrOfModulesOnline\": 1}");
-	expect(b, SA, "/TimeToGo", 3600);              /* min */
-	expect(b, SA, "/System/NrOfModulesOnline", 2); /* sum */
-	cmd(b, "set " M(2) " /Alarms/HighVoltage 2");
-	expect(b, SA, "/Alarms/HighVoltage", 2); /* max */
-	expect(b, AGG, "/Alarms/HighVoltage", 2);
-	cmd(b, "set " M(1) " /Io/AllowToDischarge 0");
-	expect(b, SA, "/Io/AllowToDischarge", 0); /* every module must allow */
-	expect(b, SA, "/Io/AllowToCharge", 1);
+	harness_sendf(b->sim, "set " M(0) " /Dc/0/Current 12.0");
+	harness_expect_number(b->h, SA, "/Dc/0/Current", 10.5);
+	harness_sendf(b->sim, "set " M(3) " /Info/MaxDischargeCurrent 80.0");
+	harness_expect_number(b->h, SA, "/Info/MaxDischargeCurrent", 80);
+	harness_sendf(b->sim,
+	              "setmany " M(0) " {\"/TimeToGo\": 7200.0, \"/System/NrOfModulesOnline\": 1}");
+	harness_sendf(b->sim,
+	              "setmany " M(1) " {\"/TimeToGo\": 3600.0, \"/System/NrOfModulesOnline\": 1}");
+	harness_expect_number(b->h, SA, "/TimeToGo", 3600);              /* min */
+	harness_expect_number(b->h, SA, "/System/NrOfModulesOnline", 2); /* sum */
+	harness_sendf(b->sim, "set " M(2) " /Alarms/HighVoltage 2");
+	harness_expect_number(b->h, SA, "/Alarms/HighVoltage", 2); /* max */
+	harness_expect_number(b->h, AGG, "/Alarms/HighVoltage", 2);
+	harness_sendf(b->sim, "set " M(1) " /Io/AllowToDischarge 0");
+	harness_expect_number(b->h, SA, "/Io/AllowToDischarge", 0); /* every module must allow */
+	harness_expect_number(b->h, SA, "/Io/AllowToCharge", 1);
 
 	/* The aggregate: two strings of four in parallel; count: min(40, 50) * 2. */
-	expect(b, AGG, "/System/BatteriesSeries", 4);
-	expect(b, AGG, "/System/BatteriesParallel", 2);
-	expect(b, AGG, "/Info/MaxChargeCurrent", 80);
-	expect(b, AGG, "/Info/MaxChargeVoltage", 4 * 14.2);
+	harness_expect_number(b->h, AGG, "/System/BatteriesSeries", 4);
+	harness_expect_number(b->h, AGG, "/System/BatteriesParallel", 2);
+	harness_expect_number(b->h, AGG, "/Info/MaxChargeCurrent", 80);
+	harness_expect_number(b->h, AGG, "/Info/MaxChargeVoltage", 4 * 14.2);
 	/* One module of B refusing charge makes B refuse; A takes it all. */
-	cmd(b, "set " M(5) " /Io/AllowToCharge 0");
-	expect(b, SB, "/Io/AllowToCharge", 0);
-	expect(b, AGG, "/Io/AllowToCharge", 1);
-	expect(b, AGG, "/Info/MaxChargeCurrent", 40);
-	bank_free(b);
+	harness_sendf(b->sim, "set " M(5) " /Io/AllowToCharge 0");
+	harness_expect_number(b->h, SB, "/Io/AllowToCharge", 0);
+	harness_expect_number(b->h, AGG, "/Io/AllowToCharge", 1);
+	harness_expect_number(b->h, AGG, "/Info/MaxChargeCurrent", 40);
+	harness_bank_free(b);
 }
 
 /* A module that goes (reconnectTimeout 0) or has no voltage: the string
@@ -210,54 +149,56 @@ static void test_a_string_merges_its_modules(void **state)
  * and estimates its voltage; the aggregate charges by the other string. */
 static void test_a_missing_module_stops_the_strings_charge(void **state)
 {
-	Bank *b = bank_start("{" STRINGS ", \"currentRatioMethod\": \"count\"}");
+	HarnessBank *b = bank_start("{" STRINGS ", \"currentRatioMethod\": \"count\"}");
 	double seen = module_v(80) + module_v(79) + module_v(81);
 
-	expect(b, AGG, "/Info/MaxChargeCurrent", 80);
-	cmd(b, "remove " M(1));
-	expect(b, SA, "/Info/MaxChargeCurrent", 0);
-	expect(b, SA, "/Io/AllowToCharge", 0);
-	expect(b, SA, "/Alarms/BmsCable", 2);
-	expect(b, SA, "/Info/MaxDischargeCurrent", 100);
-	expect(b, SA, "/Dc/0/Voltage", seen * 4 / 3);
-	expect(b, SA, "/System/NrOfBatteries", 3);
-	expect(b, AGG, "/Alarms/BmsCable", 2);
-	expect(b, AGG, "/Io/AllowToCharge", 1);
-	expect(b, AGG, "/Info/MaxChargeCurrent", 50);
+	harness_expect_number(b->h, AGG, "/Info/MaxChargeCurrent", 80);
+	harness_sendf(b->sim, "remove " M(1));
+	harness_expect_number(b->h, SA, "/Info/MaxChargeCurrent", 0);
+	harness_expect_number(b->h, SA, "/Io/AllowToCharge", 0);
+	harness_expect_number(b->h, SA, "/Alarms/BmsCable", 2);
+	harness_expect_number(b->h, SA, "/Info/MaxDischargeCurrent", 100);
+	harness_expect_number(b->h, SA, "/Dc/0/Voltage", seen * 4 / 3);
+	harness_expect_number(b->h, SA, "/System/NrOfBatteries", 3);
+	harness_expect_number(b->h, AGG, "/Alarms/BmsCable", 2);
+	harness_expect_number(b->h, AGG, "/Io/AllowToCharge", 1);
+	harness_expect_number(b->h, AGG, "/Info/MaxChargeCurrent", 50);
 	/* Back: all as before. */
-	cmd(b,
-	    "add " M(1) " {\"/Dc/0/Voltage\": %.17g, \"/Dc/0/Current\": 10.0, \"/Soc\": 82.0,"
-	                " \"/InstalledCapacity\": 100.0, \"/Info/MaxChargeCurrent\": 50.0,"
-	                " \"/Info/MaxDischargeCurrent\": 100.0, \"/Info/MaxChargeVoltage\": 14.2}",
-	    module_v(82));
-	expect(b, SA, "/Alarms/BmsCable", 0);
-	expect(b, SA, "/Info/MaxChargeCurrent", 40);
-	expect(b, AGG, "/Info/MaxChargeCurrent", 80);
+	harness_sendf(
+	        b->sim,
+	        "add " M(1) " {\"/Dc/0/Voltage\": %.17g, \"/Dc/0/Current\": 10.0, \"/Soc\": 82.0,"
+	                    " \"/InstalledCapacity\": 100.0, \"/Info/MaxChargeCurrent\": 50.0,"
+	                    " \"/Info/MaxDischargeCurrent\": 100.0, \"/Info/MaxChargeVoltage\": "
+	                    "14.2}",
+	        module_v(82));
+	harness_expect_number(b->h, SA, "/Alarms/BmsCable", 0);
+	harness_expect_number(b->h, SA, "/Info/MaxChargeCurrent", 40);
+	harness_expect_number(b->h, AGG, "/Info/MaxChargeCurrent", 80);
 	/* A module without a voltage is as good as gone. */
-	cmd(b, "set " M(2) " /Dc/0/Voltage null");
-	expect(b, SA, "/Info/MaxChargeCurrent", 0);
-	expect(b, SA, "/Alarms/BmsCable", 2);
-	expect(b, AGG, "/Info/MaxChargeCurrent", 50);
-	bank_free(b);
+	harness_sendf(b->sim, "set " M(2) " /Dc/0/Voltage null");
+	harness_expect_number(b->h, SA, "/Info/MaxChargeCurrent", 0);
+	harness_expect_number(b->h, SA, "/Alarms/BmsCable", 2);
+	harness_expect_number(b->h, AGG, "/Info/MaxChargeCurrent", 50);
+	harness_bank_free(b);
 }
 
 /* capacity: string A 40 A * 190/100 Ah (its InstalledCapacity is its
  * modules' least). */
 static void test_two_strings_by_capacity(void **state)
 {
-	Bank *b = bank_start("{" STRINGS ", \"currentRatioMethod\": \"capacity\"}");
+	HarnessBank *b = bank_start("{" STRINGS ", \"currentRatioMethod\": \"capacity\"}");
 
-	expect(b, AGG, "/InstalledCapacity", 190);
-	expect(b, AGG, "/Info/MaxChargeCurrent", 40.0 * 190 / 100);
-	bank_free(b);
+	harness_expect_number(b->h, AGG, "/InstalledCapacity", 190);
+	harness_expect_number(b->h, AGG, "/Info/MaxChargeCurrent", 40.0 * 190 / 100);
+	harness_bank_free(b);
 }
 
 /* ir: the aggregate fits each string's V and I (string A 8 mOhm, B 12 mOhm:
  * four modules of 2 and 3 mOhm), and shares by them. */
 static void test_two_strings_by_ir(void **state)
 {
-	Bank *b = bank_start("{" STRINGS ", \"currentRatioMethod\": \"ir\","
-	                     " \"publishInterval\": 0}");
+	HarnessBank *b = bank_start("{" STRINGS ", \"currentRatioMethod\": \"ir\","
+	                            " \"publishInterval\": 0}");
 	g_autofree char *irs = NULL;
 	double ra = 0, rb = 0, total;
 
@@ -265,12 +206,13 @@ static void test_two_strings_by_ir(void **state)
 		double i = 3.0 * step;
 
 		for (int m = 0; m < 8; m++)
-			cmd(b,
-			    "setmany " B
-			    "ttyUSB%d {\"/Dc/0/Voltage\": %.17g, \"/Dc/0/Current\": %.17g}",
-			    m, m < 4 ? 13.2 + 0.002 * i : 13.1 + 0.003 * i, i);
-		expect(b, SB, "/Dc/0/Current", i);
-		expect(b, AGG, "/Dc/0/Current", 2 * i);
+			harness_sendf(
+			        b->sim,
+			        "setmany " B
+			        "ttyUSB%d {\"/Dc/0/Voltage\": %.17g, \"/Dc/0/Current\": %.17g}",
+			        m, m < 4 ? 13.2 + 0.002 * i : 13.1 + 0.003 * i, i);
+		harness_expect_number(b->h, SB, "/Dc/0/Current", i);
+		harness_expect_number(b->h, AGG, "/Dc/0/Current", 2 * i);
 	}
 	for (int tries = 0; tries < 100; tries++) {
 		g_free(irs);
@@ -286,7 +228,7 @@ static void test_two_strings_by_ir(void **state)
 	 * precision of the resistances as published (text). */
 	total = 1 / ra + 1 / rb;
 	expect_near(b, AGG, "/Info/MaxChargeCurrent", fmin(40 * ra * total, 50 * rb * total), 1e-3);
-	bank_free(b);
+	harness_bank_free(b);
 }
 
 int main(void)

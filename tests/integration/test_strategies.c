@@ -34,26 +34,10 @@ static const char scenario[] =
 
 /* Runs batagg with config on a bus with the two batteries above; extra is
  * one more argument (or NULL). */
-static Harness *run(const char *config, const char *extra, int *sim)
+static HarnessBank *run(const char *config, const char *extra)
 {
-	Harness *h = harness_new();
-	const char *scen = harness_write_file(h, "scenario.json", scenario);
-	const char *cfg = harness_write_file(h, "config.json", config);
-	char *sim_argv[] = {(char *)g_getenv("BATSIM"), (char *)scen, NULL};
-	char *agg_argv[] = {(char *)g_getenv("BATAGG"), (char *)"--config", (char *)cfg,
-	                    (char *)extra, NULL};
-
-	harness_spawn(h, sim_argv, sim);
-	assert_true(harness_wait_name(h, S1, WAIT_MS));
-	harness_spawn(h, agg_argv, NULL);
-	assert_true(harness_wait_name(h, AGG, WAIT_MS));
-	return h;
-}
-
-static void expect(Harness *h, const char *path, double x)
-{
-	if (!harness_wait_number(h, AGG, path, x, WAIT_MS))
-		fail_msg("%s never became %.12g", path, x);
+	return harness_bank_start(&(HarnessBankOptions){
+	        .scenario = scenario, .sim_ready = {S1}, .config = config, .agg_arg = extra});
 }
 
 static void test_ratio_methods_and_ccl_modes(void **state)
@@ -72,12 +56,12 @@ static void test_ratio_methods_and_ccl_modes(void **state)
 	};
 
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
-		Harness *h = run(cases[i].config, NULL, NULL);
+		HarnessBank *b = run(cases[i].config, NULL);
 
 		print_message("# %s\n", cases[i].config);
-		expect(h, "/Info/MaxChargeCurrent", cases[i].ccl);
-		expect(h, "/Info/MaxDischargeCurrent", cases[i].dcl);
-		harness_free(h);
+		harness_expect_number(b->h, AGG, "/Info/MaxChargeCurrent", cases[i].ccl);
+		harness_expect_number(b->h, AGG, "/Info/MaxDischargeCurrent", cases[i].dcl);
+		harness_bank_free(b);
 	}
 }
 
@@ -96,36 +80,31 @@ static void test_cvl_modes(void **state)
 	};
 
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
-		int sim;
-		Harness *h = run(cases[i].config, NULL, &sim);
+		HarnessBank *b = run(cases[i].config, NULL);
 
 		print_message("# %s\n", cases[i].config);
-		expect(h, "/Info/MaxChargeVoltage", cases[i].idle);
-		harness_send(sim, "set " S2 " /Balancing 1");
-		expect(h, "/Balancing", 1);
-		expect(h, "/Info/MaxChargeVoltage", cases[i].balancing);
-		harness_free(h);
+		harness_expect_number(b->h, AGG, "/Info/MaxChargeVoltage", cases[i].idle);
+		harness_send(b->sim, "set " S2 " /Balancing 1");
+		harness_expect_number(b->h, AGG, "/Balancing", 1);
+		harness_expect_number(b->h, AGG, "/Info/MaxChargeVoltage", cases[i].balancing);
+		harness_bank_free(b);
 	}
 }
 
 static char *example_dir(void)
 {
-	const char *dir = g_getenv("BATAGG_EXAMPLE_PLUGIN_DIR");
-
-	assert_non_null(dir);
-	return g_strdup_printf("--plugin-dir=%s", dir);
+	return g_strdup_printf("--plugin-dir=%s", harness_env("BATAGG_EXAMPLE_PLUGIN_DIR"));
 }
 
 static void test_example_plugin_by_name(void **state)
 {
 	g_autofree char *flag = example_dir();
-	int sim;
-	Harness *h = run("{\"cvlMode\": \"fixed\"}", flag, &sim);
+	HarnessBank *b = run("{\"cvlMode\": \"fixed\"}", flag);
 
-	expect(h, "/Info/MaxChargeVoltage", 54.0);
-	harness_send(sim, "settings /Settings/SystemSetup/MaxChargeVoltage 53.5");
-	expect(h, "/Info/MaxChargeVoltage", 53.5);
-	harness_free(h);
+	harness_expect_number(b->h, AGG, "/Info/MaxChargeVoltage", 54.0);
+	harness_send(b->sim, "settings /Settings/SystemSetup/MaxChargeVoltage 53.5");
+	harness_expect_number(b->h, AGG, "/Info/MaxChargeVoltage", 53.5);
+	harness_bank_free(b);
 }
 
 /* Runs batagg to completion and returns its exit status and stderr (its
@@ -147,11 +126,7 @@ static int run_to_exit(char **argv, char **err)
  * everyone can write, no plugin is trusted. */
 static char *plugin_scratch_dir(void)
 {
-	const char *parent = g_getenv("BATAGG_SCRATCH_DIR");
-	char *dir;
-
-	assert_non_null(parent);
-	dir = g_build_filename(parent, "plugins-XXXXXX", NULL);
+	char *dir = g_build_filename(harness_env("BATAGG_SCRATCH_DIR"), "plugins-XXXXXX", NULL);
 	assert_non_null(g_mkdtemp_full(dir, 0755));
 	return dir;
 }
@@ -162,7 +137,7 @@ static void test_refusals(void **state)
 	g_autofree char *cfg = g_build_filename(dir, "config.json", NULL);
 	g_autofree char *flag = g_strdup_printf("--plugin-dir=%s", dir);
 	g_autofree char *bad = g_build_filename(dir, "broken.so", NULL);
-	char *argv[] = {(char *)g_getenv("BATAGG"), (char *)"--check-config", flag, cfg, NULL};
+	char *argv[] = {(char *)harness_env("BATAGG"), (char *)"--check-config", flag, cfg, NULL};
 	g_autofree char *err1 = NULL, *err2 = NULL, *err3 = NULL, *err4 = NULL;
 	int status;
 
@@ -207,7 +182,7 @@ static void test_refusals(void **state)
 /* Every shipped example config starts the daemon on a bus and publishes. */
 static void test_examples_run(void **state)
 {
-	const char *root = g_getenv("BATAGG_SOURCE_ROOT");
+	const char *root = harness_env("BATAGG_SOURCE_ROOT");
 	g_autofree char *dir = g_build_filename(root, "config", "examples", NULL);
 	GDir *d = g_dir_open(dir, 0, NULL);
 	const char *name;
@@ -217,19 +192,19 @@ static void test_examples_run(void **state)
 	while ((name = g_dir_read_name(d))) {
 		g_autofree char *path = g_build_filename(dir, name, NULL);
 		g_autofree char *text = NULL;
-		Harness *h;
+		HarnessBank *b;
 		Value v = VALUE_INIT;
 
 		assert_true(g_file_get_contents(path, &text, NULL, NULL));
 		print_message("# %s\n", name);
-		h = run(text, NULL, NULL);
-		assert_true(harness_get_value(h, AGG, "/System/NrOfBatteries", &v));
+		b = run(text, NULL);
+		assert_true(harness_get_value(b->h, AGG, "/System/NrOfBatteries", &v));
 		assert_int_equal(v.type, VALUE_INT);
 		assert_true(v.u.i >= 1);
 		if (strstr(text, "virtual1"))
-			assert_true(harness_wait_name(h, "com.victronenergy.battery.virtual1",
+			assert_true(harness_wait_name(b->h, "com.victronenergy.battery.virtual1",
 			                              WAIT_MS));
-		harness_free(h);
+		harness_bank_free(b);
 		n++;
 	}
 	g_dir_close(d);

@@ -21,12 +21,6 @@
 #define WAIT_MS 10000
 #define E_ACUTE "\xc3\xa9" /* "é": two bytes */
 
-typedef struct {
-	Harness *h;
-	int sim;
-	GPid agg_pid;
-} Bank;
-
 /* n times s. */
 static char *repeat(const char *s, int n)
 {
@@ -39,7 +33,7 @@ static char *repeat(const char *s, int n)
 
 /* One member whose /CustomName, /Info/ChargeMode and cell id are 200 × "é"
  * (400 bytes: longer than any text batagg builds from them). */
-static Bank *bank_new(const char *config)
+static HarnessBank *bank_new(const char *config)
 {
 	g_autofree char *long_text = repeat(E_ACUTE, 200);
 	g_autofree char *scenario = g_strdup_printf(
@@ -48,30 +42,13 @@ static Bank *bank_new(const char *config)
 	        " \"/System/MaxCellVoltage\": 3.40, \"/System/MaxVoltageCellId\": \"%s\","
 	        " \"/Info/ChargeMode\": \"%s\"}}}",
 	        long_text, long_text, long_text);
-	Bank *b = g_new0(Bank, 1);
-	char *sim_argv[] = {(char *)g_getenv("BATSIM"), NULL, NULL};
-	char *agg_argv[] = {(char *)g_getenv("BATAGG"), (char *)"--config", NULL, NULL};
 
-	assert_non_null(sim_argv[0]);
-	assert_non_null(agg_argv[0]);
-	b->h = harness_new();
-	sim_argv[1] = (char *)harness_write_file(b->h, "scenario.json", scenario);
-	agg_argv[2] = (char *)harness_write_file(b->h, "config.json", config);
-	harness_spawn(b->h, sim_argv, &b->sim);
-	assert_true(harness_wait_name(b->h, S1, WAIT_MS));
-	b->agg_pid = harness_spawn(b->h, agg_argv, NULL);
-	assert_true(harness_wait_name(b->h, AGG, WAIT_MS));
-	return b;
-}
-
-static void bank_free(Bank *b)
-{
-	harness_free(b->h);
-	g_free(b);
+	return harness_bank_start(
+	        &(HarnessBankOptions){.scenario = scenario, .sim_ready = {S1}, .config = config});
 }
 
 /* GetText on a leaf answers with valid UTF-8 (and batagg is still there). */
-static char *text_of(Bank *b, const char *service, const char *path)
+static char *text_of(HarnessBank *b, const char *service, const char *path)
 {
 	char *text = harness_get_text(b->h, service, path);
 
@@ -83,7 +60,7 @@ static char *text_of(Bank *b, const char *service, const char *path)
 }
 
 /* GetText on a node answers with a{ss}, every text valid UTF-8. */
-static void expect_node_texts(Bank *b, const char *service, const char *node)
+static void expect_node_texts(HarnessBank *b, const char *service, const char *node)
 {
 	DBusMessage *reply = harness_call(b->h, service, node, "GetText");
 	DBusMessageIter it, var, dict, entry;
@@ -110,7 +87,7 @@ static void expect_node_texts(Bank *b, const char *service, const char *node)
 }
 
 /* Polls until path holds some text (its members were read). */
-static void wait_for_text(Bank *b, const char *service, const char *path)
+static void wait_for_text(HarnessBank *b, const char *service, const char *path)
 {
 	Value v = VALUE_INIT;
 
@@ -129,7 +106,7 @@ static void wait_for_text(Bank *b, const char *service, const char *path)
  * the cell id it names stays readable. */
 static void test_cell_ids_cut_between_characters(void **state)
 {
-	Bank *b = bank_new("{}");
+	HarnessBank *b = bank_new("{}");
 	g_autofree char *label = repeat(E_ACUTE, 63);
 	g_autofree char *want = g_strconcat(label, " C1", NULL);
 	char *text;
@@ -145,7 +122,7 @@ static void test_cell_ids_cut_between_characters(void **state)
 	g_free(text);
 	expect_node_texts(b, AGG, "/");
 	expect_node_texts(b, AGG, "/System");
-	bank_free(b);
+	harness_bank_free(b);
 }
 
 /* A virtual battery copies its member's text, and a hook its configured
@@ -159,7 +136,7 @@ static void test_merged_and_hook_texts_cut_between_characters(void **state)
 	                                          "{\"path\": \"/System/MinTemperatureCellId\","
 	                                          " \"value\": \"%s\"}}}",
 	                                          hook_text);
-	Bank *b = bank_new(config);
+	HarnessBank *b = bank_new(config);
 	char *text;
 
 	assert_true(harness_wait_name(b->h, V1, WAIT_MS));
@@ -173,14 +150,14 @@ static void test_merged_and_hook_texts_cut_between_characters(void **state)
 	expect_node_texts(b, V1, "/");
 	expect_node_texts(b, V1, "/System");
 	expect_node_texts(b, AGG, "/");
-	bank_free(b);
+	harness_bank_free(b);
 }
 
 /* /CustomName takes at most 128 bytes; a longer write is refused and
  * changes nothing, on the aggregate as on a virtual battery. */
 static void test_custom_name_limit(void **state)
 {
-	Bank *b = bank_new("{\"virtualBatteries\": {\"" V1 "\": [\"" S1 "\"]}}");
+	HarnessBank *b = bank_new("{\"virtualBatteries\": {\"" V1 "\": [\"" S1 "\"]}}");
 	g_autofree char *fits_text = repeat(E_ACUTE, 64);
 	g_autofree char *long_text = repeat(E_ACUTE, 65);
 	g_autofree char *huge_text = repeat("x", 4 << 20);
@@ -203,7 +180,7 @@ static void test_custom_name_limit(void **state)
 	value_clear(&fits);
 	value_clear(&too_long);
 	value_clear(&huge);
-	bank_free(b);
+	harness_bank_free(b);
 }
 
 int main(void)

@@ -40,81 +40,28 @@ static const char scenario[] =
 static const char good[] = "{\"excludedServices\": [\"" SHUNT "\"],\n"
                            " \"currentRatioMethod\": \"count\"}";
 
-typedef struct {
-	Harness *h;
-	const char *config;
-	const char *log;
-	GPid agg;
-} Run;
-
-static const char *env(const char *name)
+/* The simulator, and batagg ready to start on config_text, its output in
+ * a log. */
+static HarnessBank *run_new(const char *config_text)
 {
-	const char *v = g_getenv(name);
-
-	if (!v)
-		fail_msg("%s is not set (run through meson test)", name);
-	return v;
+	return harness_bank_start(&(HarnessBankOptions){.scenario = scenario,
+	                                                .sim_ready = {SHUNT},
+	                                                .config = config_text,
+	                                                .agg_logged = true,
+	                                                .agg_later = true});
 }
 
-static Run *run_new(const char *config_text)
-{
-	Run *r = g_new0(Run, 1);
-	const char *scen;
-	int fd;
-
-	r->h = harness_new();
-	scen = harness_write_file(r->h, "scenario.json", scenario);
-	r->config = harness_write_file(r->h, "config.json", config_text);
-	r->log = harness_write_file(r->h, "batagg.log", "");
-	{
-		char *sim[] = {(char *)env("BATSIM"), (char *)scen, NULL};
-
-		harness_spawn(r->h, sim, &fd);
-	}
-	assert_true(harness_wait_name(r->h, SHUNT, WAIT_MS));
-	return r;
-}
-
-static GPid start(Run *r)
-{
-	char *agg[] = {(char *)env("BATAGG"), (char *)"--config", (char *)r->config, NULL};
-
-	r->agg = harness_spawn_logged(r->h, agg, r->log);
-	return r->agg;
-}
-
-static void run_free(Run *r)
-{
-	harness_free(r->h);
-	g_free(r);
-}
-
-static void expect(Run *r, const char *path, double x)
-{
-	if (!harness_wait_number(r->h, AGG, path, x, WAIT_MS))
-		fail_msg("%s never became %g", path, x);
-}
-
-static void expect_text(Run *r, const char *path, const char *text)
-{
-	Value v = value_text(text);
-	bool ok = harness_wait_value(r->h, AGG, path, &v, WAIT_MS);
-
-	value_clear(&v);
-	if (!ok)
-		fail_msg("%s never became '%s'", path, text);
-}
-
-static void said(Run *r, const char *text)
+static void said(HarnessBank *r, const char *text)
 {
 	if (!harness_wait_text(r->log, text, WAIT_MS))
 		fail_msg("the log never said '%s'", text);
 }
 
 /* --check-config's exit status for the config file. */
-static int check(Run *r)
+static int check(HarnessBank *r)
 {
-	char *argv[] = {(char *)env("BATAGG"), (char *)"--check-config", (char *)r->config, NULL};
+	char *argv[] = {(char *)harness_env("BATAGG"), (char *)"--check-config", (char *)r->config,
+	                NULL};
 	g_auto(GStrv) cmd = harness_command(argv);
 	int status = -1;
 
@@ -129,14 +76,14 @@ static int check(Run *r)
 
 /* The aggregate as the good config makes it: two batteries, their mean
  * SoC, the count method's CCL. */
-static void expect_good_bank(Run *r)
+static void expect_good_bank(HarnessBank *r)
 {
-	expect(r, "/System/NrOfBatteries", 2);
-	expect(r, "/Soc", 75.0);
-	expect(r, "/Info/MaxChargeCurrent", 100.0);
+	harness_expect_number(r->h, AGG, "/System/NrOfBatteries", 2);
+	harness_expect_number(r->h, AGG, "/Soc", 75.0);
+	harness_expect_number(r->h, AGG, "/Info/MaxChargeCurrent", 100.0);
 }
 
-static void write_config(Run *r, const char *text)
+static void write_config(HarnessBank *r, const char *text)
 {
 	assert_true(g_file_set_contents(r->config, text, -1, NULL));
 }
@@ -144,37 +91,37 @@ static void write_config(Run *r, const char *text)
 /* Keys with problems run at their defaults; the rest as written. */
 static void test_keys_with_problems_keep_defaults(void **state)
 {
-	Run *r = run_new("{\"excludedServices\": [\"" SHUNT "\"],\n"
-	                 " \"cvlMode\": 5, \"colour\": \"red\",\n"
-	                 " \"currentRatioMethod\": \"count\"}");
+	HarnessBank *r = run_new("{\"excludedServices\": [\"" SHUNT "\"],\n"
+	                         " \"cvlMode\": 5, \"colour\": \"red\",\n"
+	                         " \"currentRatioMethod\": \"count\"}");
 
 	assert_int_equal(check(r), 1);
-	start(r);
+	harness_bank_start_agg(r);
 	assert_true(harness_wait_name(r->h, AGG, WAIT_MS));
 	expect_good_bank(r);
 	/* cvlMode at its default: the lowest CVL while nothing balances. */
-	expect(r, "/Info/MaxChargeVoltage", 55.0);
+	harness_expect_number(r->h, AGG, "/Info/MaxChargeVoltage", 55.0);
 	said(r, "WARNING:batagg: ");
 	said(r, "config.json:2:13: key 'cvlMode': expected a string, got a number");
 	said(r, "config.json:2:16: unknown key 'colour'");
 	said(r, "key 'cvlMode' has a problem (above): batagg runs with its default");
 	said(r, "'colour' is no key batagg knows (above): ignored");
-	expect(r, "/Alarms/InternalFailure", 1);
-	expect_text(r, "/ConfigProblem", PROBLEM_TEXT);
+	harness_expect_number(r->h, AGG, "/Alarms/InternalFailure", 1);
+	harness_expect_text(r->h, AGG, "/ConfigProblem", PROBLEM_TEXT);
 
 	/* A reload stays strict: a bad file is refused, the running config
 	 * kept. */
 	write_config(r, "{\"cvlMode\": ");
 	kill(r->agg, SIGHUP);
 	said(r, "reload refused, keeping the running config");
-	expect(r, "/Alarms/InternalFailure", 1);
+	harness_expect_number(r->h, AGG, "/Alarms/InternalFailure", 1);
 	expect_good_bank(r);
 
 	/* A good one clears the alarm and becomes the last good config. */
 	write_config(r, good);
 	kill(r->agg, SIGHUP);
-	expect(r, "/Alarms/InternalFailure", 0);
-	expect_text(r, "/ConfigProblem", "");
+	harness_expect_number(r->h, AGG, "/Alarms/InternalFailure", 0);
+	harness_expect_text(r->h, AGG, "/ConfigProblem", "");
 	expect_good_bank(r);
 	{
 		g_autofree char *kept_path = g_strconcat(r->config, ".last-good", NULL);
@@ -183,19 +130,19 @@ static void test_keys_with_problems_keep_defaults(void **state)
 		assert_true(g_file_get_contents(kept_path, &kept, NULL, NULL));
 		assert_string_equal(kept, good);
 	}
-	run_free(r);
+	harness_bank_free(r);
 }
 
 /* A first run with the good config leaves its copy; the file is then
  * replaced by text. */
-static Run *after_good_run(const char *text)
+static HarnessBank *after_good_run(const char *text)
 {
-	Run *r = run_new(good);
+	HarnessBank *r = run_new(good);
 
-	start(r);
+	harness_bank_start_agg(r);
 	assert_true(harness_wait_name(r->h, AGG, WAIT_MS));
 	expect_good_bank(r);
-	expect(r, "/Alarms/InternalFailure", 0);
+	harness_expect_number(r->h, AGG, "/Alarms/InternalFailure", 0);
 	assert_int_equal(harness_terminate(r->h, r->agg, WAIT_MS), 0);
 	write_config(r, text);
 	return r;
@@ -204,35 +151,36 @@ static Run *after_good_run(const char *text)
 /* A file that is no JSON runs the last good config, exclusions and all. */
 static void test_broken_json_runs_last_good(void **state)
 {
-	Run *r = after_good_run("{\"excludedServices\": [\"" SHUNT "\"");
+	HarnessBank *r = after_good_run("{\"excludedServices\": [\"" SHUNT "\"");
 
 	assert_int_equal(check(r), 1);
-	start(r);
+	harness_bank_start_agg(r);
 	assert_true(harness_wait_name(r->h, AGG, WAIT_MS));
 	expect_good_bank(r);
 	said(r, "ERROR:batagg: ");
 	said(r, "config.json: batagg runs the last good config");
-	expect(r, "/Alarms/InternalFailure", 1);
-	expect_text(r, "/ConfigProblem", PROBLEM_TEXT);
-	run_free(r);
+	harness_expect_number(r->h, AGG, "/Alarms/InternalFailure", 1);
+	harness_expect_text(r->h, AGG, "/ConfigProblem", PROBLEM_TEXT);
+	harness_bank_free(r);
 }
 
 /* A membership key with a problem: its value from the last good config. */
 static void test_membership_from_last_good(void **state)
 {
-	Run *r = after_good_run("{\"excludedServices\": \"" SHUNT "\",\n"
-	                        " \"currentRatioMethod\": \"count\", \"cvlMode\": \"max_always\"}");
+	HarnessBank *r =
+	        after_good_run("{\"excludedServices\": \"" SHUNT "\",\n"
+	                       " \"currentRatioMethod\": \"count\", \"cvlMode\": \"max_always\"}");
 
 	assert_int_equal(check(r), 1);
-	start(r);
+	harness_bank_start_agg(r);
 	assert_true(harness_wait_name(r->h, AGG, WAIT_MS));
 	expect_good_bank(r);
 	said(r, "key 'excludedServices': expected an array, got a string");
 	said(r, "as in the last good config");
 	/* The rest of the file counts: the highest CVL. */
-	expect(r, "/Info/MaxChargeVoltage", 55.2);
-	expect(r, "/Alarms/InternalFailure", 1);
-	run_free(r);
+	harness_expect_number(r->h, AGG, "/Info/MaxChargeVoltage", 55.2);
+	harness_expect_number(r->h, AGG, "/Alarms/InternalFailure", 1);
+	harness_bank_free(r);
 }
 
 /* Without a last good config, batagg does not guess what to exclude. */
@@ -246,10 +194,10 @@ static void test_refuses_without_last_good(void **state)
 	};
 
 	for (size_t i = 0; i < G_N_ELEMENTS(files); i++) {
-		Run *r = run_new(files[i]);
+		HarnessBank *r = run_new(files[i]);
 		int status;
 
-		start(r);
+		harness_bank_start_agg(r);
 		status = harness_wait_exit(r->h, r->agg, WAIT_MS);
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 1)
 			fail_msg("'%s': batagg did not refuse to start (status %d)", files[i],
@@ -257,7 +205,7 @@ static void test_refuses_without_last_good(void **state)
 		said(r, "refusing to start: ");
 		assert_false(harness_has_name(r->h, AGG));
 		assert_int_equal(check(r), 1);
-		run_free(r);
+		harness_bank_free(r);
 	}
 }
 
@@ -265,20 +213,20 @@ static void test_refuses_without_last_good(void **state)
  * (the Python daemon's users wrote this often). */
 static void test_excluded_and_primary(void **state)
 {
-	Run *r = run_new("{\"excludedServices\": [\"" SHUNT "\"],\n"
-	                 " \"primaryServices\": {\"" SHUNT "\": [\"/Soc\"]}}");
+	HarnessBank *r = run_new("{\"excludedServices\": [\"" SHUNT "\"],\n"
+	                         " \"primaryServices\": {\"" SHUNT "\": [\"/Soc\"]}}");
 
 	assert_int_equal(check(r), 0);
-	start(r);
+	harness_bank_start_agg(r);
 	assert_true(harness_wait_name(r->h, AGG, WAIT_MS));
-	expect(r, "/System/NrOfBatteries", 2);
-	expect(r, "/Soc", 50.0);
+	harness_expect_number(r->h, AGG, "/System/NrOfBatteries", 2);
+	harness_expect_number(r->h, AGG, "/Soc", 50.0);
 	said(r, "is in excludedServices and in primaryServices: batagg uses it as a primary "
 	        "service, never as a member of the aggregate");
 	/* Warnings only: nothing runs at a default. */
-	expect(r, "/Alarms/InternalFailure", 0);
-	expect_text(r, "/ConfigProblem", "");
-	run_free(r);
+	harness_expect_number(r->h, AGG, "/Alarms/InternalFailure", 0);
+	harness_expect_text(r->h, AGG, "/ConfigProblem", "");
+	harness_bank_free(r);
 }
 
 /* A sample of the configs the Python daemon's users write (the corpus of
@@ -289,7 +237,7 @@ static void test_old_configs_run(void **state)
 	const char *corpus = g_getenv("BATAGG_OLD_CONFIGS");
 	g_autofree char *text = NULL;
 	g_auto(GStrv) lines = NULL;
-	Run *r;
+	HarnessBank *r;
 	int ran = 0;
 
 	if (!corpus)
@@ -301,7 +249,7 @@ static void test_old_configs_run(void **state)
 		const char *name = strstr(lines[i], "aggregator2") ? AGG "2" : AGG;
 
 		write_config(r, lines[i]);
-		start(r);
+		harness_bank_start_agg(r);
 		if (!harness_wait_name(r->h, name, WAIT_MS))
 			fail_msg("config %zu did not run: %s", i + 1, lines[i]);
 		if (!harness_wait_number(r->h, name, "/Alarms/InternalFailure", 0, WAIT_MS))
@@ -311,7 +259,7 @@ static void test_old_configs_run(void **state)
 	}
 	print_message("# %d configs of the Python daemon's forms ran\n", ran);
 	assert_true(ran >= 15);
-	run_free(r);
+	harness_bank_free(r);
 }
 
 int main(void)

@@ -33,71 +33,27 @@ static const char scenario[] =
         " \"" SHUNT "\": {\"/Dc/0/Voltage\": 52.1, \"/Dc/0/Current\": 12.5, \"/Soc\": 61.0},"
         " \"" OTHER "\": {\"/Dc/0/Voltage\": 52.4, \"/Dc/0/Current\": 2.0, \"/Soc\": 50.0}}}";
 
-typedef struct {
-	Harness *h;
-	int sim;
-	GPid agg_pid;
-} Setup;
-
 /* The Python daemon's hook test: a 12 V battery with a CCL of 20 A. */
 static const char scenario_12v[] =
         "{\"batteries\": {"
         " \"" BMS "\": {\"/Dc/0/Voltage\": 11.9, \"/Dc/0/Current\": 1.0, \"/Soc\": 50.0,"
         "  \"/Info/MaxChargeCurrent\": 20.0, \"/Info/MaxChargeVoltage\": 14.2}}}";
 
-static Setup *setup_with(const char *scenario_text, const char *config)
+static HarnessBank *setup_with(const char *scenario_text, const char *config)
 {
-	Setup *s = g_new0(Setup, 1);
-	const char *scen, *cfg;
-	char *sim_argv[3] = {NULL, NULL, NULL};
-	char *agg_argv[4] = {NULL, (char *)"--config", NULL, NULL};
-
-	s->h = harness_new();
-	scen = harness_write_file(s->h, "scenario.json", scenario_text);
-	cfg = harness_write_file(s->h, "config.json", config);
-	sim_argv[0] = (char *)g_getenv("BATSIM");
-	sim_argv[1] = (char *)scen;
-	agg_argv[0] = (char *)g_getenv("BATAGG");
-	agg_argv[2] = (char *)cfg;
-	assert_non_null(sim_argv[0]);
-	assert_non_null(agg_argv[0]);
-	harness_spawn(s->h, sim_argv, &s->sim);
-	assert_true(harness_wait_name(s->h, BMS, WAIT_MS));
-	s->agg_pid = harness_spawn(s->h, agg_argv, NULL);
-	assert_true(harness_wait_name(s->h, V1, WAIT_MS));
-	assert_true(harness_wait_name(s->h, AGG, WAIT_MS));
-	return s;
+	return harness_bank_start(&(HarnessBankOptions){.scenario = scenario_text,
+	                                                .sim_ready = {BMS},
+	                                                .config = config,
+	                                                .agg_ready = {V1, AGG}});
 }
 
-static Setup *setup_new(const char *config)
+static HarnessBank *setup_new(const char *config)
 {
 	return setup_with(scenario, config);
 }
 
-static void setup_free(Setup *s)
-{
-	harness_free(s->h);
-	g_free(s);
-}
-
-static void expect_number(Setup *s, const char *service, const char *path, double x)
-{
-	if (!harness_wait_number(s->h, service, path, x, WAIT_MS))
-		fail_msg("%s %s never became %.12g", service, path, x);
-}
-
-static void expect_text(Setup *s, const char *service, const char *path, const char *text)
-{
-	Value v = value_text(text);
-	bool ok = harness_wait_value(s->h, service, path, &v, WAIT_MS);
-
-	value_clear(&v);
-	if (!ok)
-		fail_msg("%s %s never became '%s'", service, path, text);
-}
-
 /* The value a path has now, with no waiting: a number close to x. */
-static void expect_now(Setup *s, const char *service, const char *path, double x)
+static void expect_now(HarnessBank *s, const char *service, const char *path, double x)
 {
 	Value v = VALUE_INIT;
 	double got = NAN;
@@ -110,52 +66,54 @@ static void expect_now(Setup *s, const char *service, const char *path, double x
 
 static void test_object_form_path_lists(void **state)
 {
-	Setup *s = setup_new("{\"virtualBatteries\": {\"" V1 "\": {"
-	                     " \"" SHUNT "\": [\"/Soc\", \"/Dc/0/Current\"], \"" BMS "\": []}}}");
+	HarnessBank *s =
+	        setup_new("{\"virtualBatteries\": {\"" V1 "\": {"
+	                  " \"" SHUNT "\": [\"/Soc\", \"/Dc/0/Current\"], \"" BMS "\": []}}}");
 
-	expect_number(s, V1, "/Soc", 61.0);
-	expect_number(s, V1, "/Dc/0/Current", 12.5);
-	expect_number(s, V1, "/Dc/0/Voltage", 52.0);
-	expect_number(s, V1, "/Info/MaxChargeCurrent", 100.0);
-	expect_text(s, V1, "/ProductName", "Virtual Battery");
-	expect_text(s, V1, "/System/Batteries", "[\"" SHUNT "\", \"" BMS "\"]");
+	harness_expect_number(s->h, V1, "/Soc", 61.0);
+	harness_expect_number(s->h, V1, "/Dc/0/Current", 12.5);
+	harness_expect_number(s->h, V1, "/Dc/0/Voltage", 52.0);
+	harness_expect_number(s->h, V1, "/Info/MaxChargeCurrent", 100.0);
+	harness_expect_text(s->h, V1, "/ProductName", "Virtual Battery");
+	harness_expect_text(s->h, V1, "/System/Batteries", "[\"" SHUNT "\", \"" BMS "\"]");
 	/* The aggregate sees the virtual battery, not its members. */
-	expect_text(s, AGG, "/System/Batteries", "[\"" OTHER "\", \"" V1 "\"]");
-	expect_number(s, AGG, "/Dc/0/Current", 14.5);
+	harness_expect_text(s->h, AGG, "/System/Batteries", "[\"" OTHER "\", \"" V1 "\"]");
+	harness_expect_number(s->h, AGG, "/Dc/0/Current", 14.5);
 
 	/* The first member's value invalid: the next one's counts. */
 	harness_send(s->sim, "set " SHUNT " /Soc null");
-	expect_number(s, V1, "/Soc", 90.0);
+	harness_expect_number(s->h, V1, "/Soc", 90.0);
 	/* A member leaving and returning. */
 	harness_send(s->sim, "remove " SHUNT);
-	expect_number(s, V1, "/Dc/0/Current", 1.0);
-	expect_text(s, V1, "/System/Batteries", "[\"" BMS "\"]");
+	harness_expect_number(s->h, V1, "/Dc/0/Current", 1.0);
+	harness_expect_text(s->h, V1, "/System/Batteries", "[\"" BMS "\"]");
 	harness_send(s->sim, "add " SHUNT " {\"/Dc/0/Current\": -3.0, \"/Soc\": 40.0}");
-	expect_number(s, V1, "/Dc/0/Current", -3.0);
-	expect_number(s, V1, "/Soc", 40.0);
-	setup_free(s);
+	harness_expect_number(s->h, V1, "/Dc/0/Current", -3.0);
+	harness_expect_number(s->h, V1, "/Soc", 40.0);
+	harness_bank_free(s);
 }
 
 static void test_array_form_and_all_absent(void **state)
 {
-	Setup *s = setup_new("{\"virtualBatteries\": {\"" V1 "\": [\"" SHUNT "\", \"" BMS "\"],"
-	                     " \"" V2 "\": [\"com.victronenergy.battery.nobody\"]}}");
+	HarnessBank *s =
+	        setup_new("{\"virtualBatteries\": {\"" V1 "\": [\"" SHUNT "\", \"" BMS "\"],"
+	                  " \"" V2 "\": [\"com.victronenergy.battery.nobody\"]}}");
 	Value v = VALUE_INIT;
 
-	expect_number(s, V1, "/Dc/0/Voltage", 52.1);
-	expect_number(s, V1, "/Info/MaxChargeCurrent", 100.0);
+	harness_expect_number(s->h, V1, "/Dc/0/Voltage", 52.1);
+	harness_expect_number(s->h, V1, "/Info/MaxChargeCurrent", 100.0);
 	/* A virtual battery whose members are all absent stays, invalid. */
 	assert_true(harness_wait_name(s->h, V2, WAIT_MS));
 	assert_true(harness_get_value(s->h, V2, "/Dc/0/Voltage", &v));
 	assert_int_equal(v.type, VALUE_INVALID);
-	expect_text(s, V2, "/System/Batteries", "[]");
+	harness_expect_text(s->h, V2, "/System/Batteries", "[]");
 	value_clear(&v);
-	setup_free(s);
+	harness_bank_free(s);
 }
 
 static void test_hooks(void **state)
 {
-	Setup *s = setup_new(
+	HarnessBank *s = setup_new(
 	        "{\"virtualBatteries\": {\"" V1 "\": [\"class:hooks.FixedValueHook#soc\","
 	        " \"class:hooks.CustomChargingHook\", \"" BMS "\","
 	        " \"class:hooks.FixedValueHook#cvl\", \"class:hooks.TemperatureChargingHook\"]},"
@@ -166,18 +124,18 @@ static void test_hooks(void **state)
 	        "  \"hooks.CustomChargingHook\": {\"ccls\": {\"50\": 80, \"53\": 20}},"
 	        "  \"hooks.TemperatureChargingHook\": {\"dcls\": {\"0\": 10, \"15\": 200}}}}");
 
-	expect_number(s, V1, "/Soc", 55);
-	expect_number(s, V1, "/Info/MaxChargeCurrent", 80);
+	harness_expect_number(s->h, V1, "/Soc", 55);
+	harness_expect_number(s->h, V1, "/Info/MaxChargeCurrent", 80);
 	/* A fixed value wins over the BMS listed before it. */
-	expect_number(s, V1, "/Info/MaxChargeVoltage", 54.0);
-	expect_number(s, V1, "/Info/MaxDischargeCurrent", 200);
+	harness_expect_number(s->h, V1, "/Info/MaxChargeVoltage", 54.0);
+	harness_expect_number(s->h, V1, "/Info/MaxDischargeCurrent", 200);
 	harness_send(s->sim,
 	             "setmany " BMS " {\"/Dc/0/Voltage\": 53.5, \"/Info/MaxChargeVoltage\": null,"
 	             " \"/Dc/0/Temperature\": 5.0}");
-	expect_number(s, V1, "/Info/MaxChargeCurrent", 20);
-	expect_number(s, V1, "/Info/MaxChargeVoltage", 54.0);
-	expect_number(s, V1, "/Info/MaxDischargeCurrent", 10);
-	setup_free(s);
+	harness_expect_number(s->h, V1, "/Info/MaxChargeCurrent", 20);
+	harness_expect_number(s->h, V1, "/Info/MaxChargeVoltage", 54.0);
+	harness_expect_number(s->h, V1, "/Info/MaxDischargeCurrent", 10);
+	harness_bank_free(s);
 }
 
 /* As in the Python daemon, a FixedValueHook holds its path wherever it is
@@ -186,7 +144,7 @@ static void test_hooks(void **state)
  * through. */
 static void test_fixed_value_over_the_bms_before_it(void **state)
 {
-	Setup *s =
+	HarnessBank *s =
 	        setup_new("{\"virtualBatteries\": {"
 	                  "  \"" V1 "\": [\"" BMS "\", \"class:hooks.FixedValueHook#cvl\"],"
 	                  "  \"" V2 "\": [\"" BMS "\", \"class:hooks.FixedValueHook#zero\"]},"
@@ -197,17 +155,17 @@ static void test_fixed_value_over_the_bms_before_it(void **state)
 	                  "\"value\": 0}}}");
 
 	assert_true(harness_wait_name(s->h, V2, WAIT_MS));
-	expect_number(s, V2, "/Info/MaxChargeVoltage", 55.0);
-	expect_number(s, V1, "/Info/MaxChargeVoltage", 54.0);
+	harness_expect_number(s->h, V2, "/Info/MaxChargeVoltage", 55.0);
+	harness_expect_number(s->h, V1, "/Info/MaxChargeVoltage", 54.0);
 	expect_now(s, V1, "/Info/MaxChargeCurrent", 100.0);
 	/* The BMS's CVL changes, then goes: the fixed one stays. */
 	harness_send(s->sim, "set " BMS " /Info/MaxChargeVoltage 56.0");
-	expect_number(s, V2, "/Info/MaxChargeVoltage", 56.0);
+	harness_expect_number(s->h, V2, "/Info/MaxChargeVoltage", 56.0);
 	expect_now(s, V1, "/Info/MaxChargeVoltage", 54.0);
 	harness_send(s->sim, "set " BMS " /Info/MaxChargeVoltage null");
-	expect_number(s, V2, "/Info/MaxChargeVoltage", NAN);
+	harness_expect_number(s->h, V2, "/Info/MaxChargeVoltage", NAN);
 	expect_now(s, V1, "/Info/MaxChargeVoltage", 54.0);
-	setup_free(s);
+	harness_bank_free(s);
 }
 
 /* The Python daemon's hook test ({"ccls": {"13": 15, "12": 10}}, the hook
@@ -221,29 +179,29 @@ static void test_charging_limit_holds(void **state)
 	                             "\": [\"class:hooks.CustomChargingHook\", \"" BMS "\"]},"
 	                             " \"classes\": {\"hooks.CustomChargingHook\": {\"ccls\": "
 	                             "{\"13\": 15, \"12\": 10}}}}";
-	Setup *s = setup_with(scenario_12v, config);
+	HarnessBank *s = setup_with(scenario_12v, config);
 
-	expect_number(s, V1, "/Dc/0/Voltage", 11.9);
-	expect_number(s, V1, "/Info/MaxChargeCurrent", 20.0);
+	harness_expect_number(s->h, V1, "/Dc/0/Voltage", 11.9);
+	harness_expect_number(s->h, V1, "/Info/MaxChargeCurrent", 20.0);
 	harness_send(s->sim, "set " BMS " /Dc/0/Voltage 12.6");
-	expect_number(s, V1, "/Dc/0/Voltage", 12.6);
+	harness_expect_number(s->h, V1, "/Dc/0/Voltage", 12.6);
 	expect_now(s, V1, "/Info/MaxChargeCurrent", 10.0);
 	harness_send(s->sim, "set " BMS " /Dc/0/Voltage 11.9");
-	expect_number(s, V1, "/Dc/0/Voltage", 11.9);
+	harness_expect_number(s->h, V1, "/Dc/0/Voltage", 11.9);
 	expect_now(s, V1, "/Info/MaxChargeCurrent", 10.0);
 	harness_send(s->sim, "set " BMS " /Dc/0/Voltage null");
-	expect_number(s, V1, "/Dc/0/Voltage", NAN);
+	harness_expect_number(s->h, V1, "/Dc/0/Voltage", NAN);
 	expect_now(s, V1, "/Info/MaxChargeCurrent", 10.0);
 	harness_send(s->sim, "set " BMS " /Dc/0/Voltage 11.9");
-	expect_number(s, V1, "/Dc/0/Voltage", 11.9);
+	harness_expect_number(s->h, V1, "/Dc/0/Voltage", 11.9);
 	expect_now(s, V1, "/Info/MaxChargeCurrent", 10.0);
 	harness_write_file(s->h, "config.json", config);
-	kill(s->agg_pid, SIGHUP);
-	expect_number(s, V1, "/Info/MaxChargeCurrent", 20.0);
-	setup_free(s);
+	kill(s->agg, SIGHUP);
+	harness_expect_number(s->h, V1, "/Info/MaxChargeCurrent", 20.0);
+	harness_bank_free(s);
 }
 
-static unsigned pid_of(Setup *s, const char *name)
+static unsigned pid_of(HarnessBank *s, const char *name)
 {
 	DBusMessage *msg =
 	        dbus_message_new_method_call("org.freedesktop.DBus", "/org/freedesktop/DBus",
@@ -262,17 +220,17 @@ static unsigned pid_of(Setup *s, const char *name)
 
 static void test_one_process_serves_all(void **state)
 {
-	Setup *s = setup_new("{\"virtualBatteries\": {\"" V1 "\": [\"" BMS "\"],"
-	                     " \"" V2 "\": [\"" SHUNT "\"]}}");
+	HarnessBank *s = setup_new("{\"virtualBatteries\": {\"" V1 "\": [\"" BMS "\"],"
+	                           " \"" V2 "\": [\"" SHUNT "\"]}}");
 
 	assert_true(harness_wait_name(s->h, V2, WAIT_MS));
-	assert_int_equal(pid_of(s, AGG), (unsigned)s->agg_pid);
-	assert_int_equal(pid_of(s, V1), (unsigned)s->agg_pid);
-	assert_int_equal(pid_of(s, V2), (unsigned)s->agg_pid);
-	expect_number(s, AGG, "/System/NrOfBatteries", 3);
+	assert_int_equal(pid_of(s, AGG), (unsigned)s->agg);
+	assert_int_equal(pid_of(s, V1), (unsigned)s->agg);
+	assert_int_equal(pid_of(s, V2), (unsigned)s->agg);
+	harness_expect_number(s->h, AGG, "/System/NrOfBatteries", 3);
 	/* Device instances: 1056 plus the first byte of SHA-1("virtual1"). */
-	expect_number(s, V1, "/DeviceInstance", 1056 + 0xa1);
-	setup_free(s);
+	harness_expect_number(s->h, V1, "/DeviceInstance", 1056 + 0xa1);
+	harness_bank_free(s);
 }
 
 int main(void)
