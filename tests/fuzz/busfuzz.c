@@ -133,7 +133,7 @@ static const char *const battery_paths[] = {
 };
 
 /* The paths whose values decide the limits: shown when a limit is wrong. */
-static const char *const feeds_table[] = {
+static const char *const limit_inputs[] = {
         "/Info/MaxChargeCurrent",
         "/Info/MaxDischargeCurrent",
         "/Info/MaxChargeVoltage",
@@ -194,11 +194,11 @@ static void print_limit_inputs(void)
 	for (int m = 0; m < N_MEMBERS; m++) {
 		g_autoptr(GString) line = g_string_new(NULL);
 
-		for (size_t k = 0; k < G_N_ELEMENTS(feeds_table); k++) {
-			const char *v = g_hash_table_lookup(fz.members[m].last, feeds_table[k]);
+		for (size_t k = 0; k < G_N_ELEMENTS(limit_inputs); k++) {
+			const char *v = g_hash_table_lookup(fz.members[m].last, limit_inputs[k]);
 
 			if (v)
-				g_string_append_printf(line, " %s=%s", feeds_table[k], v);
+				g_string_append_printf(line, " %s=%s", limit_inputs[k], v);
 		}
 		fprintf(stderr, "  %s%s:%s\n", fz.members[m].name,
 		        fz.members[m].conn ? "" : " (gone)", line->len ? line->str : " nothing");
