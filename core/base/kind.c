@@ -9,6 +9,7 @@ static const char *const names[KIND_N] = {
         [BATAGG_KIND_CVL] = "CVL mode",
         [BATAGG_KIND_MERGE] = "merge policy",
         [BATAGG_KIND_HOOK] = "hook",
+        [BATAGG_KIND_LIMITER] = "limiter",
 };
 
 bool kind_known(uint32_t kind)

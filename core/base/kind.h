@@ -8,12 +8,12 @@
 #include "batagg/plugin.h"
 
 /* Kinds are BataggKind values (1 ...); this bounds them. */
-#define KIND_N (BATAGG_KIND_HOOK + 1)
+#define KIND_N (BATAGG_KIND_LIMITER + 1)
 
 /* Whether kind is one of BataggKind. */
 bool kind_known(uint32_t kind);
 
-/* "current ratio method", "CVL mode", "merge policy", "hook"; "strategy"
+/* "current ratio method", "CVL mode", "merge policy", "hook", "limiter"; "strategy"
  * for a kind batagg does not know. */
 const char *kind_name(uint32_t kind);
 

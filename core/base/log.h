@@ -25,10 +25,4 @@ const char *const *log_level_names(void);
 /* The current level's name. */
 const char *log_level_name(void);
 
-/* Returns (transfer full) the host given to one strategy instance: its log
- * lines go into the same writer, prefixed "name: ".  Free with
- * log_host_free(). */
-BataggHost *log_host_new(const char *name);
-void log_host_free(BataggHost *host);
-
 #endif

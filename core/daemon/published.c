@@ -209,12 +209,22 @@ void published_set_index(Published *p, int virtual_index, gboolean series)
 	                               : "Virtual Battery";
 }
 
+/* A strategy asked to be called again (SDK 3): what it takes part in is
+ * computed now, as for a change of its inputs. */
+static void on_wake(void *user_data, const void *state)
+{
+	Published *p = user_data;
+
+	feeds_wake(p->engine, state);
+	published_changed(p);
+}
+
 void published_use(Published *p, Strategies *st)
 {
 	engine_free(p->engine);
 	strategies_free(p->strategies);
 	p->strategies = st;
-	p->engine = strategies_engine(st);
+	p->engine = strategies_engine(st, on_wake, p);
 	p->hold = p->svc != NULL;
 }
 

@@ -27,7 +27,7 @@ void instances_clear(Instances *made)
 
 		if (in->use.table->destroy && in->use.state)
 			in->use.table->destroy(in->use.state);
-		log_host_free(in->host);
+		host_free(in->host);
 		g_free(in->id);
 	}
 	g_array_free(made->list, TRUE);
@@ -126,17 +126,19 @@ void *instances_get(Instances *made, const BataggStrategy *t, const char *id,
 	}
 	in.id = g_strdup(id);
 	if (t->create) {
-		in.host = log_host_new(id);
+		in.host = host_new(id, t);
 		opts = options_for(o, &n);
-		in.use.state = t->create(in.host, opts, n, &err);
+		in.use.state = t->create(host_public(in.host), opts, n, &err);
 		if (!in.use.state) {
 			err.message[sizeof(err.message) - 1] = '\0';
 			refused(made, t, o, named_at, named_by, &err, error);
-			log_host_free(in.host);
+			host_free(in.host);
 			g_free(in.id);
 			return NULL;
 		}
 	}
+	if (in.host)
+		host_set_state(in.host, in.use.state);
 	g_array_append_val(made->list, in);
 	/* The state is the plugin's, not err's (cppcheck cannot know). */
 	/* cppcheck-suppress returnDanglingLifetime */
@@ -178,4 +180,14 @@ const BataggStrategy *instances_use(Instances *made, BataggKind kind, const char
 	if (t->create && !*state)
 		return NULL;
 	return t;
+}
+
+void instances_set_engine(Instances *made, const Engine *e, HostWakeFn wake, void *user_data)
+{
+	for (guint i = 0; i < made->list->len; i++) {
+		Instance *in = &g_array_index(made->list, Instance, i);
+
+		if (in->host)
+			host_set_engine(in->host, e, wake, user_data);
+	}
 }

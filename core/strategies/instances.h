@@ -16,13 +16,14 @@
 #include "base/problems.h"
 #include "config/config.h"
 #include "engine/engine.h"
+#include "strategies/host.h"
 #include "strategies/registry.h"
 
 /* One instance and what it was made of. */
 typedef struct {
 	StrategyUse use;
-	char *id;         /* its name, or a hook's id with its #suffix */
-	BataggHost *host; /* owned, valid until its destroy() */
+	char *id;   /* its name, or a hook's id with its #suffix */
+	Host *host; /* owned, valid until its destroy(); NULL without create() */
 } Instance;
 
 /* The instances made for one config (borrowed; it outlives them). */
@@ -63,5 +64,8 @@ const BataggStrategy *instances_find(Instances *made, BataggKind kind, const cha
  * into *state; NULL with error set when either fails. */
 const BataggStrategy *instances_use(Instances *made, BataggKind kind, const char *name,
                                     ConfigPos at, const char *key, void **state, GError **error);
+
+/* The engine the instances' hosts see, and whom they wake (host.h). */
+void instances_set_engine(Instances *made, const Engine *e, HostWakeFn wake, void *user_data);
 
 #endif

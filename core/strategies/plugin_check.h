@@ -20,10 +20,14 @@
 gboolean plugin_check_desc(const char *path, const BataggPluginDesc *raw, BataggPluginDesc *desc,
                            GError **error);
 
-/* Checks one strategy table of the file path and returns (transfer full,
- * g_free()) the registry's copy of it, of this daemon's full size: the
- * fields beyond the plugin's struct_size read as NULL.  NULL with error
- * set when it is refused. */
-BataggStrategy *plugin_check_table(const char *path, const BataggStrategy *head, GError **error);
+/* Checks one strategy table of the file path, built for interface major
+ * (2 or 3), and returns (transfer full, g_free()) the registry's copy of
+ * it, of this daemon's full size: a 2.x table's fields moved after 3.0's
+ * head, the fields beyond the plugin's struct_size reading as NULL.  NULL
+ * with error set when it is refused: an unknown kind, too small, no valid
+ * name, no required function, a path in reads that is no object path, a
+ * merge policy's or hook's key path batagg does not read. */
+BataggStrategy *plugin_check_table(const char *path, const BataggStrategy *head, uint32_t major,
+                                   GError **error);
 
 #endif

@@ -69,7 +69,7 @@ static gboolean collect(Registry *reg, const char *path, const BataggPluginDesc 
                         GPtrArray *pending, GError **error)
 {
 	for (const BataggStrategy *const *s = desc->strategies; s && *s; s++) {
-		BataggStrategy *copy = plugin_check_table(path, *s, error);
+		BataggStrategy *copy = plugin_check_table(path, *s, desc->abi_major, error);
 
 		if (!copy)
 			return FALSE;

@@ -329,10 +329,11 @@ const EngineSetup *strategies_setup(Strategies *st)
 	return &st->setup;
 }
 
-Engine *strategies_engine(Strategies *st)
+Engine *strategies_engine(Strategies *st, HostWakeFn wake, void *user_data)
 {
 	Engine *e = engine_new(&st->setup);
 
+	instances_set_engine(&st->made, e, wake, user_data);
 	for (guint i = 0; i < st->hooks->len; i++) {
 		const Hook *h = &g_array_index(st->hooks, Hook, i);
 

@@ -16,6 +16,7 @@
 #include "engine/engine.h"
 #include "config/config.h"
 #include "base/problems.h"
+#include "strategies/host.h"
 #include "strategies/registry.h"
 
 typedef struct Strategies Strategies;
@@ -52,7 +53,8 @@ guint strategies_report(Registry *reg, const Config *cfg, gboolean create, Probl
 const EngineSetup *strategies_setup(Strategies *st);
 
 /* A new engine with these strategies, their hooks added; st must outlive
- * it. */
-Engine *strategies_engine(Strategies *st);
+ * it.  An instance that asks to be called again (BataggHost.call_again())
+ * is woken through wake(user_data, its state) when its time comes. */
+Engine *strategies_engine(Strategies *st, HostWakeFn wake, void *user_data);
 
 #endif

@@ -63,7 +63,7 @@ static void test_refusals(void **state)
 		int code;
 		const char *why;
 	} cases[] = {
-	        {"abi_major", BATAGG_PLUGIN_ERROR_ABI, "built for plugin interface 3.0"},
+	        {"abi_major", BATAGG_PLUGIN_ERROR_ABI, "built for plugin interface 4.0"},
 	        {"abi_minor", BATAGG_PLUGIN_ERROR_ABI,
 	         "this batagg provides " G_STRINGIFY(BATAGG_PLUGIN_ABI_MAJOR) "." G_STRINGIFY(
 	                 BATAGG_PLUGIN_ABI_MINOR)},
@@ -111,8 +111,9 @@ static void test_short_table_reads_null(void **state)
 	registry_free(reg);
 }
 
-/* A ratio method built against interface 2.0 loads; the fields 2.1
- * appended read as NULL (it saves and restores nothing). */
+/* A ratio method built against interface 2.0 loads: its table moved to
+ * 3.0's layout, the fields 2.1 and 3.0 appended read as NULL (it saves and
+ * restores nothing). */
 static void test_ratio_method_of_2_0_loads(void **state)
 {
 	Registry *reg = registry_new();
@@ -128,6 +129,20 @@ static void test_ratio_method_of_2_0_loads(void **state)
 	assert_null(m->save_member);
 	assert_null(m->restore_member);
 	assert_null(m->reset);
+	/* Its fields stand where 3.0's are: what 3.0 appended to the head
+	 * reads as nothing, and its ratios() is its own. */
+	assert_null(m->head.reads);
+	assert_int_equal(m->head.member_state_size, 0);
+	assert_null(m->head.save_member);
+	assert_null(m->fallback);
+	{
+		BataggMember two[2] = {{.id = 1}, {.id = 2}};
+		BataggNum out[2] = {{0}};
+		BataggRatioInput in = {.n = 2, .members = two};
+
+		m->ratios(NULL, &in, out);
+		assert_true(out[0].valid && out[0].value == 2);
+	}
 	registry_free(reg);
 }
 

@@ -79,7 +79,7 @@ Fixture *fixture_new_virtual(const char *json)
 	if (!f->st)
 		fail_msg("strategies: %s", error->message);
 	f->log = g_ptr_array_new_with_free_func(g_free);
-	f->e = strategies_engine(f->st);
+	f->e = strategies_engine(f->st, NULL, NULL);
 	return f;
 }
 
