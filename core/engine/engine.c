@@ -52,6 +52,7 @@ void engine_free(Engine *e)
 	g_free(e->keys);
 	g_free(e->second_keys);
 	g_free(e->labels);
+	g_free(e->merge_members);
 	g_hash_table_destroy(e->joined);
 	g_hash_table_destroy(e->told);
 	for (size_t x = 0; x < e->n_extra; x++)

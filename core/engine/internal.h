@@ -153,6 +153,7 @@ struct Engine {
 	BataggValue *keys;
 	BataggValue *second_keys;
 	const char **labels;
+	BataggMember *merge_members;
 	char text[256];
 };
 

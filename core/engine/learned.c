@@ -14,10 +14,22 @@
 #include "base/kind.h"
 #include "engine/inputs.h"
 
-/* The ratio method an instance the aggregate uses is, or NULL. */
-static const BataggRatioMethod *ratio_of(const StrategyUse *u)
+/* What an instance keeps of a member: its head's functions (every kind,
+ * SDK 3), else a ratio method's own (2.1). */
+typedef struct {
+	int (*save)(void *state, const BataggMember *m, char *buf, size_t len);
+	int (*restore)(void *state, const BataggMember *m, const char *text);
+	void (*reset)(void *state, const BataggMember *m);
+} Keeping;
+
+static Keeping keeping_of(const StrategyUse *u)
 {
-	return u->table->kind == BATAGG_KIND_RATIO ? (const BataggRatioMethod *)u->table : NULL;
+	const BataggStrategy *t = u->table;
+	const BataggRatioMethod *r = (const BataggRatioMethod *)t;
+
+	if (t->save_member || t->restore_member || t->reset || t->kind != BATAGG_KIND_RATIO)
+		return (Keeping){t->save_member, t->restore_member, t->reset};
+	return (Keeping){r->save_member, r->restore_member, r->reset};
 }
 
 /* The member's /Serial as text, "" when it has none. */
@@ -54,22 +66,22 @@ static void restore(Engine *e, EngineInput *in)
 	}
 	for (size_t i = 0; i < e->s.n_used; i++) {
 		const StrategyUse *u = &e->s.used[i];
-		const BataggRatioMethod *r = ratio_of(u);
-		const char *text = r && r->restore_member ? state_file_get(e->state, in->service,
-		                                                           serial, r->head.name)
-		                                          : NULL;
+		Keeping k = keeping_of(u);
+		const char *text =
+		        k.restore ? state_file_get(e->state, in->service, serial, u->table->name)
+		                  : NULL;
 		int bits;
 
 		if (!text)
 			continue;
-		bits = r->restore_member(u->state, &m, text);
+		bits = k.restore(u->state, &m, text);
 		if (bits < 0) {
 			g_warning("%s: %s '%s' refused the state saved for it; it learns afresh",
-			          in->service, kind_name(BATAGG_KIND_RATIO), r->head.name);
+			          in->service, kind_name(u->table->kind), u->table->name);
 			continue;
 		}
 		g_info("%s: %s '%s' has the state saved for it", in->service,
-		       kind_name(BATAGG_KIND_RATIO), r->head.name);
+		       kind_name(u->table->kind), u->table->name);
 		e->method_bits |= bits;
 		e->need_estimates = true;
 	}
@@ -89,37 +101,36 @@ void learned_restore_due(Engine *e)
 }
 
 /* Says once per method why what it saved is not kept. */
-static void tell(Engine *e, const BataggRatioMethod *r, const char *why)
+static void tell(Engine *e, const BataggStrategy *t, const char *why)
 {
-	if (!g_hash_table_add(e->told, g_strdup(r->head.name)))
+	if (!g_hash_table_add(e->told, g_strdup(t->name)))
 		return;
-	g_warning("%s '%s': what it saves is not kept: %s", kind_name(BATAGG_KIND_RATIO),
-	          r->head.name, why);
+	g_warning("%s '%s': what it saves is not kept: %s", kind_name(t->kind), t->name, why);
 }
 
 /* Keeps what r saves about member in; TRUE when the state file changed. */
-static bool save(Engine *e, const StrategyUse *u, const BataggRatioMethod *r, EngineInput *in,
+static bool save(Engine *e, const StrategyUse *u, const Keeping *k, EngineInput *in,
                  const char *serial, char *buf)
 {
 	BataggMember m = inputs_member(in);
 	int n;
 
 	buf[0] = '\0';
-	n = r->save_member(u->state, &m, buf, BATAGG_MEMBER_STATE_MAX);
+	n = k->save(u->state, &m, buf, BATAGG_MEMBER_STATE_MAX);
 	if (n < 0)
 		return false;
 	if (n == 0)
-		return state_file_set(e->state, in->service, serial, r->head.name, NULL);
+		return state_file_set(e->state, in->service, serial, u->table->name, NULL);
 	if (n >= BATAGG_MEMBER_STATE_MAX) {
-		tell(e, r, "it is longer than BATAGG_MEMBER_STATE_MAX");
+		tell(e, u->table, "it is longer than BATAGG_MEMBER_STATE_MAX");
 		return false;
 	}
 	buf[n] = '\0';
 	if (!g_utf8_validate(buf, -1, NULL)) {
-		tell(e, r, "it is not UTF-8");
+		tell(e, u->table, "it is not UTF-8");
 		return false;
 	}
-	return state_file_set(e->state, in->service, serial, r->head.name, buf);
+	return state_file_set(e->state, in->service, serial, u->table->name, buf);
 }
 
 bool learned_save(Engine *e)
@@ -137,12 +148,12 @@ bool learned_save(Engine *e)
 		/* Not restored yet: what the methods have is not all it had. */
 		if (in->restore_due)
 			continue;
-		for (size_t k = 0; k < e->s.n_used; k++) {
-			const StrategyUse *u = &e->s.used[k];
-			const BataggRatioMethod *r = ratio_of(u);
+		for (size_t j = 0; j < e->s.n_used; j++) {
+			const StrategyUse *u = &e->s.used[j];
+			Keeping k = keeping_of(u);
 
-			if (r && r->save_member)
-				changed = save(e, u, r, in, serial, buf) || changed;
+			if (k.save)
+				changed = save(e, u, &k, in, serial, buf) || changed;
 		}
 	}
 	return changed;
@@ -152,10 +163,10 @@ void learned_reset(Engine *e)
 {
 	for (size_t i = 0; i < e->s.n_used; i++) {
 		const StrategyUse *u = &e->s.used[i];
-		const BataggRatioMethod *r = ratio_of(u);
+		Keeping k = keeping_of(u);
 
-		if (r && r->reset)
-			r->reset(u->state, NULL);
+		if (k.reset)
+			k.reset(u->state, NULL);
 	}
 	if (e->state)
 		state_file_forget(e->state, NULL);

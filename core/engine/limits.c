@@ -20,9 +20,23 @@ bool limits_connected(const LimitMember *m)
 	return m->bms && (!m->allow.valid || m->allow.value != 0);
 }
 
-/* A ratio is bank current / member current: finite and at least 1. */
-static BataggNum sane_ratio(BataggNum r)
+/* A ratio is bank current / member current: finite and at least 1.  One
+ * below 1 would give a member less than its own limit's worth: a method
+ * that asks for it is told, once, that limiters are for that. */
+static BataggNum sane_ratio(BataggNum r, const char *method)
 {
+	static GHashTable *told;
+
+	if (r.valid && isfinite(r.value) && r.value < 1 - RATIO_SLACK) {
+		if (!told)
+			told = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+		if (g_hash_table_add(told, g_strdup(method)))
+			g_warning("current ratio method '%s' gave a ratio of %g, below 1: refused "
+			          "(the next method serves that battery); a ratio says how much "
+			          "of the bank current a battery takes, and to lower a battery's "
+			          "limit, write a limiter (docs/PLUGINS.md)",
+			          method, r.value);
+	}
 	if (!r.valid || !isfinite(r.value) || r.value < 1 - RATIO_SLACK)
 		return invalid;
 	return (BataggNum){.value = fmax(r.value, 1), .valid = true};
@@ -49,7 +63,7 @@ static void chain_ratios(const RatioChain *chain, const BataggRatioInput *in, Ba
 		chain->method[k]->ratios(chain->state[k], in, step);
 		for (size_t i = 0; i < in->n; i++) {
 			if (!ratios[i].valid) {
-				ratios[i] = sane_ratio(step[i]);
+				ratios[i] = sane_ratio(step[i], chain->method[k]->head.name);
 				served[i] = ratios[i].valid ? chain->method[k]->head.name : NULL;
 			}
 		}

@@ -20,6 +20,7 @@ static void ensure_scratch(Engine *e, size_t n)
 	e->keys = g_renew(BataggValue, e->keys, e->scratch_len);
 	e->second_keys = g_renew(BataggValue, e->second_keys, e->scratch_len);
 	e->labels = g_renew(const char *, e->labels, e->scratch_len);
+	e->merge_members = g_renew(BataggMember, e->merge_members, e->scratch_len);
 }
 
 /* Runs a merge policy over the given inputs' values of path p. */
@@ -40,12 +41,15 @@ Value merged_run(Engine *e, const BataggMergePolicy *pol, void *state, GPtrArray
 		e->vals[i] = value_view(&m->values[p]);
 		*any_valid = *any_valid || e->vals[i].type != BATAGG_VALUE_INVALID;
 		e->labels[i] = inputs_label(m);
+		e->merge_members[i] = inputs_member(m);
 		if (k >= 0)
 			e->keys[i] = value_view(&m->values[k]);
 		if (k2 >= 0)
 			e->second_keys[i] = value_view(&m->values[k2]);
 	}
 	in.labels = e->labels;
+	/* Members (SDK 3), not a virtual battery's services. */
+	in.members = inputs == e->members ? e->merge_members : NULL;
 	in.keys = k >= 0 ? e->keys : NULL;
 	in.second_keys = k2 >= 0 ? e->second_keys : NULL;
 	pol->merge(state, &in, &out, e->text, sizeof(e->text));

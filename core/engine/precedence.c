@@ -11,6 +11,35 @@
 #include "engine/merged.h"
 #include "engine/outputs.h"
 
+/* A hook of SDK 3: its key paths' merged values, and the services the
+ * virtual battery is made of. */
+static void ask_values(Engine *e, const EngineInput *h, int p, const BataggValue *prev,
+                       BataggValue *out)
+{
+	const char *const *kp = h->hook->key_paths;
+	size_t n_keys = 0, n = 0;
+	g_autofree BataggValue *keys = NULL;
+	g_autofree const char **services = g_new0(const char *, e->primary->len + 1);
+
+	while (kp && kp[n_keys])
+		n_keys++;
+	keys = g_new0(BataggValue, n_keys + 1);
+	for (size_t k = 0; k < n_keys; k++) {
+		int id = paths_find(kp[k]);
+
+		if (id >= 0 && id < N_BATTERY_PATHS)
+			keys[k] = value_view(&e->pub[id]);
+	}
+	for (guint i = 0; i < e->primary->len; i++) {
+		const EngineInput *in = e->primary->pdata[i];
+
+		if (!in->hook)
+			services[n++] = in->service;
+	}
+	h->hook->values(h->hook_state, battery_paths[p].path, keys, n_keys, services, n, prev, out,
+	                e->text, sizeof(e->text));
+}
+
 /* Asks every hook for its values from the merged values published so far. */
 static void run_hooks(Engine *e)
 {
@@ -29,8 +58,11 @@ static void run_hooks(Engine *e)
 				continue;
 			if (h->hook_key >= 0)
 				key = value_view(&e->pub[h->hook_key]);
-			h->hook->value(h->hook_state, battery_paths[p].path, &key, &prev, &out,
-			               e->text, sizeof(e->text));
+			if (h->hook->values)
+				ask_values(e, h, p, &prev, &out);
+			else
+				h->hook->value(h->hook_state, battery_paths[p].path, &key, &prev,
+				               &out, e->text, sizeof(e->text));
 			v = value_from_view(&out);
 			paths_sanitize((PathId)p, &v);
 			if (!value_equal(&v, &h->values[p])) {
