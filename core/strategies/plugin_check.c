@@ -230,3 +230,108 @@ gboolean plugin_check_desc(const char *path, const BataggPluginDesc *raw, Batagg
 	}
 	return TRUE;
 }
+
+/* text with every from replaced by to. */
+static char *replace_all(const char *text, const char *from, const char *to)
+{
+	g_auto(GStrv) parts = g_strsplit(text, from, -1);
+
+	return g_strjoinv(to, parts);
+}
+
+/* ---- options help against create() --------------------------------------- */
+
+static void quiet_log(const BataggHost *host, int level, const char *fmt, ...)
+{
+}
+
+static bool no_value(const BataggHost *host, const BataggMember *m, const char *path,
+                     BataggValue *out)
+{
+	*out = (BataggValue){0};
+	return false;
+}
+
+static double no_time(const BataggHost *host)
+{
+	return 0;
+}
+
+static void no_call(const BataggHost *host, double seconds)
+{
+}
+
+static void *no_state(const BataggHost *host, const BataggMember *m)
+{
+	return NULL;
+}
+
+/* A host for probing create(): it says nothing and has no members. */
+static const BataggHost probe_host = {
+        .struct_size = sizeof(BataggHost),
+        .log = quiet_log,
+        .value = no_value,
+        .now = no_time,
+        .call_again = no_call,
+        .member_state = no_state,
+};
+
+/* create() with the one option o: NULL when accepted, else its message. */
+static char *refusal(const BataggStrategy *t, const BataggOption *o)
+{
+	BataggError err = {.option = -1};
+	void *state = t->create(&probe_host, o, 1, &err);
+
+	if (state) {
+		if (t->destroy)
+			t->destroy(state);
+		return NULL;
+	}
+	err.message[sizeof(err.message) - 1] = '\0';
+	return g_strdup(err.message);
+}
+
+gboolean plugin_check_options(const char *path, const BataggStrategy *t, GError **error)
+{
+	static const BataggOption unknown = {
+	        .key = "batagg.no.such.option", .type = BATAGG_OPTION_NUMBER, .text = "0"};
+	g_autofree char *unknown_said = NULL;
+
+	if (!t->create || !t->options)
+		return TRUE;
+	/* What create() says of an option it does not know; one that takes
+	 * anything cannot be checked. */
+	unknown_said = refusal(t, &unknown);
+	if (!unknown_said)
+		return TRUE;
+	for (const BataggOptionHelp *h = t->options; h->key; h++) {
+		BataggOption o = {.key = h->key};
+		g_autofree char *said = NULL;
+		g_autofree char *as_unknown = NULL;
+
+		/* A family ("ccls/<threshold>") has no one key to try. */
+		if (strchr(h->key, '<'))
+			continue;
+		if (h->type && strcmp(h->type, "text") == 0)
+			o = (BataggOption){.key = h->key, .type = BATAGG_OPTION_TEXT, .text = ""};
+		else if (h->type && strcmp(h->type, "boolean") == 0)
+			o = (BataggOption){
+			        .key = h->key, .type = BATAGG_OPTION_BOOL, .text = "false"};
+		else
+			o = (BataggOption){
+			        .key = h->key, .type = BATAGG_OPTION_NUMBER, .text = "0"};
+		said = refusal(t, &o);
+		/* The same words as for an option it does not know, the key
+		 * aside: it does not know this one either. */
+		as_unknown = said ? replace_all(unknown_said, unknown.key, h->key) : NULL;
+		if (said && (strcmp(said, unknown_said) == 0 || strcmp(said, as_unknown) == 0)) {
+			g_set_error(error, BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_INVALID,
+			            "%s: refused: %s '%s': options: it documents '%s', but its "
+			            "create() refuses it as it refuses an option it does not know "
+			            "(\"%s\")",
+			            path, kind_name(t->kind), t->name, h->key, said);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}

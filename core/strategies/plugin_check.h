@@ -30,4 +30,12 @@ gboolean plugin_check_desc(const char *path, const BataggPluginDesc *raw, Batagg
 BataggStrategy *plugin_check_table(const char *path, const BataggStrategy *head, uint32_t major,
                                    GError **error);
 
+/* Whether table t's options help (t->options) matches what its create()
+ * accepts: create() is called with each documented option alone (a
+ * number 0, an empty text, false), and refusing one as it refuses an
+ * option it does not know refuses the plugin (error set, naming the file
+ * and the option).  A create() that takes any option cannot be checked;
+ * families ("ccls/<threshold>") are not tried. */
+gboolean plugin_check_options(const char *path, const BataggStrategy *t, GError **error);
+
 #endif

@@ -73,6 +73,10 @@ static gboolean collect(Registry *reg, const char *path, const BataggPluginDesc 
 
 		if (!copy)
 			return FALSE;
+		if (!plugin_check_options(path, copy, error)) {
+			g_free(copy);
+			return FALSE;
+		}
 		g_ptr_array_add(pending, copy);
 	}
 	for (guint i = 0; i < pending->len; i++) {
@@ -215,6 +219,52 @@ static GPtrArray *plugin_names(int dirfd, const char *dir, GError **error)
 	return names;
 }
 
+static gboolean of_origin(gpointer key, gpointer value, gpointer origin)
+{
+	return strcmp(((Entry *)value)->origin, origin) == 0;
+}
+
+/* A ratio method whose fallback names no ratio method refuses its whole
+ * file, once the directory is read (a fallback may name a method of a file
+ * read after its own).  Returns how many files it refused. */
+static int refuse_bad_fallbacks(Registry *reg, GPtrArray **errors)
+{
+	int refused = 0;
+	GHashTableIter it;
+	gpointer value;
+	gboolean again = TRUE;
+
+	while (again) {
+		again = FALSE;
+		g_hash_table_iter_init(&it, reg->kinds[BATAGG_KIND_RATIO]);
+		while (g_hash_table_iter_next(&it, NULL, &value)) {
+			const BataggRatioMethod *r =
+			        (const BataggRatioMethod *)((Entry *)value)->table;
+			g_autofree char *origin = NULL;
+
+			if (!r->fallback ||
+			    g_hash_table_contains(reg->kinds[BATAGG_KIND_RATIO], r->fallback))
+				continue;
+			origin = g_strdup(((Entry *)value)->origin);
+			if (!*errors)
+				*errors = g_ptr_array_new();
+			g_ptr_array_add(
+			        *errors,
+			        g_error_new(BATAGG_PLUGIN_ERROR, BATAGG_PLUGIN_ERROR_INVALID,
+			                    "%s: refused: %s '%s': fallback: '%s' names no %s",
+			                    origin, kind_name(BATAGG_KIND_RATIO), r->head.name,
+			                    r->fallback, kind_name(BATAGG_KIND_RATIO)));
+			for (int k = 0; k < KIND_N; k++)
+				g_hash_table_foreach_remove(reg->kinds[k], of_origin, origin);
+			refused++;
+			/* Another's fallback may have named one of those. */
+			again = TRUE;
+			break;
+		}
+	}
+	return refused;
+}
+
 int registry_load_dir(Registry *reg, const char *dir, GPtrArray **errors, GError **error)
 {
 	g_autoptr(GPtrArray) names = NULL;
@@ -237,6 +287,7 @@ int registry_load_dir(Registry *reg, const char *dir, GPtrArray **errors, GError
 		g_ptr_array_add(*errors, e);
 	}
 	close(dirfd);
+	loaded -= refuse_bad_fallbacks(reg, errors);
 	return names ? loaded : -1;
 }
 

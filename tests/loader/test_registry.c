@@ -73,6 +73,15 @@ static void test_refusals(void **state)
 	        {"dup_twice", BATAGG_PLUGIN_ERROR_DUPLICATE, "names CVL mode 'fixture_good' twice"},
 	        {"tiny_table", BATAGG_PLUGIN_ERROR_INVALID, "a CVL mode table is"},
 	        {"missing", BATAGG_PLUGIN_ERROR_OPEN, "No such file"},
+	        /* SDK 3: what a table names is checked. */
+	        {"bad_reads", BATAGG_PLUGIN_ERROR_INVALID,
+	         "limiter 'bad_reads': reads: \"Dc/0/Voltage\" is no D-Bus object path"},
+	        {"bad_key_path", BATAGG_PLUGIN_ERROR_INVALID,
+	         "merge policy 'bad_key_path': key_path: batagg does not read "
+	         "\"/Dc/0/Temprature\""},
+	        {"bad_options", BATAGG_PLUGIN_ERROR_INVALID,
+	         "CVL mode 'bad_options': options: it documents 'margin', but its create() "
+	         "refuses it"},
 	};
 
 	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -452,9 +461,51 @@ static void test_unknown_name_lists_known(void **state)
 	registry_free(reg);
 }
 
+/* A ratio method whose fallback names no ratio method refuses its whole
+ * file, once the directory is read, naming the file and the field; the
+ * other files stay. */
+static void test_bad_fallback_refuses_its_file(void **state)
+{
+	const char *dir = g_getenv("BATAGG_FIXTURE_DIR");
+	g_autofree char *sub = g_build_filename(dir, "fallback-dir", NULL);
+	Registry *reg = registry_new();
+	GPtrArray *refused = NULL;
+	GError *error = NULL;
+	const char *names[] = {"good.so", "bad_fallback.so"};
+
+	g_mkdir_with_parents(sub, 0755);
+	assert_int_equal(chmod(sub, 0755), 0);
+	for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
+		g_autofree char *from = g_build_filename(dir, names[i], NULL);
+		g_autofree char *to = g_build_filename(sub, names[i], NULL);
+		g_autofree char *bytes = NULL;
+		gsize len;
+
+		assert_true(g_file_get_contents(from, &bytes, &len, NULL));
+		assert_true(g_file_set_contents(to, bytes, (gssize)len, NULL));
+		assert_int_equal(chmod(to, 0644), 0);
+	}
+	assert_int_equal(registry_load_dir(reg, sub, &refused, &error), 1);
+	assert_non_null(refused);
+	assert_int_equal(refused->len, 1);
+	print_message("# %s\n", ((GError *)refused->pdata[0])->message);
+	assert_non_null(strstr(((GError *)refused->pdata[0])->message, "bad_fallback.so: refused: "
+	                                                               "current ratio method "
+	                                                               "'bad_fallback': fallback: "
+	                                                               "'cuont' names no current "
+	                                                               "ratio method"));
+	assert_null(registry_find(reg, BATAGG_KIND_RATIO, "bad_fallback"));
+	assert_null(registry_find(reg, BATAGG_KIND_CVL, "bad_fallback_cvl"));
+	assert_non_null(registry_find(reg, BATAGG_KIND_CVL, "fixture_good"));
+	g_ptr_array_set_free_func(refused, (GDestroyNotify)g_error_free);
+	g_ptr_array_free(refused, TRUE);
+	registry_free(reg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_bad_fallback_refuses_its_file),
 	        cmocka_unit_test(test_good_plugin),
 	        cmocka_unit_test(test_refusals),
 	        cmocka_unit_test(test_short_table_reads_null),
