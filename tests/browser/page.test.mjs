@@ -301,8 +301,8 @@ test('form: stateFile through its fields, a file or false, as batagg reads them'
 });
 
 // expectedBatteries: a whole number >= 1, or service name -> one, each a
-// service batagg publishes; anything else in batagg's words (core/config/config_keys.c's
-// expected() and check_expected()), as many as batagg says.
+// service batagg publishes; anything else in batagg's words (core/config/keys.c's
+// expected() and core/config/relations.c's expected_names()), as many as batagg says.
 const AGG = 'com.victronenergy.battery.aggregator';
 const notPublished = (name) => `"${name}" is not a service batagg publishes (serviceName, or a virtual or series battery)`;
 for (const [config, says] of [
