@@ -6,7 +6,7 @@
  * a key with an error keeps its default (config_read), or the whole file
  * is refused (config_parse, config_load).  Strategy names and options are
  * checked by the strategies themselves (strategies.c), with the positions
- * kept here.
+ * kept here.  The Config's types are in config_types.h.
  */
 #ifndef BATAGG_CONFIG_H
 #define BATAGG_CONFIG_H
