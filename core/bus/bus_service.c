@@ -7,7 +7,8 @@
  * Changes collect in a pending list and leave together at the next tick
  * (an idle source, or a timer when the service has a publish interval), or
  * when the owner flushes them: one ItemsChanged on "/", and only when asked
- * for, one PropertiesChanged per leaf.
+ * for, one PropertiesChanged per leaf.  The leaves themselves are
+ * item_table.c's, the replies that only read them tree_replies.c's.
  */
 #include "bus/bus_service.h"
 
@@ -16,6 +17,7 @@
 #include "bus/dbus_glib.h"
 #include "bus/dbus_value.h"
 #include "bus/item_table.h"
+#include "bus/tree_replies.h"
 #include "base/names.h"
 
 #define INTROSPECT_IFACE "org.freedesktop.DBus.Introspectable"
@@ -37,12 +39,17 @@ struct BusService {
 	void *on_refresh_data;
 };
 
+/* A reply built from the table alone (tree_replies.h), or one that needs
+ * the service (SetValue).  A method has exactly one of the two. */
+typedef DBusMessage *(*Reader)(ItemTable *table, DBusMessage *msg, const char *path,
+                               TableItem *item);
 typedef DBusMessage *(*Handler)(BusService *svc, DBusMessage *msg, const char *path,
                                 TableItem *item);
 
 typedef struct {
 	const char *member;
 	const char *signature;
+	Reader reader;
 	Handler handler;
 	gboolean reads; /* answers with values: the owner's on_refresh first */
 } Method;
@@ -181,76 +188,6 @@ void bus_service_foreach(BusService *svc, void (*fn)(const char *path, const Val
 
 /* ---- method handlers ----------------------------------------------------- */
 
-static DBusMessage *unknown_object(DBusMessage *msg, const char *path)
-{
-	return dbus_value_error(msg, DBUS_ERROR_UNKNOWN_OBJECT, "no path %s", path);
-}
-
-/* A variant holding a{sv} (values) or a{ss} (texts) of the items below
- * node, keyed relative to it. */
-static DBusMessage *subtree_reply(BusService *svc, DBusMessage *msg, const char *path,
-                                  gboolean texts)
-{
-	g_autoptr(GPtrArray) below = item_table_below(svc->table, path);
-	DBusMessage *reply;
-	DBusMessageIter it;
-
-	if (!below)
-		return unknown_object(msg, path);
-	reply = dbus_message_new_method_return(msg);
-	dbus_message_iter_init_append(reply, &it);
-	item_table_append_tree(&it, below, path, texts);
-	return reply;
-}
-
-static DBusMessage *get_value(BusService *svc, DBusMessage *msg, const char *path, TableItem *item)
-{
-	DBusMessage *reply;
-	DBusMessageIter it;
-
-	if (!item)
-		return subtree_reply(svc, msg, path, FALSE);
-	reply = dbus_message_new_method_return(msg);
-	dbus_message_iter_init_append(reply, &it);
-	dbus_value_append_variant(&it, &item->value);
-	return reply;
-}
-
-static DBusMessage *get_text(BusService *svc, DBusMessage *msg, const char *path, TableItem *item)
-{
-	g_autofree char *text = NULL;
-	DBusMessage *reply;
-	DBusMessageIter it;
-
-	if (!item)
-		return subtree_reply(svc, msg, path, TRUE);
-	text = value_format(&item->value, item->unit);
-	reply = dbus_message_new_method_return(msg);
-	dbus_message_iter_init_append(reply, &it);
-	dbus_value_append_string(&it, text);
-	return reply;
-}
-
-static DBusMessage *get_items(BusService *svc, DBusMessage *msg, const char *path, TableItem *item)
-{
-	g_autoptr(GPtrArray) below = NULL;
-	DBusMessage *reply;
-	DBusMessageIter it;
-
-	if (item) {
-		below = g_ptr_array_new();
-		g_ptr_array_add(below, item);
-	} else {
-		below = item_table_below(svc->table, path);
-		if (!below)
-			return unknown_object(msg, path);
-	}
-	reply = dbus_message_new_method_return(msg);
-	dbus_message_iter_init_append(reply, &it);
-	item_table_append_items(&it, below);
-	return reply;
-}
-
 static DBusMessage *int_reply(DBusMessage *msg, dbus_int32_t rc)
 {
 	DBusMessage *reply = dbus_message_new_method_return(msg);
@@ -267,7 +204,7 @@ static DBusMessage *set_value(BusService *svc, DBusMessage *msg, const char *pat
 
 	if (!item)
 		return item_table_below(svc->table, path) ? int_reply(msg, 1)
-		                                          : unknown_object(msg, path);
+		                                          : tree_replies_unknown_object(msg, path);
 	if (!item->on_write || svc->writing)
 		return int_reply(msg, 1);
 	dbus_message_iter_init(msg, &it);
@@ -286,50 +223,17 @@ static DBusMessage *set_value(BusService *svc, DBusMessage *msg, const char *pat
 	return int_reply(msg, accepted ? 0 : 2);
 }
 
-static const char introspect_head[] = DBUS_INTROSPECT_1_0_XML_DOCTYPE_DECL_NODE
-        "<node>\n"
-        " <interface name=\"" NAMES_BUSITEM_IFACE "\">\n"
-        "  <method name=\"GetValue\"><arg direction=\"out\" type=\"v\"/></method>\n"
-        "  <method name=\"GetText\"><arg direction=\"out\" type=\"v\"/></method>\n"
-        "  <method name=\"GetItems\"><arg direction=\"out\" type=\"a{sa{sv}}\"/></method>\n"
-        "  <method name=\"SetValue\"><arg direction=\"in\" type=\"v\"/>"
-        "<arg direction=\"out\" type=\"i\"/></method>\n"
-        "  <signal name=\"ItemsChanged\"><arg type=\"a{sa{sv}}\"/></signal>\n"
-        "  <signal name=\"PropertiesChanged\"><arg type=\"a{sv}\"/></signal>\n"
-        " </interface>\n";
-
-static DBusMessage *introspect(BusService *svc, DBusMessage *msg, const char *path, TableItem *item)
-{
-	g_autoptr(GString) xml = g_string_new(introspect_head);
-	g_autoptr(GPtrArray) below = item ? NULL : item_table_below(svc->table, path);
-	g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	size_t skip = item_table_skip(path);
-	DBusMessage *reply;
-	DBusMessageIter it;
-
-	for (guint i = 0; below && i < below->len; i++) {
-		const char *rest = ((TableItem *)below->pdata[i])->path + skip;
-		char *child = g_strndup(rest, strcspn(rest, "/"));
-
-		if (g_hash_table_add(seen, child))
-			g_string_append_printf(xml, " <node name=\"%s\"/>\n", child);
-	}
-	g_string_append(xml, "</node>\n");
-	reply = dbus_message_new_method_return(msg);
-	dbus_message_iter_init_append(reply, &it);
-	dbus_value_append_string(&it, xml->str);
-	return reply;
-}
-
 static const Method busitem_methods[] = {
-        {"GetValue", "", get_value, TRUE}, {"GetText", "", get_text, TRUE},
-        {"GetItems", "", get_items, TRUE}, {"SetValue", "v", set_value, FALSE},
-        {NULL, NULL, NULL, FALSE},
+        {"GetValue", "", tree_replies_get_value, NULL, TRUE},
+        {"GetText", "", tree_replies_get_text, NULL, TRUE},
+        {"GetItems", "", tree_replies_get_items, NULL, TRUE},
+        {"SetValue", "v", NULL, set_value, FALSE},
+        {NULL, NULL, NULL, NULL, FALSE},
 };
 
 static const Method introspectable_methods[] = {
-        {"Introspect", "", introspect, FALSE},
-        {NULL, NULL, NULL, FALSE},
+        {"Introspect", "", tree_replies_introspect, NULL, FALSE},
+        {NULL, NULL, NULL, NULL, FALSE},
 };
 
 static const struct {
@@ -361,6 +265,7 @@ static DBusHandlerResult on_message(DBusConnection *conn, DBusMessage *msg, void
 	const char *path = dbus_message_get_path(msg);
 	const char *member = dbus_message_get_member(msg);
 	const Method *m;
+	TableItem *item;
 	DBusMessage *reply;
 
 	if (dbus_message_get_type(msg) != DBUS_MESSAGE_TYPE_METHOD_CALL || !path || !member)
@@ -375,7 +280,9 @@ static DBusHandlerResult on_message(DBusConnection *conn, DBusMessage *msg, void
 	else {
 		if (svc->on_refresh && m->reads)
 			svc->on_refresh(svc, svc->on_refresh_data);
-		reply = m->handler(svc, msg, path, item_table_lookup(svc->table, path));
+		item = item_table_lookup(svc->table, path);
+		reply = m->reader ? m->reader(svc->table, msg, path, item)
+		                  : m->handler(svc, msg, path, item);
 	}
 	if (reply && !dbus_message_get_no_reply(msg))
 		dbus_connection_send(conn, reply, NULL);
