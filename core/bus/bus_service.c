@@ -202,9 +202,11 @@ static DBusMessage *set_value(BusService *svc, DBusMessage *msg, const char *pat
 	Value v = VALUE_INIT;
 	gboolean accepted;
 
-	if (!item)
-		return item_table_below(svc->table, path) ? int_reply(msg, 1)
-		                                          : tree_replies_unknown_object(msg, path);
+	if (!item) {
+		g_autoptr(GPtrArray) below = item_table_below(svc->table, path);
+
+		return below ? int_reply(msg, 1) : tree_replies_unknown_object(msg, path);
+	}
 	if (!item->on_write || svc->writing)
 		return int_reply(msg, 1);
 	dbus_message_iter_init(msg, &it);
