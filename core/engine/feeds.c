@@ -96,8 +96,11 @@ void feeds_init(Engine *e)
 {
 	for (int l = 0; l < N_LIMITS; l++)
 		e->feeds[l] = feeds_table[l];
-	for (size_t k = 0; k < e->s.n_used; k++) {
-		const StrategyUse *u = &e->s.used[k];
+	/* Every instance in use; the limiters are among them, and listed on
+	 * their own too (an engine may be given limiters alone). */
+	for (size_t k = 0; k < e->s.n_used + e->s.n_limiters; k++) {
+		const StrategyUse *u =
+		        k < e->s.n_used ? &e->s.used[k] : &e->s.limiters[k - e->s.n_used];
 		int limits;
 		uint64_t paths;
 

@@ -491,9 +491,74 @@ static void test_bank_caps(void **state)
 	fixture_free(f);
 }
 
+/* A limiter (SDK 3) that reads a member's temperature and a driver's own
+ * path: a change of either alone computes the limits again at once
+ * (engine_flush_safety()), and its cap only ever lowers the member's
+ * limit.  Its caps come from what the test says each path means now. */
+static double cap_at_temperature;
+static int caps_calls;
+
+static void temperature_caps(void *state, const BataggMember *m, const BataggLimitInput *in,
+                             BataggCaps *out)
+{
+	caps_calls++;
+	out->ccl = (BataggNum){.value = cap_at_temperature, .valid = !isnan(cap_at_temperature)};
+	batagg_text_copy(out->why, sizeof(out->why), "hot");
+}
+
+static const BataggLimiter temperature_limiter = {
+        .head = {.struct_size = sizeof(BataggLimiter),
+                 .kind = BATAGG_KIND_LIMITER,
+                 .name = "hot",
+                 .reads = (const char *const[]){"/Dc/0/Temperature", "/Info/Custom", NULL}},
+        .caps = temperature_caps,
+};
+
+static void test_a_limiter_reads_paths_and_only_lowers(void **state)
+{
+	Fixture *f = fixture_new("{\"currentRatioMethod\": \"count\"}");
+	EngineSetup setup = *strategies_setup(f->st);
+	StrategyUse use = {.table = &temperature_limiter.head};
+	EngineInput *a;
+	int before;
+
+	setup.limiters = &use;
+	setup.n_limiters = 1;
+	engine_free(f->e);
+	f->e = engine_new(&setup);
+	cap_at_temperature = NAN;
+	a = fixture_member(f, "com.victronenergy.battery.ttyS1", RACK_A);
+	fixture_member(f, "com.victronenergy.battery.ttyS2", RACK_B);
+	fixture_flush(f);
+	expect_number(f, "/Info/MaxChargeCurrent", 100);
+	/* Hot: the temperature alone moves the limit, at once. */
+	cap_at_temperature = 20;
+	fixture_set(f, a, "/Dc/0/Temperature=45.0");
+	engine_flush_safety(f->e);
+	expect_number(f, "/Info/MaxChargeCurrent", 40);
+	expect_text(f, "/Info/ChargeLimitation", "Rack A 20 A cap (hot: hot) × 2.00 (count)");
+	/* A driver's own path, declared in reads, likewise. */
+	cap_at_temperature = 10;
+	fixture_set(f, a, "/Info/Custom=1i");
+	engine_flush_safety(f->e);
+	expect_number(f, "/Info/MaxChargeCurrent", 20);
+	/* A path nobody reads computes nothing. */
+	before = caps_calls;
+	fixture_set(f, a, "/Info/Other=1i");
+	engine_flush_safety(f->e);
+	assert_int_equal(caps_calls, before);
+	/* A cap above the member's own changes nothing. */
+	cap_at_temperature = 1000;
+	fixture_set(f, a, "/Dc/0/Temperature=25.0");
+	engine_flush_safety(f->e);
+	expect_number(f, "/Info/MaxChargeCurrent", 100);
+	fixture_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_a_limiter_reads_paths_and_only_lowers),
 	        cmocka_unit_test(test_bank_caps),
 	        cmocka_unit_test(test_no_members_counts_zero_measurements_invalid),
 	        cmocka_unit_test(test_basic_bank),
