@@ -474,9 +474,58 @@ static void test_random_banks_are_safe(void **state)
 	g_rand_free(r);
 }
 
+/* A ratio below 1 is refused with one WARNING naming the method (it would
+ * give a battery less than its own limit's worth: limiters are for that),
+ * and the next method of the chain serves the battery. */
+static int below_1_warnings;
+
+static void count_warnings(const gchar *domain, GLogLevelFlags level, const gchar *message,
+                           gpointer data)
+{
+	if ((level & G_LOG_LEVEL_WARNING) && strstr(message, "'half' gave a ratio of 0.5, below 1"))
+		below_1_warnings++;
+}
+
+static void half_ratios(void *state, const BataggRatioInput *in, BataggNum *out)
+{
+	for (size_t i = 0; i < in->n; i++)
+		out[i] = (BataggNum){.value = 0.5, .valid = true};
+}
+
+static void count_ratios(void *state, const BataggRatioInput *in, BataggNum *out)
+{
+	for (size_t i = 0; i < in->n; i++)
+		out[i] = (BataggNum){.value = (double)in->n, .valid = true};
+}
+
+static void test_a_ratio_below_1_is_refused_and_told(void **state)
+{
+	static const BataggRatioMethod half = {.head = {.name = "half"}, .ratios = half_ratios};
+	static const BataggRatioMethod count = {.head = {.name = "count"}, .ratios = count_ratios};
+	RatioChain chain = {.method = {&half, &count}, .n = 2};
+	LimitMember m[2] = {
+	        {.bms = true, .limit = {.value = 100, .valid = true}},
+	        {.bms = true, .limit = {.value = 80, .valid = true}},
+	};
+	BataggNum ratios[2];
+	LimitWhy why;
+	guint handler = g_log_set_handler(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, count_warnings, NULL);
+
+	for (int round = 0; round < 3; round++) {
+		BataggNum r = limits_current(m, 2, &chain, false, (BataggNum){0}, ratios, &why);
+
+		assert_true(r.valid);
+		assert_true(fabs(r.value - 160) < 1e-9);
+		assert_string_equal(why.method, "count");
+	}
+	g_log_remove_handler(G_LOG_DOMAIN, handler);
+	assert_int_equal(below_1_warnings, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_a_ratio_below_1_is_refused_and_told),
 	        cmocka_unit_test(test_random_banks_are_safe),
 	};
 
