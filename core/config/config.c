@@ -1,15 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The config file: read into a JSON tree (json_tree.c), each top-level key
- * checked by the key table (config_keys.c) into a typed Config, then the
- * rules between keys.  Every problem is collected; nothing the user wrote
- * is silently ignored.
+ * checked by the key table (keys.c) into a typed Config, then the rules
+ * between keys (relations.c).  Every problem is collected; nothing the user
+ * wrote is silently ignored.
  */
-#include "config/config_internal.h"
+#include "config/config.h"
 
 #include <string.h>
 
+#include "config/check.h"
 #include "config/defaults.h"
+#include "config/keys.h"
+#include "config/options.h"
+#include "config/relations.h"
 
 GQuark batagg_config_error_quark(void)
 {
@@ -75,11 +79,10 @@ Config *config_read_skipping(const char *text, size_t len, Problems *problems,
 	c.cfg->origin = g_strdup(problems_origin(problems));
 	for (guint i = 0; i < root->items->len; i++) {
 		if (!listed(skip, root->keys->pdata[i]))
-			config_check_key(&c, root->keys->pdata[i],
-			                 g_array_index(root->key_at, JPos, i),
-			                 root->items->pdata[i]);
+			keys_check(&c, root->keys->pdata[i], g_array_index(root->key_at, JPos, i),
+			           root->items->pdata[i]);
 	}
-	config_check_relations(&c);
+	relations_check(&c);
 	json_free(root);
 	g_ptr_array_free(c.virtual_at, TRUE);
 	g_array_free(c.excluded_at, TRUE);
@@ -165,6 +168,11 @@ static void free_policies(ConfigMergePolicy *list, size_t n)
 	g_free(list);
 }
 
+gboolean config_key_known(const char *key)
+{
+	return keys_known(key);
+}
+
 size_t config_expected(const Config *cfg, const char *name, gboolean aggregate)
 {
 	size_t count = 0;
@@ -191,23 +199,14 @@ void config_take_membership(Config *dst, Config *src)
 	SWAP(dst->n_classes, src->n_classes);
 }
 
-static const ConfigOptions *find_options(const ConfigOptions *list, size_t n, const char *name)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (strcmp(list[i].name, name) == 0)
-			return &list[i];
-	}
-	return NULL;
-}
-
 const ConfigOptions *config_strategy_options(const Config *cfg, const char *name)
 {
-	return find_options(cfg->strategy_options, cfg->n_strategy_options, name);
+	return options_find(cfg->strategy_options, cfg->n_strategy_options, name);
 }
 
 const ConfigOptions *config_hook_options(const Config *cfg, const char *id)
 {
-	return find_options(cfg->classes, cfg->n_classes, id);
+	return options_find(cfg->classes, cfg->n_classes, id);
 }
 
 /* ---- freeing ------------------------------------------------------------- */
@@ -221,23 +220,10 @@ static void free_services(ConfigService *list, size_t n)
 	g_free(list);
 }
 
-void config_options_clear(ConfigOptions *o)
-{
-	for (size_t k = 0; k < o->n_options; k++) {
-		g_free(o->options[k].key);
-		g_free(o->options[k].text);
-		g_free(o->options[k].where);
-	}
-	g_free(o->options);
-	g_free(o->name);
-	g_free(o->where);
-	*o = (ConfigOptions){0};
-}
-
 static void free_options(ConfigOptions *list, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		config_options_clear(&list[i]);
+		options_clear(&list[i]);
 	g_free(list);
 }
 
@@ -326,7 +312,7 @@ char *config_summary(const Config *cfg)
 	else
 		g_string_append_printf(s, "%-22sfrom the batteries\n", "capacity:");
 	g_string_append_printf(s, "%-22s%s\n", "current ratio method:", cfg->current_ratio_method);
-	g_string_append_printf(s, "%-22s%s\n", "CCL mode:", config_ccl_modes[cfg->ccl_mode]);
+	g_string_append_printf(s, "%-22s%s\n", "CCL mode:", keys_ccl_modes[cfg->ccl_mode]);
 	g_string_append_printf(s, "%-22s%s\n", "CVL mode:", cfg->cvl_mode);
 	for (size_t i = 0; i < cfg->n_merge_policies; i++)
 		g_string_append_printf(s, "%-22s%s: %s\n",

@@ -10,7 +10,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "config/membership.h"
+#include "config/roles.h"
 #include "base/paths.h"
 
 /* One published service a battery's values go to, as which input. */
@@ -77,14 +77,14 @@ static const char *custom_name_of(const PathValue *items, size_t n)
 
 static Published *target(Routes *rs, int target)
 {
-	return rs->published->pdata[target == MEMBERSHIP_AGGREGATE ? 0 : target + 1];
+	return rs->published->pdata[target == ROLES_AGGREGATE ? 0 : target + 1];
 }
 
 static Route *place(Routes *rs, const char *service, const PathValue *items, size_t n)
 {
 	const char *custom_name = custom_name_of(items, n);
-	g_autofree Placement *places = g_new0(Placement, 1 + rs->cfg->n_virtuals);
-	size_t count = membership_place(rs->cfg, service, custom_name, places);
+	g_autofree Role *places = g_new0(Role, 1 + rs->cfg->n_virtuals);
+	size_t count = roles_of(rs->cfg, service, custom_name, places);
 	Route *r = g_new0(Route, 1);
 
 	r->rs = rs;
@@ -97,7 +97,7 @@ static Route *place(Routes *rs, const char *service, const PathValue *items, siz
 		l.input = inputs_add(published_engine(l.pub), places[i].role, service,
 		                           custom_name, places[i].rank, places[i].paths);
 		g_array_append_val(r->links, l);
-		if (places[i].role == ROLE_MEMBER || places[i].target != MEMBERSHIP_AGGREGATE)
+		if (places[i].role == ROLE_MEMBER || places[i].target != ROLES_AGGREGATE)
 			g_info("%s: member joined: %s", published_name(l.pub), service);
 	}
 	if (count == 0)

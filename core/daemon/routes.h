@@ -2,7 +2,7 @@
 /*
  * Routes: the battery services batagg reads and where their values go.
  * When the monitor reports a battery service, its route is placed by the
- * membership rules (as a member, primary or auxiliary input of the
+ * config's roles (as a member, primary or auxiliary input of the
  * aggregate, and as a member of virtual batteries), gives every value it
  * sends to those engines, and when it vanishes keeps it for
  * reconnectTimeout before it is dropped.  Non-finite numbers are logged

@@ -1479,25 +1479,25 @@
     if (p.keyword === "not" && kind && p.key) {
       p.message = kind + " \"" + p.path[1] + "\" has the aggregate's own name";
     } else if (kind && p.key && p.path.length === 2 && /^name:/.test(value)) {
-      /* core/config/check.c's check_battery_name() refuses "name:" first. */
+      /* core/config/values.c's values_battery_name() refuses "name:" first. */
       p.message = value === "name:" ? "\"name:\" is not a battery service (" + C.PREFIX + "…) or \"name:<custom name>\""
         : "a " + kind + " needs a service name, not \"" + value + "\"";
     } else if (value === "name:" && (top === "excludedServices" || top === "primaryServices" || top === "auxiliaryServices" || kind)) {
-      /* An entry of a list of services to match: check_match_name() leaves
-       * "name:" alone to check_battery_name(). */
+      /* An entry of a list of services to match: values_match_name() leaves
+       * "name:" alone to values_battery_name(). */
       p.message = "\"name:\" is not a battery service (" + C.PREFIX + "…) or \"name:<custom name>\"" +
         (top === "virtualBatteries" ? " or a hook \"class:…\"" : "");
     } else if (top === "virtualBatteries" && p.path.length === 3 && typeof value === "string" && /^class:/.test(value) && C.hookProblem(value)) {
       p.message = C.hookProblem(value);
     } else if (p.keyword === "enum" && p.path.length === 1 && typeof value === "string" && SCHEMA.properties[top] && SCHEMA.properties[top].enum) {
-      /* cclMode, logLevel: core/config/check.c's check_one_of, with its
+      /* cclMode, logLevel: core/config/values.c's values_one_of, with its
        * did-you-mean, the value as written. */
       var allowed = SCHEMA.properties[top].enum;
       var near = C.suggest(value, allowed);
       p.message = "unknown value \"" + value + "\"" + (near ? " (did you mean \"" + near + "\"?)" : "") +
         "; allowed: " + allowed.map(function (x) { return JSON.stringify(x); }).join(", ");
     } else if (top === "publishInterval" && p.path.length === 1 && (p.keyword === "minimum" || p.keyword === "maximum")) {
-      /* core/config/config_keys.c's publish_interval(), after check_number(). */
+      /* core/config/keys.c's publish_interval(), after values_number(). */
       var n = nodeAt(tree, p.path);
       var range = SCHEMA.properties.publishInterval;
       p.message = !isFinite(n.v) ? J.numText(n) + " is too large a number"
@@ -1505,7 +1505,7 @@
     } else if (top === "pluginDirectory" && p.keyword === "pattern") {
       p.message = JSON.stringify(value) + " is not an absolute path";
     } else if (top === "stateFile" && p.path.length === 1) {
-      /* core/config/config_keys.c's state_file(). */
+      /* core/config/keys.c's state_file(). */
       if (p.keyword === "pattern") {
         p.message = JSON.stringify(value) + (/^\//.test(value) ? " names a directory, not a file" : " is not an absolute path");
       } else if (p.keyword === "const" || p.keyword === "type") {
@@ -1513,8 +1513,8 @@
         p.message = "expected an absolute path, or false for no state file, got " + got;
       }
     } else if (top === "expectedBatteries" && !p.key && p.path.length <= 2) {
-      /* core/config/config_keys.c's expected(): a number, else an object; in the
-       * object, numbers (core/config/check.c's check_integer()). */
+      /* core/config/keys.c's expected(): a number, else an object; in the
+       * object, numbers (core/config/values.c's values_integer()). */
       var x = nodeAt(tree, p.path);
       if (x && x.t === "number") p.message = "expected a whole number >= 1, got " + J.numText(x);
       else if (p.keyword === "type") p.message = "expected " + (p.path.length === 1 ? "an object" : "a number") + ", got " + p.message.replace(/^.*, got /, "");

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What batagg --check-config refuses beyond the JSON Schema (the keys and
- * their relations in core/config/config_keys.c, values in core/config/check.c,
+ * their relations in core/config/keys.c and core/config/relations.c, values in core/config/values.c,
  * strategies and hooks in core/strategies/strategies.c), so that the page's verdict is
  * batagg's:
  *   - a virtual battery or a series battery (string) with the aggregate's
@@ -130,7 +130,7 @@
 
   /* Names of a services value, either form: [{name, at: path, key}]; a
    * name listed again is left out, as batagg leaves it out (the first
-   * counts: core/config/check.c's check_services). */
+   * counts: core/config/values.c's values_services). */
   function names(n, path) {
     var out = [];
     var seen = {};
@@ -151,7 +151,7 @@
   }
 
   /* Whether batagg takes name for a service it publishes (its
-   * check_battery_name): a battery service or "name:<custom name>", as the
+   * values_battery_name): a battery service or "name:<custom name>", as the
    * schema defines them (the page's errors for the others are the
    * schema's). */
   function batteryName(name) {
@@ -163,7 +163,7 @@
   }
 
   /* Whether batagg keeps name in a list of services to match (its
-   * check_match_name()): "name:<custom name>"; for a virtual battery's
+   * values_match_name()): "name:<custom name>"; for a virtual battery's
    * members (hooks) a hook, as the schema defines them; for a string's
    * modules (series) a name that starts with the battery prefix; in the
    * Python daemon's keys any other text too.  Of those, one no battery
@@ -218,7 +218,7 @@
     return isFinite(x) && !(x === 0 && /[1-9]/.test(t.split(/[eE]/)[0]));
   }
 
-  /* Options flattened as core/config/check.c flattens them: nested
+  /* Options flattened as core/config/options.c flattens them: nested
    * objects give "outer/inner" keys; a number keeps its text, a boolean is
    * "1" or "0".
    * An array or null is no option (the schema's optionValue refuses it). */
@@ -325,7 +325,7 @@
   }
 
   /* The virtual batteries and series batteries (strings) batagg keeps,
-   * as core/config/config_keys.c's virtuals() and series() add them to one list,
+   * as core/config/virtuals.c's virtuals_read() adds them to one list,
    * in the file's order of the two keys: a name it refuses, "name:...",
    * or a string whose modules are no array, it leaves out; of the members
    * (modules), those it takes, each once.
@@ -384,7 +384,7 @@
 
     /* Whether batagg merges the D-Bus path p (given at path, in key); if
      * not, its warning, with the nearest path it merges
-     * (core/config/check.c's check_merged_path). */
+     * (core/config/values.c's values_merged_path). */
     function mergedPath(path, isKey, key, p) {
       var all = MERGED_PATHS.concat(LIMIT_PATHS);
       if (all.indexOf(p) >= 0) return true;
@@ -442,7 +442,7 @@
         seen[x.v] = true;
       });
     });
-    /* The first of that name (core/config/config_keys.c's virtual_named()). */
+    /* The first of that name (core/config/relations.c's virtual_named()). */
     function named(name) {
       for (var i = 0; i < vlist.length; i++) if (vlist[i].name === name) return i;
       return -1;
@@ -451,7 +451,7 @@
     /* A name no battery service can have, in a list of services to
      * match: it matches nothing, batagg's warning at each entry it keeps
      * (listed twice: twice), of the virtual batteries and strings it keeps
-     * (core/config/check.c's check_match_name()). */
+     * (core/config/values.c's values_match_name()). */
     function neverMatches(n, path, hooks, series) {
       if (!n) return;
       var entries = n.t === "array" ? n.items.map(function (x, i) { return x.t === "string" ? [x.v, i, false] : null; })
@@ -518,7 +518,7 @@
 
     /* A string's modules are batteries, each in one string and in nothing
      * else batagg makes; a string is the aggregate's member only
-     * (core/config/config_keys.c's check_strings()).  Each error is shown where
+     * (core/config/relations.c's strings()).  Each error is shown where
      * batagg says it, and beside the other battery it names. */
     vlist.forEach(function (a, v) {
       var same = vlist[named(a.name)];
@@ -550,7 +550,7 @@
     });
 
     /* Virtual batteries may list each other, but not in a loop (each would
-     * read its own values back).  As core/config/config_keys.c's check_loops(): a
+     * read its own values back).  As core/config/relations.c's loops(): a
      * loop is reported where it closes, found by a walk with its own stack
      * (the page shows it in the cards of the batteries in the loop).
      * Strings take no part: one that lists, or is listed by, another
@@ -588,8 +588,8 @@
       }
     });
 
-    /* Whole numbers as batagg reads them (core/config/check.c's
-     * check_integer()): digits only, within an int.  Whether n is one,
+    /* Whole numbers as batagg reads them (core/config/values.c's
+     * values_integer()): digits only, within an int.  Whether n is one,
      * >= min; if the schema takes it (an integer, >= min) and batagg does
      * not, batagg's error at path. */
     function wholeNumber(n, min, path) {
@@ -606,7 +606,7 @@
     });
 
     /* expectedBatteries: a count, or counts by a service batagg publishes
-     * (core/config/config_keys.c's expected() and check_expected(): a name is
+     * (core/config/keys.c's expected() and core/config/relations.c's expected_names(): a name is
      * checked once its count is).  The schema's own words on a name
      * (propertyNames) give way to these. */
     var expected = get(tree, "expectedBatteries");
@@ -764,7 +764,7 @@
 
     /* Hook options.  The daemon at start, and --check-config, create every
      * hook a virtual battery uses, with the options of that exact id
-     * flattened as core/config/check.c does ("ccls": {"52": 100} ->
+     * flattened as core/config/options.c does ("ccls": {"52": 100} ->
      * "ccls/52" = "100"); the hook refuses what plugins/hooks/hooks.c
      * refuses.  Options of an id no virtual battery uses are never read. */
     var classes = get(tree, "classes");

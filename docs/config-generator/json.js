@@ -25,7 +25,7 @@
     return "line " + this.line + ", column " + this.col + ": " + this.message;
   };
 
-  /* core/config/config.h CONFIG_MAX_DEPTH: batagg refuses deeper nesting. */
+  /* core/base/json_tree.h JSON_MAX_DEPTH: batagg refuses deeper nesting. */
   var MAX_DEPTH = 32;
 
   var NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;

@@ -301,8 +301,8 @@ test('form: stateFile through its fields, a file or false, as batagg reads them'
 });
 
 // expectedBatteries: a whole number >= 1, or service name -> one, each a
-// service batagg publishes; anything else in batagg's words (core/config/config_keys.c's
-// expected() and check_expected()), as many as batagg says.
+// service batagg publishes; anything else in batagg's words (core/config/keys.c's
+// expected() and core/config/relations.c's expected_names()), as many as batagg says.
 const AGG = 'com.victronenergy.battery.aggregator';
 const notPublished = (name) => `"${name}" is not a service batagg publishes (serviceName, or a virtual or series battery)`;
 for (const [config, says] of [
@@ -644,7 +644,10 @@ test('paths: the page\'s merged paths and limits are core/base/paths.c\'s, in it
     .split('N_BATTERY_PATHS')[0].match(/\bP_[A-Z0-9_]+/g);
   const table = read('core/base/paths.c').match(/battery_paths\[N_MEMBER_PATHS\] = \{([^]*?)\n\};/)[1];
   const pathOf = Object.fromEntries([...table.matchAll(/\[(P_[A-Z0-9_]+)\]\s*=\s*[^"\]]*?"([^"]+)"/g)].map((m) => [m[1], m[2]]));
-  const policies = read('core/config/defaults.c').match(/\.policy = \{([^}]*)\}/)[1];
+  // The parallel table is a macro, PARALLEL_POLICY (.policy = {PARALLEL_POLICY}).
+  const defaults = read('core/config/defaults.c');
+  assert.match(defaults, /\.policy = \{PARALLEL_POLICY\}/, 'the parallel policies are PARALLEL_POLICY');
+  const policies = defaults.match(/#define PARALLEL_POLICY\b([^]*?)\n\n/)[1];
   const withPolicy = new Set([...policies.matchAll(/\[(P_[A-Z0-9_]+)\]\s*=/g)].map((m) => m[1]));
   assert.ok(ids.length > 40 && ids.every((id) => pathOf[id]), 'the test reads core/base/paths.h and core/base/paths.c');
   await withPage(async (page) => {
@@ -655,8 +658,10 @@ test('paths: the page\'s merged paths and limits are core/base/paths.c\'s, in it
   });
   // A series battery merges every path by a policy, the limits too: the page
   // takes any of them in seriesMergePolicies.
-  const series = read('core/config/defaults.c').match(/\.series_policy = \{([^}]*)\}/)[1];
-  const withSeriesPolicy = new Set([...series.matchAll(/\[(P_[A-Z0-9_]+)\]\s*=/g)].map((m) => m[1]));
+  // Its table is the parallel one with its overrides after it.
+  const series = defaults.match(/\.series_policy = \{([^}]*)\}/)[1];
+  assert.match(series, /^\s*PARALLEL_POLICY,/, 'the series policies start from the parallel ones');
+  const withSeriesPolicy = new Set([...withPolicy, ...[...series.matchAll(/\[(P_[A-Z0-9_]+)\]\s*=/g)].map((m) => m[1])]);
   assert.deepEqual(ids.filter((id) => !withSeriesPolicy.has(id)), [], 'every path has a series policy');
 });
 

@@ -12,8 +12,10 @@ cp "$top"/tests/data/configs/good/*.json "$top"/tests/data/configs/bad/*.json \
 # shellcheck disable=SC2046
 clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-I"$top/include" -I"$top/core" $(pkg-config --cflags glib-2.0 yajl) \
-	"$top/tests/fuzz/fuzz_config.c" "$top/core/config/config.c" "$top/core/config/config_keys.c" \
-	"$top/core/config/check.c" "$top/core/base/json_tree.c" "$top/core/base/problems.c" \
+	"$top/tests/fuzz/fuzz_config.c" "$top/core/config/config.c" "$top/core/config/keys.c" \
+	"$top/core/config/relations.c" "$top/core/config/virtuals.c" "$top/core/config/options.c" \
+	"$top/core/config/values.c" "$top/core/config/check.c" \
+	"$top/core/base/json_tree.c" "$top/core/base/problems.c" \
 	"$top/core/base/suggest.c" "$top/core/base/names.c" "$top/core/config/defaults.c" "$top/core/base/log.c" \
 	"$top/core/base/paths.c" "$top/core/base/value.c" "$top/core/engine/limits.c" "$top/core/base/kind.c" \
 	$(pkg-config --libs glib-2.0 yajl) -lm -o "$out/fuzz_config"

@@ -15,6 +15,7 @@
 
 #include "batagg/plugin.h"
 #include "config/config.h"
+#include "config/defaults.h"
 #include "base/json_tree.h"
 #include "strategies/registry.h"
 #include "strategies/strategies.h"
@@ -710,6 +711,121 @@ static void test_large_configs(void **state)
 	g_error_free(error);
 }
 
+/* The default merge policies, every path's as it was when the series table
+ * came to list only its overrides of the parallel one: the parallel table
+ * (the limits have none), and the series table (every path, the limits
+ * too). */
+static void test_default_policies(void **state)
+{
+	static const struct {
+		PathId path;
+		const char *policy;
+	} parallel[] =
+	        {
+	                {P_CURRENT, "sum"},
+	                {P_VOLTAGE, "mean"},
+	                {P_POWER, "sum"},
+	                {P_TEMPERATURE, "max"},
+	                {P_SOC, "mean"},
+	                {P_TIME_TO_GO, "mean"},
+	                {P_CAPACITY, "sum"},
+	                {P_INSTALLED_CAPACITY, "sum"},
+	                {P_CONSUMED_AH, "sum"},
+	                {P_BALANCING, "any"},
+	                {P_BATTERY_LOW_VOLTAGE, "max"},
+	                {P_ALLOW_TO_CHARGE, "any"},
+	                {P_ALLOW_TO_DISCHARGE, "any"},
+	                {P_ALLOW_TO_BALANCE, "any"},
+	                {P_MIN_CELL_TEMPERATURE, "min"},
+	                {P_MIN_TEMPERATURE_CELL_ID, "min_label"},
+	                {P_MIN_CELL_VOLTAGE, "min"},
+	                {P_MIN_VOLTAGE_CELL_ID, "min_label"},
+	                {P_MAX_CELL_TEMPERATURE, "max"},
+	                {P_MAX_TEMPERATURE_CELL_ID, "max_label"},
+	                {P_MAX_CELL_VOLTAGE, "max"},
+	                {P_MAX_VOLTAGE_CELL_ID, "max_label"},
+	                {P_MODULES_BLOCKING_CHARGE, "sum_or_zero"},
+	                {P_MODULES_BLOCKING_DISCHARGE, "sum_or_zero"},
+	                {P_MODULES_ONLINE, "sum_or_zero"},
+	                {P_MODULES_OFFLINE, "sum_or_zero"},
+	                {P_ALARM_CELL_IMBALANCE, "alarm"},
+	                {P_ALARM_LOW_SOC, "alarm"},
+	                {P_ALARM_HIGH_DISCHARGE_CURRENT, "alarm"},
+	                {P_ALARM_LOW_VOLTAGE, "alarm"},
+	                {P_ALARM_HIGH_VOLTAGE, "alarm"},
+	                {P_ALARM_LOW_CELL_VOLTAGE, "alarm"},
+	                {P_ALARM_HIGH_CELL_VOLTAGE, "alarm"},
+	                {P_ALARM_LOW_TEMPERATURE, "alarm"},
+	                {P_ALARM_HIGH_TEMPERATURE, "alarm"},
+	                {P_ALARM_LOW_CHARGE_TEMPERATURE, "alarm"},
+	                {P_ALARM_HIGH_CHARGE_TEMPERATURE, "alarm"},
+	                {P_ALARM_BMS_CABLE, "alarm"},
+	                {P_ALARM_INTERNAL_FAILURE, "alarm"},
+	                {P_CHARGE_MODE, "charge_mode"},
+	        },
+	  series[] = {
+	          {P_CURRENT, "mean"},
+	          {P_VOLTAGE, "sum"},
+	          {P_POWER, "sum"},
+	          {P_TEMPERATURE, "max"},
+	          {P_SOC, "min"},
+	          {P_TIME_TO_GO, "min"},
+	          {P_CAPACITY, "min"},
+	          {P_INSTALLED_CAPACITY, "min"},
+	          {P_CONSUMED_AH, "max"},
+	          {P_BALANCING, "any"},
+	          {P_BATTERY_LOW_VOLTAGE, "sum"},
+	          {P_ALLOW_TO_CHARGE, "all"},
+	          {P_ALLOW_TO_DISCHARGE, "all"},
+	          {P_ALLOW_TO_BALANCE, "all"},
+	          {P_MIN_CELL_TEMPERATURE, "min"},
+	          {P_MIN_TEMPERATURE_CELL_ID, "min_label"},
+	          {P_MIN_CELL_VOLTAGE, "min"},
+	          {P_MIN_VOLTAGE_CELL_ID, "min_label"},
+	          {P_MAX_CELL_TEMPERATURE, "max"},
+	          {P_MAX_TEMPERATURE_CELL_ID, "max_label"},
+	          {P_MAX_CELL_VOLTAGE, "max"},
+	          {P_MAX_VOLTAGE_CELL_ID, "max_label"},
+	          {P_MODULES_BLOCKING_CHARGE, "sum_or_zero"},
+	          {P_MODULES_BLOCKING_DISCHARGE, "sum_or_zero"},
+	          {P_MODULES_ONLINE, "sum_or_zero"},
+	          {P_MODULES_OFFLINE, "sum_or_zero"},
+	          {P_ALARM_CELL_IMBALANCE, "alarm"},
+	          {P_ALARM_LOW_SOC, "alarm"},
+	          {P_ALARM_HIGH_DISCHARGE_CURRENT, "alarm"},
+	          {P_ALARM_LOW_VOLTAGE, "alarm"},
+	          {P_ALARM_HIGH_VOLTAGE, "alarm"},
+	          {P_ALARM_LOW_CELL_VOLTAGE, "alarm"},
+	          {P_ALARM_HIGH_CELL_VOLTAGE, "alarm"},
+	          {P_ALARM_LOW_TEMPERATURE, "alarm"},
+	          {P_ALARM_HIGH_TEMPERATURE, "alarm"},
+	          {P_ALARM_LOW_CHARGE_TEMPERATURE, "alarm"},
+	          {P_ALARM_HIGH_CHARGE_TEMPERATURE, "alarm"},
+	          {P_ALARM_BMS_CABLE, "alarm"},
+	          {P_ALARM_INTERNAL_FAILURE, "alarm"},
+	          {P_CHARGE_MODE, "charge_mode"},
+	          {P_CCL, "min"},
+	          {P_DCL, "min"},
+	          {P_CVL, "sum"},
+	  };
+	const char *want[N_BATTERY_PATHS] = {NULL};
+
+	(void)state;
+	for (size_t i = 0; i < G_N_ELEMENTS(parallel); i++)
+		want[parallel[i].path] = parallel[i].policy;
+	for (int p = 0; p < N_BATTERY_PATHS; p++) {
+		if (want[p])
+			assert_string_equal(defaults.policy[p], want[p]);
+		else
+			assert_null(defaults.policy[p]);
+	}
+	assert_int_equal(G_N_ELEMENTS(series), N_BATTERY_PATHS);
+	for (size_t i = 0; i < G_N_ELEMENTS(series); i++)
+		want[series[i].path] = series[i].policy;
+	for (int p = 0; p < N_BATTERY_PATHS; p++)
+		assert_string_equal(defaults.series_policy[p], want[p]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -733,6 +849,7 @@ int main(void)
 	        cmocka_unit_test(test_virtual_batteries_and_loops),
 	        cmocka_unit_test(test_long_loop),
 	        cmocka_unit_test(test_large_configs),
+	        cmocka_unit_test(test_default_policies),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

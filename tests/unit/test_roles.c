@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The membership rules (SPEC 3, 4, 6) as a table: a config, a service (and
- * its custom name), and the places it gets.
+ * The rules of roles (SPEC 3, 4, 6) as a table: a config, a service (and
+ * its custom name), and the roles it gets.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,23 +11,23 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "config/membership.h"
+#include "config/roles.h"
 
 #define B "com.victronenergy.battery."
 
-/* Places as text: "agg:member", "agg:primary#0", "v0:primary#1", ... */
-static char *describe(const Placement *p, size_t n)
+/* Roles as text: "agg:member", "agg:primary#0", "v0:primary#1", ... */
+static char *describe(const Role *p, size_t n)
 {
-	static const char *const roles[] = {"member", "primary", "auxiliary"};
+	static const char *const inputs[] = {"member", "primary", "auxiliary"};
 	GString *s = g_string_new(NULL);
 
 	for (size_t i = 0; i < n; i++) {
 		g_string_append_printf(s, "%s", i ? " " : "");
-		if (p[i].target == MEMBERSHIP_AGGREGATE)
+		if (p[i].target == ROLES_AGGREGATE)
 			g_string_append(s, "agg");
 		else
 			g_string_append_printf(s, "v%d", p[i].target);
-		g_string_append_printf(s, ":%s", roles[p[i].role]);
+		g_string_append_printf(s, ":%s", inputs[p[i].role]);
 		if (p[i].role != ROLE_MEMBER)
 			g_string_append_printf(s, "#%d", p[i].rank);
 		if (p[i].paths && p[i].paths[0])
@@ -36,10 +36,10 @@ static char *describe(const Placement *p, size_t n)
 	return g_string_free(s, FALSE);
 }
 
-static void test_places(void **state)
+static void test_roles(void **state)
 {
 	static const struct {
-		const char *config, *service, *custom_name, *places;
+		const char *config, *service, *custom_name, *roles;
 	} cases[] = {
 	        {"{}", B "ttyS1", NULL, "agg:member"},
 	        {"{\"excludedServices\": [\"" B "ttyS1\"]}", B "ttyS1", NULL, ""},
@@ -68,17 +68,17 @@ static void test_places(void **state)
 		GError *error = NULL;
 		Config *cfg =
 		        config_parse(cases[i].config, strlen(cases[i].config), "test", &error);
-		Placement places[4];
+		Role roles[4];
 		size_t n;
 		g_autofree char *got = NULL;
 
 		if (!cfg)
 			fail_msg("case %zu: %s", i, error->message);
-		n = membership_place(cfg, cases[i].service, cases[i].custom_name, places);
-		got = describe(places, n);
-		if (strcmp(got, cases[i].places) != 0)
+		n = roles_of(cfg, cases[i].service, cases[i].custom_name, roles);
+		got = describe(roles, n);
+		if (strcmp(got, cases[i].roles) != 0)
 			fail_msg("case %zu: %s in %s: got \"%s\", want \"%s\"", i, cases[i].service,
-			         cases[i].config, got, cases[i].places);
+			         cases[i].config, got, cases[i].roles);
 		config_free(cfg);
 	}
 }
@@ -86,7 +86,7 @@ static void test_places(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_places),
+	        cmocka_unit_test(test_roles),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
