@@ -12,6 +12,7 @@
 #include "build_config.h"
 #include "base/kind.h"
 #include "config/config.h"
+#include "config/reference.h"
 #include "daemon/daemon.h"
 #include "base/log.h"
 #include "strategies/registry.h"
@@ -23,6 +24,7 @@ static char *plugin_dir;
 static char *state_dir;
 static gboolean check_config;
 static gboolean list_strategies;
+static gboolean list_paths;
 static gboolean show_version;
 
 static const GOptionEntry entries[] = {
@@ -39,6 +41,8 @@ static const GOptionEntry entries[] = {
         {"list-strategies", 0, 0, G_OPTION_ARG_NONE, &list_strategies,
          "List every strategy the plugins register (kind, name, file, summary, options) and exit",
          NULL},
+        {"list-paths", 0, 0, G_OPTION_ARG_NONE, &list_paths,
+         "Print the reference of the paths batagg reads of a battery (Markdown) and exit", NULL},
         {"version", 'V', 0, G_OPTION_ARG_NONE, &show_version, "Print the version and exit", NULL},
         {NULL},
 };
@@ -267,6 +271,12 @@ int main(int argc, char **argv)
 
 	if (check_config)
 		return run_check();
+	if (list_paths) {
+		g_autofree char *text = reference_paths();
+
+		fputs(text, stdout);
+		return 0;
+	}
 	if (list_strategies)
 		return run_list();
 	g_info("batagg %s starting with config %s", BATAGG_VERSION, config_path);

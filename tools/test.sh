@@ -13,7 +13,7 @@ echo "== formatting (clang-format, .clang-format)"
 git ls-files '*.c' '*.h' | xargs clang-format --dry-run -Werror
 echo "== shellcheck (the scripts users and CI run)"
 shellcheck venus/setup venus/check_config.sh venus/service/run venus/service/log/run cross/sysroot.sh tools/release.sh \
-	tools/deps.sh tests/docs/plugins_guide.sh tests/venus/check-binaries.sh tests/venus/test_setup.sh tests/browser/run.sh \
+	tools/deps.sh tests/docs/plugins_guide.sh tests/docs/paths_reference.sh tests/venus/check-binaries.sh tests/venus/test_setup.sh tests/browser/run.sh \
 	docs/config-generator/make-schema-js.sh bench/soak.sh
 echo "== cppcheck"
 cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability --std=c11 --inline-suppr \

@@ -250,6 +250,8 @@ void config_free(Config *cfg)
 	free_policies(cfg->series_merge_policies, cfg->n_series_merge_policies);
 	g_free(cfg->current_ratio_method);
 	g_free(cfg->cvl_mode);
+	g_strfreev(cfg->limiters);
+	g_free(cfg->limiters_at);
 	g_free(cfg->log_level);
 	g_free(cfg->plugin_directory);
 	g_free(cfg->state_file);
@@ -314,6 +316,17 @@ char *config_summary(const Config *cfg)
 	g_string_append_printf(s, "%-22s%s\n", "current ratio method:", cfg->current_ratio_method);
 	g_string_append_printf(s, "%-22s%s\n", "CCL mode:", keys_ccl_modes[cfg->ccl_mode]);
 	g_string_append_printf(s, "%-22s%s\n", "CVL mode:", cfg->cvl_mode);
+	if (cfg->n_limiters) {
+		g_autofree char *list = g_strjoinv(", ", cfg->limiters);
+
+		g_string_append_printf(s, "%-22s%s\n", "limiters:", list);
+	}
+	for (int d = 0; d < 2; d++) {
+		if (cfg->max_current[d] > 0)
+			g_string_append_printf(s, "%-22s%g A\n",
+			                       d ? "bank discharge cap:" : "bank charge cap:",
+			                       cfg->max_current[d]);
+	}
 	for (size_t i = 0; i < cfg->n_merge_policies; i++)
 		g_string_append_printf(s, "%-22s%s: %s\n",
 		                       i ? "" : "merge policies:", cfg->merge_policies[i].path,

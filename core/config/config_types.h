@@ -93,6 +93,14 @@ typedef struct {
 	CclMode ccl_mode;
 	char *cvl_mode;
 	ConfigPos cvl_mode_at;
+	/* "limiters" (SDK 3): strategy names, in config order, with where
+	 * each is written. */
+	char **limiters;
+	ConfigPos *limiters_at;
+	size_t n_limiters;
+	/* "maxChargeCurrent", "maxDischargeCurrent": caps on the bank's
+	 * published CCL and DCL (A; 0: none). */
+	double max_current[2];
 	int reconnect_timeout;    /* seconds, default 0 */
 	int startup_battery_wait; /* checks, default 30 */
 	/* How often the aggregate and virtual batteries send their changes

@@ -87,6 +87,50 @@ static void cvl_mode(Check *c, const char *key, const JNode *n)
 	values_strategy_name(c, n, key, &c->cfg->cvl_mode, &c->cfg->cvl_mode_at);
 }
 
+/* An array of limiter names, each once. */
+static void limiters(Check *c, const char *key, const JNode *n)
+{
+	Config *cfg = c->cfg;
+
+	if (!values_type(c, n, J_ARRAY, key))
+		return;
+	cfg->limiters = g_new0(char *, n->items->len + 1);
+	cfg->limiters_at = g_new0(ConfigPos, n->items->len + 1);
+	for (guint i = 0; i < n->items->len; i++) {
+		const JNode *item = n->items->pdata[i];
+		char *name = NULL;
+		ConfigPos at;
+		gboolean twice = FALSE;
+
+		if (!values_strategy_name(c, item, key, &name, &at))
+			continue;
+		for (size_t k = 0; k < cfg->n_limiters; k++)
+			twice = twice || strcmp(cfg->limiters[k], name) == 0;
+		if (twice) {
+			check_error(c, item->at, "key '%s': \"%s\" is listed twice", key, name);
+			g_free(name);
+			continue;
+		}
+		cfg->limiters_at[cfg->n_limiters] = at;
+		cfg->limiters[cfg->n_limiters++] = name;
+	}
+}
+
+/* A cap on the bank's CCL or DCL, in amps (0: none). */
+static void bank_cap(Check *c, const char *key, const JNode *n)
+{
+	double x;
+
+	if (!values_number(c, n, key, &x))
+		return;
+	if (x < 0 || x > LIMIT_MAX_AMPS) {
+		check_error(c, n->at, "key '%s': expected amps from 0 (no cap) to %g, got %s", key,
+		            LIMIT_MAX_AMPS, n->text);
+		return;
+	}
+	c->cfg->max_current[strcmp(key, "maxDischargeCurrent") == 0] = x;
+}
+
 const char *const keys_ccl_modes[] = {"battery+dvcc", "battery", "dvcc", NULL};
 
 static void ccl_mode(Check *c, const char *key, const JNode *n)
@@ -281,6 +325,9 @@ static const struct {
 	{"currentRatioMethod", ratio_method},
 	{"cclMode", ccl_mode},
 	{"cvlMode", cvl_mode},
+	{"limiters", limiters},
+	{"maxChargeCurrent", bank_cap},
+	{"maxDischargeCurrent", bank_cap},
 	{"strategyOptions", options_strategies},
 	{NULL, options_legacy}, /* defaults.options_key.key */
 	{"reconnectTimeout", reconnect_timeout},

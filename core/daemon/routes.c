@@ -94,8 +94,8 @@ static Route *place(Routes *rs, const char *service, const PathValue *items, siz
 	for (size_t i = 0; i < count; i++) {
 		Link l = {target(rs, places[i].target), NULL};
 
-		l.input = inputs_add(published_engine(l.pub), places[i].role, service,
-		                           custom_name, places[i].rank, places[i].paths);
+		l.input = inputs_add(published_engine(l.pub), places[i].role, service, custom_name,
+		                     places[i].rank, places[i].paths);
 		g_array_append_val(r->links, l);
 		if (places[i].role == ROLE_MEMBER || places[i].target != ROLES_AGGREGATE)
 			g_info("%s: member joined: %s", published_name(l.pub), service);

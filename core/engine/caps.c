@@ -85,4 +85,8 @@ void caps_bank(Engine *e, LimitId l, BataggNum *limit, CapWhy *why)
 		c.why[sizeof(c.why) - 1] = '\0';
 		lower(l, pick(&c, l), limit, t->head.name, c.why, why);
 	}
+	/* The config's caps for busbars, fuses and cables (by: ""). */
+	if (l != L_CVL && e->s.max_current[l] > 0)
+		lower(l, (BataggNum){.value = e->s.max_current[l], .valid = true}, limit, "", "",
+		      why);
 }

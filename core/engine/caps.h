@@ -22,7 +22,8 @@ typedef struct {
 void caps_member(Engine *e, LimitId l, const EngineInput *m, BataggNum *limit, CapWhy *why);
 
 /* The bank's limit l (*limit, as computed) lowered by the limiters' bank
- * caps. */
+ * caps and the config's (maxChargeCurrent, maxDischargeCurrent; why->by
+ * is "" for those). */
 void caps_bank(Engine *e, LimitId l, BataggNum *limit, CapWhy *why);
 
 #endif

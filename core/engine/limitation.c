@@ -28,6 +28,17 @@ static void append_cap(GString *s, const char *const *by, const char *const *why
 	g_string_append_c(s, ')');
 }
 
+/* " (limiter: what it said)" after a bank cap, nothing for the config's. */
+static void append_bank(GString *s, const char *by, const char *why)
+{
+	if (!by[0])
+		return;
+	g_string_append_printf(s, " (%s", by);
+	if (why && why[0])
+		g_string_append_printf(s, ": %s", why);
+	g_string_append_c(s, ')');
+}
+
 static void append_missing(GString *s, size_t present, size_t expected)
 {
 	if (expected && present < expected)
@@ -52,7 +63,7 @@ char *limitation_current(const CurrentLimitation *l)
 	} else if (l->bank_by && l->result.valid) {
 		g_string_append(s, "bank cap ");
 		append_amps(s, l->result.value);
-		append_cap(s, &l->bank_by, &l->bank_why, 0);
+		append_bank(s, l->bank_by, l->bank_why);
 	} else if (l->user && l->result.valid) {
 		g_string_append(s, "DVCC limit ");
 		append_amps(s, l->result.value);
@@ -98,7 +109,7 @@ char *limitation_voltage(const VoltageLimitation *l)
 	}
 	if (l->bank_by) {
 		g_string_append_printf(s, "bank cap %.2f V", l->result.value);
-		append_cap(s, &l->bank_by, &l->bank_why, 0);
+		append_bank(s, l->bank_by, l->bank_why);
 		return g_string_free(s, FALSE);
 	}
 	for (size_t i = 0; i < l->n && !who; i++) {

@@ -63,6 +63,9 @@ typedef struct {
 	/* The limiters (SDK 3), in config order; among used too. */
 	const StrategyUse *limiters;
 	size_t n_limiters;
+	/* maxChargeCurrent, maxDischargeCurrent: caps on the published CCL and
+	 * DCL (A; 0: none). */
+	double max_current[2];
 	CclMode ccl_mode;
 	bool has_capacity;
 	double capacity; /* Ah, when has_capacity */

@@ -16,9 +16,10 @@
 
 struct Strategies {
 	EngineSetup setup;
-	Instances made; /* strategies_report(): its problems get every failure */
-	GArray *used;   /* StrategyUse of the aggregate's instances */
-	GArray *hooks;  /* Hook */
+	Instances made;   /* strategies_report(): its problems get every failure */
+	GArray *used;     /* StrategyUse of the aggregate's instances */
+	GArray *limiters; /* StrategyUse of its limiters, in config order */
+	GArray *hooks;    /* Hook */
 };
 
 typedef struct {
@@ -26,6 +27,8 @@ typedef struct {
 	const BataggHook *table;
 	void *state;
 } Hook;
+
+static gboolean setup_limiters(Strategies *st, GError **error);
 
 /* Each path's policy: the table's, or the one the config (key) names. */
 static gboolean setup_policies(Strategies *st, const char *const *table,
@@ -120,6 +123,7 @@ static Strategies *strategies_alloc(const Config *cfg, Registry *reg, Problems *
 
 	instances_init(&st->made, cfg, reg, problems);
 	st->used = g_array_new(FALSE, FALSE, sizeof(StrategyUse));
+	st->limiters = g_array_new(FALSE, FALSE, sizeof(StrategyUse));
 	st->hooks = g_array_new(FALSE, FALSE, sizeof(Hook));
 	return st;
 }
@@ -155,12 +159,38 @@ static Strategies *aggregate_new(const Config *cfg, Registry *reg, Problems *pro
 	s->cvl = (const BataggCvlMode *)instances_use(&st->made, BATAGG_KIND_CVL, cfg->cvl_mode,
 	                                              cfg->cvl_mode_at, "cvlMode", &s->cvl_state,
 	                                              error);
+	ok = setup_limiters(st, error) && ok;
 	if (!ok || !s->cvl) {
 		strategies_free(st);
 		return NULL;
 	}
 	collect_used(st);
 	return st;
+}
+
+/* "limiters", in config order; "maxChargeCurrent", "maxDischargeCurrent". */
+static gboolean setup_limiters(Strategies *st, GError **error)
+{
+	const Config *cfg = st->made.cfg;
+	gboolean ok = TRUE;
+
+	for (size_t i = 0; i < cfg->n_limiters; i++) {
+		StrategyUse u = {0};
+
+		u.table = (const BataggStrategy *)instances_use(
+		        &st->made, BATAGG_KIND_LIMITER, cfg->limiters[i], cfg->limiters_at[i],
+		        "limiters", &u.state, error);
+		if (!u.table) {
+			ok = FALSE;
+			continue;
+		}
+		g_array_append_val(st->limiters, u);
+	}
+	st->setup.limiters = (const StrategyUse *)(void *)st->limiters->data;
+	st->setup.n_limiters = st->limiters->len;
+	st->setup.max_current[0] = cfg->max_current[0];
+	st->setup.max_current[1] = cfg->max_current[1];
+	return ok;
 }
 
 Strategies *strategies_new(const Config *cfg, Registry *reg, GError **error)
@@ -348,6 +378,7 @@ void strategies_free(Strategies *st)
 		return;
 	instances_clear(&st->made);
 	g_array_free(st->used, TRUE);
+	g_array_free(st->limiters, TRUE);
 	g_array_free(st->hooks, TRUE);
 	g_free(st);
 }

@@ -162,6 +162,27 @@ window.BATAGG_SCHEMA = {
       "$ref": "#/$defs/strategyName",
       "default": "max_when_balancing"
     },
+    "limiters": {
+      "description": "Limiters (plugin SDK 3), by name, each once: each can only lower a battery's CCL, DCL or CVL (README \"Protection from cells and temperatures\"); their options under strategyOptions.",
+      "type": "array",
+      "items": {"$ref": "#/$defs/strategyName"},
+      "uniqueItems": true,
+      "default": []
+    },
+    "maxChargeCurrent": {
+      "description": "A cap on the bank's published CCL in A, for busbars, fuses and cables; 0: none.",
+      "type": "number",
+      "minimum": 0,
+      "maximum": 1000000,
+      "default": 0
+    },
+    "maxDischargeCurrent": {
+      "description": "A cap on the bank's published DCL in A, for busbars, fuses and cables; 0: none.",
+      "type": "number",
+      "minimum": 0,
+      "maximum": 1000000,
+      "default": 0
+    },
     "strategyOptions": {
       "description": "Options of strategies (current ratio methods, CVL modes, merge policies) by strategy name, e.g. {\"ir\": {\"maxPercentageError\": 0.05}}. Of the built-in strategies only ir takes options (the others take none: {} only); a plugin's strategy takes those it documents (batagg --list-strategies). A name that names no strategy is an error. Hooks take theirs from classes.",
       "type": "object",

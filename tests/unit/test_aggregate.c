@@ -475,9 +475,26 @@ static void test_reset_estimates(void **state)
 	state_file_free(sf);
 }
 
+/* maxChargeCurrent and maxDischargeCurrent cap the published limits, and
+ * the texts say so; a cap above the limit changes nothing. */
+static void test_bank_caps(void **state)
+{
+	Fixture *f = fixture_new("{\"currentRatioMethod\": \"count\", \"maxChargeCurrent\": 30, "
+	                         "\"maxDischargeCurrent\": 500}");
+
+	fixture_member(f, "com.victronenergy.battery.ttyS1", RACK_A);
+	fixture_member(f, "com.victronenergy.battery.ttyS2", RACK_B);
+	fixture_flush(f);
+	expect_number(f, "/Info/MaxChargeCurrent", 30);
+	expect_text(f, "/Info/ChargeLimitation", "bank cap 30 A");
+	assert_true(value_num(fixture_out(f, "/Info/MaxDischargeCurrent")).value < 500);
+	fixture_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_bank_caps),
 	        cmocka_unit_test(test_no_members_counts_zero_measurements_invalid),
 	        cmocka_unit_test(test_basic_bank),
 	        cmocka_unit_test(test_cvl_follows_balancing),

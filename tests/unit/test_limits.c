@@ -316,6 +316,69 @@ static void check_cvl(Fixture *f, const Model *m, int n, int cvl_mode, bool dvcc
 		fail_msg("CVL %g is no member's CVL (cap %g)", published, cap);
 }
 
+/* Random limiters (SDK 3): each caps each member (by id) with what its
+ * table says: NaN, infinite, negative, huge, above the member's own limit,
+ * or a number below it. */
+#define MAX_LIMITERS 3
+
+typedef struct {
+	double cap[MAX_MEMBERS + 1][2];
+} TestLimiter;
+
+static void test_caps(void *state, const BataggMember *m, const BataggLimitInput *in,
+                      BataggCaps *out)
+{
+	const TestLimiter *t = state;
+
+	if (m->id > MAX_MEMBERS)
+		return;
+	out->ccl = (BataggNum){.value = t->cap[m->id][0], .valid = !isnan(t->cap[m->id][0])};
+	out->dcl = (BataggNum){.value = t->cap[m->id][1], .valid = !isnan(t->cap[m->id][1])};
+	batagg_text_copy(out->why, sizeof(out->why), "test");
+}
+
+static const BataggLimiter test_limiter = {
+        .head = {.struct_size = sizeof(BataggLimiter),
+                 .kind = BATAGG_KIND_LIMITER,
+                 .name = "test_limiter"},
+        .caps = test_caps,
+};
+
+static double any_cap(GRand *r)
+{
+	switch (g_rand_int_range(r, 0, 8)) {
+	case 0:
+		return NAN;
+	case 1:
+		return INFINITY;
+	case 2:
+		return -g_rand_double_range(r, 0.1, 50);
+	case 3:
+		return 1e300;
+	case 4:
+		return 1e6 + 5;
+	default:
+		return g_rand_double_range(r, 0, 350);
+	}
+}
+
+/* What a member's limit is with the caps: min(own, the sane caps); a cap
+ * that is not finite is none, a negative one 0, and a member without a
+ * limit of its own takes the cap. */
+static double model_capped(double own, const TestLimiter *t, int n_limiters, int id, int d)
+{
+	for (int k = 0; k < n_limiters; k++) {
+		double c = t[k].cap[id][d];
+
+		if (!isfinite(c))
+			continue;
+		c = fmax(c, 0);
+		if (isnan(own) || c < own)
+			own = c;
+	}
+	return own;
+}
+
 static void test_random_banks_are_safe(void **state)
 {
 	static const char *const methods[] = {"ir", "capacity", "count"};
@@ -337,6 +400,24 @@ static void test_random_banks_are_safe(void **state)
 		                        fixed_capacity ? ", \"capacity\": 500" : "");
 		Fixture *f = fixture_new(config);
 		int n = g_rand_int_range(r, 1, MAX_MEMBERS + 1);
+		int n_limiters =
+		        g_rand_int_range(r, 0, 2) ? g_rand_int_range(r, 1, MAX_LIMITERS + 1) : 0;
+		TestLimiter limiters[MAX_LIMITERS];
+		StrategyUse uses[MAX_LIMITERS];
+		EngineSetup setup = *strategies_setup(f->st);
+
+		for (int k = 0; k < n_limiters; k++) {
+			for (int id = 0; id <= MAX_MEMBERS; id++) {
+				limiters[k].cap[id][0] = any_cap(r);
+				limiters[k].cap[id][1] = any_cap(r);
+			}
+			uses[k] = (StrategyUse){.table = &test_limiter.head, .state = &limiters[k]};
+		}
+		/* The fixture's engine, with the limiters. */
+		setup.limiters = uses;
+		setup.n_limiters = (size_t)n_limiters;
+		engine_free(f->e);
+		f->e = engine_new(&setup);
 		bool dvcc = g_rand_boolean(r);
 		double user_ccl = users[g_rand_int_range(r, 0, G_N_ELEMENTS(users))];
 		double user_cvl = g_rand_boolean(r) ? 0 : g_rand_double_range(r, 50, 58);
@@ -356,7 +437,8 @@ static void test_random_banks_are_safe(void **state)
 				feed_history(f, m[i].in, r);
 			for (int d = 0; d < 2; d++) {
 				v = any_number(r, 0, 300);
-				m[i].limit[d] = model_current_limit(&v);
+				m[i].limit[d] = model_capped(model_current_limit(&v), limiters,
+				                             n_limiters, i + 1, d);
 				set(f, m[i].in, limit_paths[d], v);
 				v = any_flag(r);
 				m[i].allow[d] = number(&v);
@@ -380,8 +462,8 @@ static void test_random_banks_are_safe(void **state)
 		engine_set_user_ccl(f->e, user_ccl);
 		engine_set_user_cvl(f->e, user_cvl);
 		engine_flush(f->e);
-		print_message("# bank %d: %s, %d members, dvcc %d, user %g A\n", bank, config, n,
-		              dvcc, user_ccl);
+		print_message("# bank %d: %s, %d members, %d limiters, dvcc %d, user %g A\n", bank,
+		              config, n, n_limiters, dvcc, user_ccl);
 		check_finite_everywhere(f);
 		for (int d = 0; d < 2; d++)
 			check_current_limit(f, method, m, n, d, fixed_capacity, ccl_mode, dvcc,
