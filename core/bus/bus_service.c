@@ -7,7 +7,8 @@
  * Changes collect in a pending list and leave together at the next tick
  * (an idle source, or a timer when the service has a publish interval), or
  * when the owner flushes them: one ItemsChanged on "/", and only when asked
- * for, one PropertiesChanged per leaf.
+ * for, one PropertiesChanged per leaf.  The leaves themselves are
+ * item_table.c's, the replies that only read them tree_replies.c's.
  */
 #include "bus/bus_service.h"
 
@@ -15,31 +16,21 @@
 
 #include "bus/dbus_glib.h"
 #include "bus/dbus_value.h"
-#include "bus/items.h"
+#include "bus/item_table.h"
+#include "bus/tree_replies.h"
 #include "base/names.h"
 
 #define INTROSPECT_IFACE "org.freedesktop.DBus.Introspectable"
 
-typedef struct {
-	char *path;
-	Value value;
-	Unit unit;
-	BusWriteFn on_write;
-	void *user_data;
-	gboolean pending; /* changed since the last flush */
-} Item;
-
 struct BusService {
 	DBusConnection *conn;
 	char *name;
-	GHashTable *items;  /* path -> Item */
-	GPtrArray *sorted;  /* Item *, by path; NULL when it must be rebuilt */
-	GPtrArray *changed; /* Item *, in order of change */
+	ItemTable *table;
 	guint flush_source;
 	gboolean registered;
-	gboolean writing; /* inside a write callback */
-	Item *written;    /* its path, while it runs */
-	gboolean stored;  /* it stored that path's value with bus_service_set() */
+	gboolean writing;   /* inside a write callback */
+	TableItem *written; /* its path, while it runs */
+	gboolean stored;    /* it stored that path's value with bus_service_set() */
 	gboolean no_items_changed;
 	gboolean properties_changed;
 	guint interval_ms;
@@ -48,23 +39,20 @@ struct BusService {
 	void *on_refresh_data;
 };
 
-typedef DBusMessage *(*Handler)(BusService *svc, DBusMessage *msg, const char *path, Item *item);
+/* A reply built from the table alone (tree_replies.h), or one that needs
+ * the service (SetValue).  A method has exactly one of the two. */
+typedef DBusMessage *(*Reader)(ItemTable *table, DBusMessage *msg, const char *path,
+                               TableItem *item);
+typedef DBusMessage *(*Handler)(BusService *svc, DBusMessage *msg, const char *path,
+                                TableItem *item);
 
 typedef struct {
 	const char *member;
 	const char *signature;
+	Reader reader;
 	Handler handler;
 	gboolean reads; /* answers with values: the owner's on_refresh first */
 } Method;
-
-static void item_free(gpointer data)
-{
-	Item *item = data;
-
-	value_clear(&item->value);
-	g_free(item->path);
-	g_free(item);
-}
 
 BusService *bus_service_new(DBusConnection *conn, const char *name)
 {
@@ -72,47 +60,11 @@ BusService *bus_service_new(DBusConnection *conn, const char *name)
 
 	svc->conn = dbus_connection_ref(conn);
 	svc->name = g_strdup(name);
-	svc->items = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, item_free);
-	svc->changed = g_ptr_array_new();
+	svc->table = item_table_new();
 	return svc;
 }
 
-static gint by_path(gconstpointer a, gconstpointer b)
-{
-	return strcmp((*(Item *const *)a)->path, (*(Item *const *)b)->path);
-}
-
-static GPtrArray *sorted_items(BusService *svc)
-{
-	GHashTableIter it;
-	gpointer value;
-
-	if (svc->sorted)
-		return svc->sorted;
-	svc->sorted = g_ptr_array_sized_new(g_hash_table_size(svc->items));
-	g_hash_table_iter_init(&it, svc->items);
-	while (g_hash_table_iter_next(&it, NULL, &value))
-		g_ptr_array_add(svc->sorted, value);
-	g_ptr_array_sort(svc->sorted, by_path);
-	return svc->sorted;
-}
-
 /* ---- signals ------------------------------------------------------------- */
-
-/* a{sa{sv}}: path -> {"Value", "Text"} for each item. */
-static void append_items(DBusMessageIter *iter, GPtrArray *items)
-{
-	DBusMessageIter outer;
-
-	dbus_message_iter_open_container(iter, DBUS_TYPE_ARRAY, "{sa{sv}}", &outer);
-	for (guint i = 0; i < items->len; i++) {
-		const Item *item = items->pdata[i];
-		g_autofree char *text = value_format(&item->value, item->unit);
-
-		items_append_entry(&outer, item->path, &item->value, text);
-	}
-	dbus_message_iter_close_container(iter, &outer);
-}
 
 void bus_service_use_items_changed(BusService *svc, gboolean on)
 {
@@ -137,6 +89,7 @@ void bus_service_on_refresh(BusService *svc, BusRefreshFn fn, void *user_data)
 
 void bus_service_flush(BusService *svc)
 {
+	GPtrArray *changed = item_table_changed(svc->table);
 	DBusMessage *sig;
 	DBusMessageIter it;
 
@@ -144,35 +97,28 @@ void bus_service_flush(BusService *svc)
 		g_source_remove(svc->flush_source);
 		svc->flush_source = 0;
 	}
-	if (svc->changed->len == 0)
+	if (changed->len == 0)
 		return;
 	if (svc->registered && !svc->no_items_changed) {
 		sig = dbus_message_new_signal("/", NAMES_BUSITEM_IFACE, "ItemsChanged");
 		dbus_message_iter_init_append(sig, &it);
-		append_items(&it, svc->changed);
+		item_table_append_items(&it, changed);
 		dbus_connection_send(svc->conn, sig, NULL);
 		dbus_message_unref(sig);
 	}
 	if (svc->registered && svc->properties_changed) {
-		for (guint i = 0; i < svc->changed->len; i++) {
-			const Item *item = svc->changed->pdata[i];
-			g_autofree char *text = value_format(&item->value, item->unit);
-			DBusMessageIter dict;
+		for (guint i = 0; i < changed->len; i++) {
+			const TableItem *item = changed->pdata[i];
 
 			sig = dbus_message_new_signal(item->path, NAMES_BUSITEM_IFACE,
 			                              "PropertiesChanged");
 			dbus_message_iter_init_append(sig, &it);
-			dbus_message_iter_open_container(&it, DBUS_TYPE_ARRAY, "{sv}", &dict);
-			items_append_properties(&dict, &item->value, text);
-
-			dbus_message_iter_close_container(&it, &dict);
+			item_table_append_properties(&it, item);
 			dbus_connection_send(svc->conn, sig, NULL);
 			dbus_message_unref(sig);
 		}
 	}
-	for (guint i = 0; i < svc->changed->len; i++)
-		((Item *)svc->changed->pdata[i])->pending = FALSE;
-	g_ptr_array_set_size(svc->changed, 0);
+	item_table_clear_changed(svc->table);
 	svc->last_flush = g_get_monotonic_time();
 }
 
@@ -204,37 +150,18 @@ void bus_service_schedule(BusService *svc)
 	        g_timeout_add(due > now ? (guint)((due - now + 999) / 1000) : 0, on_flush, svc);
 }
 
-static void mark_changed(BusService *svc, Item *item)
-{
-	if (!item->pending) {
-		item->pending = TRUE;
-		g_ptr_array_add(svc->changed, item);
-	}
-	bus_service_schedule(svc);
-}
-
 /* ---- items --------------------------------------------------------------- */
 
 void bus_service_add(BusService *svc, const char *path, const Value *initial, Unit unit,
                      BusWriteFn on_write, void *user_data)
 {
-	Item *item = g_hash_table_lookup(svc->items, path);
-
-	if (!item) {
-		item = g_new0(Item, 1);
-		item->path = g_strdup(path);
-		g_hash_table_insert(svc->items, item->path, item);
-		g_clear_pointer(&svc->sorted, g_ptr_array_unref);
-	}
-	item->unit = unit;
-	item->on_write = on_write;
-	item->user_data = user_data;
+	item_table_add(svc->table, path, unit, (ItemTableFn)on_write, user_data);
 	bus_service_set(svc, path, initial);
 }
 
 void bus_service_set(BusService *svc, const char *path, const Value *v)
 {
-	Item *item = g_hash_table_lookup(svc->items, path);
+	TableItem *item = item_table_lookup(svc->table, path);
 
 	if (!item) {
 		g_critical("bus: %s has no path %s", svc->name, path);
@@ -242,15 +169,13 @@ void bus_service_set(BusService *svc, const char *path, const Value *v)
 	}
 	/* What a write callback stores wins, even the value the path had. */
 	svc->stored = svc->stored || (svc->writing && item == svc->written);
-	if (value_equal(&item->value, v))
-		return;
-	value_copy(&item->value, v);
-	mark_changed(svc, item);
+	if (item_table_store(svc->table, item, v))
+		bus_service_schedule(svc);
 }
 
 const Value *bus_service_get(BusService *svc, const char *path)
 {
-	Item *item = g_hash_table_lookup(svc->items, path);
+	TableItem *item = item_table_lookup(svc->table, path);
 
 	return item ? &item->value : NULL;
 }
@@ -258,126 +183,10 @@ const Value *bus_service_get(BusService *svc, const char *path)
 void bus_service_foreach(BusService *svc, void (*fn)(const char *path, const Value *v, void *ud),
                          void *ud)
 {
-	GHashTableIter it;
-	gpointer value;
-
-	g_hash_table_iter_init(&it, svc->items);
-	while (g_hash_table_iter_next(&it, NULL, &value)) {
-		const Item *item = value;
-
-		fn(item->path, &item->value, ud);
-	}
+	item_table_foreach(svc->table, fn, ud);
 }
 
 /* ---- method handlers ----------------------------------------------------- */
-
-static DBusMessage *unknown_object(DBusMessage *msg, const char *path)
-{
-	return dbus_value_error(msg, DBUS_ERROR_UNKNOWN_OBJECT, "no path %s", path);
-}
-
-/* The items below a node ("/" or "/Dc"), or NULL when there are none. */
-static GPtrArray *items_below(BusService *svc, const char *node)
-{
-	GPtrArray *all = sorted_items(svc);
-	GPtrArray *below = g_ptr_array_new();
-	size_t len = strcmp(node, "/") == 0 ? 0 : strlen(node);
-
-	for (guint i = 0; i < all->len; i++) {
-		const Item *item = all->pdata[i];
-
-		if (len == 0 || (strncmp(item->path, node, len) == 0 && item->path[len] == '/'))
-			g_ptr_array_add(below, all->pdata[i]);
-	}
-	if (below->len == 0) {
-		g_ptr_array_unref(below);
-		return NULL;
-	}
-	return below;
-}
-
-/* A variant holding a{sv} (values) or a{ss} (texts) of the items below
- * node, keyed relative to it. */
-static DBusMessage *subtree_reply(BusService *svc, DBusMessage *msg, const char *path,
-                                  gboolean texts)
-{
-	g_autoptr(GPtrArray) below = items_below(svc, path);
-	size_t skip = strcmp(path, "/") == 0 ? 1 : strlen(path) + 1;
-	DBusMessage *reply;
-	DBusMessageIter it, var, dict, entry;
-
-	if (!below)
-		return unknown_object(msg, path);
-	reply = dbus_message_new_method_return(msg);
-	dbus_message_iter_init_append(reply, &it);
-	dbus_message_iter_open_container(&it, DBUS_TYPE_VARIANT, texts ? "a{ss}" : "a{sv}", &var);
-	dbus_message_iter_open_container(&var, DBUS_TYPE_ARRAY, texts ? "{ss}" : "{sv}", &dict);
-	for (guint i = 0; i < below->len; i++) {
-		const Item *item = below->pdata[i];
-
-		dbus_message_iter_open_container(&dict, DBUS_TYPE_DICT_ENTRY, NULL, &entry);
-		dbus_value_append_string(&entry, item->path + skip);
-		if (texts) {
-			g_autofree char *text = value_format(&item->value, item->unit);
-
-			dbus_value_append_string(&entry, text);
-		} else {
-			dbus_value_append_variant(&entry, &item->value);
-		}
-		dbus_message_iter_close_container(&dict, &entry);
-	}
-	dbus_message_iter_close_container(&var, &dict);
-	dbus_message_iter_close_container(&it, &var);
-	return reply;
-}
-
-static DBusMessage *get_value(BusService *svc, DBusMessage *msg, const char *path, Item *item)
-{
-	DBusMessage *reply;
-	DBusMessageIter it;
-
-	if (!item)
-		return subtree_reply(svc, msg, path, FALSE);
-	reply = dbus_message_new_method_return(msg);
-	dbus_message_iter_init_append(reply, &it);
-	dbus_value_append_variant(&it, &item->value);
-	return reply;
-}
-
-static DBusMessage *get_text(BusService *svc, DBusMessage *msg, const char *path, Item *item)
-{
-	g_autofree char *text = NULL;
-	DBusMessage *reply;
-	DBusMessageIter it;
-
-	if (!item)
-		return subtree_reply(svc, msg, path, TRUE);
-	text = value_format(&item->value, item->unit);
-	reply = dbus_message_new_method_return(msg);
-	dbus_message_iter_init_append(reply, &it);
-	dbus_value_append_string(&it, text);
-	return reply;
-}
-
-static DBusMessage *get_items(BusService *svc, DBusMessage *msg, const char *path, Item *item)
-{
-	g_autoptr(GPtrArray) below = NULL;
-	DBusMessage *reply;
-	DBusMessageIter it;
-
-	if (item) {
-		below = g_ptr_array_new();
-		g_ptr_array_add(below, item);
-	} else {
-		below = items_below(svc, path);
-		if (!below)
-			return unknown_object(msg, path);
-	}
-	reply = dbus_message_new_method_return(msg);
-	dbus_message_iter_init_append(reply, &it);
-	append_items(&it, below);
-	return reply;
-}
 
 static DBusMessage *int_reply(DBusMessage *msg, dbus_int32_t rc)
 {
@@ -387,14 +196,17 @@ static DBusMessage *int_reply(DBusMessage *msg, dbus_int32_t rc)
 	return reply;
 }
 
-static DBusMessage *set_value(BusService *svc, DBusMessage *msg, const char *path, Item *item)
+static DBusMessage *set_value(BusService *svc, DBusMessage *msg, const char *path, TableItem *item)
 {
 	DBusMessageIter it;
 	Value v = VALUE_INIT;
 	gboolean accepted;
 
-	if (!item)
-		return items_below(svc, path) ? int_reply(msg, 1) : unknown_object(msg, path);
+	if (!item) {
+		g_autoptr(GPtrArray) below = item_table_below(svc->table, path);
+
+		return below ? int_reply(msg, 1) : tree_replies_unknown_object(msg, path);
+	}
 	if (!item->on_write || svc->writing)
 		return int_reply(msg, 1);
 	dbus_message_iter_init(msg, &it);
@@ -402,7 +214,7 @@ static DBusMessage *set_value(BusService *svc, DBusMessage *msg, const char *pat
 	svc->writing = TRUE;
 	svc->written = item;
 	svc->stored = FALSE;
-	accepted = item->on_write(svc, path, &v, item->user_data);
+	accepted = ((BusWriteFn)item->on_write)(svc, path, &v, item->user_data);
 	svc->writing = FALSE;
 	svc->written = NULL;
 	/* A callback that stored something itself wins over the written value
@@ -413,50 +225,17 @@ static DBusMessage *set_value(BusService *svc, DBusMessage *msg, const char *pat
 	return int_reply(msg, accepted ? 0 : 2);
 }
 
-static const char introspect_head[] = DBUS_INTROSPECT_1_0_XML_DOCTYPE_DECL_NODE
-        "<node>\n"
-        " <interface name=\"" NAMES_BUSITEM_IFACE "\">\n"
-        "  <method name=\"GetValue\"><arg direction=\"out\" type=\"v\"/></method>\n"
-        "  <method name=\"GetText\"><arg direction=\"out\" type=\"v\"/></method>\n"
-        "  <method name=\"GetItems\"><arg direction=\"out\" type=\"a{sa{sv}}\"/></method>\n"
-        "  <method name=\"SetValue\"><arg direction=\"in\" type=\"v\"/>"
-        "<arg direction=\"out\" type=\"i\"/></method>\n"
-        "  <signal name=\"ItemsChanged\"><arg type=\"a{sa{sv}}\"/></signal>\n"
-        "  <signal name=\"PropertiesChanged\"><arg type=\"a{sv}\"/></signal>\n"
-        " </interface>\n";
-
-static DBusMessage *introspect(BusService *svc, DBusMessage *msg, const char *path, Item *item)
-{
-	g_autoptr(GString) xml = g_string_new(introspect_head);
-	g_autoptr(GPtrArray) below = item ? NULL : items_below(svc, path);
-	g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	size_t skip = strcmp(path, "/") == 0 ? 1 : strlen(path) + 1;
-	DBusMessage *reply;
-	DBusMessageIter it;
-
-	for (guint i = 0; below && i < below->len; i++) {
-		const char *rest = ((Item *)below->pdata[i])->path + skip;
-		char *child = g_strndup(rest, strcspn(rest, "/"));
-
-		if (g_hash_table_add(seen, child))
-			g_string_append_printf(xml, " <node name=\"%s\"/>\n", child);
-	}
-	g_string_append(xml, "</node>\n");
-	reply = dbus_message_new_method_return(msg);
-	dbus_message_iter_init_append(reply, &it);
-	dbus_value_append_string(&it, xml->str);
-	return reply;
-}
-
 static const Method busitem_methods[] = {
-        {"GetValue", "", get_value, TRUE}, {"GetText", "", get_text, TRUE},
-        {"GetItems", "", get_items, TRUE}, {"SetValue", "v", set_value, FALSE},
-        {NULL, NULL, NULL, FALSE},
+        {"GetValue", "", tree_replies_get_value, NULL, TRUE},
+        {"GetText", "", tree_replies_get_text, NULL, TRUE},
+        {"GetItems", "", tree_replies_get_items, NULL, TRUE},
+        {"SetValue", "v", NULL, set_value, FALSE},
+        {NULL, NULL, NULL, NULL, FALSE},
 };
 
 static const Method introspectable_methods[] = {
-        {"Introspect", "", introspect, FALSE},
-        {NULL, NULL, NULL, FALSE},
+        {"Introspect", "", tree_replies_introspect, NULL, FALSE},
+        {NULL, NULL, NULL, NULL, FALSE},
 };
 
 static const struct {
@@ -488,6 +267,7 @@ static DBusHandlerResult on_message(DBusConnection *conn, DBusMessage *msg, void
 	const char *path = dbus_message_get_path(msg);
 	const char *member = dbus_message_get_member(msg);
 	const Method *m;
+	TableItem *item;
 	DBusMessage *reply;
 
 	if (dbus_message_get_type(msg) != DBUS_MESSAGE_TYPE_METHOD_CALL || !path || !member)
@@ -502,7 +282,9 @@ static DBusHandlerResult on_message(DBusConnection *conn, DBusMessage *msg, void
 	else {
 		if (svc->on_refresh && m->reads)
 			svc->on_refresh(svc, svc->on_refresh_data);
-		reply = m->handler(svc, msg, path, g_hash_table_lookup(svc->items, path));
+		item = item_table_lookup(svc->table, path);
+		reply = m->reader ? m->reader(svc->table, msg, path, item)
+		                  : m->handler(svc, msg, path, item);
 	}
 	if (reply && !dbus_message_get_no_reply(msg))
 		dbus_connection_send(conn, reply, NULL);
@@ -529,9 +311,7 @@ gboolean bus_service_register(BusService *svc, GError **error)
 	}
 	svc->registered = TRUE;
 	/* Initial values are the tree, not changes: nobody saw them before. */
-	for (guint i = 0; i < svc->changed->len; i++)
-		((Item *)svc->changed->pdata[i])->pending = FALSE;
-	g_ptr_array_set_size(svc->changed, 0);
+	item_table_clear_changed(svc->table);
 	rc = dbus_bus_request_name(svc->conn, svc->name, DBUS_NAME_FLAG_DO_NOT_QUEUE, &err);
 	if (rc == DBUS_REQUEST_NAME_REPLY_PRIMARY_OWNER ||
 	    rc == DBUS_REQUEST_NAME_REPLY_ALREADY_OWNER)
@@ -561,10 +341,7 @@ void bus_service_free(BusService *svc)
 		dbus_connection_unregister_object_path(svc->conn, "/");
 		dbus_connection_flush(svc->conn);
 	}
-	g_ptr_array_free(svc->changed, TRUE);
-	if (svc->sorted)
-		g_ptr_array_unref(svc->sorted);
-	g_hash_table_destroy(svc->items);
+	item_table_free(svc->table);
 	dbus_connection_unref(svc->conn);
 	g_free(svc->name);
 	g_free(svc);
