@@ -8,7 +8,8 @@
 # Installs what it needs from Debian's packages, builds in build-cross/ARCH
 # against a Debian 11 sysroot (cross/sysroot.sh), runs the whole test suite of
 # each build under qemu user emulation, checks the binaries (machine, ABI,
-# needed libraries), packs the bundles and tests the setup script on them
+# needed libraries), packs the bundles (with the plugin SDK in sdk/: header,
+# guide, path reference, examples) and tests the setup script on them
 # against a fake root.
 #
 # usage: sh tools/release.sh [--no-tests] [ARCH...]     (ARCH: armhf arm64)
@@ -71,6 +72,16 @@ for arch in $arches; do
 	cp venus/service/run "$pkg/service/run"
 	cp venus/service/log/run "$pkg/service/log/run"
 	cp config/examples/*.json "$pkg/examples/"
+	# The plugin SDK: the header, the guide, the path reference (generated
+	# by this build's batagg) and the example plugins, as meson installs
+	# them (docs/meson.build).
+	mkdir -p "$pkg/sdk/include/batagg"
+	cp include/batagg/plugin.h "$pkg/sdk/include/batagg/"
+	cp docs/PLUGINS.md "$build/docs/PATHS.md" "$pkg/sdk/"
+	for ex in examples/plugin-*/; do
+		mkdir -p "$pkg/sdk/examples/$(basename "$ex")"
+		cp "$ex"*.c "$ex"Makefile "$ex"README.md "$pkg/sdk/examples/$(basename "$ex")/"
+	done
 	echo "$version" >"$pkg/version"
 	echo "$arch" >"$pkg/arch"
 	find "$stage" -type d -exec chmod 755 {} +

@@ -4,7 +4,9 @@
  * current is the share it has been seen to carry, from a moving average of
  * the currents it reports (sample()), rather than a model of its resistance
  * or capacity.  Until every connected battery has enough samples it serves
- * none, and the daemon asks its fallback (capacity).
+ * none, and the daemon asks its fallback (capacity).  Its averages are
+ * per-member state that batagg keeps for it (member_state_size and
+ * BataggHost.member_state()): no table of members of its own.
  *
  *	{"currentRatioMethod": "measured",
  *	 "strategyOptions": {"measured": {"smoothing": 0.2, "samples": 10}}}
@@ -18,8 +20,9 @@
 
 #include <batagg/plugin.h>
 
+/* Each member's state, kept by batagg (the head's member_state_size):
+ * zeroed when the member joins, freed when it leaves. */
 typedef struct {
-	BataggMemberId id;
 	double average; /* A, of the magnitude of its current */
 	unsigned seen;  /* samples taken */
 } Member;
@@ -29,8 +32,6 @@ typedef struct {
 	double smoothing;   /* weight of a new sample */
 	double min_current; /* A: smaller currents say nothing of a share */
 	unsigned samples;   /* needed before a member is served */
-	Member *members;
-	size_t n;
 } Measured;
 
 static const BataggOptionHelp options[] = {
@@ -87,53 +88,24 @@ static void *create(const BataggHost *host, const BataggOption *opts, size_t n_o
 	return m;
 }
 
-static void destroy(void *state)
+static Member *find(Measured *m, const BataggMember *member)
 {
-	Measured *m = state;
-
-	free(m->members);
-	free(m);
+	return m->host->member_state(m->host, member);
 }
 
-static Member *find(Measured *m, BataggMemberId id)
-{
-	for (size_t i = 0; i < m->n; i++) {
-		if (m->members[i].id == id)
-			return &m->members[i];
-	}
-	return NULL;
-}
-
-/* A battery that joins or reconnects starts afresh. */
+/* A battery that reconnects starts afresh (one that joins starts zeroed). */
 static void member_added(void *state, const BataggMember *member)
 {
-	Measured *m = state;
-	Member *mb = find(m, member->id);
-
-	if (!mb) {
-		Member *grown = realloc(m->members, (m->n + 1) * sizeof(*grown));
-
-		if (!grown)
-			return;
-		m->members = grown;
-		mb = &m->members[m->n++];
-	}
-	*mb = (Member){.id = member->id};
-}
-
-static void member_removed(void *state, const BataggMember *member)
-{
-	Measured *m = state;
-	Member *mb = find(m, member->id);
+	Member *mb = find(state, member);
 
 	if (mb)
-		*mb = m->members[--m->n];
+		*mb = (Member){0};
 }
 
 static int sample(void *state, const BataggMember *member, double voltage, double current)
 {
 	Measured *m = state;
-	Member *mb = find(m, member->id);
+	Member *mb = find(m, member);
 	double x = fabs(current);
 
 	if (!mb || x < m->min_current)
@@ -151,14 +123,14 @@ static void ratios(void *state, const BataggRatioInput *in, BataggNum *out)
 	double total = 0;
 
 	for (size_t i = 0; i < in->n; i++) {
-		const Member *mb = find(m, in->members[i].id);
+		const Member *mb = find(m, &in->members[i]);
 
 		if (!mb || mb->seen < m->samples || !(mb->average > 0))
 			return; /* the share of one unknown: every share unknown */
 		total += mb->average;
 	}
 	for (size_t i = 0; i < in->n; i++)
-		out[i] = (BataggNum){.value = total / find(m, in->members[i].id)->average,
+		out[i] = (BataggNum){.value = total / find(m, &in->members[i])->average,
 		                     .valid = true};
 }
 
@@ -171,10 +143,10 @@ static const BataggRatioMethod measured = {
                         .summary = "shares as the batteries were seen to carry current",
                         .options = options,
                         .create = create,
-                        .destroy = destroy,
+                        .destroy = free,
                         .member_added = member_added,
-                        .member_removed = member_removed,
                         .sample = sample,
+                        .member_state_size = sizeof(Member),
                 },
         .ratios = ratios,
         .fallback = "capacity",
@@ -182,4 +154,4 @@ static const BataggRatioMethod measured = {
 
 static const BataggStrategy *const strategies[] = {&measured.head, NULL};
 
-BATAGG_PLUGIN_DEFINE("ratio_measured", "1.0", "Example: current ratios as measured", strategies);
+BATAGG_PLUGIN_DEFINE("ratio_measured", "3.0", "Example: current ratios as measured", strategies);

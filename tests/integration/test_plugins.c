@@ -2,8 +2,10 @@
 /*
  * Third-party strategies, as plugin authors write them (examples/, built
  * from the SDK's header only), loaded by the real batagg with --plugin-dir:
- * a ratio method with options that learns from samples, a merge policy, a
- * hook, and the CVL mode example; each changes what the daemon publishes.
+ * a ratio method with options that learns from samples, a merge policy that
+ * reads its members' flags, a hook, a hook over two key paths, a limiter
+ * that keeps time, and the CVL mode example; each changes what the daemon
+ * publishes.
  * A wrong option is a config error at its file:line:col; a reload creates
  * every strategy anew.  BATAGG_EXAMPLE_PLUGIN_DIR names the plugins: the
  * build's own, or (tools/test.sh) those built out of tree by their
@@ -115,6 +117,31 @@ static void test_merge_policy(void **state)
 	harness_bank_free(b);
 }
 
+/* SDK 3: the median reads each member's Allow flags (BataggMergeInput
+ * .members, BataggHost.value(), named in reads): a battery its BMS cut off
+ * is left out, at once when a flag changes, and counts again when it is
+ * back. */
+static void test_merge_policy_reads_members(void **state)
+{
+	HarnessBank *b = bank_new("{\"mergePolicies\": {\"/Soc\": \"median\"}}");
+
+	harness_send(b->sim, "add " S3 " {\"/Dc/0/Voltage\": 53.0, \"/Soc\": 10.0,"
+	                     " \"/Io/AllowToCharge\": 1, \"/Io/AllowToDischarge\": 1}");
+	harness_expect_number(b->h, AGG, "/System/NrOfBatteries", 3);
+	harness_expect_number(b->h, AGG, "/Soc", 70.0);
+	/* One flag: still part of the bank. */
+	harness_send(b->sim, "set " S1 " /Io/AllowToCharge 0");
+	harness_send(b->sim, "set " S1 " /Dc/0/Voltage 53.2");
+	harness_expect_number(b->h, AGG, "/Dc/0/Voltage", (53.2 + 53.3 + 53.0) / 3);
+	harness_expect_number(b->h, AGG, "/Soc", 70.0);
+	/* Both: cut off, the median of the other two. */
+	harness_send(b->sim, "set " S1 " /Io/AllowToDischarge 0");
+	harness_expect_number(b->h, AGG, "/Soc", 40.0);
+	harness_send(b->sim, "set " S1 " /Io/AllowToCharge 1");
+	harness_expect_number(b->h, AGG, "/Soc", 70.0);
+	harness_bank_free(b);
+}
+
 /* The hook gives the virtual battery a CCL tapering with the merged SoC;
  * below its start the member's own limit counts. */
 static void test_hook(void **state)
@@ -130,6 +157,68 @@ static void test_hook(void **state)
 	harness_expect_number(b->h, V1, "/Info/MaxChargeCurrent", 55);
 	harness_send(b->sim, "set " S1 " /Soc 100.0");
 	harness_expect_number(b->h, V1, "/Info/MaxChargeCurrent", 10);
+	harness_bank_free(b);
+}
+
+/* SDK 3: a hook over two key paths (key_paths, values()): the virtual
+ * battery's CCL follows its state of charge and, alone, its temperature. */
+static void test_hook_two_keys(void **state)
+{
+	HarnessBank *b = bank_new(
+	        "{\"virtualBatteries\": {\"" V1 "\": [\"class:soc_temp_taper\", \"" S1 "\"]},"
+	        " \"classes\": {\"soc_temp_taper\": {\"current\": 100, \"fromSoc\": 90,"
+	        " \"atFull\": 10, \"cold\": 5, \"coldCurrent\": 20}}}");
+
+	assert_true(harness_wait_name(b->h, V1, WAIT_MS));
+	harness_expect_number(b->h, V1, "/Info/MaxChargeCurrent", 100);
+	harness_send(b->sim, "set " S1 " /Dc/0/Temperature 2.0");
+	harness_expect_number(b->h, V1, "/Info/MaxChargeCurrent", 20);
+	harness_send(b->sim, "set " S1 " /Soc 95.0");
+	harness_send(b->sim, "set " S1 " /Dc/0/Temperature 25.0");
+	harness_expect_number(b->h, V1, "/Info/MaxChargeCurrent", 55);
+	harness_send(b->sim, "set " S1 " /Dc/0/Temperature 4.0");
+	harness_expect_number(b->h, V1, "/Info/MaxChargeCurrent", 20);
+	harness_bank_free(b);
+}
+
+/* SDK 3: a limiter.  A member's temperature alone moves the bank's limits at
+ * once: over 45 °C, ttyS1's CCL is capped to 20 A, the bank's CCL falls with
+ * its share and the limitation text names the limiter.  Cooler but within
+ * the margin, the cap stays (hysteresis); cool enough, it rises when its
+ * hold time (2 s) has passed since it fell, with nothing else changing
+ * (call_again()). */
+#define HOLD_S 2.0
+static void test_limiter_keeps_time(void **state)
+{
+	HarnessBank *b = bank_new("{\"limiters\": [\"derate_temp\"], \"strategyOptions\":"
+	                          " {\"derate_temp\": {\"above\": 45, \"margin\": 5,"
+	                          " \"current\": 20, \"hold\": 2}}}");
+	const double bank = 100.0 * 380 / 280, capped = 20.0 * 380 / 280;
+	gint64 sent;
+
+	harness_send(b->sim, "set " S1 " /Dc/0/Temperature 25.0");
+	harness_expect_number(b->h, AGG, "/Info/MaxChargeCurrent", bank);
+	harness_expect_number(b->h, AGG, "/Info/MaxDischargeCurrent", 150.0 * 380 / 280);
+
+	sent = g_get_monotonic_time();
+	harness_send(b->sim, "set " S1 " /Dc/0/Temperature 50.0");
+	harness_expect_number(b->h, AGG, "/Info/MaxChargeCurrent", capped);
+	harness_expect_text(b->h, AGG, "/Info/ChargeLimitation",
+	                    "ttyS1 20 A cap (derate_temp: 50.0 °C) × 1.36 (capacity)");
+	harness_expect_number(b->h, AGG, "/Info/MaxDischargeCurrent", 150.0 * 380 / 280);
+
+	/* 42 °C: not yet 5 °C back.  The SoC, sent after it, tells when the
+	 * daemon has taken the temperature. */
+	harness_send(b->sim, "set " S1 " /Dc/0/Temperature 42.0");
+	harness_send(b->sim, "set " S1 " /Soc 81.0");
+	harness_expect_number(b->h, AGG, "/Soc", 75.5);
+	harness_expect_number(b->h, AGG, "/Info/MaxChargeCurrent", capped);
+
+	/* 39 °C: the cap rises, by itself, once it has held 2 s. */
+	harness_send(b->sim, "set " S1 " /Dc/0/Temperature 39.0");
+	harness_expect_number(b->h, AGG, "/Info/MaxChargeCurrent", bank);
+	assert_true((double)(g_get_monotonic_time() - sent) / G_USEC_PER_SEC >= HOLD_S);
+	harness_expect_text(b->h, AGG, "/Info/ChargeLimitation", "ttyS1 100 A × 1.36 (capacity)");
 	harness_bank_free(b);
 }
 
@@ -245,7 +334,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_ratio_method_learns_from_samples),
 	        cmocka_unit_test(test_merge_policy),
+	        cmocka_unit_test(test_merge_policy_reads_members),
 	        cmocka_unit_test(test_hook),
+	        cmocka_unit_test(test_hook_two_keys),
+	        cmocka_unit_test(test_limiter_keeps_time),
 	        cmocka_unit_test(test_cvl_mode_option),
 	        cmocka_unit_test(test_wrong_options_are_config_errors),
 	        cmocka_unit_test(test_list_strategies),

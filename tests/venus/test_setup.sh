@@ -84,6 +84,12 @@ other_arch=arm64
 pkgdir=data/BatteryAggregator
 cfg=data/setupOptions/BatteryAggregator/config.json
 
+echo "# the plugin SDK in the bundle"
+contents=$(tar -tzf "$tarball")
+for f in sdk/include/batagg/plugin.h sdk/PLUGINS.md sdk/PATHS.md sdk/examples/plugin-limiter-derate/Makefile; do
+	check "the bundle ships $f" grep -qx "BatteryAggregator/$f" <<<"$contents"
+done
+
 echo "# fresh install, reinstall, update, uninstall ($bundle_arch)"
 root=$(new_root fresh "$bundle_arch")
 before=$(snapshot "$root")

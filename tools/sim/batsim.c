@@ -37,6 +37,8 @@ typedef struct {
 	BusService *svc;
 	Model *model; /* NULL: values change only when told */
 	guint stall;  /* while stalled: the source that ends it */
+	/* A battery of a batsim --writable: every path takes SetValue. */
+	gboolean writable;
 } Sim;
 
 typedef struct {
@@ -53,13 +55,19 @@ typedef struct {
 	double t; /* model time, s */
 	gboolean loop_steps;
 	gboolean quiet;
-	GString *input; /* stdin not yet a whole line */
+	gboolean writable; /* --writable */
+	GString *input;    /* stdin not yet a whole line */
 	int exit_code;
 } Batsim;
 
 static void usage(void)
 {
-	fputs("usage: batsim [--no-settings] [--no-system] [--quiet] [SCENARIO.json | -]\n"
+	fputs("usage: batsim [--no-settings] [--no-system] [--quiet] [--writable] [SCENARIO.json | "
+	      "-]\n"
+	      "--writable: the batteries' paths take SetValue from any client, e.g.\n"
+	      "  dbus-send --print-reply --dest=com.victronenergy.battery.ttyS1 "
+	      "/Dc/0/Temperature \\\n"
+	      "      com.victronenergy.BusItem.SetValue variant:double:50\n"
 	      "stdin commands, one per line:\n"
 	      "  set SERVICE PATH JSON          one value (one ItemsChanged)\n"
 	      "  setmany SERVICE {PATH: JSON}   several values in one ItemsChanged\n"
@@ -171,6 +179,11 @@ static void emit_weird(Sim *s, const char *path, yajl_val v)
 
 static BusWriteFn settings_write_fn(const char *path);
 
+static gboolean write_any(BusService *svc, const char *path, const Value *v, void *ud)
+{
+	return TRUE;
+}
+
 static void sim_set_value(Sim *s, const char *path, const Value *v)
 {
 	if (bus_service_get(s->svc, path))
@@ -178,7 +191,7 @@ static void sim_set_value(Sim *s, const char *path, const Value *v)
 	else if (strcmp(s->name, SETTINGS) == 0)
 		bus_service_add(s->svc, path, v, UNIT_NONE, settings_write_fn(path), NULL);
 	else
-		bus_service_add(s->svc, path, v, UNIT_NONE, NULL, NULL);
+		bus_service_add(s->svc, path, v, UNIT_NONE, s->writable ? write_any : NULL, NULL);
 }
 
 /* Sets path on s; a path it did not have is added (writable for names). */
@@ -237,11 +250,6 @@ static void stall(Sim *s, double seconds)
 
 /* ---- services ------------------------------------------------------------ */
 
-static gboolean write_any(BusService *svc, const char *path, const Value *v, void *ud)
-{
-	return TRUE;
-}
-
 static gboolean write_text(BusService *svc, const char *path, const Value *v, void *ud)
 {
 	return v->type == VALUE_TEXT;
@@ -279,6 +287,7 @@ static Sim *sim_new(Batsim *b, const char *name, yajl_val values, GHashTable *ke
 		return NULL;
 	}
 	s->svc = bus_service_new(s->conn, name);
+	s->writable = b->writable && g_str_has_prefix(name, "com.victronenergy.battery.");
 	/* As velib's drivers: ItemsChanged and PropertiesChanged both. */
 	bus_service_use_properties_changed(s->svc, TRUE);
 	for (size_t i = 0; YAJL_IS_OBJECT(values) && i < values->u.object.len; i++) {
@@ -287,7 +296,10 @@ static Sim *sim_new(Batsim *b, const char *name, yajl_val values, GHashTable *ke
 
 		json_value(values->u.object.values[i], &v);
 		bus_service_add(s->svc, path, &v, UNIT_NONE,
-		                strcmp(path, "/CustomName") == 0 ? write_text : NULL, NULL);
+		                strcmp(path, "/CustomName") == 0 ? write_text
+		                : s->writable                    ? write_any
+		                                                 : NULL,
+		                NULL);
 		value_clear(&v);
 	}
 	if (kept)
@@ -1030,6 +1042,8 @@ int main(int argc, char **argv)
 	gboolean quiet = FALSE;
 	const GOptionEntry more[] = {
 	        {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print nothing but errors", NULL},
+	        {"writable", 'w', 0, G_OPTION_ARG_NONE, &b.writable,
+	         "Every battery path takes SetValue (change values with dbus-send)", NULL},
 	        {NULL},
 	};
 
