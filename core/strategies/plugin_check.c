@@ -152,7 +152,9 @@ static gboolean has_required(const BataggStrategy *s)
 	case BATAGG_KIND_MERGE:
 		return ((const BataggMergePolicy *)s)->merge != NULL;
 	case BATAGG_KIND_HOOK:
-		return ((const BataggHook *)s)->provides && ((const BataggHook *)s)->value;
+		/* value(), or (3.0) values() with key_paths. */
+		return ((const BataggHook *)s)->provides &&
+		       (((const BataggHook *)s)->value || ((const BataggHook *)s)->values);
 	case BATAGG_KIND_LIMITER:
 		return ((const BataggLimiter *)s)->caps != NULL;
 	default:

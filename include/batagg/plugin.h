@@ -498,17 +498,17 @@ typedef struct {
 	/* Required.  Whether the hook supplies path; asked once per battery
 	 * path when the instance is created. */
 	bool (*provides)(void *state, const char *path);
-	/* Required.  The hook's value of path: key is the virtual battery's
-	 * merged value of key_path (invalid without one), previous the value
-	 * the hook gave last (invalid at first).  Sets *out (it starts
-	 * invalid), text as for merge(). */
+	/* Required, unless values() (3.0) is given.  The hook's value of path: key is the virtual
+	 * battery's merged value of key_path (invalid without one), previous the value the hook
+	 * gave last (invalid at first).  Sets *out (it starts invalid), text as for merge(). */
 	void (*value)(void *state, const char *path, const BataggValue *key,
 	              const BataggValue *previous, BataggValue *out, char *text, size_t text_len);
 
 	/* Since 3.0, optional: several key paths (NULL-terminated), each the
 	 * virtual battery's merged value, and values() called instead of
 	 * value() with them and the services the virtual battery is made of
-	 * (names, its members in config order; hooks left out). */
+	 * (names, its members in config order; hooks left out).  A hook with
+	 * values() may leave value() NULL. */
 	const char *const *key_paths;
 	void (*values)(void *state, const char *path, const BataggValue *keys, size_t n_keys,
 	               const char *const *services, size_t n_services, const BataggValue *previous,
