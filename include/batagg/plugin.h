@@ -498,9 +498,11 @@ typedef struct {
 	/* Required.  Whether the hook supplies path; asked once per battery
 	 * path when the instance is created. */
 	bool (*provides)(void *state, const char *path);
-	/* Required, unless values() (3.0) is given.  The hook's value of path: key is the virtual
-	 * battery's merged value of key_path (invalid without one), previous the value the hook
-	 * gave last (invalid at first).  Sets *out (it starts invalid), text as for merge(). */
+	/* Required, unless values() (3.0) is given.  The hook's value of
+	 * path: key is the virtual battery's merged value of key_path
+	 * (invalid without one), previous the value the hook gave last
+	 * (invalid at first).  Sets *out (it starts invalid), text as for
+	 * merge(). */
 	void (*value)(void *state, const char *path, const BataggValue *key,
 	              const BataggValue *previous, BataggValue *out, char *text, size_t text_len);
 
