@@ -82,6 +82,7 @@ typedef struct {
 	bool have_v;  /* v: the cell voltage the cap is looked up with */
 	double v;     /* the cell, held back by the hysteresis */
 	bool capping; /* cap is in force */
+	bool rising;  /* below what the cell gives, rising since at */
 	double cap;   /* A */
 	double at;    /* host->now() when cap was last computed */
 } Side;
@@ -500,15 +501,19 @@ static double side_cap(const CellVoltage *c, Side *s, const Table *t, BataggNum 
 		return target;
 	}
 	cap = s->cap;
+	/* A rise starts when it is first seen: the time the cap was held
+	 * before does not count. */
 	if (target <= cap)
 		cap = target;
-	else
+	else if (s->rising)
 		cap = fmin(target, cap + c->rise_rate * fmax(now - s->at, 0));
+	s->rising = target > cap;
 	s->cap = cap;
 	s->at = now;
 	/* Through once at the member's own limit (or at the cell's cap). */
 	if (isinf(target) && (!own.valid || cap >= own.value)) {
 		s->capping = false;
+		s->rising = false;
 		return NAN;
 	}
 	if (cap < target)

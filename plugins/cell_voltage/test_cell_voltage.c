@@ -302,7 +302,26 @@ static void test_rate_of_rise(void **state)
 	expect_num("full again", caps_of(st, 1, NULL).ccl, NUM(0));
 	cells(1, NAN, NAN);
 	fake.now += 2;
-	expect_num("no cell voltage", caps_of(st, 1, NULL).ccl, NUM(20));
+	expect_num("no cell voltage", caps_of(st, 1, NULL).ccl, NUM(0));
+	fake.now += 2;
+	expect_num("no cell voltage, 2 s", caps_of(st, 1, NULL).ccl, NUM(20));
+	limiter()->head.destroy(st);
+}
+
+/* A rise counts from when it is first seen, not from when the cap was
+ * last computed: a cap held for a minute does not jump when its cell comes
+ * back. */
+static void test_rise_starts_when_seen(void **state)
+{
+	void *st = make(NULL, 0);
+
+	cells(1, 3.55, 3.3);
+	expect_num("10 %", caps_of(st, 1, NULL).ccl, NUM(10));
+	fake.now += 60;
+	cells(1, 3.40, 3.3);
+	expect_num("just back", caps_of(st, 1, NULL).ccl, NUM(10));
+	fake.now += 1;
+	expect_num("1 s later", caps_of(st, 1, NULL).ccl, NUM(15));
 	limiter()->head.destroy(st);
 }
 
@@ -591,6 +610,7 @@ int main(void)
 	        cmocka_unit_test_setup(test_own_tables, reset_fake),
 	        cmocka_unit_test_setup(test_hysteresis, reset_fake),
 	        cmocka_unit_test_setup(test_rate_of_rise, reset_fake),
+	        cmocka_unit_test_setup(test_rise_starts_when_seen, reset_fake),
 	        cmocka_unit_test_setup(test_never_above_own, reset_fake),
 	        cmocka_unit_test_setup(test_cvl_cut, reset_fake),
 	        cmocka_unit_test_setup(test_why, reset_fake),
