@@ -521,10 +521,10 @@ static double side_cap(const CellVoltage *c, Side *s, const Table *t, BataggNum 
 	return cap;
 }
 
-/* "3.58 V", "3.583 V": to the millivolt, without a last 0; with
- * ", recovering" when the cap is held above what the cell alone gives (by
- * the hysteresis or the rate of rise). */
-static void volts_text(char *buf, size_t len, double v, bool recovering)
+/* "3.58 V", "3.583 V": to the millivolt, without a last 0; then ", rising"
+ * while the cap rises at riseRate, or ", held" while the hysteresis holds
+ * it below what the cell alone would give. */
+static void volts_text(char *buf, size_t len, double v, const char *state)
 {
 	size_t n;
 
@@ -533,15 +533,19 @@ static void volts_text(char *buf, size_t len, double v, bool recovering)
 	if (n > 0 && buf[n - 1] == '0')
 		buf[n - 1] = '\0';
 	n = strlen(buf);
-	snprintf(buf + n, len - n, " V%s", recovering ? ", recovering" : "");
+	snprintf(buf + n, len - n, " V%s%s", *state ? ", " : "", state);
 }
 
-/* Whether cap (A) is below what the table gives at cell voltage v. */
-static bool held(const Table *t, BataggNum cap, double v, BataggNum own)
+/* What holds cap (A) below what the table gives at cell voltage v. */
+static const char *holding(const Table *t, BataggNum cap, double v, BataggNum own, double rising)
 {
 	double f = interpolate(t, v);
 
-	return cap.valid && (f >= 1 || (own.valid && cap.value < f * own.value - 0.05));
+	if (!cap.valid)
+		return "";
+	if (rising > 0)
+		return "rising";
+	return f >= 1 || (own.valid && cap.value < f * own.value - 0.05) ? "held" : "";
 }
 
 static void caps(void *state, const BataggMember *m, const BataggLimitInput *in, BataggCaps *out)
@@ -592,10 +596,10 @@ static void caps(void *state, const BataggMember *m, const BataggLimitInput *in,
 	 * the DCL (one text for the three: both when both cap). */
 	if (high.valid)
 		volts_text(hi, sizeof(hi), high.value,
-		           held(&c->charge, out->ccl, high.value, in->ccl));
+		           holding(&c->charge, out->ccl, high.value, in->ccl, rise_ccl));
 	if (low.valid)
 		volts_text(lo, sizeof(lo), low.value,
-		           held(&c->discharge, out->dcl, low.value, in->dcl));
+		           holding(&c->discharge, out->dcl, low.value, in->dcl, rise_dcl));
 	if ((out->ccl.valid || out->cvl.valid) && out->dcl.valid) {
 		char both[2 * sizeof(hi) + 16];
 

@@ -143,6 +143,8 @@ static void test_charge_cap(void **state)
 	/* Wobbling back by up to the hysteresis (0.02 V) changes nothing. */
 	harness_send(b->sim, "set " S2 " /System/MaxCellVoltage 3.49");
 	expect_steady(b, CCL, 110, 1000);
+	harness_expect_text(b->h, AGG, CHARGE,
+	                    "Rack B 55 A cap (cell_voltage: 3.49 V, held) × 2.00 (count)");
 	harness_send(b->sim, "set " S2 " /System/MaxCellVoltage 3.485");
 	expect_steady(b, CCL, 110, 1000);
 	harness_send(b->sim, "set " S2 " /System/MaxCellVoltage 3.50");
