@@ -48,6 +48,7 @@ void caps_member(Engine *e, LimitId l, const EngineInput *m, BataggNum *limit, C
 	        .dcl = inputs_read_num(e, l, m, P_DCL),
 	        .cvl = inputs_read_num(e, l, m, P_CVL),
 	        .capacity = inputs_read_num(e, l, m, P_INSTALLED_CAPACITY),
+	        .limit = (int)l,
 	};
 	for (size_t k = 0; k < e->s.n_limiters; k++) {
 		const BataggLimiter *t = (const BataggLimiter *)e->s.limiters[k].table;
@@ -69,6 +70,7 @@ void caps_bank(Engine *e, LimitId l, BataggNum *limit, CapWhy *why)
 	        .dcl = l == L_DCL ? *limit : value_num(&e->pub[P_DCL]),
 	        .cvl = l == L_CVL ? *limit : value_num(&e->pub[P_CVL]),
 	        .capacity = value_num(&e->pub[P_INSTALLED_CAPACITY]),
+	        .limit = (int)l,
 	};
 
 	why->by = NULL;

@@ -28,6 +28,9 @@ typedef enum {
 	N_LIMITS,
 } LimitId;
 
+G_STATIC_ASSERT((int)L_CCL == (int)BATAGG_LIMIT_CCL && (int)L_DCL == (int)BATAGG_LIMIT_DCL &&
+                (int)L_CVL == (int)BATAGG_LIMIT_CVL);
+
 /* The published path of limit l. */
 G_STATIC_ASSERT(P_DCL == P_CCL + 1 && P_CVL == P_CCL + 2);
 static inline int limit_path(LimitId l)

@@ -527,7 +527,17 @@ typedef struct {
 	BataggNum dcl;      /* its /Info/MaxDischargeCurrent, A */
 	BataggNum cvl;      /* its /Info/MaxChargeVoltage, V */
 	BataggNum capacity; /* its /InstalledCapacity, Ah */
+	/* The limit being computed (BATAGG_LIMIT_*): caps() is called for
+	 * each limit in turn; the cap of that limit and its why are the ones
+	 * used, so why may speak of that limit alone. */
+	int limit;
 } BataggLimitInput;
+
+enum {
+	BATAGG_LIMIT_CCL = 0,
+	BATAGG_LIMIT_DCL = 1,
+	BATAGG_LIMIT_CVL = 2,
+};
 
 /* A limiter's caps; each starts invalid (no cap). */
 typedef struct {

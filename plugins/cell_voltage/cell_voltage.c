@@ -593,14 +593,20 @@ static void caps(void *state, const BataggMember *m, const BataggLimitInput *in,
 	}
 
 	/* What decided: the highest cell for the CCL and CVL, the lowest for
-	 * the DCL (one text for the three: both when both cap). */
+	 * the DCL (the limit being computed's; for an older host, which does
+	 * not say, both when both cap). */
 	if (high.valid)
 		volts_text(hi, sizeof(hi), high.value,
 		           holding(&c->charge, out->ccl, high.value, in->ccl, rise_ccl));
 	if (low.valid)
 		volts_text(lo, sizeof(lo), low.value,
 		           holding(&c->discharge, out->dcl, low.value, in->dcl, rise_dcl));
-	if ((out->ccl.valid || out->cvl.valid) && out->dcl.valid) {
+	if (in->limit == BATAGG_LIMIT_DCL && out->dcl.valid) {
+		batagg_text_copy(out->why, sizeof(out->why), low.valid ? lo : "no cell voltage");
+	} else if ((in->limit == BATAGG_LIMIT_CCL || in->limit == BATAGG_LIMIT_CVL) &&
+	           (out->ccl.valid || out->cvl.valid)) {
+		batagg_text_copy(out->why, sizeof(out->why), high.valid ? hi : "no cell voltage");
+	} else if ((out->ccl.valid || out->cvl.valid) && out->dcl.valid) {
 		char both[2 * sizeof(hi) + 16];
 
 		snprintf(both, sizeof(both), "max %s, min %s", high.valid ? hi : "none",

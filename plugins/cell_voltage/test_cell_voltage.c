@@ -414,8 +414,19 @@ static void test_why(void **state)
 	assert_string_equal(caps_of(st, UNKNOWN, NULL).why, "3.50 V");
 	cells(UNKNOWN, 3.3, 2.95);
 	assert_string_equal(caps_of(st, UNKNOWN, NULL).why, "2.95 V");
+	/* Both cells cap: each limit's text names its own cell (the core
+	 * says which limit it computes); an older host, which does not say,
+	 * gets both. */
 	cells(UNKNOWN, 3.58, 2.95);
-	assert_string_equal(caps_of(st, UNKNOWN, NULL).why, "max 3.58 V, min 2.95 V");
+	assert_string_equal(caps_of(st, UNKNOWN, NULL).why, "3.58 V");
+	{
+		BataggLimitInput in = own;
+
+		in.limit = BATAGG_LIMIT_DCL;
+		assert_string_equal(caps_of(st, UNKNOWN, &in).why, "2.95 V");
+		in.limit = -1;
+		assert_string_equal(caps_of(st, UNKNOWN, &in).why, "max 3.58 V, min 2.95 V");
+	}
 	cells(UNKNOWN, 3.3, 3.2);
 	assert_string_equal(caps_of(st, UNKNOWN, NULL).why, "");
 	limiter()->head.destroy(st);
