@@ -359,11 +359,16 @@ const EngineSetup *strategies_setup(Strategies *st)
 	return &st->setup;
 }
 
+void strategies_bind(Strategies *st, const Engine *e, HostWakeFn wake, void *user_data)
+{
+	instances_set_engine(&st->made, e, wake, user_data);
+}
+
 Engine *strategies_engine(Strategies *st, HostWakeFn wake, void *user_data)
 {
 	Engine *e = engine_new(&st->setup);
 
-	instances_set_engine(&st->made, e, wake, user_data);
+	strategies_bind(st, e, wake, user_data);
 	for (guint i = 0; i < st->hooks->len; i++) {
 		const Hook *h = &g_array_index(st->hooks, Hook, i);
 

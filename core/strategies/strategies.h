@@ -57,4 +57,8 @@ const EngineSetup *strategies_setup(Strategies *st);
  * is woken through wake(user_data, its state) when its time comes. */
 Engine *strategies_engine(Strategies *st, HostWakeFn wake, void *user_data);
 
+/* The engine the instances' hosts see (strategies_engine() does it; a test
+ * that makes its own engine from strategies_setup() says so here). */
+void strategies_bind(Strategies *st, const Engine *e, HostWakeFn wake, void *user_data);
+
 #endif

@@ -61,7 +61,7 @@ Fixture *fixture_new(const char *json)
 	f->st = strategies_new(f->cfg, f->reg, &error);
 	if (!f->st)
 		fail_msg("strategies: %s", error->message);
-	f->e = engine_new(strategies_setup(f->st));
+	f->e = strategies_engine(f->st, NULL, NULL);
 	return f;
 }
 

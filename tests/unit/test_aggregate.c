@@ -526,6 +526,7 @@ static void test_a_limiter_reads_paths_and_only_lowers(void **state)
 	setup.n_limiters = 1;
 	engine_free(f->e);
 	f->e = engine_new(&setup);
+	strategies_bind(f->st, f->e, NULL, NULL);
 	cap_at_temperature = NAN;
 	a = fixture_member(f, "com.victronenergy.battery.ttyS1", RACK_A);
 	fixture_member(f, "com.victronenergy.battery.ttyS2", RACK_B);

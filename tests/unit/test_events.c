@@ -119,6 +119,8 @@ static Engine *fresh(Run *run, Engine *e)
 {
 	Engine *x = engine_new(strategies_setup(run->scratch));
 
+	strategies_bind(run->scratch, x, NULL, NULL);
+
 	for (guint i = 0; i < e->members->len; i++) {
 		const EngineInput *m = e->members->pdata[i];
 		EngineInput *c = inputs_add(x, ROLE_MEMBER, m->service, NULL, 0, NULL);

@@ -30,6 +30,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "engine/internal.h"
 #include "engine_fixture.h"
 
 #define MAX_MEMBERS 16
@@ -418,6 +419,7 @@ static void test_random_banks_are_safe(void **state)
 		setup.n_limiters = (size_t)n_limiters;
 		engine_free(f->e);
 		f->e = engine_new(&setup);
+		strategies_bind(f->st, f->e, NULL, NULL);
 		bool dvcc = g_rand_boolean(r);
 		double user_ccl = users[g_rand_int_range(r, 0, G_N_ELEMENTS(users))];
 		double user_cvl = g_rand_boolean(r) ? 0 : g_rand_double_range(r, 50, 58);
@@ -522,11 +524,107 @@ static void test_a_ratio_below_1_is_refused_and_told(void **state)
 	assert_int_equal(below_1_warnings, 1);
 }
 
+/* The built-in limiters among random strategies (issue 24): random banks
+ * with cell voltages and temperatures that wander, run twice, with the
+ * limiters and without; after every change the limits with them are never
+ * above the limits without (a limiter only lowers), and a refusal is a
+ * limit of 0. */
+static const char *const builtin_limiters = "\"cell_voltage\"";
+
+static void set_both(Engine *a, EngineInput *ia, Engine *b, EngineInput *ib, const char *path,
+                     Value v)
+{
+	inputs_set(a, ia, path, &v);
+	inputs_set(b, ib, path, &v);
+	value_clear(&v);
+}
+
+static void test_builtin_limiters_only_lower(void **state)
+{
+	static const char *const methods[] = {"ir", "capacity", "count"};
+	static const char *const paths[] = {"/Info/MaxChargeCurrent",
+	                                    "/Info/MaxDischargeCurrent",
+	                                    "/Info/MaxChargeVoltage",
+	                                    "/InstalledCapacity",
+	                                    "/Io/AllowToCharge",
+	                                    "/System/MaxCellVoltage",
+	                                    "/System/MinCellVoltage",
+	                                    "/Dc/0/Temperature",
+	                                    "/System/MinCellTemperature",
+	                                    "/System/MaxCellTemperature",
+	                                    "/Dc/0/Voltage"};
+	GRand *r = g_rand_new_with_seed(20261206);
+	int lowered = 0;
+
+	for (int bank = 0; bank < 200; bank++) {
+		const char *method = methods[g_rand_int_range(r, 0, 3)];
+		g_autofree char *with = g_strdup_printf("{\"currentRatioMethod\": \"%s\", "
+		                                        "\"limiters\": [%s], \"strategyOptions\": "
+		                                        "{\"cell_voltage\": {\"riseRate\": 1000}}}",
+		                                        method, builtin_limiters);
+		g_autofree char *without =
+		        g_strdup_printf("{\"currentRatioMethod\": \"%s\"}", method);
+		Fixture *f = fixture_new(with);
+		GError *error = NULL;
+		Config *cfg = config_parse(without, strlen(without), "test", &error);
+		Strategies *st = strategies_new(cfg, f->reg, &error);
+		Engine *b = strategies_engine(st, NULL, NULL);
+		int n = g_rand_int_range(r, 1, 9);
+		EngineInput *ia[8], *ib[8];
+
+		for (int i = 0; i < n; i++) {
+			g_autofree char *name = g_strdup_printf("com.victronenergy.battery.c%d", i);
+
+			ia[i] = inputs_add(f->e, ROLE_MEMBER, name, NULL, 0, NULL);
+			ib[i] = inputs_add(b, ROLE_MEMBER, name, NULL, 0, NULL);
+			set_both(f->e, ia[i], b, ib[i], "/Info/MaxChargeVoltage",
+			         value_double(g_rand_double_range(r, 54, 57)));
+		}
+		for (int step = 0; step < 60; step++) {
+			int i = g_rand_int_range(r, 0, n);
+			const char *path = paths[g_rand_int_range(r, 0, G_N_ELEMENTS(paths))];
+			Value v = strstr(path, "Cell")          ? any_number(r, 2.6, 3.75)
+			          : strstr(path, "Temperature") ? any_number(r, -25, 65)
+			          : strstr(path, "Allow")       ? any_flag(r)
+			                                        : any_number(r, 0, 300);
+
+			set_both(f->e, ia[i], b, ib[i], path, v);
+			engine_flush(f->e);
+			engine_flush(b);
+			for (int l = 0; l < N_LIMITS; l++) {
+				double with_caps =
+				        number(outputs_get(f->e, limit_path((LimitId)l)));
+				double plain = number(outputs_get(b, limit_path((LimitId)l)));
+
+				lowered += with_caps < plain;
+				if (!isnan(plain) && !(with_caps <= plain * (1 + 1e-12) + 1e-12))
+					fail_msg("bank %d step %d (%s): %s is %g with limiters, %g "
+					         "without",
+					         bank, step, method,
+					         outputs_path(limit_path((LimitId)l)), with_caps,
+					         plain);
+			}
+			if (number(outputs_get(f->e, P_ALLOW_TO_CHARGE)) == 0 &&
+			    number(outputs_get(f->e, P_CCL)) != 0)
+				fail_msg("bank %d: AllowToCharge 0 with a CCL", bank);
+		}
+		engine_free(b);
+		strategies_free(st);
+		config_free(cfg);
+		fixture_free(f);
+	}
+	g_rand_free(r);
+	/* The limiters did lower limits, often: the test tests something. */
+	print_message("# the limiters lowered a limit %d times\n", lowered);
+	assert_true(lowered > 200);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_a_ratio_below_1_is_refused_and_told),
 	        cmocka_unit_test(test_random_banks_are_safe),
+	        cmocka_unit_test(test_builtin_limiters_only_lower),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
