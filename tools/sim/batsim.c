@@ -794,9 +794,10 @@ static void step_temperature(Sim *s, double i, double dt)
 	double target = m->ambient + m->rise * i * i * m->resistance;
 
 	m->temp += (target - m->temp) * (1 - exp(-dt / m->tau));
-	set_number(s, "/Dc/0/Temperature", m->temp);
-	set_number(s, "/System/MaxCellTemperature", m->temp + m->spread / 2);
-	set_number(s, "/System/MinCellTemperature", m->temp - m->spread / 2);
+	/* To 0.1 degree, as BMSes tell them. */
+	set_number(s, "/Dc/0/Temperature", round(m->temp * 10) / 10);
+	set_number(s, "/System/MaxCellTemperature", round((m->temp + m->spread / 2) * 10) / 10);
+	set_number(s, "/System/MinCellTemperature", round((m->temp - m->spread / 2) * 10) / 10);
 }
 
 static void step_model(Sim *s, double t, double dt)
