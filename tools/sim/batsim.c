@@ -93,8 +93,8 @@ static const char scenario_keys[] =
         "      tau (600 s), spread (1 C)}: /Dc/0/Temperature tends to ambient + rise *\n"
         "      current^2 * resistance with time constant tau; min/max cell temperature\n"
         "      spread around it (with cells and no temperature: ambient, no rise)\n"
-        "  A set (a step or a command) of /Soc moves a model's SoC; of\n"
-        "  /Dc/0/Temperature sets its ambient and temperature now.\n";
+        "  A set (a step, a command, a SetValue with --writable) of /Soc moves a\n"
+        "  model's SoC; of /Dc/0/Temperature sets its ambient and temperature now.\n";
 
 static void usage(void)
 {
@@ -221,6 +221,13 @@ static gboolean write_any(BusService *svc, const char *path, const Value *v, voi
 	return TRUE;
 }
 
+/* A battery's path written by a client (--writable): a model follows it. */
+static gboolean write_battery(BusService *svc, const char *path, const Value *v, void *ud)
+{
+	model_follow(ud, path, v);
+	return TRUE;
+}
+
 static void sim_set_value(Sim *s, const char *path, const Value *v)
 {
 	if (bus_service_get(s->svc, path))
@@ -228,7 +235,7 @@ static void sim_set_value(Sim *s, const char *path, const Value *v)
 	else if (strcmp(s->name, SETTINGS) == 0)
 		bus_service_add(s->svc, path, v, UNIT_NONE, settings_write_fn(path), NULL);
 	else
-		bus_service_add(s->svc, path, v, UNIT_NONE, s->writable ? write_any : NULL, NULL);
+		bus_service_add(s->svc, path, v, UNIT_NONE, s->writable ? write_battery : NULL, s);
 }
 
 /* Sets path on s; a path it did not have is added (writable for names). */
@@ -337,9 +344,9 @@ static Sim *sim_new(Batsim *b, const char *name, yajl_val values, GHashTable *ke
 		json_value(values->u.object.values[i], &v);
 		bus_service_add(s->svc, path, &v, UNIT_NONE,
 		                strcmp(path, "/CustomName") == 0 ? write_text
-		                : s->writable                    ? write_any
+		                : s->writable                    ? write_battery
 		                                                 : NULL,
-		                NULL);
+		                s);
 		value_clear(&v);
 	}
 	if (kept)
@@ -723,24 +730,28 @@ static void model_follow(Sim *s, const char *path, const Value *v)
 		s->model->ambient = s->model->temp = x;
 }
 
+/* A value a model publishes; a path it adds takes no SetValue (only those
+ * the scenario gives do, with --writable). */
+static void model_publish(Sim *s, const char *path, const Value *v)
+{
+	if (bus_service_get(s->svc, path))
+		bus_service_set(s->svc, path, v);
+	else
+		bus_service_add(s->svc, path, v, UNIT_NONE, NULL, NULL);
+}
+
 static void set_number(Sim *s, const char *path, double x)
 {
 	Value v = value_double(round(x * 1000) / 1000);
 
-	if (bus_service_get(s->svc, path))
-		bus_service_set(s->svc, path, &v);
-	else
-		bus_service_add(s->svc, path, &v, UNIT_NONE, NULL, NULL);
+	model_publish(s, path, &v);
 }
 
 static void set_text(Sim *s, const char *path, const char *text)
 {
 	Value v = value_text(text);
 
-	if (bus_service_get(s->svc, path))
-		bus_service_set(s->svc, path, &v);
-	else
-		bus_service_add(s->svc, path, &v, UNIT_NONE, NULL, NULL);
+	model_publish(s, path, &v);
 	value_clear(&v);
 }
 
@@ -782,7 +793,7 @@ static double step_cells(Sim *s, double i)
 	if (!bus_service_get(s->svc, "/System/NrOfCellsPerBattery")) {
 		Value n = value_int(m->cells);
 
-		bus_service_add(s->svc, "/System/NrOfCellsPerBattery", &n, UNIT_NONE, NULL, NULL);
+		model_publish(s, "/System/NrOfCellsPerBattery", &n);
 	}
 	return sum;
 }
