@@ -29,6 +29,16 @@ typedef struct {
 	double mean, amplitude, period, phase;
 	double soc;
 	guint32 seed;
+	/* The cells ("cells"; 0: none): each one's SoC offset from the
+	 * pack's, in %, from "imbalance". */
+	int cells;
+	double *offset;
+	/* The temperature ("temperature", or "cells" alone): it tends to
+	 * ambient + rise * I^2 R with time constant tau; the cell sensors
+	 * span spread around it. */
+	gboolean thermal;
+	double ambient, rise, tau, spread;
+	double temp;
 } Model;
 
 typedef struct {
@@ -60,6 +70,32 @@ typedef struct {
 	int exit_code;
 } Batsim;
 
+/* The scenario's keys, for usage() and --help. */
+static const char scenario_keys[] =
+        "Scenario keys: \"batteries\" {SERVICE: {PATH: JSON}}; \"steps\" [{\"wait\": SECONDS,\n"
+        "\"label\", \"set\", \"settings\", \"add\", \"remove\"}]; \"loop\"; \"settle\"; \"tick\"\n"
+        "(seconds between model steps, 1); \"dvcc\"; \"userMaxChargeCurrent\"; "
+        "\"userMaxChargeVoltage\";\n"
+        "\"slow\" {SERVICE: SECONDS} stalls a battery from its start; \"models\" {SERVICE: MODEL}\n"
+        "makes a battery's values drift every tick.  MODEL keys (defaults):\n"
+        "  emf (52), resistance (0.01 ohm, the pack's), noise (0.002 V), capacity (100 Ah):\n"
+        "      voltage = emf + resistance * current + noise; SoC counts the current\n"
+        "  current {mean (0), amplitude (10), period (60 s)}: a sine, in A (+ charges)\n"
+        "  cells (none): N cells in series, each an LFP-like curve of its SoC (2.80 V at\n"
+        "      0 %, 3.20 at 10, 3.29 at 50, 3.35 at 95, 3.45 at 98, 3.60 at 100) plus\n"
+        "      current * resistance / N; the voltage is their sum (emf unused);\n"
+        "      publishes /Voltages/Cell1..N, /Voltages/Sum, /Voltages/Diff, min/max\n"
+        "      cell voltage and cell ids (C1..CN), /System/NrOfCellsPerBattery\n"
+        "  imbalance {cell (1), soc (0), spread (0)}: that cell's SoC is soc % above\n"
+        "      the pack's (a runner; below it when negative), every cell's within\n"
+        "      +-spread/2 %\n"
+        "  temperature NUMBER | {ambient (/Dc/0/Temperature, else 25 C), rise (0 C/W),\n"
+        "      tau (600 s), spread (1 C)}: /Dc/0/Temperature tends to ambient + rise *\n"
+        "      current^2 * resistance with time constant tau; min/max cell temperature\n"
+        "      spread around it (with cells and no temperature: ambient, no rise)\n"
+        "  A set (a step, a command, a SetValue with --writable) of /Soc moves a\n"
+        "  model's SoC; of /Dc/0/Temperature sets its ambient and temperature now.\n";
+
 static void usage(void)
 {
 	fputs("usage: batsim [--no-settings] [--no-system] [--quiet] [--writable] [SCENARIO.json | "
@@ -87,9 +123,9 @@ static void usage(void)
 	      "  quit\n"
 	      "JSON values: numbers (with '.' or exponent: double, else int32), strings,\n"
 	      "null (invalid), true/false (int), arrays and objects (sent as such: a wrong\n"
-	      "type, for testing consumers); with set and props also nan, inf and -inf.\n"
-	      "Scenario key \"slow\": {SERVICE: SECONDS} stalls a battery from its start.\n",
+	      "type, for testing consumers); with set and props also nan, inf and -inf.\n",
 	      stderr);
+	fputs(scenario_keys, stderr);
 }
 
 /* ---- values -------------------------------------------------------------- */
@@ -178,9 +214,17 @@ static void emit_weird(Sim *s, const char *path, yajl_val v)
 }
 
 static BusWriteFn settings_write_fn(const char *path);
+static void model_follow(Sim *s, const char *path, const Value *v);
 
 static gboolean write_any(BusService *svc, const char *path, const Value *v, void *ud)
 {
+	return TRUE;
+}
+
+/* A battery's path written by a client (--writable): a model follows it. */
+static gboolean write_battery(BusService *svc, const char *path, const Value *v, void *ud)
+{
+	model_follow(ud, path, v);
 	return TRUE;
 }
 
@@ -191,7 +235,7 @@ static void sim_set_value(Sim *s, const char *path, const Value *v)
 	else if (strcmp(s->name, SETTINGS) == 0)
 		bus_service_add(s->svc, path, v, UNIT_NONE, settings_write_fn(path), NULL);
 	else
-		bus_service_add(s->svc, path, v, UNIT_NONE, s->writable ? write_any : NULL, NULL);
+		bus_service_add(s->svc, path, v, UNIT_NONE, s->writable ? write_battery : NULL, s);
 }
 
 /* Sets path on s; a path it did not have is added (writable for names). */
@@ -208,6 +252,7 @@ static void sim_set(Sim *s, const char *path, yajl_val v)
 		return;
 	}
 	sim_set_value(s, path, &value);
+	model_follow(s, path, &value);
 	value_clear(&value);
 }
 
@@ -266,6 +311,8 @@ static void sim_free(gpointer data)
 	bus_service_free(s->svc);
 
 	dbus_glib_close(s->conn);
+	if (s->model)
+		g_free(s->model->offset);
 	g_free(s->model);
 	g_free(s->name);
 	g_free(s);
@@ -297,9 +344,9 @@ static Sim *sim_new(Batsim *b, const char *name, yajl_val values, GHashTable *ke
 		json_value(values->u.object.values[i], &v);
 		bus_service_add(s->svc, path, &v, UNIT_NONE,
 		                strcmp(path, "/CustomName") == 0 ? write_text
-		                : s->writable                    ? write_any
+		                : s->writable                    ? write_battery
 		                                                 : NULL,
-		                NULL);
+		                s);
 		value_clear(&v);
 	}
 	if (kept)
@@ -575,6 +622,8 @@ static gboolean start_system(Batsim *b, GError **error)
 
 /* ---- models -------------------------------------------------------------- */
 
+static void step_model(Sim *s, double t, double dt);
+
 static double number_or(yajl_val obj, const char *key, double fallback)
 {
 	yajl_val v = yajl_tree_get(obj, (const char *[]){key, NULL}, yajl_t_number);
@@ -582,7 +631,68 @@ static double number_or(yajl_val obj, const char *key, double fallback)
 	return v ? YAJL_GET_DOUBLE(v) : fallback;
 }
 
-static void attach_model(Sim *s, yajl_val m)
+/* A deterministic noise source, so that runs repeat. */
+static double noise(Model *m)
+{
+	m->seed = m->seed * 1103515245u + 12345u;
+	return ((m->seed >> 8) / (double)(1u << 24)) * 2 - 1;
+}
+
+/* An LFP-like cell's open-circuit voltage over its SoC (%): steep below
+ * 10 % and above 95 %, nearly flat (3.20 to 3.35 V) between; linear between
+ * the points, the ends held outside 0..100 %. */
+static double cell_ocv(double soc)
+{
+	static const double curve[][2] = {
+	        {0, 2.80},  {5, 3.10},  {10, 3.20}, {20, 3.25}, {30, 3.27}, {50, 3.29},  {70, 3.31},
+	        {90, 3.33}, {95, 3.35}, {97, 3.40}, {98, 3.45}, {99, 3.52}, {100, 3.60},
+	};
+	size_t k = 1;
+
+	if (soc <= curve[0][0])
+		return curve[0][1];
+	while (k < G_N_ELEMENTS(curve) - 1 && soc > curve[k][0])
+		k++;
+	if (soc >= curve[k][0])
+		return curve[k][1];
+	return curve[k - 1][1] + (curve[k][1] - curve[k - 1][1]) * (soc - curve[k - 1][0]) /
+	                                 (curve[k][0] - curve[k - 1][0]);
+}
+
+/* "cells", "imbalance" and "temperature" of a model (see usage()). */
+static void attach_cells(Sim *s, yajl_val m)
+{
+	Model *model = s->model;
+	yajl_val imb = yajl_tree_get(m, (const char *[]){"imbalance", NULL}, yajl_t_object);
+	yajl_val temp = yajl_tree_get(m, (const char *[]){"temperature", NULL}, yajl_t_any);
+	const Value *now = bus_service_get(s->svc, "/Dc/0/Temperature");
+	int runner = (int)number_or(imb, "cell", 1);
+	double x;
+
+	model->cells = (int)CLAMP(number_or(m, "cells", 0), 0, 64);
+	if (model->cells) {
+		double spread = number_or(imb, "spread", 0);
+
+		model->offset = g_new0(double, model->cells);
+		for (int k = 0; k < model->cells; k++)
+			model->offset[k] = spread * noise(model) / 2;
+		if (runner >= 1 && runner <= model->cells)
+			model->offset[runner - 1] += number_or(imb, "soc", 0);
+	}
+	if (!model->cells && !temp)
+		return;
+	model->thermal = TRUE;
+	model->ambient = now && value_number(now, &x) ? x : 25;
+	if (YAJL_IS_NUMBER(temp))
+		model->ambient = YAJL_GET_DOUBLE(temp);
+	model->ambient = number_or(temp, "ambient", model->ambient);
+	model->rise = number_or(temp, "rise", 0);
+	model->tau = MAX(number_or(temp, "tau", 600), 1);
+	model->spread = number_or(temp, "spread", 1);
+	model->temp = model->ambient;
+}
+
+static void attach_model(Sim *s, yajl_val m, double t)
 {
 	yajl_val cur = yajl_tree_get(m, (const char *[]){"current", NULL}, yajl_t_object);
 	const Value *soc = bus_service_get(s->svc, "/Soc");
@@ -599,39 +709,130 @@ static void attach_model(Sim *s, yajl_val m)
 	s->model->seed = g_str_hash(s->name);
 	s->model->phase = (s->model->seed % 628) / 100.0;
 	s->model->soc = soc && value_number(soc, &x) ? x : 50;
+	attach_cells(s, m);
+	/* Cells and temperatures from the start, not one tick later. */
+	if (s->model->cells || s->model->thermal)
+		step_model(s, t, 0);
 }
 
-/* A deterministic noise source, so that runs repeat. */
-static double noise(Model *m)
+/* A value set by a step or a command that the model follows: a SoC moves
+ * the pack's (the cells keep their offsets); a temperature is the new
+ * ambient and the temperature now. */
+static void model_follow(Sim *s, const char *path, const Value *v)
 {
-	m->seed = m->seed * 1103515245u + 12345u;
-	return ((m->seed >> 8) / (double)(1u << 24)) * 2 - 1;
+	double x;
+
+	if (!s->model || !value_number(v, &x))
+		return;
+	if (strcmp(path, "/Soc") == 0)
+		s->model->soc = CLAMP(x, 0, 100);
+	else if (strcmp(path, "/Dc/0/Temperature") == 0 && s->model->thermal)
+		s->model->ambient = s->model->temp = x;
+}
+
+/* A value a model publishes; a path it adds takes no SetValue (only those
+ * the scenario gives do, with --writable). */
+static void model_publish(Sim *s, const char *path, const Value *v)
+{
+	if (bus_service_get(s->svc, path))
+		bus_service_set(s->svc, path, v);
+	else
+		bus_service_add(s->svc, path, v, UNIT_NONE, NULL, NULL);
 }
 
 static void set_number(Sim *s, const char *path, double x)
 {
 	Value v = value_double(round(x * 1000) / 1000);
 
-	if (bus_service_get(s->svc, path))
-		bus_service_set(s->svc, path, &v);
-	else
-		bus_service_add(s->svc, path, &v, UNIT_NONE, NULL, NULL);
+	model_publish(s, path, &v);
+}
+
+static void set_text(Sim *s, const char *path, const char *text)
+{
+	Value v = value_text(text);
+
+	model_publish(s, path, &v);
+	value_clear(&v);
+}
+
+/* Each cell: its OCV at the pack's SoC plus its offset, plus the current
+ * through its share of the resistance, plus its share of the noise; the
+ * pack's voltage is their sum (of the values as published, to the mV). */
+static double step_cells(Sim *s, double i)
+{
+	Model *m = s->model;
+	double sum = 0, hi = -INFINITY, lo = INFINITY;
+	int hi_k = 0, lo_k = 0;
+	char path[32], id[16];
+
+	for (int k = 0; k < m->cells; k++) {
+		double v = cell_ocv(m->soc + m->offset[k]) + m->resistance / m->cells * i +
+		           m->noise / m->cells * noise(m);
+
+		v = round(v * 1000) / 1000;
+		sum += v;
+		if (v > hi) {
+			hi = v;
+			hi_k = k;
+		}
+		if (v < lo) {
+			lo = v;
+			lo_k = k;
+		}
+		g_snprintf(path, sizeof(path), "/Voltages/Cell%d", k + 1);
+		set_number(s, path, v);
+	}
+	set_number(s, "/Voltages/Sum", sum);
+	set_number(s, "/Voltages/Diff", hi - lo);
+	set_number(s, "/System/MaxCellVoltage", hi);
+	set_number(s, "/System/MinCellVoltage", lo);
+	g_snprintf(id, sizeof(id), "C%d", hi_k + 1);
+	set_text(s, "/System/MaxVoltageCellId", id);
+	g_snprintf(id, sizeof(id), "C%d", lo_k + 1);
+	set_text(s, "/System/MinVoltageCellId", id);
+	if (!bus_service_get(s->svc, "/System/NrOfCellsPerBattery")) {
+		Value n = value_int(m->cells);
+
+		model_publish(s, "/System/NrOfCellsPerBattery", &n);
+	}
+	return sum;
+}
+
+/* The pack's temperature after dt: towards ambient + rise * I^2 R. */
+static void step_temperature(Sim *s, double i, double dt)
+{
+	Model *m = s->model;
+	double target = m->ambient + m->rise * i * i * m->resistance;
+
+	m->temp += (target - m->temp) * (1 - exp(-dt / m->tau));
+	/* To 0.1 degree, as BMSes tell them. */
+	set_number(s, "/Dc/0/Temperature", round(m->temp * 10) / 10);
+	set_number(s, "/System/MaxCellTemperature", round((m->temp + m->spread / 2) * 10) / 10);
+	set_number(s, "/System/MinCellTemperature", round((m->temp - m->spread / 2) * 10) / 10);
 }
 
 static void step_model(Sim *s, double t, double dt)
 {
 	Model *m = s->model;
 	double i = m->mean + m->amplitude * sin(2 * G_PI * t / m->period + m->phase);
-	double v = m->emf + m->resistance * i + m->noise * noise(m);
+	double v;
 
 	m->soc = CLAMP(m->soc + i * dt / 3600 / m->capacity * 100, 0, 100);
+	if (m->cells)
+		v = step_cells(s, i);
+	else
+		v = m->emf + m->resistance * i + m->noise * noise(m);
 	set_number(s, "/Dc/0/Current", i);
 	set_number(s, "/Dc/0/Voltage", v);
 	set_number(s, "/Dc/0/Power", v * i);
 	set_number(s, "/Soc", m->soc);
 	set_number(s, "/ConsumedAmphours", m->capacity * (100 - m->soc) / 100);
-	set_number(s, "/System/MinCellVoltage", v / 16 - 0.008 - 0.002 * fabs(noise(m)));
-	set_number(s, "/System/MaxCellVoltage", v / 16 + 0.008 + 0.002 * fabs(noise(m)));
+	if (!m->cells) {
+		set_number(s, "/System/MinCellVoltage", v / 16 - 0.008 - 0.002 * fabs(noise(m)));
+		set_number(s, "/System/MaxCellVoltage", v / 16 + 0.008 + 0.002 * fabs(noise(m)));
+	}
+	if (m->thermal)
+		step_temperature(s, i, dt);
 }
 
 static gboolean on_tick(gpointer data)
@@ -691,7 +892,7 @@ static void add_battery(Batsim *b, const char *service, yajl_val values)
 		return;
 	}
 	if (model)
-		attach_model(s, model);
+		attach_model(s, model, b->t);
 	stall_if_slow(b, s);
 }
 
@@ -1020,7 +1221,7 @@ static gboolean start_batteries(Batsim *b, GError **error)
 		if (!s)
 			return FALSE;
 		if (model)
-			attach_model(s, model);
+			attach_model(s, model, b->t);
 		stall_if_slow(b, s);
 	}
 	return TRUE;
@@ -1037,6 +1238,7 @@ int main(int argc, char **argv)
 	        {NULL},
 	};
 	g_autoptr(GOptionContext) ctx = g_option_context_new("[SCENARIO.json | -]");
+	g_autofree char *description = NULL;
 	g_autoptr(GError) error = NULL;
 	Batsim b = {0};
 	gboolean quiet = FALSE;
@@ -1049,10 +1251,14 @@ int main(int argc, char **argv)
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	g_option_context_add_main_entries(ctx, more, NULL);
-	g_option_context_set_description(
-	        ctx, "Commands on stdin, one per line: set SERVICE PATH JSON | setmany SERVICE "
-	             "{PATH: JSON} | props SERVICE PATH JSON | add SERVICE {PATH: JSON} | remove "
-	             "SERVICE | settings PATH JSON | system PATH JSON | quit");
+	description =
+	        g_strconcat("Commands on stdin, one per line: set SERVICE PATH JSON | setmany "
+	                    "SERVICE {PATH: JSON} | props SERVICE PATH JSON | add SERVICE "
+	                    "{PATH: JSON} | remove SERVICE | stall SERVICE SECONDS | restart "
+	                    "SERVICE SECONDS [{PATH: JSON}] | garbage SERVICE | settings PATH "
+	                    "JSON | system PATH JSON | quit (a bad one prints more).\n\n",
+	                    scenario_keys, NULL);
+	g_option_context_set_description(ctx, description);
 	if (!g_option_context_parse(ctx, &argc, &argv, &error) || argc > 2) {
 		fprintf(stderr, "batsim: %s\n", error ? error->message : "too many arguments");
 		usage();

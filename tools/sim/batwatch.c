@@ -8,6 +8,7 @@
 #include <glib-unix.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "bus/dbus_glib.h"
@@ -16,6 +17,10 @@
 #define COLUMN 22
 #define NARROW 15 /* with more than WIDE_MAX columns */
 #define WIDE_MAX 6
+/* On a terminal too narrow for the table: the labels' width, and the least
+ * a column is given. */
+#define LABEL_NARROW 16
+#define COLUMN_MIN 10
 
 typedef struct {
 	const char *label;
@@ -37,13 +42,23 @@ static const Row rows[] = {
         {"Charge mode", "/Info/ChargeMode", UNIT_NONE},
         {"Allow charge", "/Io/AllowToCharge", UNIT_NONE},
         {"Allow discharge", "/Io/AllowToDischarge", UNIT_NONE},
-        {"Min cell", "/System/MinCellVoltage", UNIT_VOLT},
         {"Max cell", "/System/MaxCellVoltage", UNIT_VOLT},
-        {"Min cell id", "/System/MinVoltageCellId", UNIT_NONE},
+        {"Min cell", "/System/MinCellVoltage", UNIT_VOLT},
+        {"Cell temp.", "/System/MinCellTemperature", UNIT_NONE},
         {"Batteries", "/System/NrOfBatteries", UNIT_NONE},
         {"In series", "/System/BatteriesSeries", UNIT_NONE},
         {"Low V alarm", "/Alarms/LowVoltage", UNIT_NONE},
         {"BMS cable alarm", "/Alarms/BmsCable", UNIT_NONE},
+};
+
+/* Rows that show a second value after the first: the cell's id after its
+ * voltage, the warmest cell's temperature after the coldest's. */
+static const struct {
+	const char *path, *then, *sep;
+} then[] = {
+        {"/System/MaxCellVoltage", "/System/MaxVoltageCellId", " "},
+        {"/System/MinCellVoltage", "/System/MinVoltageCellId", " "},
+        {"/System/MinCellTemperature", "/System/MaxCellTemperature", ".."},
 };
 
 /* The aggregate's diagnosis lists, one entry per member in the order of
@@ -233,14 +248,57 @@ static char *member_entry(Watch *w, const char *member, const char *path)
 	return g_strdup("");
 }
 
+/* A row's text for a service's values: "" when it has none of them. */
+static char *row_text(GHashTable *values, const Row *row)
+{
+	const Value *v = g_hash_table_lookup(values, row->path);
+	const Value *v2 = NULL;
+	const char *sep = "";
+	g_autofree char *text = NULL;
+	g_autofree char *text2 = NULL;
+
+	for (size_t k = 0; k < G_N_ELEMENTS(then); k++) {
+		if (strcmp(then[k].path, row->path) == 0) {
+			v2 = g_hash_table_lookup(values, then[k].then);
+			sep = then[k].sep;
+		}
+	}
+	text = v ? value_format(v, row->unit) : g_strdup(v2 ? "?" : "");
+	if (!v2)
+		return g_steal_pointer(&text);
+	text2 = value_format(v2, UNIT_NONE);
+	return g_strconcat(text, sep, text2, NULL);
+}
+
+/* The widths of the labels and of the columns: on a terminal, so that the
+ * table fits its width when it can; else by the number of columns. */
+static void widths(Watch *w, guint n, int *label, int *width)
+{
+	struct winsize ws = {0};
+	int cols;
+
+	*label = COLUMN;
+	*width = n > WIDE_MAX ? NARROW : COLUMN;
+	if (!w->tty || n == 0 || ioctl(1, TIOCGWINSZ, &ws) != 0 || ws.ws_col == 0)
+		return;
+	cols = ws.ws_col;
+	if (COLUMN + (int)n * COLUMN <= cols) {
+		*width = COLUMN;
+		return;
+	}
+	*label = LABEL_NARROW;
+	*width = CLAMP((cols - LABEL_NARROW) / (int)n, COLUMN_MIN, COLUMN);
+}
+
 static gboolean draw(gpointer data)
 {
 	Watch *w = data;
 	g_autoptr(GPtrArray) names = columns(w);
 	g_autoptr(GString) s = g_string_new(w->tty ? "\033[H\033[2J" : "");
-	int width = names->len > WIDE_MAX ? NARROW : COLUMN;
+	int label, width;
 
-	cell(s, COLUMN, "");
+	widths(w, names->len, &label, &width);
+	cell(s, label, "");
 	for (guint i = 0; i < names->len; i++) {
 		const char *name = names->pdata[i];
 
@@ -251,18 +309,17 @@ static gboolean draw(gpointer data)
 	}
 	g_string_append_c(s, '\n');
 	for (size_t r = 0; r < G_N_ELEMENTS(rows); r++) {
-		cell(s, COLUMN, rows[r].label);
+		cell(s, label, rows[r].label);
 		for (guint i = 0; i < names->len; i++) {
 			GHashTable *values = g_hash_table_lookup(w->services, names->pdata[i]);
-			const Value *v = g_hash_table_lookup(values, rows[r].path);
-			g_autofree char *text = v ? value_format(v, rows[r].unit) : g_strdup("");
+			g_autofree char *text = row_text(values, &rows[r]);
 
 			cell(s, width, text);
 		}
 		g_string_append_c(s, '\n');
 	}
 	for (size_t r = 0; r < G_N_ELEMENTS(per_member); r++) {
-		cell(s, COLUMN, per_member[r].label);
+		cell(s, label, per_member[r].label);
 		for (guint i = 0; i < names->len; i++) {
 			g_autofree char *text =
 			        member_entry(w, names->pdata[i], per_member[r].path);
