@@ -19,7 +19,8 @@ static struct {
 	double again; /* the last call_again(), 0: none */
 	int warnings;
 	char last[256];
-	unsigned char state[256];
+	/* The member's state, aligned as the daemon's (malloc'd) is. */
+	_Alignas(max_align_t) unsigned char state[256];
 } w;
 
 static void log_fn(const BataggHost *host, int level, const char *fmt, ...)
