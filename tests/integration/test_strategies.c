@@ -146,8 +146,8 @@ static void test_refusals(void **state)
 	assert_true(g_file_set_contents(cfg, "{\"cvlMode\": \"fixed\"}", -1, NULL));
 	status = run_to_exit(argv, &err1);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) != 0);
-	assert_non_null(strstr(
-	        err1, "key 'cvlMode': unknown value \"fixed\"; known: \"dvcc\", \"max_always\""));
+	assert_non_null(strstr(err1, "key 'cvlMode': unknown value \"fixed\"; known: "
+	                             "\"bulk_until_all_float\", \"dvcc\""));
 	/* A hook that refuses its options fails the check as it would fail the
 	 * daemon's start. */
 	assert_true(g_file_set_contents(

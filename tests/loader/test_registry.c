@@ -454,9 +454,11 @@ static void test_unknown_name_lists_known(void **state)
 	                                    "'ir'?); known: capacity, count, ir");
 	g_clear_error(&error);
 	assert_null(registry_lookup(reg, BATAGG_KIND_CVL, "max", &error));
-	assert_string_equal(error->message,
-	                    "unknown CVL mode 'max'; known: dvcc, max_always, max_when_balancing, "
-	                    "max_when_floating, min_when_balancing");
+	assert_string_equal(
+	        error->message,
+	        "unknown CVL mode 'max'; known: bulk_until_all_float, dvcc, max_always, "
+	        "max_when_balancing, "
+	        "max_when_floating, min_when_balancing");
 	g_clear_error(&error);
 	registry_free(reg);
 }

@@ -384,15 +384,19 @@ static void test_random_banks_are_safe(void **state)
 {
 	static const char *const methods[] = {"ir", "capacity", "count"};
 	static const char *const ccl_modes[] = {"battery+dvcc", "battery", "dvcc"};
-	static const char *const cvl_modes[] = {"max_when_balancing", "min_when_balancing",
-	                                        "max_always", "max_when_floating", "dvcc"};
+	static const char *const cvl_modes[] = {"max_when_balancing",
+	                                        "min_when_balancing",
+	                                        "max_always",
+	                                        "max_when_floating",
+	                                        "dvcc",
+	                                        "bulk_until_all_float"};
 	static const double users[] = {-1, 0, 30, 150, NAN, INFINITY};
 	GRand *r = g_rand_new_with_seed(20261201);
 
 	for (int bank = 0; bank < 1500; bank++) {
 		const char *method = methods[g_rand_int_range(r, 0, 3)];
 		int ccl_mode = g_rand_int_range(r, 0, 3);
-		int cvl_mode = g_rand_int_range(r, 0, 5);
+		int cvl_mode = g_rand_int_range(r, 0, 6);
 		bool fixed_capacity = g_rand_int_range(r, 0, 6) == 0;
 		g_autofree char *config =
 		        g_strdup_printf("{\"currentRatioMethod\": \"%s\", \"cclMode\": \"%s\", "
