@@ -18,15 +18,14 @@ static BataggNum pick(const BataggCaps *c, LimitId l)
 static void lower(LimitId l, BataggNum c, BataggNum *limit, const char *by, const char *text,
                   CapWhy *why)
 {
-	if (!c.valid || !isfinite(c.value))
+	/* No limit of its own stays none: with the member's limit unknown, the
+	 * bank's is 0 or invalid (limits.c), and a cap would raise that. */
+	if (!c.valid || !isfinite(c.value) || !limit->valid)
 		return;
-	if (l == L_CVL) {
-		if (c.value <= 0 || !limit->valid)
-			return;
-	} else {
-		c.value = fmax(c.value, 0);
-	}
-	if (limit->valid && limit->value <= c.value)
+	if (l == L_CVL && c.value <= 0)
+		return;
+	c.value = fmax(c.value, 0);
+	if (limit->value <= c.value)
 		return;
 	*limit = (BataggNum){.value = c.value, .valid = true};
 	why->by = by;

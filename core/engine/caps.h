@@ -17,8 +17,9 @@ typedef struct {
 } CapWhy;
 
 /* Member m's limit l (its own in *limit, read by the caller) lowered by the
- * limiters' caps.  A member's own CVL that is invalid stays invalid (a
- * cap is no CVL of its own); an invalid current limit takes the cap. */
+ * limiters' caps.  A member without a limit of its own keeps none: a cap
+ * is no limit of its own (the bank's limit is then 0 or invalid, by
+ * limits.c's rules, and a cap would raise it). */
 void caps_member(Engine *e, LimitId l, const EngineInput *m, BataggNum *limit, CapWhy *why);
 
 /* The bank's limit l (*limit, as computed) lowered by the limiters' bank

@@ -554,7 +554,9 @@ typedef struct {
 	 * shares the bank current (so the member's share of the bank limit
 	 * falls with it) and before the CVL mode chooses.  A limiter can only
 	 * lower a limit: a cap above the member's own changes nothing, a cap
-	 * that is not finite is no cap, a negative one counts as 0.  Several
+	 * that is not finite is no cap, a negative one counts as 0, and a
+	 * member without a limit of its own keeps none (with a member's limit
+	 * unknown the bank's is 0 or none, and a cap would raise it).  Several
 	 * limiters: the lowest cap wins, and the limitation text names it. */
 	void (*caps)(void *state, const BataggMember *m, const BataggLimitInput *in,
 	             BataggCaps *out);

@@ -365,7 +365,7 @@ static double any_cap(GRand *r)
 
 /* What a member's limit is with the caps: min(own, the sane caps); a cap
  * that is not finite is none, a negative one 0, and a member without a
- * limit of its own takes the cap. */
+ * limit of its own keeps none. */
 static double model_capped(double own, const TestLimiter *t, int n_limiters, int id, int d)
 {
 	for (int k = 0; k < n_limiters; k++) {
@@ -374,7 +374,7 @@ static double model_capped(double own, const TestLimiter *t, int n_limiters, int
 		if (!isfinite(c))
 			continue;
 		c = fmax(c, 0);
-		if (isnan(own) || c < own)
+		if (!isnan(own) && c < own)
 			own = c;
 	}
 	return own;
@@ -533,7 +533,7 @@ static void test_a_ratio_below_1_is_refused_and_told(void **state)
  * limiters and without; after every change the limits with them are never
  * above the limits without (a limiter only lowers), and a refusal is a
  * limit of 0. */
-static const char *const builtin_limiters = "\"cell_voltage\"";
+static const char *const builtin_limiters = "\"cell_voltage\", \"temperature\"";
 
 static void set_both(Engine *a, EngineInput *ia, Engine *b, EngineInput *ib, const char *path,
                      Value v)
@@ -564,7 +564,8 @@ static void test_builtin_limiters_only_lower(void **state)
 		const char *method = methods[g_rand_int_range(r, 0, 3)];
 		g_autofree char *with = g_strdup_printf("{\"currentRatioMethod\": \"%s\", "
 		                                        "\"limiters\": [%s], \"strategyOptions\": "
-		                                        "{\"cell_voltage\": {\"riseRate\": 1000}}}",
+		                                        "{\"cell_voltage\": {\"riseRate\": 1000}, "
+		                                        "\"temperature\": {\"riseRate\": 1000}}}",
 		                                        method, builtin_limiters);
 		g_autofree char *without =
 		        g_strdup_printf("{\"currentRatioMethod\": \"%s\"}", method);
