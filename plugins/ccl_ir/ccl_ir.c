@@ -9,10 +9,23 @@
  * until the next accepted fit or a reconnect.  A battery's accepted fit, its
  * window and its correction are saved (save_member) and given back when it
  * comes back after a restart (restore_member).
+ *
+ * What it knows of a member lives in the member's slot of the daemon
+ * (member_state_size, BataggHost.member_state()): zeroed when the member
+ * joins, kept over a reconnect, freed when it leaves.  The instance keeps
+ * no table of members and no pointer to a slot beyond a call: the daemon
+ * frees the slots as members leave, and all of them at once, without
+ * member_removed(), when it drops its engine before destroy().  So
+ * reset(NULL), which must reach every member, counts instead: the
+ * instance's reset count goes up by one, and a member whose slot has taken
+ * in fewer resets forgets when it is next looked up, before anything reads
+ * it.  Nothing reads a member but through that lookup, so every member
+ * behaves as if it had been forgotten at once.
  */
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,8 +46,17 @@ typedef struct {
 	double v, i;
 } Sample;
 
+/* How the instance keeps a slot; what forgetting a member keeps. */
 typedef struct {
-	BataggMemberId id;
+	/* member_added() set the slot up: a slot still zeroed is a member the
+	 * instance does not know. */
+	bool known;
+	uint64_t resets; /* the instance's resets (Ir.resets) it has taken in */
+} Tag;
+
+/* A member's state: its slot. */
+typedef struct {
+	Tag tag;
 	Sample ring[WINDOW];
 	size_t next;     /* ring position of the next sample */
 	size_t appended; /* samples kept so far */
@@ -47,8 +69,7 @@ typedef struct {
 	const BataggHost *host;
 	double max_error;  /* accepted err/R */
 	double min_change; /* V between kept samples */
-	Member *members;
-	size_t n, cap;
+	uint64_t resets;   /* reset(NULL) calls so far */
 } Ir;
 
 /* The options and what each must be. */
@@ -109,61 +130,52 @@ static void *create(const BataggHost *host, const BataggOption *opts, size_t n_o
 
 static void destroy(void *state)
 {
-	Ir *ir = state;
-
-	free(ir->members);
-	free(ir);
-}
-
-static Member *find(Ir *ir, BataggMemberId id)
-{
-	for (size_t k = 0; k < ir->n; k++) {
-		if (ir->members[k].id == id)
-			return &ir->members[k];
-	}
-	return NULL;
+	free(state);
 }
 
 /* What nothing has been learned about yet. */
 static void forget(Member *m)
 {
-	BataggMemberId id = m->id;
+	Tag tag = m->tag;
 
 	memset(m, 0, sizeof(*m));
-	m->id = id;
+	m->tag = tag;
 	m->correction = 1;
 }
 
-/* A new member, or one that reconnected, starts afresh. */
-static void member_added(void *state, const BataggMember *member)
+/* The member's slot, NULL when the daemon has none for it. */
+static Member *slot(const Ir *ir, const BataggMember *member)
 {
-	Ir *ir = state;
-	BataggMemberId id = member->id;
-	Member *m = find(ir, id);
-
-	if (!m) {
-		if (ir->n == ir->cap) {
-			size_t cap = ir->cap ? ir->cap * 2 : 8;
-			Member *grown = realloc(ir->members, cap * sizeof(*grown));
-
-			if (!grown)
-				return;
-			ir->members = grown;
-			ir->cap = cap;
-		}
-		m = &ir->members[ir->n++];
-	}
-	m->id = id;
-	forget(m);
+	if (!ir->host || !ir->host->member_state)
+		return NULL;
+	return ir->host->member_state(ir->host, member);
 }
 
-static void member_removed(void *state, const BataggMember *member)
+/* The member's state, NULL when the instance does not know the member;
+ * forgotten first when a reset(NULL) came since it was last looked up. */
+static Member *find(const Ir *ir, const BataggMember *member)
 {
-	Ir *ir = state;
-	Member *m = find(ir, member->id);
+	Member *m = slot(ir, member);
 
-	if (m)
-		*m = ir->members[--ir->n];
+	if (!m || !m->tag.known)
+		return NULL;
+	if (m->tag.resets != ir->resets) {
+		forget(m);
+		m->tag.resets = ir->resets;
+	}
+	return m;
+}
+
+/* A new member, or one that reconnected (its slot kept), starts afresh. */
+static void member_added(void *state, const BataggMember *member)
+{
+	const Ir *ir = state;
+	Member *m = slot(ir, member);
+
+	if (!m)
+		return;
+	m->tag = (Tag){.known = true, .resets = ir->resets};
+	forget(m);
 }
 
 static double resistance(const Member *m)
@@ -225,7 +237,7 @@ static int fit(Ir *ir, Member *m, const char *label)
 static int sample(void *state, const BataggMember *member, double v, double i)
 {
 	Ir *ir = state;
-	Member *m = find(ir, member->id);
+	Member *m = find(ir, member);
 
 	if (!m || !(v > 0) || !isfinite(v) || !isfinite(i))
 		return 0;
@@ -243,7 +255,7 @@ static int sample(void *state, const BataggMember *member, double v, double i)
 static int current(void *state, const BataggMember *member, double i, BataggNum ccl, BataggNum dcl)
 {
 	Ir *ir = state;
-	Member *m = find(ir, member->id);
+	Member *m = find(ir, member);
 	BataggNum limit = i > 0 ? ccl : dcl;
 
 	if (!m || !isfinite(i) || i == 0 || !limit.valid || !isfinite(limit.value) ||
@@ -263,7 +275,7 @@ static void ratios(void *state, const BataggRatioInput *in, BataggNum *out)
 	for (size_t k = 0; k < in->n; k++)
 		out[k].valid = false;
 	for (size_t k = 0; k < in->n; k++) {
-		const Member *m = find(ir, in->members[k].id);
+		const Member *m = find(ir, &in->members[k]);
 
 		/* One battery without an estimate leaves the total unknown. */
 		if (!m || !(resistance(m) > 0))
@@ -271,7 +283,7 @@ static void ratios(void *state, const BataggRatioInput *in, BataggNum *out)
 		inverse_total += 1 / resistance(m);
 	}
 	for (size_t k = 0; k < in->n; k++) {
-		const Member *m = find(ir, in->members[k].id);
+		const Member *m = find(ir, &in->members[k]);
 
 		out[k] = (BataggNum){.value = resistance(m) * inverse_total, .valid = true};
 	}
@@ -279,7 +291,7 @@ static void ratios(void *state, const BataggRatioInput *in, BataggNum *out)
 
 static int diagnose(void *state, const BataggMember *member, BataggMemberDiag *out)
 {
-	const Member *m = find(state, member->id);
+	const Member *m = find(state, member);
 
 	if (!m)
 		return -1;
@@ -328,7 +340,7 @@ static size_t in_window(const Member *m, size_t *first)
 
 static int save_member(void *state, const BataggMember *member, char *buf, size_t len)
 {
-	const Member *m = find(state, member->id);
+	const Member *m = find(state, member);
 	Out o = {buf, len, 0};
 	size_t first, n;
 
@@ -372,7 +384,7 @@ static bool parse(const Ir *ir, const char *text, Member *m)
 {
 	const char *p = text;
 	double kept, v, i;
-	Member got = {.id = m->id};
+	Member got = {.tag = m->tag};
 
 	if (strncmp(p, FORMAT " ", strlen(FORMAT) + 1) != 0)
 		return false;
@@ -404,7 +416,7 @@ static bool parse(const Ir *ir, const char *text, Member *m)
 static int restore_member(void *state, const BataggMember *member, const char *text)
 {
 	Ir *ir = state;
-	Member *m = find(ir, member->id);
+	Member *m = find(ir, member);
 
 	if (!m || !text || !parse(ir, text, m))
 		return -1;
@@ -415,14 +427,20 @@ static int restore_member(void *state, const BataggMember *member, const char *t
 	return BATAGG_ESTIMATE_CHANGED | BATAGG_RECOMPUTE_CCL | BATAGG_RECOMPUTE_DCL;
 }
 
+/* One member: at once.  Every member: counted, each forgets when next
+ * looked up (find()). */
 static void reset(void *state, const BataggMember *member)
 {
 	Ir *ir = state;
+	Member *m;
 
-	for (size_t k = 0; k < ir->n; k++) {
-		if (!member || ir->members[k].id == member->id)
-			forget(&ir->members[k]);
+	if (!member) {
+		ir->resets++;
+		return;
 	}
+	m = find(ir, member);
+	if (m)
+		forget(m);
 }
 
 static const BataggRatioMethod method = {
@@ -437,8 +455,8 @@ static const BataggRatioMethod method = {
                         .create = create,
                         .destroy = destroy,
                         .member_added = member_added,
-                        .member_removed = member_removed,
                         .sample = sample,
+                        .member_state_size = sizeof(Member),
                 },
         .ratios = ratios,
         .fallback = "capacity",

@@ -11,6 +11,12 @@ static const BataggRatioMethod *ir(void)
 	return ratio_method("ir");
 }
 
+/* The instances alive, each with its host: members' slots are the host's. */
+static struct {
+	void *st;
+	FakeHost *host;
+} alive[4];
+
 static void *make(const char *max_error, const char *min_change)
 {
 	BataggOption opts[] = {
@@ -18,10 +24,46 @@ static void *make(const char *max_error, const char *min_change)
 	        {"minVoltageChange", BATAGG_OPTION_NUMBER, strtod(min_change, NULL), min_change},
 	};
 	BataggError err = {.option = -1};
-	void *st = ir()->head.create(&test_host, opts, 2, &err);
+	FakeHost *host = fake_host_new(&ir()->head);
+	void *st = ir()->head.create(&host->host, opts, 2, &err);
+	size_t k = 0;
 
 	assert_non_null(st);
+	while (k < sizeof(alive) / sizeof(alive[0]) && alive[k].st)
+		k++;
+	assert_true(k < sizeof(alive) / sizeof(alive[0]));
+	alive[k].st = st;
+	alive[k].host = host;
 	return st;
+}
+
+static size_t alive_index(void *st)
+{
+	for (size_t k = 0; k < sizeof(alive) / sizeof(alive[0]); k++) {
+		if (alive[k].st == st)
+			return k;
+	}
+	fail_msg("no such instance");
+	return 0;
+}
+
+/* Member id leaves: the daemon tells the instance, then frees its slot. */
+static void leave(void *st, BataggMemberId id)
+{
+	if (ir()->head.member_removed)
+		ir()->head.member_removed(st, member(id));
+	fake_host_left(alive[alive_index(st)].host, id);
+}
+
+/* The instance goes, then its host and the members' slots. */
+static void drop(void *st)
+{
+	size_t k = alive_index(st);
+
+	ir()->head.destroy(st);
+	fake_host_free(alive[k].host);
+	alive[k].st = NULL;
+	alive[k].host = NULL;
 }
 
 /* Deterministic noise in [-1, 1]. */
@@ -92,7 +134,7 @@ static void test_recovers_a_known_resistance(void **state)
 			}
 			assert_true(fabs(d.emf.value - (mv + mi * d.resistance.value)) < 1e-9);
 		}
-		ir()->head.destroy(st);
+		drop(st);
 	}
 }
 
@@ -104,7 +146,7 @@ static void test_rejects_a_bad_fit(void **state)
 	/* Noise far larger than r * I: the error is no small part of R. */
 	feed(st, 1, 52.0, 0.001, 0.5, 60, 3);
 	assert_false(diag(st, 1).resistance.valid);
-	ir()->head.destroy(st);
+	drop(st);
 }
 
 static void test_needs_eleven_distinct_samples(void **state)
@@ -123,7 +165,7 @@ static void test_needs_eleven_distinct_samples(void **state)
 	assert_int_equal(ir()->head.sample(st, member(1), 0, 10), 0);
 	feed(st, 1, 52.0, 0.01, 0, 3, 1);
 	assert_true(diag(st, 1).resistance.valid);
-	ir()->head.destroy(st);
+	drop(st);
 }
 
 static void test_over_current_correction(void **state)
@@ -157,7 +199,7 @@ static void test_over_current_correction(void **state)
 	ir()->current(st, member(1), 150, NUM(100), NUM(300));
 	ir()->head.member_added(st, member(1));
 	assert_true(fabs(diag(st, 1).correction.value - 1) < 1e-12);
-	ir()->head.destroy(st);
+	drop(st);
 }
 
 static void test_ratios_follow_resistance(void **state)
@@ -184,9 +226,9 @@ static void test_ratios_follow_resistance(void **state)
 	ir()->ratios(st, &in, out);
 	for (int i = 0; i < 3; i++)
 		expect_num("unknown", out[i], NONE);
-	ir()->head.member_removed(st, member(3));
+	leave(st, 3);
 	assert_int_equal(ir()->diagnose(st, member(3), &(BataggMemberDiag){0}), -1);
-	ir()->head.destroy(st);
+	drop(st);
 }
 
 /* Case 5 of the safety issue: the factor stays in [0.1, 1] however often a
@@ -215,7 +257,7 @@ static void test_correction_is_bounded(void **state)
 	assert_true(isfinite(diag(st, 1).resistance.value) && diag(st, 1).resistance.value > 0);
 	ir()->ratios(st, &in, ratio);
 	assert_true(ratio[0].valid && isfinite(ratio[0].value));
-	ir()->head.destroy(st);
+	drop(st);
 }
 
 /* Case 5: a fit outside what batteries are is not accepted: an absurd
@@ -245,7 +287,7 @@ static void test_implausible_fits_are_refused(void **state)
 			ir()->head.sample(st, member(1), 52.0 + cases[c].r * i, i);
 		}
 		assert_int_equal(diag(st, 1).resistance.valid, cases[c].accepted);
-		ir()->head.destroy(st);
+		drop(st);
 	}
 }
 
@@ -269,7 +311,7 @@ static void test_non_finite_samples_are_ignored(void **state)
 	}
 	assert_true(diag(st, 1).resistance.valid);
 	assert_true(fabs(diag(st, 1).resistance.value - 0.01) < 1e-9);
-	ir()->head.destroy(st);
+	drop(st);
 }
 
 /* ---- state that survives a restart ---- */
@@ -327,8 +369,8 @@ static void test_saved_state_comes_back(void **state)
 	ir()->head.sample(st2, member(1), 52.4, 35);
 	assert_true(diag(st2, 1).resistance.value == diag(st, 1).resistance.value);
 	assert_true(diag(st2, 1).emf.value == diag(st, 1).emf.value);
-	ir()->head.destroy(st);
-	ir()->head.destroy(st2);
+	drop(st);
+	drop(st2);
 }
 
 static void test_saving_into_a_small_buffer(void **state)
@@ -344,7 +386,7 @@ static void test_saving_into_a_small_buffer(void **state)
 	assert_int_equal(save(st, 1, small, sizeof(small)), n);
 	assert_int_equal(strlen(small), sizeof(small) - 1);
 	assert_int_equal(save(st, 1, NULL, 0), n);
-	ir()->head.destroy(st);
+	drop(st);
 }
 
 /* A text the instance cannot use is refused whole: the member learns
@@ -380,7 +422,7 @@ static void test_damaged_state_is_refused(void **state)
 		if (bits != -1)
 			fail_msg("accepted '%s'", bad[k]);
 		assert_false(diag(st, 1).resistance.valid);
-		ir()->head.destroy(st);
+		drop(st);
 	}
 	/* The smallest text it takes. */
 	{
@@ -388,7 +430,7 @@ static void test_damaged_state_is_refused(void **state)
 
 		assert_true(bits > 0);
 		assert_true(diag(st, 1).resistance.value == 0.01);
-		ir()->head.destroy(st);
+		drop(st);
 	}
 	/* Unknown member, or no text. */
 	assert_int_equal(ir()->restore_member(good, member(3), "ir 1"), -1);
@@ -410,10 +452,10 @@ static void test_damaged_state_is_refused(void **state)
 		/* Cut before the last sample starts, it lacks samples. */
 		if (cut < (size_t)(strrchr(text, ' ') - text))
 			assert_int_equal(bits, -1);
-		ir()->head.destroy(st);
+		drop(st);
 		free(part);
 	}
-	ir()->head.destroy(good);
+	drop(good);
 }
 
 static void test_reset_forgets(void **state)
@@ -441,7 +483,7 @@ static void test_reset_forgets(void **state)
 	assert_false(diag(st, 1).resistance.valid);
 	feed(st, 1, 52.0, 0.01, 0, 2, 5);
 	assert_true(diag(st, 1).resistance.valid);
-	ir()->head.destroy(st);
+	drop(st);
 }
 
 /* Samples on an exact line are a perfect fit, whatever rounding makes of
@@ -459,7 +501,7 @@ static void test_an_exact_line_is_accepted(void **state)
 	d = diag(st, 1);
 	assert_true(d.resistance.valid);
 	assert_true(fabs(d.resistance.value - 0.01) < 1e-12);
-	ir()->head.destroy(st);
+	drop(st);
 }
 
 /* A refused option is named by its index; the message says why. */

@@ -8,6 +8,7 @@
 
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,6 +31,80 @@ static inline void quiet_log(const BataggHost *host, int level, const char *fmt,
 }
 
 static const BataggHost test_host = {.struct_size = sizeof(BataggHost), .log = quiet_log};
+
+/* A host with members, as the daemon's for one instance: log() is quiet,
+ * value() knows no path, now() is the test's clock (now), call_again()
+ * does nothing, and member_state() gives member id 1 to 15 its own
+ * size bytes, zeroed on first use and kept until fake_host_left() says the
+ * member left (NULL when size is 0, as for a strategy that declares none). */
+typedef struct {
+	BataggHost host; /* first: what the plugin is given */
+	size_t size;     /* the strategy's member_state_size */
+	double now;
+	void *slot[16];
+} FakeHost;
+
+static inline bool fake_host_value(const BataggHost *host, const BataggMember *m, const char *path,
+                                   BataggValue *out)
+{
+	*out = (BataggValue){.type = BATAGG_VALUE_INVALID};
+	return false;
+}
+
+static inline double fake_host_now(const BataggHost *host)
+{
+	return ((const FakeHost *)(const void *)host)->now;
+}
+
+static inline void fake_host_call_again(const BataggHost *host, double seconds)
+{
+}
+
+static inline void *fake_host_member_state(const BataggHost *host, const BataggMember *m)
+{
+	FakeHost *h = (FakeHost *)(void *)host;
+
+	if (!m || m->id >= sizeof(h->slot) / sizeof(h->slot[0]) || h->size == 0)
+		return NULL;
+	if (!h->slot[m->id])
+		h->slot[m->id] = test_calloc(1, h->size);
+	return h->slot[m->id];
+}
+
+/* A fake host for an instance of strategy s. */
+static inline FakeHost *fake_host_new(const BataggStrategy *s)
+{
+	FakeHost *h = test_calloc(1, sizeof(*h));
+
+	h->host = (BataggHost){.struct_size = sizeof(BataggHost),
+	                       .log = quiet_log,
+	                       .value = fake_host_value,
+	                       .now = fake_host_now,
+	                       .call_again = fake_host_call_again,
+	                       .member_state = fake_host_member_state};
+	h->size = s->member_state_size;
+	return h;
+}
+
+/* Member id left: its slot is freed (a later use gets a zeroed one). */
+static inline void fake_host_left(FakeHost *h, BataggMemberId id)
+{
+	if (id < sizeof(h->slot) / sizeof(h->slot[0])) {
+		test_free(h->slot[id]);
+		h->slot[id] = NULL;
+	}
+}
+
+/* After the instance's destroy(): every slot goes, as the daemon's engine
+ * frees them. */
+static inline void fake_host_free(FakeHost *h)
+{
+	if (!h)
+		return;
+	for (BataggMemberId id = 0; id < sizeof(h->slot) / sizeof(h->slot[0]); id++)
+		fake_host_left(h, id);
+	test_free(h);
+}
 
 /* The plugin's strategy of that kind and name, found as the daemon finds
  * it: through the descriptor. */
