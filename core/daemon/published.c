@@ -173,6 +173,15 @@ void published_on_reset(Published *p, PublishedResetFn fn)
 	p->reset = fn;
 }
 
+/* The engine goes before its strategies: their hosts see it no more. */
+static void drop_engine(Published *p)
+{
+	if (p->strategies)
+		strategies_bind(p->strategies, NULL, NULL, NULL);
+	engine_free(p->engine);
+	p->engine = NULL;
+}
+
 void published_free(Published *p)
 {
 	if (!p)
@@ -180,7 +189,7 @@ void published_free(Published *p)
 	if (p->svc)
 		bus_service_free(p->svc);
 	identity_free(p->identity);
-	engine_free(p->engine);
+	drop_engine(p);
 	strategies_free(p->strategies);
 	if (p->index >= 0)
 		dbus_glib_close(p->conn);
@@ -221,7 +230,7 @@ static void on_wake(void *user_data, const void *state)
 
 void published_use(Published *p, Strategies *st)
 {
-	engine_free(p->engine);
+	drop_engine(p);
 	strategies_free(p->strategies);
 	p->strategies = st;
 	p->engine = strategies_engine(st, on_wake, p);
@@ -370,29 +379,9 @@ void published_release(Published *p)
 	g_info("reload: %s follows the new config", p->name);
 }
 
-/* ---- localsettings: the identity's ----------------------------------------- */
+/* ---- localsettings ------------------------------------------------------- */
 
-gboolean published_setting(Published *p, const char *path, const Value *v)
+Identity *published_identity(Published *p)
 {
-	return identity_setting(p->identity, path, v);
-}
-
-const char *published_instance_path(const Published *p)
-{
-	return identity_instance_path(p->identity);
-}
-
-const char *published_name_path(const Published *p)
-{
-	return identity_name_path(p->identity);
-}
-
-void published_settings_lost(Published *p)
-{
-	identity_lost(p->identity);
-}
-
-void published_settings_back(Published *p)
-{
-	identity_back(p->identity);
+	return p->identity;
 }

@@ -18,6 +18,7 @@
 #include <glib.h>
 
 #include "engine/engine.h"
+#include "daemon/identity.h"
 #include "strategies/strategies.h"
 
 typedef struct Published Published;
@@ -83,18 +84,8 @@ gboolean published_register(Published *p, GError **error);
 /* Ends the hold after a reload: the engine's values go out in one step. */
 void published_release(Published *p);
 
-/* A com.victronenergy.settings value: TRUE when it is this service's
- * device instance or custom name (then published). */
-gboolean published_setting(Published *p, const char *path, const Value *v);
-
-/* The settings paths this service reads (for the monitor). */
-const char *published_instance_path(const Published *p);
-const char *published_name_path(const Published *p);
-
-/* localsettings vanished, or came back: registers the device instance and
- * the custom name again (with the current ones as defaults), so that a
- * restarted localsettings has them. */
-void published_settings_lost(Published *p);
-void published_settings_back(Published *p);
+/* Its device instance and custom name in localsettings (identity.h):
+ * the settings values the daemon reads go there. */
+Identity *published_identity(Published *p);
 
 #endif

@@ -67,7 +67,8 @@ static void system_values(Reports *r, const PathValue *items, size_t n)
 		if (dvcc_set(r->dvcc, items[i].path, &items[i].value))
 			continue;
 		for (guint k = 0; k < published->len; k++) {
-			if (published_setting(published->pdata[k], items[i].path, &items[i].value))
+			if (identity_setting(published_identity(published->pdata[k]), items[i].path,
+			                     &items[i].value))
 				break;
 		}
 	}
@@ -87,7 +88,7 @@ static void on_added(void *user_data, const char *service, const PathValue *item
 	/* Back after a restart, or there at last: it may have lost (or never
 	 * had) our settings. */
 	for (guint k = 0; strcmp(service, SETTINGS_SERVICE) == 0 && k < published->len; k++)
-		published_settings_back(published->pdata[k]);
+		identity_back(published_identity(published->pdata[k]));
 	system_values(r, items, n);
 }
 
@@ -114,7 +115,7 @@ static void on_removed(void *user_data, const char *service)
 	}
 	g_info("%s vanished; keeping the last DVCC state and limits it gave", service);
 	for (guint k = 0; strcmp(service, SETTINGS_SERVICE) == 0 && k < published->len; k++)
-		published_settings_lost(published->pdata[k]);
+		identity_lost(published_identity(published->pdata[k]));
 }
 
 static void on_settled(void *user_data)
@@ -142,8 +143,10 @@ Monitor *reports_monitor_new(Reports *r, DBusConnection *conn)
 	r->settings_paths[k++] = USER_CCL_PATH;
 	r->settings_paths[k++] = USER_CVL_PATH;
 	for (guint i = 0; i < published->len; i++) {
-		r->settings_paths[k++] = published_instance_path(published->pdata[i]);
-		r->settings_paths[k++] = published_name_path(published->pdata[i]);
+		r->settings_paths[k++] =
+		        identity_instance_path(published_identity(published->pdata[i]));
+		r->settings_paths[k++] =
+		        identity_name_path(published_identity(published->pdata[i]));
 	}
 	return monitor_new(conn, &callbacks, r);
 }

@@ -242,7 +242,10 @@ struct BataggHost {
 	void (*call_again)(const BataggHost *host, double seconds);
 	/* The member's own state: member_state_size bytes (the head's), zeroed
 	 * when the member joins the instance's battery and freed when it
-	 * leaves; NULL when the strategy declares none or m is unknown. */
+	 * leaves, or when the battery's engine goes (a reload, the end: then
+	 * without member_removed(), before destroy()); NULL when the strategy
+	 * declares none or m is unknown.  From destroy(), value() and
+	 * member_state() find nothing. */
 	void *(*member_state)(const BataggHost *host, const BataggMember *m);
 };
 

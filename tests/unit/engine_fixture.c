@@ -85,6 +85,7 @@ Fixture *fixture_new_virtual(const char *json)
 
 void fixture_free(Fixture *f)
 {
+	strategies_bind(f->st, NULL, NULL, NULL);
 	engine_free(f->e);
 	strategies_free(f->st);
 	config_free(f->cfg);
