@@ -23,6 +23,13 @@
  *   - an array or null anywhere in a strategy's options (in batagg's words;
  *     the schema says it too, but not inside options it refuses whole);
  *   - ir's options given both in "ir" and in strategyOptions.
+ *   - a limiter listed twice in limiters, or one no built-in plugin
+ *     provides (without pluginDirectory);
+ *   - options the built-in limiters (cell_voltage, temperature) refuse, as
+ *     their create() refuses them (the first, at the option it names, in
+ *     its words: plugins/cell_voltage/cell_voltage.c,
+ *     plugins/temperature/temperature.c), whether listed in limiters or
+ *     not (batagg creates every strategy strategyOptions names).
  * And warnings, which do not change the verdict.  batagg's (keyword
  * "batagg"; it accepts the config and warns):
  *   - a name no battery service can have (not a bus name after
