@@ -971,16 +971,319 @@
     }
   };
 
+  /* ---- limiters (SDK 3) ------------------------------------------------- */
+
+  /* The built-in limiters' options, for their cards: each option with its
+   * default (the plugin's help and defaults()), the tables as rows, and
+   * presets.  The checks are checks.js's, in the plugins' words. */
+  var LIMITER_FORMS = {
+    cell_voltage: {
+      help: "Caps each battery's CCL and DCL by its highest and lowest cell, and its CVL while a cell runs above cellMax; every threshold in volts per cell. " +
+        "The defaults are for LFP. A table you write replaces the default table whole.",
+      scalars: [
+        { key: "hysteresis", label: "hysteresis — V per cell, 0 to 0.5", def: "0.02", help: "A cap rises again only once its cell has come back by this." },
+        { key: "riseRate", label: "riseRate — A/s, above 0", def: "5", help: "How fast a cap rises again." },
+        { key: "cellMax", label: "cellMax — V per cell, 1.5 to 5", def: "3.60", help: "Above it the battery's CVL is cut by the highest cell's excess; it must be above chargeTable's first point." },
+        { key: "cvlMargin", label: "cvlMargin — V (the battery's), 0 or more", def: "1.0", help: "The cut CVL stays at least the battery's voltage less this." },
+        { key: "balanceAssist", label: "balanceAssist", bool: true, def: "false", help: "Hold the bank's CCL at 0 while a battery that refuses charge balances." },
+        { key: "balanceSpread", label: "balanceSpread — V per cell, above 0 to 1", def: "0.05", help: "The cell spread that makes a refusal a balancing." },
+        { key: "balanceHold", label: "balanceHold — s, above 0 to 86400", def: "600", help: "How long balance assist holds the bank's CCL at 0." }
+      ],
+      tables: [
+        { key: "chargeTable", what: "chargeTable — CCL by the highest cell", from: "cell V", value: "fraction", def: [["3.45", "1"], ["3.55", "0.1"], ["3.60", "0"]],
+          help: "Cell volts (1.5 to 5, increasing) → fraction of the battery's own CCL (0 to 1, not increasing, starting at 1), interpolated; 2 to 16 points." },
+        { key: "dischargeTable", what: "dischargeTable — DCL by the lowest cell", from: "cell V", value: "fraction", def: [["2.90", "0"], ["3.05", "1"]],
+          help: "Cell volts (1.5 to 5, increasing) → fraction of the battery's own DCL (0 to 1, not decreasing, ending at 1), interpolated; 2 to 16 points. Full current must come at or below where chargeTable starts." }
+      ],
+      presets: [
+        ["LFP (the defaults)", {}],
+        ["NMC (4.20 V full)", { chargeTable: [["4.10", "1"], ["4.15", "0.1"], ["4.20", "0"]], dischargeTable: [["3.0", "0"], ["3.2", "1"]], cellMax: "4.20" }]
+      ]
+    },
+    temperature: {
+      help: "Caps each battery's CCL and DCL by its coldest and hottest cell (else its /Dc/0/Temperature): each cap is the lower of the table's value at the two. " +
+        "The defaults are LFP datasheet limits (charge 0 to 55 °C, discharge -20 to 60 °C). A table you write replaces the default table whole.",
+      scalars: [
+        { key: "unit", label: "unit — of the tables' values", choices: { C: "C-rates, times the battery's /InstalledCapacity", A: "amps" }, def: "C",
+          help: "The default tables are C-rates whatever this says." },
+        { key: "hysteresis", label: "hysteresis — °C, 0 to 20", def: "2", help: "A cap rises again only once the temperature has come back by this." },
+        { key: "riseRate", label: "riseRate — A/s, above 0", def: "5", help: "How fast a cap rises again." }
+      ],
+      tables: [
+        { key: "chargeTable", what: "chargeTable — CCL cap by temperature", from: "°C", value: "cap", none: true, def: [["0", "0.1"], ["5", "none"], ["50", "0.5"], ["55", "0"]],
+          help: "°C (-50 to 100, increasing) → the cap (0 or more, in the unit; at most 10 as C-rates), or none: no cap; interpolated, a step next to none, 0 outside the table." },
+        { key: "dischargeTable", what: "dischargeTable — DCL cap by temperature", from: "°C", value: "cap", none: true, def: [["-20", "none"], ["60", "none"]],
+          help: "As chargeTable, for the DCL." }
+      ],
+      presets: []
+    }
+  };
+
+  function limiterForm(name) {
+    return C.has(LIMITER_FORMS, name) ? LIMITER_FORMS[name] : null;
+  }
+
+  /* A limiter's options: {vals: option -> text ("" none given), tables:
+   * option -> null (the default) or rows [{t, v}], order: the options in
+   * the order written (an import keeps its order: the limiter reads them
+   * so)}. */
+  function limiterEditor(name) {
+    var form = LIMITER_FORMS[name];
+    function scalar(key) {
+      return form.scalars.filter(function (x) { return x.key === key; })[0];
+    }
+    function table(key) {
+      return form.tables.filter(function (x) { return x.key === key; })[0];
+    }
+    function init() {
+      var s = { vals: {}, tables: {}, order: [] };
+      form.scalars.forEach(function (x) { s.vals[x.key] = ""; });
+      form.tables.forEach(function (x) { s.tables[x.key] = null; });
+      return s;
+    }
+    function touch(s, key) {
+      if (s.order.indexOf(key) < 0) s.order.push(key);
+    }
+    return {
+      init: init,
+      fromNode: function (n) {
+        if (n.t !== "object") return null;
+        var s = init();
+        var ok = n.keys.every(function (k, i) {
+          var v = n.vals[i];
+          var x = scalar(k);
+          if (x) {
+            if (x.bool) s.vals[k] = v.t === "bool" ? String(v.v) : null;
+            else if (x.choices) s.vals[k] = v.t === "string" && C.has(x.choices, v.v) ? v.v : null;
+            else s.vals[k] = v.t === "number" ? J.numText(v) : null;
+            return s.vals[k] !== null;
+          }
+          var t = table(k);
+          if (!t || v.t !== "object") return false;
+          var rows = [];
+          var fits = v.vals.every(function (y, j) {
+            if (y.t === "number") rows.push({ t: v.keys[j], v: J.numText(y) });
+            else if (t.none && y.t === "string" && y.v === "none") rows.push({ t: v.keys[j], v: "none" });
+            else return false;
+            return true;
+          });
+          s.tables[k] = rows;
+          return fits;
+        });
+        if (!ok) return null;
+        s.order = n.keys.slice();
+        return s;
+      },
+      render: function (s, ui) {
+        var fields = form.scalars.map(function (x) {
+          if (x.bool || x.choices) {
+            var id = nextId("sel");
+            var choices = x.bool ? { "true": "true", "false": "false" } : x.choices;
+            var select = h("select", {
+              id: id, "data-role": "limiter-option", "data-option": x.key,
+              onchange: function () { s.vals[x.key] = select.value; touch(s, x.key); ui.changed(); }
+            }, [h("option", { value: "", selected: s.vals[x.key] === "", text: "(default: " + x.def + ")" })].concat(Object.keys(choices).map(function (c) {
+              return h("option", { value: c, selected: s.vals[x.key] === c, text: x.bool ? c : c + ": " + choices[c] });
+            })));
+            s["slot:" + x.key] = errSlot();
+            return h("div", { class: "field" }, [h("label", { for: id, text: x.label }), select,
+              h("div", { class: "field-help", text: x.help + " Default: " + x.def + "." }), s["slot:" + x.key]]);
+          }
+          var f = textInput({
+            label: x.label, value: s.vals[x.key], role: "limiter-option", placeholder: x.def, inputmode: "decimal", cls: "num",
+            help: x.help + " Default: " + x.def + ".",
+            onInput: function (v) { s.vals[x.key] = v; touch(s, x.key); ui.changed(); }
+          });
+          f.input.setAttribute("data-option", x.key);
+          s["slot:" + x.key] = f.slot;
+          return f.wrap;
+        });
+        var tables = form.tables.map(function (t) {
+          var rows = s.tables[t.key];
+          var body;
+          s["slot:" + t.key] = errSlot();
+          if (rows === null) {
+            body = h("div", { class: "rows" }, [
+              h("div", { class: "field-help", text: "The default: " + t.def.map(function (p) { return p[0] + " " + t.from + ": " + p[1]; }).join(", ") + "." }),
+              button("Write a table (from the default)", "write-table", function () {
+                s.tables[t.key] = t.def.map(function (p) { return { t: p[0], v: p[1] }; });
+                touch(s, t.key);
+                ui.rerender();
+              })
+            ]);
+          } else {
+            body = h("div", { class: "rows" }, rows.map(function (row, ri) {
+              var a = textInput({
+                label: t.from, value: row.t, role: "point-key", placeholder: t.def[0][0], cls: "short", item: row,
+                onInput: function (v) { row.t = v; ui.changed(); }
+              });
+              var b = textInput({
+                label: t.value + (t.none ? " (or none)" : ""), value: row.v, role: "point-value", placeholder: t.def[0][1], cls: "short",
+                onInput: function (v) { row.v = v; ui.changed(); }
+              });
+              row.tSlot = a.slot;
+              row.vSlot = b.slot;
+              return h("div", { class: "row step", "data-role": "point" }, [a.wrap, b.wrap,
+                button("✕", "remove", function () { rows.splice(ri, 1); ui.rerender(); }, { title: "Remove", "aria-label": "Remove point " + (ri + 1) })]);
+            }).concat([
+              button("+ Point", "add-point", function () { rows.push({ t: "", v: "", fresh: true }); ui.rerender(); }),
+              button("Use the default table", "default-table", function () { s.tables[t.key] = null; ui.rerender(); })
+            ]));
+          }
+          return h("fieldset", { class: "table", "data-role": "limiter-table", "data-table": t.key }, [
+            h("legend", { text: t.what }),
+            h("div", { class: "field-help", text: t.help }),
+            body, s["slot:" + t.key]
+          ]);
+        });
+        var presets = form.presets.length ? h("div", { class: "quick" }, ["Presets: "].concat(form.presets.map(function (p) {
+          return button(p[0], "preset", function () {
+            var fresh = init();
+            Object.keys(p[1]).forEach(function (k) {
+              if (C.has(fresh.tables, k)) fresh.tables[k] = p[1][k].map(function (q) { return { t: q[0], v: q[1] }; });
+              else fresh.vals[k] = p[1][k];
+              fresh.order.push(k);
+            });
+            /* In place: the card and strategyOptions hold this object. */
+            s.vals = fresh.vals;
+            s.tables = fresh.tables;
+            s.order = fresh.order;
+            ui.rerender();
+          }, { "data-preset": p[0] });
+        }))) : null;
+        return h("div", {}, [presets, h("div", { class: "pair limiter-fields" }, fields)].concat(tables));
+      },
+      toNode: function (s, path, reg, problems) {
+        var o = { t: "object", keys: [], vals: [] };
+        var keys = s.order.concat(form.scalars.map(function (x) { return x.key; }), form.tables.map(function (t) { return t.key; }));
+        keys.forEach(function (k) {
+          if (o.keys.indexOf(k) >= 0) return;
+          var p = path.concat([k]);
+          if (C.has(s.tables, k)) {
+            var rows = s.tables[k];
+            if (rows === null) return;
+            reg(p, s["slot:" + k], false);
+            reg(p, s["slot:" + k], true);
+            var points = { t: "object", keys: [], vals: [] };
+            rows.forEach(function (row) {
+              reg(p.concat([row.t]), row.tSlot, true);
+              reg(p.concat([row.t]), row.vSlot, false);
+              var v = table(k).none && row.v.trim() === "none" ? { t: "string", v: "none" } : numberOrProblem(row.v, p.concat([row.t]), problems);
+              if (!v) return;
+              points.keys.push(row.t);
+              points.vals.push(v);
+            });
+            o.keys.push(k);
+            o.vals.push(points);
+            return;
+          }
+          var x = scalar(k);
+          if (!x || s.vals[k].trim() === "") return;
+          reg(p, s["slot:" + k], false);
+          o.keys.push(k);
+          o.vals.push(x.bool ? { t: "bool", v: s.vals[k] === "true" } : x.choices ? { t: "string", v: s.vals[k] } : numberNode(s.vals[k]));
+        });
+        return o;
+      }
+    };
+  }
+  var LIMITER_EDITORS = {};
+  Object.keys(LIMITER_FORMS).forEach(function (name) { LIMITER_EDITORS[name] = limiterEditor(name); });
+
+  /* limiters: the names, in order; a built-in from a select, a plugin's
+   * typed. */
+  var limitersEditor = (function () {
+    var PLUGIN = "(plugin)";
+    function item(name) {
+      return C.has(C.LIMITERS, name) ? { choice: name, plugin: "" } : { choice: PLUGIN, plugin: name };
+    }
+    return {
+      init: function () { return { items: [] }; },
+      fromNode: function (n) {
+        return strings(n) ? { items: n.items.map(function (x) { return item(x.v); }) } : null;
+      },
+      render: function (s, ui) {
+        var rows = s.items.map(function (it, i) {
+          var select = h("select", {
+            "data-role": "limiter", "aria-label": "Limiter " + (i + 1),
+            onchange: function () { it.choice = select.value; ui.rerender(); }
+          }, Object.keys(C.LIMITERS).map(function (v) {
+            return h("option", { value: v, selected: v === it.choice, text: v });
+          }).concat([h("option", { value: PLUGIN, selected: it.choice === PLUGIN, text: "another, from a plugin…" })]));
+          it.slot = errSlot();
+          var plugin = null;
+          if (it.choice === PLUGIN) {
+            var f = textInput({
+              label: "Limiter " + (i + 1) + " (a plugin's name)", hideLabel: true, value: it.plugin, role: "plugin", placeholder: "my_limiter", item: it,
+              onInput: function (v) { it.plugin = v; ui.changed(); }
+            });
+            it.slot = f.slot;
+            plugin = f.wrap;
+          }
+          return h("div", { class: "entry", "data-role": "limiter-item" }, [
+            h("div", { class: "row" }, [
+              h("span", { class: "order", text: String(i + 1) }), select, plugin,
+              button("↑", "move-up", function () {
+                if (i > 0) {
+                  s.items.splice(i - 1, 0, s.items.splice(i, 1)[0]);
+                  ui.rerender();
+                }
+              }, { title: "Earlier", "aria-label": "Move limiter " + (i + 1) + " up", disabled: i === 0 }),
+              button("✕", "remove", function () { s.items.splice(i, 1); ui.rerender(); }, { title: "Remove", "aria-label": "Remove limiter " + (i + 1) })
+            ]),
+            it.choice === PLUGIN ? null : h("div", { class: "field-help", text: C.LIMITERS[it.choice] + " (its options: the card below)." }),
+            plugin ? null : it.slot
+          ]);
+        });
+        var adds = Object.keys(C.LIMITERS).filter(function (name) {
+          return !s.items.some(function (it) { return it.choice === name; });
+        }).map(function (name) {
+          return button("+ " + name, "add-limiter", function () { s.items.push(item(name)); ui.rerender(); }, { "data-name": name });
+        }).concat([button("+ a plugin's limiter", "add-limiter", function () {
+          s.items.push({ choice: PLUGIN, plugin: "", fresh: true });
+          ui.rerender();
+        }, { "data-name": PLUGIN })]);
+        return h("div", { class: "rows" }, rows.concat([h("div", { class: "quick" }, adds)]));
+      },
+      toNode: function (s, path, reg) {
+        return {
+          t: "array",
+          items: s.items.map(function (it, i) {
+            reg(path.concat([i]), it.slot, false);
+            return { t: "string", v: it.choice === PLUGIN ? it.plugin : it.choice };
+          })
+        };
+      }
+    };
+  })();
+
   /* strategyOptions: options per strategy name.  ir's in fields as in the
-   * ir card; any other strategy's (a plugin's: the page cannot know them)
-   * as a JSON object.  An entry is {name, raw, ir}: raw is the JSON text,
-   * or null while ir's options are in the fields. */
-  function irFits(name, n) {
-    return name === "ir" && n.t === "object" && irEditor.fromNode(n) !== null;
+   * ir card, a built-in limiter's in its card (above); any other
+   * strategy's (a plugin's: the page cannot know them) as a JSON object.
+   * An entry is {name, raw, ir, lim}: raw is the JSON text, or null while
+   * the options are in the fields (ir's in ir, a limiter's in lim). */
+  function formOf(name) {
+    if (name === "ir") return irEditor;
+    return C.has(LIMITER_EDITORS, name) ? LIMITER_EDITORS[name] : null;
+  }
+
+  function formFits(name, n) {
+    var form = formOf(name);
+    return !!form && n.t === "object" && form.fromNode(n) !== null;
+  }
+
+  function formState(e) {
+    return e.name === "ir" ? e.ir : e.lim;
+  }
+
+  function setFormState(e, st) {
+    if (e.name === "ir") e.ir = st;
+    else e.lim = st;
   }
 
   function newStrategyOptions(name) {
-    return { name: name, raw: name === "ir" ? null : "{}", ir: irEditor.init() };
+    var form = formOf(name);
+    return { name: name, raw: form ? null : "{}", ir: irEditor.init(), lim: form && name !== "ir" ? form.init() : null };
   }
 
   /* The strategyOptions entry of a strategy shown in the form, or null. */
@@ -997,8 +1300,12 @@
       return {
         items: n.keys.map(function (name, i) {
           var e = newStrategyOptions(name);
-          if (irFits(name, n.vals[i])) e.ir = irEditor.fromNode(n.vals[i]);
-          else e.raw = J.stringify(n.vals[i]);
+          if (formFits(name, n.vals[i])) {
+            setFormState(e, formOf(name).fromNode(n.vals[i]));
+            e.raw = null;
+          } else {
+            e.raw = J.stringify(n.vals[i]);
+          }
           return e;
         })
       };
@@ -1007,20 +1314,20 @@
       var entries = s.items.map(function (e, i) {
         var id = textInput({
           label: "Strategy name", value: e.name, role: "strategy-name", list: "strategy-names", item: e.fresh === true ? e : null,
-          placeholder: "ir, or a plugin's strategy",
+          placeholder: "ir, cell_voltage, or a plugin's strategy",
           onInput: function (v) {
-            var form = e.raw === null;
-            if (form && v !== "ir") e.raw = J.stringify(irEditor.toNode(e.ir, [], function () {}));
+            var wasForm = e.raw === null;
+            if (wasForm) e.raw = J.stringify(formOf(e.name).toNode(formState(e), [], function () {}, []));
             e.name = v;
-            if (!form && v === "ir") {
+            if (formOf(v)) {
               var n;
               try { n = J.parse(e.raw); } catch (err) { n = null; }
-              if (n && irFits(v, n)) {
-                e.ir = irEditor.fromNode(n);
+              if (n && formFits(v, n)) {
+                setFormState(e, formOf(v).fromNode(n));
                 e.raw = null;
               }
             }
-            if ((e.raw === null) !== form) ui.rerender({ role: "strategy-name", index: i });
+            if (wasForm || e.raw === null) ui.rerender({ role: "strategy-name", index: i });
             else ui.changed();
           }
         });
@@ -1028,26 +1335,31 @@
         e.optsSlot = errSlot();
         var kind = C.strategyKind(e.name);
         var body;
-        if (e.raw === null) {
+        if (e.raw === null && e.name === "ir") {
           body = irEditor.render(e.ir, ui);
+        } else if (e.raw === null) {
+          body = h("div", { class: "field-help" }, [
+            "Its options are in the card \u201cOptions of the " + e.name + " limiter\u201d, above. ",
+            button("Go to its card", "go-limiter-card", function () { ui.showLimiterCard(e.name); })
+          ]);
         } else {
           var ta = h("textarea", {
             "data-role": "strategy-raw", rows: 3, spellcheck: "false", "aria-label": "Options of " + (e.name || "the strategy") + " as JSON",
             oninput: function () { e.raw = ta.value; ui.changed(); }
           });
           ta.value = e.raw;
-          var says = e.name === "ir" ? "These options do not fit the form; as JSON:"
+          var says = formOf(e.name) ? "These options do not fit the form; as JSON:"
             : kind ? "A built-in " + kind + " that takes no options: {} only."
               : C.HOOKS.indexOf(e.name) >= 0 ? "A hook: its options go in classes, by its id."
               : "Its options as a JSON object, as its plugin documents them (batagg --list-strategies lists them): numbers, strings, booleans, or objects of them; no arrays, no null.";
           body = h("div", { class: "field" }, [
             h("div", { class: "field-help", text: says }),
             ta,
-            e.name === "ir" ? button("Use the form", "strategy-form", function () {
+            formOf(e.name) ? button("Use the form", "strategy-form", function () {
               var n;
               try { n = J.parse(e.raw); } catch (err) { return; }
-              if (!irFits(e.name, n)) return;
-              e.ir = irEditor.fromNode(n);
+              if (!formFits(e.name, n)) return;
+              setFormState(e, formOf(e.name).fromNode(n));
               e.raw = null;
               ui.rerender();
             }) : null
@@ -1074,7 +1386,7 @@
           var p = path.concat([e.name]);
           reg(p, e.slot, true);
           reg(p, e.optsSlot, false);
-          if (e.raw === null) return irEditor.toNode(e.ir, p, reg);
+          if (e.raw === null) return formOf(e.name).toNode(formState(e), p, reg, problems);
           try {
             return J.parse(e.raw);
           } catch (err) {
@@ -1171,8 +1483,20 @@
     { key: "cvlMode", title: "CVL mode", def: "max_when_balancing",
       help: "How the bank's charge voltage limit (CVL) is chosen from the batteries' (those still charging, when some are not in float). Your DVCC voltage caps every mode.",
       editor: strategy(C.CVL_MODES, "max_when_balancing") },
+    { key: "maxChargeCurrent", title: "Bank charge current cap (A)", def: "0: none",
+      help: "A cap on the bank's published CCL in amps, for what the batteries' limits do not know: busbars, fuses, cables. 0 to 1,000,000; 0: no cap. " +
+        "Together with maxDischargeCurrent, the bank caps.",
+      editor: scalarText({ label: "Amps", placeholder: "0", number: true }) },
+    { key: "maxDischargeCurrent", title: "Bank discharge current cap (A)", def: "0: none",
+      help: "A cap on the bank's published DCL in amps, for busbars, fuses and cables. 0 to 1,000,000; 0: no cap. Together with maxChargeCurrent, the bank caps.",
+      editor: scalarText({ label: "Amps", placeholder: "0", number: true }) },
+    { key: "limiters", title: "Limiters (protection from cells and temperatures)", def: "[] (none)",
+      help: "Limiters, in order, each once: each may lower (never raise) each battery's CCL, DCL or CVL from what the battery reports, before the ratio method shares the bank current. " +
+        "A second line of defence behind each battery's BMS, never a replacement. Their options go in strategyOptions: a built-in limiter's card appears below when it is listed.",
+      editor: limitersEditor },
     { key: "strategyOptions", title: "Strategy options", def: "none: each strategy's defaults",
-      help: "Options of strategies (current ratio methods, CVL modes, merge policies), by strategy name: of the built-in ones only ir takes options; a plugin's strategy takes those it documents. Hooks take theirs from classes.",
+      help: "Options of strategies (current ratio methods, CVL modes, merge policies, limiters), by strategy name: of the built-in ones ir and the limiters cell_voltage and temperature take options " +
+        "(the limiters' in their cards, above); a plugin's strategy takes those it documents. Hooks take theirs from classes.",
       editor: strategyOptions },
     { key: "ir", title: "Internal-resistance estimator", def: "maxPercentageError 0.1, minVoltageChange 0.02",
       help: "Tuning of the estimator behind the ir method (it always runs: its results are published for diagnosis). The same as strategyOptions.ir, as earlier configs write it: give them in one of the two.",
@@ -1276,8 +1600,113 @@
       },
       usedHooks: usedHooks,
       optionsAt: optionsAt,
-      addOptionsFor: addOptionsFor
+      addOptionsFor: addOptionsFor,
+      showLimiterCard: showLimiterCard
     };
+  }
+
+  /* ---- the built-in limiters' cards -------------------------------------
+   * Each shows one limiter's options, which live in strategyOptions (its
+   * entry there holds the state; the card renders it): shown while the
+   * limiter is listed in limiters or has options.  Typing in a field adds
+   * the entry; unticking the card removes it (its defaults again). */
+  var limiterCards = Object.create(null);
+  var quietLimiterCards = false;
+
+  function entryOf(name) {
+    var so = cards.strategyOptions;
+    if (!so || so.raw !== null) return null;
+    return so.state.items.filter(function (e) { return e.name === name; })[0] || null;
+  }
+
+  function ensureEntry(lc) {
+    var so = cards.strategyOptions;
+    if (so.raw !== null) return;
+    if (!entryOf(lc.name)) {
+      var e = newStrategyOptions(lc.name);
+      e.lim = lc.pending;
+      lc.pending = LIMITER_EDITORS[lc.name].init();
+      so.state.items.push(e);
+      quietLimiterCards = true;
+      renderBody(so);
+      quietLimiterCards = false;
+    }
+    if (!so.on) setOn(so, true);
+  }
+
+  function renderLimiterCard(lc) {
+    var so = cards.strategyOptions;
+    var e = entryOf(lc.name);
+    lc.body.textContent = "";
+    if (so.raw !== null) {
+      lc.body.appendChild(h("div", { class: "field-help", text: "strategyOptions is edited as JSON (its card, below): the options of " + lc.name + " are there." }));
+    } else if (e && e.raw !== null) {
+      lc.body.appendChild(h("div", { class: "field-help", text: "These options do not fit the form: they are JSON in the strategyOptions card, below, with what is wrong beside them." }));
+    } else {
+      lc.body.appendChild(LIMITER_EDITORS[lc.name].render(e ? e.lim : lc.pending, lc.ui));
+    }
+  }
+
+  function renderLimiterCards() {
+    if (quietLimiterCards) return;
+    Object.keys(limiterCards).forEach(function (name) { renderLimiterCard(limiterCards[name]); });
+  }
+
+  function showLimiterCard(name) {
+    var lc = limiterCards[name];
+    if (!lc) return;
+    lc.el.scrollIntoView();
+    var first = lc.body.querySelector("input, select");
+    if (first) first.focus();
+  }
+
+  function buildLimiterCard(name) {
+    var lc = { name: name, pending: LIMITER_EDITORS[name].init() };
+    var id = nextId("inc");
+    lc.include = h("input", {
+      type: "checkbox", id: id, "data-role": "include",
+      onchange: function () {
+        var so = cards.strategyOptions;
+        if (lc.include.checked) {
+          ensureEntry(lc);
+        } else {
+          so.state.items = so.state.items.filter(function (e) { return e.name !== name; });
+          if (!so.state.items.length) setOn(so, false);
+          lc.pending = LIMITER_EDITORS[name].init();
+          renderBody(so);
+        }
+        renderLimiterCard(lc);
+        update();
+      }
+    });
+    lc.ui = {
+      changed: function () { ensureEntry(lc); update(); },
+      rerender: function () {
+        ensureEntry(lc);
+        pendingFocus = null;
+        renderLimiterCard(lc);
+        update();
+        if (pendingFocus) {
+          pendingFocus.focus();
+          pendingFocus = null;
+        }
+      }
+    };
+    lc.body = h("div", { class: "card-body" });
+    var who = name === "cell_voltage" ? "plugins/cell_voltage/cell_voltage.c" : "plugins/temperature/temperature.c";
+    lc.el = h("section", { class: "card limiter-card off", "data-limiter": name, id: "limiter-" + name, hidden: true }, [
+      h("div", { class: "card-head" }, [
+        h("label", { for: id, class: "include" }, [lc.include, " ", h("code", { text: "strategyOptions." + name })]),
+        h("span", { class: "title", text: "Options of the " + name + " limiter" })
+      ]),
+      h("p", { class: "help" }, [LIMITER_FORMS[name].help, " ", h("span", { class: "default", text: "Default: every option's default, as shown; an empty field writes nothing." })]),
+      h("p", { class: "help checks", "data-role": "checks-note", text: "The page checks these options as " + name + " does when batagg creates it (" + who +
+        "): ranges, a table's order and monotony, its number of points, thresholds against each other, unknown options; a problem is shown beside its field in " + name +
+        "'s words. Leave the final word to batagg --check-config on the GX: a batagg without the " + name + " limiter refuses its name." }),
+      lc.body
+    ]);
+    renderLimiterCard(lc);
+    return lc;
   }
 
   /* Where the options of strategy name are given: "strategyOptions", "ir",
@@ -1340,6 +1769,7 @@
       card.toggle.textContent = "Edit as JSON";
     }
     card.toggle.hidden = false;
+    if (card.spec.key === "strategyOptions") renderLimiterCards();
   }
 
   function toggleRaw(card) {
@@ -1502,6 +1932,11 @@
       var range = SCHEMA.properties.publishInterval;
       p.message = !isFinite(n.v) ? J.numText(n) + " is too large a number"
         : "expected seconds from " + range.minimum + " to " + range.maximum + ", got " + J.numText(n);
+    } else if ((top === "maxChargeCurrent" || top === "maxDischargeCurrent") && p.path.length === 1 && (p.keyword === "minimum" || p.keyword === "maximum")) {
+      /* core/config/keys.c's bank_cap(), after values_number(). */
+      var cap = nodeAt(tree, p.path);
+      p.message = !isFinite(cap.v) ? J.numText(cap) + " is too large a number"
+        : "expected amps from 0 (no cap) to " + C.gText(SCHEMA.properties[top].maximum) + ", got " + J.numText(cap);
     } else if (top === "pluginDirectory" && p.keyword === "pattern") {
       p.message = JSON.stringify(value) + " is not an absolute path";
     } else if (top === "stateFile" && p.path.length === 1) {
@@ -1557,6 +1992,8 @@
      * words (a repeat of a name batagg refuses is that name's error only). */
     var schemaProblems = V.validate(SCHEMA, tree, LABELS).filter(function (p) {
       if (p.path[0] === "seriesBatteries" && (p.keyword === "minItems" || p.keyword === "uniqueItems")) return false;
+      /* A limiter listed twice: checks.js says it as batagg does. */
+      if (p.path[0] === "limiters" && p.keyword === "uniqueItems") return false;
       /* A name in expectedBatteries: checks.js says it as batagg does, once
        * its count is one batagg takes. */
       if (p.path[0] === "expectedBatteries" && p.key && p.path.length === 2) return false;
@@ -1627,6 +2064,17 @@
       var card = cards[key];
       if (card.raw === null && card.state.optionsEl) card.state.optionsEl.refresh();
     });
+    /* The built-in limiters' cards: shown while listed or given options. */
+    var listed = nodeAt(tree, ["limiters"]);
+    listed = listed && listed.t === "array" ? listed.items.map(function (x) { return x.t === "string" ? x.v : null; }) : [];
+    Object.keys(limiterCards).forEach(function (name) {
+      var lc = limiterCards[name];
+      var e = entryOf(name);
+      lc.el.hidden = listed.indexOf(name) < 0 && !e;
+      lc.include.checked = !!e && cards.strategyOptions.on;
+      lc.include.disabled = cards.strategyOptions.raw !== null;
+      lc.el.classList.toggle("off", !lc.include.checked);
+    });
   }
 
   /* The verdict on the form's JSON; while the last import failed, on the
@@ -1662,6 +2110,10 @@
     });
     extras = [];
     renderExtras();
+    Object.keys(limiterCards).forEach(function (name) {
+      limiterCards[name].pending = LIMITER_EDITORS[name].init();
+      renderLimiterCard(limiterCards[name]);
+    });
   }
 
   var imports = 0;
@@ -1769,6 +2221,12 @@
     KEYS.forEach(function (spec) {
       cards[spec.key] = buildCard(spec);
       form.appendChild(cards[spec.key].el);
+    });
+    var after = cards.limiters.el;
+    Object.keys(LIMITER_FORMS).forEach(function (name) {
+      limiterCards[name] = buildLimiterCard(name);
+      after.after(limiterCards[name].el);
+      after = limiterCards[name].el;
     });
     extrasCard = { body: h("div", { class: "card-body" }) };
     extrasCard.el = h("section", { class: "card", "data-key": "(unknown)", hidden: true }, [

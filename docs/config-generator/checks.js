@@ -23,6 +23,13 @@
  *   - an array or null anywhere in a strategy's options (in batagg's words;
  *     the schema says it too, but not inside options it refuses whole);
  *   - ir's options given both in "ir" and in strategyOptions.
+ *   - a limiter listed twice in limiters, or one no built-in plugin
+ *     provides (without pluginDirectory);
+ *   - options the built-in limiters (cell_voltage, temperature) refuse, as
+ *     their create() refuses them (the first, at the option it names, in
+ *     its words: plugins/cell_voltage/cell_voltage.c,
+ *     plugins/temperature/temperature.c), whether listed in limiters or
+ *     not (batagg creates every strategy strategyOptions names).
  * And warnings, which do not change the verdict.  batagg's (keyword
  * "batagg"; it accepts the config and warns):
  *   - a name no battery service can have (not a bus name after
@@ -85,7 +92,13 @@
     min_when_balancing: "always the lowest battery CVL",
     max_always: "always the highest battery CVL",
     max_when_floating: "the highest battery CVL while the bank floats, else the lowest",
-    dvcc: "your DVCC charge voltage limit alone"
+    dvcc: "your DVCC charge voltage limit alone",
+    bulk_until_all_float: "the lowest CVL of the batteries in bulk or absorption, until every battery floats; then the lowest of all"
+  };
+  /* The built-in limiters (README "Protection from cells and temperatures"). */
+  var LIMITERS = {
+    cell_voltage: "caps each battery's CCL, DCL and CVL by its highest and lowest cell voltage",
+    temperature: "caps each battery's CCL and DCL by its coldest and hottest cell"
   };
   var MERGE_POLICIES = {
     sum: "sum of the valid values; invalid if none",
@@ -111,6 +124,26 @@
     ir: {
       maxPercentageError: "largest relative error of a fit that is accepted (> 0; default 0.1, i.e. 10 %)",
       minVoltageChange: "volts a voltage sample must differ from the last kept one to count (>= 0; default 0.02)"
+    },
+    /* plugins/cell_voltage/cell_voltage.c's help, and limiterProblem(). */
+    cell_voltage: {
+      chargeTable: "cell volts -> fraction of the battery's own CCL (0..1) at its highest cell, interpolated; volts increasing, fractions not increasing, starting at 1 (default 3.45: 1, 3.55: 0.1, 3.60: 0)",
+      dischargeTable: "cell volts -> fraction of the battery's own DCL (0..1) at its lowest cell; volts increasing, fractions not decreasing, ending at 1 (default 2.90: 0, 3.05: 1)",
+      hysteresis: "V per cell, 0 to 0.5: a cap rises again only once its cell has come back by this (default 0.02)",
+      riseRate: "A/s above 0: how fast a cap rises again (default 5)",
+      cellMax: "V per cell: above it the battery's CVL is cut by the highest cell's excess (default 3.60)",
+      cvlMargin: "V, 0 or more: the cut CVL stays at least the battery's voltage less this (default 1.0)",
+      balanceAssist: "hold the bank's CCL at 0 while a battery that refuses charge balances (default false)",
+      balanceSpread: "V per cell, above 0 to 1: the cell spread that makes a refusal a balancing (default 0.05)",
+      balanceHold: "s, above 0 to 86400: how long balance assist holds (default 600)"
+    },
+    /* plugins/temperature/temperature.c's help. */
+    temperature: {
+      unit: "\"C\": the tables' values are C-rates (times the battery's /InstalledCapacity); \"A\": amps (default \"C\")",
+      chargeTable: "°C -> the CCL cap there, 0 or more, or \"none\"; temperatures -50..100 increasing; interpolated, 0 outside the table (default 0: 0.1, 5: \"none\", 50: 0.5, 55: 0)",
+      dischargeTable: "°C -> the DCL cap there, as chargeTable (default -20: \"none\", 60: \"none\")",
+      hysteresis: "°C, 0 to 20: a cap rises again only once the temperature has come back by this (default 2)",
+      riseRate: "A/s above 0: how fast a cap rises again (default 5)"
     }
   };
   var MAX_STEPS = 32;      /* plugins/hooks/hooks.c */
@@ -237,11 +270,200 @@
     return out;
   }
 
+  /* printf's "%g" (6 significant digits, no trailing zeros), as the
+   * plugins write numbers in their refusals. */
+  function gText(x) {
+    if (x !== x) return "nan";
+    if (!isFinite(x)) return x > 0 ? "inf" : "-inf";
+    if (x === 0) return 1 / x < 0 ? "-0" : "0";
+    function strip(t) {
+      return t.indexOf(".") < 0 ? t : t.replace(/0+$/, "").replace(/\.$/, "");
+    }
+    var e = x.toExponential(5);
+    var exp = Number(e.split("e")[1]);
+    if (exp < -4 || exp >= 6) {
+      var a = Math.abs(exp);
+      return strip(e.split("e")[0]) + "e" + (exp < 0 ? "-" : "+") + (a < 10 ? "0" : "") + a;
+    }
+    return strip(x.toFixed(5 - exp));
+  }
+
+  /* The value strtod() reads when it reads all of text (leading white
+   * space allowed), else null: how the limiters read a table's keys. */
+  function cValue(text) {
+    var t = text.replace(/^[ \t\n\v\f\r]+/, "");
+    var m = /^([-+]?)(inf|infinity)$/i.exec(t);
+    if (m) return m[1] === "-" ? -Infinity : Infinity;
+    if (/^[-+]?nan(\([0-9A-Za-z_]*\))?$/i.test(t)) return NaN;
+    m = /^([-+]?)0[xX]([0-9a-fA-F]*)\.?([0-9a-fA-F]*)(?:[pP]([-+]?\d+))?$/.exec(t);
+    if (m && (m[2] + m[3]).length) {
+      var v = parseInt(m[2] + m[3], 16) / Math.pow(16, m[3].length) * Math.pow(2, Number(m[4] || 0));
+      return m[1] === "-" ? -v : v;
+    }
+    return /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(t) ? Number(t) : null;
+  }
+
+  /* What the built-in limiters' create() refuses, in their words: the
+   * options (flattened, in the order written) -> {k: the option it names,
+   * message} or null.  plugins/cell_voltage/cell_voltage.c: */
+  function cellVoltageProblem(flat) {
+    var CELL_MIN = 1.5, CELL_MAX = 5.0, MAX_POINTS = 16;
+    var KNOWN = "chargeTable, dischargeTable, hysteresis, riseRate, cellMax, cvlMargin, balanceAssist, balanceSpread, balanceHold";
+    /* option -> [min, min excluded, max, unit] (number_in()) */
+    var RANGES = {
+      hysteresis: [0, false, 0.5, "V per cell"], riseRate: [0, true, Infinity, "A/s"], cvlMargin: [0, false, Infinity, "V"],
+      balanceSpread: [0, true, 1.0, "V per cell"], balanceHold: [0, true, 86400, "s"]
+    };
+    var tables = {
+      chargeTable: { volts: [3.45, 3.55, 3.60], fraction: [1, 0.1, 0], at: -1 },
+      dischargeTable: { volts: [2.90, 3.05], fraction: [0, 1], at: -1 }
+    };
+    var cellMax = 3.60, cellMaxAt = -1;
+    function fail(k, message) { return { k: k, message: message }; }
+    function isCell(v) { return isFinite(v) && v >= CELL_MIN && v <= CELL_MAX; }
+    function noCell(k, what, v) {
+      return fail(k, what + (what ? ": " : "") + gText(v) + " V is no cell voltage (" + gText(CELL_MIN) + " to " + gText(CELL_MAX) +
+        " V; a pack's voltage given for a cell's?)");
+    }
+    for (var k = 0; k < flat.length; k++) {
+      var o = flat[k];
+      var num = o.type === "number" ? Number(o.value) : NaN;
+      var point = /^(chargeTable|dischargeTable)\//.exec(o.key);
+      if (point) {
+        var name = point[1], charge = name === "chargeTable", t = tables[name];
+        var voltsText = o.key.slice(name.length + 1);
+        if (t.at < 0) { /* the first point written replaces the default table */
+          t.volts = [];
+          t.fraction = [];
+          t.at = k;
+        }
+        var n = t.volts.length;
+        var v = voltsText === "" ? null : cValue(voltsText);
+        if (v === null || !isFinite(v)) return fail(k, name + ": '" + voltsText + "' is no cell voltage (volts, e.g. 3.45)");
+        if (!isCell(v)) return noCell(k, name, v);
+        if (o.type !== "number" || !(num >= 0 && num <= 1)) return fail(k, name + ": expected a fraction of the member's own limit, 0 to 1");
+        if (n === MAX_POINTS) return fail(k, name + ": more than " + MAX_POINTS + " points");
+        if (n > 0 && !(v > t.volts[n - 1])) {
+          return fail(k, name + ": not monotonic: volts must increase (" + gText(v) + " V after " + gText(t.volts[n - 1]) + " V)");
+        }
+        if (n > 0 && (charge ? num > t.fraction[n - 1] : num < t.fraction[n - 1])) {
+          return fail(k, name + ": not monotonic: fractions must not " + (charge ? "increase" : "decrease") +
+            " as the cell voltage rises (" + gText(num) + " after " + gText(t.fraction[n - 1]) + ")");
+        }
+        t.volts.push(v);
+        t.fraction.push(num);
+      } else if (o.key === "chargeTable" || o.key === "dischargeTable") {
+        return fail(k, "expected an object of cell volts to fractions, e.g. {\"3.45\": 1, \"3.55\": 0.1, \"3.60\": 0}");
+      } else if (has(RANGES, o.key)) {
+        var r = RANGES[o.key];
+        if (o.type !== "number") return fail(k, "expected a number (" + r[3] + ")");
+        if (r[1] ? !(num > r[0]) : !(num >= r[0])) return fail(k, "must be " + (r[1] ? "above" : "at least") + " " + gText(r[0]) + " " + r[3] + ", got " + o.value);
+        if (!(num <= r[2])) return fail(k, "must be at most " + gText(r[2]) + " " + r[3] + ", got " + o.value);
+      } else if (o.key === "cellMax") {
+        if (o.type !== "number") return fail(k, "expected a number (V per cell)");
+        if (!isCell(num)) return noCell(k, "", num);
+        cellMax = num;
+        cellMaxAt = k;
+      } else if (o.key === "balanceAssist") {
+        if (o.type !== "bool") return fail(k, "expected true or false");
+      } else {
+        return fail(k, "unknown option '" + o.key + "' (known: " + KNOWN + ")");
+      }
+    }
+    /* check_table(), then check_order() */
+    var tc = tables.chargeTable, td = tables.dischargeTable;
+    if (tc.at >= 0 && tc.volts.length < 2) return fail(tc.at, "chargeTable: needs at least 2 points (cell volts: fraction)");
+    if (tc.at >= 0 && tc.fraction[0] !== 1) return fail(tc.at, "chargeTable: must start at 1 (full current below its first point), not " + gText(tc.fraction[0]));
+    if (td.at >= 0 && td.volts.length < 2) return fail(td.at, "dischargeTable: needs at least 2 points (cell volts: fraction)");
+    if (td.at >= 0 && td.fraction[td.fraction.length - 1] !== 1) {
+      return fail(td.at, "dischargeTable: must end at 1 (full current above its last point), not " + gText(td.fraction[td.fraction.length - 1]));
+    }
+    var full = td.volts[td.volts.length - 1], taper = tc.volts[0];
+    if (full > taper) {
+      return fail(Math.max(tc.at, td.at), "thresholds in the wrong order: dischargeTable reaches full current at " + gText(full) +
+        " V, above where chargeTable starts to lower the CCL (" + gText(taper) + " V)");
+    }
+    if (!(cellMax > taper)) {
+      return fail(Math.max(cellMaxAt, tc.at), "thresholds in the wrong order: cellMax (" + gText(cellMax) +
+        " V) must be above where chargeTable starts to lower the CCL (" + gText(taper) + " V)");
+    }
+    return null;
+  }
+
+  /* plugins/temperature/temperature.c: */
+  function temperatureProblem(flat) {
+    var T_MIN = -50, T_MAX = 100, HYSTERESIS_MAX = 20, C_RATE_MAX = 10, AMPS_MAX = 1e6, MAX_POINTS = 16;
+    var KNOWN = "unit, chargeTable, dischargeTable, hysteresis, riseRate";
+    var tables = {
+      chargeTable: { temp: [0, 5, 50, 55], value: [0.1, 0, 0.5, 0], none: [false, true, false, false], at: [-1, -1, -1, -1] },
+      dischargeTable: { temp: [-20, 60], value: [0, 0], none: [true, true], at: [-1, -1] }
+    };
+    var unit = "C";
+    function fail(k, message) { return { k: k, message: message }; }
+    for (var k = 0; k < flat.length; k++) {
+      var o = flat[k];
+      var num = o.type === "number" ? Number(o.value) : NaN;
+      var slash = o.key.indexOf("/");
+      var prefix = slash < 0 ? o.key : o.key.slice(0, slash);
+      if (prefix === "chargeTable" || prefix === "dischargeTable") {
+        if (slash < 0) return fail(k, "expected an object {\"<°C>\": current, ...}");
+        var t = tables[prefix], text = o.key.slice(slash + 1);
+        if (t.temp.length && t.at[0] < 0) { /* the first point given replaces the default table */
+          t.temp = [];
+          t.value = [];
+          t.none = [];
+          t.at = [];
+        }
+        var n = t.temp.length;
+        var x = cValue(text);
+        if (x === null || !isFinite(x)) return fail(k, "'" + text + "' is no temperature: write {\"<°C>\": value, ...}");
+        if (x < T_MIN || x > T_MAX) return fail(k, gText(x) + " °C is outside " + gText(T_MIN) + ".." + gText(T_MAX) + " °C");
+        if (n > 0 && x <= t.temp[n - 1]) return fail(k, "temperatures must increase: " + gText(x) + " °C after " + gText(t.temp[n - 1]) + " °C");
+        if (n === MAX_POINTS) return fail(k, "at most " + MAX_POINTS + " points");
+        var none = o.type === "string" && o.value === "none";
+        if (!none && o.type !== "number") return fail(k, "expected a current (0 or more) or \"none\"");
+        if (!none && num < 0) return fail(k, "must be 0 or more, got " + o.value);
+        t.temp.push(x);
+        t.value.push(none ? 0 : num);
+        t.none.push(none);
+        t.at.push(k);
+      } else if (o.key === "unit") {
+        if (o.type !== "string" || (o.value !== "C" && o.value !== "A")) return fail(k, "expected \"C\" (C-rates) or \"A\" (amps)");
+        unit = o.value;
+      } else if (o.key === "hysteresis") {
+        if (o.type !== "number") return fail(k, "expected a number (°C)");
+        if (num < 0 || num > HYSTERESIS_MAX) return fail(k, "must be 0 to " + gText(HYSTERESIS_MAX) + " °C, got " + o.value);
+      } else if (o.key === "riseRate") {
+        if (o.type !== "number") return fail(k, "expected a number (A/s)");
+        if (!(num > 0) || num > AMPS_MAX) return fail(k, "must be above 0 A/s (and at most " + gText(AMPS_MAX) + "), got " + o.value);
+      } else {
+        return fail(k, "unknown option '" + o.key + "' (known: " + KNOWN + ")");
+      }
+    }
+    /* check_unit(): the values written, now that the unit is known */
+    var tableNames = ["chargeTable", "dischargeTable"];
+    for (var i = 0; i < tableNames.length; i++) {
+      var tb = tables[tableNames[i]];
+      if (!tb.temp.length || tb.at[0] < 0) continue;
+      for (var j = 0; j < tb.temp.length; j++) {
+        if (tb.none[j]) continue;
+        if (unit !== "A" && tb.value[j] > C_RATE_MAX) {
+          return fail(tb.at[j], gText(tb.value[j]) + " C is more than " + gText(C_RATE_MAX) + " C: are these amps? write \"unit\": \"A\"");
+        }
+        if (unit === "A" && tb.value[j] > AMPS_MAX) return fail(tb.at[j], gText(tb.value[j]) + " A is more than " + gText(AMPS_MAX) + " A");
+      }
+    }
+    return null;
+  }
+
+  var LIMITER_PROBLEM = { cell_voltage: cellVoltageProblem, temperature: temperatureProblem };
+
   /* What kind of built-in strategy name is ("CVL mode"), or null. */
   function strategyKind(name) {
     if (has(RATIO_METHODS, name)) return "current ratio method";
     if (has(CVL_MODES, name)) return "CVL mode";
     if (has(MERGE_POLICIES, name)) return "merge policy";
+    if (has(LIMITERS, name)) return "limiter";
     return null;
   }
 
@@ -726,12 +948,30 @@
       }
     });
 
+    /* limiters: names of limiters, each once (core/config/keys.c's
+     * limiters(); the schema's own words on a repeat give way to these),
+     * each one a plugin provides (core/strategies/strategies.c's
+     * setup_limiters()). */
+    var limiterList = get(tree, "limiters");
+    if (limiterList && limiterList.t === "array") {
+      var listed = [];
+      limiterList.items.forEach(function (x, i) {
+        if (x.t !== "string" || !/^[A-Za-z0-9_.]+$/.test(x.v)) return; /* the schema says */
+        if (listed.indexOf(x.v) >= 0) {
+          error(["limiters", i], false, "\"" + x.v + "\" is listed twice");
+          return;
+        }
+        listed.push(x.v);
+        if (!has(LIMITERS, x.v)) unknownStrategy(["limiters", i], x.v, "limiter", Object.keys(LIMITERS));
+      });
+    }
+
     /* strategyOptions: by strategy name, any kind but a hook (the schema
      * refuses the built-in hooks' names and names that are no strategy
      * names; it knows which built-ins take which options). */
     var strategyOptions = get(tree, "strategyOptions");
     if (strategyOptions && strategyOptions.t === "object") {
-      var builtins = [RATIO_METHODS, CVL_MODES, MERGE_POLICIES].reduce(function (all, m) {
+      var builtins = [RATIO_METHODS, CVL_MODES, MERGE_POLICIES, LIMITERS].reduce(function (all, m) {
         return all.concat(Object.keys(m).sort());
       }, []);
       strategyOptions.keys.forEach(function (name, i) {
@@ -754,6 +994,19 @@
         var near = suggest(name, builtins);
         error(at, true, "no strategy is named \"" + name + "\"" + (near ? " (did you mean \"" + near + "\"?)" : "") +
           " (or set pluginDirectory to a directory with a plugin that provides it)");
+      });
+      /* A built-in limiter's options: batagg creates it with them (listed
+       * in limiters or not), and it refuses what its create() refuses, at
+       * the option it names.  Numbers too large to be numbers are dropped
+       * first (their own error, above). */
+      strategyOptions.keys.forEach(function (name, i) {
+        var opts = strategyOptions.vals[i];
+        if (!has(LIMITER_PROBLEM, name) || opts.t !== "object") return;
+        var flat = flatten(opts, "", ["strategyOptions", name], []).filter(function (o) {
+          return o.type !== "number" || isFinite(Number(o.value));
+        });
+        var p = LIMITER_PROBLEM[name](flat);
+        if (p) error(flat[p.k].path, false, "limiter '" + name + "': " + p.message);
       });
       if (get(strategyOptions, "ir") && get(tree, "ir")) {
         var twice = "options of 'ir' are given twice (in \"ir\" and in \"strategyOptions\"); keep one";
@@ -823,6 +1076,8 @@
     LIMIT_PATHS: LIMIT_PATHS,
     RATIO_METHODS: RATIO_METHODS,
     CVL_MODES: CVL_MODES,
+    LIMITERS: LIMITERS,
+    gText: gText,
     MERGE_POLICIES: MERGE_POLICIES,
     HOOKS: HOOKS,
     STRATEGY_OPTIONS: STRATEGY_OPTIONS,

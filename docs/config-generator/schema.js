@@ -158,7 +158,7 @@ window.BATAGG_SCHEMA = {
       "default": "battery+dvcc"
     },
     "cvlMode": {
-      "description": "max_when_balancing, min_when_balancing, max_always, max_when_floating, dvcc, or a plugin's name.",
+      "description": "max_when_balancing, min_when_balancing, max_always, max_when_floating, bulk_until_all_float, dvcc, or a plugin's name.",
       "$ref": "#/$defs/strategyName",
       "default": "max_when_balancing"
     },
@@ -184,7 +184,7 @@ window.BATAGG_SCHEMA = {
       "default": 0
     },
     "strategyOptions": {
-      "description": "Options of strategies (current ratio methods, CVL modes, merge policies) by strategy name, e.g. {\"ir\": {\"maxPercentageError\": 0.05}}. Of the built-in strategies only ir takes options (the others take none: {} only); a plugin's strategy takes those it documents (batagg --list-strategies). A name that names no strategy is an error. Hooks take theirs from classes.",
+      "description": "Options of strategies (current ratio methods, CVL modes, merge policies) by strategy name, e.g. {\"ir\": {\"maxPercentageError\": 0.05}}. Of the built-in strategies ir and the limiters cell_voltage and temperature take options (the others take none: {} only); a plugin's strategy takes those it documents (batagg --list-strategies). A name that names no strategy is an error. Hooks take theirs from classes.",
       "type": "object",
       "propertyNames": {
         "allOf": [

@@ -241,7 +241,33 @@ export function stringifyOrdered(v) {
   return JSON.stringify(v);
 }
 
-// strategyOptions: ir's options in its fields, any other's as JSON text.
+// A built-in limiter's options, in its card: each option's field, a
+// table's points row by row (the default's rows removed first).
+export async function fillLimiterOptions(page, name, options) {
+  const c = page.locator(`#limiter-${name}`);
+  need(options instanceof Map, `options of ${name}`);
+  for (const [k, x] of options) {
+    if (x instanceof Map) {
+      const t = c.locator(`[data-role=limiter-table][data-table=${k}]`);
+      if (await t.locator('[data-role=write-table]').count()) await t.locator('[data-role=write-table]').click();
+      while (await t.locator('[data-role=point]').count()) await t.locator('[data-role=point] [data-role=remove]').first().click();
+      for (const [at, value] of x) {
+        await t.locator('[data-role=add-point]').click();
+        const point = t.locator('[data-role=point]').last();
+        await point.locator('[data-role=point-key]').fill(at);
+        await point.locator('[data-role=point-value]').fill(String(value));
+      }
+      continue;
+    }
+    const field = c.locator(`[data-option=${k}]`);
+    need(await field.count() === 1, `option ${k} of ${name}`);
+    if (await field.evaluate((el) => el.tagName === 'SELECT')) await field.selectOption(String(x));
+    else await field.fill(String(x));
+  }
+}
+
+// strategyOptions: ir's options in its fields, a built-in limiter's in its
+// card, any other's as JSON text.
 async function fillStrategyOptions(page, v) {
   const c = card(page, 'strategyOptions');
   need(v instanceof Map, 'strategyOptions');
@@ -249,6 +275,10 @@ async function fillStrategyOptions(page, v) {
     await c.locator('[data-role=add-strategy-options]').click();
     const e = c.locator('[data-role=strategy-options]').last();
     await e.locator('[data-role=strategy-name]').fill(name);
+    if (name === 'cell_voltage' || name === 'temperature') {
+      await fillLimiterOptions(page, name, options);
+      continue;
+    }
     const fields = options instanceof Map && [...options].every(([k, x]) => (k === 'maxPercentageError' || k === 'minVoltageChange') && typeof x === 'number');
     if (name === 'ir' && fields) {
       for (const [k, x] of options) {
@@ -273,6 +303,8 @@ export async function fillForm(page, config) {
       case 'reconnectTimeout':
       case 'startupBatteryWait':
       case 'publishInterval':
+      case 'maxChargeCurrent':
+      case 'maxDischargeCurrent':
         need(typeof v === 'string' || typeof v === 'number', key);
         await c.locator('[data-role=value]').fill(String(v));
         await include(page, key);
@@ -297,6 +329,19 @@ export async function fillForm(page, config) {
         break;
       case 'classes':
         await fillClasses(page, v);
+        break;
+      case 'limiters':
+        need(Array.isArray(v), key);
+        for (const name of v) {
+          const add = c.locator(`[data-role=add-limiter][data-name="${name}"]`);
+          if (await add.count()) {
+            await add.click();
+          } else {
+            await c.locator('[data-role=add-limiter][data-name="(plugin)"]').click();
+            await c.locator('[data-role=limiter-item] [data-role=plugin]').last().fill(name);
+          }
+        }
+        await include(page, key);
         break;
       case 'currentRatioMethod':
       case 'cvlMode':

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import {
   EXAMPLES, PAGE_DIR, PAGE_URL, ROOT, jsonFiles, launch, openPage, output, verdict,
-  parseOrdered, keyOrders, fillForm, importFile, importText,
+  parseOrdered, keyOrders, fillForm, fillLimiterOptions, importFile, importText,
 } from './helpers.mjs';
 import { BATAGG, bataggAcceptsText, bataggProblemsOfText } from './batagg.mjs';
 
@@ -142,9 +142,9 @@ test('errors: a cvlMode that is no strategy name, imported, is shown beside the 
 // words, with its did-you-mean, beside the field.
 for (const [key, config, role, says] of [
   ['cvlMode', '{"cvlMode": "fancy_mode"}', 'plugin',
-    'unknown value "fancy_mode"; known: "dvcc", "max_always", "max_when_balancing", "max_when_floating", "min_when_balancing"'],
+    'unknown value "fancy_mode"; known: "bulk_until_all_float", "dvcc", "max_always", "max_when_balancing", "max_when_floating", "min_when_balancing"'],
   ['cvlMode', '{"cvlMode": "max_when_charging"}', 'plugin',
-    'unknown value "max_when_charging" (did you mean "max_when_balancing"?); known: "dvcc", "max_always", "max_when_balancing", "max_when_floating", "min_when_balancing"'],
+    'unknown value "max_when_charging" (did you mean "max_when_balancing"?); known: "bulk_until_all_float", "dvcc", "max_always", "max_when_balancing", "max_when_floating", "min_when_balancing"'],
   ['currentRatioMethod', '{"currentRatioMethod": "fancy"}', 'plugin', 'unknown value "fancy"; known: "capacity", "count", "ir"'],
   ['currentRatioMethod', '{"currentRatioMethod": "IR"}', 'plugin', 'unknown value "IR" (did you mean "ir"?); known: "capacity", "count", "ir"'],
   ['mergePolicies', '{"mergePolicies": {"/Soc": "fancy_mean"}}', 'policy',
@@ -669,13 +669,13 @@ test('paths: the page\'s merged paths and limits are core/base/paths.c\'s, in it
 test('strategies: the page\'s built-in strategy names are batagg --list-strategies\'', { skip: !BATAGG && 'BATAGG is not set' }, async () => {
   const listed = execFileSync(BATAGG, ['--list-strategies'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   const theirs = {};
-  for (const m of listed.matchAll(/^(current ratio method|CVL mode|merge policy|hook) (\S+)$/gm)) (theirs[m[1]] ??= []).push(m[2]);
+  for (const m of listed.matchAll(/^(current ratio method|CVL mode|merge policy|hook|limiter) (\S+)$/gm)) (theirs[m[1]] ??= []).push(m[2]);
   await withPage(async (page) => {
     const ours = await page.evaluate(() => {
       const C = window.BataggChecks;
       return {
         'current ratio method': Object.keys(C.RATIO_METHODS), 'CVL mode': Object.keys(C.CVL_MODES),
-        'merge policy': Object.keys(C.MERGE_POLICIES), hook: C.HOOKS,
+        'merge policy': Object.keys(C.MERGE_POLICIES), hook: C.HOOKS, limiter: Object.keys(C.LIMITERS),
       };
     });
     for (const kind of Object.keys(ours)) assert.deepEqual([...ours[kind]].sort(), [...(theirs[kind] ?? [])].sort(), `the ${kind} names`);
@@ -1232,5 +1232,256 @@ test('series merge policies: a limit takes a policy; an unknown name is batagg\'
       'Warning: "/Info/MaxChargeCurrent" is not merged by a policy (the limits have rules of their own): ignored');
     assert.equal(await verdict(page), 'valid');
     await assertBatagg(page, true);
+  });
+});
+
+// ---- protection from cells and temperatures ---------------------------------
+
+// Whether the batagg compared with has the built-in limiter (temperature
+// comes with a later batagg than cell_voltage).
+function bataggHasLimiter(name) {
+  if (!BATAGG) return false;
+  const listed = execFileSync(BATAGG, ['--list-strategies'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return new RegExp(`^limiter ${name}$`, 'm').test(listed);
+}
+const hasCellVoltage = bataggHasLimiter('cell_voltage');
+const hasTemperature = bataggHasLimiter('temperature');
+
+// The page's errors are batagg's, each (its text) in the list of problems,
+// as many as batagg gives.
+async function assertBataggErrors(page, config) {
+  const batagg = bataggProblemsOfText(config).filter((p) => !p.warning);
+  const listed = await page.locator('#problems li.error').allTextContents();
+  assert.equal(listed.length, batagg.length, `as many problems as batagg: ${listed.join(' | ')} / ${batagg.map((p) => p.text).join(' | ')}`);
+  for (const p of batagg) assert.ok(listed.some((t) => t.endsWith(`: ${p.text}`)), `the page says batagg's "${p.text}"; it says: ${listed.join(' | ')}`);
+  return batagg;
+}
+
+test('bank caps: maxChargeCurrent and maxDischargeCurrent through their cards, as batagg reads them', async () => {
+  await withPage(async (page) => {
+    for (const [key, amps] of [['maxChargeCurrent', '300'], ['maxDischargeCurrent', '450.5']]) {
+      const card = page.locator(`section[data-key=${key}]`);
+      assert.match(await card.locator('.help').textContent(), /busbars.*0: no cap|0: no cap/);
+      await card.locator('[data-role=value]').fill(amps);
+    }
+    assert.deepEqual(JSON.parse(await output(page)), { maxChargeCurrent: 300, maxDischargeCurrent: 450.5 });
+    assert.equal(await verdict(page), 'valid');
+    await assertBatagg(page, true);
+  });
+});
+
+for (const [config, key, says] of [
+  ['{"maxChargeCurrent": -1}', 'maxChargeCurrent', 'expected amps from 0 (no cap) to 1e+06, got -1'],
+  ['{"maxDischargeCurrent": 1000000.5}', 'maxDischargeCurrent', 'expected amps from 0 (no cap) to 1e+06, got 1000000.5'],
+  ['{"maxChargeCurrent": 2e6}', 'maxChargeCurrent', 'expected amps from 0 (no cap) to 1e+06, got 2e6'],
+  ['{"maxDischargeCurrent": 1e999}', 'maxDischargeCurrent', '1e999 is too large a number'],
+]) {
+  test(`bank caps: ${config} is an error in batagg's words`, async () => {
+    await withPage(async (page) => {
+      await importText(page, config);
+      const input = page.locator(`section[data-key=${key}] [data-role=value]`);
+      assert.deepEqual(await errorsBeside(input).allTextContents(), [says]);
+      assert.equal(await verdict(page), 'invalid');
+      if (BATAGG) assert.deepEqual(bataggProblemsOfText(config), [{ warning: false, key, text: says }], 'batagg says it so');
+    });
+  });
+}
+
+test('limiters: chosen in order through their card, each built-in one with a card of its options', async () => {
+  await withPage(async (page) => {
+    const card = page.locator('section[data-key=limiters]');
+    const cv = page.locator('#limiter-cell_voltage');
+    const temp = page.locator('#limiter-temperature');
+    assert.equal(await cv.isHidden(), true, 'no card until the limiter is chosen');
+    assert.equal(await temp.isHidden(), true);
+    await card.locator('[data-role=add-limiter][data-name=temperature]').click();
+    await card.locator('[data-role=add-limiter][data-name=cell_voltage]').click();
+    assert.equal(await card.locator('[data-role=add-limiter][data-name=cell_voltage]').count(), 0, 'each once');
+    assert.deepEqual(JSON.parse(await output(page)), { limiters: ['temperature', 'cell_voltage'] });
+    await card.locator('[data-role=limiter-item]').nth(1).locator('[data-role=move-up]').click();
+    assert.deepEqual(JSON.parse(await output(page)), { limiters: ['cell_voltage', 'temperature'] });
+    assert.equal(await cv.isVisible(), true);
+    assert.equal(await temp.isVisible(), true);
+    assert.equal(await verdict(page), 'valid');
+    if (hasCellVoltage && hasTemperature) await assertBatagg(page, true);
+    // Every option shown, with its default.
+    for (const [c, options] of [[cv, ['hysteresis', 'riseRate', 'cellMax', 'cvlMargin', 'balanceAssist', 'balanceSpread', 'balanceHold']], [temp, ['unit', 'hysteresis', 'riseRate']]]) {
+      for (const o of options) assert.equal(await c.locator(`[data-option=${o}]`).count(), 1, `a field for ${o}`);
+      assert.equal(await c.locator('[data-role=limiter-table]').count(), 2, 'both tables');
+      assert.match(await c.locator('[data-role=checks-note]').textContent(), /batagg --check-config/);
+    }
+    assert.equal(await cv.locator('[data-option=cellMax]').getAttribute('placeholder'), '3.60');
+    assert.match(await cv.locator('[data-table=chargeTable]').textContent(), /3\.45 cell V: 1, 3\.55 cell V: 0\.1, 3\.60 cell V: 0/);
+    assert.match(await temp.locator('[data-table=chargeTable]').textContent(), /0 °C: 0\.1, 5 °C: none, 50 °C: 0\.5, 55 °C: 0/);
+    // Removed from limiters, with no options: its card goes.
+    await card.locator('[data-role=limiter-item]').nth(1).locator('[data-role=remove]').click();
+    assert.equal(await temp.isHidden(), true);
+    assert.deepEqual(JSON.parse(await output(page)), { limiters: ['cell_voltage'] });
+    // A plugin's limiter, typed: without pluginDirectory batagg's error.
+    await card.locator('[data-role=add-limiter][data-name="(plugin)"]').click();
+    await page.keyboard.type('my_limiter');
+    assert.deepEqual(JSON.parse(await output(page)), { limiters: ['cell_voltage', 'my_limiter'] });
+    assert.equal(await verdict(page), 'invalid');
+    if (hasTemperature) await assertBataggErrors(page, await output(page));
+  });
+});
+
+for (const config of [
+  '{"limiters": ["cell_voltage", "cell_voltage"]}',
+  '{"limiters": ["cell_votlage"]}',
+  '{"limiters": ["temperature", "fancy", "temperature"]}',
+]) {
+  test(`limiters: ${config} in batagg's words, beside the name`, { skip: !hasTemperature && 'batagg has no temperature limiter' }, async () => {
+    await withPage(async (page) => {
+      await importText(page, config);
+      assert.equal(await verdict(page), 'invalid');
+      const batagg = await assertBataggErrors(page, config);
+      const shown = await page.locator('section[data-key=limiters] .field-errors .error').allTextContents();
+      assert.deepEqual(shown.sort(), batagg.map((p) => p.text).sort(), 'beside the names, in the limiters card');
+    });
+  });
+}
+
+test('limiters: a plugin\'s limiter with pluginDirectory is a note, not an error', async () => {
+  await withPage(async (page) => {
+    await importText(page, '{"pluginDirectory": "/data/batagg-plugins", "limiters": ["my_limiter"]}');
+    assert.equal(await verdict(page), 'valid');
+    assert.match(await page.locator('section[data-key=limiters] .field-errors .warning').first().textContent(),
+      /"my_limiter" is not a built-in limiter: it needs a plugin from pluginDirectory/);
+  });
+});
+
+test('cell_voltage: its card writes strategyOptions.cell_voltage; the NMC preset is the README\'s; batagg accepts what it writes', async () => {
+  await withPage(async (page) => {
+    await page.locator('section[data-key=limiters] [data-role=add-limiter][data-name=cell_voltage]').click();
+    const cv = page.locator('#limiter-cell_voltage');
+    assert.equal(await cv.locator('[data-role=include]').isChecked(), false, 'no options: the defaults');
+    await cv.locator('[data-option=riseRate]').fill('10');
+    await cv.locator('[data-option=balanceAssist]').selectOption('true');
+    assert.deepEqual(JSON.parse(await output(page)), { limiters: ['cell_voltage'], strategyOptions: { cell_voltage: { riseRate: 10, balanceAssist: true } } });
+    assert.equal(await cv.locator('[data-role=include]').isChecked(), true);
+    assert.match(await page.locator('section[data-key=strategyOptions] [data-role=strategy-options][data-name=cell_voltage]').textContent(), /Options of the cell_voltage limiter/);
+    assert.equal(await verdict(page), 'valid');
+    if (hasCellVoltage) await assertBatagg(page, true);
+
+    // The NMC preset: README "### cell_voltage".
+    await cv.locator('[data-role=preset]', { hasText: 'NMC' }).click();
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const nmc = JSON.parse(`{${/\*\*NMC\*\*[^`]*```json\n([^`]*)```/.exec(readme)[1]}}`);
+    assert.deepEqual(JSON.parse(await output(page)).strategyOptions, nmc.strategyOptions);
+    assert.equal(await verdict(page), 'valid');
+    if (hasCellVoltage) await assertBatagg(page, true);
+    // LFP: the defaults again, nothing written.
+    await cv.locator('[data-role=preset]', { hasText: 'LFP' }).click();
+    assert.deepEqual(JSON.parse(await output(page)).strategyOptions, { cell_voltage: {} });
+    // Unticked: no options.
+    await cv.locator('[data-role=include]').uncheck();
+    assert.deepEqual(JSON.parse(await output(page)), { limiters: ['cell_voltage'] });
+
+    // A table written point by point, through the form driver; then a point
+    // out of order, beside its field, in the limiter's words.
+    await fillLimiterOptions(page, 'cell_voltage', parseOrdered('{"chargeTable": {"3.40": 1, "3.50": 0.2, "3.58": 0}, "cellMax": 3.62}'));
+    assert.deepEqual(JSON.parse(await output(page)).strategyOptions, { cell_voltage: { chargeTable: { '3.40': 1, '3.50': 0.2, '3.58': 0 }, cellMax: 3.62 } });
+    assert.equal(await verdict(page), 'valid');
+    if (hasCellVoltage) await assertBatagg(page, true);
+    const point = cv.locator('[data-table=chargeTable] [data-role=point]').nth(1);
+    await point.locator('[data-role=point-key]').fill('3.30');
+    const value = point.locator('[data-role=point-value]');
+    await errorsBeside(value).first().waitFor();
+    assert.equal(await errorsBeside(value).first().textContent(), "limiter 'cell_voltage': chargeTable: not monotonic: volts must increase (3.3 V after 3.4 V)");
+    assert.equal(await verdict(page), 'invalid');
+    if (hasCellVoltage) await assertBataggErrors(page, await output(page));
+  });
+});
+
+// Options cell_voltage refuses: the page says what batagg says (the
+// limiter's words), beside the field in its card.
+const cellVoltageBad = [
+  '{"hysteresis": 0.6}', '{"hysteresis": -0.01}', '{"riseRate": 0}', '{"riseRate": "fast"}', '{"cvlMargin": -1}',
+  '{"balanceSpread": 0}', '{"balanceSpread": 1.5}', '{"balanceHold": 86401}', '{"balanceAssist": 1}',
+  '{"cellMax": 58.4}', '{"cellMax": 3.45}', '{"cellMax": "3.6"}', '{"chargeTable": 5}', '{"colour": 1}',
+  '{"chargeTable": {"3.45": 1}}', '{"chargeTable": {"3.45": 0.5, "3.6": 0}}', '{"chargeTable": {"3.45": 1, "3.40": 0}}',
+  '{"chargeTable": {"3.45": 1, "3.5": 0, "3.55": 0.1}}', '{"chargeTable": {"52": 1, "58": 0}}', '{"chargeTable": {"3.45": 1, "3.6": 1.5}}',
+  '{"chargeTable": {"x": 1, "3.6": 0}}', '{"chargeTable": {"0x3.8p0": 1, "3.6": 0}, "cellMax": 3.5}',
+  '{"dischargeTable": {"2.9": 0, "3.1": 0.5}}', '{"dischargeTable": {"2.9": 1, "2.8": 1}}', '{"dischargeTable": {"3.0": 0, "3.5": 1}}',
+  '{"dischargeTable": {"2.9": 0.5, "3.0": 0.2, "3.1": 1}}',
+  `{"chargeTable": {${Array.from({ length: 17 }, (_, i) => `"${(3.3 + i * 0.01).toFixed(2)}": ${i ? 0 : 1}`).join(', ')}}}`,
+  '{"riseRate": 1e999, "hysteresis": 0.7}', '{"hysteresis": 0.1234567, "cellMax": 0.0000123}',
+];
+for (const options of cellVoltageBad) {
+  test(`cell_voltage: ${options.slice(0, 80)} refused in its words`, { skip: !hasCellVoltage && 'batagg has no cell_voltage limiter' }, async () => {
+    const config = `{"limiters": ["cell_voltage"], "strategyOptions": {"cell_voltage": ${options}}}`;
+    await withPage(async (page) => {
+      await importText(page, config);
+      assert.equal(await verdict(page), 'invalid');
+      const batagg = await assertBataggErrors(page, config);
+      const limiter = batagg.filter((p) => p.text.startsWith("limiter 'cell_voltage': "));
+      assert.equal(limiter.length, 1, 'the limiter refuses one option');
+      // Beside its field: in the card when the options fit the form, else
+      // beside the JSON in strategyOptions.
+      const shown = [...await page.locator('#limiter-cell_voltage .field-errors .error').allTextContents(),
+        ...await page.locator('section[data-key=strategyOptions] .field-errors .error').allTextContents()];
+      assert.ok(shown.includes(limiter[0].text), `shown beside its field: ${shown.join(' | ')}`);
+    });
+  });
+}
+
+test('temperature: its card writes strategyOptions.temperature, a table with "none", in amps; batagg accepts what it writes', { skip: !hasTemperature && 'batagg has no temperature limiter' }, async () => {
+  await withPage(async (page) => {
+    await fillForm(page, parseOrdered('{"limiters": ["temperature"], "strategyOptions": {"temperature": ' +
+      '{"unit": "A", "chargeTable": {"0": 10, "5": "none", "45": "none", "55": 0}, "hysteresis": 3}}}'));
+    assert.deepEqual(JSON.parse(await output(page)), {
+      limiters: ['temperature'],
+      strategyOptions: { temperature: { unit: 'A', chargeTable: { 0: 10, 5: 'none', 45: 'none', 55: 0 }, hysteresis: 3 } },
+    });
+    assert.equal(await verdict(page), 'valid');
+    await assertBatagg(page, true);
+    // The same table in C-rates: 10 is more than 10 C? No: 10 is allowed; 11 is not.
+    const temp = page.locator('#limiter-temperature');
+    await temp.locator('[data-option=unit]').selectOption('');
+    const first = temp.locator('[data-table=chargeTable] [data-role=point]').first().locator('[data-role=point-value]');
+    await first.fill('11');
+    await errorsBeside(first).first().waitFor();
+    assert.equal(await errorsBeside(first).first().textContent(), 'limiter \'temperature\': 11 C is more than 10 C: are these amps? write "unit": "A"');
+    await assertBataggErrors(page, await output(page));
+  });
+});
+
+const temperatureBad = [
+  '{"unit": "mA"}', '{"unit": 1}', '{"hysteresis": 21}', '{"hysteresis": -1}', '{"hysteresis": "2"}', '{"riseRate": 0}',
+  '{"riseRate": 2e6}', '{"chargeTable": 1}', '{"colour": 1}', '{"chargeTable": {"-60": 0}}', '{"chargeTable": {"5": 1, "0": 1}}',
+  '{"chargeTable": {"hot": 1}}', '{"chargeTable": {"0": -1}}', '{"chargeTable": {"0": "nothing"}}', '{"chargeTable": {"0": true}}',
+  '{"dischargeTable": {"-20": 50, "60": 0}}', '{"unit": "A", "dischargeTable": {"-20": 2e6}}', '{"dischargeTable": {"-20": 50}, "unit": "A", "hysteresis": 30}',
+  `{"chargeTable": {${Array.from({ length: 17 }, (_, i) => `"${i}": 0.1`).join(', ')}}}`,
+];
+for (const options of temperatureBad) {
+  test(`temperature: ${options.slice(0, 80)} refused in its words`, { skip: !hasTemperature && 'batagg has no temperature limiter' }, async () => {
+    const config = `{"limiters": ["temperature"], "strategyOptions": {"temperature": ${options}}}`;
+    await withPage(async (page) => {
+      await importText(page, config);
+      assert.equal(await verdict(page), 'invalid');
+      const batagg = await assertBataggErrors(page, config);
+      const limiter = batagg.filter((p) => p.text.startsWith("limiter 'temperature': "));
+      assert.equal(limiter.length, 1, 'the limiter refuses one option');
+      const shown = [...await page.locator('#limiter-temperature .field-errors .error').allTextContents(),
+        ...await page.locator('section[data-key=strategyOptions] .field-errors .error').allTextContents()];
+      assert.ok(shown.includes(limiter[0].text), `shown beside its field: ${shown.join(' | ')}`);
+    });
+  });
+}
+
+test('limiters\' options: options that do not fit the form stay JSON in strategyOptions, and export unchanged', async () => {
+  await withPage(async (page) => {
+    const config = '{"strategyOptions": {"cell_voltage": {"hysteresis": "0.02", "chargeTable": {"3.45": 1, "3.6": 0}}}}';
+    await importText(page, config);
+    assert.deepEqual(JSON.parse(await output(page)), JSON.parse(config));
+    assert.match(await page.locator('#limiter-cell_voltage').textContent(), /do not fit the form/);
+    assert.match(await page.locator('section[data-key=strategyOptions] .field-errors .error').first().textContent(),
+      /limiter 'cell_voltage': expected a number \(V per cell\)/);
+    const raw = page.locator('section[data-key=strategyOptions] [data-role=strategy-raw]');
+    await raw.fill('{"hysteresis": 0.03}');
+    await page.locator('section[data-key=strategyOptions] [data-role=strategy-form]').click();
+    assert.equal(await page.locator('#limiter-cell_voltage [data-option=hysteresis]').inputValue(), '0.03');
+    assert.equal(await verdict(page), 'valid');
   });
 });
