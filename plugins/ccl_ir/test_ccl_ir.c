@@ -32,6 +32,8 @@ static void *make(const char *max_error, const char *min_change)
 	while (k < sizeof(alive) / sizeof(alive[0]) && alive[k].st)
 		k++;
 	assert_true(k < sizeof(alive) / sizeof(alive[0]));
+	if (k >= sizeof(alive) / sizeof(alive[0]))
+		return NULL;
 	alive[k].st = st;
 	alive[k].host = host;
 	return st;

@@ -449,7 +449,7 @@ static void caps(void *state, const BataggMember *m, const BataggLimitInput *in,
 
 		snprintf(out->why, sizeof(out->why), "%.1f °C", by_hot ? high.value : low.value);
 	} else if (out->ccl.valid || out->dcl.valid) {
-		batagg_text_copy(out->why, sizeof(out->why), "no temperature, recovering");
+		snprintf(out->why, sizeof(out->why), "%s", "no temperature, recovering");
 	}
 }
 
