@@ -219,8 +219,8 @@ static void test_check_config_names_the_option(void **state)
 		g_autofree char *out = NULL, *err = NULL;
 		int status = 0;
 
-		assert_true(g_spawn_sync(NULL, cmd, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
-		                         &status, NULL));
+		assert_true(g_spawn_sync(NULL, cmd, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out,
+		                         &err, &status, NULL));
 		g_strfreev(cmd);
 		assert_true(WIFEXITED(status) && WEXITSTATUS(status) != 0);
 		if (!strstr(err, cases[i].says) && !strstr(out, cases[i].says))
