@@ -92,21 +92,21 @@ static void caps(void *state, const BataggMember *m, const BataggLimitInput *in,
 	Derate *d = state;
 	const BataggHost *host = d->host;
 	MemberState *ms = host->member_state(host, m);
-	BataggValue t;
-	bool known = host->value(host, m, TEMPERATURE, &t) && t.type == BATAGG_VALUE_NUMBER;
+	BataggNum t = batagg_member_number(host, m, TEMPERATURE);
+	bool known = t.valid;
 	double now = host->now(host);
 
 	if (!ms)
 		return;
-	if (known && t.number >= d->above) {
+	if (known && t.value >= d->above) {
 		if (!ms->capped) {
 			host->log(host, BATAGG_LOG_INFO, "%s: %.1f °C, CCL capped to %.0f A",
-			          m->label, t.number, d->current);
-			*ms = (MemberState){.capped = true, .since = now, .hot = t.number};
+			          m->label, t.value, d->current);
+			*ms = (MemberState){.capped = true, .since = now, .hot = t.value};
 		}
-		if (t.number > ms->hot)
-			ms->hot = t.number;
-	} else if (ms->capped && known && t.number <= d->above - d->margin) {
+		if (t.value > ms->hot)
+			ms->hot = t.value;
+	} else if (ms->capped && known && t.value <= d->above - d->margin) {
 		/* Cool again; the cap rises once it has held long enough. */
 		double left = ms->since + d->hold - now;
 
@@ -114,7 +114,7 @@ static void caps(void *state, const BataggMember *m, const BataggLimitInput *in,
 			host->call_again(host, left);
 		} else {
 			host->log(host, BATAGG_LOG_INFO, "%s: %.1f °C, cap lifted", m->label,
-			          t.number);
+			          t.value);
 			ms->capped = false;
 		}
 	}

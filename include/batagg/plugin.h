@@ -571,6 +571,21 @@ typedef struct {
 /* ------------------------------------------------------------------------ */
 /* Helpers (inline: no symbol of the daemon's, no library needed)           */
 
+/* Since 3.0: member m's number at path (BataggHost.value()), invalid when
+ * the path is none the strategy may read, or holds no number. */
+static inline BataggNum batagg_member_number(const BataggHost *host, const BataggMember *m,
+                                             const char *path)
+{
+	BataggValue v = {0};
+	BataggNum n = {0};
+
+	if (host->value(host, m, path, &v) && v.type == BATAGG_VALUE_NUMBER) {
+		n.value = v.number;
+		n.valid = true;
+	}
+	return n;
+}
+
 /* Copies the UTF-8 text src into dst (size bytes), NUL-terminated when size
  * is not 0.  A text that does not fit is cut before the first character
  * that does not fit whole, so that the copy stays valid UTF-8 (a byte cut

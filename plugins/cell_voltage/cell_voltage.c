@@ -427,17 +427,6 @@ static BataggMember as_member(const struct Known *k)
 	        .id = k->id, .service = k->service, .custom_name = "", .label = k->label};
 }
 
-/* Member m's number at path, invalid when it has none. */
-static BataggNum read_num(const CellVoltage *c, const BataggMember *m, const char *path)
-{
-	BataggValue v = {0};
-
-	if (!c->host->value(c->host, m, path, &v) || v.type != BATAGG_VALUE_NUMBER ||
-	    !isfinite(v.number))
-		return (BataggNum){0};
-	return (BataggNum){.value = v.number, .valid = true};
-}
-
 /* ---- caps ----------------------------------------------------------------- */
 
 /* The table's fraction at cell voltage v: linear between its points, its
@@ -552,8 +541,8 @@ static void caps(void *state, const BataggMember *m, const BataggLimitInput *in,
 {
 	CellVoltage *c = state;
 	MemberState *ms = c->host->member_state(c->host, m);
-	BataggNum high = read_num(c, m, "/System/MaxCellVoltage");
-	BataggNum low = read_num(c, m, "/System/MinCellVoltage");
+	BataggNum high = batagg_member_number(c->host, m, "/System/MaxCellVoltage");
+	BataggNum low = batagg_member_number(c->host, m, "/System/MinCellVoltage");
 	double now = c->host->now(c->host);
 	double rise_ccl, rise_dcl, ccl, dcl;
 	bool have_cvl = false, fresh_cvl = false;
@@ -582,7 +571,7 @@ static void caps(void *state, const BataggMember *m, const BataggLimitInput *in,
 		ms->have_v_cvl = false;
 	}
 	if (have_cvl && v_cvl > c->cell_max && in->cvl.valid) {
-		BataggNum voltage = read_num(c, m, "/Dc/0/Voltage");
+		BataggNum voltage = batagg_member_number(c->host, m, "/Dc/0/Voltage");
 		double cap = in->cvl.value - (v_cvl - c->cell_max);
 
 		if (voltage.valid)
@@ -625,9 +614,9 @@ static void caps(void *state, const BataggMember *m, const BataggLimitInput *in,
  * balanceSpread; *spread is how far. */
 static bool balancing(const CellVoltage *c, const BataggMember *m, double *spread)
 {
-	BataggNum allow = read_num(c, m, "/Io/AllowToCharge");
-	BataggNum high = read_num(c, m, "/System/MaxCellVoltage");
-	BataggNum low = read_num(c, m, "/System/MinCellVoltage");
+	BataggNum allow = batagg_member_number(c->host, m, "/Io/AllowToCharge");
+	BataggNum high = batagg_member_number(c->host, m, "/System/MaxCellVoltage");
+	BataggNum low = batagg_member_number(c->host, m, "/System/MinCellVoltage");
 
 	*spread = high.valid && low.valid ? high.value - low.value : 0;
 	return allow.valid && allow.value == 0 && high.valid && low.valid &&

@@ -272,17 +272,6 @@ static void *create(const BataggHost *host, const BataggOption *opts, size_t n_o
 
 /* ---- caps --------------------------------------------------------------- */
 
-/* Member m's number at path, invalid when it has none. */
-static BataggNum read_num(const Temperature *c, const BataggMember *m, const char *path)
-{
-	BataggValue v = {0};
-
-	if (!c->host->value(c->host, m, path, &v) || v.type != BATAGG_VALUE_NUMBER ||
-	    !isfinite(v.number))
-		return (BataggNum){0};
-	return (BataggNum){.value = v.number, .valid = true};
-}
-
 /* The table's value at temperature x in its unit, INFINITY for none: 0
  * outside the table; at a point, its value; between two numbers, linear;
  * next to a "none", the lower point's value holds up to the next point. */
@@ -388,8 +377,8 @@ static void caps(void *state, const BataggMember *m, const BataggLimitInput *in,
 	const BataggHost *host = c->host;
 	MemberState fresh = {0};
 	MemberState *ms = host->member_state(host, m);
-	BataggNum low = read_num(c, m, MIN_CELL);
-	BataggNum high = read_num(c, m, MAX_CELL);
+	BataggNum low = batagg_member_number(c->host, m, MIN_CELL);
+	BataggNum high = batagg_member_number(c->host, m, MAX_CELL);
 	BataggNum capacity = in->capacity;
 	double now = host->now(host);
 	double charge = INFINITY, discharge = INFINITY, ccl, dcl, wait_c, wait_d;
@@ -398,13 +387,13 @@ static void caps(void *state, const BataggMember *m, const BataggLimitInput *in,
 	if (!ms)
 		ms = &fresh;
 	if (!low.valid && !high.valid)
-		low = high = read_num(c, m, BATTERY);
+		low = high = batagg_member_number(c->host, m, BATTERY);
 	else if (!low.valid)
 		low = high;
 	else if (!high.valid)
 		high = low;
 	if (!capacity.valid)
-		capacity = read_num(c, m, "/InstalledCapacity");
+		capacity = batagg_member_number(c->host, m, "/InstalledCapacity");
 
 	if (low.valid) {
 		double cold = backlash(&ms->cold, low.value, c->hysteresis, false);
