@@ -60,32 +60,6 @@ void outputs_set(Engine *e, int i, Value *v)
  * drift a little with every sample) waits for the tick. */
 #define SMALL_FALL 0.01
 
-bool outputs_tightens(int i, const Value *old, const Value *new)
-{
-	double a, b;
-	bool had = value_number(old, &a);
-	bool has = value_number(new, &b);
-
-	switch (i) {
-	case P_CCL:
-	case P_DCL:
-		return has && (!had || (b < a && b <= a * (1 - SMALL_FALL)));
-	case P_CVL:
-		return has && (!had || b < a);
-	case P_ALLOW_TO_CHARGE:
-	case P_ALLOW_TO_DISCHARGE:
-		return has && b == 0 && (!had || a != 0);
-	case N_BATTERY_PATHS + X_BATTERIES:
-	case N_BATTERY_PATHS + X_NR_OF_BATTERIES:
-		return true;
-	default:
-		break;
-	}
-	if (i >= P_ALARM_CELL_IMBALANCE && i <= P_ALARM_INTERNAL_FAILURE)
-		return has && b > (had ? a : 0);
-	return false;
-}
-
 bool outputs_safer(int i, const Value *old, const Value *new)
 {
 	double a, b;
@@ -106,6 +80,21 @@ bool outputs_safer(int i, const Value *old, const Value *new)
 	if (i >= P_ALARM_CELL_IMBALANCE && i <= P_ALARM_INTERNAL_FAILURE)
 		return has && b > (had ? a : 0);
 	return false;
+}
+
+/* What is safer goes out at once, and the members changing; but a current
+ * limit that falls by less than SMALL_FALL waits for the tick. */
+bool outputs_tightens(int i, const Value *old, const Value *new)
+{
+	double a, b;
+
+	if (i == N_BATTERY_PATHS + X_BATTERIES || i == N_BATTERY_PATHS + X_NR_OF_BATTERIES)
+		return true;
+	if (!outputs_safer(i, old, new))
+		return false;
+	if ((i == P_CCL || i == P_DCL) && value_number(old, &a) && value_number(new, &b))
+		return b <= a * (1 - SMALL_FALL);
+	return true;
 }
 
 const Value *outputs_read(Engine *e, LimitId l, int p)
