@@ -8,6 +8,7 @@
 
 #include <glib.h>
 #include <math.h>
+#include <string.h>
 
 /* One row per path reads best as a table. */
 /* clang-format off */
@@ -73,59 +74,100 @@ const BatteryPath battery_paths[N_MEMBER_PATHS] = {
 };
 /* clang-format on */
 
-/* Every incoming value is looked up here, so use a hash table built once. */
-static GHashTable *build_index(void)
-{
-	GHashTable *index = g_hash_table_new(g_str_hash, g_str_equal);
+/* Every incoming value is looked up here: by its length first (strnlen,
+ * no hashing), then among the few paths of that length with memcmp. */
+#define PATH_MAX_LEN 48
 
+typedef struct {
+	guint8 start[PATH_MAX_LEN + 2]; /* ids[start[n] .. start[n + 1]) have length n */
+	guint8 ids[N_MEMBER_PATHS];
+} PathIndex;
+
+static void build_index(PathIndex *x)
+{
+	guint8 count[PATH_MAX_LEN + 2] = {0};
+	guint8 at[PATH_MAX_LEN + 2];
+
+	for (int i = 0; i < N_MEMBER_PATHS; i++) {
+		size_t n = strlen(battery_paths[i].path);
+
+		g_assert(n <= PATH_MAX_LEN);
+		count[n + 1]++;
+	}
+	x->start[0] = 0;
+	for (int n = 1; n <= PATH_MAX_LEN + 1; n++)
+		x->start[n] = (guint8)(x->start[n - 1] + count[n]);
+	memcpy(at, x->start, sizeof(at));
 	for (int i = 0; i < N_MEMBER_PATHS; i++)
-		g_hash_table_insert(index, (gpointer)battery_paths[i].path, GINT_TO_POINTER(i + 1));
-	return index;
+		x->ids[at[strlen(battery_paths[i].path)]++] = (guint8)i;
 }
 
 int paths_find(const char *path)
 {
 	static gsize once;
-	static GHashTable *index;
+	static PathIndex index;
+	size_t n = strnlen(path, PATH_MAX_LEN + 1);
 
 	if (g_once_init_enter(&once)) {
-		index = build_index();
+		build_index(&index);
 		g_once_init_leave(&once, 1);
 	}
-	return GPOINTER_TO_INT(g_hash_table_lookup(index, path)) - 1;
+	if (n > PATH_MAX_LEN)
+		return -1;
+	for (guint8 k = index.start[n]; k < index.start[n + 1]; k++) {
+		int id = index.ids[k];
+
+		if (memcmp(path, battery_paths[id].path, n) == 0)
+			return id;
+	}
+	return -1;
 }
 
-gboolean paths_sanitize(PathId id, Value *v)
+gboolean paths_sane(PathId id, const Value *v, Value *out)
 {
 	double x;
 
+	*out = *v;
 	/* Text where a number belongs is no number (cell ids may be numbers). */
 	if (v->type == VALUE_TEXT && battery_paths[id].type != PUB_TEXT)
-		value_clear(v);
-	if (!value_number(v, &x))
+		*out = VALUE_INIT;
+	if (!value_number(out, &x))
 		return TRUE;
 
 	if (!isfinite(x)) {
-		value_clear(v);
+		*out = VALUE_INIT;
 		return FALSE;
 	}
 	switch (battery_paths[id].domain) {
 	case DOMAIN_CURRENT:
 		if (x < 0 || x > LIMIT_MAX_AMPS)
-			*v = value_double(x < 0 ? 0 : LIMIT_MAX_AMPS);
+			*out = value_double(x < 0 ? 0 : LIMIT_MAX_AMPS);
 		break;
 	case DOMAIN_VOLTAGE:
 		if (x <= 0 || x > LIMIT_MAX_VOLTS)
-			value_clear(v);
+			*out = VALUE_INIT;
 		break;
 	case DOMAIN_ABOVE_0:
 		if (x <= 0)
-			value_clear(v);
+			*out = VALUE_INIT;
 		break;
 	case DOMAIN_ANY:
 		break;
 	}
 	return TRUE;
+}
+
+gboolean paths_sanitize(PathId id, Value *v)
+{
+	Value sane;
+	gboolean finite = paths_sane(id, v, &sane);
+
+	/* Text that stays is v's own; anything else replaces it. */
+	if (sane.type != VALUE_TEXT) {
+		value_clear(v);
+		*v = sane;
+	}
+	return finite;
 }
 
 void paths_coerce(PathId id, Value *v)
@@ -135,17 +177,17 @@ void paths_coerce(PathId id, Value *v)
 	switch (battery_paths[id].type) {
 	case PUB_TEXT:
 		if (v->type != VALUE_TEXT)
-			value_clear(v);
+			*v = VALUE_INIT;
 		break;
 	case PUB_INT:
 		if (!value_number(v, &x) || !isfinite(x) || fabs(x) > 9.0e15)
-			value_clear(v);
+			*v = VALUE_INIT;
 		else
 			*v = value_int((int64_t)llround(x));
 		break;
 	case PUB_DOUBLE:
 		if (!value_number(v, &x) || !isfinite(x))
-			value_clear(v);
+			*v = VALUE_INIT;
 		else
 			*v = value_double(x);
 		break;

@@ -108,6 +108,11 @@ extern const BatteryPath battery_paths[N_MEMBER_PATHS];
 /* The PathId of a member path, or -1. */
 int paths_find(const char *path);
 
+/* *out becomes the sane value of v for the path, as paths_sanitize()
+ * makes it, without copying or freeing anything: text in *out is v's
+ * (borrowed).  Returns FALSE when v was a non-finite number. */
+gboolean paths_sane(PathId id, const Value *v, Value *out);
+
 /* Makes v a sane value of the path: a non-finite number, or text on a path
  * of numbers, becomes invalid (like an empty value), and the path's domain
  * rule applies.  Returns FALSE when v was a non-finite number. */
@@ -116,7 +121,8 @@ gboolean paths_sanitize(PathId id, Value *v);
 
 /* v converted to the path's published type (an int path gets a rounded
  * integer, a double path a double; text stays text; a number on a text path
- * or text on a number path becomes invalid). */
+ * or text on a number path becomes invalid).  Frees nothing: v's text may
+ * be borrowed (text that goes is not freed). */
 void paths_coerce(PathId id, Value *v);
 
 #endif
