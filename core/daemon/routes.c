@@ -17,6 +17,7 @@
 typedef struct {
 	Published *pub;
 	EngineInput *input;
+	gboolean changed; /* scratch of deliver() */
 } Link;
 
 typedef struct {
@@ -33,12 +34,15 @@ struct Routes {
 	const Config *cfg;
 	GPtrArray *published;
 	GHashTable *routes; /* service name -> Route */
+	Route *last;        /* the route routes_changed() found last, or NULL */
 };
 
 static void route_free(gpointer data)
 {
 	Route *r = data;
 
+	if (r->rs->last == r)
+		r->rs->last = NULL;
 	if (r->drop_timer)
 		g_source_remove(r->drop_timer);
 	g_array_free(r->links, TRUE);
@@ -92,7 +96,7 @@ static Route *place(Routes *rs, const char *service, const PathValue *items, siz
 	r->custom_name = g_strdup(custom_name);
 	r->links = g_array_new(FALSE, FALSE, sizeof(Link));
 	for (size_t i = 0; i < count; i++) {
-		Link l = {target(rs, places[i].target), NULL};
+		Link l = {target(rs, places[i].target), NULL, FALSE};
 
 		l.input = inputs_add(published_engine(l.pub), places[i].role, service, custom_name,
 		                     places[i].rank, places[i].paths);
@@ -108,9 +112,8 @@ static Route *place(Routes *rs, const char *service, const PathValue *items, siz
 /* A non-finite number is invalid for its path (the engine stores it so);
  * say so once per service and path, and once more when it is a number
  * again, so that a flood of bad values cannot flood the log. */
-static void watch_finite(Route *r, const PathValue *it)
+static void watch_finite(Route *r, int p, const PathValue *it)
 {
-	int p = paths_find(it->path);
 	double x;
 	uint64_t bit;
 
@@ -153,17 +156,36 @@ static void tell_if_not_bms(Route *r)
 	}
 }
 
-static void deliver(Route *r, const PathValue *items, size_t n)
+/* Each value to every engine the battery's values go to; an engine whose
+ * stored values all stayed as they were is not told (always, when told is
+ * TRUE: a member that joined).  Each path is found once, whatever the
+ * number of engines. */
+static void deliver(Route *r, const PathValue *items, size_t n, gboolean tell)
 {
-	for (size_t i = 0; i < n; i++)
-		watch_finite(r, &items[i]);
-	for (guint k = 0; k < r->links->len; k++) {
-		Link *l = &g_array_index(r->links, Link, k);
-		Engine *e = published_engine(l->pub);
+	guint n_links = r->links->len;
 
-		for (size_t i = 0; i < n; i++)
-			inputs_set(e, l->input, items[i].path, &items[i].value);
-		published_changed(l->pub);
+	for (guint k = 0; k < n_links; k++)
+		g_array_index(r->links, Link, k).changed = tell;
+	for (size_t i = 0; i < n; i++) {
+		int p = paths_find(items[i].path);
+
+		if (p >= 0)
+			watch_finite(r, p, &items[i]);
+		for (guint k = 0; k < n_links; k++) {
+			Link *l = &g_array_index(r->links, Link, k);
+			Engine *e = published_engine(l->pub);
+			bool changed = p >= 0 ? inputs_set_id(e, l->input, p, &items[i].value)
+			                      : inputs_set_extra(e, l->input, items[i].path,
+			                                         &items[i].value);
+
+			l->changed = l->changed || changed;
+		}
+	}
+	for (guint k = 0; k < n_links; k++) {
+		Link *l = &g_array_index(r->links, Link, k);
+
+		if (l->changed)
+			published_changed(l->pub);
 	}
 	tell_if_not_bms(r);
 }
@@ -189,15 +211,29 @@ void routes_added(Routes *rs, const char *service, const PathValue *items, size_
 		r = place(rs, service, items, n);
 		g_hash_table_insert(rs->routes, r->service, r);
 	}
-	deliver(r, items, n);
+	deliver(r, items, n, TRUE);
+}
+
+/* The route of service: a serialbattery-style member sends its changes as
+ * one signal per path, so the last route is asked first (strcmp, no
+ * hashing). */
+static Route *lookup(Routes *rs, const char *service)
+{
+	Route *r = rs->last;
+
+	if (r && strcmp(r->service, service) == 0)
+		return r;
+	r = g_hash_table_lookup(rs->routes, service);
+	rs->last = r;
+	return r;
 }
 
 void routes_changed(Routes *rs, const char *service, const PathValue *items, size_t n)
 {
-	Route *r = g_hash_table_lookup(rs->routes, service);
+	Route *r = lookup(rs, service);
 
 	if (r)
-		deliver(r, items, n);
+		deliver(r, items, n, FALSE);
 }
 
 static void drop(Route *r)

@@ -30,7 +30,8 @@ static void compute_path(Engine *e, int p)
 			agg = value_double(e->s.capacity);
 		any = agg.type != VALUE_INVALID;
 	} else {
-		agg = merged_run(e, e->s.policy[p], e->s.policy_state[p], e->members, p, &any);
+		agg = merged_run(e, e->s.policy[p], e->s.policy_state[p], e->members, p, &any,
+		                 e->text, sizeof(e->text));
 	}
 	merged_publish(e, p, &agg, any);
 }
@@ -226,6 +227,12 @@ static void flush(Engine *e, bool all)
 	uint64_t limits = BIT(P_CCL) | BIT(P_DCL) | BIT(P_CVL);
 	uint64_t now;
 
+	/* Nothing that can tighten changed (the common case: a member's
+	 * voltage or current): nothing to do before the tick. */
+	if (!all && !e->membership_changed && !e->restore_due && !e->method_bits &&
+	    !e->need[L_CCL] && !e->need[L_DCL] && !e->need[L_CVL] &&
+	    !(e->dirty & (safety_paths() | limits)))
+		return;
 	/* A member's saved state counts in the first limits it is part of. */
 	learned_restore_due(e);
 	bits = e->method_bits;

@@ -22,6 +22,7 @@ Engine *engine_new(const EngineSetup *setup)
 	e->members = g_ptr_array_new();
 	e->primary = g_ptr_array_new();
 	e->auxiliary = g_ptr_array_new();
+	e->used = g_ptr_array_new();
 	e->next_id = 1;
 	e->user_ccl = -1;
 	e->user_cvl = 0;
@@ -44,6 +45,7 @@ void engine_free(Engine *e)
 	inputs_free(e, e->members);
 	inputs_free(e, e->primary);
 	inputs_free(e, e->auxiliary);
+	g_ptr_array_free(e->used, TRUE);
 	for (int i = 0; i < N_PUBLISHED; i++)
 		value_clear(&e->pub[i]);
 	g_free(e->ratios[0]);

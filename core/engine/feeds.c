@@ -129,6 +129,12 @@ void feeds_init(Engine *e)
 				e->extra_dependents[x] |= paths;
 		}
 	}
+	for (int p = 0; p < N_MEMBER_PATHS; p++) {
+		for (int l = 0; l < N_LIMITS; l++) {
+			if (e->feeds[l].member & BIT(p))
+				e->feeds_by_path[p] |= (uint8_t)BIT(l);
+		}
+	}
 }
 
 void feeds_wake(Engine *e, const void *state)

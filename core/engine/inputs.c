@@ -163,6 +163,7 @@ EngineInput *inputs_add(Engine *e, InputRole role, const char *service, const ch
 	if (role == ROLE_MEMBER) {
 		in->id = e->next_id++;
 		in->restore_due = g_hash_table_add(e->joined, g_strdup(service));
+		e->restore_due = e->restore_due || in->restore_due;
 		in->slots = g_new0(void *, e->s.n_used ? e->s.n_used : 1);
 		for (size_t k = 0; k < e->s.n_used; k++) {
 			size_t size = e->s.used[k].table->member_state_size;
@@ -258,53 +259,63 @@ static int feed_methods(Engine *e, const EngineInput *in, int p)
 	return bits;
 }
 
-/* A path only strategies read: made sane as any (a number that is not
- * finite is invalid), and what reads it due. */
-static void set_extra(Engine *e, EngineInput *in, const char *path, const Value *v)
+/* dst becomes a copy of src, reusing dst's text buffer when the new text
+ * fits in it (a member's cell id "C3" that becomes "C7" costs no
+ * allocation). */
+static void store(Value *dst, const Value *src)
+{
+	size_t len;
+
+	if (dst->type == VALUE_TEXT && src->type == VALUE_TEXT) {
+		len = strlen(src->u.s);
+		if (len <= strlen(dst->u.s)) {
+			memcpy(dst->u.s, src->u.s, len + 1);
+			return;
+		}
+	}
+	value_copy(dst, src);
+}
+
+bool inputs_set_extra(Engine *e, EngineInput *in, const char *path, const Value *v)
 {
 	int x = feeds_extra_find(e, path);
-	Value sane = VALUE_INIT;
+	Value sane = *v;
 	double d;
 
 	if (x < 0)
-		return;
-	value_copy(&sane, v);
-	if (value_number(&sane, &d) && !isfinite(d))
-		value_clear(&sane);
-	if (value_equal(&in->extra[x], &sane)) {
-		value_clear(&sane);
-		return;
-	}
-	value_move(&in->extra[x], &sane);
+		return false;
+	/* Made sane as any path (a number that is not finite is invalid), and
+	 * compared before anything is copied. */
+	if (value_number(v, &d) && !isfinite(d))
+		sane = VALUE_INIT;
+	if (value_equal(&in->extra[x], &sane))
+		return false;
+	store(&in->extra[x], &sane);
 	if (in->role != ROLE_MEMBER)
-		return;
+		return true;
 	e->dirty |= e->extra_dependents[x];
 	for (int l = 0; l < N_LIMITS; l++) {
 		if (e->extra_feeds[l] & BIT(x))
 			feeds_due(e, (LimitId)l);
 	}
+	return true;
 }
 
-void inputs_set(Engine *e, EngineInput *in, const char *path, const Value *v)
+bool inputs_set_id(Engine *e, EngineInput *in, int p, const Value *v)
 {
-	int p = paths_find(path);
-	Value sane = VALUE_INIT;
+	Value sane;
+	unsigned limits;
 
-	if (p < 0) {
-		set_extra(e, in, path, v);
-		return;
-	}
-	value_copy(&sane, v);
-	paths_sanitize((PathId)p, &sane);
-	if (value_equal(&in->values[p], &sane)) {
-		value_clear(&sane);
-		return;
-	}
-	value_move(&in->values[p], &sane);
+	/* The incoming value as it would be stored (nothing copied: its text
+	 * is v's): equal to what is stored, it changes nothing. */
+	paths_sane((PathId)p, v, &sane);
+	if (value_equal(&in->values[p], &sane))
+		return false;
+	store(&in->values[p], &sane);
 	if (in->role != ROLE_MEMBER) {
 		if (p < N_BATTERY_PATHS && (in->paths & BIT(p)))
 			e->dirty |= BIT(p);
-		return;
+		return true;
 	}
 	if (p < N_BATTERY_PATHS)
 		e->dirty |= BIT(p);
@@ -314,12 +325,25 @@ void inputs_set(Engine *e, EngineInput *in, const char *path, const Value *v)
 		e->membership_changed = true;
 	if (p == P_CVL && in->values[p].type != VALUE_INVALID)
 		in->bms = true;
-	for (int l = 0; l < N_LIMITS; l++) {
-		if (e->feeds[l].member & BIT(p))
+	/* Only the limits that read this path (feeds_table, the strategies'
+	 * reads) are computed again. */
+	limits = e->feeds_by_path[p];
+	for (int l = 0; limits && l < N_LIMITS; l++) {
+		if (limits & BIT(l))
 			feeds_due(e, (LimitId)l);
 	}
 	if (p == P_VOLTAGE || p == P_CURRENT)
 		e->method_bits |= feed_methods(e, in, p);
+	return true;
+}
+
+bool inputs_set(Engine *e, EngineInput *in, const char *path, const Value *v)
+{
+	int p = paths_find(path);
+
+	if (p < 0)
+		return inputs_set_extra(e, in, path, v);
+	return inputs_set_id(e, in, p, v);
 }
 
 void inputs_each_value(Engine *e, InputsValueFn fn, void *user_data)

@@ -28,8 +28,17 @@ void inputs_remove(Engine *e, EngineInput *in);
  * them), and a member's estimator state is reset as for a reconnect. */
 void inputs_reset(Engine *e, EngineInput *in);
 
-/* One path's new value; paths that are not battery paths are ignored. */
-void inputs_set(Engine *e, EngineInput *in, const char *path, const Value *v);
+/* One path's new value (v is copied only when it changes what is stored);
+ * paths that are neither battery paths nor read by a strategy are
+ * ignored.  Returns whether the stored value changed: when it did not,
+ * nothing is marked, and the engine needs no flush for it. */
+bool inputs_set(Engine *e, EngineInput *in, const char *path, const Value *v);
+
+/* The same for a path already found: p is a PathId (paths_find()). */
+bool inputs_set_id(Engine *e, EngineInput *in, int p, const Value *v);
+
+/* The same for a path that is no battery path (a strategy's read). */
+bool inputs_set_extra(Engine *e, EngineInput *in, const char *path, const Value *v);
 
 InputRole inputs_role(const EngineInput *in);
 

@@ -103,6 +103,7 @@ struct Engine {
 	 * saved state once); the strategies whose save failed, said once. */
 	StateFile *state;
 	GHashTable *joined;
+	bool restore_due; /* some member's restore_due is set */
 	GHashTable *told;
 
 	bool dvcc;
@@ -117,6 +118,8 @@ struct Engine {
 	char *extra[EXTRA_MAX];
 	size_t n_extra;
 	LimitInputs feeds[N_LIMITS];
+	/* The same by path: LimitId bits of the limits that read member path p. */
+	uint8_t feeds_by_path[N_MEMBER_PATHS];
 	uint64_t extra_feeds[N_LIMITS];
 	uint64_t extra_dependents[EXTRA_MAX];
 
@@ -157,7 +160,10 @@ struct Engine {
 	BataggValue *second_keys;
 	const char **labels;
 	BataggMember *merge_members;
-	char text[256];
+	char text[256];           /* a merge policy's text of the members */
+	char primary_text[256];   /* ... of the primary services */
+	char auxiliary_text[256]; /* ... of the auxiliary services */
+	GPtrArray *used;          /* the sources used for one path (merged.c) */
 };
 
 #endif

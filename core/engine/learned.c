@@ -89,6 +89,9 @@ static void restore(Engine *e, EngineInput *in)
 
 void learned_restore_due(Engine *e)
 {
+	if (!e->restore_due)
+		return;
+	e->restore_due = false;
 	for (guint i = 0; i < e->members->len; i++) {
 		EngineInput *in = e->members->pdata[i];
 

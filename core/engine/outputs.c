@@ -42,6 +42,24 @@ const Value *outputs_get(const Engine *e, int i)
 	return &e->pub[i];
 }
 
+/* Value i changed: taken by the publisher, and due in what reads it. */
+static void mark(Engine *e, int i)
+{
+	e->changed[i] = true;
+	for (int l = 0; i < N_BATTERY_PATHS && l < N_LIMITS; l++) {
+		if (feeds_table[l].bank & BIT(i))
+			feeds_due(e, (LimitId)l);
+	}
+}
+
+void outputs_put(Engine *e, int i, const Value *v)
+{
+	if (value_equal(&e->pub[i], v))
+		return;
+	value_copy(&e->pub[i], v);
+	mark(e, i);
+}
+
 void outputs_set(Engine *e, int i, Value *v)
 {
 	if (value_equal(&e->pub[i], v)) {
@@ -49,11 +67,7 @@ void outputs_set(Engine *e, int i, Value *v)
 		return;
 	}
 	value_move(&e->pub[i], v);
-	e->changed[i] = true;
-	for (int l = 0; i < N_BATTERY_PATHS && l < N_LIMITS; l++) {
-		if (feeds_table[l].bank & BIT(i))
-			feeds_due(e, (LimitId)l);
-	}
+	mark(e, i);
 }
 
 /* A limit falling by less than this share of it (the IR method's ratios

@@ -19,6 +19,10 @@ const Value *outputs_get(const Engine *e, int i);
  * outputs_take_changed(); a limit that reads it (feeds_table) is due. */
 void outputs_set(Engine *e, int i, Value *v);
 
+/* The same for a value that stays the caller's (copied only when it
+ * changed). */
+void outputs_put(Engine *e, int i, const Value *v);
+
 /* The first published value from index from on that changed since it was
  * last taken, its mark cleared; -1 when none did.  Loop with
  * for (i = outputs_take_changed(e, 0); i >= 0; i = outputs_take_changed(e, i + 1)). */

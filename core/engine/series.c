@@ -81,7 +81,8 @@ static void count_missing(Engine *e)
 static void compute_path(Engine *e, int p)
 {
 	bool any = false;
-	Value agg = merged_run(e, e->s.policy[p], e->s.policy_state[p], e->members, p, &any);
+	Value agg = merged_run(e, e->s.policy[p], e->s.policy_state[p], e->members, p, &any,
+	                       e->text, sizeof(e->text));
 	double x;
 
 	if (e->missing && (e->s.series_scaled & BIT(p)) && value_number(&agg, &x)) {
@@ -91,13 +92,12 @@ static void compute_path(Engine *e, int p)
 		if (n)
 			agg = value_double(x * (double)e->s.series_modules / (double)n);
 	}
+	/* agg is borrowed (merged_run()): replaced, never freed. */
 	if (e->missing && (p == P_CCL || p == P_ALLOW_TO_CHARGE)) {
-		value_clear(&agg);
 		agg = value_int(0);
 		any = true;
 	}
 	if (e->missing && p == P_ALARM_BMS_CABLE && !(value_number(&agg, &x) && x >= 2)) {
-		value_clear(&agg);
 		agg = value_int(2);
 		any = true;
 	}
