@@ -45,6 +45,20 @@ void value_copy(Value *dst, const Value *src)
 	*dst = copy;
 }
 
+void value_assign(Value *dst, const Value *src)
+{
+	size_t len;
+
+	if (dst->type == VALUE_TEXT && src->type == VALUE_TEXT && dst->u.s != src->u.s) {
+		len = strlen(src->u.s);
+		if (len <= strlen(dst->u.s)) {
+			memmove(dst->u.s, src->u.s, len + 1);
+			return;
+		}
+	}
+	value_copy(dst, src);
+}
+
 void value_move(Value *dst, Value *src)
 {
 	Value moved = *src;

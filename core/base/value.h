@@ -54,6 +54,10 @@ void value_clear(Value *v);
 /* *dst becomes a deep copy of *src (dst's old contents are freed). */
 void value_copy(Value *dst, const Value *src);
 
+/* Like value_copy(), but a text that fits in dst's text goes there: a
+ * cell id "C3" that becomes "C7" costs no allocation. */
+void value_assign(Value *dst, const Value *src);
+
 /* Moves *src into *dst (dst's old contents are freed); *src becomes invalid. */
 void value_move(Value *dst, Value *src);
 

@@ -259,23 +259,6 @@ static int feed_methods(Engine *e, const EngineInput *in, int p)
 	return bits;
 }
 
-/* dst becomes a copy of src, reusing dst's text buffer when the new text
- * fits in it (a member's cell id "C3" that becomes "C7" costs no
- * allocation). */
-static void store(Value *dst, const Value *src)
-{
-	size_t len;
-
-	if (dst->type == VALUE_TEXT && src->type == VALUE_TEXT) {
-		len = strlen(src->u.s);
-		if (len <= strlen(dst->u.s)) {
-			memcpy(dst->u.s, src->u.s, len + 1);
-			return;
-		}
-	}
-	value_copy(dst, src);
-}
-
 bool inputs_set_extra(Engine *e, EngineInput *in, const char *path, const Value *v)
 {
 	int x = feeds_extra_find(e, path);
@@ -290,7 +273,7 @@ bool inputs_set_extra(Engine *e, EngineInput *in, const char *path, const Value 
 		sane = VALUE_INIT;
 	if (value_equal(&in->extra[x], &sane))
 		return false;
-	store(&in->extra[x], &sane);
+	value_assign(&in->extra[x], &sane);
 	if (in->role != ROLE_MEMBER)
 		return true;
 	e->dirty |= e->extra_dependents[x];
@@ -311,7 +294,7 @@ bool inputs_set_id(Engine *e, EngineInput *in, int p, const Value *v)
 	paths_sane((PathId)p, v, &sane);
 	if (value_equal(&in->values[p], &sane))
 		return false;
-	store(&in->values[p], &sane);
+	value_assign(&in->values[p], &sane);
 	if (in->role != ROLE_MEMBER) {
 		if (p < N_BATTERY_PATHS && (in->paths & BIT(p)))
 			e->dirty |= BIT(p);
