@@ -130,8 +130,10 @@ static void compute_current_limit(Engine *e, bool discharge)
 	text.refused = outputs_refuses(e, allow) && !(r.valid && r.value == 0);
 	text.primary = !text.refused &&
 	               (text.result.valid != r.valid || (r.valid && text.result.value != r.value));
-	publish_limitation(e, discharge ? X_DISCHARGE_LIMITATION : X_CHARGE_LIMITATION,
-	                   limitation_current(&text));
+	/* Made (formatted) only when what it is made of changed. */
+	if (limitation_current_changed(&text, &e->limitation_key[l]))
+		publish_limitation(e, discharge ? X_DISCHARGE_LIMITATION : X_CHARGE_LIMITATION,
+		                   limitation_current(&text));
 	/* Formatting the diagnosis costs more than computing it: only when it
 	 * changed, and only when all is published (flush). */
 	if (e->membership_changed || e->n_ratios[discharge] != n ||
@@ -202,7 +204,8 @@ static void compute_cvl(Engine *e)
 		        .bank_why = bank.why,
 		};
 
-		publish_limitation(e, X_VOLTAGE_LIMITATION, limitation_voltage(&text));
+		if (limitation_voltage_changed(&text, &e->limitation_key[L_CVL]))
+			publish_limitation(e, X_VOLTAGE_LIMITATION, limitation_voltage(&text));
 	}
 }
 

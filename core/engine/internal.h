@@ -12,6 +12,7 @@
 
 #include <glib.h>
 
+#include "engine/limitation.h"
 #include "engine/setup.h"
 #include "engine/state_file.h"
 
@@ -152,6 +153,9 @@ struct Engine {
 	 * (outputs_take_changed()). */
 	Value pub[N_PUBLISHED];
 	bool changed[N_PUBLISHED];
+	/* What the limitation texts published were made of (aggregate.c),
+	 * indexed by LimitId. */
+	LimitationKey limitation_key[N_LIMITS];
 
 	/* Scratch space for merge inputs, sized to the member count. */
 	size_t scratch_len;

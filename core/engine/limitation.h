@@ -61,4 +61,19 @@ typedef struct {
  * charge voltage"; after "2 of 3 batteries; " as above. */
 char *limitation_voltage(const VoltageLimitation *l);
 
+/* What a text was made of, kept so that it is made again only when that
+ * changed: formatting costs more than comparing. */
+#define LIMITATION_KEY_MAX 512
+typedef struct {
+	size_t len;
+	bool valid; /* false: no text made yet, or its key did not fit */
+	unsigned char bytes[LIMITATION_KEY_MAX];
+} LimitationKey;
+
+/* Whether the text of l would differ from the one made when *key was
+ * kept (exactly: every input the text reads is in the key); *key becomes
+ * l's.  A key that does not fit always differs. */
+bool limitation_current_changed(const CurrentLimitation *l, LimitationKey *key);
+bool limitation_voltage_changed(const VoltageLimitation *l, LimitationKey *key);
+
 #endif
