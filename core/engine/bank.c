@@ -105,11 +105,49 @@ void bank_publish_members(Engine *e, GPtrArray *inputs, bool counts)
 /* The diagnosis of the configured ratio method when it has one, else the
  * estimator's.  An unknown estimate is published as 0, as the Python daemon
  * did and as existing dashboards expect. */
+/* The same number as append_json_number() writes it. */
+static bool same_num(BataggNum a, BataggNum b)
+{
+	bool shown_a = a.valid && isfinite(a.value);
+	bool shown_b = b.valid && isfinite(b.value);
+
+	return shown_a == shown_b && (!shown_a || a.value == b.value);
+}
+
+/* Asks for every member's diagnosis into e->diag; TRUE when some number
+ * differs from the last published (or the members changed). */
+static bool diagnose_all(Engine *e,
+                         int (*diagnosis)(void *, const BataggMember *, BataggMemberDiag *),
+                         void *state)
+{
+	guint n = e->members->len;
+	bool changed = n != e->n_diag;
+
+	if (n > e->diag_len) {
+		e->diag_len = n * 2;
+		e->diag = g_renew(BataggMemberDiag, e->diag, e->diag_len);
+	}
+	for (guint i = 0; i < n; i++) {
+		const EngineInput *m = e->members->pdata[i];
+		BataggMember member = inputs_member(m);
+		BataggMemberDiag d = {0};
+
+		if (diagnosis)
+			diagnosis(state, &member, &d);
+		changed = changed || !same_num(d.resistance, e->diag[i].resistance) ||
+		          !same_num(d.emf, e->diag[i].emf) ||
+		          !same_num(d.correction, e->diag[i].correction);
+		e->diag[i] = d;
+	}
+	e->n_diag = n;
+	return changed;
+}
+
 void bank_publish_estimates(Engine *e)
 {
-	g_autoptr(GString) irs = g_string_new("[");
-	g_autoptr(GString) emfs = g_string_new("[");
-	g_autoptr(GString) corr = g_string_new("[");
+	g_autoptr(GString) irs = NULL;
+	g_autoptr(GString) emfs = NULL;
+	g_autoptr(GString) corr = NULL;
 	const RatioChain *chain = &e->s.ratios;
 	gboolean configured = chain->n > 0 && chain->method[0]->diagnose;
 	int (*diagnosis)(void *, const BataggMember *, BataggMemberDiag *) =
@@ -118,20 +156,24 @@ void bank_publish_estimates(Engine *e)
 	                         : NULL;
 	void *state = configured ? chain->state[0] : e->s.estimator_state;
 
+	/* Every estimate the method makes asks for them; formatted only when
+	 * a number in them changed (the texts are made of nothing else). */
+	if (!diagnose_all(e, diagnosis, state) &&
+	    e->pub[N_BATTERY_PATHS + X_INTERNAL_RESISTANCES].type == VALUE_TEXT)
+		return;
+	irs = g_string_new("[");
+	emfs = g_string_new("[");
+	corr = g_string_new("[");
 	for (guint i = 0; i < e->members->len; i++) {
-		const EngineInput *m = e->members->pdata[i];
-		BataggMember member = inputs_member(m);
-		BataggMemberDiag d = {0};
+		const BataggMemberDiag *d = &e->diag[i];
 		const char *sep = i ? ", " : "";
 
-		if (diagnosis)
-			diagnosis(state, &member, &d);
 		g_string_append(irs, sep);
 		g_string_append(emfs, sep);
 		g_string_append(corr, sep);
-		append_json_number(irs, d.resistance, "0");
-		append_json_number(emfs, d.emf, "0");
-		append_json_number(corr, d.correction, "null");
+		append_json_number(irs, d->resistance, "0");
+		append_json_number(emfs, d->emf, "0");
+		append_json_number(corr, d->correction, "null");
 	}
 	g_string_append_c(irs, ']');
 	g_string_append_c(emfs, ']');

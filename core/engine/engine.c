@@ -50,6 +50,7 @@ void engine_free(Engine *e)
 		value_clear(&e->pub[i]);
 	g_free(e->ratios[0]);
 	g_free(e->ratios[1]);
+	g_free(e->diag);
 	g_free(e->vals);
 	g_free(e->keys);
 	g_free(e->second_keys);

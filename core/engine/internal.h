@@ -142,6 +142,10 @@ struct Engine {
 	uint64_t dependents[N_MEMBER_PATHS];
 
 	BataggNum *ratios[2]; /* last CCL/DCL ratio of each member, for diagnosis */
+	/* Each member's diagnosis as last published (bank.c), n_diag of them
+	 * in room for diag_len. */
+	BataggMemberDiag *diag;
+	guint n_diag, diag_len;
 	guint n_ratios[2];
 	bool ratios_changed[2]; /* since they were last published */
 	/* A series battery's: modules missing, and whether their currents
