@@ -230,6 +230,10 @@ static void flush(Engine *e, bool all)
 	uint64_t limits = BIT(P_CCL) | BIT(P_DCL) | BIT(P_CVL);
 	uint64_t now;
 
+	/* A new estimate is published with everything else (the limits it
+	 * changes are asked for with BATAGG_RECOMPUTE_*). */
+	e->need_estimates = e->need_estimates || (e->method_bits & BATAGG_ESTIMATE_CHANGED);
+	e->method_bits &= ~BATAGG_ESTIMATE_CHANGED;
 	/* Nothing that can tighten changed (the common case: a member's
 	 * voltage or current): nothing to do before the tick. */
 	if (!all && !e->membership_changed && !e->restore_due && !e->method_bits &&
@@ -245,7 +249,6 @@ static void flush(Engine *e, bool all)
 		all = true;
 	}
 	now = all ? ALL_BATTERY_PATHS : safety_paths();
-	e->need_estimates = e->need_estimates || (bits & BATAGG_ESTIMATE_CHANGED);
 	if (bits & BATAGG_RECOMPUTE_CCL)
 		feeds_due(e, L_CCL);
 	if (bits & BATAGG_RECOMPUTE_DCL)
